@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from audit.admin import AuditedAdminMixin
+
+from .models import RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 1
+    autocomplete_fields = ["centre"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [RoleAssignmentInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]
+
+    def save_formset(self, request, form, formset, change):
+        """Granting or removing a role is an audited act."""
+        from audit import record
+
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record(request.user, "role.revoked", obj, centre=obj.centre,
+                   before={"user": obj.user.username, "role": obj.role})
+            obj.delete()
+        for obj in instances:
+            obj.save()
+            record(request.user, "role.granted", obj, centre=obj.centre,
+                   after={"user": obj.user.username, "role": obj.role})
+        formset.save_m2m()
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "role", "centre", "granted_at"]
+    list_filter = ["role", "centre"]
+    autocomplete_fields = ["user", "centre"]

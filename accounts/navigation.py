@@ -1,0 +1,20 @@
+"""The navigation bar: each entry shows only to people whose roles grant its permission."""
+
+from django.urls import reverse
+
+from .permissions import has_perm
+
+# (label, url name, permission). Apps add their entries here as they arrive.
+MENU = [
+    ("Dashboard", "dashboard", None),
+    ("Centre summary", "centres:summary", "centres.view_reports"),
+    ("Audit trail", "audit:event_list", "audit.view_events"),
+]
+
+
+def menu_for(user) -> list[dict]:
+    return [
+        {"label": label, "url": reverse(name), "name": name}
+        for label, name, perm in MENU
+        if perm is None or has_perm(user, perm)
+    ]

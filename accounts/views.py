@@ -1,0 +1,14 @@
+"""Log-in, log-out and passwords: Django's own views, marked public where they must be."""
+
+from django.contrib.auth import views as auth_views
+
+from accounts.permissions import public, signed_in
+
+login = public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+logout = public(auth_views.LogoutView.as_view())
+password_reset = public(auth_views.PasswordResetView.as_view())
+password_reset_done = public(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = public(auth_views.PasswordResetConfirmView.as_view())
+password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view())
+password_change = signed_in(auth_views.PasswordChangeView.as_view())
+password_change_done = signed_in(auth_views.PasswordChangeDoneView.as_view())

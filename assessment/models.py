@@ -1,0 +1,1 @@
+"""Assessment plans, assignment briefs and assessment decisions (to come)."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BtecqaConfig(AppConfig):
+    """The project package as an app: it owns the demo loader and the shared templates."""
+
+    name = "btecqa"
+    verbose_name = "btecqa"

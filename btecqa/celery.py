@@ -1,0 +1,26 @@
+"""The one Celery app. Tasks are thin: they take ids and call a service.
+
+With REDIS_URL unset, settings turn on eager mode so tasks run in-process and a
+fresh machine needs no broker; in production a worker and a beat process read
+the schedule below.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "btecqa.settings")
+
+app = Celery("btecqa")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "todo-reminder-digests": {
+        "task": "todos.tasks.send_reminder_digests",
+        # Early enough to read before school; the task itself refuses a second
+        # digest for the same person and day, so a re-run or a second beat is harmless.
+        "schedule": crontab(hour=6, minute=30),
+    },
+}

@@ -1,0 +1,201 @@
+"""Invented demo data: two schools in a consortium, a user per role, programmes and learners.
+
+Every name here is made up. Running it twice changes nothing: each object is
+found by its natural key before it is created, and events go on the audit
+trail only when something is created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from accounts.models import RoleAssignment
+from accounts.roles import Role
+from centres.models import Centre
+from learners.models import Learner, Programme, Qualification, TeachingGroup
+from learners.validators import uci_check_letter
+from todos.services import open_todo
+
+DEMO_PASSWORD = "btecqa-demo-2026"
+
+LEAD = ("91234", "Larchfield Vale Academy")
+PARTNER = ("91567", "Kestrel Moor School")
+
+# username, first, last, roles at the lead centre, roles at the partner centre
+USERS = [
+    ("eo", "Priya", "Okonjo", [Role.EXAMS_OFFICER], []),
+    ("qn", "Tomas", "Whitacre", [Role.QUALITY_NOMINEE], []),
+    ("pl", "Hannah", "Brightwell", [Role.PROGRAMME_LEADER], []),
+    ("liv", "Daniel", "Osterby", [Role.LEAD_IV, Role.ASSESSOR_IV], []),
+    ("assessor", "Grace", "Lindholm", [Role.ASSESSOR_IV], [Role.ASSESSOR_IV]),
+    ("head", "Martin", "Feldane", [Role.HEAD_OF_CENTRE], []),
+    ("governor", "Ruth", "Amberley", [Role.GOVERNOR], []),
+    ("admin", "Sam", "Carrow", [Role.CENTRE_ADMIN], []),
+    ("partner_eo", "Ifeoma", "Hartwell", [], [Role.EXAMS_OFFICER]),
+    ("partner_qn", "Owen", "Pellow", [], [Role.QUALITY_NOMINEE]),
+]
+
+QUALIFICATIONS = [
+    ("Pearson BTEC Level 3 National Extended Certificate in Business", "601/7157/1", "3", 360),
+    ("Pearson BTEC Level 3 National Extended Certificate in Sport", "601/7216/2", "3", 360),
+]
+
+FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Gina", "Harun", "Isla", "Jonah",
+               "Kira", "Leo", "Maya", "Nico", "Orla", "Pavel"]
+LAST_NAMES = ["Ashdown", "Brennock", "Calloway", "Dunmore", "Everleigh", "Fairholme", "Garside", "Holloway",
+              "Ingleby", "Jessop", "Kittering", "Langridge", "Moorcroft", "Netherby", "Oakhurst", "Penrose"]
+
+
+def demo_uln(n: int) -> str:
+    """A ULN with a valid check digit, invented from a counter."""
+    base = 100_000_000 + n * 7919
+    while True:
+        digits = str(base)[:9]
+        r = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
+        if r != 0:
+            return digits + str(10 - r)
+        base += 1
+
+
+def demo_uci(centre_number: str, year2: str, candidate: str) -> str:
+    first12 = f"{centre_number}0{year2}{candidate}"
+    return first12 + uci_check_letter(first12)
+
+
+def academic_year_for(day: dt.date) -> str:
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}/{str(start + 1)[-2:]}"
+
+
+@dataclass
+class DemoResult:
+    created: int
+    users: list[tuple[str, str]]
+
+
+def load_demo(today: dt.date | None = None) -> DemoResult:
+    today = today or timezone.localdate()
+    year = academic_year_for(today)
+    created = 0
+    User = get_user_model()
+
+    with audit.batch(), transaction.atomic():
+        centres = {}
+        for key, (number, name) in (("lead", LEAD), ("partner", PARTNER)):
+            centre, new = Centre.objects.get_or_create(
+                number=number, defaults={"name": name, "email": f"exams@{name.split()[0].lower()}.example"}
+            )
+            centres[key] = centre
+            if new:
+                created += 1
+                audit.record(None, "centre.created", centre, after={"number": number, "name": name})
+
+        users = {}
+        for username, first, last, lead_roles, partner_roles in USERS:
+            user, new = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@btecqa-demo.example"},
+            )
+            if new:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                created += 1
+            users[username] = user
+            for centre_key, roles in (("lead", lead_roles), ("partner", partner_roles)):
+                for role in roles:
+                    ra, new = RoleAssignment.objects.get_or_create(user=user, role=role, centre=centres[centre_key])
+                    if new:
+                        created += 1
+                        audit.record(None, "role.granted", ra, centre=ra.centre,
+                                     after={"user": username, "role": role.value})
+        sysadmin, new = User.objects.get_or_create(
+            username="sysadmin",
+            defaults={"first_name": "System", "last_name": "Administrator", "is_staff": True,
+                      "is_superuser": True, "email": "sysadmin@btecqa-demo.example"},
+        )
+        if new:
+            sysadmin.set_password(DEMO_PASSWORD)
+            sysadmin.save(update_fields=["password"])
+            created += 1
+
+        quals = []
+        for title, number, level, glh in QUALIFICATIONS:
+            q, new = Qualification.objects.get_or_create(
+                number=number, defaults={"title": title, "level": level, "glh": glh}
+            )
+            quals.append(q)
+            created += new
+
+        programmes = {}
+        for centre_key, qual, leader in (("lead", quals[0], "pl"), ("lead", quals[1], "pl"),
+                                         ("partner", quals[0], None)):
+            p, new = Programme.objects.get_or_create(
+                qualification=qual, centre=centres[centre_key], academic_year=year,
+                defaults={"leader": users.get(leader) if leader else None},
+            )
+            programmes[(centre_key, qual.number)] = p
+            if new:
+                created += 1
+                audit.record(None, "programme.created", p, after={"qualification": qual.number, "year": year})
+
+        groups = {}
+        for (centre_key, qnum), programme in programmes.items():
+            name = f"{year[2:4]}{'BUS' if qnum == quals[0].number else 'SPO'}-{centre_key[0].upper()}"
+            # The partner's business learners are taught at the lead centre: consortium students.
+            delivering = centres["lead"] if centre_key == "partner" else centres[centre_key]
+            g, new = TeachingGroup.objects.get_or_create(
+                programme=programme, name=name, defaults={"delivering_centre": delivering}
+            )
+            groups[(centre_key, qnum)] = g
+            created += new
+
+        year2 = year[2:4]
+        n = 0
+        for centre_key, count in (("lead", 12), ("partner", 6)):
+            centre = centres[centre_key]
+            for i in range(count):
+                n += 1
+                candidate = f"{(i + 1) * 7 + (0 if centre_key == 'lead' else 300):04d}"
+                first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
+                last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
+                learner, new = Learner.objects.get_or_create(
+                    centre=centre, candidate_number=candidate,
+                    defaults={
+                        "first_name": first, "last_name": last,
+                        "date_of_birth": dt.date(2009, 1 + (n % 12), 1 + (n * 3) % 27),
+                        "sex": "F" if n % 2 else "M",
+                        "uln": demo_uln(n),
+                        "uci": demo_uci(centre.number, year2, candidate),
+                        "admission_number": f"{centre_key[0].upper()}{1000 + n}",
+                    },
+                )
+                if new:
+                    created += 1
+                    audit.record(None, "learner.created", learner,
+                                 after={"name": str(learner), "uln": learner.uln, "candidate_number": candidate})
+                qnum = quals[0].number if (i % 3 != 2 or centre_key == "partner") else quals[1].number
+                group = groups[(centre_key, qnum)]
+                if not group.learners.filter(pk=learner.pk).exists():
+                    group.learners.add(learner)
+
+        lead = centres["lead"]
+        for kind, title, due_days, who, role in (
+            ("demo.check_entry_list", "Check and sign the Business entry list", 5, "pl", ""),
+            ("demo.class_lists", "Send this year's class lists to the exams office", -2, "pl", ""),
+            ("demo.entry_check", "Check entries against class lists before October half term", 12, None,
+             Role.QUALITY_NOMINEE),
+            ("demo.registration_deadline", "Submit registrations to Pearson", 20, None, Role.EXAMS_OFFICER),
+        ):
+            before = lead.todos.count()
+            open_todo(kind, centre=lead, title=title, due=today + dt.timedelta(days=due_days),
+                      assignee=users.get(who) if who else None, role=role)
+            created += lead.todos.count() - before
+
+    return DemoResult(created=created, users=[(u[0], ", ".join(r.label for r in u[3] + u[4])) for u in USERS]
+                      + [("sysadmin", "superuser (Django admin)")])

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CentresConfig(AppConfig):
+    name = "centres"
+
+    def ready(self):
+        from . import permissions  # noqa: F401

@@ -1,0 +1,1 @@
+"""Unit and final certificate claims and certificate checks (to come)."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LearnersConfig(AppConfig):
+    name = "learners"
+
+    def ready(self):
+        from . import permissions  # noqa: F401

@@ -1,0 +1,1 @@
+"""Registrations: entry requests, entry lists, Pearson submission (to come)."""

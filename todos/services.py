@@ -1,0 +1,100 @@
+"""Opening and closing to-dos. Other apps call these from their own services."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+import audit
+
+from .models import ReminderDigest, ToDo
+from .selectors import todos_needing_reminder
+
+log = logging.getLogger(__name__)
+
+
+def _target_keys(target) -> dict:
+    if target is None:
+        return {"target_type": None, "target_id": ""}
+    return {"target_type": ContentType.objects.get_for_model(target), "target_id": str(target.pk)}
+
+
+def open_todo(kind: str, *, centre, title: str, due: date | None = None, assignee=None, role: str = "",
+              target=None, actor=None) -> ToDo:
+    """Open an action, or return the one already open for the same kind, target and owner."""
+    if assignee is None and not role:
+        raise ValueError("A to-do is owed by a person or by a role.")
+    keys = {"kind": kind, "centre": centre, "assignee": assignee, "role": role or "", **_target_keys(target)}
+    with transaction.atomic():
+        existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
+        if existing:
+            return existing
+        todo = ToDo.objects.create(title=title, due_date=due, **keys)
+        audit.record(actor, "todo.opened", todo, learner=getattr(target, "audit_learner", None),
+                     after={"kind": kind, "title": title, "due": due, "owed_by": todo.owner_label()})
+    return todo
+
+
+def close_todos(kind: str, *, target=None, by=None, note: str = "", centre=None) -> int:
+    """Close every open action of this kind on this target: the work is done."""
+    qs = ToDo.objects.filter(kind=kind, closed_at__isnull=True, **_target_keys(target))
+    if centre is not None:
+        qs = qs.filter(centre=centre)
+    closed = 0
+    with transaction.atomic():
+        for todo in qs.select_for_update():
+            todo.closed_at = timezone.now()
+            todo.closed_by = by
+            todo.closed_note = note[:300]
+            todo.save(update_fields=["closed_at", "closed_by", "closed_note"])
+            audit.record(by, "todo.closed", todo, learner=getattr(target, "audit_learner", None),
+                         after={"kind": kind, "note": note})
+            closed += 1
+    return closed
+
+
+def send_reminder_digest(user, today: date) -> bool:
+    """Send this person's digest for `today` unless it has gone already; True if sent."""
+    if not user.email or not user.is_active:
+        return False
+    items = todos_needing_reminder(user, today, settings.BTECQA_REMINDER_LOOKAHEAD_DAYS)
+    if not items:
+        return False
+    try:
+        with transaction.atomic():
+            # The unique (user, date) row is claimed before sending: a second run,
+            # or a second worker, finds it and sends nothing. If the mail server
+            # fails, the row rolls back and the next run tries again.
+            ReminderDigest.objects.create(user=user, date=today, items=len(items))
+            context = {"user": user, "items": items, "today": today, "site_url": settings.BTECQA_SITE_URL}
+            send_mail(
+                subject=f"btecqa: {len(items)} action{'s' if len(items) != 1 else ''} due — {today:%d/%m/%Y}",
+                message=render_to_string("todos/reminder_digest.txt", context),
+                from_email=None,
+                recipient_list=[user.email],
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminder_digests(today: date | None = None) -> int:
+    """Everyone's daily digest: at most one e-mail per person per day."""
+    today = today or timezone.localdate()
+    sent = 0
+    users = get_user_model().objects.filter(is_active=True).exclude(email="").exclude(email__isnull=True)
+    for user in users.iterator():
+        if ReminderDigest.objects.filter(user=user, date=today).exists():
+            continue
+        if send_reminder_digest(user, today):
+            sent += 1
+    log.info("reminder digests sent: %s", sent)
+    return sent

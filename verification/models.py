@@ -1,0 +1,1 @@
+"""Internal verification, standardisation and Standards Verification outcomes (to come)."""
