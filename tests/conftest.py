@@ -1,0 +1,73 @@
+"""The fixed cast: people holding each role at an own centre, a partner centre and an unrelated one."""
+
+import pytest
+
+from accounts.roles import Role
+from btecqa.celery import app as celery_app
+
+from .factories import PASSWORD, CentreFactory, RoleAssignmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in-process unless a test sends them through a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness belongs in production, not in 500 tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def own_centre(db):
+    return CentreFactory(number="40001", name="Own Test Academy")
+
+
+@pytest.fixture
+def partner_centre(db):
+    return CentreFactory(number="40002", name="Partner Test School")
+
+
+@pytest.fixture
+def other_centre(db):
+    return CentreFactory(number="40003", name="Unrelated Test College")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, *roles, centre):
+        user = UserFactory(username=username)
+        for role in roles:
+            RoleAssignmentFactory(user=user, centre=centre, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def cast(own_centre, make_user):
+    """One person per role at the own centre."""
+    return {role: make_user(f"{role.value}_own", role, centre=own_centre) for role in Role}
+
+
+@pytest.fixture
+def exams_officer(cast):
+    return cast[Role.EXAMS_OFFICER]
+
+
+@pytest.fixture
+def governor(cast):
+    return cast[Role.GOVERNOR]

@@ -1,0 +1,89 @@
+"""factory_boy factories that keep related objects consistent (a programme's centre is its learners')."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import RoleAssignment
+from centres.models import Centre
+from learners.models import Learner, Programme, Qualification, TeachingGroup
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class CentreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Centre
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: f"{50000 + n:05d}")
+    name = factory.Sequence(lambda n: f"Testwood School {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
+    role = "exams_officer"
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+        django_get_or_create = ("number",)
+
+    title = factory.Sequence(lambda n: f"Pearson BTEC Level 3 National Extended Certificate in Testing {n}")
+    number = factory.Sequence(lambda n: f"600/{n:04d}/1")
+    level = "3"
+    glh = 360
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    qualification = factory.SubFactory(QualificationFactory)
+    centre = factory.SubFactory(CentreFactory)
+    academic_year = "2026/27"
+
+
+class LearnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Learner
+
+    centre = factory.SubFactory(CentreFactory)
+    first_name = factory.Sequence(lambda n: f"Learner{n}")
+    last_name = "Example"
+    date_of_birth = dt.date(2009, 5, 17)
+    sex = "F"
+    candidate_number = factory.Sequence(lambda n: f"{(n % 9999) + 1:04d}")
+
+
+class TeachingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeachingGroup
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+    delivering_centre = factory.SelfAttribute("programme.centre")

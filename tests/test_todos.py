@@ -1,0 +1,111 @@
+"""What needs doing: one to-do mechanism, the dashboard, and the daily reminder digest."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.roles import Role
+from audit.models import AuditEvent
+from todos.models import ReminderDigest, ToDo
+from todos.selectors import open_todos_for
+from todos.services import close_todos, open_todo, send_reminder_digests
+from todos.tasks import send_reminder_digests as reminder_task
+
+from .factories import LearnerFactory
+
+TODAY = dt.date(2026, 10, 12)
+
+
+@pytest.fixture
+def learner(own_centre):
+    return LearnerFactory(centre=own_centre)
+
+
+def test_an_action_owed_by_a_role_reaches_everyone_holding_it_at_that_centre(
+    cast, own_centre, other_centre, make_user
+):
+    qn = cast[Role.QUALITY_NOMINEE]
+    other_qn = make_user("qn_elsewhere", Role.QUALITY_NOMINEE, centre=other_centre)
+    todo = open_todo("entry_check", centre=own_centre, title="Check entries", role=Role.QUALITY_NOMINEE)
+    assert list(open_todos_for(qn)) == [todo]
+    assert list(open_todos_for(other_qn)) == []
+    assert list(open_todos_for(cast[Role.EXAMS_OFFICER])) == []
+
+
+def test_opening_the_same_action_twice_keeps_one(exams_officer, own_centre, learner):
+    a = open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
+    b = open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
+    assert a.pk == b.pk and ToDo.objects.count() == 1
+
+
+def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(exams_officer, own_centre, learner):
+    open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
+    assert close_todos("chase_uln", target=learner, by=exams_officer, note="ULN found") == 1
+    assert list(open_todos_for(exams_officer)) == []
+    todo = ToDo.objects.get()
+    assert todo.closed_by == exams_officer and todo.closed_note == "ULN found"
+    actions = list(AuditEvent.objects.filter(learner_id=learner.pk).order_by("seq").values_list("action", flat=True))
+    assert actions == ["todo.opened", "todo.closed"]
+
+
+def test_an_action_needs_an_owner(own_centre):
+    with pytest.raises(ValueError):
+        open_todo("x", centre=own_centre, title="Nobody's job")
+
+
+@pytest.mark.parametrize("queries_for", [1, 12])
+def test_the_dashboard_lists_open_and_overdue_actions_in_fixed_queries(
+    client, exams_officer, own_centre, django_assert_max_num_queries, queries_for, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 9, 0))
+    for i in range(queries_for):
+        open_todo(f"k{i}", centre=own_centre, title=f"Late thing {i}", due=TODAY - dt.timedelta(days=1),
+                  assignee=exams_officer)
+        open_todo(f"r{i}", centre=own_centre, title=f"Role thing {i}", due=TODAY + dt.timedelta(days=3),
+                  role=Role.EXAMS_OFFICER)
+    client.force_login(exams_officer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("dashboard"))
+    assert len(response.context["overdue"]) == queries_for
+    assert len(response.context["open"]) == queries_for
+    html = response.content.decode()
+    assert "Late thing 0" in html and "Role thing 0" in html and "Overdue" in html
+
+
+def test_the_reminder_digest_goes_once_per_person_per_day(exams_officer, own_centre, cast):
+    open_todo("a", centre=own_centre, title="Sign the entry list", due=TODAY + dt.timedelta(days=2),
+              assignee=exams_officer)
+    open_todo("b", centre=own_centre, title="Overdue thing", due=TODAY - dt.timedelta(days=2),
+              role=Role.EXAMS_OFFICER)
+    open_todo("c", centre=own_centre, title="Far future", due=TODAY + dt.timedelta(days=60),
+              assignee=exams_officer)
+    assert send_reminder_digests(TODAY) == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [exams_officer.email]
+    assert "Sign the entry list" in message.body and "OVERDUE" in message.body
+    assert "Far future" not in message.body
+    # The job runs again the same day (a retry, a second beat): nothing more is sent.
+    assert send_reminder_digests(TODAY) == 0
+    assert reminder_task.delay(TODAY.isoformat()).get() == 0
+    assert len(mail.outbox) == 1
+    # The next day brings a new digest.
+    assert send_reminder_digests(TODAY + dt.timedelta(days=1)) == 1
+    assert ReminderDigest.objects.filter(user=exams_officer).count() == 2
+
+
+def test_a_failed_send_is_retried_by_the_next_run(exams_officer, own_centre, settings):
+    open_todo("a", centre=own_centre, title="Thing", due=TODAY, assignee=exams_officer)
+    settings.EMAIL_BACKEND = "tests.broken_mail.Backend"
+    with pytest.raises(ConnectionError):
+        send_reminder_digests(TODAY)
+    assert not ReminderDigest.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_reminder_digests(TODAY) == 1
+
+
+def test_no_digest_without_anything_due(exams_officer):
+    assert send_reminder_digests(TODAY) == 0
+    assert mail.outbox == []
