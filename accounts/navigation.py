@@ -7,6 +7,9 @@ from .permissions import has_perm
 # (label, url name, permission). Apps add their entries here as they arrive.
 MENU = [
     ("Dashboard", "dashboard", None),
+    ("Learners", "learners:learner_list", "learners.view_learners"),
+    ("Programmes", "learners:programme_list", "learners.view_learners"),
+    ("Arrangements", "centres:arrangement_list", "centres.view_arrangements"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
 ]

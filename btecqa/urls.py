@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("centres/", include("centres.urls")),
+    path("learners/", include("learners.urls")),
     path("admin/", admin.site.urls),
 ]
 

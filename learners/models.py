@@ -7,16 +7,85 @@ from .validators import validate_candidate_number, validate_uci, validate_uln
 
 
 class Qualification(models.Model):
+    class GradingScheme(models.TextChoices):
+        NATIONALS = "nationals", "BTEC Nationals (P/M/D, points)"
+        TECH_AWARD = "tech_award", "BTEC Tech Award (L1/L2 components)"
+        FIRSTS = "firsts", "BTEC Firsts (L1/L2 P/M/D)"
+        OTHER = "other", "Other"
+
     title = models.CharField(max_length=250)
-    number = models.CharField("Ofqual qualification number", max_length=12, unique=True)
+    number = models.CharField("Ofqual qualification number", max_length=12, unique=True,
+                              help_text="e.g. 601/7157/1")
     level = models.CharField(max_length=10)
-    glh = models.PositiveIntegerField("guided learning hours")
+    glh = models.PositiveIntegerField("size (guided learning hours)")
+    grading_scheme = models.CharField(max_length=20, choices=GradingScheme.choices,
+                                      default=GradingScheme.NATIONALS)
 
     class Meta:
         ordering = ["title"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.number})"
+
+
+class Unit(models.Model):
+    """A unit (or component) of a qualification, as the specification lists it."""
+
+    class Assessment(models.TextChoices):
+        INTERNAL = "internal", "Internally assessed"
+        EXTERNAL = "external", "Externally assessed"
+
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="units")
+    number = models.CharField(max_length=10, help_text="e.g. 1, 2, 19")
+    title = models.CharField(max_length=250)
+    glh = models.PositiveIntegerField("guided learning hours")
+    assessment = models.CharField(max_length=10, choices=Assessment.choices)
+    mandatory = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["qualification", "sort_key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "number"], name="unit_number_unique_in_qualification")
+        ]
+
+    sort_key = models.PositiveIntegerField(default=0, editable=False)
+
+    def save(self, *args, **kwargs):
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        self.sort_key = int(digits) if digits else 0
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"Unit {self.number}: {self.title}"
+
+
+class LearningAim(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="learning_aims")
+    code = models.CharField(max_length=5, help_text="e.g. A, B, C")
+    label = models.CharField(max_length=250)
+
+    class Meta:
+        ordering = ["unit", "code"]
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="aim_code_unique_in_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+
+class AssessmentCriterion(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
+    learning_aim = models.ForeignKey(LearningAim, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="criteria")
+    code = models.CharField(max_length=10, help_text="e.g. A.P1, B.M2, P1, D1")
+    label = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["unit", "code"]
+        verbose_name_plural = "assessment criteria"
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="criterion_code_unique_in_unit")]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Programme(models.Model):
@@ -28,6 +97,7 @@ class Programme(models.Model):
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_programmes"
     )
+    optional_units = models.ManyToManyField(Unit, blank=True, related_name="chosen_by_programmes")
 
     class Meta:
         ordering = ["-academic_year", "qualification__title"]
@@ -99,3 +169,55 @@ class Learner(models.Model):
     @property
     def audit_learner(self):
         return self
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("learners:learner_detail", args=[self.pk])
+
+
+class ColumnMapping(models.Model):
+    """A centre's remembered mapping from its MIS export's column headings to btecqa's fields."""
+
+    class Kind(models.TextChoices):
+        LEARNERS = "learners", "Learners"
+        CLASS_LIST = "class_list", "Class list"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="column_mappings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mapping = models.JSONField(default=dict, help_text="heading (lower case) -> field name")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "kind"], name="one_mapping_per_centre_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.kind} mapping"
+
+
+class LearnerImport(models.Model):
+    """One upload of an MIS file: kept with its hash, who, when, counts and the errors shown."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed (nothing written)"
+        REFUSED = "refused", "Refused"
+        COMMITTED = "committed", "Committed"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="learner_imports")
+    kind = models.CharField(max_length=20, choices=ColumnMapping.Kind.choices)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    stored_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    counts = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -62,6 +62,7 @@ class QualificationFactory(factory.django.DjangoModelFactory):
 class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Programme
+        django_get_or_create = ("qualification", "centre", "academic_year")
 
     qualification = factory.SubFactory(QualificationFactory)
     centre = factory.SubFactory(CentreFactory)

@@ -1,0 +1,37 @@
+from django import forms
+
+from accounts.models import User
+from learners.models import Qualification
+
+from .models import Centre, CollaborativeArrangement
+
+
+class ArrangementForm(forms.ModelForm):
+    class Meta:
+        model = CollaborativeArrangement
+        fields = ["lead_centre", "name", "programme_code", "first_year", "last_year"]
+
+    def __init__(self, *args, lead_centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_centre"].queryset = lead_centres
+
+
+class PartnerForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.filter(is_active=True))
+    joined_on = forms.DateField(help_text="dd/mm/yyyy")
+
+
+class QualificationForm(forms.Form):
+    qualification = forms.ModelChoiceField(queryset=Qualification.objects.all())
+    lead_iv = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False,
+                                     label="Lead Internal Verifier")
+    added_on = forms.DateField(help_text="dd/mm/yyyy")
+
+
+class WithdrawForm(forms.Form):
+    on = forms.DateField(label="Withdrawn on", help_text="dd/mm/yyyy")
+
+
+class PearsonToldForm(forms.Form):
+    told_on = forms.DateField(label="Pearson told on", help_text="dd/mm/yyyy")
+    reference = forms.CharField(max_length=100, help_text="Pearson's case number or the e-mail's date")

@@ -1,0 +1,151 @@
+"""Learner and programme pages. Access is decided by learners.access, through the one layer."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import require, requires
+from btecqa.spreadsheets import xlsx_bytes
+
+from .access import get_learner_for_user, scope_learners
+from .forms import LearnerForm, LearnerSearchForm
+from .models import Learner
+from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, VIEW_LEARNERS
+from .selectors import (
+    learner_search,
+    learner_timeline,
+    possible_duplicates,
+    visible_centres,
+    visible_programmes,
+    with_groups,
+)
+from .services import update_learner
+
+PAGE_SIZE = 50
+
+
+def _search(request):
+    programmes = visible_programmes(request.user)
+    form = LearnerSearchForm(request.GET or None, centres=visible_centres(request.user), programmes=programmes)
+    filters = {}
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = {
+            "q": d["q"], "centre_id": d["centre"].pk if d["centre"] else None,
+            "programme_id": d["programme"].pk if d["programme"] else None, "year": d["year"],
+            "on_roll": {"yes": True, "no": False}.get(d["on_roll"]),
+        }
+    return form, learner_search(request.user, **filters)
+
+
+@requires(VIEW_LEARNERS)
+def learner_list(request):
+    form, learners = _search(request)
+    page = Paginator(with_groups(learners), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "learners/learner_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@requires(VIEW_LEARNERS)
+def learner_detail(request, pk: int):
+    learner = get_learner_for_user(request.user, pk=pk)
+    learner = with_groups(Learner.objects.select_related("centre")).get(pk=learner.pk)
+    events = Paginator(learner_timeline(learner), 25).get_page(request.GET.get("page"))
+    return render(request, "learners/learner_detail.html", {
+        "learner": learner,
+        "events": events,
+        "duplicates": possible_duplicates(learner).select_related("centre"),
+        "can_change": _can_change(request.user, learner),
+    })
+
+
+def _can_change(user, learner) -> bool:
+    from accounts.permissions import has_perm
+
+    return has_perm(user, CHANGE_LEARNERS, learner.centre_id)
+
+
+@requires(CHANGE_LEARNERS)
+def learner_edit(request, pk: int):
+    learner = get_learner_for_user(request.user, pk=pk)
+    require(request.user, CHANGE_LEARNERS, learner.centre_id)  # partners may see, only the home centre edits
+    form = LearnerForm(request.POST or None, instance=Learner.objects.get(pk=learner.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in LearnerForm.Meta.fields}
+        try:
+            changed = update_learner(learner, by=request.user, changes=changes, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+            return redirect("learners:learner_detail", pk=learner.pk)
+    return render(request, "learners/learner_form.html", {"form": form, "learner": learner})
+
+
+@requires(EXPORT_LEARNERS)
+@require_GET
+def learners_export(request):
+    _, learners = _search(request)
+    rows = (
+        [l.centre.number, l.last_name, l.first_name, l.preferred_name, l.date_of_birth, l.sex, l.uln or "",
+         l.uci or "", l.candidate_number, l.admission_number, l.email, "yes" if l.on_roll else "no", l.left_on]
+        for l in learners.iterator(chunk_size=2000)
+    )
+    data = xlsx_bytes([("Learners", ["Centre", "Legal surname", "Legal forename", "Preferred forename",
+                                     "Date of birth", "Sex", "ULN", "UCI", "Candidate number",
+                                     "Admission number", "Email", "On roll", "Left on"], rows)])
+    return _xlsx_response(data, f"learners-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@requires(VIEW_LEARNERS)
+def programme_list(request):
+    programmes = visible_programmes(request.user).order_by("-academic_year", "qualification__title")
+    return render(request, "learners/programme_list.html", {"programmes": programmes})
+
+
+@requires(VIEW_LEARNERS)
+def programme_detail(request, pk: int):
+    programme = get_object_or_404(visible_programmes(request.user), pk=pk)
+    groups = []
+    for group in programme.teaching_groups.select_related("delivering_centre"):
+        learners = scope_learners(group.learners.select_related("centre"), request.user).order_by("last_name")
+        groups.append((group, list(learners)))
+    return render(request, "learners/programme_detail.html", {
+        "programme": programme, "groups": groups,
+        "optional_units": programme.optional_units.all(),
+    })
+
+
+@requires(EXPORT_LEARNERS)
+@require_GET
+def class_list_export(request, pk: int):
+    programme = get_object_or_404(visible_programmes(request.user), pk=pk)
+    rows = []
+    for group in programme.teaching_groups.select_related("delivering_centre"):
+        for l in scope_learners(group.learners.select_related("centre"), request.user).order_by("last_name"):
+            rows.append([group.name, group.delivering_centre.number, l.centre.number, l.last_name, l.first_name,
+                         l.date_of_birth, l.uln or "", l.candidate_number])
+    data = xlsx_bytes([("Class list", ["Group", "Delivering centre", "Home centre", "Legal surname",
+                                       "Legal forename", "Date of birth", "ULN", "Candidate number"], rows)])
+    return _xlsx_response(data, f"class-list-{programme.pk}.xlsx")
+
+
+@requires(EXPORT_LEARNERS)
+@require_GET
+def programmes_export(request):
+    rows = ([p.centre.number, p.qualification.number, p.qualification.title, p.academic_year,
+             str(p.leader) if p.leader else ""] for p in visible_programmes(request.user))
+    data = xlsx_bytes([("Programmes", ["Centre", "Qualification number", "Qualification", "Academic year",
+                                       "Programme leader"], rows)])
+    return _xlsx_response(data, "programmes.xlsx")
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
