@@ -17,7 +17,7 @@ from django.utils import timezone
 import audit
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from centres.models import Centre
+from centres.models import ArrangementPartner, ArrangementQualification, Centre, CollaborativeArrangement
 from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
 from todos.services import open_todo
@@ -157,11 +157,11 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
 
         year2 = year[2:4]
         n = 0
-        for centre_key, count in (("lead", 12), ("partner", 6)):
+        for centre_key, count in (("lead", 40), ("partner", 20)):
             centre = centres[centre_key]
             for i in range(count):
                 n += 1
-                candidate = f"{(i + 1) * 7 + (0 if centre_key == 'lead' else 300):04d}"
+                candidate = f"{(i + 1) * 7 + (0 if centre_key == 'lead' else 500):04d}"
                 first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
                 last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
                 learner, new = Learner.objects.get_or_create(
@@ -183,6 +183,26 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 group = groups[(centre_key, qnum)]
                 if not group.learners.filter(pk=learner.pk).exists():
                     group.learners.add(learner)
+
+        arrangement, new = CollaborativeArrangement.objects.get_or_create(
+            name="Vale and Moor Consortium",
+            defaults={"lead_centre": centres["lead"], "programme_code": "VMC-BUS", "first_year": year},
+        )
+        if new:
+            created += 1
+            audit.record(None, "arrangement.created", arrangement, centre=centres["lead"],
+                         after={"name": arrangement.name, "programme_code": arrangement.programme_code})
+            partner = ArrangementPartner.objects.create(arrangement=arrangement, centre=centres["partner"],
+                                                        joined_on=today)
+            aq = ArrangementQualification.objects.create(arrangement=arrangement, qualification=quals[0],
+                                                         lead_iv=users["liv"], added_on=today)
+            audit.record(None, "arrangement.partner_added", partner, centre=centres["lead"],
+                         after={"centre": centres["partner"].number})
+            audit.record(None, "arrangement.qualification_added", aq, centre=centres["lead"],
+                         after={"qualification": quals[0].number, "lead_iv": "liv"})
+            open_todo("arrangement.tell_pearson", centre=centres["lead"], role=Role.QUALITY_NOMINEE,
+                      title=f"Tell Pearson: {centres['partner'].name} joins ({arrangement.name})",
+                      due=today + dt.timedelta(days=14), target=partner)
 
         lead = centres["lead"]
         for kind, title, due_days, who, role in (

@@ -44,7 +44,8 @@ def test_loading_the_demo_twice_changes_nothing(db, capsys):
     call_command("load_demo")
     assert _counts() == first
     assert verify_chain().ok
-    assert first["centres.Centre"] == 2 and first["learners.Learner"] >= 12
+    assert first["centres.Centre"] == 2 and 55 <= first["learners.Learner"] <= 70
+    assert first["centres.CollaborativeArrangement"] == 1
 
 
 def test_the_demo_has_a_lead_and_partner_centre_and_a_user_for_every_role(db):
