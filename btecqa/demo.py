@@ -18,6 +18,7 @@ import audit
 from accounts.models import RoleAssignment
 from accounts.roles import Role
 from centres.models import ArrangementPartner, ArrangementQualification, Centre, CollaborativeArrangement
+from learners.catalogue import load_shipped_qualifications
 from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
 from todos.services import open_todo
@@ -41,10 +42,8 @@ USERS = [
     ("partner_qn", "Owen", "Pellow", [], [Role.QUALITY_NOMINEE]),
 ]
 
-QUALIFICATIONS = [
-    ("Pearson BTEC Level 3 National Extended Certificate in Business", "601/7157/1", "3", 360),
-    ("Pearson BTEC Level 3 National Extended Certificate in Sport", "601/7216/2", "3", 360),
-]
+# From the shipped catalogue (learners/catalogue_data/): Business and Applied Science.
+DEMO_QUALIFICATIONS = ["601/7159/5", "601/7436/5"]
 
 FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Gina", "Harun", "Isla", "Jonah",
                "Kira", "Leo", "Maya", "Nico", "Orla", "Pavel"]
@@ -124,13 +123,8 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
             sysadmin.save(update_fields=["password"])
             created += 1
 
-        quals = []
-        for title, number, level, glh in QUALIFICATIONS:
-            q, new = Qualification.objects.get_or_create(
-                number=number, defaults={"title": title, "level": level, "glh": glh}
-            )
-            quals.append(q)
-            created += new
+        created += sum(1 for r in load_shipped_qualifications() if getattr(r, "created", False))
+        quals = [Qualification.objects.get(number=n) for n in DEMO_QUALIFICATIONS]
 
         programmes = {}
         for centre_key, qual, leader in (("lead", quals[0], "pl"), ("lead", quals[1], "pl"),

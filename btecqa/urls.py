@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("centres/", include("centres.urls")),
     path("learners/", include("learners.urls")),
+    path("qualifications/", include("learners.urls_catalogue")),
     path("admin/", admin.site.urls),
 ]
 

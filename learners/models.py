@@ -15,7 +15,7 @@ class Qualification(models.Model):
 
     title = models.CharField(max_length=250)
     number = models.CharField("Ofqual qualification number", max_length=12, unique=True,
-                              help_text="e.g. 601/7157/1")
+                              help_text="e.g. 601/7159/5")
     level = models.CharField(max_length=10)
     glh = models.PositiveIntegerField("size (guided learning hours)")
     grading_scheme = models.CharField(max_length=20, choices=GradingScheme.choices,

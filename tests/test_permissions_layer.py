@@ -34,6 +34,8 @@ PAGES = {
     "learners:programmes_export": EXPORTERS,
     "centres:arrangement_list": STAFF,
     "centres:arrangement_create": {R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
+    "catalogue:qualification_list": STAFF,
+    "catalogue:structure_import": {R.EXAMS_OFFICER, R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
 }
 # Pages about one object, covered by their own role x centre tables elsewhere.
 COVERED_ELSEWHERE = {
@@ -41,6 +43,7 @@ COVERED_ELSEWHERE = {
     "learners:programme_detail", "learners:class_list_export",  # tests/test_learner_access.py
     "centres:arrangement_detail", "centres:partner_add", "centres:partner_withdraw",
     "centres:qualification_add", "centres:qualification_withdraw", "centres:pearson_told",
+    "catalogue:qualification_detail", "catalogue:qualification_export",  # tests/test_catalogue.py
 }
 # pages about one object: (url name, kwargs factory) -> roles that may see an object at their centre
 OBJECT_PAGES = {

@@ -1,0 +1,26 @@
+"""Load the shipped qualification structures (learners/catalogue_data/*.json). Safe to re-run."""
+
+from django.core.management.base import BaseCommand
+
+from learners.catalogue import load_shipped_qualifications
+
+
+class Command(BaseCommand):
+    help = "Create or update the shipped BTEC qualification structures; re-running changes nothing."
+
+    def handle(self, *args, **options):
+        results = load_shipped_qualifications()
+        for r in results:
+            q = r.qualification
+            detail = ", ".join(f"{what.lower()}: {n}" for what, n in r.summary)
+            line = f"{r.status:9} {q.number}  {q.title}"
+            if r.created:
+                line += f" ({q.units.count()} units)"
+            elif detail:
+                line += f" ({detail})"
+            style = self.style.SUCCESS if r.changed else (lambda s: s)
+            self.stdout.write(style(line))
+        created = sum(r.created for r in results)
+        updated = sum(r.changed and not r.created for r in results)
+        unchanged = len(results) - created - updated
+        self.stdout.write(f"{created} created, {updated} updated, {unchanged} unchanged.")

@@ -1,0 +1,13 @@
+"""The qualification catalogue (included at "qualifications/")."""
+
+from django.urls import path
+
+from . import views_catalogue as views
+
+app_name = "catalogue"
+urlpatterns = [
+    path("", views.qualification_list, name="qualification_list"),
+    path("import/", views.structure_import, name="structure_import"),
+    path("<int:pk>/", views.qualification_detail, name="qualification_detail"),
+    path("<int:pk>/structure.xlsx", views.qualification_export, name="qualification_export"),
+]
