@@ -9,6 +9,7 @@ MENU = [
     ("Dashboard", "dashboard", None),
     ("Learners", "learners:learner_list", "learners.view_learners"),
     ("Programmes", "learners:programme_list", "learners.view_learners"),
+    ("Import from MIS", "learner_imports:upload", "learners.import_learners"),
     ("Qualifications", "catalogue:qualification_list", "learners.view_catalogue"),
     ("Arrangements", "centres:arrangement_list", "centres.view_arrangements"),
     ("Centre summary", "centres:summary", "centres.view_reports"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("centres/", include("centres.urls")),
+    path("learners/imports/", include("learners.urls_import")),
     path("learners/", include("learners.urls")),
     path("qualifications/", include("learners.urls_catalogue")),
     path("admin/", admin.site.urls),

@@ -36,6 +36,8 @@ PAGES = {
     "centres:arrangement_create": {R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
     "catalogue:qualification_list": STAFF,
     "catalogue:structure_import": {R.EXAMS_OFFICER, R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
+    "learner_imports:upload": {R.EXAMS_OFFICER, R.CENTRE_ADMIN},
+    "learner_imports:history": {R.EXAMS_OFFICER, R.CENTRE_ADMIN},
 }
 # Pages about one object, covered by their own role x centre tables elsewhere.
 COVERED_ELSEWHERE = {
@@ -44,6 +46,8 @@ COVERED_ELSEWHERE = {
     "centres:arrangement_detail", "centres:partner_add", "centres:partner_withdraw",
     "centres:qualification_add", "centres:qualification_withdraw", "centres:pearson_told",
     "catalogue:qualification_detail", "catalogue:qualification_export",  # tests/test_catalogue.py
+    "learner_imports:preview", "learner_imports:mapping", "learner_imports:commit",
+    "learner_imports:result",  # tests/test_learner_import.py
 }
 # pages about one object: (url name, kwargs factory) -> roles that may see an object at their centre
 OBJECT_PAGES = {

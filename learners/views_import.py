@@ -1,0 +1,311 @@
+"""The exams officer's MIS import: upload, (map columns), preview, commit, history.
+
+Every page needs IMPORT_LEARNERS; an import at a centre where the user lacks it is a 404.
+The logic lives in learners/imports.py; these views only collect input and show results.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import centre_ids_for, get_for_user, requires, scope
+from centres.models import Centre
+
+from . import imports
+from .models import ColumnMapping, LearnerImport, Programme
+from .permissions import IMPORT_LEARNERS
+
+
+def _centres(user):
+    qs = Centre.objects.filter(is_active=True)
+    if not user.is_superuser:
+        qs = qs.filter(pk__in=centre_ids_for(user, IMPORT_LEARNERS))
+    return qs.order_by("name")
+
+
+class UploadForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(
+        choices=ColumnMapping.Kind.choices,
+        initial=imports.LEARNERS,
+        label="What the file holds",
+        help_text="Learners: one row per learner. Class list: a learner identifier "
+        "and a teaching group per row.",
+    )
+    file = forms.FileField(
+        label="MIS export (CSV or XLSX)",
+        help_text=f"Up to {imports.MAX_IMPORT_BYTES // imports.MB} MB. Nothing is written "
+        "until you have checked the preview.",
+    )
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(),
+        required=False,
+        help_text="Class lists only: the programme the groups belong to.",
+    )
+    mark_leavers = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Mark learners missing from the file as leavers",
+        help_text="Only for a full learner file with admission numbers.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = _centres(user)
+        self.fields["centre"].queryset = centres
+        self.fields["programme"].queryset = Programme.objects.filter(
+            centre__in=centres
+        ).select_related("qualification", "centre")
+        self.fields["programme"].label_from_instance = lambda p: f"{p} \u2013 {p.centre.number}"
+
+    def clean(self):
+        data = super().clean()
+        kind, programme, centre = data.get("kind"), data.get("programme"), data.get("centre")
+        if kind == imports.CLASS_LIST:
+            if programme is None:
+                self.add_error("programme", "Choose the programme this class list is for.")
+            elif centre is not None and programme.centre_id != centre.pk:
+                self.add_error("programme", "This programme is at another centre.")
+        return data
+
+
+class MappingForm(forms.Form):
+    """One choice per heading of the file's header row."""
+
+    def __init__(self, *args, preview, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = preview.kind
+        choices = [("", "\u2014 not used \u2014")] + [
+            (f, imports.FIELD_LABELS[f]) for f in imports.KIND_FIELDS[kind]
+        ]
+        self.headings = []
+        resolved = {c.index: c.field for c in preview.columns}
+        for index, heading in enumerate(preview.headings):
+            if not heading:
+                continue
+            name = f"col_{index}"
+            initial = resolved.get(index)
+            if index not in resolved:
+                initial = imports._recognise(
+                    heading, imports._mapping_index(preview.mapping_used), {}
+                )[0]
+            self.fields[name] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                label=heading,
+                initial=initial if initial in imports.KIND_FIELDS[kind] else "",
+            )
+            self.headings.append((name, heading))
+        self.kind = kind
+
+    def clean(self):
+        data = super().clean()
+        chosen = {}
+        for name, heading in self.headings:
+            f = data.get(name)
+            if f:
+                if f in chosen:
+                    self.add_error(
+                        name,
+                        f"{heading} and {chosen[f]} are both set to {imports.FIELD_LABELS[f]}.",
+                    )
+                chosen[f] = heading
+        missing = imports._missing(self.kind, chosen)
+        if missing:
+            labels = ", ".join(imports.FIELD_LABELS[f] for f in missing)
+            if self.kind == imports.CLASS_LIST and "admission_number" in missing:
+                labels = labels.replace(
+                    imports.FIELD_LABELS["admission_number"], "a learner identifier"
+                )
+            raise forms.ValidationError(f"Choose a column for: {labels}.")
+        data["mapping"] = {
+            heading: data.get(name) or imports.IGNORE for name, heading in self.headings
+        }
+        return data
+
+
+def _imports_for(user):
+    return scope(
+        LearnerImport.objects.select_related("centre", "uploaded_by"), user, IMPORT_LEARNERS
+    )
+
+
+def _next_step(preview):
+    obj = preview.import_obj
+    if preview.needs_mapping and obj.stored_file:
+        return redirect("learner_imports:mapping", pk=obj.pk)
+    return redirect("learner_imports:preview", pk=obj.pk)
+
+
+@requires(IMPORT_LEARNERS)
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        preview = imports.preview_import(
+            centre=data["centre"],
+            kind=data["kind"],
+            uploaded_file=data["file"],
+            file_name=data["file"].name,
+            user=request.user,
+            programme=data["programme"] if data["kind"] == imports.CLASS_LIST else None,
+            mark_leavers=data["mark_leavers"],
+        )
+        return _next_step(preview)
+    return render(request, "learners/imports/upload.html", {"form": form})
+
+
+def _worth_remembering(heading: str, field: str, kind: str) -> bool:
+    """Only what the built-in headings would not give: a new field, or a known column off."""
+    alias = imports.ALIAS_INDEX.get(imports.normalise_heading(heading), (None,))[0]
+    if field == imports.IGNORE:
+        return alias in imports.KIND_FIELDS[kind]
+    return field != alias
+
+
+@requires(IMPORT_LEARNERS)
+def mapping(request, pk):
+    obj = get_for_user(
+        LearnerImport.objects.select_related("centre"), request.user, IMPORT_LEARNERS, pk=pk
+    )
+    if obj.status == LearnerImport.Status.COMMITTED:
+        return redirect("learner_imports:result", pk=obj.pk)
+    try:
+        preview = imports.analyse_import(obj)
+    except imports.ImportRefused as exc:
+        messages.error(request, "; ".join(str(p) for p in exc.problems))
+        return redirect("learner_imports:preview", pk=obj.pk)
+    if not preview.headings:
+        return redirect("learner_imports:preview", pk=obj.pk)
+    form = MappingForm(request.POST or None, preview=preview)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["mapping"]
+        remember = {h: f for h, f in chosen.items() if _worth_remembering(h, f, obj.kind)}
+        if remember:
+            imports.save_mapping(obj.centre, obj.kind, remember, user=request.user)
+        settings = (obj.counts or {}).get("settings", {})
+        programme = (
+            Programme.objects.filter(pk=settings.get("programme")).first()
+            if settings.get("programme")
+            else None
+        )
+        new = imports.preview_import(
+            centre=obj.centre,
+            kind=obj.kind,
+            uploaded_file=imports.read_stored_file(obj),
+            file_name=obj.file_name,
+            user=request.user,
+            mapping=chosen,
+            programme=programme,
+            mark_leavers=settings.get("mark_leavers", True),
+        )
+        messages.info(
+            request, f"Column mapping saved for {obj.centre}; it will be used for its next files."
+        )
+        return _next_step(new)
+    return render(
+        request, "learners/imports/mapping.html", {"import": obj, "preview": preview, "form": form}
+    )
+
+
+PREVIEW_ROWS_PER_PAGE = 500
+SHOW = {"all": "Every row", "changes": "Changes only", "errors": "Errors and warnings"}
+
+
+@requires(IMPORT_LEARNERS)
+def preview(request, pk):
+    obj = get_for_user(
+        LearnerImport.objects.select_related("centre", "uploaded_by"),
+        request.user,
+        IMPORT_LEARNERS,
+        pk=pk,
+    )
+    if obj.status == LearnerImport.Status.COMMITTED:
+        return redirect("learner_imports:result", pk=obj.pk)
+    result, problems = None, [imports.Problem.from_dict(e) for e in obj.errors]
+    if obj.stored_file:
+        try:
+            result = imports.analyse_import(obj)
+            problems = result.errors
+        except imports.ImportRefused as exc:
+            problems = exc.problems
+    show = request.GET.get("show", "all")
+    show = show if show in SHOW else "all"
+    rows = result.all_rows if result else []
+    if show == "changes":
+        rows = [r for r in rows if r.effect not in (imports.UNCHANGED, imports.ERROR)]
+    elif show == "errors":
+        rows = [r for r in rows if r.errors or r.warnings]
+    can_commit = obj.status == LearnerImport.Status.PREVIEWED and result is not None and result.ok
+    page = Paginator(rows, PREVIEW_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learners/imports/preview.html",
+        {
+            "import": obj,
+            "preview": result,
+            "problems": problems,
+            "page": page,
+            "query": f"show={show}",
+            "show": show,
+            "show_choices": SHOW,
+            "can_commit": can_commit,
+            "counts": result.counts if result else obj.counts,
+        },
+    )
+
+
+@requires(IMPORT_LEARNERS)
+@require_POST
+def commit(request, pk):
+    obj = get_for_user(
+        LearnerImport.objects.select_related("centre"), request.user, IMPORT_LEARNERS, pk=pk
+    )
+    try:
+        imports.commit_import(obj, request.user)
+    except imports.ImportRefused as exc:
+        shown = "; ".join(str(p) for p in exc.problems[:5])
+        more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
+        messages.error(request, f"Nothing was written: {shown}{more}")
+        return redirect("learner_imports:preview", pk=obj.pk)
+    messages.success(request, "The import has been applied.")
+    return redirect("learner_imports:result", pk=obj.pk)
+
+
+@requires(IMPORT_LEARNERS)
+def result(request, pk):
+    obj = get_for_user(
+        LearnerImport.objects.select_related("centre", "uploaded_by"),
+        request.user,
+        IMPORT_LEARNERS,
+        pk=pk,
+    )
+    if obj.status != LearnerImport.Status.COMMITTED:
+        return redirect("learner_imports:preview", pk=obj.pk)
+    return render(request, "learners/imports/result.html", {"import": obj, "counts": obj.counts})
+
+
+@requires(IMPORT_LEARNERS)
+def history(request):
+    centres = _centres(request.user)
+    qs = _imports_for(request.user)
+    centre_id = request.GET.get("centre", "")
+    if centre_id.isdigit():
+        qs = qs.filter(centre_id=int(centre_id))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learners/imports/history.html",
+        {
+            "page": page,
+            "centres": centres,
+            "centre_id": centre_id,
+            "query": f"centre={centre_id}" if centre_id.isdigit() else "",
+            "upload_url": reverse("learner_imports:upload"),
+        },
+    )
