@@ -23,13 +23,23 @@ class UserAdmin(DjangoUserAdmin):
 
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            record(request.user, "role.revoked", obj, centre=obj.centre,
-                   before={"user": obj.user.username, "role": obj.role})
+            record(
+                request.user,
+                "role.revoked",
+                obj,
+                centre=obj.centre,
+                before={"user": obj.user.username, "role": obj.role},
+            )
             obj.delete()
         for obj in instances:
             obj.save()
-            record(request.user, "role.granted", obj, centre=obj.centre,
-                   after={"user": obj.user.username, "role": obj.role})
+            record(
+                request.user,
+                "role.granted",
+                obj,
+                centre=obj.centre,
+                after={"user": obj.user.username, "role": obj.role},
+            )
         formset.save_m2m()
 
 

@@ -21,13 +21,17 @@ class RoleAssignment(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(max_length=32, choices=Role.choices)
-    centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="role_assignments")
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.CASCADE, related_name="role_assignments"
+    )
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["centre__name", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "centre"], name="one_role_per_person_per_centre"),
+            models.UniqueConstraint(
+                fields=["user", "role", "centre"], name="one_role_per_person_per_centre"
+            ),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="role_is_known"),
         ]
 

@@ -56,14 +56,16 @@ def get_permission(code: str) -> Permission:
     try:
         return _REGISTRY[code]
     except KeyError:
-        raise ImproperlyConfigured(f"Unknown permission {code!r}: declare it with register().") from None
+        raise ImproperlyConfigured(
+            f"Unknown permission {code!r}: declare it with register()."
+        ) from None
 
 
 def all_permissions() -> dict[str, Permission]:
     return dict(_REGISTRY)
 
 
-def _assignments(user) -> list[tuple[str, int]]:
+def assignments(user) -> list[tuple[str, int]]:
     """(role, centre_id) pairs for the user, cached on the user for the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -77,13 +79,13 @@ def _assignments(user) -> list[tuple[str, int]]:
 
 
 def roles_of(user, centre_id: int | None = None) -> set[Role]:
-    return {Role(r) for r, c in _assignments(user) if centre_id is None or c == centre_id}
+    return {Role(r) for r, c in assignments(user) if centre_id is None or c == centre_id}
 
 
 def centre_ids_for(user, perm: str) -> set[int]:
     """Centres at which the user holds a role granting `perm`."""
     roles = get_permission(perm).roles
-    return {c for r, c in _assignments(user) if r in roles}
+    return {c for r, c in assignments(user) if r in roles}
 
 
 def has_perm(user, perm: str, centre_id: int | None = None) -> bool:

@@ -50,7 +50,12 @@ class AuditedAdminMixin:
     def delete_model(self, request, obj):
         from . import record
 
-        record(request.user, f"{obj._meta.model_name}.deleted_in_admin", obj, before=self._snapshot(obj))
+        record(
+            request.user,
+            f"{obj._meta.model_name}.deleted_in_admin",
+            obj,
+            before=self._snapshot(obj),
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):

@@ -8,14 +8,22 @@ class AuditEventFilter(django_filters.FilterSet):
     learner = django_filters.CharFilter(
         label="Learner", method="filter_learner", help_text="Name, or the learner's record number"
     )
-    person = django_filters.CharFilter(field_name="actor_repr", lookup_expr="icontains", label="Person")
-    action = django_filters.CharFilter(field_name="action", lookup_expr="istartswith", label="Action")
+    person = django_filters.CharFilter(
+        field_name="actor_repr", lookup_expr="icontains", label="Person"
+    )
+    action = django_filters.CharFilter(
+        field_name="action", lookup_expr="istartswith", label="Action"
+    )
     date_from = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__gte", label="From (dd/mm/yyyy)",
+        field_name="occurred_at",
+        lookup_expr="date__gte",
+        label="From (dd/mm/yyyy)",
         widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
     )
     date_to = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__lte", label="To (dd/mm/yyyy)",
+        field_name="occurred_at",
+        lookup_expr="date__lte",
+        label="To (dd/mm/yyyy)",
         widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
     )
 

@@ -51,7 +51,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100, blank=True, editable=False)
     object_id = models.CharField(max_length=64, blank=True, editable=False)
     object_repr = models.CharField(max_length=300, blank=True, editable=False)
-    learner_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    learner_id = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False
+    )
     learner_repr = models.CharField(max_length=200, blank=True, editable=False)
     centre_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True, editable=False)
     before = models.TextField(blank=True, editable=False)
@@ -68,6 +70,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_repr}"
 
+    def save(self, *args, **kwargs):
+        raise AppendOnlyError(
+            "Write audit events with audit.record(); they cannot be saved or changed."
+        )
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")
+
     @property
     def before_data(self):
         return json.loads(self.before) if self.before else None
@@ -82,12 +92,6 @@ class AuditEvent(models.Model):
         if not isinstance(b, dict) or not isinstance(a, dict):
             return [("value", b, a)]
         return [(k, b.get(k), a.get(k)) for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)]
-
-    def save(self, *args, **kwargs):
-        raise AppendOnlyError("Write audit events with audit.record(); they cannot be saved or changed.")
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")
 
 
 class AuditChainHead(models.Model):

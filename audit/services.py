@@ -44,7 +44,9 @@ def canonical_json(value) -> str:
     """The exact text stored and hashed: sorted keys, no spaces, dates as ISO strings."""
     if value is None:
         return ""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False
+    )
 
 
 def _json_default(value):
@@ -73,20 +75,41 @@ def _opt(value) -> str:
 
 def event_payload(values: tuple) -> bytes:
     """The bytes an event's hash covers, from its values in FIELDS order."""
-    (seq, occurred_at, actor_id, actor_repr, action, object_type, object_id, object_repr,
-     learner_id, learner_repr, centre_id, before, after) = values
-    return _joined(seq, _ts(occurred_at), actor_id, actor_repr, action, object_type, object_id,
-                   object_repr, learner_id, learner_repr, centre_id, before, after)
+    seq, occurred_at, *rest = values
+    return _joined(seq, _ts(occurred_at), *rest)
 
 
-def _joined(seq, ts, actor_id, actor_repr, action, object_type, object_id, object_repr,
-            learner_id, learner_repr, centre_id, before, after) -> bytes:
+def _joined(
+    seq,
+    ts,
+    actor_id,
+    actor_repr,
+    action,
+    object_type,
+    object_id,
+    object_repr,
+    learner_id,
+    learner_repr,
+    centre_id,
+    before,
+    after,
+) -> bytes:
     """event_payload() with the timestamp already as _ts() text; the layout is written only here."""
     return SEP.join(
         (
-            str(seq), ts, "" if actor_id is None else str(actor_id), actor_repr, action,
-            object_type, object_id, object_repr, "" if learner_id is None else str(learner_id),
-            learner_repr, "" if centre_id is None else str(centre_id), before, after,
+            str(seq),
+            ts,
+            "" if actor_id is None else str(actor_id),
+            actor_repr,
+            action,
+            object_type,
+            object_id,
+            object_repr,
+            "" if learner_id is None else str(learner_id),
+            learner_repr,
+            "" if centre_id is None else str(centre_id),
+            before,
+            after,
         )
     ).encode()
 
@@ -111,8 +134,17 @@ def snapshot(obj, fields) -> dict:
     return out
 
 
-def record(actor, action: str, obj=None, *, learner=None, centre=None, before=None, after=None,
-           object_repr: str | None = None) -> AuditEvent | None:
+def record(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    learner=None,
+    centre=None,
+    before=None,
+    after=None,
+    object_repr: str | None = None,
+) -> AuditEvent | None:
     """Write one event on the trail.
 
     actor: the person (None for the system, e.g. a scheduled job).
@@ -183,7 +215,9 @@ def _append(events: list[AuditEvent]) -> None:
         seq += 1
         event.seq = seq
         event.prev_hash = prev
-        event.hash = prev = chain_hash(prev, event_payload(tuple(getattr(event, f) for f in FIELDS)))
+        event.hash = prev = chain_hash(
+            prev, event_payload(tuple(getattr(event, f) for f in FIELDS))
+        )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     AuditChainHead.objects.filter(id=1).update(count=seq, last_hash=prev, updated_at=timezone.now())
 
@@ -283,8 +317,10 @@ def _chain_query(connection):
         columns[4] = f"CAST({columns[4]} AS TEXT)"
         to_ts = _ts_from_sqlite_text(tz)
     else:  # the datetime, as the database driver gives it
+
         def to_ts(value):
             return _read_ts(value, tz)
+
     sql = f"SELECT {', '.join(columns)} FROM {quote(opts.db_table)} ORDER BY {column['seq']}"
     return sql, to_ts
 
@@ -308,9 +344,24 @@ def verify_chain(chunk_size: int = 1000) -> Verification:
     with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(chunk_size):
-            for (pk, stored_prev, stored_hash, seq, occurred_at, actor_id, actor_repr, action,
-                 object_type, object_id, object_repr, learner_id, learner_repr, centre_id,
-                 before, after) in rows:
+            for (
+                pk,
+                stored_prev,
+                stored_hash,
+                seq,
+                occurred_at,
+                actor_id,
+                actor_repr,
+                action,
+                object_type,
+                object_id,
+                object_repr,
+                learner_id,
+                learner_repr,
+                centre_id,
+                before,
+                after,
+            ) in rows:
                 n += 1
                 if seq != expected:
                     if seq > expected:
@@ -319,24 +370,59 @@ def verify_chain(chunk_size: int = 1000) -> Verification:
                         reason = "sequence repeats: inserted."
                     return Verification(False, n, head_count, seq, pk, reason)
                 if pk < last_id:
-                    return Verification(False, n, head_count, seq, pk, "out of order: it was "
-                                        "written before the event it follows (reordered).")
+                    return Verification(
+                        False,
+                        n,
+                        head_count,
+                        seq,
+                        pk,
+                        "out of order: it was written before the event it follows (reordered).",
+                    )
                 if stored_prev != prev:
-                    return Verification(False, n, head_count, seq, pk, "its link to the previous "
-                                        "event does not match: inserted or reordered.")
-                payload = _joined(seq, to_ts(occurred_at), actor_id, actor_repr, action,
-                                  object_type, object_id, object_repr, learner_id, learner_repr,
-                                  centre_id, before, after)
+                    return Verification(
+                        False,
+                        n,
+                        head_count,
+                        seq,
+                        pk,
+                        "its link to the previous event does not match: inserted or reordered.",
+                    )
+                payload = _joined(
+                    seq,
+                    to_ts(occurred_at),
+                    actor_id,
+                    actor_repr,
+                    action,
+                    object_type,
+                    object_id,
+                    object_repr,
+                    learner_id,
+                    learner_repr,
+                    centre_id,
+                    before,
+                    after,
+                )
                 # chain_hash(prev, payload), inlined: the benchmark's floor is this one line.
                 if sha256(prev.encode() + payload).hexdigest() != stored_hash:
-                    return Verification(False, n, head_count, seq, pk,
-                                        "its content does not match its hash: edited.")
+                    return Verification(
+                        False,
+                        n,
+                        head_count,
+                        seq,
+                        pk,
+                        "its content does not match its hash: edited.",
+                    )
                 prev, expected, last_id = stored_hash, expected + 1, pk
     if n != head_count or prev != head_hash:
         if n < head_count:
-            reason = f"the head records {head_count} events but {n} remain: the newest were deleted."
+            reason = (
+                f"the head records {head_count} events but {n} remain: the newest were deleted."
+            )
         elif n > head_count:
-            reason = f"the head records {head_count} events but {n} exist: events were appended outside record()."
+            reason = (
+                f"the head records {head_count} events but {n} exist: "
+                "events were appended outside record()."
+            )
         else:
             reason = "the newest event's hash differs from the head's: replaced."
         return Verification(False, n, head_count, n + 1 if n < head_count else n, None, reason)

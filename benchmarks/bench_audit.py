@@ -57,9 +57,14 @@ def _cast():
         defaults={"first_name": "Bench", "last_name": "Officer", "email": "bench@example.org"},
     )
     learner, _ = Learner.objects.get_or_create(
-        centre=centre, candidate_number="0001",
-        defaults={"first_name": "Ada", "last_name": "Lovelace",
-                  "date_of_birth": dt.date(2009, 12, 10), "sex": Learner.Sex.FEMALE},
+        centre=centre,
+        candidate_number="0001",
+        defaults={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "date_of_birth": dt.date(2009, 12, 10),
+            "sex": Learner.Sex.FEMALE,
+        },
     )
     return actor, centre, learner
 
@@ -74,8 +79,9 @@ def reset_trail() -> None:
         else:
             cursor.execute(f"DELETE FROM {table}")
             if connection.vendor == "sqlite":  # ids from 1 again, as in a fresh database
-                cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s",
-                               [AuditEvent._meta.db_table])
+                cursor.execute(
+                    "DELETE FROM sqlite_sequence WHERE name = %s", [AuditEvent._meta.db_table]
+                )
         AuditChainHead.objects.update_or_create(id=1, defaults={"count": 0, "last_hash": GENESIS})
 
 
@@ -92,10 +98,19 @@ def _floor_rows(n: int) -> list[AuditEvent]:
     actor, centre, learner = _cast()
     now = timezone.now()
     common = dict(
-        occurred_at=now, actor_id=actor.pk, actor_repr=_actor_repr(actor)[:200], action=ACTION,
-        object_type=centre._meta.label, object_id=_opt(centre.pk), object_repr=str(centre)[:300],
-        learner_id=learner.pk, learner_repr=str(learner)[:200], centre_id=centre.pk, before="",
-        prev_hash="a" * 64, hash="b" * 64,
+        occurred_at=now,
+        actor_id=actor.pk,
+        actor_repr=_actor_repr(actor)[:200],
+        action=ACTION,
+        object_type=centre._meta.label,
+        object_id=_opt(centre.pk),
+        object_repr=str(centre)[:300],
+        learner_id=learner.pk,
+        learner_repr=str(learner)[:200],
+        centre_id=centre.pk,
+        before="",
+        prev_hash="a" * 64,
+        hash="b" * 64,
     )
     return [AuditEvent(seq=i + 1, after=canonical_json(_after(i)), **common) for i in range(n)]
 
@@ -125,8 +140,12 @@ def bench_record(table, n: int) -> None:
     head = AuditChainHead.objects.get(id=1)
     assert head.count == n == AuditEvent.objects.count(), (head.count, n)
     table.row(
-        f"audit.record x{n:,} (batch)", figure.seconds, floor.seconds, seconds,
-        floor_is="bulk_create same rows", goal=3,
+        f"audit.record x{n:,} (batch)",
+        figure.seconds,
+        floor.seconds,
+        seconds,
+        floor_is="bulk_create same rows",
+        goal=3,
         note=f"{per_second(n, figure.seconds)} vs {per_second(n, floor.seconds)}",
     )
 
@@ -184,13 +203,24 @@ def bench_verify(table, n: int) -> None:
     fetch, fetched = best_time(_raw_fetch, REPEATS)
     assert fetched == n
 
-    table.row(f"audit.verify x{n:,}", figure, floor, seconds,
-              floor_is="sha256 loop, same bytes", goal=2,
-              note=f"{per_second(n, figure)} vs {per_second(n, floor)}")
-    table.row("  verify vs fetching the rows", figure, fetch, seconds,
-              floor_is="raw cursor, no hashing",
-              note=f"fetch {fetch:.3f} + hash {floor:.3f} = {fetch + floor:.3f} s; "
-                   f"verify {figure / (fetch + floor):.2f}x that")
+    table.row(
+        f"audit.verify x{n:,}",
+        figure,
+        floor,
+        seconds,
+        floor_is="sha256 loop, same bytes",
+        goal=2,
+        note=f"{per_second(n, figure)} vs {per_second(n, floor)}",
+    )
+    table.row(
+        "  verify vs fetching the rows",
+        figure,
+        fetch,
+        seconds,
+        floor_is="raw cursor, no hashing",
+        note=f"fetch {fetch:.3f} + hash {floor:.3f} = {fetch + floor:.3f} s; "
+        f"verify {figure / (fetch + floor):.2f}x that",
+    )
 
     # Memory: the chain is streamed, never held, so N/5 and N should peak alike.
     result, peak_n = peak_memory(verify_chain)
@@ -205,5 +235,12 @@ def bench_verify(table, n: int) -> None:
     else:
         goal = MEMORY_GOAL
         note = "flat" if peak_n <= MEMORY_GOAL * peak_small else "GROWS with events"
-    table.row(f"  verify peak memory @{n:,}", peak_n, peak_small, mebibytes,
-              floor_is=f"same @{small:,} events", goal=goal, note=note)
+    table.row(
+        f"  verify peak memory @{n:,}",
+        peak_n,
+        peak_small,
+        mebibytes,
+        floor_is=f"same @{small:,} events",
+        goal=goal,
+        note=note,
+    )

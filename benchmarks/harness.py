@@ -59,6 +59,7 @@ def peak_memory(fn: Callable, *args, **kwargs) -> tuple[object, int]:
 
 # Formatting: one function per unit, so a row prints its figure and floor alike.
 
+
 def seconds(value: float) -> str:
     return f"{value:.3f} s" if value < 100 else f"{value:.1f} s"
 
@@ -93,11 +94,28 @@ class Table:
 
     def header(self) -> None:
         self._line(("benchmark", "figure", "floor", "floor is", "ratio", "goal"))
-        self._line(("-" * self.WIDTHS[0], "-" * self.WIDTHS[1], "-" * self.WIDTHS[2],
-                    "-" * self.WIDTHS[3], "-" * self.WIDTHS[4], "-" * self.WIDTHS[5]))
+        self._line(
+            (
+                "-" * self.WIDTHS[0],
+                "-" * self.WIDTHS[1],
+                "-" * self.WIDTHS[2],
+                "-" * self.WIDTHS[3],
+                "-" * self.WIDTHS[4],
+                "-" * self.WIDTHS[5],
+            )
+        )
 
-    def row(self, name: str, figure: float, floor: float, fmt: Callable[[float], str], *,
-            floor_is: str, goal: float | None = None, note: str = "") -> float:
+    def row(
+        self,
+        name: str,
+        figure: float,
+        floor: float,
+        fmt: Callable[[float], str],
+        *,
+        floor_is: str,
+        goal: float | None = None,
+        note: str = "",
+    ) -> float:
         """Print figure, floor and figure/floor; with a goal (a top ratio), say if it is met."""
         ratio = figure / floor if floor else float("inf")
         if goal is None:
@@ -105,8 +123,16 @@ class Table:
         else:
             verdict = f"<= {goal:g}x " + ("ok" if ratio <= goal else "MISSED")
         self._line((name, fmt(figure), fmt(floor), floor_is, f"{ratio:.2f}x", verdict, note))
-        self.rows.append({"name": name, "figure": figure, "floor": floor, "ratio": ratio,
-                          "goal": goal, "met": goal is None or ratio <= goal})
+        self.rows.append(
+            {
+                "name": name,
+                "figure": figure,
+                "floor": floor,
+                "ratio": ratio,
+                "goal": goal,
+                "met": goal is None or ratio <= goal,
+            }
+        )
         return ratio
 
     def note(self, text: str) -> None:

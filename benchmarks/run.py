@@ -30,21 +30,30 @@ if str(ROOT) not in sys.path:  # run as a script, sys.path[0] is benchmarks/
 # name: (module, function, what it measures). The modules import Django models,
 # so they are imported only once Django is set up against the throwaway database.
 BENCHMARKS = {
-    "audit.record": ("benchmarks.bench_audit", "bench_record",
-                     "N audit.record() calls in one batch() vs bulk_create of the same rows"),
-    "audit.verify": ("benchmarks.bench_audit", "bench_verify",
-                     "verify_chain() over N events vs sha256 of the same bytes; "
-                     "memory at N/5 and N"),
+    "audit.record": (
+        "benchmarks.bench_audit",
+        "bench_record",
+        "N audit.record() calls in one batch() vs bulk_create of the same rows",
+    ),
+    "audit.verify": (
+        "benchmarks.bench_audit",
+        "bench_verify",
+        "verify_chain() over N events vs sha256 of the same bytes; memory at N/5 and N",
+    ),
 }
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000,
-                        help="events per audit benchmark (default 100000)")
-    parser.add_argument("--only", metavar="NAME",
-                        help="run only the benchmarks whose name is or starts with NAME "
-                             "(e.g. audit.verify, or verify)")
+    parser.add_argument(
+        "--events", type=int, default=100_000, help="events per audit benchmark (default 100000)"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME",
+        help="run only the benchmarks whose name is or starts with NAME "
+        "(e.g. audit.verify, or verify)",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
     args = parser.parse_args(argv)
     if args.events < 5:
@@ -69,8 +78,10 @@ def throwaway_postgres(url: str):
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists:
             if "bench" not in name:
-                sys.exit(f"Database {name!r} exists and its name does not say 'bench': "
-                         "refusing to drop it. Name a throwaway database in BENCH_DATABASE_URL.")
+                sys.exit(
+                    f"Database {name!r} exists and its name does not say 'bench': "
+                    "refusing to drop it. Name a throwaway database in BENCH_DATABASE_URL."
+                )
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -151,7 +162,8 @@ def main(argv=None) -> int:
     if args.only:
         wanted = args.only
         names = [
-            name for name in names
+            name
+            for name in names
             if name == wanted or name.startswith(wanted + ".") or name.split(".", 1)[1] == wanted
         ]
         if not names:
@@ -164,9 +176,12 @@ def main(argv=None) -> int:
         database = setup_django()
         import django
 
-        print(f"btecqa benchmarks: {args.events:,} events; {database}; "
-              f"Python {platform.python_version()}, Django {django.get_version()}, "
-              f"{os.cpu_count()} CPUs", flush=True)
+        print(
+            f"btecqa benchmarks: {args.events:,} events; {database}; "
+            f"Python {platform.python_version()}, Django {django.get_version()}, "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
         table = Table()
         table.header()
         for name in names:

@@ -17,7 +17,12 @@ from django.utils import timezone
 import audit
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from centres.models import ArrangementPartner, ArrangementQualification, Centre, CollaborativeArrangement
+from centres.models import (
+    ArrangementPartner,
+    ArrangementQualification,
+    Centre,
+    CollaborativeArrangement,
+)
 from learners.catalogue import load_shipped_qualifications
 from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
@@ -45,10 +50,42 @@ USERS = [
 # From the shipped catalogue (learners/catalogue_data/): Business and Applied Science.
 DEMO_QUALIFICATIONS = ["601/7159/5", "601/7436/5"]
 
-FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Gina", "Harun", "Isla", "Jonah",
-               "Kira", "Leo", "Maya", "Nico", "Orla", "Pavel"]
-LAST_NAMES = ["Ashdown", "Brennock", "Calloway", "Dunmore", "Everleigh", "Fairholme", "Garside", "Holloway",
-              "Ingleby", "Jessop", "Kittering", "Langridge", "Moorcroft", "Netherby", "Oakhurst", "Penrose"]
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Gina",
+    "Harun",
+    "Isla",
+    "Jonah",
+    "Kira",
+    "Leo",
+    "Maya",
+    "Nico",
+    "Orla",
+    "Pavel",
+]
+LAST_NAMES = [
+    "Ashdown",
+    "Brennock",
+    "Calloway",
+    "Dunmore",
+    "Everleigh",
+    "Fairholme",
+    "Garside",
+    "Holloway",
+    "Ingleby",
+    "Jessop",
+    "Kittering",
+    "Langridge",
+    "Moorcroft",
+    "Netherby",
+    "Oakhurst",
+    "Penrose",
+]
 
 
 def demo_uln(n: int) -> str:
@@ -88,7 +125,8 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
         centres = {}
         for key, (number, name) in (("lead", LEAD), ("partner", PARTNER)):
             centre, new = Centre.objects.get_or_create(
-                number=number, defaults={"name": name, "email": f"exams@{name.split()[0].lower()}.example"}
+                number=number,
+                defaults={"name": name, "email": f"exams@{name.split()[0].lower()}.example"},
             )
             centres[key] = centre
             if new:
@@ -99,7 +137,11 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
         for username, first, last, lead_roles, partner_roles in USERS:
             user, new = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "email": f"{username}@btecqa-demo.example"},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@btecqa-demo.example",
+                },
             )
             if new:
                 user.set_password(DEMO_PASSWORD)
@@ -108,15 +150,27 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
             users[username] = user
             for centre_key, roles in (("lead", lead_roles), ("partner", partner_roles)):
                 for role in roles:
-                    ra, new = RoleAssignment.objects.get_or_create(user=user, role=role, centre=centres[centre_key])
+                    ra, new = RoleAssignment.objects.get_or_create(
+                        user=user, role=role, centre=centres[centre_key]
+                    )
                     if new:
                         created += 1
-                        audit.record(None, "role.granted", ra, centre=ra.centre,
-                                     after={"user": username, "role": role.value})
+                        audit.record(
+                            None,
+                            "role.granted",
+                            ra,
+                            centre=ra.centre,
+                            after={"user": username, "role": role.value},
+                        )
         sysadmin, new = User.objects.get_or_create(
             username="sysadmin",
-            defaults={"first_name": "System", "last_name": "Administrator", "is_staff": True,
-                      "is_superuser": True, "email": "sysadmin@btecqa-demo.example"},
+            defaults={
+                "first_name": "System",
+                "last_name": "Administrator",
+                "is_staff": True,
+                "is_superuser": True,
+                "email": "sysadmin@btecqa-demo.example",
+            },
         )
         if new:
             sysadmin.set_password(DEMO_PASSWORD)
@@ -127,20 +181,29 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
         quals = [Qualification.objects.get(number=n) for n in DEMO_QUALIFICATIONS]
 
         programmes = {}
-        for centre_key, qual, leader in (("lead", quals[0], "pl"), ("lead", quals[1], "pl"),
-                                         ("partner", quals[0], None)):
+        for centre_key, qual, leader in (
+            ("lead", quals[0], "pl"),
+            ("lead", quals[1], "pl"),
+            ("partner", quals[0], None),
+        ):
             p, new = Programme.objects.get_or_create(
-                qualification=qual, centre=centres[centre_key], academic_year=year,
+                qualification=qual,
+                centre=centres[centre_key],
+                academic_year=year,
                 defaults={"leader": users.get(leader) if leader else None},
             )
             programmes[(centre_key, qual.number)] = p
             if new:
                 created += 1
-                audit.record(None, "programme.created", p, after={"qualification": qual.number, "year": year})
+                audit.record(
+                    None, "programme.created", p, after={"qualification": qual.number, "year": year}
+                )
 
         groups = {}
         for (centre_key, qnum), programme in programmes.items():
-            name = f"{year[2:4]}{'BUS' if qnum == quals[0].number else 'SPO'}-{centre_key[0].upper()}"
+            name = (
+                f"{year[2:4]}{'BUS' if qnum == quals[0].number else 'SPO'}-{centre_key[0].upper()}"
+            )
             # The partner's business learners are taught at the lead centre: consortium students.
             delivering = centres["lead"] if centre_key == "partner" else centres[centre_key]
             g, new = TeachingGroup.objects.get_or_create(
@@ -159,9 +222,11 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
                 last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
                 learner, new = Learner.objects.get_or_create(
-                    centre=centre, candidate_number=candidate,
+                    centre=centre,
+                    candidate_number=candidate,
                     defaults={
-                        "first_name": first, "last_name": last,
+                        "first_name": first,
+                        "last_name": last,
                         "date_of_birth": dt.date(2009, 1 + (n % 12), 1 + (n * 3) % 27),
                         "sex": "F" if n % 2 else "M",
                         "uln": demo_uln(n),
@@ -171,45 +236,104 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 )
                 if new:
                     created += 1
-                    audit.record(None, "learner.created", learner,
-                                 after={"name": str(learner), "uln": learner.uln, "candidate_number": candidate})
-                qnum = quals[0].number if (i % 3 != 2 or centre_key == "partner") else quals[1].number
+                    audit.record(
+                        None,
+                        "learner.created",
+                        learner,
+                        after={
+                            "name": str(learner),
+                            "uln": learner.uln,
+                            "candidate_number": candidate,
+                        },
+                    )
+                qnum = (
+                    quals[0].number if (i % 3 != 2 or centre_key == "partner") else quals[1].number
+                )
                 group = groups[(centre_key, qnum)]
                 if not group.learners.filter(pk=learner.pk).exists():
                     group.learners.add(learner)
 
         arrangement, new = CollaborativeArrangement.objects.get_or_create(
             name="Vale and Moor Consortium",
-            defaults={"lead_centre": centres["lead"], "programme_code": "VMC-BUS", "first_year": year},
+            defaults={
+                "lead_centre": centres["lead"],
+                "programme_code": "VMC-BUS",
+                "first_year": year,
+            },
         )
         if new:
             created += 1
-            audit.record(None, "arrangement.created", arrangement, centre=centres["lead"],
-                         after={"name": arrangement.name, "programme_code": arrangement.programme_code})
-            partner = ArrangementPartner.objects.create(arrangement=arrangement, centre=centres["partner"],
-                                                        joined_on=today)
-            aq = ArrangementQualification.objects.create(arrangement=arrangement, qualification=quals[0],
-                                                         lead_iv=users["liv"], added_on=today)
-            audit.record(None, "arrangement.partner_added", partner, centre=centres["lead"],
-                         after={"centre": centres["partner"].number})
-            audit.record(None, "arrangement.qualification_added", aq, centre=centres["lead"],
-                         after={"qualification": quals[0].number, "lead_iv": "liv"})
-            open_todo("arrangement.tell_pearson", centre=centres["lead"], role=Role.QUALITY_NOMINEE,
-                      title=f"Tell Pearson: {centres['partner'].name} joins ({arrangement.name})",
-                      due=today + dt.timedelta(days=14), target=partner)
+            audit.record(
+                None,
+                "arrangement.created",
+                arrangement,
+                centre=centres["lead"],
+                after={"name": arrangement.name, "programme_code": arrangement.programme_code},
+            )
+            partner = ArrangementPartner.objects.create(
+                arrangement=arrangement, centre=centres["partner"], joined_on=today
+            )
+            aq = ArrangementQualification.objects.create(
+                arrangement=arrangement,
+                qualification=quals[0],
+                lead_iv=users["liv"],
+                added_on=today,
+            )
+            audit.record(
+                None,
+                "arrangement.partner_added",
+                partner,
+                centre=centres["lead"],
+                after={"centre": centres["partner"].number},
+            )
+            audit.record(
+                None,
+                "arrangement.qualification_added",
+                aq,
+                centre=centres["lead"],
+                after={"qualification": quals[0].number, "lead_iv": "liv"},
+            )
+            open_todo(
+                "arrangement.tell_pearson",
+                centre=centres["lead"],
+                role=Role.QUALITY_NOMINEE,
+                title=f"Tell Pearson: {centres['partner'].name} joins ({arrangement.name})",
+                due=today + dt.timedelta(days=14),
+                target=partner,
+            )
 
         lead = centres["lead"]
         for kind, title, due_days, who, role in (
             ("demo.check_entry_list", "Check and sign the Business entry list", 5, "pl", ""),
             ("demo.class_lists", "Send this year's class lists to the exams office", -2, "pl", ""),
-            ("demo.entry_check", "Check entries against class lists before October half term", 12, None,
-             Role.QUALITY_NOMINEE),
-            ("demo.registration_deadline", "Submit registrations to Pearson", 20, None, Role.EXAMS_OFFICER),
+            (
+                "demo.entry_check",
+                "Check entries against class lists before October half term",
+                12,
+                None,
+                Role.QUALITY_NOMINEE,
+            ),
+            (
+                "demo.registration_deadline",
+                "Submit registrations to Pearson",
+                20,
+                None,
+                Role.EXAMS_OFFICER,
+            ),
         ):
             before = lead.todos.count()
-            open_todo(kind, centre=lead, title=title, due=today + dt.timedelta(days=due_days),
-                      assignee=users.get(who) if who else None, role=role)
+            open_todo(
+                kind,
+                centre=lead,
+                title=title,
+                due=today + dt.timedelta(days=due_days),
+                assignee=users.get(who) if who else None,
+                role=role,
+            )
             created += lead.todos.count() - before
 
-    return DemoResult(created=created, users=[(u[0], ", ".join(r.label for r in u[3] + u[4])) for u in USERS]
-                      + [("sysadmin", "superuser (Django admin)")])
+    return DemoResult(
+        created=created,
+        users=[(u[0], ", ".join(r.label for r in u[3] + u[4])) for u in USERS]
+        + [("sysadmin", "superuser (Django admin)")],
+    )

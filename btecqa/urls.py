@@ -17,4 +17,3 @@ urlpatterns = [
     path("qualifications/", include("learners.urls_catalogue")),
     path("admin/", admin.site.urls),
 ]
-

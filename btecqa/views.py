@@ -12,7 +12,10 @@ from todos.selectors import dashboard_todos
 def dashboard(request):
     context = dashboard_todos(request.user)
     context["roles"] = sorted(
-        {(a.centre.name, a.get_role_display()) for a in request.user.role_assignments.select_related("centre")}
+        {
+            (a.centre.name, a.get_role_display())
+            for a in request.user.role_assignments.select_related("centre")
+        }
     )
     context["has_roles"] = bool(roles_of(request.user)) or request.user.is_superuser
     return render(request, "dashboard.html", context)
@@ -34,7 +37,9 @@ def _check_broker() -> tuple[bool, str] | None:
     try:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
         client.ping()
         return True, "ok"
     except Exception as exc:

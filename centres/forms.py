@@ -23,8 +23,9 @@ class PartnerForm(forms.Form):
 
 class QualificationForm(forms.Form):
     qualification = forms.ModelChoiceField(queryset=Qualification.objects.all())
-    lead_iv = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False,
-                                     label="Lead Internal Verifier")
+    lead_iv = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True), required=False, label="Lead Internal Verifier"
+    )
     added_on = forms.DateField(help_text="dd/mm/yyyy")
 
 
@@ -34,4 +35,6 @@ class WithdrawForm(forms.Form):
 
 class PearsonToldForm(forms.Form):
     told_on = forms.DateField(label="Pearson told on", help_text="dd/mm/yyyy")
-    reference = forms.CharField(max_length=100, help_text="Pearson's case number or the e-mail's date")
+    reference = forms.CharField(
+        max_length=100, help_text="Pearson's case number or the e-mail's date"
+    )

@@ -37,10 +37,16 @@ class CollaborativeArrangement(models.Model):
     """
 
     name = models.CharField(max_length=200)
-    lead_centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="led_arrangements")
-    programme_code = models.CharField("consortium programme code or sub-site", max_length=50, blank=True)
+    lead_centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="led_arrangements"
+    )
+    programme_code = models.CharField(
+        "consortium programme code or sub-site", max_length=50, blank=True
+    )
     first_year = models.CharField(max_length=7, help_text="first academic year, e.g. 2026/27")
-    last_year = models.CharField(max_length=7, blank=True, help_text="last academic year, blank if open-ended")
+    last_year = models.CharField(
+        max_length=7, blank=True, help_text="last academic year, blank if open-ended"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,31 +61,50 @@ class CollaborativeArrangement(models.Model):
 
 
 class ArrangementPartner(models.Model):
-    arrangement = models.ForeignKey(CollaborativeArrangement, on_delete=models.CASCADE, related_name="partners")
-    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="arrangement_memberships")
+    arrangement = models.ForeignKey(
+        CollaborativeArrangement, on_delete=models.CASCADE, related_name="partners"
+    )
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="arrangement_memberships"
+    )
     joined_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["centre__name"]
-        constraints = [models.UniqueConstraint(fields=["arrangement", "centre"], name="centre_once_per_arrangement")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arrangement", "centre"], name="centre_once_per_arrangement"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.centre} in {self.arrangement}"
 
 
 class ArrangementQualification(models.Model):
-    arrangement = models.ForeignKey(CollaborativeArrangement, on_delete=models.CASCADE,
-                                    related_name="qualifications")
-    qualification = models.ForeignKey("learners.Qualification", on_delete=models.PROTECT, related_name="+")
-    lead_iv = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="lead_iv_for", verbose_name="Lead Internal Verifier")
+    arrangement = models.ForeignKey(
+        CollaborativeArrangement, on_delete=models.CASCADE, related_name="qualifications"
+    )
+    qualification = models.ForeignKey(
+        "learners.Qualification", on_delete=models.PROTECT, related_name="+"
+    )
+    lead_iv = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lead_iv_for",
+        verbose_name="Lead Internal Verifier",
+    )
     added_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["arrangement", "qualification"], name="qualification_once_per_arrangement")
+            models.UniqueConstraint(
+                fields=["arrangement", "qualification"], name="qualification_once_per_arrangement"
+            )
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,9 @@ def centre_summaries(user):
             programme_count=Count("programmes", distinct=True),
             open_actions=Count("todos", filter=Q(todos__closed_at__isnull=True), distinct=True),
             overdue_actions=Count(
-                "todos", filter=Q(todos__closed_at__isnull=True, todos__due_date__lt=today), distinct=True
+                "todos",
+                filter=Q(todos__closed_at__isnull=True, todos__due_date__lt=today),
+                distinct=True,
             ),
         )
         .order_by("name")

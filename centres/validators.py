@@ -3,7 +3,9 @@ from django.core.validators import RegexValidator
 
 CENTRE_NUMBER_MESSAGE = "A Pearson centre number is exactly five digits, for example 40123."
 
-validate_centre_number_format = RegexValidator(r"^\d{5}$", CENTRE_NUMBER_MESSAGE, code="centre_number")
+validate_centre_number_format = RegexValidator(
+    r"^\d{5}$", CENTRE_NUMBER_MESSAGE, code="centre_number"
+)
 
 
 def validate_centre_number(value: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import centre_ids_for, roles_of
+from accounts.permissions import assignments, centre_ids_for
 from accounts.roles import Role
 from centres.models import ArrangementPartner, ArrangementQualification
 
@@ -28,10 +28,11 @@ from .permissions import VIEW_LEARNERS
 def _arrangement_pairs(user) -> set[tuple[int, int]]:
     """(centre_id, qualification_id) pairs the user sees through arrangements."""
     pairs: set[tuple[int, int]] = set()
-    qn_centres = {c for r, c in _role_centres(user) if r == Role.QUALITY_NOMINEE}
+    qn_centres = {c for r, c in assignments(user) if r == Role.QUALITY_NOMINEE}
     if qn_centres:
         partners = ArrangementPartner.objects.filter(
-            arrangement__lead_centre_id__in=qn_centres, withdrawn_on__isnull=True,
+            arrangement__lead_centre_id__in=qn_centres,
+            withdrawn_on__isnull=True,
             arrangement__qualifications__withdrawn_on__isnull=True,
         ).values_list("centre_id", "arrangement__qualifications__qualification_id")
         pairs.update((c, q) for c, q in partners if q is not None)
@@ -52,29 +53,25 @@ def _arrangement_pairs(user) -> set[tuple[int, int]]:
     return pairs
 
 
-def _role_centres(user):
-    from accounts.permissions import _assignments
-
-    return _assignments(user)
-
-
 def learner_filter(user) -> Q | None:
     """A Q selecting the learners this user may see; None means everyone (superuser)."""
     if getattr(user, "is_superuser", False) and user.is_active:
         return None
     own = centre_ids_for(user, VIEW_LEARNERS)
-    if not own and not roles_of(user):
+    if not own:  # every widening below starts from a learner permission at one's own centre
         return Q(pk__in=[])
     q = Q(centre_id__in=own) | Q(
         pk__in=Learner.teaching_groups.through.objects.filter(
             teachinggroup__delivering_centre_id__in=own
         ).values("learner_id")
     )
-    pairs = _arrangement_pairs(user) if own else set()
-    for centre_id, qualification_id in pairs:
-        q |= Q(centre_id=centre_id, pk__in=Learner.teaching_groups.through.objects.filter(
-            teachinggroup__programme__qualification_id=qualification_id,
-        ).values("learner_id"))
+    for centre_id, qualification_id in _arrangement_pairs(user):
+        q |= Q(
+            centre_id=centre_id,
+            pk__in=Learner.teaching_groups.through.objects.filter(
+                teachinggroup__programme__qualification_id=qualification_id,
+            ).values("learner_id"),
+        )
     return q
 
 
@@ -85,10 +82,3 @@ def scope_learners(queryset: QuerySet, user) -> QuerySet:
 
 def get_learner_for_user(user, **lookup) -> Learner:
     return get_object_or_404(scope_learners(Learner.objects.all(), user), **lookup)
-
-
-def is_home_centre_staff(user, learner, perm: str) -> bool:
-    """True when the user holds `perm` at the learner's home centre (not merely a partner's view)."""
-    if user.is_superuser:
-        return True
-    return learner.centre_id in centre_ids_for(user, perm)

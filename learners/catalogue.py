@@ -30,7 +30,6 @@ import io
 import json
 import re
 import warnings
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError
 
 import audit
+from btecqa.spreadsheets import (
+    XLSX_BOMB,
+    XLSX_DAMAGED,
+    XLSX_MACROS,
+    XLSX_NOT_WORKBOOK,
+    inspect_xlsx_archive,
+)
 
 from .models import AssessmentCriterion, LearningAim, Qualification, Unit
 
@@ -207,26 +213,19 @@ def _sniff(data: bytes) -> list[RowError]:
         return refuse(
             "This is not an Excel workbook (.xlsx). Save the spreadsheet as .xlsx and upload that."
         )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+    problem, expanded = inspect_xlsx_archive(
+        data, max_expanded=MAX_UNCOMPRESSED_BYTES, max_members=MAX_ZIP_MEMBERS
+    )
+    if problem == XLSX_DAMAGED:
         return refuse("The file is damaged: it is not a readable .xlsx archive.")
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    if problem == XLSX_NOT_WORKBOOK:
         return refuse("This archive is not an Excel workbook (.xlsx).")
-    if len(infos) > MAX_ZIP_MEMBERS:
+    if problem == XLSX_BOMB:
         return refuse(
-            f"The workbook has {len(infos)} parts; more than {MAX_ZIP_MEMBERS} is refused."
+            f"The workbook expands to {expanded / 1048576:.0f} MB or has too many parts; "
+            "it is refused (possible zip bomb)."
         )
-    # The declared sizes bind: zipfile stops at file_size and fails the CRC on a lie.
-    expanded = sum(i.file_size for i in infos)
-    if expanded > MAX_UNCOMPRESSED_BYTES:
-        return refuse(
-            f"The workbook expands to {expanded / 1048576:.0f} MB; more than "
-            f"{MAX_UNCOMPRESSED_BYTES // 1048576} MB is refused (possible zip bomb)."
-        )
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
+    if problem == XLSX_MACROS:
         return refuse(
             "Macro-enabled workbooks are refused. Save as a plain Excel Workbook (.xlsx)."
         )

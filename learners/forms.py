@@ -5,13 +5,19 @@ from .services import EDITABLE_FIELDS
 
 
 class LearnerSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False,
-                        help_text="Name, ULN, UCI, candidate number or admission number")
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        help_text="Name, ULN, UCI, candidate number or admission number",
+    )
     centre = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my centres")
     programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any programme")
     year = forms.ChoiceField(required=False, label="Academic year")
-    on_roll = forms.ChoiceField(required=False, label="On roll",
-                                choices=[("", "Everyone"), ("yes", "On roll"), ("no", "Left")])
+    on_roll = forms.ChoiceField(
+        required=False,
+        label="On roll",
+        choices=[("", "Everyone"), ("yes", "On roll"), ("no", "Left")],
+    )
 
     def __init__(self, *args, centres, programmes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,8 +28,9 @@ class LearnerSearchForm(forms.Form):
 
 
 class LearnerForm(forms.ModelForm):
-    reason = forms.CharField(max_length=200, required=False,
-                             help_text="Why the record changes (kept on the audit trail)")
+    reason = forms.CharField(
+        max_length=200, required=False, help_text="Why the record changes (kept on the audit trail)"
+    )
 
     class Meta:
         model = Learner

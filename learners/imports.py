@@ -28,7 +28,6 @@ import hashlib
 import io
 import itertools
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -39,8 +38,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
+from btecqa.spreadsheets import (
+    XLSX_BOMB,
+    XLSX_DAMAGED,
+    XLSX_MACROS,
+    XLSX_NOT_WORKBOOK,
+    inspect_xlsx_archive,
+)
 
 from .models import ColumnMapping, Learner, LearnerImport, Programme, TeachingGroup
+from .services import EDITABLE_FIELDS
 from .validators import uci_problem, uln_problem
 
 MB = 1024 * 1024
@@ -134,20 +141,8 @@ MAX_LENGTH = {
     "email": 254,
     "group": 50,
 }
-AUDITED_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "sex",
-    "uln",
-    "uci",
-    "candidate_number",
-    "admission_number",
-    "email",
-    "on_roll",
-    "left_on",
-)
+# The same fields a correction by hand may change (learners.services), audited the same way.
+AUDITED_FIELDS = tuple(EDITABLE_FIELDS)
 
 CREATE, UPDATE, UNCHANGED, LEAVER, ERROR, ADD = (
     "create",
@@ -398,24 +393,18 @@ def check_file(
 
 
 def _check_xlsx(data: bytes, max_expanded: int) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused(f"{NOT_A_SPREADSHEET} (it is a damaged zip or XLSX file)") from None
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise FileRefused(f"{NOT_A_SPREADSHEET} (it is a zip archive but not an Excel workbook)")
-    total = sum(i.file_size for i in infos)
-    bomb = (
-        len(infos) > MAX_XLSX_MEMBERS
-        or total > max_expanded
-        or any(
-            i.file_size > MB and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1)
-            for i in infos
-        )
+    problem, total = inspect_xlsx_archive(
+        data, max_expanded=max_expanded, max_members=MAX_XLSX_MEMBERS, max_ratio=MAX_XLSX_RATIO
     )
-    if bomb:
+    if problem == XLSX_DAMAGED:
+        raise FileRefused(f"{NOT_A_SPREADSHEET} (it is a damaged zip or XLSX file)")
+    if problem == XLSX_NOT_WORKBOOK:
+        raise FileRefused(f"{NOT_A_SPREADSHEET} (it is a zip archive but not an Excel workbook)")
+    if problem == XLSX_MACROS:
+        raise FileRefused(
+            "macro-enabled workbooks are refused; save it as a plain Excel Workbook (.xlsx)"
+        )
+    if problem == XLSX_BOMB:
         raise FileRefused(
             f"refused: the XLSX expands to {_mb(total)} MB "
             f"(from {_mb(len(data))} MB); it looks like a zip bomb"

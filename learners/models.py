@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from .validators import validate_candidate_number, validate_uci, validate_uln
 
@@ -14,12 +15,14 @@ class Qualification(models.Model):
         OTHER = "other", "Other"
 
     title = models.CharField(max_length=250)
-    number = models.CharField("Ofqual qualification number", max_length=12, unique=True,
-                              help_text="e.g. 601/7159/5")
+    number = models.CharField(
+        "Ofqual qualification number", max_length=12, unique=True, help_text="e.g. 601/7159/5"
+    )
     level = models.CharField(max_length=10)
     glh = models.PositiveIntegerField("size (guided learning hours)")
-    grading_scheme = models.CharField(max_length=20, choices=GradingScheme.choices,
-                                      default=GradingScheme.NATIONALS)
+    grading_scheme = models.CharField(
+        max_length=20, choices=GradingScheme.choices, default=GradingScheme.NATIONALS
+    )
 
     class Meta:
         ordering = ["title"]
@@ -41,22 +44,24 @@ class Unit(models.Model):
     glh = models.PositiveIntegerField("guided learning hours")
     assessment = models.CharField(max_length=10, choices=Assessment.choices)
     mandatory = models.BooleanField(default=True)
+    sort_key = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["qualification", "sort_key", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["qualification", "number"], name="unit_number_unique_in_qualification")
+            models.UniqueConstraint(
+                fields=["qualification", "number"], name="unit_number_unique_in_qualification"
+            )
         ]
-
-    sort_key = models.PositiveIntegerField(default=0, editable=False)
-
-    def save(self, *args, **kwargs):
-        digits = "".join(ch for ch in self.number if ch.isdigit())
-        self.sort_key = int(digits) if digits else 0
-        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"Unit {self.number}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        # Unit "10" sorts after unit "9", as in the specification.
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        self.sort_key = int(digits) if digits else 0
+        super().save(*args, **kwargs)
 
 
 class LearningAim(models.Model):
@@ -66,7 +71,9 @@ class LearningAim(models.Model):
 
     class Meta:
         ordering = ["unit", "code"]
-        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="aim_code_unique_in_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="aim_code_unique_in_unit")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.label}"
@@ -74,15 +81,18 @@ class LearningAim(models.Model):
 
 class AssessmentCriterion(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
-    learning_aim = models.ForeignKey(LearningAim, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="criteria")
+    learning_aim = models.ForeignKey(
+        LearningAim, null=True, blank=True, on_delete=models.SET_NULL, related_name="criteria"
+    )
     code = models.CharField(max_length=10, help_text="e.g. A.P1, B.M2, P1, D1")
     label = models.CharField(max_length=250, blank=True)
 
     class Meta:
         ordering = ["unit", "code"]
         verbose_name_plural = "assessment criteria"
-        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="criterion_code_unique_in_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="criterion_code_unique_in_unit")
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -91,11 +101,19 @@ class AssessmentCriterion(models.Model):
 class Programme(models.Model):
     """A qualification delivered at a centre in an academic year ("2026/27")."""
 
-    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="programmes")
-    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="programmes")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="programmes"
+    )
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.PROTECT, related_name="programmes"
+    )
     academic_year = models.CharField(max_length=7, help_text="e.g. 2026/27")
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_programmes"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_programmes",
     )
     optional_units = models.ManyToManyField(Unit, blank=True, related_name="chosen_by_programmes")
 
@@ -103,10 +121,12 @@ class Programme(models.Model):
         ordering = ["-academic_year", "qualification__title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["qualification", "centre", "academic_year"], name="one_programme_per_qualification_year"
+                fields=["qualification", "centre", "academic_year"],
+                name="one_programme_per_qualification_year",
             ),
             models.CheckConstraint(
-                condition=models.Q(academic_year__regex=r"^[0-9]{4}/[0-9]{2}$"), name="academic_year_format"
+                condition=models.Q(academic_year__regex=r"^[0-9]{4}/[0-9]{2}$"),
+                name="academic_year_format",
             ),
         ]
 
@@ -117,7 +137,9 @@ class Programme(models.Model):
 class TeachingGroup(models.Model):
     """A class. It may be taught at a delivering centre other than the learners' home centre."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="teaching_groups")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="teaching_groups"
+    )
     name = models.CharField(max_length=50)
     delivering_centre = models.ForeignKey(
         "centres.Centre", on_delete=models.PROTECT, related_name="delivered_groups"
@@ -126,7 +148,11 @@ class TeachingGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["programme", "name"], name="group_name_unique_in_programme")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "name"], name="group_name_unique_in_programme"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.programme})"
@@ -137,16 +163,26 @@ class Learner(models.Model):
         FEMALE = "F", "Female"
         MALE = "M", "Male"
 
-    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="learners",
-                               verbose_name="home centre")
+    centre = models.ForeignKey(
+        "centres.Centre",
+        on_delete=models.PROTECT,
+        related_name="learners",
+        verbose_name="home centre",
+    )
     first_name = models.CharField("legal first name", max_length=100)
     last_name = models.CharField("legal last name", max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    uln = models.CharField("ULN", max_length=10, null=True, blank=True, unique=True, validators=[validate_uln])
-    uci = models.CharField("UCI", max_length=13, null=True, blank=True, unique=True, validators=[validate_uci])
-    candidate_number = models.CharField(max_length=4, blank=True, validators=[validate_candidate_number])
+    uln = models.CharField(
+        "ULN", max_length=10, null=True, blank=True, unique=True, validators=[validate_uln]
+    )
+    uci = models.CharField(
+        "UCI", max_length=13, null=True, blank=True, unique=True, validators=[validate_uci]
+    )
+    candidate_number = models.CharField(
+        max_length=4, blank=True, validators=[validate_candidate_number]
+    )
     admission_number = models.CharField("MIS admission number", max_length=20, blank=True)
     email = models.EmailField(blank=True)
     on_roll = models.BooleanField(default=True)
@@ -166,14 +202,12 @@ class Learner(models.Model):
     def __str__(self) -> str:
         return f"{self.last_name.upper()}, {self.first_name}"
 
+    def get_absolute_url(self):
+        return reverse("learners:learner_detail", args=[self.pk])
+
     @property
     def audit_learner(self):
         return self
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("learners:learner_detail", args=[self.pk])
 
 
 class ColumnMapping(models.Model):
@@ -183,13 +217,17 @@ class ColumnMapping(models.Model):
         LEARNERS = "learners", "Learners"
         CLASS_LIST = "class_list", "Class list"
 
-    centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="column_mappings")
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.CASCADE, related_name="column_mappings"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     mapping = models.JSONField(default=dict, help_text="heading (lower case) -> field name")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["centre", "kind"], name="one_mapping_per_centre_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "kind"], name="one_mapping_per_centre_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.centre} {self.kind} mapping"
@@ -203,13 +241,16 @@ class LearnerImport(models.Model):
         REFUSED = "refused", "Refused"
         COMMITTED = "committed", "Committed"
 
-    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="learner_imports")
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.PROTECT, related_name="learner_imports"
+    )
     kind = models.CharField(max_length=20, choices=ColumnMapping.Kind.choices)
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64, db_index=True)
     stored_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)

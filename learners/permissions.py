@@ -2,7 +2,9 @@ from accounts.permissions import register
 from accounts.roles import STAFF_ROLES, Role
 
 VIEW_LEARNERS = register(
-    "learners.view_learners", STAFF_ROLES, writes=False,
+    "learners.view_learners",
+    STAFF_ROLES,
+    writes=False,
     description="See learner records at their centres (governors see counts only).",
 )
 
@@ -27,7 +29,9 @@ IMPORT_LEARNERS = register(
 
 # The qualification catalogue is Pearson's, not a centre's: not centre-scoped.
 VIEW_CATALOGUE = register(
-    "learners.view_catalogue", STAFF_ROLES, writes=False,
+    "learners.view_catalogue",
+    STAFF_ROLES,
+    writes=False,
     description="See the qualification catalogue (units, aims, criteria); download a structure.",
 )
 MANAGE_CATALOGUE = register(

@@ -13,8 +13,15 @@ from .models import Learner, Programme, TeachingGroup
 from .permissions import VIEW_LEARNERS
 
 
-def learner_search(user, *, q: str = "", centre_id=None, programme_id=None, year: str = "",
-                   on_roll: bool | None = None) -> QuerySet[Learner]:
+def learner_search(
+    user,
+    *,
+    q: str = "",
+    centre_id=None,
+    programme_id=None,
+    year: str = "",
+    on_roll: bool | None = None,
+) -> QuerySet[Learner]:
     qs = scope_learners(Learner.objects.select_related("centre"), user)
     q = (q or "").strip()
     if q:
@@ -27,15 +34,25 @@ def learner_search(user, *, q: str = "", centre_id=None, programme_id=None, year
             qs = qs.filter(candidate_number=compact.zfill(4))
         else:
             for word in q.split():
-                qs = qs.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word)
-                               | Q(preferred_name__icontains=word) | Q(admission_number__iexact=word))
+                qs = qs.filter(
+                    Q(last_name__icontains=word)
+                    | Q(first_name__icontains=word)
+                    | Q(preferred_name__icontains=word)
+                    | Q(admission_number__iexact=word)
+                )
     if centre_id:
         qs = qs.filter(centre_id=centre_id)
     membership = Learner.teaching_groups.through.objects
     if programme_id:
-        qs = qs.filter(pk__in=membership.filter(teachinggroup__programme_id=programme_id).values("learner_id"))
+        qs = qs.filter(
+            pk__in=membership.filter(teachinggroup__programme_id=programme_id).values("learner_id")
+        )
     if year:
-        qs = qs.filter(pk__in=membership.filter(teachinggroup__programme__academic_year=year).values("learner_id"))
+        qs = qs.filter(
+            pk__in=membership.filter(teachinggroup__programme__academic_year=year).values(
+                "learner_id"
+            )
+        )
     if on_roll is not None:
         qs = qs.filter(on_roll=on_roll)
     return qs.order_by("last_name", "first_name", "pk")
@@ -43,8 +60,12 @@ def learner_search(user, *, q: str = "", centre_id=None, programme_id=None, year
 
 def with_groups(learners: QuerySet[Learner]) -> QuerySet[Learner]:
     return learners.prefetch_related(
-        Prefetch("teaching_groups",
-                 queryset=TeachingGroup.objects.select_related("programme__qualification", "delivering_centre"))
+        Prefetch(
+            "teaching_groups",
+            queryset=TeachingGroup.objects.select_related(
+                "programme__qualification", "delivering_centre"
+            ),
+        )
     )
 
 
@@ -53,7 +74,9 @@ def visible_programmes(user) -> QuerySet[Programme]:
         return Programme.objects.select_related("qualification", "centre", "leader")
     own = centre_ids_for(user, VIEW_LEARNERS)
     return (
-        Programme.objects.filter(Q(centre_id__in=own) | Q(teaching_groups__delivering_centre_id__in=own))
+        Programme.objects.filter(
+            Q(centre_id__in=own) | Q(teaching_groups__delivering_centre_id__in=own)
+        )
         .distinct()
         .select_related("qualification", "centre", "leader")
     )
@@ -72,6 +95,8 @@ def learner_timeline(learner) -> QuerySet[AuditEvent]:
 def possible_duplicates(learner) -> QuerySet[Learner]:
     """Same legal name and date of birth at the same centre: flagged, never merged."""
     return Learner.objects.filter(
-        centre_id=learner.centre_id, date_of_birth=learner.date_of_birth,
-        first_name__iexact=learner.first_name, last_name__iexact=learner.last_name,
+        centre_id=learner.centre_id,
+        date_of_birth=learner.date_of_birth,
+        first_name__iexact=learner.first_name,
+        last_name__iexact=learner.last_name,
     ).exclude(pk=learner.pk)

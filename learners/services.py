@@ -8,8 +8,20 @@ import audit
 
 from .models import Learner
 
-EDITABLE_FIELDS = ["first_name", "last_name", "preferred_name", "date_of_birth", "sex", "uln", "uci",
-                   "candidate_number", "admission_number", "email", "on_roll", "left_on"]
+EDITABLE_FIELDS = [
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "uln",
+    "uci",
+    "candidate_number",
+    "admission_number",
+    "email",
+    "on_roll",
+    "left_on",
+]
 
 
 def update_learner(learner: Learner, *, by, changes: dict, reason: str = "") -> list[str]:
@@ -28,8 +40,13 @@ def update_learner(learner: Learner, *, by, changes: dict, reason: str = "") -> 
         if not changed:
             return []
         current.save(update_fields=changed)
-        audit.record(by, "learner.updated", current,
-                     before={f: before[f] for f in changed},
-                     after={f: getattr(current, f) for f in changed} | ({"reason": reason} if reason else {}))
+        audit.record(
+            by,
+            "learner.updated",
+            current,
+            before={f: before[f] for f in changed},
+            after={f: getattr(current, f) for f in changed}
+            | ({"reason": reason} if reason else {}),
+        )
     learner.refresh_from_db()
     return changed

@@ -55,4 +55,6 @@ def validate_uci(value: str) -> None:
 
 def validate_candidate_number(value: str) -> None:
     if len(value) != 4 or not value.isdigit() or value == "0000":
-        raise ValidationError("A candidate number is four digits, 0001–9999.", code="candidate_number")
+        raise ValidationError(
+            "A candidate number is four digits, 0001–9999.", code="candidate_number"
+        )

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,13 +31,17 @@ PAGE_SIZE = 50
 
 def _search(request):
     programmes = visible_programmes(request.user)
-    form = LearnerSearchForm(request.GET or None, centres=visible_centres(request.user), programmes=programmes)
+    form = LearnerSearchForm(
+        request.GET or None, centres=visible_centres(request.user), programmes=programmes
+    )
     filters = {}
     if form.is_valid():
         d = form.cleaned_data
         filters = {
-            "q": d["q"], "centre_id": d["centre"].pk if d["centre"] else None,
-            "programme_id": d["programme"].pk if d["programme"] else None, "year": d["year"],
+            "q": d["q"],
+            "centre_id": d["centre"].pk if d["centre"] else None,
+            "programme_id": d["programme"].pk if d["programme"] else None,
+            "year": d["year"],
             "on_roll": {"yes": True, "no": False}.get(d["on_roll"]),
         }
     return form, learner_search(request.user, **filters)
@@ -48,7 +53,11 @@ def learner_list(request):
     page = Paginator(with_groups(learners), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "learners/learner_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "learners/learner_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 @requires(VIEW_LEARNERS)
@@ -56,12 +65,16 @@ def learner_detail(request, pk: int):
     learner = get_learner_for_user(request.user, pk=pk)
     learner = with_groups(Learner.objects.select_related("centre")).get(pk=learner.pk)
     events = Paginator(learner_timeline(learner), 25).get_page(request.GET.get("page"))
-    return render(request, "learners/learner_detail.html", {
-        "learner": learner,
-        "events": events,
-        "duplicates": possible_duplicates(learner).select_related("centre"),
-        "can_change": _can_change(request.user, learner),
-    })
+    return render(
+        request,
+        "learners/learner_detail.html",
+        {
+            "learner": learner,
+            "events": events,
+            "duplicates": possible_duplicates(learner).select_related("centre"),
+            "can_change": _can_change(request.user, learner),
+        },
+    )
 
 
 def _can_change(user, learner) -> bool:
@@ -73,16 +86,22 @@ def _can_change(user, learner) -> bool:
 @requires(CHANGE_LEARNERS)
 def learner_edit(request, pk: int):
     learner = get_learner_for_user(request.user, pk=pk)
-    require(request.user, CHANGE_LEARNERS, learner.centre_id)  # partners may see, only the home centre edits
+    require(
+        request.user, CHANGE_LEARNERS, learner.centre_id
+    )  # partners may see, only the home centre edits
     form = LearnerForm(request.POST or None, instance=Learner.objects.get(pk=learner.pk))
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in LearnerForm.Meta.fields}
         try:
-            changed = update_learner(learner, by=request.user, changes=changes, reason=form.cleaned_data["reason"])
+            changed = update_learner(
+                learner, by=request.user, changes=changes, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+            messages.success(
+                request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+            )
             return redirect("learners:learner_detail", pk=learner.pk)
     return render(request, "learners/learner_form.html", {"form": form, "learner": learner})
 
@@ -92,13 +111,46 @@ def learner_edit(request, pk: int):
 def learners_export(request):
     _, learners = _search(request)
     rows = (
-        [l.centre.number, l.last_name, l.first_name, l.preferred_name, l.date_of_birth, l.sex, l.uln or "",
-         l.uci or "", l.candidate_number, l.admission_number, l.email, "yes" if l.on_roll else "no", l.left_on]
-        for l in learners.iterator(chunk_size=2000)
+        [
+            learner.centre.number,
+            learner.last_name,
+            learner.first_name,
+            learner.preferred_name,
+            learner.date_of_birth,
+            learner.sex,
+            learner.uln or "",
+            learner.uci or "",
+            learner.candidate_number,
+            learner.admission_number,
+            learner.email,
+            "yes" if learner.on_roll else "no",
+            learner.left_on,
+        ]
+        for learner in learners.iterator(chunk_size=2000)
     )
-    data = xlsx_bytes([("Learners", ["Centre", "Legal surname", "Legal forename", "Preferred forename",
-                                     "Date of birth", "Sex", "ULN", "UCI", "Candidate number",
-                                     "Admission number", "Email", "On roll", "Left on"], rows)])
+    data = xlsx_bytes(
+        [
+            (
+                "Learners",
+                [
+                    "Centre",
+                    "Legal surname",
+                    "Legal forename",
+                    "Preferred forename",
+                    "Date of birth",
+                    "Sex",
+                    "ULN",
+                    "UCI",
+                    "Candidate number",
+                    "Admission number",
+                    "Email",
+                    "On roll",
+                    "Left on",
+                ],
+                rows,
+            )
+        ]
+    )
     return _xlsx_response(data, f"learners-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -111,41 +163,101 @@ def programme_list(request):
 @requires(VIEW_LEARNERS)
 def programme_detail(request, pk: int):
     programme = get_object_or_404(visible_programmes(request.user), pk=pk)
-    groups = []
-    for group in programme.teaching_groups.select_related("delivering_centre"):
-        learners = scope_learners(group.learners.select_related("centre"), request.user).order_by("last_name")
-        groups.append((group, list(learners)))
-    return render(request, "learners/programme_detail.html", {
-        "programme": programme, "groups": groups,
-        "optional_units": programme.optional_units.all(),
-    })
+    groups = [
+        (g, g.visible_learners) for g in _groups_with_visible_learners(programme, request.user)
+    ]
+    return render(
+        request,
+        "learners/programme_detail.html",
+        {
+            "programme": programme,
+            "groups": groups,
+            "optional_units": programme.optional_units.all(),
+        },
+    )
+
+
+def _groups_with_visible_learners(programme, user):
+    """The programme's groups, each with only the learners this user may see: two queries."""
+    visible = scope_learners(Learner.objects.select_related("centre"), user).order_by("last_name")
+    return programme.teaching_groups.select_related("delivering_centre").prefetch_related(
+        Prefetch("learners", queryset=visible, to_attr="visible_learners")
+    )
 
 
 @requires(EXPORT_LEARNERS)
 @require_GET
 def class_list_export(request, pk: int):
     programme = get_object_or_404(visible_programmes(request.user), pk=pk)
-    rows = []
-    for group in programme.teaching_groups.select_related("delivering_centre"):
-        for l in scope_learners(group.learners.select_related("centre"), request.user).order_by("last_name"):
-            rows.append([group.name, group.delivering_centre.number, l.centre.number, l.last_name, l.first_name,
-                         l.date_of_birth, l.uln or "", l.candidate_number])
-    data = xlsx_bytes([("Class list", ["Group", "Delivering centre", "Home centre", "Legal surname",
-                                       "Legal forename", "Date of birth", "ULN", "Candidate number"], rows)])
+    rows = [
+        [
+            group.name,
+            group.delivering_centre.number,
+            learner.centre.number,
+            learner.last_name,
+            learner.first_name,
+            learner.date_of_birth,
+            learner.uln or "",
+            learner.candidate_number,
+        ]
+        for group in _groups_with_visible_learners(programme, request.user)
+        for learner in group.visible_learners
+    ]
+    data = xlsx_bytes(
+        [
+            (
+                "Class list",
+                [
+                    "Group",
+                    "Delivering centre",
+                    "Home centre",
+                    "Legal surname",
+                    "Legal forename",
+                    "Date of birth",
+                    "ULN",
+                    "Candidate number",
+                ],
+                rows,
+            )
+        ]
+    )
     return _xlsx_response(data, f"class-list-{programme.pk}.xlsx")
 
 
 @requires(EXPORT_LEARNERS)
 @require_GET
 def programmes_export(request):
-    rows = ([p.centre.number, p.qualification.number, p.qualification.title, p.academic_year,
-             str(p.leader) if p.leader else ""] for p in visible_programmes(request.user))
-    data = xlsx_bytes([("Programmes", ["Centre", "Qualification number", "Qualification", "Academic year",
-                                       "Programme leader"], rows)])
+    rows = (
+        [
+            p.centre.number,
+            p.qualification.number,
+            p.qualification.title,
+            p.academic_year,
+            str(p.leader) if p.leader else "",
+        ]
+        for p in visible_programmes(request.user)
+    )
+    data = xlsx_bytes(
+        [
+            (
+                "Programmes",
+                [
+                    "Centre",
+                    "Qualification number",
+                    "Qualification",
+                    "Academic year",
+                    "Programme leader",
+                ],
+                rows,
+            )
+        ]
+    )
     return _xlsx_response(data, "programmes.xlsx")
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -1,4 +1,4 @@
-"""The fixed cast: people holding each role at an own centre, a partner centre and an unrelated one."""
+"""The fixed cast: one person per role at an own centre; a partner and an unrelated centre."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""factory_boy factories that keep related objects consistent (a programme's centre is its learners')."""
+"""factory_boy factories that keep related objects consistent."""
 
 import datetime as dt
 
@@ -53,7 +53,9 @@ class QualificationFactory(factory.django.DjangoModelFactory):
         model = Qualification
         django_get_or_create = ("number",)
 
-    title = factory.Sequence(lambda n: f"Pearson BTEC Level 3 National Extended Certificate in Testing {n}")
+    title = factory.Sequence(
+        lambda n: f"Pearson BTEC Level 3 National Extended Certificate in Testing {n}"
+    )
     number = factory.Sequence(lambda n: f"600/{n:04d}/1")
     level = "3"
     glh = 360

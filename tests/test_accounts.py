@@ -26,7 +26,9 @@ def test_a_wrong_password_is_refused_with_a_message(client, exams_officer):
     assert client.get(reverse("dashboard")).status_code == 302
 
 
-def test_repeated_failures_lock_the_account_even_with_the_right_password(client, exams_officer, password, settings):
+def test_repeated_failures_lock_the_account_even_with_the_right_password(
+    client, exams_officer, password, settings
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, exams_officer.username, "wrong")
     response = log_in(client, exams_officer.username, password)
@@ -45,9 +47,14 @@ def test_log_out_needs_a_post_and_ends_the_session(client, exams_officer, passwo
 
 def test_password_change(client, exams_officer, password):
     client.force_login(exams_officer)
-    response = client.post(reverse("password_change"), {
-        "old_password": password, "new_password1": "a-new-Long-passphrase-26", "new_password2": "a-new-Long-passphrase-26",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": password,
+            "new_password1": "a-new-Long-passphrase-26",
+            "new_password2": "a-new-Long-passphrase-26",
+        },
+    )
     assert response.status_code == 302
     exams_officer.refresh_from_db()
     assert exams_officer.check_password("a-new-Long-passphrase-26")
@@ -62,7 +69,10 @@ def test_password_reset_by_email_end_to_end(client, cast):
     response = client.get(link, follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "fresh-Passphrase-2026", "new_password2": "fresh-Passphrase-2026"})
+    response = client.post(
+        form_url,
+        {"new_password1": "fresh-Passphrase-2026", "new_password2": "fresh-Passphrase-2026"},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("fresh-Passphrase-2026")
@@ -83,7 +93,9 @@ def test_one_person_can_hold_several_roles_at_several_centres(make_user, own_cen
     user = make_user("multi", Role.ASSESSOR_IV, Role.EXAMS_OFFICER, centre=own_centre)
     RoleAssignmentFactory(user=user, centre=other_centre, role=Role.GOVERNOR)
     assert roles_of(user, own_centre.pk) == {Role.ASSESSOR_IV, Role.EXAMS_OFFICER}
-    assert has_perm(user, VIEW_AUDIT, own_centre.pk) and not has_perm(user, VIEW_AUDIT, other_centre.pk)
+    assert has_perm(user, VIEW_AUDIT, own_centre.pk) and not has_perm(
+        user, VIEW_AUDIT, other_centre.pk
+    )
     assert roles_of(user, other_centre.pk) == {Role.GOVERNOR}
 
 
@@ -110,7 +122,9 @@ def test_the_database_refuses_a_malformed_centre_number(db):
 def test_admin_is_for_superusers_only(client, exams_officer, django_user_model):
     client.force_login(exams_officer)
     assert client.get("/admin/").status_code == 302
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "x-very-long-pass")
+    root = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "x-very-long-pass"
+    )
     client.force_login(root)
     assert client.get("/admin/").status_code == 200
 
@@ -120,11 +134,16 @@ def test_the_admin_cannot_change_or_delete_audit_events(client, django_user_mode
     from audit.models import AuditEvent
 
     event = audit.record(exams_officer, "learner.updated", exams_officer)
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "x-very-long-pass")
+    root = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "x-very-long-pass"
+    )
     client.force_login(root)
     assert client.get(f"/admin/audit/auditevent/{event.pk}/change/").status_code == 200  # view only
     client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"action": "tampered"})
-    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert AuditEvent.objects.get(pk=event.pk).action == "learner.updated"
 
 
@@ -134,12 +153,26 @@ def test_an_admin_edit_of_a_learner_goes_on_the_trail(client, django_user_model,
     from .factories import LearnerFactory
 
     learner = LearnerFactory(centre=own_centre, first_name="Ada")
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "x-very-long-pass")
+    root = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "x-very-long-pass"
+    )
     client.force_login(root)
     url = f"/admin/learners/learner/{learner.pk}/change/"
-    data = {"centre": own_centre.pk, "first_name": "Adah", "last_name": learner.last_name, "preferred_name": "",
-            "date_of_birth": "17/05/2009", "sex": "F", "uln": "", "uci": "", "candidate_number": learner.candidate_number,
-            "admission_number": "", "email": "", "on_roll": "on", "left_on": ""}
+    data = {
+        "centre": own_centre.pk,
+        "first_name": "Adah",
+        "last_name": learner.last_name,
+        "preferred_name": "",
+        "date_of_birth": "17/05/2009",
+        "sex": "F",
+        "uln": "",
+        "uci": "",
+        "candidate_number": learner.candidate_number,
+        "admission_number": "",
+        "email": "",
+        "on_roll": "on",
+        "left_on": "",
+    }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.get(action="learner.changed_in_admin")

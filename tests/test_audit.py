@@ -32,6 +32,14 @@ def raw(sql, params=()):
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
 
 
+INSERT_EVENT_7 = (
+    "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_repr, action, object_type,"
+    " object_id, object_repr, learner_id, learner_repr, centre_id, before, after, prev_hash, hash)"
+    " VALUES (7, %s, NULL, 'intruder', 'learner.updated', '', '', '', NULL, '', NULL, '', '',"
+    " %s, %s)"
+)
+
+
 def verify_command_output():
     with pytest.raises(CommandError) as exc:
         call_command("verify_audit_trail")
@@ -85,9 +93,7 @@ def test_it_catches_the_newest_event_deleted(trail):
 def test_it_catches_an_inserted_event(trail):
     good = AuditEvent.objects.get(seq=6)
     raw(
-        "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_repr, action, object_type, object_id,"
-        " object_repr, learner_id, learner_repr, centre_id, before, after, prev_hash, hash)"
-        " VALUES (7, %s, NULL, 'intruder', 'learner.updated', '', '', '', NULL, '', NULL, '', '', %s, %s)",
+        INSERT_EVENT_7,
         [good.occurred_at, good.hash, "f" * 64],
     )
     result = verify_chain()
@@ -100,13 +106,25 @@ def test_it_catches_an_event_inserted_with_a_forged_hash_at_the_end(trail):
     from audit.services import FIELDS, chain_hash, event_payload
 
     last = AuditEvent.objects.get(seq=6)
-    values = (7, last.occurred_at, None, "intruder", "learner.updated", "", "", "", None, "", None, "", "")
+    values = (
+        7,
+        last.occurred_at,
+        None,
+        "intruder",
+        "learner.updated",
+        "",
+        "",
+        "",
+        None,
+        "",
+        None,
+        "",
+        "",
+    )
     forged = chain_hash(last.hash, event_payload(values))
     assert len(values) == len(FIELDS)
     raw(
-        "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_repr, action, object_type, object_id,"
-        " object_repr, learner_id, learner_repr, centre_id, before, after, prev_hash, hash)"
-        " VALUES (7, %s, NULL, 'intruder', 'learner.updated', '', '', '', NULL, '', NULL, '', '', %s, %s)",
+        INSERT_EVENT_7,
         [last.occurred_at, last.hash, forged],
     )
     result = verify_chain()
@@ -139,7 +157,10 @@ def test_the_orm_cannot_change_or_delete_events(trail):
 def test_postgresql_refuses_update_and_delete_in_the_database(trail):
     from django.db.utils import DatabaseError
 
-    for sql in ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 1", "DELETE FROM audit_auditevent"):
+    for sql in (
+        "UPDATE audit_auditevent SET action = 'x' WHERE seq = 1",
+        "DELETE FROM audit_auditevent",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql)
@@ -177,7 +198,12 @@ def test_events_continue_one_chain_across_single_and_batch_records(db):
         audit.record(None, "b", centre)
         audit.record(None, "c", centre)
     audit.record(None, "d", centre)
-    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == ["a", "b", "c", "d"]
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
     assert verify_chain().ok
 
 

@@ -30,25 +30,51 @@ def _database_url() -> str:
     s = connection.settings_dict
     user = s.get("USER") or "postgres"
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+    host, port = s.get("HOST") or "127.0.0.1", s.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
 @pytest.fixture
 def worker(tmp_path):
     if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set: tasks run eagerly; the PostgreSQL+Redis pass runs this test")
+        pytest.skip(
+            "REDIS_URL is not set: tasks run eagerly; the PostgreSQL+Redis pass runs this test"
+        )
     if connection.vendor != "postgresql":
         pytest.skip("a worker process cannot share an in-memory SQLite test database")
     queue = f"btecqa-test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
-           "EMAIL_FILE_PATH": str(mail_dir), "DEBUG": "true"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "DEBUG": "true",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = open(tmp_path / "worker.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "btecqa", "worker", "--pool=solo", "-Q", queue,
-         "-n", f"{queue}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "btecqa",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield queue, mail_dir, proc
@@ -61,11 +87,19 @@ def worker(tmp_path):
         log.close()
 
 
-def test_a_reminder_digest_goes_through_a_real_worker(transactional_db, worker, make_user, own_centre, tmp_path):
+def test_a_reminder_digest_goes_through_a_real_worker(
+    transactional_db, worker, make_user, own_centre, tmp_path
+):
     queue, mail_dir, proc = worker
     today = dt.date.today()
     eo = make_user("worker_eo", Role.EXAMS_OFFICER, centre=own_centre)
-    open_todo("worker.test", centre=own_centre, title="Submit the entries to Pearson", due=today, assignee=eo)
+    open_todo(
+        "worker.test",
+        centre=own_centre,
+        title="Submit the entries to Pearson",
+        due=today,
+        assignee=eo,
+    )
 
     result = send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue)
     try:
@@ -83,4 +117,7 @@ def test_a_reminder_digest_goes_through_a_real_worker(transactional_db, worker, 
     assert "Submit the entries to Pearson" in bodies and eo.email in bodies
 
     # The same task again, through the worker: the once-a-day rule holds across processes.
-    assert send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue).get(timeout=60) == 0
+    assert (
+        send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue).get(timeout=60)
+        == 0
+    )

@@ -35,7 +35,11 @@ FORBIDDEN = {
 
 
 def _counts():
-    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label not in {"sessions"}}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label not in {"sessions"}
+    }
 
 
 def test_loading_the_demo_twice_changes_nothing(db, capsys):
@@ -54,7 +58,9 @@ def test_the_demo_has_a_lead_and_partner_centre_and_a_user_for_every_role(db):
     held = set(RoleAssignment.objects.values_list("role", flat=True))
     assert held == {r.value for r in Role}
     # Consortium students: partner-centre learners taught in a group delivered at the lead centre.
-    assert Learner.objects.filter(teaching_groups__delivering_centre__number="91234", centre__number="91567").exists()
+    assert Learner.objects.filter(
+        teaching_groups__delivering_centre__number="91234", centre__number="91567"
+    ).exists()
 
 
 def test_demo_learners_have_valid_identifiers(db):
@@ -74,8 +80,13 @@ def test_demo_passwords_are_printed_only_in_debug(db, settings, capsys, debug, s
 
 
 def _tracked_text_files():
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for name in listed:
         path = ROOT / name
         if path.is_file() and path.suffix not in {".woff2", ".png", ".xlsx", ".pdf", ".lock"}:
@@ -88,7 +99,7 @@ def test_no_name_from_the_policy_documents_appears_anywhere_in_the_project():
         words = re.findall(r"[a-z]+", text.lower())
         for n in (1, 2):
             for i in range(len(words) - n + 1):
-                phrase = " ".join(words[i:i + n])
+                phrase = " ".join(words[i : i + n])
                 if hashlib.sha256(phrase.encode()).hexdigest() in FORBIDDEN:
                     hits.append(f"{name}: word {i}")
     assert hits == []

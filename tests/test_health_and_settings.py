@@ -1,4 +1,4 @@
-"""Start-up refusals, production checks, health endpoint, UK dates: run as a real process where it matters."""
+"""Start-up refusals, production checks, health, UK dates: a real process where it matters."""
 
 import datetime as dt
 import json
@@ -25,11 +25,17 @@ PRODUCTION_ENV = {
 
 
 def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "btecqa.settings"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_start_up_refuses_debug_off_without_a_secret_key():
@@ -77,8 +83,12 @@ def test_health_reports_the_broker_when_one_is_configured():
         "r = Client().get('/healthz');"
         "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
     )
-    result = run_python(code, DEBUG="true", REDIS_URL="redis://127.0.0.1:9/0",
-                        DATABASE_URL=f"sqlite:///{ROOT / 'var' / 'health-probe.sqlite3'}")
+    result = run_python(
+        code,
+        DEBUG="true",
+        REDIS_URL="redis://127.0.0.1:9/0",
+        DATABASE_URL=f"sqlite:///{ROOT / 'var' / 'health-probe.sqlite3'}",
+    )
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["status"] == 503 and out["body"]["broker"].startswith("error")
 
@@ -91,7 +101,9 @@ def test_dates_are_dd_mm_yyyy_in_and_out(settings):
     assert form.is_valid(), form.errors
     assert form.cleaned_data["day"] == dt.date(2026, 10, 23)
     assert not DateForm({"day": "10/23/2026"}).is_valid()  # American order is refused, not guessed
-    rendered = Template("{{ d|date }} {{ d|date:'SHORT_DATE_FORMAT' }}").render(Context({"d": dt.date(2026, 3, 4)}))
+    rendered = Template("{{ d|date }} {{ d|date:'SHORT_DATE_FORMAT' }}").render(
+        Context({"d": dt.date(2026, 3, 4)})
+    )
     assert rendered == "04/03/2026 04/03/2026"
 
 
@@ -107,18 +119,26 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client, db)
     assert "<script>" not in response.content.decode()  # every script has a src
 
 
-@pytest.mark.parametrize("path", ["static/vendor/bootstrap/bootstrap.min.css", "static/vendor/htmx/htmx.min.js",
-                                  "static/vendor/bootstrap/bootstrap.bundle.min.js",
-                                  "static/vendor/fonts/atkinson-hyperlegible-latin-400-normal.woff2"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "static/vendor/bootstrap/bootstrap.min.css",
+        "static/vendor/htmx/htmx.min.js",
+        "static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "static/vendor/fonts/atkinson-hyperlegible-latin-400-normal.woff2",
+    ],
+)
 def test_front_end_assets_are_vendored_not_fetched(path):
     assert (ROOT / path).stat().st_size > 1000
 
 
 def test_no_template_loads_anything_from_another_host():
     offenders = []
-    for template in list(ROOT.glob("templates/**/*.html")) + list(ROOT.glob("*/templates/**/*.html")):
+    for template in list(ROOT.glob("templates/**/*.html")) + list(
+        ROOT.glob("*/templates/**/*.html")
+    ):
         text = template.read_text()
-        if "src=\"http" in text or "href=\"http" in text or "//cdn" in text:
+        if 'src="http' in text or 'href="http' in text or "//cdn" in text:
             offenders.append(str(template))
     assert offenders == []
 
@@ -133,3 +153,24 @@ def test_media_goes_through_the_storage_api(settings):
         assert default_storage.open(name).read() == b"hello"
     finally:
         default_storage.delete(name)
+
+
+def test_manage_py_refuses_in_one_clear_line_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env["DEBUG"] = "false"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_models_and_migrations_agree(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -952,7 +952,9 @@ def test_problem_prints_as_row_column_reason():
     assert str(Problem("the file is empty")) == "the file is empty"
 
 
-def test_class_list_upload_needs_a_programme_at_that_centre(client, own_centre, exams_officer, on_roll):
+def test_class_list_upload_needs_a_programme_at_that_centre(
+    client, own_centre, exams_officer, on_roll
+):
     client.force_login(exams_officer)
     data = csv_bytes([["Adno", "Class"], ["1", "13Z/It1"]])
     response = upload(client, own_centre, data, kind="class_list")
@@ -973,7 +975,9 @@ def test_mapping_step_when_a_required_column_is_missing(client, own_centre, exam
     assert response.url.endswith("/columns/")
     html = client.get(response.url).content.decode()
     assert "missing required columns: date of birth" in html
-    response = client.post(response.url, {"col_0": "last_name", "col_1": "first_name", "col_3": "sex"})
+    response = client.post(
+        response.url, {"col_0": "last_name", "col_1": "first_name", "col_3": "sex"}
+    )
     assert response.status_code == 200  # still no date of birth
     assert "Choose a column for: date of birth" in response.content.decode()
     response = client.post(

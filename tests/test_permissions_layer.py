@@ -41,20 +41,36 @@ PAGES = {
 }
 # Pages about one object, covered by their own role x centre tables elsewhere.
 COVERED_ELSEWHERE = {
-    "learners:learner_detail", "learners:learner_edit",  # tests/test_learner_access.py
-    "learners:programme_detail", "learners:class_list_export",  # tests/test_learner_access.py
-    "centres:arrangement_detail", "centres:partner_add", "centres:partner_withdraw",
-    "centres:qualification_add", "centres:qualification_withdraw", "centres:pearson_told",
-    "catalogue:qualification_detail", "catalogue:qualification_export",  # tests/test_catalogue.py
-    "learner_imports:preview", "learner_imports:mapping", "learner_imports:commit",
+    "learners:learner_detail",
+    "learners:learner_edit",  # tests/test_learner_access.py
+    "learners:programme_detail",
+    "learners:class_list_export",  # tests/test_learner_access.py
+    "centres:arrangement_detail",
+    "centres:partner_add",
+    "centres:partner_withdraw",
+    "centres:qualification_add",
+    "centres:qualification_withdraw",
+    "centres:pearson_told",
+    "catalogue:qualification_detail",
+    "catalogue:qualification_export",  # tests/test_catalogue.py
+    "learner_imports:preview",
+    "learner_imports:mapping",
+    "learner_imports:commit",
     "learner_imports:result",  # tests/test_learner_import.py
 }
 # pages about one object: (url name, kwargs factory) -> roles that may see an object at their centre
 OBJECT_PAGES = {
     "audit:event_detail": AUDIT_READERS,
 }
-PUBLIC = {"login", "logout", "healthz", "password_reset", "password_reset_done",
-          "password_reset_confirm", "password_reset_complete"}
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -83,13 +99,20 @@ def test_every_view_goes_through_the_permission_layer():
 
 
 def test_the_public_views_are_exactly_the_expected_ones():
-    public = {name for name, view in _walk(get_resolver().url_patterns) if getattr(view, "btecqa_public", False)}
+    public = {
+        name
+        for name, view in _walk(get_resolver().url_patterns)
+        if getattr(view, "btecqa_public", False)
+    }
     assert public == PUBLIC
 
 
 def test_the_table_covers_every_guarded_view():
     guarded = {name for name, view in _walk(get_resolver().url_patterns)} - PUBLIC
-    assert guarded - set(PAGES) - set(OBJECT_PAGES) - COVERED_ELSEWHERE - {"password_change_done"} == set()
+    assert (
+        guarded - set(PAGES) - set(OBJECT_PAGES) - COVERED_ELSEWHERE - {"password_change_done"}
+        == set()
+    )
 
 
 def test_governors_can_never_hold_a_permission_that_changes_anything():
@@ -161,7 +184,9 @@ def test_report_counts_only_own_centres(client, governor, events, own_centre, ot
 
 
 def test_a_superuser_sees_every_centre(client, events, django_user_model):
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x-very-long-pass")
+    admin = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "x-very-long-pass"
+    )
     client.force_login(admin)
     for event in events.values():
         assert client.get(reverse("audit:event_detail", args=[event.seq])).status_code == 200

@@ -28,25 +28,39 @@ def test_an_action_owed_by_a_role_reaches_everyone_holding_it_at_that_centre(
 ):
     qn = cast[Role.QUALITY_NOMINEE]
     other_qn = make_user("qn_elsewhere", Role.QUALITY_NOMINEE, centre=other_centre)
-    todo = open_todo("entry_check", centre=own_centre, title="Check entries", role=Role.QUALITY_NOMINEE)
+    todo = open_todo(
+        "entry_check", centre=own_centre, title="Check entries", role=Role.QUALITY_NOMINEE
+    )
     assert list(open_todos_for(qn)) == [todo]
     assert list(open_todos_for(other_qn)) == []
     assert list(open_todos_for(cast[Role.EXAMS_OFFICER])) == []
 
 
 def test_opening_the_same_action_twice_keeps_one(exams_officer, own_centre, learner):
-    a = open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
-    b = open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
+    a = open_todo(
+        "chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner
+    )
+    b = open_todo(
+        "chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner
+    )
     assert a.pk == b.pk and ToDo.objects.count() == 1
 
 
-def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(exams_officer, own_centre, learner):
-    open_todo("chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner)
+def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(
+    exams_officer, own_centre, learner
+):
+    open_todo(
+        "chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner
+    )
     assert close_todos("chase_uln", target=learner, by=exams_officer, note="ULN found") == 1
     assert list(open_todos_for(exams_officer)) == []
     todo = ToDo.objects.get()
     assert todo.closed_by == exams_officer and todo.closed_note == "ULN found"
-    actions = list(AuditEvent.objects.filter(learner_id=learner.pk).order_by("seq").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(learner_id=learner.pk)
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions == ["todo.opened", "todo.closed"]
 
 
@@ -61,10 +75,20 @@ def test_the_dashboard_lists_open_and_overdue_actions_in_fixed_queries(
 ):
     time_machine.move_to(dt.datetime(2026, 10, 12, 9, 0))
     for i in range(queries_for):
-        open_todo(f"k{i}", centre=own_centre, title=f"Late thing {i}", due=TODAY - dt.timedelta(days=1),
-                  assignee=exams_officer)
-        open_todo(f"r{i}", centre=own_centre, title=f"Role thing {i}", due=TODAY + dt.timedelta(days=3),
-                  role=Role.EXAMS_OFFICER)
+        open_todo(
+            f"k{i}",
+            centre=own_centre,
+            title=f"Late thing {i}",
+            due=TODAY - dt.timedelta(days=1),
+            assignee=exams_officer,
+        )
+        open_todo(
+            f"r{i}",
+            centre=own_centre,
+            title=f"Role thing {i}",
+            due=TODAY + dt.timedelta(days=3),
+            role=Role.EXAMS_OFFICER,
+        )
     client.force_login(exams_officer)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("dashboard"))
@@ -75,12 +99,27 @@ def test_the_dashboard_lists_open_and_overdue_actions_in_fixed_queries(
 
 
 def test_the_reminder_digest_goes_once_per_person_per_day(exams_officer, own_centre, cast):
-    open_todo("a", centre=own_centre, title="Sign the entry list", due=TODAY + dt.timedelta(days=2),
-              assignee=exams_officer)
-    open_todo("b", centre=own_centre, title="Overdue thing", due=TODAY - dt.timedelta(days=2),
-              role=Role.EXAMS_OFFICER)
-    open_todo("c", centre=own_centre, title="Far future", due=TODAY + dt.timedelta(days=60),
-              assignee=exams_officer)
+    open_todo(
+        "a",
+        centre=own_centre,
+        title="Sign the entry list",
+        due=TODAY + dt.timedelta(days=2),
+        assignee=exams_officer,
+    )
+    open_todo(
+        "b",
+        centre=own_centre,
+        title="Overdue thing",
+        due=TODAY - dt.timedelta(days=2),
+        role=Role.EXAMS_OFFICER,
+    )
+    open_todo(
+        "c",
+        centre=own_centre,
+        title="Far future",
+        due=TODAY + dt.timedelta(days=60),
+        assignee=exams_officer,
+    )
     assert send_reminder_digests(TODAY) == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

@@ -14,11 +14,17 @@ class ToDo(models.Model):
     dashboard and the reminder e-mails always read the truth.
     """
 
-    kind = models.CharField(max_length=100, db_index=True, help_text="e.g. arrangement.tell_pearson")
+    kind = models.CharField(
+        max_length=100, db_index=True, help_text="e.g. arrangement.tell_pearson"
+    )
     title = models.CharField(max_length=300)
     centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="todos")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="todos"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="todos",
     )
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -65,7 +71,11 @@ class ToDo(models.Model):
 
     def link(self) -> str:
         target = self.target
-        return target.get_absolute_url() if target is not None and hasattr(target, "get_absolute_url") else ""
+        return (
+            target.get_absolute_url()
+            if target is not None and hasattr(target, "get_absolute_url")
+            else ""
+        )
 
 
 class ReminderDigest(models.Model):
@@ -77,7 +87,9 @@ class ReminderDigest(models.Model):
     items = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "date"], name="one_digest_per_person_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="one_digest_per_person_per_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.date:%d/%m/%Y}"

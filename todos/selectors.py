@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.permissions import _assignments
+from accounts.permissions import assignments
 
 from .models import ToDo
 
@@ -11,7 +11,7 @@ from .models import ToDo
 def open_todos_for(user) -> QuerySet[ToDo]:
     """Open actions owed by this person, or by a role they hold at that centre."""
     owed = Q(assignee=user)
-    for role, centre_id in _assignments(user):
+    for role, centre_id in assignments(user):
         owed |= Q(assignee__isnull=True, role=role, centre_id=centre_id)
     return (
         ToDo.objects.filter(owed, closed_at__isnull=True)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,19 +28,39 @@ def _target_keys(target) -> dict:
     return {"target_type": ContentType.objects.get_for_model(target), "target_id": str(target.pk)}
 
 
-def open_todo(kind: str, *, centre, title: str, due: date | None = None, assignee=None, role: str = "",
-              target=None, actor=None) -> ToDo:
+def open_todo(
+    kind: str,
+    *,
+    centre,
+    title: str,
+    due: date | None = None,
+    assignee=None,
+    role: str = "",
+    target=None,
+    actor=None,
+) -> ToDo:
     """Open an action, or return the one already open for the same kind, target and owner."""
     if assignee is None and not role:
         raise ValueError("A to-do is owed by a person or by a role.")
-    keys = {"kind": kind, "centre": centre, "assignee": assignee, "role": role or "", **_target_keys(target)}
+    keys = {
+        "kind": kind,
+        "centre": centre,
+        "assignee": assignee,
+        "role": role or "",
+        **_target_keys(target),
+    }
     with transaction.atomic():
         existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
         if existing:
             return existing
         todo = ToDo.objects.create(title=title, due_date=due, **keys)
-        audit.record(actor, "todo.opened", todo, learner=getattr(target, "audit_learner", None),
-                     after={"kind": kind, "title": title, "due": due, "owed_by": todo.owner_label()})
+        audit.record(
+            actor,
+            "todo.opened",
+            todo,
+            learner=getattr(target, "audit_learner", None),
+            after={"kind": kind, "title": title, "due": due, "owed_by": todo.owner_label()},
+        )
     return todo
 
 
@@ -55,8 +76,13 @@ def close_todos(kind: str, *, target=None, by=None, note: str = "", centre=None)
             todo.closed_by = by
             todo.closed_note = note[:300]
             todo.save(update_fields=["closed_at", "closed_by", "closed_note"])
-            audit.record(by, "todo.closed", todo, learner=getattr(target, "audit_learner", None),
-                         after={"kind": kind, "note": note})
+            audit.record(
+                by,
+                "todo.closed",
+                todo,
+                learner=getattr(target, "audit_learner", None),
+                after={"kind": kind, "note": note},
+            )
             closed += 1
     return closed
 
@@ -74,9 +100,14 @@ def send_reminder_digest(user, today: date) -> bool:
             # or a second worker, finds it and sends nothing. If the mail server
             # fails, the row rolls back and the next run tries again.
             ReminderDigest.objects.create(user=user, date=today, items=len(items))
-            context = {"user": user, "items": items, "today": today, "site_url": settings.BTECQA_SITE_URL}
+            context = {
+                "user": user,
+                "items": items,
+                "today": today,
+                "site_url": settings.BTECQA_SITE_URL,
+            }
             send_mail(
-                subject=f"btecqa: {len(items)} action{'s' if len(items) != 1 else ''} due — {today:%d/%m/%Y}",
+                subject=f"btecqa: {len(items)} action{pluralize(items)} due — {today:%d/%m/%Y}",
                 message=render_to_string("todos/reminder_digest.txt", context),
                 from_email=None,
                 recipient_list=[user.email],
@@ -90,10 +121,15 @@ def send_reminder_digests(today: date | None = None) -> int:
     """Everyone's daily digest: at most one e-mail per person per day."""
     today = today or timezone.localdate()
     sent = 0
-    users = get_user_model().objects.filter(is_active=True).exclude(email="").exclude(email__isnull=True)
+    already = ReminderDigest.objects.filter(date=today).values("user_id")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(email__isnull=True)
+        .exclude(pk__in=already)
+    )
     for user in users.iterator():
-        if ReminderDigest.objects.filter(user=user, date=today).exists():
-            continue
         if send_reminder_digest(user, today):
             sent += 1
     log.info("reminder digests sent: %s", sent)

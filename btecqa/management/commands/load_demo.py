@@ -9,10 +9,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = load_demo()
-        self.stdout.write(f"Demo data: {result.created} new objects "
-                          f"({LEAD[1]} {LEAD[0]}, partner {PARTNER[1]} {PARTNER[0]}).")
+        self.stdout.write(
+            f"Demo data: {result.created} new objects "
+            f"({LEAD[1]} {LEAD[0]}, partner {PARTNER[1]} {PARTNER[0]})."
+        )
         if settings.DEBUG:
-            self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
+            )
             for username, roles in result.users:
                 self.stdout.write(f"  {username:<12} {roles}")
         else:
