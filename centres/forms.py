@@ -4,6 +4,7 @@ from accounts.models import User
 from learners.models import Qualification
 
 from .models import Centre, CollaborativeArrangement
+from .selectors import arrangement_staff
 
 
 class ArrangementForm(forms.ModelForm):
@@ -24,9 +25,16 @@ class PartnerForm(forms.Form):
 class QualificationForm(forms.Form):
     qualification = forms.ModelChoiceField(queryset=Qualification.objects.all())
     lead_iv = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False, label="Lead Internal Verifier"
+        queryset=User.objects.none(),
+        required=False,
+        label="Lead Internal Verifier",
+        help_text="Staff at the arrangement's centres",
     )
     added_on = forms.DateField(help_text="dd/mm/yyyy")
+
+    def __init__(self, *args, arrangement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_iv"].queryset = arrangement_staff(arrangement)
 
 
 class WithdrawForm(forms.Form):

@@ -1,7 +1,9 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import scope
+from accounts.roles import STAFF_ROLES
 
 from .models import Centre
 from .permissions import VIEW_REPORTS
@@ -23,4 +25,21 @@ def centre_summaries(user):
             ),
         )
         .order_by("name")
+    )
+
+
+def arrangement_staff(arrangement):
+    """Active staff holding a role at the lead centre or a current partner centre."""
+    centres = [
+        arrangement.lead_centre_id,
+        *arrangement.partners.filter(withdrawn_on__isnull=True).values_list("centre_id", flat=True),
+    ]
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__centre_id__in=centres,
+            role_assignments__role__in=list(STAFF_ROLES),
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
     )

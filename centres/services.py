@@ -19,6 +19,7 @@ from todos.models import ToDo
 from todos.services import close_todos, open_todo
 
 from .models import ArrangementPartner, ArrangementQualification, CollaborativeArrangement
+from .selectors import arrangement_staff
 
 TELL_PEARSON = "arrangement.tell_pearson"
 TELL_PEARSON_DAYS = 14
@@ -121,6 +122,11 @@ def withdraw_partner(partner: ArrangementPartner, *, on: dt.date, by) -> None:
 def add_qualification(
     arrangement, *, qualification, lead_iv, added_on: dt.date, by
 ) -> ArrangementQualification:
+    if lead_iv is not None and not arrangement_staff(arrangement).filter(pk=lead_iv.pk).exists():
+        raise ValidationError(
+            f"{lead_iv} is not on the staff of a centre in this arrangement, "
+            "so cannot be its Lead Internal Verifier."
+        )
     aq, created = ArrangementQualification.objects.get_or_create(
         arrangement=arrangement,
         qualification=qualification,

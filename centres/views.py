@@ -100,7 +100,7 @@ def arrangement_detail(request, pk: int):
             "todos": todos,
             "can_manage": has_perm(request.user, MANAGE_ARRANGEMENTS, arrangement.lead_centre_id),
             "partner_form": PartnerForm(),
-            "qualification_form": QualificationForm(),
+            "qualification_form": QualificationForm(arrangement=arrangement),
             "withdraw_form": WithdrawForm(),
             "told_form": PearsonToldForm(),
         },
@@ -156,7 +156,7 @@ def qualification_add(request, pk: int):
     return _apply(
         request,
         a,
-        QualificationForm(request.POST),
+        QualificationForm(request.POST, arrangement=a),
         lambda d: services.add_qualification(
             a,
             qualification=d["qualification"],

@@ -40,3 +40,9 @@ MANAGE_CATALOGUE = register(
     writes=True,
     description="Import a qualification's structure from XLSX (checked, all or nothing, audited).",
 )
+MANAGE_PROGRAMMES = register(
+    "learners.manage_programmes",
+    {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.CENTRE_ADMIN},
+    writes=True,
+    description="Set up a centre's programmes: leader, optional units and teaching groups.",
+)

@@ -50,3 +50,92 @@ def update_learner(learner: Learner, *, by, changes: dict, reason: str = "") -> 
         )
     learner.refresh_from_db()
     return changed
+
+
+# --- programmes and teaching groups ----------------------------------------------
+
+
+def _programme_state(programme) -> dict:
+    return {
+        "qualification": programme.qualification.number,
+        "centre": programme.centre.number,
+        "academic_year": programme.academic_year,
+        "leader": str(programme.leader) if programme.leader_id else "",
+        "optional_units": sorted(u.number for u in programme.optional_units.all()),
+    }
+
+
+def check_optional_units(qualification, units) -> None:
+    from django.core.exceptions import ValidationError
+
+    wrong = [u for u in units if u.qualification_id != qualification.pk or u.mandatory]
+    if wrong:
+        raise ValidationError(
+            f"Not an optional unit of {qualification.title}: {', '.join(str(u) for u in wrong)}."
+        )
+
+
+def save_programme(programme, *, optional_units, by):
+    """Create or change a programme; the before and after go on the audit trail."""
+    from .models import Programme
+
+    check_optional_units(programme.qualification, optional_units)
+    with transaction.atomic():
+        before = None
+        if programme.pk:
+            before = _programme_state(Programme.objects.get(pk=programme.pk))
+        programme.full_clean()
+        programme.save()
+        programme.optional_units.set(optional_units)
+        after = _programme_state(programme)
+        if before != after:
+            audit.record(
+                by,
+                "programme.created" if before is None else "programme.updated",
+                programme,
+                before=before,
+                after=after,
+            )
+    return programme
+
+
+def save_teaching_group(group, *, learners, by):
+    """Create or change a teaching group; each learner who joins or leaves is on their trail."""
+    with transaction.atomic():
+        created = group.pk is None
+        group.full_clean()
+        group.save()
+        current = set(group.learners.values_list("pk", flat=True)) if not created else set()
+        wanted = {learner.pk: learner for learner in learners}
+        added = [wanted[pk] for pk in wanted.keys() - current]
+        removed = list(Learner.objects.filter(pk__in=current - wanted.keys()))
+        group.learners.add(*added)
+        group.learners.remove(*removed)
+        where = f"{group.name} ({group.programme}), taught at {group.delivering_centre.name}"
+        if created:
+            audit.record(
+                by,
+                "teaching_group.created",
+                group,
+                centre=group.programme.centre_id,
+                after={"group": where},
+            )
+        for learner in added:
+            audit.record(
+                by,
+                "learner.joined_group",
+                group,
+                learner=learner,
+                centre=learner.centre_id,
+                after={"group": where},
+            )
+        for learner in removed:
+            audit.record(
+                by,
+                "learner.left_group",
+                group,
+                learner=learner,
+                centre=learner.centre_id,
+                before={"group": where},
+            )
+    return group

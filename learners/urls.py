@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_programmes
 
 app_name = "learners"
 urlpatterns = [
@@ -10,6 +10,14 @@ urlpatterns = [
     path("<int:pk>/edit/", views.learner_edit, name="learner_edit"),
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/export.xlsx", views.programmes_export, name="programmes_export"),
+    path("programmes/new/", views_programmes.programme_create, name="programme_create"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", views_programmes.programme_edit, name="programme_edit"),
+    path("programmes/<int:pk>/groups/new/", views_programmes.group_edit, name="group_create"),
+    path(
+        "programmes/<int:pk>/groups/<int:group_pk>/",
+        views_programmes.group_edit,
+        name="group_edit",
+    ),
     path("programmes/<int:pk>/class-list.xlsx", views.class_list_export, name="class_list_export"),
 ]

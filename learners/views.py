@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import require, requires
+from accounts.permissions import has_perm, require, requires
 from btecqa.spreadsheets import xlsx_bytes
 
 from .access import get_learner_for_user, scope_learners
 from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
-from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, VIEW_LEARNERS
+from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_PROGRAMMES, VIEW_LEARNERS
 from .selectors import (
     learner_search,
     learner_timeline,
@@ -78,8 +78,6 @@ def learner_detail(request, pk: int):
 
 
 def _can_change(user, learner) -> bool:
-    from accounts.permissions import has_perm
-
     return has_perm(user, CHANGE_LEARNERS, learner.centre_id)
 
 
@@ -157,7 +155,11 @@ def learners_export(request):
 @requires(VIEW_LEARNERS)
 def programme_list(request):
     programmes = visible_programmes(request.user).order_by("-academic_year", "qualification__title")
-    return render(request, "learners/programme_list.html", {"programmes": programmes})
+    return render(
+        request,
+        "learners/programme_list.html",
+        {"programmes": programmes, "can_manage": has_perm(request.user, MANAGE_PROGRAMMES)},
+    )
 
 
 @requires(VIEW_LEARNERS)
@@ -173,6 +175,7 @@ def programme_detail(request, pk: int):
             "programme": programme,
             "groups": groups,
             "optional_units": programme.optional_units.all(),
+            "can_manage": has_perm(request.user, MANAGE_PROGRAMMES, programme.centre_id),
         },
     )
 

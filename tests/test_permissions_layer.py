@@ -32,6 +32,7 @@ PAGES = {
     "learners:programme_list": STAFF,
     "learners:learners_export": EXPORTERS,
     "learners:programmes_export": EXPORTERS,
+    "learners:programme_create": {R.EXAMS_OFFICER, R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
     "centres:arrangement_list": STAFF,
     "centres:arrangement_create": {R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
     "catalogue:qualification_list": STAFF,
@@ -45,6 +46,9 @@ COVERED_ELSEWHERE = {
     "learners:learner_edit",  # tests/test_learner_access.py
     "learners:programme_detail",
     "learners:class_list_export",  # tests/test_learner_access.py
+    "learners:programme_edit",
+    "learners:group_create",
+    "learners:group_edit",  # tests/test_programmes.py
     "centres:arrangement_detail",
     "centres:partner_add",
     "centres:partner_withdraw",
