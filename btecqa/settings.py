@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "centres",
     "audit",
     "todos",
+    "signatures",
     # the exams office's work
     "learners",
     "registrations",

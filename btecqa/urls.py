@@ -15,5 +15,6 @@ urlpatterns = [
     path("learners/imports/", include("learners.urls_import")),
     path("learners/", include("learners.urls")),
     path("qualifications/", include("learners.urls_catalogue")),
+    path("registrations/", include("registrations.urls")),
     path("admin/", admin.site.urls),
 ]

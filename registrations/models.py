@@ -1,1 +1,564 @@
-"""Registrations: entry requests, entry lists, Pearson submission (to come)."""
+"""The September registration cycle, as the second seed policy runs it.
+
+RegistrationYear holds Pearson's facts for a year (deadline, late-fee bands,
+refund window, the gap before a claim): configuration data, loaded from
+registrations/year_data/, never constants. CentreCalendar holds the centre's
+own dates (start of term, October half term, the entry-check deadline).
+
+A RegistrationRound is one centre's September round for a year. The exams
+officer sends an EntryRequest to each programme leader; the leader proposes
+Registrations; the exams officer enters them and returns the EntryList for
+signing; the list is signed and versioned through the signatures app. The
+Quality Nominee's EntryCheck records Discrepancies; in-year ChangeRequests
+(new starters, withdrawals, transfers, changes of details) are actioned at
+Pearson with a date and reference. Every step appends to the learner's
+RegistrationStep history and to the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.roles import Role
+
+
+class RegistrationYear(models.Model):
+    """Pearson's registration facts for one academic year (yearly configuration data)."""
+
+    academic_year = models.CharField(max_length=7, unique=True, help_text="e.g. 2026/27")
+    registration_deadline = models.DateField(
+        help_text="Last day for standard-fee registration (1 November for Nationals)"
+    )
+    fee_bands = models.JSONField(
+        default=list,
+        help_text='Late-fee bands: [{"from": "2026-11-02", "multiplier": "1.05"}, ...]',
+    )
+    refund_window_days = models.PositiveIntegerField(
+        default=90, help_text="Days after registration in which a deletion is refunded"
+    )
+    claim_gap_weeks = models.PositiveIntegerField(
+        default=10, help_text="Weeks that must separate registration and a certification claim"
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="Where the figures came from")
+    unconfirmed = models.CharField(
+        max_length=300, blank=True, help_text="Which figures are not confirmed for this year"
+    )
+
+    class Meta:
+        ordering = ["-academic_year"]
+
+    def __str__(self) -> str:
+        return self.academic_year
+
+
+class CentreCalendar(models.Model):
+    """A centre's own dates for a year: the October half term is entered by the centre."""
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="calendars")
+    academic_year = models.CharField(max_length=7)
+    term_starts = models.DateField()
+    october_half_term_starts = models.DateField(help_text="First weekday of the October half term")
+    entry_check_deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Leave blank for the Friday before the October half term",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "academic_year"], name="one_calendar_per_centre_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.academic_year}"
+
+
+class RegistrationRound(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="rounds")
+    academic_year = models.CharField(max_length=7)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-academic_year", "centre__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "academic_year"], name="one_round_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"Registrations {self.academic_year}, {self.centre.name}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:round_detail", args=[self.pk])
+
+
+class EntryRequest(models.Model):
+    """The exams officer asks one programme leader for the programme's entries, by a date."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        PROPOSED = "proposed", "Proposed by the programme leader"
+
+    round = models.ForeignKey(RegistrationRound, on_delete=models.CASCADE, related_name="requests")
+    programme = models.OneToOneField(
+        "learners.Programme", on_delete=models.PROTECT, related_name="entry_request"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Entry request: {self.programme}"
+
+    @property
+    def centre_id(self):
+        return self.programme.centre_id
+
+
+class Registration(models.Model):
+    """One learner on one programme, from proposal to Pearson's registration number.
+
+    Never edited in place once submitted: changes after submission go through
+    a ChangeRequest, and every step is a RegistrationStep and an audit event.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ENTERED = "entered", "Entered"
+        SUBMITTED = "submitted", "Submitted to Pearson"
+        REGISTERED = "registered", "Registered"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        TRANSFERRED = "transferred", "Transferred"
+        DELETED = "deleted", "Deleted"
+        DROPPED = "dropped", "Not entered"
+
+    ACTIVE = (Status.PROPOSED, Status.ENTERED, Status.SUBMITTED, Status.REGISTERED)
+    ON_LIST = (Status.ENTERED, Status.SUBMITTED, Status.REGISTERED)
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="registrations"
+    )
+    programme = models.ForeignKey(
+        "learners.Programme", on_delete=models.PROTECT, related_name="registrations"
+    )
+    centre = models.ForeignKey(
+        "centres.Centre",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        help_text="The home centre: registrations go through the learner's own centre number",
+    )
+    pathway = models.CharField(max_length=100, blank=True)
+    optional_units = models.ManyToManyField("learners.Unit", blank=True, related_name="+")
+    programme_code = models.CharField(
+        max_length=30, blank=True, help_text="Consortium programme code or sub-site, if any"
+    )
+    new_starter = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    registration_number = models.CharField(max_length=20, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    entered_at = models.DateTimeField(null=True, blank=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    registered_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(
+        null=True, blank=True, help_text="Withdrawn, transferred or deleted"
+    )
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["learner__last_name", "learner__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "programme"],
+                condition=models.Q(status__in=["proposed", "entered", "submitted", "registered"]),
+                name="one_live_registration_per_learner_programme",
+            )
+        ]
+        indexes = [models.Index(fields=["programme", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.programme}"
+
+    @property
+    def audit_learner(self):
+        return self.learner
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class RegistrationStep(models.Model):
+    """The learner's registration history: every step, never rewritten."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="steps")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_repr = models.CharField(max_length=200)
+    what = models.CharField(max_length=60)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y} {self.what}"
+
+
+class EntryList(models.Model):
+    """A programme's entries for the round, returned to the programme leader to sign.
+
+    Its content is `snapshot()`; it is signed and versioned by the signatures app.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being prepared"
+        AWAITING_SIGNATURE = "awaiting_signature", "Awaiting the programme leader's signature"
+        SIGNED = "signed", "Signed"
+        AMENDED = "amended", "Amended since signing"
+        SUBMITTED = "submitted", "Submitted to Pearson"
+
+    FROZEN = (Status.SUBMITTED,)
+
+    round = models.ForeignKey(RegistrationRound, on_delete=models.CASCADE, related_name="lists")
+    programme = models.OneToOneField(
+        "learners.Programme", on_delete=models.PROTECT, related_name="entry_list"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pearson_order_number = models.CharField(max_length=12, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    signing_statement = (
+        "I have checked these entries against my class lists and confirm they are correct."
+    )
+    signing_role = Role.PROGRAMME_LEADER
+
+    def __str__(self) -> str:
+        return f"Entry list: {self.programme}"
+
+    @property
+    def centre_id(self):
+        return self.programme.centre_id
+
+    def rows(self):
+        return (
+            self.programme.registrations.filter(status__in=Registration.ON_LIST)
+            .select_related("learner")
+            .prefetch_related("optional_units")
+            .order_by("learner__last_name", "learner__first_name", "learner_id")
+        )
+
+    def snapshot(self) -> dict:
+        """Exactly what the programme leader signs: the programme and every row."""
+        p = self.programme
+        return {
+            "programme": {
+                "centre": p.centre.number,
+                "qualification": p.qualification.number,
+                "title": p.qualification.title,
+                "academic_year": p.academic_year,
+            },
+            "rows": [registration_row(r) for r in self.rows()],
+        }
+
+
+def registration_row(r: Registration) -> dict:
+    learner = r.learner
+    return {
+        "key": str(r.pk),
+        "learner": learner.pk,
+        "last_name": learner.last_name,
+        "first_name": learner.first_name,
+        "date_of_birth": learner.date_of_birth.isoformat(),
+        "sex": learner.sex,
+        "uln": learner.uln or "",
+        "uci": learner.uci or "",
+        "candidate_number": learner.candidate_number,
+        "pathway": r.pathway,
+        "optional_units": sorted(u.number for u in r.optional_units.all()),
+        "programme_code": r.programme_code,
+        "new_starter": r.new_starter,
+    }
+
+
+class RowQuery(models.Model):
+    """The programme leader questions one row before signing; the exams officer answers."""
+
+    entry_list = models.ForeignKey(EntryList, on_delete=models.CASCADE, related_name="queries")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="queries")
+    reason = models.CharField(max_length=500)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    answer = models.CharField(max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"Query on {self.registration.learner}: {self.reason[:40]}"
+
+    @property
+    def audit_learner(self):
+        return self.registration.learner
+
+
+class RegistrationNumberImport(models.Model):
+    """An Edexcel Online export of registration numbers: previewed, then confirmed."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        APPLIED = "applied", "Applied"
+        REFUSED = "refused", "Refused"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    rows = models.JSONField(default=list, help_text="Every row with its match and outcome")
+    errors = models.JSONField(default=list)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Registration numbers {self.file_name} ({self.created_at:%d/%m/%Y})"
+
+
+class EntryCheck(models.Model):
+    """The Quality Nominee's check of entries against class lists, before October half term."""
+
+    round = models.OneToOneField(
+        RegistrationRound, on_delete=models.CASCADE, related_name="entry_check"
+    )
+    deadline = models.DateField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Entry check {self.round}"
+
+    @property
+    def centre_id(self):
+        return self.round.centre_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def is_late(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and today > self.deadline
+
+
+class Discrepancy(models.Model):
+    class Kind(models.TextChoices):
+        NOT_ENTERED = "not_entered", "In a teaching group but not entered"
+        NO_GROUP = "no_group", "Entered but in no teaching group"
+        WRONG_QUALIFICATION = "wrong_qualification", "Wrong qualification or pathway"
+        DUPLICATE = "duplicate", "Duplicate registration"
+        DETAILS_DIFFER = "details_differ", "Details differ from the MIS record"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WITH_PROGRAMME_LEADER = "with_pl", "Asked the programme leader"
+        ANSWERED = "answered", "Answered by the programme leader"
+        WITH_EXAMS_OFFICER = "with_eo", "Passed to the exams officer to amend"
+        AMENDED = "amended", "Amended by the exams officer"
+        RESOLVED = "resolved", "Resolved"
+
+    entry_check = models.ForeignKey(
+        EntryCheck, on_delete=models.CASCADE, related_name="discrepancies"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey("learners.Programme", on_delete=models.PROTECT, related_name="+")
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+    question = models.CharField(max_length=500, blank=True)
+    answer = models.CharField(max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    amendment = models.CharField(max_length=500, blank=True)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["found_at", "pk"]
+        verbose_name_plural = "discrepancies"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.learner}"
+
+    @property
+    def audit_learner(self):
+        return self.learner
+
+    @property
+    def centre_id(self):
+        return self.programme.centre_id
+
+
+class ChangeRequest(models.Model):
+    """A change during the year, actioned at Pearson by the exams officer."""
+
+    class Kind(models.TextChoices):
+        NEW_STARTER = "new_starter", "New starter"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+        TRANSFER = "transfer", "Transfer"
+        DETAILS = "details", "Change of learner details"
+
+    class Reason(models.TextChoices):
+        LEFT_SCHOOL = "left_school", "Left the school"
+        CHANGED_COURSE = "changed_course", "Changed course"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the exams officer"
+        DONE = "done", "Done at Pearson"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="change_requests"
+    )
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    programme = models.ForeignKey(
+        "learners.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a new starter: the programme joined",
+    )
+    to_programme = models.ForeignKey(
+        "learners.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_centre = models.ForeignKey(
+        "centres.Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    details = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    actioned_on = models.DateField(null=True, blank=True)
+    pearson_reference = models.CharField(max_length=50, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.learner}"
+
+    @property
+    def audit_learner(self):
+        return self.learner
+
+
+class LearnerNotice(models.Model):
+    """The learner is told what they are registered for: e-mailed or printed."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        LETTER = "letter", "Printed letter"
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="notices"
+    )
+    round = models.ForeignKey(RegistrationRound, on_delete=models.PROTECT, related_name="notices")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_sha256 = models.CharField(max_length=64)
+    batch = models.CharField(
+        max_length=40, blank=True, help_text="The letters batch it was printed in"
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Notice to {self.learner} ({self.get_method_display()})"
+
+    @property
+    def audit_learner(self):
+        return self.learner

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SignaturesConfig(AppConfig):
+    name = "signatures"
+    verbose_name = "Signatures and versions"
