@@ -133,6 +133,11 @@ class EntryRequest(models.Model):
     def __str__(self) -> str:
         return f"Entry request: {self.programme}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:proposals", args=[self.pk])
+
     @property
     def centre_id(self):
         return self.programme.centre_id
@@ -268,6 +273,11 @@ class EntryList(models.Model):
     def __str__(self) -> str:
         return f"Entry list: {self.programme}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:entry_list", args=[self.pk])
+
     @property
     def centre_id(self):
         return self.programme.centre_id
@@ -334,6 +344,9 @@ class RowQuery(models.Model):
 
     def __str__(self) -> str:
         return f"Query on {self.registration.learner}: {self.reason[:40]}"
+
+    def get_absolute_url(self):
+        return self.entry_list.get_absolute_url()
 
     @property
     def audit_learner(self):

@@ -101,6 +101,7 @@ def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by)
     req = EntryRequest.objects.create(
         round=rnd, programme=programme, due_date=due_date, requested_by=by
     )
+    entry_list_for(programme, rnd)
     open_todo(
         PROPOSE_TODO,
         centre=rnd.centre,

@@ -1,71 +1,453 @@
-"""Being written: placeholder so the URLconf imports."""
+"""The registration round's pages. Thin: rules live in services.py, reads in selectors.py."""
 
-from django.http import Http404
+from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-def round_list(request, **kwargs):
-    raise Http404
+from accounts.permissions import centre_ids_for, has_perm, require, requires
+from centres.models import Centre
+from learners.models import Learner
+from signatures import services as signing
 
-
-def round_open(request, **kwargs):
-    raise Http404
-
-
-def calendar_edit(request, **kwargs):
-    raise Http404
-
-
-def round_detail(request, **kwargs):
-    raise Http404
-
-
-def request_entries(request, **kwargs):
-    raise Http404
-
-
-def proposals(request, **kwargs):
-    raise Http404
-
-
-def proposals_send(request, **kwargs):
-    raise Http404
-
-
-def entry_list_detail(request, **kwargs):
-    raise Http404
-
-
-def entries_make(request, **kwargs):
-    raise Http404
+from . import calendar, selectors, services
+from .access import entry_list_for, round_for, visible_rounds
+from .forms import (
+    AmendForm,
+    AnswerForm,
+    CalendarForm,
+    QueryForm,
+    ReasonForm,
+    RequestEntriesForm,
+    RoundOpenForm,
+    SignForm,
+    SubmitForm,
+)
+from .models import CentreCalendar, EntryRequest, RowQuery
+from .permissions import (
+    CONFIGURE_CALENDAR,
+    PROPOSE_ENTRIES,
+    RUN_REGISTRATIONS,
+    VIEW_REGISTRATIONS,
+)
 
 
-def entry_list_return(request, **kwargs):
-    raise Http404
+def _centres(user, perm):
+    qs = Centre.objects.filter(is_active=True).order_by("name")
+    return qs if user.is_superuser else qs.filter(pk__in=centre_ids_for(user, perm))
 
 
-def entry_list_sign(request, **kwargs):
-    raise Http404
+def _fail(request, exc: ValidationError):
+    messages.error(request, " ".join(exc.messages))
 
 
-def row_query(request, **kwargs):
-    raise Http404
+# --- rounds -------------------------------------------------------------------------------
 
 
-def query_answer(request, **kwargs):
-    raise Http404
+@requires(VIEW_REGISTRATIONS)
+def round_list(request):
+    return render(
+        request,
+        "registrations/round_list.html",
+        {
+            "rounds": visible_rounds(request.user),
+            "can_open": has_perm(request.user, RUN_REGISTRATIONS),
+            "can_configure": has_perm(request.user, CONFIGURE_CALENDAR),
+        },
+    )
 
 
-def row_amend(request, **kwargs):
-    raise Http404
+@requires(RUN_REGISTRATIONS)
+def round_open(request):
+    form = RoundOpenForm(
+        request.POST or None,
+        centres=_centres(request.user, RUN_REGISTRATIONS),
+        today=timezone.localdate(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rnd = services.open_round(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{rnd} opened. Now request entries from each programme.")
+            return redirect(rnd)
+    return render(request, "registrations/round_open.html", {"form": form})
 
 
-def row_remove(request, **kwargs):
-    raise Http404
+@requires(CONFIGURE_CALENDAR)
+def calendar_edit(request):
+    centres = _centres(request.user, CONFIGURE_CALENDAR)
+    form = CalendarForm(request.POST or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        cal, created = CentreCalendar.objects.update_or_create(
+            centre=data["centre"],
+            academic_year=data["academic_year"],
+            defaults={
+                k: data[k]
+                for k in ("term_starts", "october_half_term_starts", "entry_check_deadline")
+            },
+        )
+        from audit import record
+
+        record(
+            request.user,
+            "registrations.calendar_saved",
+            cal,
+            centre=cal.centre_id,
+            after={k: data[k] for k in data if k != "centre"},
+        )
+        messages.success(
+            request,
+            f"Dates saved. The entry check closes on "
+            f"{calendar.entry_check_deadline(cal):%d/%m/%Y}.",
+        )
+        return redirect("registrations:calendar_edit")
+    calendars = CentreCalendar.objects.filter(centre__in=centres).select_related("centre")
+    return render(
+        request,
+        "registrations/calendar_form.html",
+        {
+            "form": form,
+            "calendars": [(c, calendar.entry_check_deadline(c)) for c in calendars],
+        },
+    )
 
 
-def entry_list_submit(request, **kwargs):
-    raise Http404
+@requires(VIEW_REGISTRATIONS)
+def round_detail(request, pk: int):
+    rnd = round_for(request.user, pk)
+    context = selectors.round_overview(rnd, request.user, timezone.localdate())
+    if context["can_run"]:
+        context["request_form"] = RequestEntriesForm(programmes=context["unrequested"])
+    return render(request, "registrations/round_detail.html", context)
 
 
-def entry_list_versions(request, **kwargs):
-    raise Http404
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def request_entries(request, pk: int):
+    rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
+    form = RequestEntriesForm(
+        request.POST, programmes=selectors.round_overview(rnd, request.user)["unrequested"]
+    )
+    if form.is_valid():
+        try:
+            req = services.request_entries(rnd, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Entries requested from {req.programme.leader or 'the programme leaders'} "
+                f"by {req.due_date:%d/%m/%Y}.",
+            )
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect(rnd)
+
+
+# --- the programme leader's proposals -------------------------------------------------
+
+
+def _entry_request(request, pk, perm=None) -> EntryRequest:
+    req = get_object_or_404(
+        EntryRequest.objects.select_related(
+            "round", "programme__qualification", "programme__centre", "programme__leader"
+        ).filter(round__in=visible_rounds(request.user)),
+        pk=pk,
+    )
+    if perm:
+        require(request.user, perm, req.round.centre_id)
+    return req
+
+
+@requires(VIEW_REGISTRATIONS)
+def proposals(request, pk: int):
+    req = _entry_request(request, pk)
+    programme = req.programme
+    can_propose = (
+        has_perm(request.user, PROPOSE_ENTRIES, programme.centre_id)
+        and programme.leader_id in (None, request.user.pk)
+        and req.status == EntryRequest.Status.REQUESTED
+    )
+    if request.method == "POST":
+        if not can_propose:
+            require(request.user, PROPOSE_ENTRIES, programme.centre_id)
+            messages.error(request, "Only the programme leader proposes these entries, once.")
+            return redirect("registrations:proposals", pk=pk)
+        ids = request.POST.getlist("learner")
+        new_starters = set(request.POST.getlist("new_starter"))
+        pathway = request.POST.get("pathway", "").strip()[:100]
+        learners = Learner.objects.filter(
+            pk__in=[i for i in ids if i.isdigit()], teaching_groups__programme=programme
+        ).distinct()
+        if not ids:
+            messages.error(request, "Tick the learners to propose.")
+        done, refused = 0, []
+        for learner in learners:
+            try:
+                services.propose_entry(
+                    req,
+                    learner=learner,
+                    by=request.user,
+                    pathway=pathway,
+                    new_starter=str(learner.pk) in new_starters,
+                )
+                done += 1
+            except ValidationError as exc:
+                refused.append(" ".join(exc.messages))
+        if done:
+            messages.success(request, f"{done} learner{'s' if done != 1 else ''} proposed.")
+        for message in refused:
+            messages.error(request, message)
+        return redirect("registrations:proposals", pk=pk)
+    return render(
+        request,
+        "registrations/proposals.html",
+        {"req": req, "can_propose": can_propose, **selectors.proposal_rows(req)},
+    )
+
+
+@requires(PROPOSE_ENTRIES)
+@require_POST
+def proposals_send(request, pk: int):
+    req = _entry_request(request, pk, PROPOSE_ENTRIES)
+    try:
+        services.finish_proposals(req, by=request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Proposals sent to the exams office.")
+    return redirect("registrations:proposals", pk=pk)
+
+
+# --- the entry list -------------------------------------------------------------------
+
+
+@requires(VIEW_REGISTRATIONS)
+def entry_list_detail(request, pk: int):
+    entry_list = entry_list_for(request.user, pk)
+    context = selectors.entry_list_page(entry_list, request.user)
+    context["sign_form"] = SignForm(initial={"seen": context["sha256"]})
+    context["submit_form"] = SubmitForm(
+        initial={"lock": entry_list.lock_version, "submitted_on": timezone.localdate()}
+    )
+    context["query_form"] = QueryForm()
+    return render(request, "registrations/entry_list.html", context)
+
+
+def _lock_from(request) -> int | None:
+    value = request.POST.get("lock", "")
+    return int(value) if value.isdigit() else None
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def entries_make(request, pk: int):
+    entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
+    ids = [i for i in request.POST.getlist("registration") if i.isdigit()]
+    regs = list(entry_list.programme.registrations.filter(pk__in=ids))
+    if not regs:
+        messages.error(request, "Tick the proposed learners to enter.")
+        return redirect(entry_list)
+    try:
+        count = services.make_entries(
+            entry_list, registrations=regs, by=request.user, expected_lock=_lock_from(request)
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"{count} entr{'y' if count == 1 else 'ies'} made.")
+    return redirect(entry_list)
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def entry_list_return(request, pk: int):
+    entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
+    try:
+        services.return_entry_list(entry_list, by=request.user, expected_lock=_lock_from(request))
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "The list has gone to the programme leader to check and sign.")
+    return redirect(entry_list)
+
+
+@requires(PROPOSE_ENTRIES)
+def entry_list_sign(request, pk: int):
+    entry_list = entry_list_for(request.user, pk, PROPOSE_ENTRIES)
+    if request.method != "POST":
+        return redirect(entry_list)
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.sign_entry_list(
+                entry_list,
+                user=request.user,
+                password=form.cleaned_data["password"],
+                seen_sha256=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Signed and dated. The exams office has been told.")
+    else:
+        messages.error(request, "Re-enter your password to sign.")
+    return redirect(entry_list)
+
+
+@requires(PROPOSE_ENTRIES)
+@require_POST
+def row_query(request, pk: int, reg: int):
+    entry_list = entry_list_for(request.user, pk, PROPOSE_ENTRIES)
+    registration = get_object_or_404(entry_list.programme.registrations, pk=reg)
+    form = QueryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.query_row(
+                entry_list,
+                registration=registration,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"Query on {registration.learner} sent to the exams office.")
+    else:
+        messages.error(request, "Say what is wrong with the row.")
+    return redirect(entry_list)
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def query_answer(request, pk: int):
+    query = get_object_or_404(
+        RowQuery.objects.select_related("entry_list", "registration__learner"), pk=pk
+    )
+    entry_list = entry_list_for(request.user, query.entry_list_id, RUN_REGISTRATIONS)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_query(query, answer=form.cleaned_data["answer"], by=request.user)
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Answer recorded.")
+    else:
+        messages.error(request, "Write the answer.")
+    return redirect(entry_list)
+
+
+@requires(RUN_REGISTRATIONS)
+def row_amend(request, pk: int, reg: int):
+    entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
+    registration = get_object_or_404(
+        entry_list.programme.registrations.select_related("learner"), pk=reg
+    )
+    initial = {
+        "pathway": registration.pathway,
+        "programme_code": registration.programme_code,
+        "optional_units": list(registration.optional_units.values_list("pk", flat=True)),
+        "lock": entry_list.lock_version,
+    }
+    form = AmendForm(request.POST or None, initial=initial, programme=entry_list.programme)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.amend_registration(
+                registration,
+                by=request.user,
+                reason=data["reason"],
+                expected_lock=data["lock"],
+                pathway=data["pathway"],
+                programme_code=data["programme_code"],
+                optional_units=list(data["optional_units"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{registration.learner}'s entry amended.")
+            return redirect(entry_list)
+    return render(
+        request,
+        "registrations/row_amend.html",
+        {"form": form, "entry_list": entry_list, "registration": registration},
+    )
+
+
+@requires(RUN_REGISTRATIONS)
+def row_remove(request, pk: int, reg: int):
+    entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
+    registration = get_object_or_404(
+        entry_list.programme.registrations.select_related("learner"), pk=reg
+    )
+    form = ReasonForm(request.POST or None, initial={"lock": entry_list.lock_version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_from_list(
+                registration,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_lock=form.cleaned_data["lock"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{registration.learner} taken off the list.")
+            return redirect(entry_list)
+    return render(
+        request,
+        "registrations/row_remove.html",
+        {"form": form, "entry_list": entry_list, "registration": registration},
+    )
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def entry_list_submit(request, pk: int):
+    entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submit_entry_list(
+                entry_list,
+                by=request.user,
+                submitted_on=form.cleaned_data["submitted_on"],
+                order_number=form.cleaned_data["order_number"],
+                expected_lock=form.cleaned_data["lock"],
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Submission to Pearson recorded.")
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect(entry_list)
+
+
+@requires(VIEW_REGISTRATIONS)
+def entry_list_versions(request, pk: int):
+    entry_list = entry_list_for(request.user, pk)
+    versions = list(signing.versions(entry_list).order_by("number"))
+    sigs = {}
+    for s in signing.signatures(entry_list):
+        sigs.setdefault(s.version_id, []).append(s)
+    rows = []
+    previous = None
+    for v in versions:
+        diff = (
+            signing.diff_rows(previous.snapshot["rows"], v.snapshot["rows"]) if previous else None
+        )
+        rows.append({"version": v, "diff": diff, "signatures": sigs.get(v.pk, [])})
+        previous = v
+    return render(
+        request,
+        "registrations/entry_list_versions.html",
+        {"entry_list": entry_list, "versions": reversed(rows)},
+    )

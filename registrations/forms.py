@@ -1,0 +1,105 @@
+from django import forms
+
+from centres.models import Centre
+
+from .calendar import academic_year_for
+
+
+class RoundOpenForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none())
+    academic_year = forms.RegexField(
+        regex=r"^\d{4}/\d{2}$",
+        help_text="e.g. 2026/27",
+        error_messages={"invalid": "Write the year like 2026/27."},
+    )
+
+    def __init__(self, *args, centres, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["academic_year"].initial = academic_year_for(today)
+        if centres.count() == 1:
+            self.fields["centre"].initial = centres.first()
+
+
+class CalendarForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none())
+    academic_year = forms.RegexField(regex=r"^\d{4}/\d{2}$", help_text="e.g. 2026/27")
+    term_starts = forms.DateField(help_text="dd/mm/yyyy")
+    october_half_term_starts = forms.DateField(
+        label="October half term starts", help_text="The first weekday of the holiday, dd/mm/yyyy"
+    )
+    entry_check_deadline = forms.DateField(
+        required=False,
+        help_text="Leave blank for the last working day before the October half term",
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+
+    def clean(self):
+        data = super().clean()
+        start, half = data.get("term_starts"), data.get("october_half_term_starts")
+        if start and half and half <= start:
+            self.add_error("october_half_term_starts", "Half term comes after the start of term.")
+        deadline = data.get("entry_check_deadline")
+        if deadline and half and deadline >= half:
+            self.add_error("entry_check_deadline", "The entry check ends before half term.")
+        return data
+
+
+class RequestEntriesForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=None)
+    due_date = forms.DateField(help_text="dd/mm/yyyy")
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300, help_text="Kept with the new version of the list")
+    lock = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AmendForm(ReasonForm):
+    pathway = forms.CharField(max_length=100, required=False)
+    programme_code = forms.CharField(max_length=30, required=False)
+    optional_units = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["optional_units"].queryset = programme.qualification.units.filter(
+            mandatory=False
+        )
+        self.fields["optional_units"].label_from_instance = lambda u: f"Unit {u.number}: {u.title}"
+        self.order_fields(["pathway", "optional_units", "programme_code", "reason"])
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to sign",
+    )
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+
+class SubmitForm(forms.Form):
+    submitted_on = forms.DateField(label="Submitted to Pearson on", help_text="dd/mm/yyyy")
+    order_number = forms.RegexField(
+        regex=r"^[A-Za-z0-9]{0,12}$",
+        required=False,
+        help_text="Optional: up to 12 letters and digits",
+        error_messages={"invalid": "Up to 12 letters and digits only."},
+    )
+    lock = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class QueryForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="What is wrong with this row?")
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(max_length=500)

@@ -1,0 +1,402 @@
+"""The September round through the pages, as the exams officer and programme leader run it."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.roles import Role
+from audit.models import AuditEvent
+from learners.models import Unit
+from registrations import services
+from registrations.models import EntryList, EntryRequest, Registration, RegistrationRound
+from signatures import services as signing
+from todos.models import ToDo
+
+from .factories import (
+    PASSWORD,
+    LearnerFactory,
+    ProgrammeFactory,
+    QualificationFactory,
+    TeachingGroupFactory,
+)
+
+R = Role
+TODAY = dt.date(2026, 9, 14)
+pytestmark = pytest.mark.usefixtures("_september")
+
+
+@pytest.fixture
+def _september():
+    with time_machine.travel(dt.datetime(2026, 9, 14, 10, 0), tick=True):
+        yield
+
+
+@pytest.fixture
+def programme(own_centre, cast):
+    q = QualificationFactory(title="BTEC National Extended Certificate in Testing")
+    Unit.objects.create(qualification=q, number="1", title="Core", glh=90, assessment="external")
+    Unit.objects.create(
+        qualification=q, number="8", title="Option", glh=60, assessment="internal", mandatory=False
+    )
+    p = ProgrammeFactory(centre=own_centre, qualification=q, leader=cast[R.PROGRAMME_LEADER])
+    p.optional_units.set(q.units.filter(mandatory=False))
+    group = TeachingGroupFactory(programme=p, name="12A")
+    for name in ("Ashworth", "Brindley", "Carrow"):
+        group.learners.add(LearnerFactory(centre=own_centre, last_name=name))
+    return p
+
+
+@pytest.fixture
+def rnd(own_centre, cast):
+    return services.open_round(centre=own_centre, academic_year="2026/27", by=cast[R.EXAMS_OFFICER])
+
+
+def _all_proposed(rnd, programme, pl):
+    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+    for learner in programme.teaching_groups.get().learners.all():
+        services.propose_entry(req, learner=learner, by=pl)
+    services.finish_proposals(req, by=pl)
+    return req
+
+
+def _returned(rnd, programme, cast):
+    _all_proposed(rnd, programme, cast[R.PROGRAMME_LEADER])
+    entry_list = programme.entry_list
+    services.make_entries(
+        entry_list, registrations=list(programme.registrations.all()), by=cast[R.EXAMS_OFFICER]
+    )
+    services.return_entry_list(entry_list, by=cast[R.EXAMS_OFFICER])
+    entry_list.refresh_from_db()
+    return entry_list
+
+
+def _signed(rnd, programme, cast):
+    entry_list = _returned(rnd, programme, cast)
+    services.sign_entry_list(
+        entry_list,
+        user=cast[R.PROGRAMME_LEADER],
+        password=PASSWORD,
+        seen_sha256=signing.current_sha256(entry_list),
+    )
+    entry_list.refresh_from_db()
+    return entry_list
+
+
+def test_exams_officer_opens_round_and_requests_entries_by_email(
+    client, cast, own_centre, programme, django_capture_on_commit_callbacks
+):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    response = client.post(
+        reverse("registrations:round_open"),
+        {"centre": own_centre.pk, "academic_year": "2026/27"},
+        follow=True,
+    )
+    assert "Registrations 2026/27" in response.content.decode()
+    rnd = RegistrationRound.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("registrations:request_entries", args=[rnd.pk]),
+            {"programme": programme.pk, "due_date": "25/09/2026"},
+            follow=True,
+        )
+    assert "Entries requested" in response.content.decode()
+    req = EntryRequest.objects.get()
+    assert req.due_date == dt.date(2026, 9, 25)
+    # The programme leader sees it on the dashboard and got an e-mail (Celery, eager here).
+    assert [m.to for m in mail.outbox] == [[cast[R.PROGRAMME_LEADER].email]]
+    assert "25 September 2026" in mail.outbox[0].body
+    client.force_login(cast[R.PROGRAMME_LEADER])
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert f"Propose entries for {programme}" in dashboard
+
+
+def test_opening_the_same_round_twice_is_refused(client, cast, own_centre, rnd):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    response = client.post(
+        reverse("registrations:round_open"), {"centre": own_centre.pk, "academic_year": "2026/27"}
+    )
+    assert "already open" in response.content.decode()
+    assert RegistrationRound.objects.count() == 1
+
+
+def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, programme, own_centre):
+    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+    learners = list(programme.teaching_groups.get().learners.order_by("last_name"))
+    stranger = LearnerFactory(centre=own_centre, last_name="Nogroup")
+    client.force_login(cast[R.PROGRAMME_LEADER])
+    url = reverse("registrations:proposals", args=[req.pk])
+    assert "Ashworth".upper() in client.get(url).content.decode()
+    client.post(
+        url,
+        {
+            "learner": [learners[0].pk, learners[1].pk, stranger.pk],
+            "new_starter": [learners[1].pk],
+            "pathway": "General",
+        },
+    )
+    regs = Registration.objects.filter(programme=programme)
+    assert {r.learner for r in regs} == {learners[0], learners[1]}
+    assert regs.get(learner=learners[1]).new_starter
+    assert regs.get(learner=learners[0]).pathway == "General"
+    # the programme's optional units are proposed by default
+    assert [u.number for u in regs.first().optional_units.all()] == ["8"]
+    client.post(reverse("registrations:proposals_send", args=[req.pk]))
+    req.refresh_from_db()
+    assert req.status == EntryRequest.Status.PROPOSED
+    assert ToDo.objects.filter(kind=services.MAKE_ENTRIES_TODO, closed_at=None).exists()
+    assert not ToDo.objects.filter(kind=services.PROPOSE_TODO, closed_at=None).exists()
+
+
+def test_another_programme_leader_cannot_propose(
+    client, cast, rnd, programme, own_centre, make_user
+):
+    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+    other_pl = make_user("other_pl", R.PROGRAMME_LEADER, centre=own_centre)
+    client.force_login(other_pl)
+    learner = programme.teaching_groups.get().learners.first()
+    client.post(reverse("registrations:proposals", args=[req.pk]), {"learner": [learner.pk]})
+    assert not Registration.objects.exists()
+
+
+def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
+    eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
+    _all_proposed(rnd, programme, pl)
+    entry_list = programme.entry_list
+    client.force_login(eo)
+    page = client.get(entry_list.get_absolute_url()).content.decode()
+    assert "Proposed by the programme leader" in page
+    client.post(
+        reverse("registrations:entries_make", args=[entry_list.pk]),
+        {"registration": [r.pk for r in programme.registrations.all()], "lock": 0},
+    )
+    assert programme.registrations.filter(status="entered").count() == 3
+    entry_list.refresh_from_db()
+    client.post(
+        reverse("registrations:entry_list_return", args=[entry_list.pk]),
+        {"lock": entry_list.lock_version},
+    )
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.AWAITING_SIGNATURE
+
+    # Submitting before signing is refused, with the reason.
+    response = client.post(
+        reverse("registrations:entry_list_submit", args=[entry_list.pk]),
+        {"submitted_on": "14/09/2026", "lock": entry_list.lock_version},
+        follow=True,
+    )
+    assert "has not signed this list" in response.content.decode()
+
+    client.force_login(pl)
+    page = client.get(entry_list.get_absolute_url()).content.decode()
+    assert "Sign the entry list" in page
+    reg = programme.registrations.get(learner__last_name="Brindley")
+    client.post(
+        reverse("registrations:row_query", args=[entry_list.pk, reg.pk]),
+        {"reason": "Brindley is on the Sport pathway"},
+    )
+    seen = signing.current_sha256(entry_list)
+    wrong = client.post(
+        reverse("registrations:entry_list_sign", args=[entry_list.pk]),
+        {"password": "not-my-password", "seen": seen},
+        follow=True,
+    )
+    assert "password is not right" in wrong.content.decode()
+    client.post(
+        reverse("registrations:entry_list_sign", args=[entry_list.pk]),
+        {"password": PASSWORD, "seen": seen},
+    )
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.SIGNED
+    signature = signing.latest_signature(entry_list)
+    assert signature.signer == pl and signature.role == R.PROGRAMME_LEADER
+    assert signature.sha256 == seen
+
+    client.force_login(eo)
+    query = reg.queries.get()
+    client.post(reverse("registrations:query_answer", args=[query.pk]), {"answer": "Changed"})
+    client.post(
+        reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
+        {
+            "pathway": "Sport",
+            "programme_code": "",
+            "reason": "Programme leader's query",
+            "lock": entry_list.lock_version,
+        },
+    )
+    reg.refresh_from_db()
+    assert reg.pathway == "Sport"
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.AMENDED
+    page = client.get(entry_list.get_absolute_url()).content.decode()
+    assert "Changed since it was signed" in page and "pathway — → Sport" in page
+    # The signed version is untouched: what was signed is still what it was.
+    assert signature.version.snapshot == signing.signatures(entry_list).get().version.snapshot
+    assert all(r["pathway"] == "" for r in signature.version.snapshot["rows"])
+
+    client.post(
+        reverse("registrations:entry_list_submit", args=[entry_list.pk]),
+        {"submitted_on": "14/09/2026", "order_number": "ORD1", "lock": entry_list.lock_version},
+    )
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.SUBMITTED
+    assert set(programme.registrations.values_list("status", flat=True)) == {"submitted"}
+    # Frozen: no more amendments in place.
+    response = client.post(
+        reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
+        {"pathway": "Other", "reason": "late", "lock": entry_list.lock_version},
+    )
+    assert "frozen" in response.content.decode()
+    reg.refresh_from_db()
+    assert reg.pathway == "Sport"
+    steps = list(reg.steps.values_list("what", flat=True))
+    assert steps == [
+        "Proposed",
+        "Entered",
+        "Queried",
+        "Signed",
+        "Query answered",
+        "Amended",
+        "Submitted",
+    ]
+    assert AuditEvent.objects.filter(learner_id=reg.learner_id, action="registration.submitted")
+
+
+def test_signing_a_list_that_changed_since_it_was_opened_is_refused(cast, rnd, programme):
+    entry_list = _returned(rnd, programme, cast)
+    seen = signing.current_sha256(entry_list)
+    reg = programme.registrations.first()
+    services.amend_registration(reg, by=cast[R.EXAMS_OFFICER], reason="fix", pathway="New")
+    entry_list.refresh_from_db()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="changed after you opened it"):
+        services.sign_entry_list(
+            entry_list, user=cast[R.PROGRAMME_LEADER], password=PASSWORD, seen_sha256=seen
+        )
+    assert signing.latest_signature(entry_list) is None
+
+
+def test_two_exams_officers_at_once_get_one_result(
+    client, cast, rnd, programme, own_centre, make_user
+):
+    entry_list = _signed(rnd, programme, cast)
+    second = make_user("second_eo", R.EXAMS_OFFICER, centre=own_centre)
+    lock = entry_list.lock_version
+    reg = programme.registrations.first()
+    client.force_login(cast[R.EXAMS_OFFICER])
+    client.post(
+        reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
+        {"pathway": "First", "reason": "one", "lock": lock},
+    )
+    client.force_login(second)
+    response = client.post(
+        reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
+        {"pathway": "Second", "reason": "two", "lock": lock},
+    )
+    assert "Someone else changed this entry list" in response.content.decode()
+    reg.refresh_from_db()
+    assert reg.pathway == "First"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_entry_list_steps_by_role(client, cast, rnd, programme, role):
+    entry_list = _returned(rnd, programme, cast)
+    client.force_login(cast[role])
+    page = client.get(entry_list.get_absolute_url())
+    assert page.status_code == (403 if role == R.GOVERNOR else 200)
+    sign = client.post(
+        reverse("registrations:entry_list_sign", args=[entry_list.pk]),
+        {"password": PASSWORD, "seen": signing.current_sha256(entry_list)},
+    )
+    assert sign.status_code == (302 if role == R.PROGRAMME_LEADER else 403)
+    submit = client.post(
+        reverse("registrations:entry_list_submit", args=[entry_list.pk]),
+        {"submitted_on": "14/09/2026", "lock": 99},
+    )
+    assert submit.status_code == (302 if role == R.EXAMS_OFFICER else 403)
+
+
+def test_another_centres_round_and_list_are_404(client, cast, other_centre, make_user):
+    q = QualificationFactory()
+    theirs = ProgrammeFactory(centre=other_centre, qualification=q)
+    their_eo = make_user("their_eo", R.EXAMS_OFFICER, centre=other_centre)
+    rnd = services.open_round(centre=other_centre, academic_year="2026/27", by=their_eo)
+    req = services.request_entries(rnd, programme=theirs, due_date=TODAY, by=their_eo)
+    entry_list = theirs.entry_list
+    client.force_login(cast[R.EXAMS_OFFICER])
+    for url in [
+        reverse("registrations:round_detail", args=[rnd.pk]),
+        reverse("registrations:proposals", args=[req.pk]),
+        reverse("registrations:entry_list", args=[entry_list.pk]),
+        reverse("registrations:entry_list_versions", args=[entry_list.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in [
+        reverse("registrations:request_entries", args=[rnd.pk]),
+        reverse("registrations:entry_list_submit", args=[entry_list.pk]),
+        reverse("registrations:entry_list_return", args=[entry_list.pk]),
+        reverse("registrations:entries_make", args=[entry_list.pk]),
+    ]:
+        assert client.post(url, {"lock": 0}).status_code == 404, url
+
+
+def test_entry_list_page_runs_a_fixed_number_of_queries(
+    client, cast, rnd, programme, own_centre, django_assert_max_num_queries
+):
+    entry_list = _signed(rnd, programme, cast)
+    client.force_login(cast[R.EXAMS_OFFICER])
+    url = entry_list.get_absolute_url()
+    client.get(url)
+    with django_assert_max_num_queries(25) as small:
+        client.get(url)
+    group = programme.teaching_groups.get()
+    extra = []
+    for i in range(40):
+        learner = LearnerFactory(centre=own_centre, last_name=f"Extra{i:02d}")
+        group.learners.add(learner)
+        extra.append(
+            Registration.objects.create(
+                learner=learner, programme=programme, centre=own_centre, status="entered"
+            )
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert "EXTRA39" in response.content.decode()
+
+
+def test_versions_page_shows_each_version_and_the_signature(client, cast, rnd, programme):
+    entry_list = _signed(rnd, programme, cast)
+    reg = programme.registrations.first()
+    services.amend_registration(reg, by=cast[R.EXAMS_OFFICER], reason="Wrong pathway", pathway="B")
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    page = client.get(reverse("registrations:entry_list_versions", args=[entry_list.pk]))
+    text = page.content.decode()
+    assert "Version 2" in text and "Wrong pathway" in text
+    assert f"Signed by {cast[R.PROGRAMME_LEADER].get_full_name()}" in text
+
+
+def test_calendar_sets_the_entry_check_deadline_from_half_term(client, cast, own_centre):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    response = client.post(
+        reverse("registrations:calendar_edit"),
+        {
+            "centre": own_centre.pk,
+            "academic_year": "2026/27",
+            "term_starts": "03/09/2026",
+            "october_half_term_starts": "26/10/2026",
+        },
+        follow=True,
+    )
+    assert "closes on 23/10/2026" in response.content.decode()
+
+
+def test_round_page_warns_before_the_fee_band_changes(client, cast, rnd):
+    call_command("load_registration_years", verbosity=0)
+    with time_machine.travel(dt.datetime(2026, 10, 25, 10, 0)):
+        client.force_login(cast[R.EXAMS_OFFICER])
+        page = client.get(rnd.get_absolute_url()).content.decode()
+    assert "From 02/11/2026 (in 8 days) registrations pay the late fee × 1.05" in page
