@@ -91,7 +91,21 @@ class AuditEvent(models.Model):
         b, a = self.before_data or {}, self.after_data or {}
         if not isinstance(b, dict) or not isinstance(a, dict):
             return [("value", b, a)]
-        return [(k, b.get(k), a.get(k)) for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)]
+        return [
+            (k, b.get(k), a.get(k))
+            for k in sorted(set(b) | set(a))
+            if b.get(k) != a.get(k) and k != "reason"
+        ]
+
+    def display_changes(self) -> list[tuple[str, object, object]]:
+        """changes() with field names as words (date of birth, not date_of_birth)."""
+        return [(k.replace("_", " "), b, a) for k, b, a in self.changes()]
+
+    @property
+    def reason(self) -> str:
+        """Why the change was made, when the person said (kept beside the fields, not as one)."""
+        a = self.after_data
+        return a.get("reason", "") if isinstance(a, dict) else ""
 
 
 class AuditChainHead(models.Model):

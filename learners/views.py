@@ -73,8 +73,16 @@ def learner_detail(request, pk: int):
             "events": events,
             "duplicates": possible_duplicates(learner).select_related("centre"),
             "can_change": _can_change(request.user, learner),
+            "registrations": _registration_history(request.user, learner),
         },
     )
+
+
+def _registration_history(user, learner):
+    """The learner's registrations with every step, for staff of the registering centre."""
+    from registrations.selectors import learner_registrations
+
+    return learner_registrations(user, learner)
 
 
 def _can_change(user, learner) -> bool:

@@ -134,3 +134,19 @@ def _row_dict(r) -> dict:
     from .models import registration_row
 
     return registration_row(r)
+
+
+def learner_registrations(user, learner):
+    """Every registration of the learner with its steps (two queries), or None if not theirs."""
+    from accounts.permissions import has_perm as _has
+
+    from .models import RegistrationStep
+    from .permissions import VIEW_REGISTRATIONS
+
+    if not _has(user, VIEW_REGISTRATIONS, learner.centre_id):
+        return None
+    return (
+        learner.registrations.select_related("programme__qualification")
+        .prefetch_related(Prefetch("steps", queryset=RegistrationStep.objects.order_by("at", "pk")))
+        .order_by("-programme__academic_year", "pk")
+    )
