@@ -28,6 +28,8 @@ from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
 from todos.services import open_todo
 
+from .demo_registrations import load_demo_round
+
 DEMO_PASSWORD = "btecqa-demo-2026"
 
 LEAD = ("91234", "Larchfield Vale Academy")
@@ -302,35 +304,14 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 target=partner,
             )
 
-        lead = centres["lead"]
-        for kind, title, due_days, who, role in (
-            ("demo.check_entry_list", "Check and sign the Business entry list", 5, "pl", ""),
-            ("demo.class_lists", "Send this year's class lists to the exams office", -2, "pl", ""),
-            (
-                "demo.entry_check",
-                "Check entries against class lists before October half term",
-                12,
-                None,
-                Role.QUALITY_NOMINEE,
-            ),
-            (
-                "demo.registration_deadline",
-                "Submit registrations to Pearson",
-                20,
-                None,
-                Role.EXAMS_OFFICER,
-            ),
-        ):
-            before = lead.todos.count()
-            open_todo(
-                kind,
-                centre=lead,
-                title=title,
-                due=today + dt.timedelta(days=due_days),
-                assignee=users.get(who) if who else None,
-                role=role,
-            )
-            created += lead.todos.count() - before
+        created += load_demo_round(
+            centres=centres,
+            programmes=programmes,
+            users=users,
+            year=year,
+            today=today,
+            password=DEMO_PASSWORD,
+        )
 
     return DemoResult(
         created=created,
