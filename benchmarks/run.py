@@ -40,6 +40,16 @@ BENCHMARKS = {
         "bench_verify",
         "verify_chain() over N events vs sha256 of the same bytes; memory at N/5 and N",
     ),
+    "learners.import": (
+        "benchmarks.bench_learners",
+        "bench_import",
+        "MIS import of a 10,000-learner XLSX, preview and commit, vs openpyxl read + bulk_create",
+    ),
+    "learners.list": (
+        "benchmarks.bench_learners",
+        "bench_list",
+        "learner list page over 20,000 learners (page 1, surname, ULN) vs 1 query + a Template",
+    ),
 }
 
 
@@ -156,7 +166,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.list:
         for name, (_module, _function, what) in BENCHMARKS.items():
-            print(f"{name:<14} {what}")
+            print(f"{name:<16} {what}")
         return 0
     names = list(BENCHMARKS)
     if args.only:

@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class RegistrationsConfig(AppConfig):
     name = "registrations"
+
+    def ready(self):
+        # Permissions are declared at import; the menu needs them before any view loads.
+        from . import permissions  # noqa: F401
