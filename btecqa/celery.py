@@ -17,6 +17,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "entry-check-reminders": {
+        "task": "registrations.tasks.entry_check_reminders",
+        # Before the 06:30 digests, so the to-dos it keeps right are in them.
+        "schedule": crontab(hour=6, minute=15),
+    },
     "todo-reminder-digests": {
         "task": "todos.tasks.send_reminder_digests",
         # Early enough to read before school; the task itself refuses a second

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.core.management import call_command
 
-from registrations import services
+from registrations import entry_check, services
 from registrations.models import CentreCalendar, EntryList, RegistrationRound
 
 
@@ -71,6 +71,30 @@ def load_demo_round(*, centres, programmes, users, year: str, today: dt.date, pa
     services.sign_entry_list(
         business, user=pl, password=password, seen_sha256=current_sha256(business)
     )
+
+    # A learner who joined the Business group after the list was signed: the Quality
+    # Nominee's check finds them in a class list with no entry.
+    from learners.models import Learner
+
+    from .demo import demo_uci, demo_uln
+
+    group = business.programme.teaching_groups.first()
+    late, _ = Learner.objects.get_or_create(
+        centre=centres["lead"],
+        candidate_number="0990",
+        defaults={
+            "first_name": "Nadia",
+            "last_name": "Quennell",
+            "date_of_birth": dt.date(2009, 6, 11),
+            "sex": "F",
+            "uln": demo_uln(990),
+            "uci": demo_uci(centres["lead"].number, year[2:4], "0990"),
+            "admission_number": "L1990",
+        },
+    )
+    group.learners.add(late)
+    check = entry_check.start_entry_check(lead_round, by=users["qn"])
+    entry_check.run_entry_check(check, by=users["qn"])
 
     partner_round = services.open_round(
         centre=centres["partner"], academic_year=year, by=users["partner_eo"]

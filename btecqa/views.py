@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import public, roles_of, signed_in
+from registrations.selectors_check import dashboard_entry_checks
 from todos.selectors import dashboard_todos
 
 
@@ -18,6 +20,7 @@ def dashboard(request):
         }
     )
     context["has_roles"] = bool(roles_of(request.user)) or request.user.is_superuser
+    context["entry_checks"] = dashboard_entry_checks(request.user, timezone.localdate())
     return render(request, "dashboard.html", context)
 
 

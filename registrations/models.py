@@ -401,6 +401,11 @@ class EntryCheck(models.Model):
     def __str__(self) -> str:
         return f"Entry check {self.round}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:check_detail", args=[self.pk])
+
     @property
     def centre_id(self):
         return self.round.centre_id
@@ -469,6 +474,11 @@ class Discrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.learner}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:discrepancy_detail", args=[self.pk])
 
     @property
     def audit_learner(self):
@@ -539,6 +549,11 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.learner}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:change_detail", args=[self.pk])
 
     @property
     def audit_learner(self):

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import notifications
+from .tasks_check import entry_check_reminders  # noqa: F401  (a worker registers it too)
 
 
 @shared_task(name="registrations.tasks.send_entry_request_email")

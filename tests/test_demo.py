@@ -103,3 +103,14 @@ def test_no_name_from_the_policy_documents_appears_anywhere_in_the_project():
                 if hashlib.sha256(phrase.encode()).hexdigest() in FORBIDDEN:
                     hits.append(f"{name}: word {i}")
     assert hits == []
+
+
+def test_the_demo_round_is_part_way_through(db):
+    from registrations.models import Discrepancy, EntryList
+
+    call_command("load_demo")
+    statuses = sorted(EntryList.objects.values_list("status", flat=True))
+    assert statuses == ["awaiting_signature", "draft", "signed"]  # draft: partner requested
+    open_ = Discrepancy.objects.exclude(status="resolved")
+    assert open_.count() >= 1
+    assert open_.filter(kind="not_entered").exists()

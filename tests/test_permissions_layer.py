@@ -39,6 +39,13 @@ PAGES = {
     "catalogue:structure_import": {R.EXAMS_OFFICER, R.QUALITY_NOMINEE, R.CENTRE_ADMIN},
     "learner_imports:upload": {R.EXAMS_OFFICER, R.CENTRE_ADMIN},
     "learner_imports:history": {R.EXAMS_OFFICER, R.CENTRE_ADMIN},
+    "registrations:change_list": STAFF,
+    "registrations:change_new": {R.PROGRAMME_LEADER, R.QUALITY_NOMINEE, R.EXAMS_OFFICER},
+    "registrations:register": STAFF,
+    "registrations:numbers_upload": {R.EXAMS_OFFICER},
+    "registrations:round_list": STAFF,
+    "registrations:round_open": {R.EXAMS_OFFICER},
+    "registrations:calendar_edit": {R.EXAMS_OFFICER, R.CENTRE_ADMIN},
 }
 # Pages about one object, covered by their own role x centre tables elsewhere.
 COVERED_ELSEWHERE = {
@@ -49,6 +56,20 @@ COVERED_ELSEWHERE = {
     "learners:programme_edit",
     "learners:group_create",
     "learners:group_edit",  # tests/test_programmes.py
+    "registrations:round_detail",
+    "registrations:request_entries",
+    "registrations:proposals",
+    "registrations:proposals_send",
+    "registrations:entry_list",
+    "registrations:entries_make",
+    "registrations:entry_list_return",
+    "registrations:entry_list_sign",
+    "registrations:row_query",
+    "registrations:query_answer",
+    "registrations:row_amend",
+    "registrations:row_remove",
+    "registrations:entry_list_submit",
+    "registrations:entry_list_versions",  # tests/test_registration_round.py
     "centres:arrangement_detail",
     "centres:partner_add",
     "centres:partner_withdraw",
@@ -61,6 +82,22 @@ COVERED_ELSEWHERE = {
     "learner_imports:mapping",
     "learner_imports:commit",
     "learner_imports:result",  # tests/test_learner_import.py
+    "registrations:numbers_preview",
+    "registrations:numbers_apply",  # tests/test_registration_numbers.py
+    "registrations:change_detail",
+    "registrations:change_action",
+    "registrations:change_cancel",  # tests/test_changes.py
+    "registrations:check_start",
+    "registrations:check_detail",
+    "registrations:check_run",
+    "registrations:check_close",
+    "registrations:discrepancy_add",
+    "registrations:discrepancy_detail",
+    "registrations:discrepancy_ask",
+    "registrations:discrepancy_answer",
+    "registrations:discrepancy_pass",
+    "registrations:discrepancy_amend",
+    "registrations:discrepancy_resolve",  # tests/test_entry_check.py
 }
 # pages about one object: (url name, kwargs factory) -> roles that may see an object at their centre
 OBJECT_PAGES = {

@@ -1,0 +1,703 @@
+"""Changes during the year: new starters, withdrawals, transfers and changes of details.
+
+The second seed policy: programme leaders notify the exams officer and the
+Quality Nominee of new starters; the Quality Nominee notifies the exams officer
+of withdrawals (left the school, changed course, other); the awarding body is
+told of withdrawals, transfers and changes to learner details. Each notice is a
+ChangeRequest with a reason. The exams officer does the change on Edexcel Online
+and closes the request with the date and Pearson's reference; that applies the
+effect to the registrations. Every request, action and cancellation is a
+RegistrationStep on each registration involved and an audit event.
+
+Deletions: a withdrawal actioned inside Pearson's refund window (the
+RegistrationYear's `refund_window_days` from registration) may be a deletion
+for a refund instead; after the window it is refused, naming the date it ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+import audit
+from accounts.permissions import has_perm, roles_of
+from accounts.roles import Role
+from centres.models import Centre, CollaborativeArrangement
+from learners.models import Programme
+from todos.services import close_todos, open_todo
+
+from . import calendar
+from .models import ChangeRequest, Registration, RegistrationYear
+from .permissions import REQUEST_CHANGES, RUN_REGISTRATIONS
+from .services import _programme_code, add_step
+
+Kind = ChangeRequest.Kind
+Status = Registration.Status
+
+ACTION_TODO = "registrations.action_change"
+VERIFY_NEW_STARTER_TODO = "registrations.verify_new_starter"
+ACTION_DAYS = 5
+
+# Who may notify which kind of change (the seed policy's roles; the exams officer always may).
+KIND_ROLES: dict[str, frozenset[Role]] = {
+    Kind.NEW_STARTER: frozenset({Role.PROGRAMME_LEADER, Role.EXAMS_OFFICER}),
+    Kind.WITHDRAWAL: frozenset({Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
+    Kind.TRANSFER: frozenset({Role.PROGRAMME_LEADER, Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
+    Kind.DETAILS: frozenset({Role.PROGRAMME_LEADER, Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
+}
+AT_PEARSON = (Status.SUBMITTED, Status.REGISTERED)
+
+
+def lower_first(text: str) -> str:
+    """ "Done at Pearson" -> "done at Pearson": lower-case the start, keep proper nouns."""
+    return text[:1].lower() + text[1:]
+
+
+# --- who may ------------------------------------------------------------------------------
+
+
+def may_request(user, kind: str, centre_id: int) -> bool:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    if not has_perm(user, REQUEST_CHANGES, centre_id):
+        return False
+    return bool(roles_of(user, centre_id) & KIND_ROLES[kind])
+
+
+def kinds_for(user, centre_id: int) -> list[str]:
+    return [k for k in Kind.values if may_request(user, k, centre_id)]
+
+
+def _roles_text(kind: str) -> str:
+    roles = sorted(KIND_ROLES[kind], key=lambda r: (r == Role.EXAMS_OFFICER, r.label))
+    names = [r.label.lower() for r in roles]
+    return " or the ".join([", the ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def _require_request(user, kind: str, centre_id: int) -> None:
+    if not may_request(user, kind, centre_id):
+        raise PermissionDenied(
+            f"Only the {_roles_text(kind)} may notify a {Kind(kind).label.lower()}."
+        )
+
+
+def may_action(user, cr: ChangeRequest) -> bool:
+    return has_perm(user, RUN_REGISTRATIONS, cr.centre_id)
+
+
+def may_cancel(user, cr: ChangeRequest) -> bool:
+    return cr.status == ChangeRequest.Status.OPEN and (
+        may_action(user, cr)
+        or (cr.requested_by_id == user.pk and has_perm(user, REQUEST_CHANGES, cr.centre_id))
+    )
+
+
+# --- what may be chosen -------------------------------------------------------------------
+
+
+def programmes_open_to(learner, academic_year: str | None = None):
+    """Programmes a learner may be registered on: their home centre's, a group's they are
+    taught in, and the consortium programmes their home centre takes part in."""
+    consortium = Q()
+    arrangements = CollaborativeArrangement.objects.filter(
+        partners__centre=learner.centre_id, partners__withdrawn_on__isnull=True
+    )
+    for lead_id, qual_id in arrangements.filter(
+        qualifications__withdrawn_on__isnull=True
+    ).values_list("lead_centre_id", "qualifications__qualification_id"):
+        consortium |= Q(centre_id=lead_id, qualification_id=qual_id)
+    condition = Q(centre_id=learner.centre_id) | Q(teaching_groups__learners=learner)
+    if consortium:
+        condition |= consortium
+    qs = Programme.objects.filter(condition)
+    if academic_year:
+        qs = qs.filter(academic_year=academic_year)
+    return (
+        Programme.objects.filter(pk__in=qs.values("pk"))
+        .select_related("qualification", "centre")
+        .order_by("-academic_year", "qualification__title")
+    )
+
+
+def consortium_centre_ids(centre_id: int) -> set[int]:
+    """The other centres of every active arrangement this centre leads or partners in."""
+    arrangements = CollaborativeArrangement.objects.filter(
+        Q(lead_centre_id=centre_id)
+        | Q(partners__centre_id=centre_id, partners__withdrawn_on__isnull=True)
+    )
+    ids = set(arrangements.values_list("lead_centre_id", flat=True))
+    ids |= set(
+        arrangements.filter(partners__withdrawn_on__isnull=True).values_list(
+            "partners__centre_id", flat=True
+        )
+    )
+    ids.discard(centre_id)
+    ids.discard(None)
+    return ids
+
+
+def destination_centres(centre_id: int):
+    return Centre.objects.filter(is_active=True).exclude(pk=centre_id).order_by("name")
+
+
+# --- the refund window --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundWindow:
+    year: RegistrationYear
+    registered_on: dt.date
+    deadline: dt.date
+    days_left: int
+
+    @property
+    def open(self) -> bool:
+        return self.days_left >= 0
+
+
+def registration_year(academic_year: str) -> RegistrationYear | None:
+    return RegistrationYear.objects.filter(academic_year=academic_year).first()
+
+
+def refund_window(registration: Registration, on: dt.date, year=None) -> RefundWindow | None:
+    """Pearson's refund window for a registration, as it stands on `on`; None if not at Pearson."""
+    start = registration.registered_on or registration.submitted_on
+    if start is None:
+        return None
+    if year is None:
+        year = registration_year(registration.programme.academic_year)
+    if year is None:
+        return None
+    return RefundWindow(
+        year=year,
+        registered_on=start,
+        deadline=calendar.refund_deadline(year, start),
+        days_left=calendar.refund_days_left(year, start, on),
+    )
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())[:500]
+
+
+def _refuse_if_open_request(*, registration=None, learner=None, kind=None, programme=None):
+    qs = ChangeRequest.objects.filter(status=ChangeRequest.Status.OPEN)
+    if registration is not None:
+        existing = qs.filter(registration=registration).first()
+        if existing:
+            raise ValidationError(
+                f"There is already an open {existing.get_kind_display().lower()} request for "
+                f"{registration}: the exams officer actions or cancels it first."
+            )
+    if learner is not None and kind is not None:
+        qs = qs.filter(learner=learner, kind=kind)
+        if programme is not None:
+            qs = qs.filter(Q(programme=programme) | Q(to_programme=programme))
+        if qs.exists():
+            raise ValidationError(
+                f"There is already an open {Kind(kind).label.lower()} request for {learner}."
+            )
+
+
+def _refuse_if_live(learner, programme) -> None:
+    if Registration.objects.filter(
+        learner=learner, programme=programme, status__in=Registration.ACTIVE
+    ).exists():
+        raise ValidationError(f"{learner} already has a registration on {programme}.")
+
+
+def _at_pearson(registration: Registration, what: str) -> None:
+    if registration.status not in AT_PEARSON:
+        if registration.status in (Status.PROPOSED, Status.ENTERED):
+            raise ValidationError(
+                f"{registration} has not been submitted to Pearson yet: there is nothing to "
+                f"{what} at Pearson. The exams officer takes it off the entry list instead."
+            )
+        raise ValidationError(
+            f"{registration} is {lower_first(registration.get_status_display())}: "
+            f"there is nothing to {what}."
+        )
+
+
+def _open(cr: ChangeRequest, *, by, title: str) -> None:
+    open_todo(
+        ACTION_TODO,
+        centre=cr.centre,
+        role=Role.EXAMS_OFFICER,
+        title=title,
+        due=timezone.localdate() + dt.timedelta(days=ACTION_DAYS),
+        target=cr,
+        actor=by,
+    )
+    audit.record(
+        by,
+        "registrations.change_requested",
+        cr,
+        centre=cr.centre_id,
+        after={
+            "kind": cr.kind,
+            "registration": cr.registration_id,
+            "programme": str(cr.programme) if cr.programme_id else "",
+            "to_programme": str(cr.to_programme) if cr.to_programme_id else "",
+            "to_centre": str(cr.to_centre) if cr.to_centre_id else "",
+            "reason": cr.reason,
+            "details": cr.details,
+        },
+    )
+
+
+def _live(learner):
+    return list(
+        Registration.objects.filter(learner=learner, status__in=Registration.ACTIVE).select_related(
+            "programme__qualification"
+        )
+    )
+
+
+@transaction.atomic
+def request_new_starter(learner, programme, *, by, details: str) -> ChangeRequest:
+    """The programme leader notifies a new starter: the exams officer registers them, and the
+    Quality Nominee verifies the entry once options are selected."""
+    _require_request(by, Kind.NEW_STARTER, learner.centre_id)
+    details = _clean(details)
+    if not details:
+        raise ValidationError("Give the details: when they joined, the group and any options.")
+    if not programmes_open_to(learner).filter(pk=programme.pk).exists():
+        raise ValidationError(f"{programme} is not a programme {learner} can be registered on.")
+    _refuse_if_live(learner, programme)
+    _refuse_if_open_request(learner=learner, kind=Kind.NEW_STARTER, programme=programme)
+    cr = ChangeRequest.objects.create(
+        kind=Kind.NEW_STARTER,
+        centre_id=learner.centre_id,
+        learner=learner,
+        programme=programme,
+        details=details,
+        requested_by=by,
+    )
+    _open(cr, by=by, title=f"Register new starter {learner} on {programme} at Pearson")
+    open_todo(
+        VERIFY_NEW_STARTER_TODO,
+        centre=cr.centre,
+        role=Role.QUALITY_NOMINEE,
+        title=f"New starter to verify: {learner} on {programme}",
+        due=timezone.localdate() + dt.timedelta(days=ACTION_DAYS),
+        target=cr,
+        actor=by,
+    )
+    return cr
+
+
+@transaction.atomic
+def request_withdrawal(registration, *, reason: str, details: str, by) -> ChangeRequest:
+    """The Quality Nominee notifies a withdrawal: left the school, changed course, or other."""
+    _require_request(by, Kind.WITHDRAWAL, registration.centre_id)
+    if reason not in ChangeRequest.Reason.values:
+        raise ValidationError("Choose why the learner is withdrawing.")
+    details = _clean(details)
+    if reason == ChangeRequest.Reason.OTHER and not details:
+        raise ValidationError("Say what the other circumstances are.")
+    _at_pearson(registration, "withdraw")
+    _refuse_if_open_request(registration=registration)
+    cr = ChangeRequest.objects.create(
+        kind=Kind.WITHDRAWAL,
+        centre_id=registration.centre_id,
+        learner_id=registration.learner_id,
+        registration=registration,
+        reason=reason,
+        details=details,
+        requested_by=by,
+    )
+    label = ChangeRequest.Reason(reason).label.lower()
+    add_step(
+        registration,
+        by=by,
+        what="Withdrawal requested",
+        detail=f"{label}: {details}" if details else label,
+    )
+    _open(
+        cr, by=by, title=f"Withdraw {registration.learner} from {registration.programme} ({label})"
+    )
+    return cr
+
+
+@transaction.atomic
+def request_transfer(
+    registration=None,
+    *,
+    learner=None,
+    to_programme=None,
+    to_centre=None,
+    details: str,
+    by,
+) -> ChangeRequest:
+    """A transfer: between programmes, to another centre (consortium centres included), or
+    (no registration here yet: pass `learner` and `to_programme`) from another centre."""
+    details = _clean(details)
+    if registration is not None:
+        learner = registration.learner
+    if learner is None:
+        raise ValidationError("Say which learner is transferring.")
+    _require_request(by, Kind.TRANSFER, learner.centre_id)
+    if bool(to_programme) == bool(to_centre):
+        raise ValidationError(
+            "Choose where the learner is transferring to: another programme or another centre."
+        )
+    if not details:
+        raise ValidationError("Give the details of the transfer: when, and why.")
+    if registration is None and to_centre is not None:
+        raise ValidationError("A transfer to another centre starts from a registration here.")
+    if registration is not None:
+        _at_pearson(registration, "transfer")
+        _refuse_if_open_request(registration=registration)
+    if to_programme is not None:
+        year = registration.programme.academic_year if registration else None
+        if registration is not None and to_programme.pk == registration.programme_id:
+            raise ValidationError(f"{learner} is already registered on {to_programme}.")
+        if not programmes_open_to(learner, year).filter(pk=to_programme.pk).exists():
+            raise ValidationError(
+                f"{to_programme} is not a programme {learner} can transfer to"
+                + (f" (it must be a {year} programme)." if year else ".")
+            )
+        _refuse_if_live(learner, to_programme)
+        if registration is None:
+            _refuse_if_open_request(learner=learner, kind=Kind.TRANSFER, programme=to_programme)
+    if to_centre is not None:
+        if to_centre.pk == registration.centre_id or not to_centre.is_active:
+            raise ValidationError("Choose another, active centre.")
+    cr = ChangeRequest.objects.create(
+        kind=Kind.TRANSFER,
+        centre_id=learner.centre_id,
+        learner=learner,
+        registration=registration,
+        to_programme=to_programme,
+        to_centre=to_centre,
+        details=details,
+        requested_by=by,
+    )
+    where = describe(cr)
+    if registration is not None:
+        add_step(registration, by=by, what="Transfer requested", detail=f"{where}: {details}")
+    _open(cr, by=by, title=f"Transfer {learner} at Pearson: {where}")
+    return cr
+
+
+@transaction.atomic
+def request_details_change(learner, *, details: str, by) -> ChangeRequest:
+    """A change of the learner's details (name, date of birth, ULN…) to tell Pearson."""
+    _require_request(by, Kind.DETAILS, learner.centre_id)
+    details = _clean(details)
+    if not details:
+        raise ValidationError("Say which details changed, from what to what.")
+    _refuse_if_open_request(learner=learner, kind=Kind.DETAILS)
+    cr = ChangeRequest.objects.create(
+        kind=Kind.DETAILS,
+        centre_id=learner.centre_id,
+        learner=learner,
+        details=details,
+        requested_by=by,
+    )
+    for reg in _live(learner):
+        add_step(reg, by=by, what="Change of details requested", detail=details)
+    _open(cr, by=by, title=f"Tell Pearson of {learner}'s changed details")
+    return cr
+
+
+def describe(cr: ChangeRequest) -> str:
+    """What the change is, in a few words: shown in lists, to-dos and steps."""
+    if cr.kind == Kind.NEW_STARTER:
+        return f"new starter on {cr.programme}"
+    if cr.kind == Kind.WITHDRAWAL:
+        return f"withdrawal ({cr.get_reason_display().lower()})"
+    if cr.kind == Kind.DETAILS:
+        return "change of details"
+    if cr.to_centre_id:
+        return f"to {cr.to_centre}"
+    if cr.registration_id:
+        return f"from {cr.registration.programme} to {cr.to_programme}"
+    return f"from another centre to {cr.to_programme}"
+
+
+# --- the exams officer actions or cancels -------------------------------------------------
+
+
+def _lock_open(cr: ChangeRequest) -> ChangeRequest:
+    current = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
+    if current.status != ChangeRequest.Status.OPEN:
+        raise ValidationError(
+            f"This request is already {lower_first(current.get_status_display())}: "
+            "nothing was done."
+        )
+    return current
+
+
+def _lock_registration(registration: Registration, what: str) -> Registration:
+    reg = (
+        Registration.objects.select_for_update()
+        .select_related("learner", "programme__qualification")
+        .get(pk=registration.pk)
+    )
+    _at_pearson(reg, what)
+    return reg
+
+
+def _end(reg: Registration, status: str, on: dt.date) -> None:
+    reg.status = status
+    reg.ended_on = on
+    reg.lock_version += 1
+    reg.save(update_fields=["status", "ended_on", "lock_version"])
+
+
+def _new_registration(learner, programme, *, by, **fields) -> Registration:
+    reg = Registration.objects.create(
+        learner=learner,
+        programme=programme,
+        centre_id=learner.centre_id,
+        programme_code=_programme_code(programme),
+        proposed_by=by,
+        proposed_at=timezone.now(),
+        entered_at=timezone.now(),
+        **fields,
+    )
+    reg.optional_units.set(programme.optional_units.all())
+    return reg
+
+
+@transaction.atomic
+def action_change(
+    cr: ChangeRequest,
+    *,
+    actioned_on: dt.date,
+    pearson_reference: str,
+    by,
+    delete_for_refund: bool = False,
+    registration_number: str = "",
+) -> ChangeRequest:
+    """The exams officer has made the change at Pearson: record it and apply its effect."""
+    if not may_action(by, cr):
+        raise PermissionDenied("Only the exams officer actions changes at Pearson.")
+    reference = " ".join((pearson_reference or "").split())
+    if not reference:
+        raise ValidationError(
+            "Enter Pearson's reference for this change (the Edexcel Online case or "
+            "confirmation number), so it can be traced."
+        )
+    if len(reference) > 50:
+        raise ValidationError("Pearson's reference is at most 50 characters.")
+    if actioned_on is None:
+        raise ValidationError("Enter the date the change was made at Pearson.")
+    today = timezone.localdate()
+    if actioned_on > today:
+        raise ValidationError(
+            f"The date actioned at Pearson ({actioned_on:%d/%m/%Y}) is in the future: "
+            f"record the change once it has been made."
+        )
+    cr = _lock_open(cr)
+    if delete_for_refund and cr.kind != Kind.WITHDRAWAL:
+        raise ValidationError("Only a withdrawal can be made a deletion for a refund.")
+    registration_number = (registration_number or "").strip()
+    ref = f"Pearson reference {reference}, {actioned_on:%d/%m/%Y}"
+    effect = _APPLY[cr.kind](
+        cr,
+        by=by,
+        on=actioned_on,
+        ref=ref,
+        delete_for_refund=delete_for_refund,
+        registration_number=registration_number,
+    )
+    cr.status = ChangeRequest.Status.DONE
+    cr.actioned_on = actioned_on
+    cr.pearson_reference = reference
+    cr.closed_by = by
+    cr.closed_at = timezone.now()
+    cr.save(update_fields=["status", "actioned_on", "pearson_reference", "closed_by", "closed_at"])
+    close_todos(ACTION_TODO, target=cr, by=by, note=f"done at Pearson: {reference}")
+    close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note=f"registered: {reference}")
+    audit.record(
+        by,
+        "registrations.change_actioned",
+        cr,
+        centre=cr.centre_id,
+        before={"status": ChangeRequest.Status.OPEN},
+        after={
+            "status": cr.status,
+            "actioned_on": actioned_on,
+            "pearson_reference": reference,
+            "effect": effect,
+        },
+    )
+    return cr
+
+
+def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
+    reg = _lock_registration(cr.registration, "withdraw")
+    reason = cr.get_reason_display().lower()
+    if delete_for_refund:
+        window = refund_window(reg, on)
+        if window is None:
+            raise ValidationError(
+                f"Pearson's figures for {reg.programme.academic_year} are not loaded, so the "
+                f"refund window is unknown: withdraw instead, or load the year's figures."
+            )
+        if not window.open:
+            raise ValidationError(
+                f"Too late to delete for a refund: the {window.year.refund_window_days}-day "
+                f"refund window for this registration (from {window.registered_on:%d/%m/%Y}) "
+                f"closed on {window.deadline:%d/%m/%Y}. Withdraw the learner instead "
+                f"(no refund)."
+            )
+        _end(reg, Status.DELETED, on)
+        add_step(
+            reg,
+            by=by,
+            what="Deleted",
+            detail=f"for a refund ({reason}); {ref}",
+            action="registration.deleted",
+        )
+        return "deleted"
+    _end(reg, Status.WITHDRAWN, on)
+    add_step(
+        reg, by=by, what="Withdrawn", detail=f"{reason}; {ref}", action="registration.withdrawn"
+    )
+    return "withdrawn"
+
+
+def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
+    if cr.registration_id is None:  # from another centre
+        _refuse_if_live(cr.learner, cr.to_programme)
+        fields = {"submitted_on": on, "status": Status.SUBMITTED}
+        if registration_number:
+            fields.update(
+                status=Status.REGISTERED, registration_number=registration_number, registered_on=on
+            )
+        new = _new_registration(cr.learner, cr.to_programme, by=by, **fields)
+        add_step(
+            new,
+            by=by,
+            what="Transferred in",
+            detail=f"from another centre ({cr.details}); {ref}",
+            action="registration.transferred_in",
+        )
+        return f"registration {new.pk} created"
+    reg = _lock_registration(cr.registration, "transfer")
+    if cr.to_centre_id:
+        _end(reg, Status.TRANSFERRED, on)
+        add_step(
+            reg,
+            by=by,
+            what="Transferred",
+            detail=f"to {cr.to_centre}; {ref}",
+            action="registration.transferred",
+        )
+        return "transferred to another centre"
+    _refuse_if_live(reg.learner, cr.to_programme)
+    # A transfer keeps the registration at Pearson: same dates, and the number once registered.
+    fields = {"status": Status.SUBMITTED, "submitted_on": reg.submitted_on}
+    if reg.status == Status.REGISTERED or reg.registration_number:
+        fields.update(
+            status=Status.REGISTERED,
+            registration_number=reg.registration_number,
+            registered_on=reg.registered_on,
+        )
+    _end(reg, Status.TRANSFERRED, on)
+    new = _new_registration(
+        reg.learner, cr.to_programme, by=by, new_starter=reg.new_starter, **fields
+    )
+    add_step(
+        reg,
+        by=by,
+        what="Transferred",
+        detail=f"to {cr.to_programme}; {ref}",
+        action="registration.transferred",
+    )
+    add_step(
+        new,
+        by=by,
+        what="Transferred in",
+        detail=f"from {reg.programme}; {ref}",
+        action="registration.transferred_in",
+    )
+    return f"registration {new.pk} created"
+
+
+def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
+    existing = Registration.objects.filter(
+        learner=cr.learner, programme=cr.programme, status__in=Registration.ACTIVE
+    ).first()
+    if existing:
+        add_step(existing, by=by, what="New starter confirmed", detail=ref)
+        return f"registration {existing.pk} already live"
+    reg = _new_registration(
+        cr.learner,
+        cr.programme,
+        by=by,
+        status=Status.SUBMITTED,
+        submitted_on=on,
+        new_starter=True,
+    )
+    add_step(
+        reg,
+        by=by,
+        what="New starter submitted",
+        detail=f"{cr.details}; {ref}",
+        action="registration.new_starter_submitted",
+    )
+    return f"registration {reg.pk} created"
+
+
+def _apply_details(cr, *, by, on, ref, **_) -> str:
+    regs = _live(cr.learner)
+    for reg in regs:
+        add_step(reg, by=by, what="Details changed at Pearson", detail=f"{cr.details}; {ref}")
+    return f"{len(regs)} registration(s) noted"
+
+
+_APPLY = {
+    Kind.WITHDRAWAL: _apply_withdrawal,
+    Kind.TRANSFER: _apply_transfer,
+    Kind.NEW_STARTER: _apply_new_starter,
+    Kind.DETAILS: _apply_details,
+}
+
+
+@transaction.atomic
+def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
+    """Withdraw a request not yet actioned: the person who made it, or the exams officer."""
+    if not may_cancel(by, cr) and cr.status == ChangeRequest.Status.OPEN:
+        raise PermissionDenied("Only the person who made the request or the exams officer may.")
+    why = _clean(why)
+    if not why:
+        raise ValidationError("Say why the request is cancelled.")
+    cr = _lock_open(cr)
+    cr.status = ChangeRequest.Status.CANCELLED
+    cr.closed_by = by
+    cr.closed_at = timezone.now()
+    cr.save(update_fields=["status", "closed_by", "closed_at"])
+    close_todos(ACTION_TODO, target=cr, by=by, note=f"cancelled: {why}")
+    close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note=f"cancelled: {why}")
+    regs = [cr.registration] if cr.registration_id else []
+    if cr.kind == Kind.DETAILS:
+        regs = _live(cr.learner)
+    for reg in regs:
+        add_step(
+            reg,
+            by=by,
+            what="Change request cancelled",
+            detail=f"{cr.get_kind_display().lower()}: {why}",
+        )
+    audit.record(
+        by,
+        "registrations.change_cancelled",
+        cr,
+        centre=cr.centre_id,
+        before={"status": ChangeRequest.Status.OPEN},
+        after={"status": cr.status, "why": why},
+    )
+    return cr

@@ -1,0 +1,869 @@
+"""The Quality Nominee's entry check: entries against the current class lists.
+
+Before the October half term the Quality Nominee checks the entries of the
+centre's round against the class lists (teaching groups). Each discrepancy is
+recorded, verified with the programme leader (a question and an answer on the
+discrepancy), passed to the exams officer to amend, then resolved by the
+Quality Nominee; the check closes only when every discrepancy is resolved.
+
+The states of a discrepancy, and who moves it on:
+
+    OPEN ──ask (QN)──▶ WITH_PL ──answer (PL)──▶ ANSWERED ──pass (QN)──▶ WITH_EO
+      │                  ▲                        │  │                     │
+      │                  └───────ask again (QN)───┘  │               amend (EO)
+      │                                              │                     ▼
+      └──resolve with a note (QN)──▶ RESOLVED ◀──────┴────resolve (QN)── AMENDED
+                                                   (AMENDED may be passed back)
+
+Every change is an audit event about the learner, a line of the learner's
+registration history when a registration is involved, and a to-do for whoever
+must act next (closed when they have). Two people acting on one discrepancy at
+once: forms carry its lock_version, and the second is refused (StaleRecord).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from accounts.permissions import has_perm
+from accounts.roles import Role
+from learners.models import Learner, Programme, TeachingGroup
+from signatures.models import Signature
+from signatures.services import StaleRecord
+from todos.models import ToDo
+from todos.services import close_todos, open_todo, send_reminder_digest
+
+from . import calendar
+from .models import (
+    CentreCalendar,
+    Discrepancy,
+    EntryCheck,
+    EntryList,
+    Registration,
+    RegistrationRound,
+    RegistrationStep,
+)
+from .permissions import ANSWER_DISCREPANCIES, CHECK_ENTRIES, RUN_REGISTRATIONS
+from .services import _name, add_step
+
+CHECK_TODO = "registrations.entry_check"  # the Quality Nominee: finish the check
+ANSWER_TODO = "registrations.entry_check_answer"  # the programme leader: answer a question
+AMEND_TODO = "registrations.entry_check_amend"  # the exams officer: amend an entry
+REVIEW_TODO = "registrations.entry_check_review"  # the Quality Nominee: an answer or amendment
+LATE_TODO = "registrations.entry_check_late"  # the exams officer: the check is late
+
+# Reminders go this many working days before the deadline, then every day once it is late.
+REMINDER_WORKING_DAYS = (3, 1)
+
+S = Discrepancy.Status
+K = Discrepancy.Kind
+UNRESOLVED = [s for s in S.values if s != S.RESOLVED]
+
+# The learner details on a signed entry list that must match the MIS record.
+DETAIL_FIELDS = (
+    ("last_name", "last name"),
+    ("first_name", "first name"),
+    ("date_of_birth", "date of birth"),
+    ("sex", "sex"),
+    ("uln", "ULN"),
+    ("uci", "UCI"),
+    ("candidate_number", "candidate number"),
+)
+
+
+def _require(user, perm: str, centre_id: int) -> None:
+    if not has_perm(user, perm, centre_id):
+        raise PermissionDenied("Your role at this centre does not allow this.")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- starting and closing the check ----------------------------------------------------
+
+
+@transaction.atomic
+def start_entry_check(rnd: RegistrationRound, *, by) -> EntryCheck:
+    """Start the round's check; the deadline comes from the centre's own calendar."""
+    _require(by, CHECK_ENTRIES, rnd.centre_id)
+    rnd = RegistrationRound.objects.select_for_update().select_related("centre").get(pk=rnd.pk)
+    if EntryCheck.objects.filter(round=rnd).exists():
+        raise ValidationError(f"The entry check for {rnd} has already been started.")
+    cal = CentreCalendar.objects.filter(
+        centre=rnd.centre_id, academic_year=rnd.academic_year
+    ).first()
+    if cal is None:
+        raise ValidationError(
+            f"{rnd.centre.name} has not entered its October half term for {rnd.academic_year}, "
+            "so the entry check has no deadline. The exams officer enters it under Centre "
+            "dates; then start the check."
+        )
+    deadline = calendar.entry_check_deadline(cal)
+    check = EntryCheck.objects.create(round=rnd, deadline=deadline, started_by=by)
+    audit.record(
+        by,
+        "registrations.entry_check_started",
+        check,
+        centre=rnd.centre_id,
+        after={"deadline": deadline, "academic_year": rnd.academic_year},
+    )
+    _open_check_todo(check, actor=by)
+    return check
+
+
+def _open_check_todo(check: EntryCheck, *, actor) -> ToDo:
+    rnd = check.round
+    return open_todo(
+        CHECK_TODO,
+        centre=rnd.centre,
+        role=Role.QUALITY_NOMINEE,
+        title=(
+            f"Check the {rnd.academic_year} entries against the class lists at "
+            f"{rnd.centre.name} by {check.deadline:%d/%m/%Y}"
+        ),
+        due=check.deadline,
+        target=check,
+        actor=actor,
+    )
+
+
+def unresolved_count(check: EntryCheck) -> int:
+    return check.discrepancies.filter(status__in=UNRESOLVED).count()
+
+
+@transaction.atomic
+def close_entry_check(check: EntryCheck, *, by) -> None:
+    """Close the check: refused while any discrepancy is unresolved."""
+    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    check = EntryCheck.objects.select_for_update().select_related("round__centre").get(pk=check.pk)
+    if not check.is_open:
+        raise ValidationError("This entry check is already closed.")
+    if check.last_run_at is None:
+        raise ValidationError("Run the check against the class lists before closing it.")
+    left = unresolved_count(check)
+    if left:
+        raise ValidationError(
+            f"{_plural(left, 'discrepancy is', 'discrepancies are')} not resolved yet, "
+            "so the check stays open."
+        )
+    today = timezone.localdate()
+    check.closed_by, check.closed_at = by, timezone.now()
+    check.save(update_fields=["closed_by", "closed_at"])
+    close_todos(CHECK_TODO, target=check, by=by, note="entry check closed")
+    close_todos(LATE_TODO, target=check, by=by, note="entry check closed")
+    audit.record(
+        by,
+        "registrations.entry_check_closed",
+        check,
+        centre=check.round.centre_id,
+        after={
+            "discrepancies": check.discrepancies.count(),
+            "deadline": check.deadline,
+            "late": today > check.deadline,
+        },
+    )
+
+
+# --- finding discrepancies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    learner: Learner
+    programme: Programme
+    registration: Registration | None
+    detail: str
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.learner.pk, self.programme.pk, self.kind)
+
+
+def _titles(programmes) -> str:
+    return ", ".join(sorted(p.qualification.title for p in programmes))
+
+
+def _show(field: str, value) -> str:
+    if field == "date_of_birth" and value:
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    return value or "blank"
+
+
+def _signed_rows(programme_ids) -> dict[int, dict]:
+    """Rows of each list's latest signed version, by registration id (two queries)."""
+    list_ids = [
+        str(pk)
+        for pk in EntryList.objects.filter(programme__in=list(programme_ids)).values_list(
+            "pk", flat=True
+        )
+    ]
+    if not list_ids:
+        return {}
+    latest: dict[str, Signature] = {}
+    signatures = (
+        Signature.objects.filter(
+            version__content_type=ContentType.objects.get_for_model(EntryList),
+            version__object_id__in=list_ids,
+        )
+        .select_related("version")
+        .order_by("-signed_at", "-pk")
+    )
+    for sig in signatures:
+        latest.setdefault(sig.version.object_id, sig)
+    rows = {}
+    for sig in latest.values():
+        for row in sig.version.snapshot.get("rows", []):
+            rows[int(row["key"])] = row
+    return rows
+
+
+def _details_differ(reg: Registration, signed: dict | None) -> str:
+    learner = reg.learner
+    parts = []
+    if not learner.uln:
+        parts.append("no ULN")
+    if signed is not None:
+        now = {
+            "last_name": learner.last_name,
+            "first_name": learner.first_name,
+            "date_of_birth": learner.date_of_birth.isoformat(),
+            "sex": learner.sex,
+            "uln": learner.uln or "",
+            "uci": learner.uci or "",
+            "candidate_number": learner.candidate_number,
+        }
+        changed = [
+            f"{label} {_show(field, signed.get(field))} on the signed list, "
+            f"{_show(field, now[field])} in the MIS record"
+            for field, label in DETAIL_FIELDS
+            if (signed.get(field) or "") != (now[field] or "")
+        ]
+        parts.extend(changed)
+    return "; ".join(parts)
+
+
+def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
+    """Compare the round's entries with the current class lists, in a fixed number of queries.
+
+    (a) in a teaching group of a programme but no live entry on it: not entered;
+    (b) a live entry but in no teaching group of the programme: no group, or
+    (c) in a group of another qualification's programme instead: wrong qualification;
+    (d) two live registrations for one qualification (any programme, year or centre);
+    (e) the learner's details differ from the latest signed entry list, or there is no ULN.
+    """
+    programmes = {
+        p.pk: p
+        for p in Programme.objects.filter(
+            centre=rnd.centre_id, academic_year=rnd.academic_year
+        ).select_related("qualification")
+    }
+    if not programmes:
+        return []
+    groups = TeachingGroup.objects.filter(programme__in=list(programmes)).prefetch_related(
+        "learners"
+    )
+    # learner id -> programme id -> names of the learner's groups in that programme
+    grouped: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    group_learners: dict[int, Learner] = {}
+    for group in groups:
+        for learner in group.learners.all():
+            grouped[learner.pk][group.programme_id].append(group.name)
+            group_learners[learner.pk] = learner
+    live = list(
+        Registration.objects.filter(programme__in=list(programmes), status__in=Registration.ACTIVE)
+        .select_related("learner")
+        .order_by("pk")
+    )
+    live_keys = {(r.learner_id, r.programme_id) for r in live}
+    findings: list[Finding] = []
+
+    # (a) in a group, not entered
+    for learner_id, by_programme in grouped.items():
+        learner = group_learners[learner_id]
+        if not learner.on_roll:
+            continue  # has left: not entering them is right
+        for programme_id, names in by_programme.items():
+            if (learner_id, programme_id) in live_keys:
+                continue
+            programme = programmes[programme_id]
+            findings.append(
+                Finding(
+                    K.NOT_ENTERED,
+                    learner,
+                    programme,
+                    None,
+                    f"In teaching group {', '.join(sorted(names))} for "
+                    f"{programme.qualification.title} but not entered for it.",
+                )
+            )
+
+    # (b) and (c): entered, but not in a group of the programme
+    for reg in live:
+        programme = programmes[reg.programme_id]
+        theirs = grouped.get(reg.learner_id, {})
+        if reg.programme_id in theirs:
+            continue
+        others = [
+            programmes[pid]
+            for pid in theirs
+            if programmes[pid].qualification_id != programme.qualification_id
+        ]
+        if others:
+            findings.append(
+                Finding(
+                    K.WRONG_QUALIFICATION,
+                    reg.learner,
+                    programme,
+                    reg,
+                    f"Entered for {programme.qualification.title} but taught in a group for "
+                    f"{_titles(others)}.",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    K.NO_GROUP,
+                    reg.learner,
+                    programme,
+                    reg,
+                    f"Entered for {programme.qualification.title} but in no teaching group for it.",
+                )
+            )
+
+    # (d) two live registrations for one qualification
+    same_qualification: dict[tuple[int, int], list[Registration]] = defaultdict(list)
+    round_learners = Registration.objects.filter(
+        programme__in=list(programmes), status__in=Registration.ACTIVE
+    ).values("learner")
+    for other in (
+        Registration.objects.filter(
+            learner__in=round_learners,
+            status__in=Registration.ACTIVE,
+            programme__qualification__in={p.qualification_id for p in programmes.values()},
+        )
+        .select_related("programme__qualification", "programme__centre")
+        .order_by("pk")
+    ):
+        same_qualification[(other.learner_id, other.programme.qualification_id)].append(other)
+    for reg in live:
+        qualification_id = programmes[reg.programme_id].qualification_id
+        twins = [
+            r for r in same_qualification[(reg.learner_id, qualification_id)] if r.pk != reg.pk
+        ]
+        if twins:
+            findings.append(
+                Finding(
+                    K.DUPLICATE,
+                    reg.learner,
+                    programmes[reg.programme_id],
+                    reg,
+                    "Also registered for the same qualification: "
+                    + "; ".join(
+                        f"{t.programme.academic_year} at {t.programme.centre.name} "
+                        f"({t.get_status_display().lower()}"
+                        + (
+                            f", registration number {t.registration_number}"
+                            if t.registration_number
+                            else ""
+                        )
+                        + ")"
+                        for t in twins
+                    )
+                    + ".",
+                )
+            )
+
+    # (e) details differ from the signed list, or no ULN
+    signed = _signed_rows(programmes)
+    for reg in live:
+        detail = _details_differ(reg, signed.get(reg.pk))
+        if detail:
+            findings.append(
+                Finding(
+                    K.DETAILS_DIFFER,
+                    reg.learner,
+                    programmes[reg.programme_id],
+                    reg,
+                    f"Details differ: {detail}.",
+                )
+            )
+    return findings
+
+
+@transaction.atomic
+def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
+    """Record what the class lists show now; returns only the discrepancies that are new.
+
+    Re-running never duplicates an unresolved discrepancy (same learner, programme
+    and kind), nor raises again one the Quality Nominee resolved with the same detail.
+    """
+    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    check = EntryCheck.objects.select_for_update().select_related("round__centre").get(pk=check.pk)
+    if not check.is_open:
+        raise ValidationError("This entry check is closed.")
+    findings = find_discrepancies(check.round)
+    existing = list(
+        check.discrepancies.values_list("learner", "programme", "kind", "status", "detail")
+    )
+    unresolved = {(lr, p, k) for lr, p, k, s, _ in existing if s != S.RESOLVED}
+    resolved = {(lr, p, k, d) for lr, p, k, s, d in existing if s == S.RESOLVED}
+    now = timezone.now()
+    new = []
+    for f in findings:
+        if f.key in unresolved or (*f.key, f.detail[:500]) in resolved:
+            continue
+        unresolved.add(f.key)
+        new.append(
+            Discrepancy(
+                entry_check=check,
+                kind=f.kind,
+                learner=f.learner,
+                programme=f.programme,
+                registration=f.registration,
+                detail=f.detail[:500],
+                found_by=by,
+                found_at=now,
+            )
+        )
+    centre_id = check.round.centre_id
+    with audit.batch():
+        Discrepancy.objects.bulk_create(new)
+        RegistrationStep.objects.bulk_create(
+            RegistrationStep(
+                registration=d.registration,
+                at=now,
+                by=by,
+                by_repr=_name(by),
+                what="Entry check: discrepancy found",
+                detail=f"{d.get_kind_display()}. {d.detail}"[:500],
+            )
+            for d in new
+            if d.registration is not None
+        )
+        for d in new:
+            audit.record(
+                by,
+                "registrations.discrepancy_found",
+                d,
+                learner=d.learner,
+                centre=centre_id,
+                after=_state(d),
+            )
+        check.last_run_at = now
+        check.save(update_fields=["last_run_at"])
+        audit.record(
+            by,
+            "registrations.entry_check_run",
+            check,
+            centre=centre_id,
+            after={"found": len(findings), "new": len(new)},
+        )
+    return new
+
+
+@transaction.atomic
+def record_discrepancy(
+    check: EntryCheck, *, learner, programme, kind: str, detail: str, by
+) -> Discrepancy:
+    """One the Quality Nominee spots by hand (kind "other" allowed)."""
+    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    if not check.is_open:
+        raise ValidationError("This entry check is closed.")
+    rnd = check.round
+    if programme.centre_id != rnd.centre_id or programme.academic_year != rnd.academic_year:
+        raise ValidationError(f"{programme} is not a programme of this round.")
+    if kind not in K.values:
+        raise ValidationError("Choose what kind of discrepancy it is.")
+    detail = (detail or "").strip()
+    if not detail:
+        raise ValidationError("Say what is wrong.")
+    if (
+        kind != K.OTHER
+        and check.discrepancies.filter(
+            learner=learner, programme=programme, kind=kind, status__in=UNRESOLVED
+        ).exists()
+    ):
+        raise ValidationError(
+            f"That discrepancy is already recorded for {learner} on {programme} "
+            "and is not resolved yet."
+        )
+    registration = programme.registrations.filter(
+        learner=learner, status__in=Registration.ACTIVE
+    ).first()
+    d = Discrepancy.objects.create(
+        entry_check=check,
+        kind=kind,
+        learner=learner,
+        programme=programme,
+        registration=registration,
+        detail=detail[:500],
+        found_by=by,
+    )
+    _audit(d, by, "registrations.discrepancy_recorded", after=_state(d))
+    if registration:
+        add_step(
+            registration,
+            by=by,
+            what="Entry check: discrepancy found",
+            detail=f"{d.get_kind_display()}. {d.detail}",
+            action="registration.entry_check",
+        )
+    return d
+
+
+# --- one discrepancy, step by step ----------------------------------------------------
+
+
+def _state(d: Discrepancy) -> dict:
+    return {
+        "kind": d.kind,
+        "status": d.status,
+        "programme": str(d.programme),
+        "registration": d.registration_id,
+        "detail": d.detail,
+    }
+
+
+def _audit(d: Discrepancy, by, action: str, *, before=None, after=None) -> None:
+    audit.record(
+        by,
+        action,
+        d,
+        learner=d.learner,
+        centre=d.entry_check.round.centre_id,
+        before=before,
+        after=after,
+    )
+
+
+def _lock(d: Discrepancy, expected: int | None) -> Discrepancy:
+    """Re-read under a row lock; refuse if someone changed it since the form was opened."""
+    current = (
+        Discrepancy.objects.select_for_update(of=("self",))
+        .select_related(
+            "entry_check__round__centre",
+            "learner",
+            "programme__qualification",
+            "programme__leader",
+            "registration",
+        )
+        .get(pk=d.pk)
+    )
+    if expected is not None and current.lock_version != expected:
+        raise StaleRecord(
+            "Someone else changed this discrepancy while you had it open (it is now: "
+            f"{current.get_status_display().lower()}). Nothing was done: reload the page to "
+            "see their change, then try again."
+        )
+    if not current.entry_check.is_open:
+        raise ValidationError("This entry check is closed.")
+    return current
+
+
+def _expect(d: Discrepancy, *statuses, refusal: str) -> None:
+    if d.status not in statuses:
+        raise ValidationError(f"{refusal} (it is now: {d.get_status_display().lower()}).")
+
+
+def _save(d: Discrepancy, **fields) -> None:
+    for name, value in fields.items():
+        setattr(d, name, value)
+    d.lock_version += 1
+    d.save(update_fields=["lock_version", *fields])
+
+
+def _step(d: Discrepancy, by, what: str, detail: str) -> None:
+    if d.registration_id:
+        add_step(
+            d.registration,
+            by=by,
+            what=what,
+            detail=detail,
+            action="registration.entry_check",
+        )
+
+
+def _due(d: Discrepancy) -> dt.date:
+    return d.entry_check.deadline
+
+
+def may_answer(d: Discrepancy, user) -> bool:
+    """The programme's leader; any programme leader at the centre if it has none."""
+    if d.programme.leader_id:
+        return d.programme.leader_id == user.pk
+    return has_perm(user, ANSWER_DISCREPANCIES, d.programme.centre_id)
+
+
+@transaction.atomic
+def ask_programme_leader(
+    d: Discrepancy, *, question: str, by, expected_lock: int | None = None
+) -> Discrepancy:
+    """The Quality Nominee verifies the discrepancy with the programme leader."""
+    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    d = _lock(d, expected_lock)
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError("Write the question for the programme leader.")
+    _expect(
+        d,
+        S.OPEN,
+        S.ANSWERED,
+        refusal="A question can be asked only of an open or answered discrepancy",
+    )
+    before = {"status": d.status, "question": d.question, "answer": d.answer}
+    _save(
+        d,
+        status=S.WITH_PROGRAMME_LEADER,
+        question=question[:500],
+        answer="",
+        answered_by=None,
+        answered_at=None,
+    )
+    close_todos(REVIEW_TODO, target=d, by=by, note="asked the programme leader")
+    leader = d.programme.leader
+    open_todo(
+        ANSWER_TODO,
+        centre=d.entry_check.round.centre,
+        assignee=leader,
+        role="" if leader else Role.PROGRAMME_LEADER,
+        title=f"Answer the Quality Nominee's question on {d.learner} ({d.programme})",
+        due=_due(d),
+        target=d,
+        actor=by,
+    )
+    _audit(
+        d,
+        by,
+        "registrations.discrepancy_asked",
+        before=before,
+        after={"status": d.status, "question": d.question},
+    )
+    _step(d, by, "Entry check: asked the programme leader", question)
+    return d
+
+
+@transaction.atomic
+def answer_discrepancy(
+    d: Discrepancy, *, answer: str, by, expected_lock: int | None = None
+) -> Discrepancy:
+    """The programme leader answers the Quality Nominee's question."""
+    _require(by, ANSWER_DISCREPANCIES, d.programme.centre_id)
+    d = _lock(d, expected_lock)
+    if not may_answer(d, by):
+        raise PermissionDenied(
+            f"Only the programme leader of {d.programme}, {d.programme.leader}, answers this."
+        )
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError("Write your answer.")
+    _expect(d, S.WITH_PROGRAMME_LEADER, refusal="There is no question waiting for an answer")
+    _save(d, status=S.ANSWERED, answer=answer[:500], answered_by=by, answered_at=timezone.now())
+    close_todos(ANSWER_TODO, target=d, by=by, note="answered")
+    open_todo(
+        REVIEW_TODO,
+        centre=d.entry_check.round.centre,
+        role=Role.QUALITY_NOMINEE,
+        title=f"Read the programme leader's answer on {d.learner} ({d.programme})",
+        due=_due(d),
+        target=d,
+        actor=by,
+    )
+    _audit(
+        d,
+        by,
+        "registrations.discrepancy_answered",
+        before={"status": S.WITH_PROGRAMME_LEADER},
+        after={"status": d.status, "answer": d.answer},
+    )
+    _step(d, by, "Entry check: programme leader answered", answer)
+    return d
+
+
+@transaction.atomic
+def pass_to_exams_officer(d: Discrepancy, *, by, expected_lock: int | None = None) -> Discrepancy:
+    """The Quality Nominee passes a verified error to the exams officer to amend."""
+    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    d = _lock(d, expected_lock)
+    if d.status == S.OPEN:
+        raise ValidationError(
+            "Verify it with the programme leader first: ask them a question on this discrepancy."
+        )
+    _expect(
+        d,
+        S.ANSWERED,
+        S.AMENDED,
+        refusal="Only an answered or amended discrepancy is passed to the exams officer",
+    )
+    before = d.status
+    _save(d, status=S.WITH_EXAMS_OFFICER)
+    close_todos(REVIEW_TODO, target=d, by=by, note="passed to the exams officer")
+    open_todo(
+        AMEND_TODO,
+        centre=d.entry_check.round.centre,
+        role=Role.EXAMS_OFFICER,
+        title=f"Amend the entry for {d.learner} ({d.programme}): entry check",
+        due=_due(d),
+        target=d,
+        actor=by,
+    )
+    _audit(
+        d,
+        by,
+        "registrations.discrepancy_passed",
+        before={"status": before},
+        after={"status": d.status},
+    )
+    _step(d, by, "Entry check: passed to the exams officer", d.get_kind_display())
+    return d
+
+
+@transaction.atomic
+def record_amendment(
+    d: Discrepancy, *, amendment: str, by, expected_lock: int | None = None
+) -> Discrepancy:
+    """The exams officer says what they changed (e.g. on the entry list's amend screen)."""
+    _require(by, RUN_REGISTRATIONS, d.programme.centre_id)
+    d = _lock(d, expected_lock)
+    amendment = (amendment or "").strip()
+    if not amendment:
+        raise ValidationError("Say what you changed.")
+    _expect(d, S.WITH_EXAMS_OFFICER, refusal="This discrepancy is not waiting for an amendment")
+    _save(d, status=S.AMENDED, amendment=amendment[:500], amended_by=by, amended_at=timezone.now())
+    close_todos(AMEND_TODO, target=d, by=by, note="amended")
+    open_todo(
+        REVIEW_TODO,
+        centre=d.entry_check.round.centre,
+        role=Role.QUALITY_NOMINEE,
+        title=f"Confirm the exams officer's amendment for {d.learner} ({d.programme})",
+        due=_due(d),
+        target=d,
+        actor=by,
+    )
+    _audit(
+        d,
+        by,
+        "registrations.discrepancy_amended",
+        before={"status": S.WITH_EXAMS_OFFICER},
+        after={"status": d.status, "amendment": d.amendment},
+    )
+    _step(d, by, "Entry check: amended by the exams officer", amendment)
+    return d
+
+
+@transaction.atomic
+def resolve_discrepancy(
+    d: Discrepancy, *, by, note: str = "", expected_lock: int | None = None
+) -> Discrepancy:
+    """The Quality Nominee resolves it: after the amendment, or with a note if it was no error."""
+    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    d = _lock(d, expected_lock)
+    note = (note or "").strip()
+    _expect(
+        d,
+        S.OPEN,
+        S.ANSWERED,
+        S.AMENDED,
+        refusal="It is waiting for the programme leader or the exams officer",
+    )
+    if d.status != S.AMENDED and not note:
+        raise ValidationError("Nothing has been amended: add a note saying why it is not an error.")
+    before = d.status
+    _save(d, status=S.RESOLVED, resolved_by=by, resolved_at=timezone.now())
+    close_todos(REVIEW_TODO, target=d, by=by, note="resolved")
+    _audit(
+        d,
+        by,
+        "registrations.discrepancy_resolved",
+        before={"status": before},
+        after={"status": d.status, "note": note},
+    )
+    _step(d, by, "Entry check: resolved", note or (d.amendment and f"amended: {d.amendment}"))
+    return d
+
+
+# --- reminders (Celery beat, each morning) ----------------------------------------------
+
+
+def _reminder_due(check: EntryCheck, today: dt.date) -> bool:
+    if check.is_late(today):
+        return True
+    return calendar.is_working_day(today) and (
+        calendar.working_days_until(today, check.deadline) in REMINDER_WORKING_DAYS
+    )
+
+
+def entry_check_reminders(today: dt.date | None = None) -> dict:
+    """Keep each open check's to-dos right, mark late checks, and send the reminders.
+
+    The e-mail is the person's daily to-do digest (todos.services.send_reminder_digest):
+    at most one a person a day, whoever asks for it, so a re-run sends nothing twice.
+    The Quality Nominee's to-do for the check is due on the deadline; the exams officer
+    has one per discrepancy passed to them and, once the check is late, one for the check.
+    Digests go to both N working days before the deadline and every day once it is late.
+    """
+    today = today or timezone.localdate()
+    checks = list(EntryCheck.objects.filter(closed_at__isnull=True).select_related("round__centre"))
+    late_already = set(
+        ToDo.objects.filter(
+            kind=LATE_TODO,
+            target_type=ContentType.objects.get_for_model(EntryCheck),
+            target_id__in=[str(c.pk) for c in checks],
+        ).values_list("target_id", flat=True)
+    )
+    marked_late, remind_centres = 0, set()
+    for check in checks:
+        rnd = check.round
+        with transaction.atomic():
+            _open_check_todo(check, actor=None)
+            if check.is_late(today) and str(check.pk) not in late_already:
+                left = unresolved_count(check)
+                open_todo(
+                    LATE_TODO,
+                    centre=rnd.centre,
+                    role=Role.EXAMS_OFFICER,
+                    title=(
+                        f"The entry check at {rnd.centre.name} is late (deadline "
+                        f"{check.deadline:%d/%m/%Y}): "
+                        f"{_plural(left, 'discrepancy', 'discrepancies')} outstanding"
+                    ),
+                    due=check.deadline,
+                    target=check,
+                )
+                audit.record(
+                    None,
+                    "registrations.entry_check_late",
+                    check,
+                    centre=rnd.centre_id,
+                    after={"deadline": check.deadline, "outstanding": left},
+                )
+                marked_late += 1
+        if _reminder_due(check, today):
+            remind_centres.add(rnd.centre_id)
+    sent = 0
+    if remind_centres:
+        people = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                role_assignments__centre__in=remind_centres,
+                role_assignments__centre__is_active=True,
+                role_assignments__role__in=[Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER],
+            )
+            .exclude(email="")
+            .distinct()
+        )
+        for person in people:
+            if send_reminder_digest(person, today):
+                sent += 1
+    return {"open": len(checks), "marked_late": marked_late, "sent": sent}

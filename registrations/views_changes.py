@@ -1,0 +1,594 @@
+"""Changes during the year and the registration register. Thin: rules live in changes.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.permissions import has_perm, require, requires, scope
+from centres.models import Centre
+from learners.models import Learner, Programme
+
+from . import calendar, changes
+from .models import ChangeRequest, Registration, RegistrationStep
+from .permissions import REQUEST_CHANGES, RUN_REGISTRATIONS, VIEW_REGISTRATIONS
+
+Kind = ChangeRequest.Kind
+PAGE_SIZE = 50
+SEARCH_LIMIT = 25
+
+# --- forms --------------------------------------------------------------------------------
+
+
+def _details(label: str, help_text: str, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LearnerSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find the learner",
+        max_length=100,
+        required=False,
+        help_text="Last name, first name, candidate number, admission number or ULN",
+    )
+
+
+class NewStarterForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), label="Programme joined")
+    details = _details(
+        "Details", "When they joined, their teaching group, and their options if chosen"
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+
+class WithdrawalForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is the learner withdrawing?",
+        choices=ChangeRequest.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    details = _details(
+        "Details", "When they left and anything the exams officer needs; required for Other", False
+    )
+
+
+class TransferForm(forms.Form):
+    PROGRAMME, CENTRE = "programme", "centre"
+    direction = forms.ChoiceField(
+        label="Transferring to",
+        choices=[(PROGRAMME, "Another programme"), (CENTRE, "Another centre")],
+        widget=forms.RadioSelect,
+    )
+    to_programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(),
+        required=False,
+        label="New programme",
+        help_text="The same academic year, at this centre or in its consortium",
+    )
+    to_centre = forms.ModelChoiceField(
+        queryset=Centre.objects.none(),
+        required=False,
+        label="New centre",
+        help_text="Consortium centres are marked",
+    )
+    details = _details("Details", "When, and why")
+
+    def __init__(self, *args, programmes, centres, consortium: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_programme"].queryset = programmes
+        self.fields["to_centre"].queryset = centres
+        self.fields["to_centre"].label_from_instance = lambda c: (
+            f"{c} — consortium" if c.pk in consortium else str(c)
+        )
+
+    def clean(self):
+        data = super().clean()
+        direction = data.get("direction")
+        if direction == self.PROGRAMME:
+            data["to_centre"] = None
+            if not data.get("to_programme"):
+                self.add_error("to_programme", "Choose the programme the learner moves to.")
+        elif direction == self.CENTRE:
+            data["to_programme"] = None
+            if not data.get("to_centre"):
+                self.add_error("to_centre", "Choose the centre the learner moves to.")
+        return data
+
+
+class TransferInForm(forms.Form):
+    to_programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(), label="Programme joining"
+    )
+    from_centre = forms.CharField(
+        label="Centre transferring from",
+        max_length=150,
+        help_text="Its name and Pearson centre number",
+    )
+    details = forms.CharField(
+        label="Details",
+        max_length=340,
+        help_text="When they joined, and their Pearson registration number",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_programme"].queryset = programmes
+
+
+class DetailsForm(forms.Form):
+    details = _details(
+        "What has changed", "Which details, from what to what, e.g. legal last name or ULN"
+    )
+
+
+class ActionForm(forms.Form):
+    WITHDRAW, DELETE = "withdraw", "delete"
+    actioned_on = forms.DateField(label="Done at Pearson on", help_text="dd/mm/yyyy")
+    pearson_reference = forms.CharField(
+        label="Pearson's reference",
+        max_length=50,
+        help_text="The Edexcel Online case or confirmation number",
+    )
+    outcome = forms.ChoiceField(
+        label="Done as",
+        choices=[
+            (WITHDRAW, "Withdrawal (no refund; the registration stays at Pearson)"),
+            (DELETE, "Deletion for a refund (inside the refund window only)"),
+        ],
+        initial=WITHDRAW,
+        widget=forms.RadioSelect,
+    )
+    registration_number = forms.CharField(
+        label="Pearson registration number",
+        max_length=20,
+        required=False,
+        help_text="If the learner keeps a registration number from the other centre",
+    )
+
+    def __init__(self, *args, cr: ChangeRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cr.kind != Kind.WITHDRAWAL:
+            del self.fields["outcome"]
+        if not (cr.kind == Kind.TRANSFER and cr.registration_id is None):
+            del self.fields["registration_number"]
+
+
+class CancelForm(forms.Form):
+    why = forms.CharField(label="Why cancel this request?", max_length=300)
+
+
+class RegisterFilterForm(forms.Form):
+    year = forms.ChoiceField(label="Academic year")
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(), required=False, empty_label="All programmes"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Every status"), *Registration.Status.choices], required=False
+    )
+
+    def __init__(self, *args, years, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+        self.fields["programme"].queryset = programmes
+        self.fields["programme"].label_from_instance = lambda p: p.qualification.title
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _fail(form, exc: ValidationError) -> None:
+    form.add_error(None, exc)
+
+
+def _changes(user):
+    return scope(
+        ChangeRequest.objects.select_related(
+            "learner",
+            "centre",
+            "requested_by",
+            "closed_by",
+            "programme__qualification",
+            "to_programme__qualification",
+            "to_centre",
+            "registration__programme__qualification",
+        ),
+        user,
+        VIEW_REGISTRATIONS,
+    )
+
+
+def _change(request, pk: int) -> ChangeRequest:
+    return get_object_or_404(_changes(request.user), pk=pk)
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+@requires(VIEW_REGISTRATIONS)
+def change_list(request):
+    show = request.GET.get("show", "")
+    qs = _changes(request.user)
+    if show in ChangeRequest.Status.values:
+        qs = qs.filter(status=show)
+    qs = qs.annotate(
+        open_first=Case(
+            When(status=ChangeRequest.Status.OPEN, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("open_first", F("closed_at").desc(nulls_last=True), "requested_at", "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "cr": cr,
+            "what": changes.describe(cr),
+            "age": (now - cr.requested_at).days,
+        }
+        for cr in page
+    ]
+    return render(
+        request,
+        "registrations/changes/change_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "show": show,
+            "statuses": ChangeRequest.Status.choices,
+            "query": f"show={show}" if show else "",
+            "can_request": has_perm(request.user, REQUEST_CHANGES),
+        },
+    )
+
+
+# --- making a request ---------------------------------------------------------------------
+
+
+def _learner_choices(request):
+    """The learner search: learners at centres where the user may request changes."""
+    form = LearnerSearchForm(request.GET or None)
+    found = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"].strip()
+        terms = Q()
+        for word in q.split():
+            terms &= (
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+                | Q(candidate_number=word)
+                | Q(admission_number=word)
+                | Q(uln=word)
+            )
+        found = list(
+            scope(Learner.objects.select_related("centre"), request.user, REQUEST_CHANGES)
+            .filter(terms)
+            .order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
+        )
+    return form, found
+
+
+@requires(REQUEST_CHANGES)
+def change_new(request):
+    """Notify a change: find the learner, choose the kind, give the reason."""
+    user = request.user
+    params = request.GET
+    registration = learner = None
+    if _int(params.get("registration")):
+        registration = get_object_or_404(
+            scope(
+                Registration.objects.select_related(
+                    "learner__centre", "programme__qualification", "programme__centre"
+                ),
+                user,
+                REQUEST_CHANGES,
+            ),
+            pk=_int(params.get("registration")),
+        )
+        learner = registration.learner
+    elif _int(params.get("learner")):
+        learner = get_object_or_404(
+            scope(Learner.objects.select_related("centre"), user, REQUEST_CHANGES),
+            pk=_int(params.get("learner")),
+        )
+    if learner is None:
+        search, found = _learner_choices(request)
+        return render(
+            request,
+            "registrations/changes/change_new.html",
+            {"search": search, "found": found},
+        )
+    kind = params.get("kind", "")
+    if kind not in Kind.values:
+        return render(
+            request,
+            "registrations/changes/change_choose.html",
+            {
+                "learner": learner,
+                "kinds": changes.kinds_for(user, learner.centre_id),
+                "live": Registration.objects.filter(
+                    learner=learner, status__in=Registration.ACTIVE
+                ).select_related("programme__qualification"),
+                "at_pearson": changes.AT_PEARSON,
+            },
+        )
+    if not changes.may_request(user, kind, learner.centre_id):
+        raise PermissionDenied(
+            f"Your role does not allow you to notify a {Kind(kind).label.lower()}."
+        )
+    if kind == Kind.WITHDRAWAL and registration is None:
+        messages.error(request, "Choose the registration the learner withdraws from.")
+        return redirect(f"{reverse('registrations:change_new')}?learner={learner.pk}")
+
+    form = _request_form(request, kind, learner, registration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cr = _make_request(kind, form.cleaned_data, learner, registration, user)
+        except ValidationError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{cr.get_kind_display()} for {learner} sent to the exams officer"
+                + (" and the Quality Nominee." if kind == Kind.NEW_STARTER else "."),
+            )
+            return redirect("registrations:change_detail", pk=cr.pk)
+    return render(
+        request,
+        "registrations/changes/change_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "learner": learner,
+            "registration": registration,
+            "transfer_in": kind == Kind.TRANSFER and registration is None,
+        },
+    )
+
+
+def _request_form(request, kind, learner, registration):
+    data = request.POST if request.method == "POST" else None
+    if kind == Kind.NEW_STARTER:
+        live = Registration.objects.filter(learner=learner, status__in=Registration.ACTIVE)
+        return NewStarterForm(
+            data,
+            programmes=changes.programmes_open_to(learner).exclude(
+                pk__in=live.values("programme_id")
+            ),
+        )
+    if kind == Kind.WITHDRAWAL:
+        return WithdrawalForm(data)
+    if kind == Kind.DETAILS:
+        return DetailsForm(data)
+    if registration is None:
+        return TransferInForm(data, programmes=changes.programmes_open_to(learner))
+    return TransferForm(
+        data,
+        programmes=changes.programmes_open_to(
+            learner, registration.programme.academic_year
+        ).exclude(pk=registration.programme_id),
+        centres=changes.destination_centres(registration.centre_id),
+        consortium=changes.consortium_centre_ids(registration.centre_id),
+    )
+
+
+def _make_request(kind, data, learner, registration, user) -> ChangeRequest:
+    if kind == Kind.NEW_STARTER:
+        return changes.request_new_starter(
+            learner, data["programme"], by=user, details=data["details"]
+        )
+    if kind == Kind.WITHDRAWAL:
+        return changes.request_withdrawal(
+            registration, reason=data["reason"], details=data["details"], by=user
+        )
+    if kind == Kind.DETAILS:
+        return changes.request_details_change(learner, details=data["details"], by=user)
+    if registration is None:
+        return changes.request_transfer(
+            learner=learner,
+            to_programme=data["to_programme"],
+            details=f"From {data['from_centre'].strip()}. {data['details']}",
+            by=user,
+        )
+    return changes.request_transfer(
+        registration,
+        to_programme=data.get("to_programme"),
+        to_centre=data.get("to_centre"),
+        details=data["details"],
+        by=user,
+    )
+
+
+# --- one request: detail, action, cancel --------------------------------------------------
+
+
+def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
+    user = request.user
+    today = timezone.localdate()
+    is_open = cr.status == ChangeRequest.Status.OPEN
+    can_action = is_open and changes.may_action(user, cr)
+    can_cancel = changes.may_cancel(user, cr)
+    if can_action and action_form is None:
+        action_form = ActionForm(initial={"actioned_on": today}, cr=cr)
+    if can_cancel and cancel_form is None:
+        cancel_form = CancelForm()
+    refund = None
+    if cr.kind == Kind.WITHDRAWAL and is_open and cr.registration_id:
+        refund = changes.refund_window(cr.registration, today)
+    history = (
+        Registration.objects.filter(learner=cr.learner_id)
+        .select_related("programme__qualification")
+        .prefetch_related(Prefetch("steps", queryset=RegistrationStep.objects.order_by("at", "pk")))
+    )
+    return render(
+        request,
+        "registrations/changes/change_detail.html",
+        {
+            "cr": cr,
+            "what": changes.describe(cr),
+            "age": (timezone.now() - cr.requested_at).days,
+            "can_action": can_action,
+            "can_cancel": can_cancel,
+            "action_form": action_form,
+            "cancel_form": cancel_form,
+            "refund": refund,
+            "history": history,
+        },
+    )
+
+
+@requires(VIEW_REGISTRATIONS)
+def change_detail(request, pk: int):
+    return _detail(request, _change(request, pk))
+
+
+@requires(RUN_REGISTRATIONS)
+def change_action(request, pk: int):
+    cr = _change(request, pk)
+    require(request.user, RUN_REGISTRATIONS, cr.centre_id)
+    if request.method != "POST":
+        return redirect("registrations:change_detail", pk=pk)
+    if cr.status != ChangeRequest.Status.OPEN:
+        messages.error(
+            request,
+            f"This request is already {changes.lower_first(cr.get_status_display())}: "
+            "nothing was done.",
+        )
+        return redirect("registrations:change_detail", pk=pk)
+    form = ActionForm(request.POST, cr=cr)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cr = changes.action_change(
+                cr,
+                actioned_on=data["actioned_on"],
+                pearson_reference=data["pearson_reference"],
+                by=request.user,
+                delete_for_refund=data.get("outcome") == ActionForm.DELETE,
+                registration_number=data.get("registration_number", ""),
+            )
+        except ValidationError as exc:
+            _fail(form, exc)
+        else:
+            done = "deleted for a refund" if data.get("outcome") == ActionForm.DELETE else "done"
+            messages.success(
+                request,
+                f"{cr.get_kind_display()} for {cr.learner} {done} at Pearson on "
+                f"{cr.actioned_on:%d/%m/%Y} (reference {cr.pearson_reference}).",
+            )
+            return redirect("registrations:change_detail", pk=pk)
+    return _detail(request, cr, action_form=form)
+
+
+@requires(REQUEST_CHANGES)
+def change_cancel(request, pk: int):
+    cr = _change(request, pk)
+    if request.method != "POST":
+        return redirect("registrations:change_detail", pk=pk)
+    if not changes.may_cancel(request.user, cr):
+        if cr.status == ChangeRequest.Status.OPEN:
+            raise PermissionDenied("Only the person who made the request or the exams officer.")
+        messages.error(request, "This request is already closed.")
+        return redirect("registrations:change_detail", pk=pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.cancel_change(cr, by=request.user, why=form.cleaned_data["why"])
+        except ValidationError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, "Request cancelled.")
+            return redirect("registrations:change_detail", pk=pk)
+    return _detail(request, cr, cancel_form=form)
+
+
+# --- the registration register ------------------------------------------------------------
+
+
+@requires(VIEW_REGISTRATIONS)
+def register(request):
+    """Every registration at the user's centres for a year: status, number, dates, the fee
+    band that applied, and the refund countdown; a warning before a fee band changes."""
+    user = request.user
+    today = timezone.localdate()
+    regs = scope(Registration.objects.all(), user, VIEW_REGISTRATIONS)
+    current = calendar.academic_year_for(today)
+    years = sorted(
+        set(regs.values_list("programme__academic_year", flat=True).distinct()) | {current},
+        reverse=True,
+    )
+    year = request.GET.get("year") if request.GET.get("year") in years else current
+    programmes = Programme.objects.filter(
+        pk__in=regs.filter(programme__academic_year=year).values("programme_id")
+    ).select_related("qualification")
+    form = RegisterFilterForm(
+        request.GET or None, initial={"year": year}, years=years, programmes=programmes
+    )
+    rows_qs = regs.filter(programme__academic_year=year)
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["programme"]:
+            rows_qs = rows_qs.filter(programme=form.cleaned_data["programme"])
+        if form.cleaned_data["status"]:
+            rows_qs = rows_qs.filter(status=form.cleaned_data["status"])
+    rows_qs = rows_qs.select_related("learner", "programme__qualification", "centre").order_by(
+        "learner__last_name", "learner__first_name", "programme__qualification__title", "pk"
+    )
+    page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    year_facts = changes.registration_year(year)
+    rows = []
+    for reg in page:
+        band = refund = None
+        if year_facts and reg.submitted_on:
+            band = calendar.fee_band_on(year_facts, reg.submitted_on)
+        if year_facts and reg.status in changes.AT_PEARSON:
+            window = changes.refund_window(reg, today, year=year_facts)
+            if window and window.open:
+                refund = window
+        rows.append(
+            {
+                "reg": reg,
+                "band": band,
+                "refund": refund,
+                "can_change": reg.status in changes.AT_PEARSON
+                and has_perm(user, REQUEST_CHANGES, reg.centre_id),
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registrations/changes/register.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "year": year,
+            "year_facts": year_facts,
+            "today": today,
+            "fee_warning": calendar.fee_warning(year_facts, today),
+            "fee_today": calendar.fee_band_on(year_facts, today) if year_facts else None,
+            "next_fee_change": calendar.next_fee_change(year_facts, today) if year_facts else None,
+            "query": query.urlencode(),
+        },
+    )

@@ -1,0 +1,327 @@
+"""The Quality Nominee's entry check pages. Thin: rules in entry_check.py, reads in
+selectors_check.py. The role decides 403; a check at another centre is a 404."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import require, requires, scope
+
+from . import calendar
+from . import entry_check as service
+from . import selectors_check as selectors
+from .access import round_for
+from .models import CentreCalendar, Discrepancy, EntryCheck, RegistrationRound
+from .permissions import (
+    ANSWER_DISCREPANCIES,
+    CHECK_ENTRIES,
+    RUN_REGISTRATIONS,
+    VIEW_REGISTRATIONS,
+)
+
+# --- forms ---------------------------------------------------------------------------
+
+
+class LockForm(forms.Form):
+    lock = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class QuestionForm(LockForm):
+    question = forms.CharField(
+        max_length=500,
+        label="Question for the programme leader",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AnswerForm(LockForm):
+    answer = forms.CharField(
+        max_length=500, label="Your answer", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AmendmentForm(LockForm):
+    amendment = forms.CharField(
+        max_length=500,
+        label="What you changed",
+        help_text="e.g. the pathway on the entry list, or the learner's details at Pearson",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveForm(LockForm):
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Note",
+        help_text="Needed when nothing was amended: say why it is not an error",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DiscrepancyForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=None)
+    learner = forms.ModelChoiceField(queryset=None)
+    kind = forms.ChoiceField(choices=Discrepancy.Kind.choices, initial=Discrepancy.Kind.OTHER)
+    detail = forms.CharField(
+        max_length=500, label="What is wrong", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, check, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.round_programmes(check)
+        self.fields["programme"].label_from_instance = lambda p: p.qualification.title
+        self.fields["learner"].queryset = selectors.round_learners(check).order_by(
+            "last_name", "first_name"
+        )
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _check(request, pk: int, perm: str | None = None) -> EntryCheck:
+    """The check if it is at one of the user's centres (else 404); with `perm`, 403 without it."""
+    check = get_object_or_404(
+        scope(
+            EntryCheck.objects.select_related("round__centre", "started_by", "closed_by"),
+            request.user,
+            VIEW_REGISTRATIONS,
+            centre_field="round__centre",
+        ),
+        pk=pk,
+    )
+    if perm:
+        require(request.user, perm, check.round.centre_id)
+    return check
+
+
+def _discrepancy(request, pk: int, perm: str | None = None) -> Discrepancy:
+    d = get_object_or_404(
+        scope(
+            Discrepancy.objects.select_related(
+                "entry_check__round__centre",
+                "learner",
+                "programme__qualification",
+                "programme__leader",
+                "registration",
+                "found_by",
+                "answered_by",
+                "amended_by",
+                "resolved_by",
+            ),
+            request.user,
+            VIEW_REGISTRATIONS,
+            centre_field="entry_check__round__centre",
+        ),
+        pk=pk,
+    )
+    if perm:
+        require(request.user, perm, d.entry_check.round.centre_id)
+    return d
+
+
+def _fail(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+def _form_errors(request, form) -> None:
+    if "lock" in form.errors:
+        messages.error(request, "The form was incomplete: reload the page and try again.")
+    for name, errors in form.errors.items():
+        if name != "lock":
+            label = form.fields[name].label if name in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+def check_url(check: EntryCheck) -> str:
+    return reverse("registrations:check_detail", args=[check.pk])
+
+
+def discrepancy_url(d: Discrepancy) -> str:
+    return reverse("registrations:discrepancy_detail", args=[d.pk])
+
+
+# --- the check ---------------------------------------------------------------------
+
+
+@requires(CHECK_ENTRIES)
+def check_start(request, pk: int):
+    """Start the round's entry check (GET shows the deadline it will have)."""
+    rnd: RegistrationRound = round_for(request.user, pk, CHECK_ENTRIES)
+    existing = EntryCheck.objects.filter(round=rnd).first()
+    if existing:
+        return redirect(check_url(existing))
+    if request.method == "POST":
+        try:
+            check = service.start_entry_check(rnd, by=request.user)
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Entry check started: it closes on {check.deadline:%d/%m/%Y}. "
+                "Now run it against the class lists.",
+            )
+            return redirect(check_url(check))
+    cal = CentreCalendar.objects.filter(
+        centre=rnd.centre_id, academic_year=rnd.academic_year
+    ).first()
+    return render(
+        request,
+        "registrations/check/start.html",
+        {
+            "round": rnd,
+            "calendar": cal,
+            "deadline": calendar.entry_check_deadline(cal) if cal else None,
+        },
+    )
+
+
+@requires(VIEW_REGISTRATIONS)
+def check_detail(request, pk: int):
+    check = _check(request, pk)
+    context = selectors.check_page(check, request.user, timezone.localdate())
+    return render(request, "registrations/check/detail.html", context)
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def check_run(request, pk: int):
+    check = _check(request, pk, CHECK_ENTRIES)
+    try:
+        new = service.run_entry_check(check, by=request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        if new:
+            count = len(new)
+            messages.warning(
+                request,
+                f"{count} new discrepanc{'y' if count == 1 else 'ies'} found against the "
+                "class lists.",
+            )
+        else:
+            messages.success(request, "The check ran: nothing new against the class lists.")
+    return redirect(check_url(check))
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def check_close(request, pk: int):
+    check = _check(request, pk, CHECK_ENTRIES)
+    try:
+        service.close_entry_check(check, by=request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Entry check closed: every discrepancy is resolved.")
+    return redirect(check_url(check))
+
+
+@requires(CHECK_ENTRIES)
+def discrepancy_add(request, pk: int):
+    check = _check(request, pk, CHECK_ENTRIES)
+    form = DiscrepancyForm(request.POST or None, check=check)
+    if request.method == "POST" and form.is_valid():
+        try:
+            d = service.record_discrepancy(check, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Discrepancy recorded for {d.learner}.")
+            return redirect(discrepancy_url(d))
+    return render(
+        request, "registrations/check/discrepancy_add.html", {"form": form, "check": check}
+    )
+
+
+# --- one discrepancy -------------------------------------------------------------------
+
+
+@requires(VIEW_REGISTRATIONS)
+def discrepancy_detail(request, pk: int):
+    d = _discrepancy(request, pk)
+    context = selectors.discrepancy_page(d, request.user)
+    initial = {"lock": d.lock_version}
+    context.update(
+        # One page, several forms: distinct ids (the field names stay as the views read them).
+        question_form=QuestionForm(initial=initial, auto_id="ask_%s"),
+        answer_form=AnswerForm(initial=initial, auto_id="answer_%s"),
+        amendment_form=AmendmentForm(initial=initial, auto_id="amend_%s"),
+        resolve_form=ResolveForm(initial=initial, auto_id="resolve_%s"),
+        lock_form=LockForm(initial=initial, auto_id="pass_%s"),
+    )
+    return render(request, "registrations/check/discrepancy_detail.html", context)
+
+
+def _act(request, d: Discrepancy, form_class, action, success: str):
+    form = form_class(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        lock = data.pop("lock")
+        try:
+            action(d, by=request.user, expected_lock=lock, **data)
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, success)
+    else:
+        _form_errors(request, form)
+    return redirect(discrepancy_url(d))
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def discrepancy_ask(request, pk: int):
+    d = _discrepancy(request, pk, CHECK_ENTRIES)
+    return _act(
+        request,
+        d,
+        QuestionForm,
+        service.ask_programme_leader,
+        "Question sent to the programme leader.",
+    )
+
+
+@requires(ANSWER_DISCREPANCIES)
+@require_POST
+def discrepancy_answer(request, pk: int):
+    d = _discrepancy(request, pk, ANSWER_DISCREPANCIES)
+    return _act(
+        request, d, AnswerForm, service.answer_discrepancy, "Answer sent to the Quality Nominee."
+    )
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def discrepancy_pass(request, pk: int):
+    d = _discrepancy(request, pk, CHECK_ENTRIES)
+    return _act(
+        request, d, LockForm, service.pass_to_exams_officer, "Passed to the exams officer to amend."
+    )
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def discrepancy_amend(request, pk: int):
+    d = _discrepancy(request, pk, RUN_REGISTRATIONS)
+    return _act(
+        request,
+        d,
+        AmendmentForm,
+        service.record_amendment,
+        "Amendment recorded: the Quality Nominee has been asked to confirm it.",
+    )
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def discrepancy_resolve(request, pk: int):
+    d = _discrepancy(request, pk, CHECK_ENTRIES)
+    return _act(request, d, ResolveForm, service.resolve_discrepancy, "Discrepancy resolved.")
