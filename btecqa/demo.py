@@ -117,7 +117,8 @@ class DemoResult:
     users: list[tuple[str, str]]
 
 
-def load_demo(today: dt.date | None = None) -> DemoResult:
+def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoResult:
+    """with_round=False stops before the registration round (a browser journey runs it)."""
     today = today or timezone.localdate()
     year = academic_year_for(today)
     created = 0
@@ -304,7 +305,7 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 target=partner,
             )
 
-        created += load_demo_round(
+        created += with_round and load_demo_round(
             centres=centres,
             programmes=programmes,
             users=users,
