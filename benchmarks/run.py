@@ -50,6 +50,16 @@ BENCHMARKS = {
         "bench_list",
         "learner list page over 20,000 learners (page 1, surname, ULN) vs 1 query + a Template",
     ),
+    "registrations.list": (
+        "benchmarks.bench_registrations",
+        "bench_list",
+        "entry list page of a 300-learner programme vs a bare view of the same rows, 1 query",
+    ),
+    "registrations.docs": (
+        "benchmarks.bench_registrations",
+        "bench_docs",
+        "300-row entry list PDF and 300 notice letters: seconds and peak memory",
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -230,21 +231,134 @@ class Column:
         return FIELD_LABELS[self.field] if self.field else self.status
 
 
-@dataclass
+_NO_PROBLEMS: tuple = ()  # a row's errors and warnings until it has one: no list per row
+
+
 class RowResult:
-    row: int | None
-    effect: str
-    name: str = ""
-    identifiers: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field label, old, new)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    group: str = ""
-    learner_id: int | None = None
-    # for commit
-    values: dict = field(default_factory=dict, repr=False)
-    learner: Learner | None = field(default=None, repr=False)
-    changed_fields: list[str] = field(default_factory=list, repr=False)
+    """One row of the file (or one leaver) and its effect, kept compact.
+
+    A 10,000-row file keeps 10,000 of these between reading and planning, so each holds
+    only what the checks, the commit and the preview page need: the cleaned values as a
+    tuple in FIELDS order (None where the file gives none), the learner it matched, and its
+    problems. The text only the preview page shows (name, identifiers, the changes of a new
+    learner) is worked out when asked for, not for every row of every preview and commit.
+    """
+
+    __slots__ = (
+        "row",
+        "effect",
+        "vals",
+        "learner",
+        "errors",
+        "warnings",
+        "changed_fields",
+        "group",
+        "_changes",
+    )
+    FIELDS: tuple[str, ...] = ()
+
+    def __init__(
+        self, row, effect, vals=(), *, learner=None, changes=None, changed_fields=(), group=""
+    ):
+        self.row = row
+        self.effect = effect
+        self.vals = vals
+        self.learner = learner
+        self.errors = _NO_PROBLEMS
+        self.warnings = _NO_PROBLEMS
+        self.changed_fields = changed_fields
+        self.group = group
+        self._changes = changes
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} row {self.row}: {self.effect}>"
+
+    def add_error(self, problem: Problem) -> None:
+        if self.errors is _NO_PROBLEMS:
+            self.errors = [problem]
+        else:
+            self.errors.append(problem)
+
+    def add_warning(self, problem: Problem) -> None:
+        if self.warnings is _NO_PROBLEMS:
+            self.warnings = [problem]
+        else:
+            self.warnings.append(problem)
+
+    @property
+    def values(self) -> dict:
+        """The cleaned values the file gives, by field."""
+        return {f: v for f, v in zip(self.FIELDS, self.vals, strict=False) if v is not None}
+
+    @property
+    def learner_id(self) -> int | None:
+        return self.learner.pk if self.learner is not None else None
+
+    @property
+    def name(self) -> str:
+        return str(self.learner) if self.learner is not None else ""
+
+    @property
+    def identifiers(self) -> str:
+        return _identifiers(self.values)
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) for the preview page; none for a row in error."""
+        if self.effect == ERROR:
+            return []
+        if self._changes is not None:
+            return self._changes
+        return self._default_changes()
+
+    @changes.setter
+    def changes(self, value) -> None:
+        self._changes = value
+
+    def _default_changes(self) -> list[tuple[str, str, str]]:
+        return []
+
+
+class LearnerRow(RowResult):
+    __slots__ = ()
+    FIELDS = KIND_FIELDS[LEARNERS]
+
+    @property
+    def name(self) -> str:
+        v, learner = self.vals, self.learner
+        last = v[_L["last_name"]] or (learner.last_name if learner else "")
+        first = v[_L["first_name"]] or (learner.first_name if learner else "")
+        return f"{last.upper()}, {first}" if (last or first) else ""
+
+    def _default_changes(self) -> list[tuple[str, str, str]]:
+        if self.effect != CREATE:
+            return []
+        return [
+            (FIELD_LABELS[f], "", _display(v))
+            for f, v in zip(self.FIELDS, self.vals, strict=True)
+            if v
+        ]
+
+
+class ClassListRow(RowResult):
+    __slots__ = ()
+    FIELDS = KIND_FIELDS[CLASS_LIST]
+
+
+class LeaverRow(RowResult):
+    __slots__ = ()
+
+    @property
+    def identifiers(self) -> str:
+        learner = self.learner
+        return _identifiers(
+            {f: getattr(learner, f) for f in ("admission_number", "uln", "uci", "candidate_number")}
+        )
+
+
+ROW_CLASS = {LEARNERS: LearnerRow, CLASS_LIST: ClassListRow}
+_L = {f: i for i, f in enumerate(KIND_FIELDS[LEARNERS])}  # a field's place in LearnerRow.vals
+_C = {f: i for i, f in enumerate(KIND_FIELDS[CLASS_LIST])}  # and in ClassListRow.vals
 
 
 @dataclass
@@ -447,14 +561,47 @@ class _Source:
     close: object = None
 
 
+@functools.cache
+def _read_only_reader():
+    """openpyxl's reader for load_workbook(read_only=True), but opening no sheet to size it.
+
+    openpyxl's read-only sheet reads its stored dimensions when it is opened, and a file
+    without them (as many MIS exports and openpyxl's own write-only files are) is parsed
+    from end to end just for that; the importer then drops them anyway (every row is read,
+    whatever they say: reset_dimensions). This reader skips that extra pass over the sheet.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self):  # dimensions unknown: as after reset_dimensions()
+            self._max_row = self._max_column = None
+
+    class Reader(ExcelReader):
+        def read_worksheets(self):  # read-only: worksheets only, as openpyxl opens them
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+    return Reader
+
+
+def _load_workbook(data: bytes):
+    """load_workbook(read_only=True, data_only=False, keep_links=False) of the bytes."""
+    reader = _read_only_reader()(
+        io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+    )
+    reader.read()
+    return reader.wb
+
+
 def _open_rows(data: bytes, file_type: str, encoding: str) -> _Source:
     if file_type == "xlsx":
-        import openpyxl
-
         try:
-            wb = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-            )
+            wb = _load_workbook(data)
         except Exception as exc:  # openpyxl raises many kinds for a broken workbook
             raise FileRefused(
                 f"the XLSX file could not be read ({type(exc).__name__}); "
@@ -472,8 +619,13 @@ def _open_rows(data: bytes, file_type: str, encoding: str) -> _Source:
         )
 
         def rows():
-            for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                yield n, list(values)
+            try:
+                yield from enumerate(ws.iter_rows(values_only=True), start=1)
+            except Exception as exc:  # damaged sheet XML, found only as it is read
+                raise FileRefused(
+                    f"the XLSX file could not be read ({type(exc).__name__}); "
+                    "open it in Excel and save it again"
+                ) from None
 
         return _Source(rows(), sheet=ws.title, date_base=base, close=wb.close)
 
@@ -578,6 +730,18 @@ def _age(born: dt.date, today: dt.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _check_born(born: dt.date, today: dt.date):
+    """(born, None), or (None, why not) for a date of birth in the future or out of range."""
+    if born > today:
+        return None, f"{born:%d/%m/%Y} is in the future"
+    age = _age(born, today)
+    if age < MIN_AGE:
+        return None, f"{born:%d/%m/%Y} makes the learner {age}: younger than {MIN_AGE}"
+    if age > MAX_AGE:
+        return None, f"{born:%d/%m/%Y} makes the learner {age}: older than {MAX_AGE}"
+    return born, None
+
+
 def _clean(field_name: str, cell, text: str, date_base: dt.date, today: dt.date):
     """(value, reason): value None for an empty cell; reason None when the value is good."""
     if field_name == "date_of_birth":
@@ -586,14 +750,7 @@ def _clean(field_name: str, cell, text: str, date_base: dt.date, today: dt.date)
         born, reason = parse_date(cell, date_base)
         if reason:
             return None, reason
-        if born > today:
-            return None, f"{born:%d/%m/%Y} is in the future"
-        age = _age(born, today)
-        if age < MIN_AGE:
-            return None, f"{born:%d/%m/%Y} makes the learner {age}: younger than {MIN_AGE}"
-        if age > MAX_AGE:
-            return None, f"{born:%d/%m/%Y} makes the learner {age}: older than {MAX_AGE}"
-        return born, None
+        return _check_born(born, today)
     if not text:
         return None, None
     if field_name == "sex":
@@ -897,33 +1054,64 @@ def _analyse_rows(
 
     heading_of = {f: (headings[i] or _column_letter(i)) for f, i in used.items()}
     today = timezone.localdate()
+    date_base = source.date_base
     data_rows = itertools.chain(buffered[header_at + 1 :], rows)
+    row_class = ROW_CLASS[kind]
+    width = len(row_class.FIELDS)
+    # (place in the row's values, column index, field, heading) for each column read
+    plan = [(row_class.FIELDS.index(f), i, f, heading_of[f]) for f, i in used.items()]
     parsed: list[RowResult] = []
     for n, cells in data_rows:
-        texts = [_text(c) for c in cells]
-        if not any(texts):
+        # One pass over the cells: is the row blank, and does it hold a formula?
+        blank, formulas = True, False
+        for c in cells:
+            if c is None:
+                continue
+            if c.__class__ is str:
+                if blank and c.strip():
+                    blank = False
+                if c[:1] == "=" and len(c) > 1:
+                    formulas = True
+            else:
+                if blank and _text(c):
+                    blank = False
+                if _is_formula(c):
+                    formulas = True
+        if blank:
             continue
         if len(parsed) >= MAX_ROWS:
             raise FileRefused(
                 f"the file has more than {MAX_ROWS:,} rows; split it into smaller files"
             )
-        result = RowResult(row=n, effect=ERROR)
-        for i, c in enumerate(cells):
-            if _is_formula(c):
-                heading = headings[i] if i < len(headings) and headings[i] else _column_letter(i)
-                result.errors.append(Problem(FORMULA_REASON, n, heading, str(c)[:60]))
-        values = {}
-        for f, i in used.items():
-            cell = cells[i] if i < len(cells) else None
-            if _is_formula(cell):
+        result = row_class(n, ERROR)
+        if formulas:
+            for i, c in enumerate(cells):
+                if _is_formula(c):
+                    heading = (
+                        headings[i] if i < len(headings) and headings[i] else _column_letter(i)
+                    )
+                    result.add_error(Problem(FORMULA_REASON, n, heading, str(c)[:60]))
+        values = [None] * width
+        count = len(cells)
+        for pos, i, f, heading in plan:
+            cell = cells[i] if i < count else None
+            if cell is None or (formulas and _is_formula(cell)):
                 continue
-            text = texts[i] if i < len(texts) else ""
-            value, reason = _clean(f, cell, text, source.date_base, today)
+            if cell.__class__ is dt.datetime and f == "date_of_birth":
+                # a date cell: no text to read (only for the message, if it is wrong)
+                value, reason = _check_born(cell.date(), today)
+                if reason:
+                    result.add_error(Problem(reason, n, heading, _text(cell)))
+                else:
+                    values[pos] = value
+                continue
+            text = _text(cell)
+            value, reason = _clean(f, cell, text, date_base, today)
             if reason:
-                result.errors.append(Problem(reason, n, heading_of[f], text))
+                result.add_error(Problem(reason, n, heading, text))
             elif value is not None:
-                values[f] = value
-        result.values = values
+                values[pos] = value
+        result.vals = tuple(values)
         parsed.append(result)
     if not parsed:
         preview.file_errors.append(
@@ -957,19 +1145,21 @@ def _in_chunks(values, size=500):
 
 
 def _duplicates_within(parsed, keys, heading_of):
+    fields = parsed[0].FIELDS if parsed else ()
     for f in keys:
         if f not in heading_of:
             continue
+        pos = fields.index(f)
         seen = defaultdict(list)
         for r in parsed:
-            v = r.values.get(f)
+            v = r.vals[pos]
             if v:
                 seen[v].append(r)
         for v, rs in seen.items():
             if len(rs) > 1:
                 for r in rs:
                     others = ", ".join(str(o.row) for o in rs if o is not r)
-                    r.errors.append(
+                    r.add_error(
                         Problem(
                             f"{FIELD_LABELS[f]} {v} appears more than once in the file "
                             f"(also row {others})",
@@ -992,13 +1182,24 @@ def _person_key(first, last, born):
     return (first.casefold().strip(), last.casefold().strip(), born)
 
 
+_LAST, _FIRST, _BORN, _SEX, _ADNO = (
+    _L["last_name"],
+    _L["first_name"],
+    _L["date_of_birth"],
+    _L["sex"],
+    _L["admission_number"],
+)
+_LEARNER_IDS = ("uln", "uci", "candidate_number", "admission_number")  # checked for clashes
+
+
 def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, today):
     # Required values
+    required = [(_L[f], f, heading_of[f]) for f in REQUIRED[LEARNERS]]
     for r in parsed:
-        for f in REQUIRED[LEARNERS]:
-            if f not in r.values and not any(p.column == heading_of[f] for p in r.errors):
-                r.errors.append(
-                    Problem(f"missing: a {FIELD_LABELS[f]} is required", r.row, heading_of[f], "")
+        for pos, f, heading in required:
+            if r.vals[pos] is None and not any(p.column == heading for p in r.errors):
+                r.add_error(
+                    Problem(f"missing: a {FIELD_LABELS[f]} is required", r.row, heading, "")
                 )
     _duplicates_within(parsed, UNIQUE_IN_FILE, heading_of)
 
@@ -1016,7 +1217,8 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
         )
     elsewhere = {}
     for f in ("uln", "uci"):
-        wanted = {r.values[f] for r in parsed if r.values.get(f)} - set(index[f])
+        pos = _L[f]
+        wanted = {r.vals[pos] for r in parsed if r.vals[pos]} - set(index[f])
         found = set()
         for chunk in _in_chunks(wanted):
             found.update(
@@ -1026,46 +1228,43 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
             )
         elsewhere[f] = found
 
+    match_keys = [(_L[f], f, index[f]) for f in MATCH_KEYS]
+    clash_keys = [(_L[f], f, index[f], elsewhere.get(f, ())) for f in _LEARNER_IDS]
+    compared = [(_L[f], f) for f in KIND_FIELDS[LEARNERS]]
     matched_by: dict[int, RowResult] = {}
     file_people = defaultdict(list)
     for r in parsed:
-        v = r.values
+        v = r.vals
         learner = None
-        for f in MATCH_KEYS:
-            if v.get(f) and v[f] in index[f]:
-                found = index[f][v[f]]
+        for pos, f, known in match_keys:
+            value = v[pos]
+            if value and value in known:
+                found = known[value]
                 # A row with its own admission number never takes over a learner who has
                 # another one: the ULN or UCI clash is reported below instead.
-                if (
-                    f == "admission_number"
-                    or not v.get("admission_number")
-                    or not found.admission_number
-                ):
+                if f == "admission_number" or not v[_ADNO] or not found.admission_number:
                     learner = found
                 break
         r.learner = learner
-        r.name = _name(v, learner)
-        r.identifiers = _identifiers(v)
         if learner is not None:
-            r.learner_id = learner.pk
             first = matched_by.get(learner.pk)
             if first is not None:
-                r.errors.append(
+                r.add_error(
                     Problem(f"matches the same learner ({learner}) as row {first.row}", r.row)
                 )
-                first.errors.append(
+                first.add_error(
                     Problem(f"matches the same learner ({learner}) as row {r.row}", first.row)
                 )
             else:
                 matched_by[learner.pk] = r
         # identifiers that belong to someone else
-        for f in ("uln", "uci", "candidate_number", "admission_number"):
-            value = v.get(f)
+        for pos, f, known, other_centres in clash_keys:
+            value = v[pos]
             if not value:
                 continue
-            other = index[f].get(value)
+            other = known.get(value)
             if other is not None and other is not learner:
-                r.errors.append(
+                r.add_error(
                     Problem(
                         f"{FIELD_LABELS[f]} {value} already belongs to another learner at "
                         f"this centre ({_who(other)})",
@@ -1074,8 +1273,8 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
                         value,
                     )
                 )
-            elif f in elsewhere and value in elsewhere[f]:
-                r.errors.append(
+            elif value in other_centres:
+                r.add_error(
                     Problem(
                         f"{FIELD_LABELS[f]} {value} already belongs to a learner at another centre",
                         r.row,
@@ -1084,8 +1283,8 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
                     )
                 )
         # possible duplicates: same legal name and date of birth, never merged
-        if {"first_name", "last_name", "date_of_birth"} <= v.keys():
-            key = _person_key(v["first_name"], v["last_name"], v["date_of_birth"])
+        if v[_FIRST] is not None and v[_LAST] is not None and v[_BORN] is not None:
+            key = _person_key(v[_FIRST], v[_LAST], v[_BORN])
             for other in people.get(key, ()):
                 if other is not learner:
                     adno = (
@@ -1093,7 +1292,7 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
                         if other.admission_number
                         else ""
                     )
-                    r.warnings.append(
+                    r.add_warning(
                         Problem(
                             f"possible duplicate: {other}{adno} has the same name and date of "
                             "birth (not merged; check before committing)",
@@ -1106,34 +1305,33 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
             r.effect = ERROR
             continue
         if learner is None:
-            if not v.get("sex"):
+            if not v[_SEX]:
                 column = heading_of.get("sex", "Sex")
-                r.errors.append(
+                r.add_error(
                     Problem("missing: sex (M or F) is needed for a new learner", r.row, column, "")
                 )
                 r.effect = ERROR
                 continue
-            r.effect = CREATE
-            r.changes = [
-                (FIELD_LABELS[f], "", _display(v[f])) for f in KIND_FIELDS[LEARNERS] if v.get(f)
-            ]
+            r.effect = CREATE  # its changes (every value) are shown from r.vals when asked for
             continue
-        changed = []
-        for f in KIND_FIELDS[LEARNERS]:
-            if f in v and (getattr(learner, f) or "") != v[f]:
+        changed, changes = [], []
+        for pos, f in compared:
+            value = v[pos]
+            if value is not None and (getattr(learner, f) or "") != value:
                 changed.append(f)
-                r.changes.append((FIELD_LABELS[f], _display(getattr(learner, f)), _display(v[f])))
+                changes.append((FIELD_LABELS[f], _display(getattr(learner, f)), _display(value)))
         if not learner.on_roll:
             changed += ["on_roll", "left_on"]
-            r.changes.append(("on roll", "no", "yes"))
-            r.changes.append(("left on", _display(learner.left_on), "\u2014"))
+            changes.append(("on roll", "no", "yes"))
+            changes.append(("left on", _display(learner.left_on), "\u2014"))
         r.changed_fields = changed
+        r.changes = changes
         r.effect = UPDATE if changed else UNCHANGED
     for rs in file_people.values():
         if len(rs) > 1:
             for r in rs:
                 others = ", ".join(str(o.row) for o in rs if o is not r)
-                r.warnings.append(
+                r.add_warning(
                     Problem(
                         f"possible duplicate: row {others} has the same name and date of birth "
                         "(not merged; check before committing)",
@@ -1150,8 +1348,9 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
             "Leavers are not marked: learners missing from the file are left as they are."
         )
     else:
-        in_file = {r.values.get("admission_number") for r in parsed} - {None}
+        in_file = {r.vals[_ADNO] for r in parsed} - {None}
         matched = {r.learner.pk for r in parsed if r.learner is not None}
+        left_on = _display(today)
         for learner in existing:
             if (
                 learner.on_roll
@@ -1160,14 +1359,11 @@ def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, t
                 and learner.pk not in matched
             ):
                 preview.leavers.append(
-                    RowResult(
-                        row=None,
-                        effect=LEAVER,
-                        name=str(learner),
+                    LeaverRow(
+                        None,
+                        LEAVER,
                         learner=learner,
-                        learner_id=learner.pk,
-                        identifiers=_identifiers({f: getattr(learner, f) for f in index}),
-                        changes=[("on roll", "yes", "no"), ("left on", "\u2014", _display(today))],
+                        changes=[("on roll", "yes", "no"), ("left on", "\u2014", left_on)],
                         changed_fields=["on_roll", "left_on"],
                     )
                 )
@@ -1195,14 +1391,13 @@ def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
     seen = {}
     for r in parsed:
         v = r.values
-        r.identifiers = _identifiers(v)
         if "group" not in v and not any(p.column == heading_of["group"] for p in r.errors):
-            r.errors.append(
+            r.add_error(
                 Problem("missing: a teaching group is required", r.row, heading_of["group"], "")
             )
         given = [f for f in ids if v.get(f)]
         if not given and not r.errors:
-            r.errors.append(
+            r.add_error(
                 Problem(
                     "missing: no learner identifier (admission number, ULN, candidate number or "
                     "UCI)",
@@ -1215,7 +1410,7 @@ def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
         for f in given:
             learner = index[f].get(v[f])
             if learner is None:
-                r.errors.append(
+                r.add_error(
                     Problem(
                         f"no learner at this centre has {FIELD_LABELS[f]} {v[f]}",
                         r.row,
@@ -1227,12 +1422,9 @@ def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
                 found[f] = learner
         if len({learner.pk for learner in found.values()}) > 1:
             desc = "; ".join(f"{FIELD_LABELS[f]} {v[f]} is {lr}" for f, lr in found.items())
-            r.errors.append(Problem(f"the identifiers name different learners: {desc}", r.row))
+            r.add_error(Problem(f"the identifiers name different learners: {desc}", r.row))
         learner = next(iter(found.values()), None)
         r.learner = learner
-        if learner is not None:
-            r.learner_id = learner.pk
-            r.name = str(learner)
         name = v.get("group", "")
         group = groups.get(name) or folded.get(name.casefold()) if name else None
         r.group = group.name if group else name
@@ -1241,7 +1433,7 @@ def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
             if key in seen:
                 first = seen[key]
                 for a, b in ((r, first), (first, r)):
-                    a.errors.append(
+                    a.add_error(
                         Problem(
                             f"{learner} is listed for group {a.group} again on row {b.row}",
                             a.row,
@@ -1263,7 +1455,7 @@ def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
         else:
             r.effect = ADD
             r.changes = [("teaching group", "\u2014", group.name)]
-        r.values = dict(v, group=r.group)
+        r.vals = r.vals[: _C["group"]] + (r.group,) + r.vals[_C["group"] + 1 :]
     preview.new_groups = sorted(new_groups.values(), key=str.casefold)
     for name in preview.new_groups:
         preview.notes.append(
@@ -1454,26 +1646,25 @@ def _snapshot(learner: Learner, fields) -> dict:
 def _apply_learners(preview: ImportPreview, import_obj: LearnerImport, actor) -> None:
     reason = f"MIS import #{import_obj.pk} ({import_obj.file_name})"
     centre = import_obj.centre
-    new = []
-    for r in preview.rows:
-        if r.effect != CREATE:
-            continue
-        v = r.values
-        new.append(
-            Learner(
-                centre=centre,
-                first_name=v["first_name"],
-                last_name=v["last_name"],
-                preferred_name=v.get("preferred_name", ""),
-                date_of_birth=v["date_of_birth"],
-                sex=v["sex"],
-                uln=v.get("uln") or None,
-                uci=v.get("uci") or None,
-                candidate_number=v.get("candidate_number", ""),
-                admission_number=v.get("admission_number", ""),
-                email=v.get("email", ""),
-            )
+    L = _L
+    new = [
+        Learner(
+            centre=centre,
+            first_name=v[_FIRST],
+            last_name=v[_LAST],
+            preferred_name=v[L["preferred_name"]] or "",
+            date_of_birth=v[_BORN],
+            sex=v[_SEX],
+            uln=v[L["uln"]] or None,
+            uci=v[L["uci"]] or None,
+            candidate_number=v[L["candidate_number"]] or "",
+            admission_number=v[_ADNO] or "",
+            email=v[L["email"]] or "",
         )
+        for r in preview.rows
+        if r.effect == CREATE
+        for v in (r.vals,)
+    ]
     if new:
         Learner.objects.bulk_create(new, batch_size=500)
         if any(learner.pk is None for learner in new):  # a backend that returns no ids
@@ -1493,7 +1684,7 @@ def _apply_learners(preview: ImportPreview, import_obj: LearnerImport, actor) ->
             elif f == "left_on":
                 learner.left_on = None
             else:
-                setattr(learner, f, r.values[f])
+                setattr(learner, f, r.vals[_L[f]])
         changed.append(learner)
         fields.update(r.changed_fields)
         events.append(("learner.updated", learner, before, _snapshot(learner, r.changed_fields)))
@@ -1513,6 +1704,7 @@ def _apply_learners(preview: ImportPreview, import_obj: LearnerImport, actor) ->
             learner,
             learner=learner,
             after=_snapshot(learner, AUDITED_FIELDS) | {"reason": reason},
+            object_repr=str(learner),
         )
     for action, learner, before, after in events:
         audit.record(

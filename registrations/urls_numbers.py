@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Registration numbers from Edexcel Online, under /registrations/numbers/."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_numbers as views
+
+urlpatterns = [
+    path("", views.numbers_upload, name="numbers_upload"),
+    path("<int:pk>/", views.numbers_preview, name="numbers_preview"),
+    path("<int:pk>/apply/", views.numbers_apply, name="numbers_apply"),
+]

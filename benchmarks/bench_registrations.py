@@ -1,0 +1,225 @@
+"""The registration round at the size of a big programme.
+
+registrations.list   The entry list page of a 300-learner programme (signed, so the
+                     signature, the hash of what is on screen and the difference since
+                     signing are all worked out) against a bare Django view rendering
+                     the same 300 rows with one query, both through the test Client.
+registrations.docs   The 300-row entry list PDF and a batch of 300 notice letters:
+                     seconds and peak memory.
+registrations.numbers  Import of 5,000 registration numbers: preview and apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import warnings
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import RoleAssignment
+from accounts.roles import Role
+from benchmarks.harness import mebibytes, peak_memory, seconds, timed
+from centres.models import Centre
+from learners.models import Learner, Programme, Qualification, TeachingGroup, Unit
+from registrations import services
+from registrations.models import Registration, RegistrationRound
+from signatures.services import current_sha256
+
+LIST_ROWS = 300
+REQUESTS = 15
+PASSWORD = "bench-password-2026"
+CENTRE = ("90030", "Benchmark Registrations Academy")
+ULN_PREFIX = 330_000_000
+
+
+def _user(username: str, centre, role):
+    user, new = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"first_name": "Bench", "last_name": role.label, "email": f"{username}@x.org"},
+    )
+    if new:
+        user.set_password(PASSWORD)
+        user.save()
+    RoleAssignment.objects.get_or_create(user=user, centre=centre, role=role)
+    return user
+
+
+def _uln(n: int) -> str:
+    base = ULN_PREFIX + n * 13
+    while True:
+        digits = str(base)[:9]
+        r = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
+        if r != 0:
+            return digits + str(10 - r)
+        base += 1
+
+
+def programme_of(rows: int, centre_number=CENTRE):
+    """A signed entry list of `rows` learners, built through the services the pages use."""
+    centre, _ = Centre.objects.get_or_create(
+        number=centre_number[0], defaults={"name": centre_number[1]}
+    )
+    eo = _user(f"bench.eo.{centre.number}", centre, Role.EXAMS_OFFICER)
+    pl = _user(f"bench.pl.{centre.number}", centre, Role.PROGRAMME_LEADER)
+    qualification, _ = Qualification.objects.get_or_create(
+        number="603/0001/2",
+        defaults={
+            "title": "Pearson BTEC Level 3 National Diploma in Benchmarking",
+            "level": "3",
+            "glh": 720,
+        },
+    )
+    unit, _ = Unit.objects.get_or_create(
+        qualification=qualification,
+        number="9",
+        defaults={
+            "title": "Optional Benchmarking",
+            "glh": 60,
+            "assessment": "internal",
+            "mandatory": False,
+        },
+    )
+    programme, _ = Programme.objects.get_or_create(
+        qualification=qualification,
+        centre=centre,
+        academic_year="2026/27",
+        defaults={"leader": pl},
+    )
+    if programme.registrations.count() == rows:
+        return programme, eo, pl
+    programme.optional_units.set([unit])
+    group = TeachingGroup.objects.create(
+        programme=programme, name="Bench", delivering_centre=centre
+    )
+    learners = Learner.objects.bulk_create(
+        [
+            Learner(
+                centre=centre,
+                first_name=f"Learner{i:04d}",
+                last_name=f"Surname{i % 97:02d}",
+                date_of_birth=dt.date(2009, 1 + i % 12, 1 + i % 28),
+                sex="FM"[i % 2],
+                uln=_uln(i),
+                candidate_number=f"{i + 1:04d}",
+                email=f"l{i}@example.org" if i % 2 else "",
+            )
+            for i in range(rows)
+        ]
+    )
+    group.learners.add(*learners)
+    rnd, _ = RegistrationRound.objects.get_or_create(
+        centre=centre, academic_year="2026/27", defaults={"opened_by": eo}
+    )
+    with transaction.atomic():
+        services.request_entries(
+            rnd, programme=programme, due_date=dt.date.today() + dt.timedelta(days=7), by=eo
+        )
+        regs = Registration.objects.bulk_create(
+            [
+                Registration(learner=lr, programme=programme, centre=centre, status="entered")
+                for lr in learners
+            ]
+        )
+        Registration.optional_units.through.objects.bulk_create(
+            [
+                Registration.optional_units.through(registration_id=r.pk, unit_id=unit.pk)
+                for r in regs
+            ]
+        )
+        entry_list = programme.entry_list
+        services.return_entry_list(entry_list, by=eo)
+        entry_list.refresh_from_db()
+        services.sign_entry_list(
+            entry_list, user=pl, password=PASSWORD, seen_sha256=current_sha256(entry_list)
+        )
+    return programme, eo, pl
+
+
+def _median(fn, repeats=REQUESTS):
+    times, result = [], None
+    for _ in range(repeats):
+        with timed() as t:
+            result = fn()
+        times.append(t.seconds)
+    return statistics.median(times), result
+
+
+def bench_list(table, _events: int) -> None:
+    programme, eo, _pl = programme_of(LIST_ROWS)
+    entry_list = programme.entry_list
+    client = Client()
+    client.force_login(eo)
+    with override_settings(ROOT_URLCONF="benchmarks.bench_urls"):
+
+        def page():
+            response = client.get(entry_list.get_absolute_url())
+            assert response.status_code == 200, response.status_code
+            return response.content.decode()
+
+        def bare():
+            response = client.get(f"/bench/entry-list/{programme.pk}/")
+            assert response.status_code == 200, response.status_code
+            return response.content.decode()
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+            page()
+            bare()
+        with CaptureQueriesContext(connection) as captured:
+            html = page()
+        queries = len(captured)
+        with CaptureQueriesContext(connection) as captured:
+            bare()
+        bare_queries = len(captured)
+        figure, _ = _median(page)
+        floor, floor_html = _median(bare)
+    shown = html.count("SURNAME")
+    assert shown >= LIST_ROWS and floor_html.count("SURNAME") == LIST_ROWS, (shown,)
+    table.row(
+        f"registrations.list page x{LIST_ROWS}",
+        figure,
+        floor,
+        seconds,
+        floor_is="bare view, 1 query",
+        goal=2,
+        note=f"{queries} queries (bare view {bare_queries}, both with session+user); "
+        f"median of {REQUESTS}",
+    )
+
+
+def bench_docs(table, _events: int) -> None:
+    from registrations import documents, notices
+
+    programme, eo, _pl = programme_of(LIST_ROWS)
+    entry_list = programme.entry_list
+    documents.entry_list_pdf(entry_list)  # warm: fonts and styles loaded
+    with timed() as t:
+        pdf = documents.entry_list_pdf(entry_list)
+    _, peak = peak_memory(documents.entry_list_pdf, entry_list)
+    table.row(
+        f"registrations.docs list PDF x{LIST_ROWS}",
+        t.seconds,
+        t.seconds,
+        seconds,
+        floor_is="(no floor: seconds)",
+        note=f"{len(pdf) / 1024:,.0f} KiB; peak memory {mebibytes(peak)}",
+    )
+    rnd = entry_list.round
+    result = notices.send_notices(rnd, by=eo)
+    batch = notices.letters_for_batch(result) if hasattr(notices, "letters_for_batch") else None
+    letters = batch or list(rnd.notices.filter(method="letter"))
+    with timed() as t:
+        data = documents.letters_pdf(letters)
+    _, peak = peak_memory(documents.letters_pdf, letters)
+    table.row(
+        f"registrations.docs letters x{len(letters)}",
+        t.seconds,
+        t.seconds,
+        seconds,
+        floor_is="(no floor: seconds)",
+        note=f"{len(data) / 1024:,.0f} KiB; peak memory {mebibytes(peak)}",
+    )
