@@ -60,6 +60,11 @@ BENCHMARKS = {
         "bench_docs",
         "300-row entry list PDF and 300 notice letters: seconds and peak memory",
     ),
+    "registrations.numbers": (
+        "benchmarks.bench_registrations",
+        "bench_numbers",
+        "import of 5,000 Edexcel Online registration numbers, preview and apply",
+    ),
 }
 
 
