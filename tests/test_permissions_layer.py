@@ -98,6 +98,11 @@ COVERED_ELSEWHERE = {
     "registrations:discrepancy_pass",
     "registrations:discrepancy_amend",
     "registrations:discrepancy_resolve",  # tests/test_entry_check.py
+    "registrations:entry_list_pdf",
+    "registrations:entry_list_xlsx",
+    "registrations:pearson_xlsx",
+    "registrations:round_notices",
+    "registrations:round_letters",  # tests/test_registration_documents.py
 }
 # pages about one object: (url name, kwargs factory) -> roles that may see an object at their centre
 OBJECT_PAGES = {

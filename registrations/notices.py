@@ -1,0 +1,370 @@
+"""Telling each learner what they are registered for (policy: "Make each learner aware of
+their registration status").
+
+A learner with a live registration in a round (status in Registration.ON_LIST, through
+the learner's home centre, which is the round's centre) gets one notice covering every
+such registration: the qualification, programme, pathway and optional units, their
+identifiers, and how to report a mistake. The notice is e-mailed when the learner has
+an e-mail address; otherwise it goes into a printed letters batch (one PDF, one page per
+learner, documents.letters_pdf).
+
+Each notice sent is a LearnerNotice (method, when, by whom, the SHA-256 of the notice
+text, the letters batch) and an audit event on the learner. A learner is never sent the
+same unchanged notice twice: a notice whose text hash was already sent in the round is
+skipped. Sending an e-mail and recording it happen in one transaction per learner, so a
+failed send records nothing and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+import smtplib
+from dataclasses import dataclass, field
+
+from django.core.mail import get_connection, send_mail
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+import audit
+from learners.models import Unit
+
+from .models import LearnerNotice, Registration, RegistrationRound
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "registrations/email/notice.txt"
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One learner's notice for a round: the text, its hash, and how it goes out."""
+
+    learner: object
+    round: RegistrationRound
+    registrations: tuple
+    text: str
+    sha256: str
+    sent_at: dt.datetime | None = None
+    batch: str = ""
+
+    @property
+    def method(self) -> str:
+        return LearnerNotice.Method.EMAIL if self.learner.email else LearnerNotice.Method.LETTER
+
+    @property
+    def subject(self) -> str:
+        return f"Your BTEC registration at {self.round.centre.name}: please check it"
+
+
+@dataclass
+class SendResult:
+    """What send_notices did: counts for the message, the letters batch to print."""
+
+    emailed: int = 0
+    skipped: int = 0
+    batch: str = ""
+    letters: list[Notice] = field(default_factory=list)
+    failed: list[Notice] = field(default_factory=list)
+
+
+def live_registrations(rnd: RegistrationRound, learner_ids=None):
+    """Registrations the round's centre made for its learners this year, on a list."""
+    qs = (
+        Registration.objects.filter(
+            centre=rnd.centre_id,
+            programme__academic_year=rnd.academic_year,
+            status__in=Registration.ON_LIST,
+        )
+        .select_related("learner", "programme__qualification", "programme__centre")
+        .prefetch_related(
+            Prefetch("optional_units", queryset=Unit.objects.order_by("sort_key", "number"))
+        )
+        .order_by(
+            "learner__last_name",
+            "learner__first_name",
+            "learner_id",
+            "programme__qualification__title",
+            "pk",
+        )
+    )
+    if learner_ids is not None:
+        qs = qs.filter(learner_id__in=list(learner_ids))
+    return qs
+
+
+def notice_text(rnd: RegistrationRound, learner, registrations) -> str:
+    """The notice's words, exactly as e-mailed and printed (and hashed)."""
+    text = render_to_string(
+        TEMPLATE, {"centre": rnd.centre, "round": rnd, "learner": learner, "regs": registrations}
+    )
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def notices_for_round(rnd: RegistrationRound, learner_ids=None) -> list[Notice]:
+    """Every learner's notice as it would be sent now (a few queries whatever the size)."""
+    by_learner: dict[int, list[Registration]] = {}
+    learners = {}
+    for reg in live_registrations(rnd, learner_ids):
+        by_learner.setdefault(reg.learner_id, []).append(reg)
+        learners[reg.learner_id] = reg.learner
+    notices = []
+    for learner_id, regs in by_learner.items():
+        learner = learners[learner_id]
+        text = notice_text(rnd, learner, regs)
+        notices.append(Notice(learner, rnd, tuple(regs), text, text_sha256(text)))
+    return notices
+
+
+def _new_batch_id(rnd: RegistrationRound) -> str:
+    now = timezone.localtime()
+    return f"{rnd.centre.number}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _already_sent(rnd, notice: Notice) -> bool:
+    return LearnerNotice.objects.filter(
+        round=rnd, learner=notice.learner, content_sha256=notice.sha256
+    ).exists()
+
+
+def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> LearnerNotice:
+    record = LearnerNotice.objects.create(
+        learner=notice.learner,
+        round=rnd,
+        method=method,
+        sent_at=at,
+        sent_by=by,
+        content_sha256=notice.sha256,
+        batch=batch,
+    )
+    audit.record(
+        by,
+        "registrations.notice_sent",
+        record,
+        learner=notice.learner,
+        centre=rnd.centre_id,
+        after={
+            "round": rnd.academic_year,
+            "method": method,
+            "to": notice.learner.email if method == LearnerNotice.Method.EMAIL else "",
+            "batch": batch,
+            "sha256": notice.sha256,
+            "registrations": [str(r.programme) for r in notice.registrations],
+        },
+    )
+    return record
+
+
+def _lock_round(rnd) -> None:
+    """Two people pressing "send" at once: the second waits, then finds it already sent."""
+    RegistrationRound.objects.select_for_update().filter(pk=rnd.pk).first()
+
+
+def send_notices(rnd: RegistrationRound, by) -> SendResult:
+    """E-mail or print every learner's notice that has not been sent unchanged already.
+
+    Returns the e-mailed count, the skipped count (same notice already sent), the
+    learners whose e-mail failed (not recorded, so the next run retries), and the
+    letters batch (its id and notices, for documents.letters_pdf).
+    """
+    result = SendResult()
+    sent = set(LearnerNotice.objects.filter(round=rnd).values_list("learner_id", "content_sha256"))
+    to_email, to_print = [], []
+    for notice in notices_for_round(rnd):
+        if (notice.learner.pk, notice.sha256) in sent:
+            result.skipped += 1
+        elif notice.method == LearnerNotice.Method.EMAIL:
+            to_email.append(notice)
+        else:
+            to_print.append(notice)
+
+    if to_email:
+        _send_emails(rnd, to_email, by, result)
+
+    if to_print:
+        batch = _new_batch_id(rnd)
+        at = timezone.now()
+        with transaction.atomic(), audit.batch():
+            _lock_round(rnd)
+            for notice in to_print:
+                if _already_sent(rnd, notice):
+                    result.skipped += 1
+                    continue
+                _record(rnd, notice, method=LearnerNotice.Method.LETTER, by=by, at=at, batch=batch)
+                result.letters.append(
+                    Notice(
+                        notice.learner,
+                        rnd,
+                        notice.registrations,
+                        notice.text,
+                        notice.sha256,
+                        sent_at=at,
+                        batch=batch,
+                    )
+                )
+        if result.letters:
+            result.batch = batch
+    return result
+
+
+def _send_emails(rnd, notices: list[Notice], by, result: SendResult) -> None:
+    try:
+        connection = get_connection()
+        connection.open()
+    except MAIL_ERRORS:
+        log.exception("Could not reach the mail server for learner notices")
+        result.failed.extend(notices)
+        return
+    try:
+        for notice in notices:
+            try:
+                with transaction.atomic():
+                    _lock_round(rnd)
+                    if _already_sent(rnd, notice):
+                        result.skipped += 1
+                        continue
+                    _record(
+                        rnd, notice, method=LearnerNotice.Method.EMAIL, by=by, at=timezone.now()
+                    )
+                    # Inside the transaction: a send that fails rolls the record back.
+                    send_mail(
+                        notice.subject,
+                        notice.text,
+                        None,
+                        [notice.learner.email],
+                        connection=connection,
+                    )
+            except MAIL_ERRORS:
+                log.exception("Learner notice e-mail failed (learner %s)", notice.learner.pk)
+                result.failed.append(notice)
+            else:
+                result.emailed += 1
+    finally:
+        try:
+            connection.close()
+        except MAIL_ERRORS:
+            log.warning("Closing the mail connection failed", exc_info=True)
+
+
+# --- reading what was sent ---------------------------------------------------------------
+
+
+def letter_batches(rnd: RegistrationRound) -> list[dict]:
+    """The round's letters batches, newest first: id, when, by whom, how many letters."""
+    batches: dict[str, dict] = {}
+    records = (
+        LearnerNotice.objects.filter(round=rnd, method=LearnerNotice.Method.LETTER)
+        .exclude(batch="")
+        .select_related("sent_by")
+        .order_by("-sent_at", "-pk")
+    )
+    for record in records:
+        entry = batches.setdefault(
+            record.batch, {"batch": record.batch, "sent_at": record.sent_at, "by": record.sent_by}
+        )
+        entry["count"] = entry.get("count", 0) + 1
+    return list(batches.values())
+
+
+def latest_batch(rnd: RegistrationRound) -> str:
+    batches = letter_batches(rnd)
+    return batches[0]["batch"] if batches else ""
+
+
+def batch_notices(rnd: RegistrationRound, batch: str) -> tuple[list[Notice], list[LearnerNotice]]:
+    """The letters of a batch, regenerated from its records for printing again.
+
+    A letter is regenerated from the learner's registrations now; it is printed only if
+    its text still has the hash recorded, so a reprint is always the notice on record.
+    Returns (printable notices, records whose notice has changed since: send again).
+    """
+    records = list(
+        LearnerNotice.objects.filter(
+            round=rnd, batch=batch, method=LearnerNotice.Method.LETTER
+        ).select_related("learner")
+    )
+    current = {n.learner.pk: n for n in notices_for_round(rnd, [r.learner_id for r in records])}
+    printable, changed = [], []
+    for record in records:
+        notice = current.get(record.learner_id)
+        if notice is None or notice.sha256 != record.content_sha256:
+            changed.append(record)
+            continue
+        printable.append(
+            Notice(
+                notice.learner,
+                rnd,
+                notice.registrations,
+                notice.text,
+                notice.sha256,
+                sent_at=record.sent_at,
+                batch=batch,
+            )
+        )
+    key = lambda n: (n.learner.last_name.upper(), n.learner.first_name.upper(), n.learner.pk)  # noqa: E731
+    printable.sort(key=key)
+    return printable, changed
+
+
+def notices_from_records(records) -> list[Notice]:
+    """Printable notices for LearnerNotice rows (grouped by round and batch)."""
+    groups: dict[tuple, list] = {}
+    for record in records:
+        groups.setdefault((record.round_id, record.batch), []).append(record.learner_id)
+    out = []
+    rounds = RegistrationRound.objects.select_related("centre").in_bulk([k[0] for k in groups])
+    for (round_id, batch), learner_ids in groups.items():
+        printable, _ = batch_notices(rounds[round_id], batch)
+        out.extend(n for n in printable if n.learner.pk in set(learner_ids))
+    return out
+
+
+def round_status(rnd: RegistrationRound) -> dict:
+    """The notices page: each learner, how they would be told, and every notice sent."""
+    notices = notices_for_round(rnd)
+    records: dict[int, list[LearnerNotice]] = {}
+    for record in (
+        LearnerNotice.objects.filter(round=rnd)
+        .select_related("learner", "sent_by")
+        .order_by("-sent_at", "-pk")
+    ):
+        records.setdefault(record.learner_id, []).append(record)
+    rows = []
+    for notice in notices:
+        sent = records.pop(notice.learner.pk, [])
+        if not sent:
+            state = "not_told"
+        elif any(r.content_sha256 == notice.sha256 for r in sent):
+            state = "told"
+        else:
+            state = "changed"
+        rows.append({"learner": notice.learner, "notice": notice, "sent": sent, "state": state})
+    gone = [
+        {"learner": sent[0].learner, "notice": None, "sent": sent, "state": "gone"}
+        for sent in records.values()
+    ]
+    gone.sort(key=lambda r: (r["learner"].last_name.upper(), r["learner"].first_name.upper()))
+    rows.extend(gone)
+    counts = {
+        "learners": len(notices),
+        "told": sum(r["state"] == "told" for r in rows),
+        "to_send": sum(r["state"] in ("not_told", "changed") for r in rows),
+        "email": sum(
+            r["state"] in ("not_told", "changed")
+            and r["notice"].method == LearnerNotice.Method.EMAIL
+            for r in rows
+        ),
+    }
+    counts["letter"] = counts["to_send"] - counts["email"]
+    return {"rows": rows, "counts": counts}

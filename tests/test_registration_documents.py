@@ -1,0 +1,568 @@
+"""The round's documents and the learners' notices: what the office prints, downloads and sends.
+
+PDF text is read back from the bytes reportlab wrote (pypdf is not a dependency): each
+content stream is decoded (ASCII85 + Flate) and the strings drawn are collected.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import itertools
+import re
+import time
+import zipfile
+import zlib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from audit.models import AuditEvent
+from learners.models import Unit
+from registrations import documents, notices, services
+from registrations.models import LearnerNotice
+from signatures import services as signing
+
+from .factories import (
+    PASSWORD,
+    LearnerFactory,
+    ProgrammeFactory,
+    QualificationFactory,
+    TeachingGroupFactory,
+)
+
+R = Role
+TODAY = dt.date(2026, 9, 14)
+STAFF = set(Role) - {R.GOVERNOR}
+pytestmark = pytest.mark.usefixtures("_september")
+
+
+@pytest.fixture
+def _september():
+    with time_machine.travel(dt.datetime(2026, 9, 14, 10, 0), tick=True):
+        yield
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+_ULNS = itertools.count(1)
+
+
+def uln() -> str:
+    n = next(_ULNS)
+    while True:
+        prefix = f"{300000000 + n:09d}"
+        r = sum(int(prefix[i]) * (10 - i) for i in range(9)) % 11
+        if r:
+            return prefix + str(10 - r)
+        n += 10_000_000
+
+
+def _unescape(raw: bytes) -> str:
+    out, i = bytearray(), 0
+    simple = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+    while i < len(raw):
+        ch = raw[i : i + 1]
+        if ch != b"\\":
+            out += ch
+            i += 1
+            continue
+        nxt = raw[i + 1 : i + 2]
+        octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
+        if octal:
+            out.append(int(octal.group(), 8))
+            i += 1 + len(octal.group())
+        else:
+            out += simple.get(nxt, nxt)
+            i += 2
+    return out.decode("cp1252")
+
+
+def pdf_strings(data: bytes) -> list[str]:
+    """Every string drawn in the PDF's content streams, in order."""
+    assert data.startswith(b"%PDF-")
+    strings = []
+    for obj in data.split(b"endobj"):
+        head, found, rest = obj.partition(b"stream")
+        if not found:
+            continue
+        body = rest.split(b"endstream")[0].strip(b"\r\n")
+        if b"ASCII85Decode" in head:
+            body = base64.a85decode(body.strip().removesuffix(b"~>"))
+        if b"FlateDecode" in head:
+            body = zlib.decompress(body)
+        strings += [
+            _unescape(m.group(1)) for m in re.finditer(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", body)
+        ]
+    return strings
+
+
+def pdf_text(data: bytes) -> str:
+    return re.sub(r"\s+", " ", " ".join(pdf_strings(data)))
+
+
+def pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type /Page\b(?!s)", data))
+
+
+def sheet_rows(data: bytes, title: str) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(data))[title].iter_rows(values_only=True))
+
+
+# --- the round ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def qualification(db):
+    q = QualificationFactory(
+        title="BTEC National Extended Certificate in Testing", number="603/0001/2"
+    )
+    Unit.objects.create(qualification=q, number="1", title="Core", glh=90, assessment="external")
+    Unit.objects.create(
+        qualification=q,
+        number="8",
+        title="Optional Practice",
+        glh=60,
+        assessment="internal",
+        mandatory=False,
+    )
+    return q
+
+
+def _programme(centre, qualification, leader, surnames):
+    p = ProgrammeFactory(centre=centre, qualification=qualification, leader=leader)
+    p.optional_units.set(qualification.units.filter(mandatory=False))
+    group = TeachingGroupFactory(programme=p, name="12A")
+    for n, name in enumerate(surnames, start=1):
+        group.learners.add(
+            LearnerFactory(centre=centre, last_name=name, first_name=f"Kit{n}", uln=uln())
+        )
+    return p
+
+
+@pytest.fixture
+def programme(own_centre, cast, qualification):
+    return _programme(
+        own_centre, qualification, cast[R.PROGRAMME_LEADER], ("Ashworth", "Brindley", "Carrow")
+    )
+
+
+@pytest.fixture
+def rnd(own_centre, cast):
+    return services.open_round(centre=own_centre, academic_year="2026/27", by=cast[R.EXAMS_OFFICER])
+
+
+def _returned(rnd, programme, eo, pl):
+    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=eo)
+    for learner in programme.teaching_groups.get().learners.all():
+        services.propose_entry(req, learner=learner, by=pl, pathway="General")
+    services.finish_proposals(req, by=pl)
+    entry_list = services.entry_list_for(programme, rnd)
+    services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+    services.return_entry_list(entry_list, by=eo)
+    entry_list.refresh_from_db()
+    return entry_list
+
+
+def _sign(entry_list, pl):
+    services.sign_entry_list(
+        entry_list, user=pl, password=PASSWORD, seen_sha256=signing.current_sha256(entry_list)
+    )
+    entry_list.refresh_from_db()
+    return entry_list
+
+
+@pytest.fixture
+def returned(rnd, programme, cast):
+    return _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+
+
+@pytest.fixture
+def signed(returned, cast):
+    return _sign(returned, cast[R.PROGRAMME_LEADER])
+
+
+@pytest.fixture
+def theirs(other_centre, make_user, qualification):
+    """Another centre's round, list and letters batch."""
+    eo = make_user("eo_other", R.EXAMS_OFFICER, centre=other_centre)
+    pl = make_user("pl_other", R.PROGRAMME_LEADER, centre=other_centre)
+    p = _programme(other_centre, qualification, pl, ("Dunmore",))
+    r = services.open_round(centre=other_centre, academic_year="2026/27", by=eo)
+    entry_list = _returned(r, p, eo, pl)
+    notices.send_notices(r, eo)
+    return {"round": r, "list": entry_list}
+
+
+# --- the entry list PDF ------------------------------------------------------------------
+
+
+def test_unsigned_list_pdf_has_everything_to_check_and_blank_lines_to_sign(client, cast, returned):
+    client.force_login(cast[R.PROGRAMME_LEADER])
+    response = client.get(reverse("registrations:entry_list_pdf", args=[returned.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "entry-list-40001-603-0001-2-2026-27.pdf" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert "Own Test Academy (40001)" in text
+    assert "BTEC National Extended Certificate in Testing (603/0001/2)" in text
+    assert "2026/27" in text
+    assert "List version 1, frozen 14/09/2026" in text
+    for surname in ("Ashworth", "Brindley", "Carrow"):
+        assert surname in text
+    learner = returned.rows().first().learner
+    assert learner.uln in text and learner.candidate_number in text
+    assert "17/05/2009" in text  # dd/mm/yyyy
+    assert "General" in text and "8 Optional Practice" in text
+    # Not signed: blank lines for a wet signature, no hash.
+    assert "Signed ____" in text and "Date ____" in text
+    assert "I have checked these entries against my class lists" in text
+    assert re.search(r"SHA-256 [0-9a-f]{64}", text) is None
+
+
+def test_signed_list_pdf_shows_signer_role_time_hash_and_statement(client, cast, signed):
+    signature = signing.latest_signature(signed)
+    client.force_login(cast[R.HEAD_OF_CENTRE])
+    text = pdf_text(client.get(reverse("registrations:entry_list_pdf", args=[signed.pk])).content)
+    pl = cast[R.PROGRAMME_LEADER]
+    assert f"Signed by {pl.get_full_name()}, Programme Leader, on 14/09/2026 at" in text
+    assert f"SHA-256 {signature.sha256}" in text
+    assert signed.signing_statement in text
+    assert "Signed ____" not in text
+    assert "Amended since signing" not in text
+
+
+def test_amended_list_pdf_says_so_and_lists_the_amendments(client, cast, signed):
+    reg = signed.rows().get(learner__last_name="Brindley")
+    services.amend_registration(
+        reg, by=cast[R.EXAMS_OFFICER], reason="Moved to the applied pathway", pathway="Applied"
+    )
+    signed.refresh_from_db()
+    client.force_login(cast[R.EXAMS_OFFICER])
+    text = pdf_text(client.get(reverse("registrations:entry_list_pdf", args=[signed.pk])).content)
+    assert "Amended since signing" in text
+    assert "Changed: BRINDLEY, Kit2" in text
+    assert "pathway was General, now Applied" in text
+    assert "Moved to the applied pathway" in text
+    # The old signature still shows, and there is room to sign the amended list.
+    assert "Signed by" in text and "Signed ____" in text
+
+
+def test_open_queries_are_listed_on_the_pdf(cast, returned):
+    reg = returned.rows().get(learner__last_name="Carrow")
+    services.query_row(
+        returned, registration=reg, reason="Left in July, please check", by=cast[R.PROGRAMME_LEADER]
+    )
+    text = pdf_text(documents.entry_list_pdf(returned))
+    assert "Open queries on rows (1)" in text
+    assert "Left in July, please check" in text
+
+
+def test_a_300_row_list_prints_on_pages_with_headings_repeated(cast, rnd, qualification):
+    surnames = [f"Surname{n:03d}" for n in range(300)]
+    programme = _programme(rnd.centre, qualification, cast[R.PROGRAMME_LEADER], surnames)
+    entry_list = _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    started = time.perf_counter()
+    data = documents.entry_list_pdf(entry_list)
+    elapsed = time.perf_counter() - started
+    strings = pdf_strings(data)
+    pages = pdf_pages(data)
+    assert pages >= 8
+    assert strings.count("Surname") == pages  # the heading row repeats on every page
+    assert all(name in strings for name in surnames)
+    assert "Signed ____" in pdf_text(data)
+    assert elapsed < 10, elapsed
+
+
+# --- the entry list XLSX -----------------------------------------------------------------
+
+
+def test_entry_list_xlsx_has_the_same_rows(client, cast, returned):
+    client.force_login(cast[R.ASSESSOR_IV])
+    response = client.get(reverse("registrations:entry_list_xlsx", args=[returned.pk]))
+    assert response.status_code == 200
+    rows = sheet_rows(response.content, "Entry list")
+    assert rows[0] == tuple(documents.ENTRY_HEADINGS)
+    assert [r[1] for r in rows[1:]] == ["Ashworth", "Brindley", "Carrow"]
+    first = returned.rows().first().learner
+    assert rows[1][3] == "17/05/2009" and rows[1][5] == first.uln
+    assert rows[1][7] == first.candidate_number and rows[1][9] == "8"
+
+
+def test_spreadsheets_never_carry_a_formula(client, cast, rnd, own_centre, qualification):
+    programme = _programme(
+        own_centre, qualification, cast[R.PROGRAMME_LEADER], ['=HYPERLINK("a")', "Ashworth"]
+    )
+    entry_list = _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    client.force_login(cast[R.EXAMS_OFFICER])
+    for name in ("registrations:entry_list_xlsx", "registrations:pearson_xlsx"):
+        data = client.get(reverse(name, args=[entry_list.pk])).content
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/")]
+            assert not any(b"<f>" in zf.read(n) for n in sheets), name
+        ws = load_workbook(io.BytesIO(data)).worksheets[0]
+        texts = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert texts == [], name
+    entry_rows = sheet_rows(
+        client.get(reverse("registrations:entry_list_xlsx", args=[entry_list.pk])).content,
+        "Entry list",
+    )
+    assert '\'=HYPERLINK("a")' in [r[1] for r in entry_rows]
+    pearson = sheet_rows(
+        client.get(reverse("registrations:pearson_xlsx", args=[entry_list.pk])).content,
+        "Registrations",
+    )
+    assert "HYPERLINK(A)" in [r[2] for r in pearson]
+
+
+# --- for Pearson ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Zoë-Anne", "ZOE-ANNE"),
+        ("O\u2019Neil", "O'NEIL"),
+        ("José  María", "JOSE MARIA"),
+        ("Ødegård", "ODEGARD"),
+        ("Strauß", "STRAUSS"),
+        ("St. John (Jr)", "ST. JOHN (JR)"),
+        ("Smith_2 & co!", "SMITH CO"),
+        ("-Kit", "KIT"),
+        ("王", ""),
+    ],
+)
+def test_names_are_put_in_pearsons_alphabet(raw, clean):
+    assert documents.pearson_name(raw) == clean
+
+
+def test_pearson_xlsx_is_laid_out_for_edexcel_online(client, cast, returned):
+    learner = returned.rows().get(learner__last_name="Ashworth").learner
+    learner.first_name, learner.last_name = "Zoë Anne", "Ashworth-Ødegård"
+    learner.save()
+    client.force_login(cast[R.EXAMS_OFFICER])
+    response = client.get(reverse("registrations:pearson_xlsx", args=[returned.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = sheet_rows(response.content, "Registrations")
+    assert rows[0] == tuple(documents.PEARSON_HEADINGS)
+    assert rows[1] == (
+        learner.candidate_number,
+        "ZOE ANNE",
+        "ASHWORTH-ODEGARD",
+        "F",
+        "17/05/2009",
+        "31/08/2027",
+        learner.uln,
+        "603/0001/2",
+        None,
+    )
+    assert len(rows) == 4
+
+
+def test_pearson_xlsx_is_refused_naming_row_field_and_reason(client, cast, returned):
+    by_name = {r.learner.last_name: r.learner for r in returned.rows()}
+    by_name["Ashworth"].uln = None
+    by_name["Ashworth"].save()
+    by_name["Brindley"].last_name = "Brindley-Featherstonehaugh-Smythe"  # 33 characters
+    by_name["Brindley"].save()
+    by_name["Carrow"].first_name = "王"
+    by_name["Carrow"].save()
+    client.force_login(cast[R.EXAMS_OFFICER])
+    response = client.get(reverse("registrations:pearson_xlsx", args=[returned.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "the spreadsheet was not produced" in html
+    cells = [
+        [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", html.split('id="problems"')[1], re.S)
+    ]
+    cells = [c for c in cells if c]
+    assert [c[:3] for c in cells] == [
+        ["1", "ASHWORTH, Kit1", "ULN"],
+        ["2", "BRINDLEY-FEATHERSTONEHAUGH-SMYTHE, Kit2", "Last names"],
+        ["3", "CARROW, 王", "First names"],
+    ]
+    assert "missing: Pearson requires a ULN" in cells[0][3]
+    assert "33 characters; Pearson allows 30" in cells[1][3]
+    assert "nothing is left" in cells[2][3]
+
+
+def test_a_planned_completion_in_the_past_is_refused(returned):
+    with pytest.raises(documents.PearsonRowsRefused) as refused:
+        documents.pearson_xlsx(returned, today=dt.date(2027, 9, 1))
+    assert refused.value.problems[0]["field"] == "Planned completion"
+    assert "31/08/2027 is not in the future" in refused.value.problems[0]["reason"]
+
+
+# --- learners' notices ------------------------------------------------------------------
+
+
+@pytest.fixture
+def told(rnd, returned):
+    """Ashworth has an e-mail address; Brindley and Carrow get letters."""
+    for reg in returned.rows():
+        reg.learner.email = (
+            "ashworth@learners.example.org" if reg.learner.last_name == "Ashworth" else ""
+        )
+        reg.learner.save()
+    return returned
+
+
+def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
+    eo = cast[R.EXAMS_OFFICER]
+    result = notices.send_notices(rnd, eo)
+    assert result.emailed == 1 and result.skipped == 0 and result.failed == []
+    assert [n.learner.last_name for n in result.letters] == ["Brindley", "Carrow"]
+
+    (message,) = mail.outbox
+    assert message.to == ["ashworth@learners.example.org"]
+    ashworth = told.rows().get(learner__last_name="Ashworth").learner
+    for fact in (
+        "BTEC National Extended Certificate in Testing",
+        "Qualification number: 603/0001/2",
+        "Pathway: General",
+        "Unit 8: Optional Practice",
+        f"ULN (Unique Learner Number): {ashworth.uln}",
+        f"Candidate number: {ashworth.candidate_number}",
+        "Registration number: not issued by Pearson yet",
+        "Date of birth: 17/05/2009",
+        "See the exams office",
+        "printed on your certificate",
+    ):
+        assert fact in message.body, fact
+
+    records = {n.learner.last_name: n for n in LearnerNotice.objects.select_related("learner")}
+    assert records["Ashworth"].method == "email" and records["Ashworth"].batch == ""
+    assert records["Ashworth"].content_sha256 == hashlib.sha256(message.body.encode()).hexdigest()
+    assert {records["Brindley"].method, records["Carrow"].method} == {"letter"}
+    assert records["Brindley"].batch == records["Carrow"].batch == result.batch != ""
+    assert all(r.sent_by == eo and r.round == rnd for r in records.values())
+    events = AuditEvent.objects.filter(action="registrations.notice_sent")
+    assert sorted(e.learner_id for e in events) == sorted(r.learner_id for r in records.values())
+
+    data = documents.letters_pdf(result.letters)
+    assert pdf_pages(data) == 2
+    text = pdf_text(data)
+    assert "Dear Kit2" in text and "Dear Kit3" in text and "Dear Kit1" not in text
+    assert "printed on your certificate" in text and result.batch in text
+    # The recorded notices print the same letters (as a benchmark would call it).
+    reprinted = documents.letters_pdf(LearnerNotice.objects.filter(method="letter"))
+    assert pdf_pages(reprinted) == 2 and "Dear Kit2" in pdf_text(reprinted)
+
+
+def test_the_same_notice_is_never_sent_twice_but_a_changed_one_is(rnd, told, cast):
+    eo = cast[R.EXAMS_OFFICER]
+    notices.send_notices(rnd, eo)
+    again = notices.send_notices(rnd, eo)
+    assert (again.emailed, len(again.letters), again.skipped) == (0, 0, 3)
+    assert again.batch == "" and len(mail.outbox) == 1
+
+    reg = told.rows().get(learner__last_name="Ashworth")
+    services.amend_registration(reg, by=eo, reason="Applied pathway", pathway="Applied")
+    third = notices.send_notices(rnd, eo)
+    assert (third.emailed, len(third.letters), third.skipped) == (1, 0, 2)
+    assert "Pathway: Applied" in mail.outbox[1].body
+    assert LearnerNotice.objects.count() == 4
+
+
+def test_a_failed_email_records_nothing_and_is_tried_again(rnd, told, cast, settings):
+    settings.EMAIL_BACKEND = "tests.broken_mail.Backend"
+    result = notices.send_notices(rnd, cast[R.EXAMS_OFFICER])
+    assert result.emailed == 0 and [n.learner.last_name for n in result.failed] == ["Ashworth"]
+    assert len(result.letters) == 2
+    assert not LearnerNotice.objects.filter(method="email").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    retry = notices.send_notices(rnd, cast[R.EXAMS_OFFICER])
+    assert (retry.emailed, len(retry.letters), retry.skipped) == (1, 0, 2)
+
+
+def test_notices_page_sends_and_shows_when_and_how(client, cast, rnd, told):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    url = reverse("registrations:round_notices", args=[rnd.pk])
+    html = client.get(url).content.decode()
+    assert html.count("Not told yet") == 3
+    assert "Download the latest letters" not in html
+
+    response = client.post(url, follow=True)
+    html = response.content.decode()
+    assert "Notices sent: 1 e-mailed; 2 letters to print" in html
+    assert html.count("Told, up to date") == 3
+    assert "E-mail to ashworth@learners.example.org" in html
+    assert html.count("Printed letter (no e-mail address)") == 2
+    assert "14/09/2026" in html
+    batch = LearnerNotice.objects.filter(method="letter").first().batch
+    assert f"batch {batch}" in html and "Download the latest letters" in html
+
+    html = client.post(url, follow=True).content.decode()
+    assert "3 skipped: already told, and nothing has changed" in html
+
+    response = client.get(reverse("registrations:round_letters", args=[rnd.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert pdf_pages(response.content) == 2
+    assert "BRINDLEY" in text and "CARROW" in text and "ASHWORTH" not in text
+
+
+def test_a_changed_letter_is_left_out_of_the_reprinted_batch(client, cast, rnd, told):
+    eo = cast[R.EXAMS_OFFICER]
+    notices.send_notices(rnd, eo)
+    reg = told.rows().get(learner__last_name="Carrow")
+    services.amend_registration(reg, by=eo, reason="Applied pathway", pathway="Applied")
+    client.force_login(eo)
+    response = client.get(reverse("registrations:round_letters", args=[rnd.pk]))
+    text = pdf_text(response.content)
+    assert pdf_pages(response.content) == 1 and "BRINDLEY" in text and "CARROW" not in text
+    page = client.get(reverse("registrations:round_notices", args=[rnd.pk])).content.decode()
+    assert "left out of the download: CARROW, Kit3" in page
+    assert "Changed since last told" in page
+
+
+# --- who may ------------------------------------------------------------------------------
+
+VIEWERS = {"registrations:entry_list_pdf": STAFF, "registrations:entry_list_xlsx": STAFF}
+OFFICE = {
+    "registrations:pearson_xlsx": {R.EXAMS_OFFICER},
+    "registrations:round_notices": {R.EXAMS_OFFICER},
+    "registrations:round_letters": {R.EXAMS_OFFICER},
+}
+
+
+def _url(name, entry_list, rnd):
+    pk = rnd.pk if name.startswith("registrations:round_") else entry_list.pk
+    return reverse(name, args=[pk])
+
+
+@pytest.mark.parametrize("role", sorted(Role, key=str))
+@pytest.mark.parametrize("name", sorted(VIEWERS | OFFICE))
+def test_who_may_open_each_document_at_their_own_centre(client, cast, rnd, returned, name, role):
+    notices.send_notices(rnd, cast[R.EXAMS_OFFICER])  # a letters batch to download
+    client.force_login(cast[role])
+    response = client.get(_url(name, returned, rnd))
+    expected = 200 if role in (VIEWERS | OFFICE)[name] else 403
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", [R.EXAMS_OFFICER, R.PROGRAMME_LEADER, R.QUALITY_NOMINEE])
+@pytest.mark.parametrize("name", sorted(VIEWERS | OFFICE))
+def test_another_centres_documents_are_a_404(client, cast, returned, theirs, name, role):
+    """A role that may use the page here finds nothing there; one too weak is refused first."""
+    client.force_login(cast[role])
+    url = _url(name, theirs["list"], theirs["round"])
+    expected = 404 if role in (VIEWERS | OFFICE)[name] else 403
+    assert client.get(url).status_code == expected
+    if name == "registrations:round_notices":
+        assert client.post(url).status_code == expected
+        assert not LearnerNotice.objects.filter(sent_by=cast[role]).exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, returned, rnd):
+    for name in VIEWERS | OFFICE:
+        response = client.get(_url(name, returned, rnd))
+        assert response.status_code == 302 and "login" in response["Location"]
