@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
 
-from .models import Learner, Programme, Qualification, TeachingGroup
+from .models import (
+    AssessmentCriterion,
+    ColumnMapping,
+    Learner,
+    LearnerImport,
+    LearningAim,
+    Programme,
+    Qualification,
+    TeachingGroup,
+    Unit,
+)
 
 
 @admin.register(Qualification)
@@ -28,3 +38,40 @@ class LearnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "centre", "uln", "candidate_number", "on_roll"]
     list_filter = ["centre", "on_roll"]
     search_fields = ["last_name", "first_name", "uln", "uci", "candidate_number"]
+
+
+@admin.register(Unit)
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["qualification", "number", "title", "glh", "assessment", "mandatory"]
+    list_filter = ["qualification"]
+
+
+@admin.register(LearningAim)
+class LearningAimAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["unit", "code", "label"]
+
+
+@admin.register(AssessmentCriterion)
+class AssessmentCriterionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["unit", "code", "label"]
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["centre", "kind", "updated_at"]
+
+
+@admin.register(LearnerImport)
+class LearnerImportAdmin(admin.ModelAdmin):
+    """Each import is a record of what happened: read here, never changed."""
+
+    list_display = ["centre", "kind", "file_name", "status", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
