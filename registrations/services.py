@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -195,9 +195,29 @@ def propose_entry(
     return reg
 
 
+def leads(programme, user) -> bool:
+    """The programme's leader; any programme leader at the centre if it has none."""
+    return programme.leader_id is None or programme.leader_id == user.pk
+
+
+def _require_leader(programme, user, what: str) -> None:
+    if not leads(programme, user):
+        raise PermissionDenied(
+            f"Only the programme leader of {programme}, {programme.leader}, {what}."
+        )
+
+
 @transaction.atomic
 def finish_proposals(req: EntryRequest, *, by) -> None:
     """The programme leader has proposed everyone: the exams officer makes the entries."""
+    _require_leader(req.programme, by, "sends its proposals")
+    req = (
+        EntryRequest.objects.select_for_update(of=("self",))
+        .select_related("round__centre", "programme")
+        .get(pk=req.pk)
+    )
+    if req.status != EntryRequest.Status.REQUESTED:
+        raise ValidationError("These proposals have already been sent to the exams office.")
     if not req.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
         raise ValidationError("Propose at least one learner before sending the proposals.")
     req.status = EntryRequest.Status.PROPOSED
@@ -210,7 +230,7 @@ def finish_proposals(req: EntryRequest, *, by) -> None:
         role=Role.EXAMS_OFFICER,
         title=f"Make the entries for {req.programme}",
         due=timezone.localdate() + dt.timedelta(days=7),
-        target=req,
+        target=entry_list_for(req.programme, req.round),  # the page where entries are made
         actor=by,
     )
     audit.record(by, "registrations.proposals_sent", req, centre=req.round.centre_id)
@@ -255,7 +275,19 @@ def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None
         )
     else:
         _bump(entry_list)
+    _close_make_entries_if_done(entry_list, by=by)
     return count
+
+
+def _close_make_entries_if_done(entry_list: EntryList, *, by) -> None:
+    """Proposals sent after the list was returned: their to-do closes once none is left."""
+    if entry_list.status == EntryList.Status.DRAFT:
+        return  # closed when the list is returned
+    if entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
+        return
+    req = EntryRequest.objects.filter(programme=entry_list.programme_id).first()
+    if req is not None:
+        close_todos(MAKE_ENTRIES_TODO, target=req, by=by, note="no proposals left to enter")
 
 
 @transaction.atomic
@@ -269,7 +301,7 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
     signing.freeze_version(entry_list, by=by, reason="returned to the programme leader")
     _bump(entry_list, status=EntryList.Status.AWAITING_SIGNATURE, returned_at=timezone.now())
     programme = entry_list.programme
-    close_todos(MAKE_ENTRIES_TODO, target=getattr(programme, "entry_request", None), by=by)
+    close_todos(MAKE_ENTRIES_TODO, target=entry_list, by=by)
     open_todo(
         SIGN_TODO,
         centre=programme.centre,
@@ -290,11 +322,15 @@ def may_sign(entry_list: EntryList, user) -> bool:
 
 @transaction.atomic
 def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQuery:
+    _require_leader(entry_list.programme, by, "queries its rows")
     if not reason.strip():
         raise ValidationError("Say what is wrong with the row.")
     _refuse_if_submitted(entry_list)
-    if registration.programme_id != entry_list.programme_id:
-        raise ValidationError("That row is not on this list.")
+    if (
+        registration.programme_id != entry_list.programme_id
+        or registration.status not in Registration.ON_LIST
+    ):
+        raise ValidationError(f"{registration.learner} is not on this list.")
     query = RowQuery.objects.create(
         entry_list=entry_list, registration=registration, reason=reason.strip(), raised_by=by
     )
@@ -315,6 +351,11 @@ def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQue
 def answer_query(query: RowQuery, *, answer: str, by) -> None:
     if not answer.strip():
         raise ValidationError("Write the answer.")
+    query = (
+        RowQuery.objects.select_for_update(of=("self",))
+        .select_related("registration__learner", "registration__programme")
+        .get(pk=query.pk)
+    )
     if query.answered_at:
         raise ValidationError("That query has already been answered.")
     query.answer, query.answered_by, query.answered_at = answer.strip(), by, timezone.now()
@@ -325,17 +366,15 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
 
 def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: str):
     """The programme leader signs and dates the list they checked (password re-entered)."""
-    if entry_list.status not in (EntryList.Status.AWAITING_SIGNATURE, EntryList.Status.AMENDED):
-        if entry_list.status == EntryList.Status.SIGNED:
-            raise ValidationError("This list is already signed.")
-        if entry_list.status == EntryList.Status.SUBMITTED:
-            raise ValidationError("This list has been submitted to Pearson.")
-        raise ValidationError("The exams officer has not returned this list for signing yet.")
+    _refuse_unless_signable(entry_list)
     if not may_sign(entry_list, user):
         raise ValidationError(
             f"Only the programme leader, {entry_list.programme.leader}, signs this list."
         )
     with transaction.atomic():
+        # The status again under the row lock: a double-click, or a second tab, signs once.
+        current = EntryList.objects.select_for_update().get(pk=entry_list.pk)
+        _refuse_unless_signable(current)
         signature = signing.sign(
             entry_list,
             user=user,
@@ -343,7 +382,6 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
             role=entry_list.signing_role,
             seen_sha256=seen_sha256,
         )
-        current = EntryList.objects.select_for_update().get(pk=entry_list.pk)
         _bump(current, status=EntryList.Status.SIGNED)
         for reg in current.rows():
             add_step(
@@ -361,6 +399,15 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
         )
     entry_list.refresh_from_db()
     return signature
+
+
+def _refuse_unless_signable(entry_list: EntryList) -> None:
+    if entry_list.status not in (EntryList.Status.AWAITING_SIGNATURE, EntryList.Status.AMENDED):
+        if entry_list.status == EntryList.Status.SIGNED:
+            raise ValidationError("This list is already signed.")
+        if entry_list.status == EntryList.Status.SUBMITTED:
+            raise ValidationError("This list has been submitted to Pearson.")
+        raise ValidationError("The exams officer has not returned this list for signing yet.")
 
 
 def _record_amendment(entry_list: EntryList, *, by, reason: str) -> None:
@@ -387,6 +434,13 @@ def amend_registration(
     """Change a row: a new version of the list with the reason, shown against the signed one."""
     entry_list = _lock(registration.programme.entry_list, expected_lock)
     _refuse_if_submitted(entry_list)
+    registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+    if registration.status not in (Registration.Status.PROPOSED, Registration.Status.ENTERED):
+        raise ValidationError(
+            f"{registration} is {registration.get_status_display().lower()}: it is not "
+            "changed in place. Record a change request (transfer or change of details) instead."
+        )
+    on_list = registration.status == Registration.Status.ENTERED
     changes = {}
     if pathway is not None and pathway != registration.pathway:
         changes["pathway"] = (registration.pathway, pathway)
@@ -407,7 +461,10 @@ def amend_registration(
     registration.save()
     detail = "; ".join(f"{k}: {a or '—'} → {b or '—'}" for k, (a, b) in changes.items())
     add_step(registration, by=by, what="Amended", detail=f"{detail} ({reason})")
-    _record_amendment(entry_list, by=by, reason=reason)
+    if on_list and entry_list.status != EntryList.Status.DRAFT:
+        _record_amendment(entry_list, by=by, reason=reason)
+    else:
+        _bump(entry_list)
 
 
 @transaction.atomic
@@ -426,6 +483,7 @@ def remove_from_list(registration: Registration, *, by, reason: str, expected_lo
         _record_amendment(entry_list, by=by, reason=reason)
     else:
         _bump(entry_list)
+    _close_make_entries_if_done(entry_list, by=by)
 
 
 @transaction.atomic
@@ -443,6 +501,19 @@ def submit_entry_list(
         )
     if submitted_on > timezone.localdate():
         raise ValidationError("The submission date is in the future.")
+    proposed = list(
+        entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED)
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name")
+    )
+    if proposed:
+        names = ", ".join(str(r.learner) for r in proposed[:10])
+        more = f" and {len(proposed) - 10} more" if len(proposed) > 10 else ""
+        raise ValidationError(
+            f"{len(proposed)} proposed learner{'s are' if len(proposed) != 1 else ' is'} "
+            f"neither entered nor taken off the list ({names}{more}): enter them or take "
+            "them off first, so nobody is left proposed on a submitted list."
+        )
     version = signing.freeze_version(entry_list, by=by, reason="submitted to Pearson")
     for reg in entry_list.rows().filter(status=Registration.Status.ENTERED):
         reg.status = Registration.Status.SUBMITTED

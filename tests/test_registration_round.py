@@ -147,7 +147,8 @@ def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, progr
     client.post(reverse("registrations:proposals_send", args=[req.pk]))
     req.refresh_from_db()
     assert req.status == EntryRequest.Status.PROPOSED
-    assert ToDo.objects.filter(kind=services.MAKE_ENTRIES_TODO, closed_at=None).exists()
+    make = ToDo.objects.get(kind=services.MAKE_ENTRIES_TODO, closed_at=None)
+    assert make.link() == programme.entry_list.get_absolute_url()  # where entries are made
     assert not ToDo.objects.filter(kind=services.PROPOSE_TODO, closed_at=None).exists()
 
 
