@@ -441,7 +441,9 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(resolved.locator("tbody tr")).to_contain_text(LEFT_OUT)
     page.get_by_role("button", name="Close the check").click()
     expect_message(page, "Entry check closed: every discrepancy is resolved.")
-    expect(page.locator("#deadline")).to_have_text("Closed")
+    expect(page.locator("#deadline")).to_have_text(
+        f"Closed on time: closed {ddmmyyyy(today)}, deadline {ddmmyyyy(deadline)}"
+    )
     expect(page.get_by_text(f"closed {ddmmyyyy(today)} by {NAMES['qn']}")).to_be_visible()
     expect(page.get_by_role("button", name="Close the check")).to_have_count(0)
     check = EntryCheck.objects.get()
