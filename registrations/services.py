@@ -285,9 +285,7 @@ def _close_make_entries_if_done(entry_list: EntryList, *, by) -> None:
         return  # closed when the list is returned
     if entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
         return
-    req = EntryRequest.objects.filter(programme=entry_list.programme_id).first()
-    if req is not None:
-        close_todos(MAKE_ENTRIES_TODO, target=req, by=by, note="no proposals left to enter")
+    close_todos(MAKE_ENTRIES_TODO, target=entry_list, by=by, note="no proposals left to enter")
 
 
 @transaction.atomic

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+import audit
 from accounts.permissions import centre_ids_for, has_perm, require, requires
 from centres.models import Centre
 from learners.models import Learner
@@ -84,23 +86,22 @@ def calendar_edit(request):
     form = CalendarForm(request.POST or None, centres=centres)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        cal, created = CentreCalendar.objects.update_or_create(
-            centre=data["centre"],
-            academic_year=data["academic_year"],
-            defaults={
-                k: data[k]
-                for k in ("term_starts", "october_half_term_starts", "entry_check_deadline")
-            },
-        )
-        from audit import record
-
-        record(
-            request.user,
-            "registrations.calendar_saved",
-            cal,
-            centre=cal.centre_id,
-            after={k: data[k] for k in data if k != "centre"},
-        )
+        with transaction.atomic():  # the dates and their audit event, or neither
+            cal, created = CentreCalendar.objects.update_or_create(
+                centre=data["centre"],
+                academic_year=data["academic_year"],
+                defaults={
+                    k: data[k]
+                    for k in ("term_starts", "october_half_term_starts", "entry_check_deadline")
+                },
+            )
+            audit.record(
+                request.user,
+                "registrations.calendar_saved",
+                cal,
+                centre=cal.centre_id,
+                after={k: data[k] for k in data if k != "centre"},
+            )
         messages.success(
             request,
             f"Dates saved. The entry check closes on "
