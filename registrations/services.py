@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
@@ -84,7 +84,15 @@ def _bump(entry_list: EntryList, **fields) -> None:
 def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
     if RegistrationRound.objects.filter(centre=centre, academic_year=academic_year).exists():
         raise ValidationError(f"The {academic_year} round at {centre.name} is already open.")
-    rnd = RegistrationRound.objects.create(centre=centre, academic_year=academic_year, opened_by=by)
+    try:
+        with transaction.atomic():  # two people opening it at the same instant: one wins
+            rnd = RegistrationRound.objects.create(
+                centre=centre, academic_year=academic_year, opened_by=by
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"The {academic_year} round at {centre.name} was opened a moment ago by someone else."
+        ) from None
     audit.record(by, "registrations.round_opened", rnd, after={"academic_year": academic_year})
     return rnd
 
@@ -98,9 +106,15 @@ def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by)
         raise ValidationError(f"Entries for {programme} have already been requested.")
     if due_date < timezone.localdate():
         raise ValidationError("The due date has already passed.")
-    req = EntryRequest.objects.create(
-        round=rnd, programme=programme, due_date=due_date, requested_by=by
-    )
+    try:
+        with transaction.atomic():  # a double click or a colleague at the same instant
+            req = EntryRequest.objects.create(
+                round=rnd, programme=programme, due_date=due_date, requested_by=by
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"Entries for {programme} were requested a moment ago by someone else."
+        ) from None
     entry_list_for(programme, rnd)
     open_todo(
         PROPOSE_TODO,
