@@ -2,7 +2,17 @@
 
 Two phases, as pretix imports orders: everything is read and checked first, against the
 centre's learners loaded in a few queries up front; only a file with no error at all is
-written, in one transaction inside ``audit.batch()``, with bulk inserts and updates.
+written, in one transaction, with bulk inserts and updates. Both phases stream: rows are
+planned CHUNK_ROWS at a time, and memory is flat in the file's rows (a compact hash per
+identifier finds values repeated in the file).
+
+* The preview writes each row's result as a JSON line to a gzipped rows log kept next to
+  the file (LOG_SUFFIX); it keeps the counts and the first MAX_STORED_ERRORS errors on the
+  LearnerImport. The preview page pages through the log; ``preview.errors`` streams
+  every error from it.
+* The commit reads the kept file again (from storage, not loaded) and writes each chunk
+  as soon as it is planned, with its audit events; at the first error it rolls all of it
+  back and records the refusal with a fresh rows log.
 
 * The file is checked before use (``check_file``): size, type sniffed from its content,
   an XLSX that expands too far (zip bomb) refused, text decoded as UTF-8 (with or without
@@ -22,18 +32,24 @@ all or nothing. Importing the same file twice changes nothing the second time.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import io
 import itertools
+import json
 import re
+import tempfile
+from array import array
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -58,7 +74,9 @@ MAX_XLSX_RATIO = 100  # uncompressed / compressed, for any member over a megabyt
 MAX_XLSX_MEMBERS = 10_000
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 50_000
-MAX_STORED_ERRORS = 5_000
+MAX_STORED_ERRORS = 1_000  # kept on the LearnerImport (and in memory); every one is in the rows log
+CHUNK_ROWS = 500  # rows planned (and, at commit, written) at a time
+LOG_SUFFIX = ".rows.jsonl.gz"  # each row's result, one JSON line a row, next to the kept file
 MIN_AGE, MAX_AGE = 10, 100
 
 LEARNERS = ColumnMapping.Kind.LEARNERS.value
@@ -213,9 +231,14 @@ class FileRefused(Exception):
 class ImportRefused(Exception):
     """A commit that cannot go ahead; nothing was written."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("; ".join(str(p) for p in self.problems[:5]))
+    def __init__(self, problems):
+        # A preview's ProblemList is kept as it is: it reads the errors from the rows log.
+        self.problems = problems if isinstance(problems, ProblemList) else list(problems)
+        super().__init__("; ".join(str(p) for p in itertools.islice(self.problems, 5)))
+
+
+class _Unclean(Exception):
+    """Raised by the commit's writer at the first error: roll back, then report them all."""
 
 
 @dataclass
@@ -237,11 +260,10 @@ _NO_PROBLEMS: tuple = ()  # a row's errors and warnings until it has one: no lis
 class RowResult:
     """One row of the file (or one leaver) and its effect, kept compact.
 
-    A 10,000-row file keeps 10,000 of these between reading and planning, so each holds
-    only what the checks, the commit and the preview page need: the cleaned values as a
-    tuple in FIELDS order (None where the file gives none), the learner it matched, and its
-    problems. The text only the preview page shows (name, identifiers, the changes of a new
-    learner) is worked out when asked for, not for every row of every preview and commit.
+    Only a chunk of these (CHUNK_ROWS) is alive at a time: each is planned, then written to
+    the rows log (preview) or to the database (commit), and dropped. Each holds the cleaned
+    values as a tuple in FIELDS order (None where the file gives none), the learner it
+    matched, and its problems.
     """
 
     __slots__ = (
@@ -253,6 +275,7 @@ class RowResult:
         "warnings",
         "changed_fields",
         "group",
+        "mark",
         "_changes",
     )
     FIELDS: tuple[str, ...] = ()
@@ -268,6 +291,7 @@ class RowResult:
         self.warnings = _NO_PROBLEMS
         self.changed_fields = changed_fields
         self.group = group
+        self.mark = None  # errors before this place come from the row alone (log fix-ups)
         self._changes = changes
 
     def __repr__(self) -> str:
@@ -361,6 +385,342 @@ _L = {f: i for i, f in enumerate(KIND_FIELDS[LEARNERS])}  # a field's place in L
 _C = {f: i for i, f in enumerate(KIND_FIELDS[CLASS_LIST])}  # and in ClassListRow.vals
 
 
+# --------------------------------------------------------------------------- the rows log
+#
+# A preview streams each row's result into a gzipped file of JSON lines, one a row (then
+# one a leaver), and keeps in memory only the counts and the first MAX_STORED_ERRORS errors
+# and warnings. The file is kept next to the upload (LOG_SUFFIX), and the preview page
+# reads a page of it at a time. A line's first two keys are its effect ("e") and whether it
+# has an error or a warning ("p"), so a page can be picked out without parsing every line.
+
+
+def _json_default(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default).encode
+
+
+def _record(r: RowResult) -> dict:
+    """A row's result as its line in the rows log."""
+    errors, warnings = r.errors, r.warnings
+    rec = {"e": r.effect, "p": 1 if errors or warnings else 0, "row": r.row, "name": r.name}
+    ids = r.identifiers
+    if ids:
+        rec["ids"] = ids
+    if r.group:
+        rec["group"] = r.group
+    changes = r.changes if r.effect != CREATE else ()  # a new learner's: from its values
+    if changes:
+        rec["changes"] = changes
+    if errors:
+        rec["errors"] = [[p.column, p.value, p.reason] for p in errors]
+        if r.mark is not None and r.mark < len(errors):
+            rec["at"] = r.mark
+    if warnings:
+        rec["warnings"] = [[p.column, p.value, p.reason] for p in warnings]
+    if r.learner is not None:
+        rec["learner"] = r.learner.pk
+    if r.vals:
+        rec["values"] = {f: v for f, v in zip(r.FIELDS, r.vals, strict=False) if v is not None}
+    return rec
+
+
+def _problems(rec: dict, key: str) -> list[Problem]:
+    row = rec.get("row")
+    return [Problem(reason, row, column, value) for column, value, reason in rec.get(key, ())]
+
+
+class LoggedRow:
+    """A row of the rows log, as the preview page and the tests read it."""
+
+    __slots__ = ("row", "effect", "name", "identifiers", "group", "changes", "learner_id", "_rec")
+
+    def __init__(self, rec: dict):
+        self._rec = rec
+        self.row = rec.get("row")
+        self.effect = rec["e"]
+        self.name = rec.get("name", "")
+        self.identifiers = rec.get("ids", "")
+        self.group = rec.get("group", "")
+        if self.effect == CREATE and "changes" not in rec:
+            self.changes = [(FIELD_LABELS[f], "", _display(v)) for f, v in self.values.items() if v]
+        else:
+            self.changes = [tuple(c) for c in rec.get("changes", ())]
+        self.learner_id = rec.get("learner")
+
+    def __repr__(self) -> str:
+        return f"<LoggedRow row {self.row}: {self.effect}>"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return _problems(self._rec, "errors")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return _problems(self._rec, "warnings")
+
+    @property
+    def values(self) -> dict:
+        values = dict(self._rec.get("values", {}))
+        if "date_of_birth" in values:
+            values["date_of_birth"] = dt.date.fromisoformat(values["date_of_birth"])
+        return values
+
+
+def _line_head(line: bytes) -> tuple[str, bool]:
+    """(effect, has a problem) from the start of a log line, without parsing the rest."""
+    end = line.index(b'"', 6)  # {"e":"create","p":0,...
+    return line[6:end].decode(), line[end + 6 : end + 7] == b"1"
+
+
+SHOW_FILTERS = {
+    "all": lambda effect, problem: True,
+    "changes": lambda effect, problem: effect not in (UNCHANGED, ERROR),
+    "errors": lambda effect, problem: problem,
+}
+
+
+class LogRows:
+    """The rows of a rows log that a filter shows, as a sequence a Paginator can page through.
+
+    Its length is one pass over the (compressed) lines, parsing none; a slice parses only
+    the lines it returns. Nothing but the page is held.
+    """
+
+    def __init__(self, opener, show: str = "all"):
+        self._open = opener  # () -> a binary file of the gzipped lines, or None
+        self._keep = SHOW_FILTERS[show]
+        self._len = None
+
+    def _lines(self) -> Iterator[bytes]:
+        fh = self._open()
+        if fh is None:
+            return
+        with fh, gzip.GzipFile(fileobj=fh, mode="rb") as lines:
+            keep = self._keep
+            for line in lines:
+                if keep(*_line_head(line)):
+                    yield line
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(1 for _ in self._lines())
+        return self._len
+
+    def __iter__(self) -> Iterator[LoggedRow]:
+        for line in self._lines():
+            yield LoggedRow(json.loads(line))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop or 0) < 0:
+                return list(self)[index]
+            return list(itertools.islice(self, index.start, index.stop))
+        if index < 0:
+            return list(self)[index]
+        try:
+            return next(itertools.islice(self, index, None))
+        except StopIteration:
+            raise IndexError(index) from None
+
+
+class _Tally:
+    """Counts of the rows and their problems, with the first MAX_STORED_ERRORS of each kind."""
+
+    def __init__(self):
+        self.effects: dict[str, int] = defaultdict(int)
+        self.rows = self.leavers = self.errors = self.warnings = self.problem_rows = 0
+        self.first_errors: list[Problem] = []
+        self.first_warnings: list[Problem] = []
+
+    def add(self, row, effect: str, errors, warnings) -> None:
+        """One row (or leaver); errors and warnings as Problems or (column, value, reason)."""
+        if effect == LEAVER:
+            self.leavers += 1
+        else:
+            self.rows += 1
+            self.effects[effect] += 1
+        if errors or warnings:
+            self.problem_rows += 1
+            self.errors += len(errors)
+            self.warnings += len(warnings)
+            for found, kept in ((errors, self.first_errors), (warnings, self.first_warnings)):
+                for p in found[: MAX_STORED_ERRORS - len(kept)]:
+                    kept.append(p if isinstance(p, Problem) else Problem(p[2], row, p[0], p[1]))
+
+
+class _RowLog:
+    """Where a preview puts each row's result: the rows log, in a temporary file until kept."""
+
+    def __init__(self):
+        self.tally = _Tally()
+        self.planner = None
+        self._leavers: list[RowResult] = []
+        self._start()
+
+    def _start(self) -> None:
+        self.file = tempfile.NamedTemporaryFile(prefix="btecqa-import-", suffix=LOG_SUFFIX)
+        self._out = gzip.GzipFile(fileobj=self.file, mode="wb", compresslevel=1, mtime=0)
+
+    def _write(self, recs) -> None:
+        add = self.tally.add
+        lines = []
+        for rec in recs:
+            add(rec.get("row"), rec["e"], rec.get("errors", ()), rec.get("warnings", ()))
+            lines.append(_encode(rec))
+        if lines:
+            self._out.write(("\n".join(lines) + "\n").encode())
+
+    def rows(self, chunk: list[RowResult], planner) -> None:
+        self.planner = planner
+        self._write(_record(r) for r in chunk)
+
+    def leavers(self, leavers: list[RowResult]) -> None:
+        self._write(_record(r) for r in leavers)
+
+    def reset(self) -> None:
+        """Nothing of what was written counts (the file was refused part-way through)."""
+        self._out.close()
+        self.file.close()
+        self.__init__()
+
+    def finish(self, preview) -> None:
+        self._out.close()
+        self.file.flush()
+        planner = self.planner
+        if planner is not None and planner.needs_fixing:
+            # Problems found on a later row that concern an earlier one: written again.
+            old = self.file
+            self.tally = _Tally()
+            self._start()
+            with gzip.open(old.name, "rb") as lines:
+                for chunk in _batches(lines, CHUNK_ROWS):
+                    recs = [json.loads(line) for line in chunk]
+                    for rec in recs:
+                        planner.fix(rec)
+                    self._write(recs)
+            old.close()
+            self._out.close()
+            self.file.flush()
+
+    def open(self):
+        return open(self.file.name, "rb")
+
+
+def _batches(iterable, size: int):
+    it = iter(iterable)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+class ProblemList(Sequence):
+    """A preview's errors (or warnings), file errors first, read from the rows log as needed.
+
+    len() is the count; iterating streams them all (the first MAX_STORED_ERRORS are in
+    memory, the rest are read from the log), so printing every error holds none of them.
+    """
+
+    def __init__(self, preview, kind: str = "errors"):
+        self._preview, self._kind = preview, kind
+
+    def _parts(self):
+        p, tally = self._preview, self._preview.tally
+        if self._kind == "errors":
+            return p.file_errors, tally.first_errors, tally.errors
+        return [], tally.first_warnings, tally.warnings
+
+    def __len__(self) -> int:
+        first, _kept, total = self._parts()
+        return len(first) + total
+
+    def __iter__(self) -> Iterator[Problem]:
+        first, kept, total = self._parts()
+        yield from first
+        yield from kept
+        if total > len(kept) and self._preview.log is not None:
+            skip = len(kept)
+            for row in LogRows(self._preview.log.open, "errors"):
+                for p in getattr(row, self._kind):
+                    if skip:
+                        skip -= 1
+                    else:
+                        yield p
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if (index.start or 0) >= 0 and (index.stop or 0) >= 0 and index.step in (None, 1):
+                return list(itertools.islice(self, index.start, index.stop))
+            return list(self)[index]
+        if index < 0:
+            return list(self)[index]
+        try:
+            return next(itertools.islice(self, index, None))
+        except StopIteration:
+            raise IndexError(index) from None
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"<ProblemList of {len(self)} {self._kind}>"
+
+
+class _FirstSeen:
+    """A compact set of 64-bit key hashes, each with the row it was first seen on.
+
+    Open addressing over two arrays: 12 bytes a slot, kept under 70% full, so finding a
+    value again in the file (a duplicate) costs about 17 bytes a key, not a Python object.
+    """
+
+    __slots__ = ("keys", "rows", "mask", "used")
+
+    def __init__(self, size: int = 1024):
+        self.keys = array("q", bytes(8 * size))
+        self.rows = array("i", bytes(4 * size))
+        self.mask = size - 1
+        self.used = 0
+
+    def add(self, h: int, row: int) -> int:
+        """0 if h is new (and now recorded on row), else the row it was first seen on."""
+        h = h or 1
+        keys, mask = self.keys, self.mask
+        i = h & mask
+        while True:
+            k = keys[i]
+            if k == 0:
+                break
+            if k == h:
+                return self.rows[i]
+            i = (i + 1) & mask
+        keys[i] = h
+        self.rows[i] = row
+        self.used += 1
+        if self.used * 10 > 7 * (mask + 1):
+            self._grow()
+        return 0
+
+    def _grow(self) -> None:
+        old_keys, old_rows = self.keys, self.rows
+        size = 2 * (self.mask + 1)
+        self.keys = array("q", bytes(8 * size))
+        self.rows = array("i", bytes(4 * size))
+        self.mask = size - 1
+        keys, rows, mask = self.keys, self.rows, self.mask
+        for k, row in zip(old_keys, old_rows, strict=True):
+            if k:
+                i = k & mask
+                while keys[i]:
+                    i = (i + 1) & mask
+                keys[i] = k
+                rows[i] = row
+
+
 @dataclass
 class ImportPreview:
     kind: str
@@ -371,8 +731,6 @@ class ImportPreview:
     header_row: int | None = None
     headings: list[str] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
-    rows: list[RowResult] = field(default_factory=list)
-    leavers: list[RowResult] = field(default_factory=list)
     new_groups: list[str] = field(default_factory=list)
     file_errors: list[Problem] = field(default_factory=list)
     missing_fields: list[str] = field(default_factory=list)
@@ -380,38 +738,55 @@ class ImportPreview:
     mapping_used: dict = field(default_factory=dict)
     file_sha256: str = ""
     import_obj: LearnerImport | None = None
+    tally: _Tally = field(default_factory=_Tally)
+    log: _RowLog | None = None  # the rows log (None for a commit: its rows went to the db)
 
     @property
-    def errors(self) -> list[Problem]:
-        return self.file_errors + [p for r in self.rows for p in r.errors]
+    def errors(self) -> ProblemList:
+        return ProblemList(self, "errors")
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [p for r in self.rows for p in r.warnings]
+    def warnings(self) -> ProblemList:
+        return ProblemList(self, "warnings")
 
     @property
     def ok(self) -> bool:
-        return not self.file_errors and not any(r.errors for r in self.rows)
+        return not self.file_errors and not self.tally.errors
 
     @property
     def needs_mapping(self) -> bool:
         """Required columns are missing but the file has headings a mapping could name."""
         return bool(self.missing_fields) and bool(self.headings)
 
+    def iter_rows(self, show: str = "all") -> Iterator[LoggedRow]:
+        """Every row's result (then every leaver's), read from the rows log as it goes."""
+        if self.log is None:
+            return iter(())
+        return iter(LogRows(self.log.open, show))
+
     @property
-    def all_rows(self) -> list[RowResult]:
-        return self.rows + self.leavers
+    def rows(self) -> list[LoggedRow]:
+        """The file's rows, all in memory: for small files and tests (else iter_rows)."""
+        return [r for r in self.iter_rows() if r.effect != LEAVER]
+
+    @property
+    def leavers(self) -> list[LoggedRow]:
+        return [r for r in self.iter_rows() if r.effect == LEAVER]
+
+    @property
+    def all_rows(self) -> list[LoggedRow]:
+        return list(self.iter_rows())
 
     @property
     def counts(self) -> dict:
-        effects = defaultdict(int)
-        for r in self.rows:
-            effects[r.effect] += 1
+        t = self.tally
+        effects = t.effects
         counts = {
-            "rows": len(self.rows),
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "rows": t.rows,
+            "errors": len(self.file_errors) + t.errors,
+            "warnings": t.warnings,
             "error_rows": effects[ERROR],
+            "rows_with_problems": t.problem_rows,
         }
         if self.kind == CLASS_LIST:
             counts.update(
@@ -422,7 +797,7 @@ class ImportPreview:
                 create=effects[CREATE],
                 update=effects[UPDATE],
                 unchanged=effects[UNCHANGED],
-                leaver=len(self.leavers),
+                leaver=t.leavers,
             )
         counts["columns_not_stored"] = [
             c.heading for c in self.columns if c.status == "recognised, not stored"
@@ -430,6 +805,12 @@ class ImportPreview:
         counts["columns_unknown"] = [
             c.heading for c in self.columns if c.status == "not recognised"
         ]
+        # What the preview page shows besides the rows, so it need not read the file again.
+        counts["notes"] = list(self.notes)
+        counts["columns"] = [[c.heading, c.label] for c in self.columns]
+        counts["sheet"] = self.sheet
+        counts["header_row"] = self.header_row
+        counts["has_headings"] = bool(self.headings)
         return counts
 
 
@@ -568,14 +949,76 @@ def _read_only_reader():
     openpyxl's read-only sheet reads its stored dimensions when it is opened, and a file
     without them (as many MIS exports and openpyxl's own write-only files are) is parsed
     from end to end just for that; the importer then drops them anyway (every row is read,
-    whatever they say: reset_dimensions). This reader skips that extra pass over the sheet.
+    whatever they say: reset_dimensions). This reader skips that extra pass over the sheet,
+    and drops each row from the parsed tree once read (memory flat in the rows).
     """
+    from openpyxl.cell.read_only import EMPTY_CELL
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    data_tag = f"{{{SHEET_MAIN_NS}}}sheetData"
+
+    class Parser(WorkSheetParser):
+        def parse(self):
+            """The rows, each dropped from the parsed tree once read.
+
+            openpyxl's parser clears each row it has read but leaves it in the tree, about
+            80 bytes a row for the whole sheet; this one removes it. It reads only the rows
+            (the sheet's other parts are of no use to a read-only sheet's values).
+            """
+            # Only start events (as many as openpyxl's end events): a row is whole once
+            # the next one starts, or the sheet has ended.
+            rows = pending = None
+            for _event, element in iterparse(self.source, events=("start",)):
+                tag = element.tag
+                if tag == ROW_TAG:
+                    if pending is not None:
+                        yield self._take(pending, rows)
+                    pending = element
+                elif tag == data_tag:
+                    rows = element
+            if pending is not None:
+                yield self._take(pending, rows)
+
+        def _take(self, element, rows):
+            row = self.parse_row(element)
+            element.clear()
+            if rows is not None:
+                rows.remove(element)  # the first child: every row before it is gone
+            return row
 
     class Sheet(ReadOnlyWorksheet):
         def _get_size(self):  # dimensions unknown: as after reset_dimensions()
             self._max_row = self._max_column = None
+
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            # openpyxl's own, but with the Parser above; every sheet here is read whole
+            # (reset_dimensions), so no row is missing at the end.
+            filler = None if values_only else EMPTY_CELL
+            max_col = max_col or self.max_column
+            empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else []
+            counter = min_row
+            with self._get_source() as src:
+                parser = Parser(
+                    src,
+                    self._shared_strings,
+                    data_only=self.parent.data_only,
+                    epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats,
+                    timedelta_formats=self.parent._timedelta_formats,
+                )
+                for idx, row in parser.parse():
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):  # rows the file leaves out
+                        counter += 1
+                        yield empty_row
+                    if counter <= idx:
+                        counter += 1
+                        yield self._get_row(row, min_col, max_col, values_only)
 
     class Reader(ExcelReader):
         def read_worksheets(self):  # read-only: worksheets only, as openpyxl opens them
@@ -589,16 +1032,19 @@ def _read_only_reader():
     return Reader
 
 
-def _load_workbook(data: bytes):
-    """load_workbook(read_only=True, data_only=False, keep_links=False) of the bytes."""
-    reader = _read_only_reader()(
-        io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-    )
+def _binary(data):
+    """A binary file of data: bytes, or already an open file (a kept file, read as needed)."""
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+
+
+def _load_workbook(data):
+    """load_workbook(read_only=True, data_only=False, keep_links=False) of the bytes (or file)."""
+    reader = _read_only_reader()(_binary(data), read_only=True, data_only=False, keep_links=False)
     reader.read()
     return reader.wb
 
 
-def _open_rows(data: bytes, file_type: str, encoding: str) -> _Source:
+def _open_rows(data, file_type: str, encoding: str) -> _Source:
     if file_type == "xlsx":
         try:
             wb = _load_workbook(data)
@@ -629,7 +1075,7 @@ def _open_rows(data: bytes, file_type: str, encoding: str) -> _Source:
 
         return _Source(rows(), sheet=ws.title, date_base=base, close=wb.close)
 
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    stream = io.TextIOWrapper(_binary(data), encoding=encoding, newline="")
     sample = stream.read(64 * 1024)
     stream.seek(0)
     try:
@@ -935,46 +1381,62 @@ def analyse(
     max_bytes: int = MAX_IMPORT_BYTES,
     max_expanded: int = MAX_XLSX_EXPANDED_BYTES,
     use_remembered: bool = True,
+    sink=None,
+    kept: tuple | None = None,
 ) -> ImportPreview:
-    """Read and check the whole file against the database; write nothing.
+    """Read and check the whole file against the database, a chunk of rows at a time.
 
+    Each planned chunk goes to sink: by default a rows log (nothing is written but a
+    temporary file: preview.log), or the commit's writer. Only a chunk of rows is held.
     mapping (heading -> field or "ignore") comes on top of the centre's remembered mapping
     (unless use_remembered is False: a commit uses exactly the mapping its preview used).
+    kept, (sha256, file type, encoding), says data is an open kept file that passed the
+    file checks when it was previewed (its hash checked since): it is read, not loaded.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
+    sink = _RowLog() if sink is None else sink
     preview = ImportPreview(
-        kind=kind, file_name=file_name, file_sha256=hashlib.sha256(data).hexdigest()
+        kind=kind,
+        file_name=file_name,
+        file_sha256=kept[0] if kept else hashlib.sha256(data).hexdigest(),
+        log=sink if isinstance(sink, _RowLog) else None,
     )
     try:
-        file_type, encoding = check_file(data, max_bytes=max_bytes, max_expanded=max_expanded)
+        if kept:
+            file_type, encoding = kept[1:]
+        else:
+            file_type, encoding = check_file(data, max_bytes=max_bytes, max_expanded=max_expanded)
         source = _open_rows(data, file_type, encoding)
     except FileRefused as exc:
         preview.file_errors.append(exc.problem)
-        return preview
-    preview.file_type, preview.encoding, preview.sheet = file_type, encoding, source.sheet
-    try:
-        _analyse_rows(
-            preview,
-            source,
-            centre=centre,
-            kind=kind,
-            mapping=mapping,
-            programme=programme,
-            mark_leavers=mark_leavers,
-            use_remembered=use_remembered,
-        )
-    except FileRefused as exc:
-        preview.file_errors.append(exc.problem)
-        preview.rows, preview.leavers = [], []
-    finally:
-        if source.close:
-            source.close()
+    else:
+        preview.file_type, preview.encoding, preview.sheet = file_type, encoding, source.sheet
+        try:
+            _analyse_rows(
+                preview,
+                source,
+                sink,
+                centre=centre,
+                kind=kind,
+                mapping=mapping,
+                programme=programme,
+                mark_leavers=mark_leavers,
+                use_remembered=use_remembered,
+            )
+        except FileRefused as exc:
+            preview.file_errors.append(exc.problem)
+            sink.reset()
+        finally:
+            if source.close:
+                source.close()
+    sink.finish(preview)
+    preview.tally = sink.tally
     return preview
 
 
 def _analyse_rows(
-    preview, source, *, centre, kind, mapping, programme, mark_leavers, use_remembered
+    preview, source, sink, *, centre, kind, mapping, programme, mark_leavers, use_remembered
 ):
     explicit = _mapping_index(mapping)
     remembered = _mapping_index(centre_mapping(centre, kind)) if use_remembered else {}
@@ -1054,13 +1516,42 @@ def _analyse_rows(
 
     heading_of = {f: (headings[i] or _column_letter(i)) for f, i in used.items()}
     today = timezone.localdate()
-    date_base = source.date_base
     data_rows = itertools.chain(buffered[header_at + 1 :], rows)
-    row_class = ROW_CLASS[kind]
+    parsed = _parse_rows(
+        data_rows, ROW_CLASS[kind], used, headings, heading_of, source.date_base, today
+    )
+    planner = None
+    for chunk in _batches(parsed, CHUNK_ROWS):
+        if planner is None:  # the centre's learners are loaded once there is a row to plan
+            if kind == LEARNERS:
+                planner = _LearnerPlanner(
+                    preview,
+                    centre=centre,
+                    used=used,
+                    heading_of=heading_of,
+                    mark_leavers=mark_leavers,
+                    today=today,
+                )
+            else:
+                planner = _ClassListPlanner(
+                    preview, centre=centre, programme=programme, used=used, heading_of=heading_of
+                )
+        planner.plan(chunk)
+        sink.rows(chunk, planner)
+    if planner is None:
+        preview.file_errors.append(
+            Problem(f"there are no rows below the header row (row {header_n})", row=header_n)
+        )
+        return
+    sink.leavers(planner.finish())
+
+
+def _parse_rows(data_rows, row_class, used, headings, heading_of, date_base, today):
+    """Each non-blank row below the header, its values cleaned, as a RowResult (streamed)."""
     width = len(row_class.FIELDS)
     # (place in the row's values, column index, field, heading) for each column read
     plan = [(row_class.FIELDS.index(f), i, f, heading_of[f]) for f, i in used.items()]
-    parsed: list[RowResult] = []
+    count = 0
     for n, cells in data_rows:
         # One pass over the cells: is the row blank, and does it hold a formula?
         blank, formulas = True, False
@@ -1079,10 +1570,11 @@ def _analyse_rows(
                     formulas = True
         if blank:
             continue
-        if len(parsed) >= MAX_ROWS:
+        if count >= MAX_ROWS:
             raise FileRefused(
                 f"the file has more than {MAX_ROWS:,} rows; split it into smaller files"
             )
+        count += 1
         result = row_class(n, ERROR)
         if formulas:
             for i, c in enumerate(cells):
@@ -1092,9 +1584,9 @@ def _analyse_rows(
                     )
                     result.add_error(Problem(FORMULA_REASON, n, heading, str(c)[:60]))
         values = [None] * width
-        count = len(cells)
+        ncells = len(cells)
         for pos, i, f, heading in plan:
-            cell = cells[i] if i < count else None
+            cell = cells[i] if i < ncells else None
             if cell is None or (formulas and _is_formula(cell)):
                 continue
             if cell.__class__ is dt.datetime and f == "date_of_birth":
@@ -1112,62 +1604,13 @@ def _analyse_rows(
             elif value is not None:
                 values[pos] = value
         result.vals = tuple(values)
-        parsed.append(result)
-    if not parsed:
-        preview.file_errors.append(
-            Problem(f"there are no rows below the header row (row {header_n})", row=header_n)
-        )
-        return
-    if kind == LEARNERS:
-        _plan_learners(
-            preview,
-            parsed,
-            centre=centre,
-            used=used,
-            heading_of=heading_of,
-            mark_leavers=mark_leavers,
-            today=today,
-        )
-    else:
-        _plan_class_list(
-            preview, parsed, centre=centre, programme=programme, used=used, heading_of=heading_of
-        )
-    for r in parsed:  # a later row may have found a problem with an earlier one
-        if r.errors:
-            r.effect, r.changes = ERROR, []
-    preview.rows = parsed
+        yield result
 
 
 def _in_chunks(values, size=500):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _duplicates_within(parsed, keys, heading_of):
-    fields = parsed[0].FIELDS if parsed else ()
-    for f in keys:
-        if f not in heading_of:
-            continue
-        pos = fields.index(f)
-        seen = defaultdict(list)
-        for r in parsed:
-            v = r.vals[pos]
-            if v:
-                seen[v].append(r)
-        for v, rs in seen.items():
-            if len(rs) > 1:
-                for r in rs:
-                    others = ", ".join(str(o.row) for o in rs if o is not r)
-                    r.add_error(
-                        Problem(
-                            f"{FIELD_LABELS[f]} {v} appears more than once in the file "
-                            f"(also row {others})",
-                            r.row,
-                            heading_of[f],
-                            v,
-                        )
-                    )
 
 
 def _who(learner: Learner) -> str:
@@ -1190,277 +1633,416 @@ _LAST, _FIRST, _BORN, _SEX, _ADNO = (
     _L["admission_number"],
 )
 _LEARNER_IDS = ("uln", "uci", "candidate_number", "admission_number")  # checked for clashes
+SEX_MISSING = "missing: sex (M or F) is needed for a new learner"
+_PERSON = len(UNIQUE_IN_FILE)  # the key tag of a (first name, last name, born) in _FirstSeen
 
 
-def _plan_learners(preview, parsed, *, centre, used, heading_of, mark_leavers, today):
-    # Required values
-    required = [(_L[f], f, heading_of[f]) for f in REQUIRED[LEARNERS]]
-    for r in parsed:
-        for pos, f, heading in required:
-            if r.vals[pos] is None and not any(p.column == heading for p in r.errors):
-                r.add_error(
-                    Problem(f"missing: a {FIELD_LABELS[f]} is required", r.row, heading, "")
+class _LearnerPlanner:
+    """Works out each row's effect, a chunk at a time, against the centre's learners.
+
+    What it keeps between chunks is proportional to the centre's learners (their index,
+    who was matched), not to the file, but for the keys that find a value repeated in the
+    file: one hash each (_FirstSeen). A problem a later row finds with an earlier one (both
+    rows of a duplicate, the first of two rows matching one learner, two new learners
+    alike) is kept in `fixes` and applied to the rows log at the end (fix()).
+    """
+
+    def __init__(self, preview, *, centre, used, heading_of, mark_leavers, today):
+        self.preview, self.centre, self.used, self.heading_of = preview, centre, used, heading_of
+        self.mark_leavers, self.today = mark_leavers, today
+        self.required = [(_L[f], f, heading_of[f]) for f in REQUIRED[LEARNERS]]
+        self.unique = [(_L[f], f, tag) for tag, f in enumerate(UNIQUE_IN_FILE) if f in heading_of]
+        # The centre's learners, in one query; identifiers held elsewhere, a chunk at a time.
+        self.existing = list(Learner.objects.filter(centre=centre))
+        self.index = index = {f: {} for f in ("admission_number", "uln", "uci", "candidate_number")}
+        self.people = defaultdict(list)
+        for learner in self.existing:
+            for f, d in index.items():
+                v = getattr(learner, f)
+                if v:
+                    d.setdefault(v, learner)
+            self.people[
+                _person_key(learner.first_name, learner.last_name, learner.date_of_birth)
+            ].append(learner)
+        self.match_keys = [(_L[f], f, index[f]) for f in MATCH_KEYS]
+        self.compared = [(_L[f], f) for f in KIND_FIELDS[LEARNERS]]
+        self.seen = _FirstSeen()
+        self.dups: dict[int, tuple[str, list[int]]] = {}  # key hash -> (field, its rows)
+        self.alike: dict[int, list[int]] = {}  # person hash -> the rows of new learners alike
+        self.matched_by: dict[int, int] = {}  # learner pk -> the first row matching them
+        self.appended: dict[int, list[Problem]] = defaultdict(list)  # row -> errors found later
+        self.in_file_adnos: set[str] = set()  # those of the centre's learners only
+        self.matched: set[int] = set()
+        self._fixes = None
+
+    @property
+    def unclean(self) -> bool:
+        """A row already passed on has an error found since (a commit cannot go on)."""
+        return bool(self.dups or self.appended)
+
+    @property
+    def needs_fixing(self) -> bool:
+        return bool(self.dups or self.appended or self.alike)
+
+    def _elsewhere(self, chunk) -> dict[str, set]:
+        found = {}
+        for f in ("uln", "uci"):
+            pos, known = _L[f], self.index[f]
+            wanted = {r.vals[pos] for r in chunk if r.vals[pos]}
+            wanted = [v for v in wanted if v not in known]
+            found[f] = (
+                set(
+                    Learner.objects.filter(**{f"{f}__in": wanted})
+                    .exclude(centre=self.centre)
+                    .values_list(f, flat=True)
                 )
-    _duplicates_within(parsed, UNIQUE_IN_FILE, heading_of)
-
-    # The centre's learners, in one query; identifiers held at other centres, in a few.
-    existing = list(Learner.objects.filter(centre=centre))
-    index = {f: {} for f in ("admission_number", "uln", "uci", "candidate_number")}
-    people = defaultdict(list)
-    for learner in existing:
-        for f, d in index.items():
-            v = getattr(learner, f)
-            if v:
-                d.setdefault(v, learner)
-        people[_person_key(learner.first_name, learner.last_name, learner.date_of_birth)].append(
-            learner
-        )
-    elsewhere = {}
-    for f in ("uln", "uci"):
-        pos = _L[f]
-        wanted = {r.vals[pos] for r in parsed if r.vals[pos]} - set(index[f])
-        found = set()
-        for chunk in _in_chunks(wanted):
-            found.update(
-                Learner.objects.filter(**{f"{f}__in": chunk})
-                .exclude(centre=centre)
-                .values_list(f, flat=True)
+                if wanted
+                else set()
             )
-        elsewhere[f] = found
+        return found
 
-    match_keys = [(_L[f], f, index[f]) for f in MATCH_KEYS]
-    clash_keys = [(_L[f], f, index[f], elsewhere.get(f, ())) for f in _LEARNER_IDS]
-    compared = [(_L[f], f) for f in KIND_FIELDS[LEARNERS]]
-    matched_by: dict[int, RowResult] = {}
-    file_people = defaultdict(list)
-    for r in parsed:
-        v = r.vals
-        learner = None
-        for pos, f, known in match_keys:
-            value = v[pos]
-            if value and value in known:
-                found = known[value]
-                # A row with its own admission number never takes over a learner who has
-                # another one: the ULN or UCI clash is reported below instead.
-                if f == "admission_number" or not v[_ADNO] or not found.admission_number:
-                    learner = found
-                break
-        r.learner = learner
-        if learner is not None:
-            first = matched_by.get(learner.pk)
-            if first is not None:
-                r.add_error(
-                    Problem(f"matches the same learner ({learner}) as row {first.row}", r.row)
-                )
-                first.add_error(
-                    Problem(f"matches the same learner ({learner}) as row {r.row}", first.row)
-                )
-            else:
-                matched_by[learner.pk] = r
-        # identifiers that belong to someone else
-        for pos, f, known, other_centres in clash_keys:
-            value = v[pos]
-            if not value:
-                continue
-            other = known.get(value)
-            if other is not None and other is not learner:
-                r.add_error(
-                    Problem(
-                        f"{FIELD_LABELS[f]} {value} already belongs to another learner at "
-                        f"this centre ({_who(other)})",
-                        r.row,
-                        heading_of[f],
-                        value,
+    def plan(self, chunk: list[RowResult]) -> None:
+        heading_of, index, seen = self.heading_of, self.index, self.seen
+        elsewhere = self._elsewhere(chunk)
+        clash_keys = [(_L[f], f, index[f], elsewhere.get(f, ())) for f in _LEARNER_IDS]
+        adnos = index["admission_number"]
+        for r in chunk:
+            v = r.vals
+            # Required values
+            for pos, f, heading in self.required:
+                if v[pos] is None and not any(p.column == heading for p in r.errors):
+                    r.add_error(
+                        Problem(f"missing: a {FIELD_LABELS[f]} is required", r.row, heading, "")
                     )
-                )
-            elif value in other_centres:
-                r.add_error(
-                    Problem(
-                        f"{FIELD_LABELS[f]} {value} already belongs to a learner at another centre",
-                        r.row,
-                        heading_of[f],
-                        value,
+            r.mark = len(r.errors)  # a duplicate's errors go here (fix())
+            # Values repeated in the file: every row with one is told of the others (fix())
+            repeated = False
+            for pos, f, tag in self.unique:
+                value = v[pos]
+                if value:
+                    h = hash((tag, value))
+                    first = seen.add(h, r.row)
+                    if first:
+                        repeated = True
+                        rows = self.dups.get(h)
+                        if rows is None:
+                            self.dups[h] = (f, [first, r.row])
+                        else:
+                            rows[1].append(r.row)
+            learner = None
+            for pos, f, known in self.match_keys:
+                value = v[pos]
+                if value and value in known:
+                    found = known[value]
+                    # A row with its own admission number never takes over a learner who has
+                    # another one: the ULN or UCI clash is reported below instead.
+                    if f == "admission_number" or not v[_ADNO] or not found.admission_number:
+                        learner = found
+                    break
+            r.learner = learner
+            if v[_ADNO] in adnos:
+                self.in_file_adnos.add(v[_ADNO])
+            if learner is not None:
+                self.matched.add(learner.pk)
+                first = self.matched_by.get(learner.pk)
+                if first is not None:
+                    r.add_error(
+                        Problem(f"matches the same learner ({learner}) as row {first}", r.row)
                     )
-                )
-        # possible duplicates: same legal name and date of birth, never merged
-        if v[_FIRST] is not None and v[_LAST] is not None and v[_BORN] is not None:
-            key = _person_key(v[_FIRST], v[_LAST], v[_BORN])
-            for other in people.get(key, ()):
-                if other is not learner:
-                    adno = (
-                        f", admission number {other.admission_number}"
-                        if other.admission_number
-                        else ""
+                    self.appended[first].append(
+                        Problem(f"matches the same learner ({learner}) as row {r.row}", first)
                     )
-                    r.add_warning(
+                else:
+                    self.matched_by[learner.pk] = r.row
+            # identifiers that belong to someone else
+            for pos, f, known, other_centres in clash_keys:
+                value = v[pos]
+                if not value:
+                    continue
+                other = known.get(value)
+                if other is not None and other is not learner:
+                    r.add_error(
                         Problem(
-                            f"possible duplicate: {other}{adno} has the same name and date of "
-                            "birth (not merged; check before committing)",
+                            f"{FIELD_LABELS[f]} {value} already belongs to another learner at "
+                            f"this centre ({_who(other)})",
                             r.row,
+                            heading_of[f],
+                            value,
                         )
                     )
-            if learner is None:  # two new learners alike; an existing one is warned about above
-                file_people[key].append(r)
-        if r.errors:
-            r.effect = ERROR
-            continue
-        if learner is None:
-            if not v[_SEX]:
-                column = heading_of.get("sex", "Sex")
-                r.add_error(
-                    Problem("missing: sex (M or F) is needed for a new learner", r.row, column, "")
-                )
+                elif value in other_centres:
+                    r.add_error(
+                        Problem(
+                            f"{FIELD_LABELS[f]} {value} already belongs to a learner at another "
+                            "centre",
+                            r.row,
+                            heading_of[f],
+                            value,
+                        )
+                    )
+            # possible duplicates: same legal name and date of birth, never merged
+            if v[_FIRST] is not None and v[_LAST] is not None and v[_BORN] is not None:
+                key = _person_key(v[_FIRST], v[_LAST], v[_BORN])
+                for other in self.people.get(key, ()):
+                    if other is not learner:
+                        adno = (
+                            f", admission number {other.admission_number}"
+                            if other.admission_number
+                            else ""
+                        )
+                        r.add_warning(
+                            Problem(
+                                f"possible duplicate: {other}{adno} has the same name and date "
+                                "of birth (not merged; check before committing)",
+                                r.row,
+                            )
+                        )
+                if learner is None:  # two new learners alike (an existing one: above)
+                    h = hash((_PERSON, *key))
+                    first = seen.add(h, r.row)
+                    if first:
+                        self.alike.setdefault(h, [first]).append(r.row)
+            if r.errors or repeated:
                 r.effect = ERROR
                 continue
-            r.effect = CREATE  # its changes (every value) are shown from r.vals when asked for
-            continue
-        changed, changes = [], []
-        for pos, f in compared:
-            value = v[pos]
-            if value is not None and (getattr(learner, f) or "") != value:
-                changed.append(f)
-                changes.append((FIELD_LABELS[f], _display(getattr(learner, f)), _display(value)))
-        if not learner.on_roll:
-            changed += ["on_roll", "left_on"]
-            changes.append(("on roll", "no", "yes"))
-            changes.append(("left on", _display(learner.left_on), "\u2014"))
-        r.changed_fields = changed
-        r.changes = changes
-        r.effect = UPDATE if changed else UNCHANGED
-    for rs in file_people.values():
-        if len(rs) > 1:
-            for r in rs:
-                others = ", ".join(str(o.row) for o in rs if o is not r)
-                r.add_warning(
-                    Problem(
-                        f"possible duplicate: row {others} has the same name and date of birth "
-                        "(not merged; check before committing)",
-                        r.row,
-                    )
-                )
-
-    if "admission_number" not in used:
-        preview.notes.append(
-            "The file has no admission number column, so leavers are not worked out."
-        )
-    elif not mark_leavers:
-        preview.notes.append(
-            "Leavers are not marked: learners missing from the file are left as they are."
-        )
-    else:
-        in_file = {r.vals[_ADNO] for r in parsed} - {None}
-        matched = {r.learner.pk for r in parsed if r.learner is not None}
-        left_on = _display(today)
-        for learner in existing:
-            if (
-                learner.on_roll
-                and learner.admission_number
-                and learner.admission_number not in in_file
-                and learner.pk not in matched
-            ):
-                preview.leavers.append(
-                    LeaverRow(
-                        None,
-                        LEAVER,
-                        learner=learner,
-                        changes=[("on roll", "yes", "no"), ("left on", "\u2014", left_on)],
-                        changed_fields=["on_roll", "left_on"],
-                    )
-                )
-        preview.leavers.sort(key=lambda r: r.name)
-
-
-def _plan_class_list(preview, parsed, *, centre, programme, used, heading_of):
-    ids = [f for f in CLASS_LIST_IDS if f in used]
-    index = {f: {} for f in ids}
-    for learner in Learner.objects.filter(centre=centre).only(
-        "id", "first_name", "last_name", "centre_id", *ids
-    ):
-        for f in ids:
-            v = getattr(learner, f)
-            if v:
-                index[f].setdefault(v, learner)
-    groups = {g.name: g for g in TeachingGroup.objects.filter(programme=programme)}
-    folded = {name.casefold(): g for name, g in groups.items()}
-    members = set(
-        TeachingGroup.learners.through.objects.filter(
-            teachinggroup__programme=programme
-        ).values_list("teachinggroup_id", "learner_id")
-    )
-    new_groups: dict[str, str] = {}
-    seen = {}
-    for r in parsed:
-        v = r.values
-        if "group" not in v and not any(p.column == heading_of["group"] for p in r.errors):
-            r.add_error(
-                Problem("missing: a teaching group is required", r.row, heading_of["group"], "")
-            )
-        given = [f for f in ids if v.get(f)]
-        if not given and not r.errors:
-            r.add_error(
-                Problem(
-                    "missing: no learner identifier (admission number, ULN, candidate number or "
-                    "UCI)",
-                    r.row,
-                    heading_of[ids[0]],
-                    "",
-                )
-            )
-        found = {}
-        for f in given:
-            learner = index[f].get(v[f])
             if learner is None:
+                if not v[_SEX]:
+                    column = heading_of.get("sex", "Sex")
+                    r.add_error(Problem(SEX_MISSING, r.row, column, ""))
+                    r.effect = ERROR
+                    continue
+                r.effect = CREATE  # its changes (every value) are shown from r.vals
+                continue
+            changed, changes = [], []
+            for pos, f in self.compared:
+                value = v[pos]
+                if value is not None and (getattr(learner, f) or "") != value:
+                    changed.append(f)
+                    changes.append(
+                        (FIELD_LABELS[f], _display(getattr(learner, f)), _display(value))
+                    )
+            if not learner.on_roll:
+                changed += ["on_roll", "left_on"]
+                changes.append(("on roll", "no", "yes"))
+                changes.append(("left on", _display(learner.left_on), "\u2014"))
+            r.changed_fields = changed
+            r.changes = changes
+            r.effect = UPDATE if changed else UNCHANGED
+
+    def finish(self) -> list[RowResult]:
+        """The leavers (learners on roll missing from the file), and the notes."""
+        preview = self.preview
+        if "admission_number" not in self.used:
+            preview.notes.append(
+                "The file has no admission number column, so leavers are not worked out."
+            )
+            return []
+        if not self.mark_leavers:
+            preview.notes.append(
+                "Leavers are not marked: learners missing from the file are left as they are."
+            )
+            return []
+        left_on = _display(self.today)
+        leavers = [
+            LeaverRow(
+                None,
+                LEAVER,
+                learner=learner,
+                changes=[("on roll", "yes", "no"), ("left on", "\u2014", left_on)],
+                changed_fields=["on_roll", "left_on"],
+            )
+            for learner in self.existing
+            if learner.on_roll
+            and learner.admission_number
+            and learner.admission_number not in self.in_file_adnos
+            and learner.pk not in self.matched
+        ]
+        leavers.sort(key=lambda r: r.name)
+        return leavers
+
+    def _by_row(self) -> dict[int, dict]:
+        if self._fixes is None:
+            fixes: dict[int, dict] = defaultdict(lambda: {"dups": [], "alike": []})
+            order = {f: i for i, f in enumerate(UNIQUE_IN_FILE)}
+            for f, rows in self.dups.values():
+                for row in rows:
+                    others = ", ".join(str(o) for o in rows if o != row)
+                    fixes[row]["dups"].append((order[f], f, others))
+            for rows in self.alike.values():
+                for row in rows:
+                    fixes[row]["alike"].append(", ".join(str(o) for o in rows if o != row))
+            for row in self.appended:
+                fixes[row]  # noqa: B018 (creates its entry)
+            self._fixes = dict(fixes)
+        return self._fixes
+
+    def fix(self, rec: dict) -> None:
+        """Put into a row's log line the problems later rows found with it."""
+        row = rec.get("row")
+        fix = self._by_row().get(row) if row is not None else None
+        if fix is None:
+            return
+        errors = rec.get("errors", [])
+        at = rec.pop("at", len(errors))
+        if fix["dups"]:
+            if len(errors) == 1 and errors[0][2] == SEX_MISSING:  # only asked when no error
+                errors, at = [], 0
+            values = rec.get("values", {})
+            inserted = []
+            for _order, f, others in sorted(fix["dups"]):
+                value = values.get(f, "")
+                inserted.append(
+                    [
+                        self.heading_of[f],
+                        value,
+                        f"{FIELD_LABELS[f]} {value} appears more than once in the file "
+                        f"(also row {others})",
+                    ]
+                )
+            errors = errors[:at] + inserted + errors[at:]
+        errors += [[p.column, p.value, p.reason] for p in self.appended.get(row, ())]
+        warnings = rec.get("warnings", []) + [
+            [
+                "",
+                "",
+                f"possible duplicate: row {others} has the same name and date of birth "
+                "(not merged; check before committing)",
+            ]
+            for others in fix["alike"]
+        ]
+        if errors:
+            rec["e"] = ERROR
+            rec.pop("changes", None)
+            rec["errors"] = errors
+        if warnings:
+            rec["warnings"] = warnings
+        rec["p"] = 1 if errors or warnings else 0
+
+
+class _ClassListPlanner:
+    """Each class-list row's learner and group, a chunk at a time (as _LearnerPlanner)."""
+
+    def __init__(self, preview, *, centre, programme, used, heading_of):
+        self.preview, self.programme, self.heading_of = preview, programme, heading_of
+        self.ids = ids = [f for f in CLASS_LIST_IDS if f in used]
+        self.index = {f: {} for f in ids}
+        for learner in Learner.objects.filter(centre=centre).only(
+            "id", "first_name", "last_name", "centre_id", *ids
+        ):
+            for f in ids:
+                v = getattr(learner, f)
+                if v:
+                    self.index[f].setdefault(v, learner)
+        self.groups = {g.name: g for g in TeachingGroup.objects.filter(programme=programme)}
+        self.folded = {name.casefold(): g for name, g in self.groups.items()}
+        self.members = set(
+            TeachingGroup.learners.through.objects.filter(
+                teachinggroup__programme=programme
+            ).values_list("teachinggroup_id", "learner_id")
+        )
+        self.new_groups: dict[str, str] = {}
+        self.seen = _FirstSeen()
+        self.appended: dict[int, list[tuple[str, int]]] = defaultdict(list)
+
+    @property
+    def unclean(self) -> bool:
+        return bool(self.appended)
+
+    needs_fixing = unclean
+
+    def plan(self, chunk: list[RowResult]) -> None:
+        heading_of, ids, index = self.heading_of, self.ids, self.index
+        for r in chunk:
+            v = r.values
+            if "group" not in v and not any(p.column == heading_of["group"] for p in r.errors):
+                r.add_error(
+                    Problem("missing: a teaching group is required", r.row, heading_of["group"], "")
+                )
+            given = [f for f in ids if v.get(f)]
+            if not given and not r.errors:
                 r.add_error(
                     Problem(
-                        f"no learner at this centre has {FIELD_LABELS[f]} {v[f]}",
+                        "missing: no learner identifier (admission number, ULN, candidate "
+                        "number or UCI)",
                         r.row,
-                        heading_of[f],
-                        v[f],
+                        heading_of[ids[0]],
+                        "",
                     )
                 )
-            else:
-                found[f] = learner
-        if len({learner.pk for learner in found.values()}) > 1:
-            desc = "; ".join(f"{FIELD_LABELS[f]} {v[f]} is {lr}" for f, lr in found.items())
-            r.add_error(Problem(f"the identifiers name different learners: {desc}", r.row))
-        learner = next(iter(found.values()), None)
-        r.learner = learner
-        name = v.get("group", "")
-        group = groups.get(name) or folded.get(name.casefold()) if name else None
-        r.group = group.name if group else name
-        if learner is not None and name:
-            key = (learner.pk, r.group.casefold())
-            if key in seen:
-                first = seen[key]
-                for a, b in ((r, first), (first, r)):
-                    a.add_error(
+            found = {}
+            for f in given:
+                learner = index[f].get(v[f])
+                if learner is None:
+                    r.add_error(
                         Problem(
-                            f"{learner} is listed for group {a.group} again on row {b.row}",
-                            a.row,
-                            heading_of["group"],
-                            a.group,
+                            f"no learner at this centre has {FIELD_LABELS[f]} {v[f]}",
+                            r.row,
+                            heading_of[f],
+                            v[f],
                         )
                     )
+                else:
+                    found[f] = learner
+            if len({learner.pk for learner in found.values()}) > 1:
+                desc = "; ".join(f"{FIELD_LABELS[f]} {v[f]} is {lr}" for f, lr in found.items())
+                r.add_error(Problem(f"the identifiers name different learners: {desc}", r.row))
+            learner = next(iter(found.values()), None)
+            r.learner = learner
+            name = v.get("group", "")
+            group = self.groups.get(name) or self.folded.get(name.casefold()) if name else None
+            r.group = group.name if group else name
+            if learner is not None and name:
+                first = self.seen.add(hash((learner.pk, r.group.casefold())), r.row)
+                if first:
+                    r.add_error(
+                        Problem(
+                            f"{learner} is listed for group {r.group} again on row {first}",
+                            r.row,
+                            heading_of["group"],
+                            r.group,
+                        )
+                    )
+                    self.appended[first].append((str(learner), r.row))
+            if r.errors:
+                r.effect = ERROR
+                continue
+            if group is None:
+                self.new_groups.setdefault(name.casefold(), name)
+                r.effect = ADD
+                r.changes = [("teaching group", "\u2014", f"{name} (group will be created)")]
+            elif (group.pk, learner.pk) in self.members:
+                r.effect = UNCHANGED
             else:
-                seen[key] = r
-        if r.errors:
-            r.effect = ERROR
-            continue
-        if group is None:
-            new_groups.setdefault(name.casefold(), name)
-            r.effect = ADD
-            r.changes = [("teaching group", "\u2014", f"{name} (group will be created)")]
-        elif (group.pk, learner.pk) in members:
-            r.effect = UNCHANGED
-        else:
-            r.effect = ADD
-            r.changes = [("teaching group", "\u2014", group.name)]
-        r.vals = r.vals[: _C["group"]] + (r.group,) + r.vals[_C["group"] + 1 :]
-    preview.new_groups = sorted(new_groups.values(), key=str.casefold)
-    for name in preview.new_groups:
-        preview.notes.append(
-            f"group {name} will be created for {programme} (delivered at {programme.centre})"
-        )
+                r.effect = ADD
+                r.changes = [("teaching group", "\u2014", group.name)]
+            r.vals = r.vals[: _C["group"]] + (r.group,) + r.vals[_C["group"] + 1 :]
+
+    def finish(self) -> list[RowResult]:
+        preview, programme = self.preview, self.programme
+        preview.new_groups = sorted(self.new_groups.values(), key=str.casefold)
+        for name in preview.new_groups:
+            preview.notes.append(
+                f"group {name} will be created for {programme} (delivered at {programme.centre})"
+            )
+        return []
+
+    def fix(self, rec: dict) -> None:
+        later = self.appended.get(rec.get("row"))
+        if not later:
+            return
+        group = rec.get("group", "")
+        rec.pop("at", None)
+        rec["errors"] = rec.get("errors", []) + [
+            [
+                self.heading_of["group"],
+                group,
+                f"{learner} is listed for group {group} again on row {row}",
+            ]
+            for learner, row in later
+        ]
+        rec["e"] = ERROR
+        rec.pop("changes", None)
+        rec["p"] = 1
 
 
 # --------------------------------------------------------------------------- preview and commit
@@ -1470,23 +2052,70 @@ def _settings(import_obj: LearnerImport) -> dict:
     return (import_obj.counts or {}).get("settings", {})
 
 
-def _stored_counts(preview: ImportPreview, *, mapping, programme, mark_leavers) -> dict:
+def _stored_counts(preview: ImportPreview, settings: dict, log: str = "") -> dict:
     counts = preview.counts
-    counts["settings"] = {
-        "mapping": preview.mapping_used or _mapping_index(mapping),
-        "programme": programme.pk if programme is not None else None,
-        "mark_leavers": mark_leavers,
-        "header_row": preview.header_row,
-    }
+    counts["settings"] = settings
+    if log:
+        counts["log"] = log
     return counts
 
 
 def _stored_errors(preview: ImportPreview) -> list[dict]:
     errors = preview.errors
-    out = [p.as_dict() for p in errors[:MAX_STORED_ERRORS]]
+    out = [p.as_dict() for p in itertools.islice(errors, MAX_STORED_ERRORS)]
     if len(errors) > MAX_STORED_ERRORS:
         out.append(Problem(f"\u2026 and {len(errors) - MAX_STORED_ERRORS} more errors").as_dict())
     return out
+
+
+_SHOWN = ("notes", "columns", "sheet", "header_row", "has_headings", "rows_with_problems")
+
+
+def log_name(import_obj: LearnerImport) -> str:
+    """Where the rows log of an import is kept ("" if it has none)."""
+    return (import_obj.counts or {}).get("log", "")
+
+
+def _keep_log(import_obj: LearnerImport, preview: ImportPreview) -> str:
+    """Store the preview's rows log next to the import's kept file; its name."""
+    if not import_obj.stored_file or preview.log is None:
+        return ""
+    storage = import_obj.stored_file.storage
+    name = import_obj.stored_file.name + LOG_SUFFIX
+    if storage.exists(name):  # an earlier analysis of this same kept file
+        storage.delete(name)
+    with preview.log.open() as fh:
+        return storage.save(name, File(fh))
+
+
+def logged_rows(import_obj: LearnerImport, show: str = "all") -> LogRows:
+    """The rows of an import's rows log that show picks, for the preview page to page through.
+
+    An import recorded before rows logs were kept has its log worked out (once) from its
+    kept file.
+    """
+    name = log_name(import_obj)
+    if not name and import_obj.stored_file:
+        try:
+            preview = analyse_import(import_obj)
+        except ImportRefused:
+            preview = None
+        if preview is not None:
+            name = _keep_log(import_obj, preview)
+            shown = {k: v for k, v in preview.counts.items() if k in _SHOWN}
+            import_obj.counts = shown | (import_obj.counts or {}) | {"log": name}
+            LearnerImport.objects.filter(pk=import_obj.pk).update(counts=import_obj.counts)
+    storage = import_obj.stored_file.storage
+
+    def opener():
+        if not name:
+            return None
+        try:
+            return storage.open(name, "rb")
+        except OSError:
+            return None
+
+    return LogRows(opener, show)
 
 
 def preview_import(
@@ -1503,7 +2132,8 @@ def preview_import(
 ) -> ImportPreview:
     """Check and read the file, work out each row's effect, record the LearnerImport.
 
-    Writes no learner.
+    Writes no learner. Each row's result goes to the rows log, kept next to the file (the
+    preview page pages through it); the import keeps the counts and the first errors.
     """
     file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
     try:
@@ -1525,6 +2155,13 @@ def preview_import(
     sha = hashlib.sha256(data).hexdigest() if data else ""
     preview.file_sha256 = sha
     actor = user if getattr(user, "is_authenticated", False) else None
+    settings = {
+        "mapping": preview.mapping_used or _mapping_index(mapping),
+        "programme": programme.pk if programme is not None else None,
+        "mark_leavers": mark_leavers,
+        "header_row": preview.header_row,
+        "encoding": preview.encoding,
+    }
     obj = LearnerImport(
         centre=centre,
         kind=kind,
@@ -1532,15 +2169,13 @@ def preview_import(
         file_sha256=sha,
         uploaded_by=actor,
         status=LearnerImport.Status.PREVIEWED if preview.ok else LearnerImport.Status.REFUSED,
-        counts=_stored_counts(
-            preview, mapping=mapping, programme=programme, mark_leavers=mark_leavers
-        ),
         errors=_stored_errors(preview),
     )
-    if (
-        preview.file_type
-    ):  # passed the file checks: keep it so commit (or the mapping step) can read it
+    log = ""
+    if preview.file_type:  # passed the file checks: keep it so commit (or mapping) can read it
         obj.stored_file.save(f"{sha[:32]}.{preview.file_type}", ContentFile(data), save=False)
+        log = _keep_log(obj, preview)
+    obj.counts = _stored_counts(preview, settings, log)
     obj.save()
     preview.import_obj = obj
     return preview
@@ -1565,8 +2200,50 @@ def read_stored_file(import_obj: LearnerImport) -> bytes:
     return data
 
 
-def analyse_import(import_obj: LearnerImport, *, mapping: dict | None = None) -> ImportPreview:
-    """The preview of a recorded import, worked out again from its kept file (records nothing)."""
+@contextlib.contextmanager
+def _open_kept(import_obj: LearnerImport):
+    """(open file, file type, encoding) of an import's kept file, its hash checked as it is read.
+
+    The file passed the file checks when it was previewed; the same bytes (same SHA-256)
+    pass them again, so they are not run again and the file is never loaded whole.
+    """
+    if not import_obj.stored_file:
+        raise ImportRefused(
+            [Problem("the file of this import was refused before it was kept; upload it again")]
+        )
+    try:
+        fh = import_obj.stored_file.storage.open(import_obj.stored_file.name, "rb")
+    except OSError:
+        raise ImportRefused(
+            [Problem("the kept file of this import is missing; upload it again")]
+        ) from None
+    with fh:
+        fh = getattr(fh, "file", fh)  # the underlying file, for zipfile and io's wrappers
+        if import_obj.file_sha256 and (
+            hashlib.file_digest(fh, "sha256").hexdigest() != import_obj.file_sha256
+        ):
+            raise ImportRefused(
+                [Problem("the kept file no longer matches the one previewed; upload it again")]
+            )
+        fh.seek(0)
+        file_type = "xlsx" if import_obj.stored_file.name.endswith(".xlsx") else "csv"
+        encoding = _settings(import_obj).get("encoding", "")
+        if file_type == "csv" and not encoding:  # an import recorded before it was kept
+            try:
+                encoding = _text_encoding(fh.read())
+            except FileRefused:
+                encoding = "cp1252"
+            fh.seek(0)
+        yield fh, file_type, encoding
+
+
+def analyse_import(
+    import_obj: LearnerImport, *, mapping: dict | None = None, sink=None
+) -> ImportPreview:
+    """The preview of a recorded import, worked out again from its kept file.
+
+    Records nothing (its rows go to a temporary rows log, or to sink).
+    """
     s = _settings(import_obj)
     programme = (
         Programme.objects.select_related("centre", "qualification")
@@ -1575,19 +2252,27 @@ def analyse_import(import_obj: LearnerImport, *, mapping: dict | None = None) ->
         if s.get("programme")
         else None
     )
-    data = read_stored_file(import_obj)
-    preview = analyse(
-        data,
-        centre=import_obj.centre,
-        kind=import_obj.kind,
-        mapping=mapping if mapping is not None else s.get("mapping"),
-        programme=programme,
-        mark_leavers=s.get("mark_leavers", True),
-        file_name=import_obj.file_name,
-        use_remembered="mapping" not in s,
-    )
+    with _open_kept(import_obj) as (fh, file_type, encoding):
+        preview = analyse(
+            fh,
+            kept=(import_obj.file_sha256, file_type, encoding),
+            centre=import_obj.centre,
+            kind=import_obj.kind,
+            mapping=mapping if mapping is not None else s.get("mapping"),
+            programme=programme,
+            mark_leavers=s.get("mark_leavers", True),
+            file_name=import_obj.file_name,
+            use_remembered="mapping" not in s,
+            sink=sink,
+        )
     preview.import_obj = import_obj
     return preview
+
+
+CHANGED_MEANWHILE = (
+    "the learners changed while this import was being applied; nothing was written: "
+    "preview it again"
+)
 
 
 def commit_import(import_obj: LearnerImport, user=None) -> ImportPreview:
@@ -1596,12 +2281,15 @@ def commit_import(import_obj: LearnerImport, user=None) -> ImportPreview:
     Writes all of it or nothing: learners, groups, their audit events and the import
     record are one transaction. The import is claimed first with a conditional UPDATE
     (a row lock on PostgreSQL, the write lock on SQLite), so two clicks on Commit
-    apply it once.
+    apply it once. The file is checked again against the database and written a chunk
+    at a time (CHUNK_ROWS rows, with their audit events), holding no more than a chunk;
+    at the first error the writes are rolled back and the whole file is analysed again
+    for the refusal, its errors kept as a preview's are.
     """
     actor = user if getattr(user, "is_authenticated", False) else None
-    refused: list[Problem] | None = None
+    refused = None
     Status = LearnerImport.Status
-    with audit.batch():
+    with transaction.atomic():
         claimed = LearnerImport.objects.filter(pk=import_obj.pk, status=Status.PREVIEWED).update(
             status=Status.COMMITTED, committed_at=timezone.now()
         )
@@ -1609,27 +2297,30 @@ def commit_import(import_obj: LearnerImport, user=None) -> ImportPreview:
         if not claimed:
             status = locked.get_status_display().lower()
             raise ImportRefused([Problem(f"this import is {status}; it cannot be committed")])
-        preview = analyse_import(locked)
-        if not preview.ok:
-            refused = preview.errors
+        writer_class = _ClassListWriter if locked.kind == CLASS_LIST else _LearnerWriter
+        try:
+            with transaction.atomic():
+                preview = analyse_import(locked, sink=writer_class(locked, actor))
+        except _Unclean:
+            preview = None
+        except IntegrityError:
+            raise ImportRefused([Problem(CHANGED_MEANWHILE)]) from None
+        if preview is None:
+            # Nothing was written. The whole file again, as a preview: its rows and errors.
+            preview = analyse_import(locked)
+            if preview.ok:  # it was an error a moment ago: the learners are changing
+                raise ImportRefused([Problem(CHANGED_MEANWHILE)])
+            settings = _settings(locked)
+            counts = _stored_counts(preview, settings, _keep_log(locked, preview))
             LearnerImport.objects.filter(pk=locked.pk).update(
-                status=Status.REFUSED, committed_at=None, errors=_stored_errors(preview)
+                status=Status.REFUSED,
+                committed_at=None,
+                errors=_stored_errors(preview),
+                counts=counts,
             )
+            refused = preview.errors
         else:
-            try:
-                with transaction.atomic():
-                    if locked.kind == CLASS_LIST:
-                        _apply_class_list(preview, locked, actor)
-                    else:
-                        _apply_learners(preview, locked, actor)
-            except IntegrityError:
-                problem = Problem(
-                    "the learners changed while this import was being applied; "
-                    "nothing was written: preview it again"
-                )
-                raise ImportRefused([problem]) from None
-            counts = preview.counts
-            counts["settings"] = _settings(locked)
+            counts = _stored_counts(preview, _settings(locked), log_name(locked))
             locked.counts, locked.errors = counts, []
             locked.save(update_fields=["counts", "errors"])
     import_obj.refresh_from_db()
@@ -1643,128 +2334,192 @@ def _snapshot(learner: Learner, fields) -> dict:
     return {f: getattr(learner, f) for f in fields}
 
 
-def _apply_learners(preview: ImportPreview, import_obj: LearnerImport, actor) -> None:
-    reason = f"MIS import #{import_obj.pk} ({import_obj.file_name})"
-    centre = import_obj.centre
-    L = _L
-    new = [
-        Learner(
-            centre=centre,
-            first_name=v[_FIRST],
-            last_name=v[_LAST],
-            preferred_name=v[L["preferred_name"]] or "",
-            date_of_birth=v[_BORN],
-            sex=v[_SEX],
-            uln=v[L["uln"]] or None,
-            uci=v[L["uci"]] or None,
-            candidate_number=v[L["candidate_number"]] or "",
-            admission_number=v[_ADNO] or "",
-            email=v[L["email"]] or "",
-        )
-        for r in preview.rows
-        if r.effect == CREATE
-        for v in (r.vals,)
-    ]
-    if new:
-        Learner.objects.bulk_create(new, batch_size=500)
-        if any(learner.pk is None for learner in new):  # a backend that returns no ids
-            raise IntegrityError("bulk_create returned no primary keys")
-    changed: list[Learner] = []
-    fields: set[str] = set()
-    events = []
-    today = timezone.localdate()
-    for r in preview.rows:
-        if r.effect != UPDATE:
-            continue
-        learner = r.learner
-        before = _snapshot(learner, r.changed_fields)
-        for f in r.changed_fields:
-            if f == "on_roll":
-                learner.on_roll = True
-            elif f == "left_on":
-                learner.left_on = None
-            else:
-                setattr(learner, f, r.vals[_L[f]])
-        changed.append(learner)
-        fields.update(r.changed_fields)
-        events.append(("learner.updated", learner, before, _snapshot(learner, r.changed_fields)))
-    for r in preview.leavers:
-        learner = r.learner
-        before = _snapshot(learner, ("on_roll", "left_on"))
-        learner.on_roll, learner.left_on = False, today
-        changed.append(learner)
-        fields.update(("on_roll", "left_on"))
-        events.append(("learner.left", learner, before, _snapshot(learner, ("on_roll", "left_on"))))
-    if changed:
-        Learner.objects.bulk_update(changed, sorted(fields), batch_size=500)
-    for learner in new:
-        audit.record(
-            actor,
-            "learner.created",
-            learner,
-            learner=learner,
-            after=_snapshot(learner, AUDITED_FIELDS) | {"reason": reason},
-            object_repr=str(learner),
-        )
-    for action, learner, before, after in events:
-        audit.record(
-            actor, action, learner, learner=learner, before=before, after=after | {"reason": reason}
-        )
+class _Writer:
+    """The commit's sink: each planned chunk, if every row so far is good, written at once.
+
+    A chunk's learners (or group memberships) are written with bulk inserts and updates,
+    and its audit events in one audit.batch() (a savepoint of the commit's transaction):
+    memory holds one chunk, never the file. At the first error it raises _Unclean.
+    """
+
+    def __init__(self, import_obj: LearnerImport, actor):
+        self.import_obj, self.actor = import_obj, actor
+        self.reason = f"MIS import #{import_obj.pk} ({import_obj.file_name})"
+        self.tally = _Tally()
+        self.planner = None
+        self._leavers: list[RowResult] = []
+
+    def rows(self, chunk: list[RowResult], planner) -> None:
+        self.planner = planner
+        if planner.unclean or any(r.effect == ERROR for r in chunk):
+            raise _Unclean
+        for r in chunk:
+            self.tally.add(r.row, r.effect, r.errors, r.warnings)
+        with audit.batch():
+            self.write(chunk)
+
+    def leavers(self, leavers: list[RowResult]) -> None:
+        self._leavers = leavers
+
+    def reset(self) -> None:
+        raise _Unclean
+
+    def finish(self, preview) -> None:
+        if preview.file_errors or (self.planner is not None and self.planner.unclean):
+            raise _Unclean
+        for chunk in _batches(self._leavers, CHUNK_ROWS):
+            self.tally.leavers += len(chunk)
+            with audit.batch():
+                self.write_leavers(chunk)
+        self._leavers = []
+
+    def write(self, chunk):
+        raise NotImplementedError
+
+    def write_leavers(self, chunk):
+        pass
 
 
-def _apply_class_list(preview: ImportPreview, import_obj: LearnerImport, actor) -> None:
-    programme = Programme.objects.select_related("centre").get(
-        pk=_settings(import_obj)["programme"]
-    )
-    groups = {g.name.casefold(): g for g in TeachingGroup.objects.filter(programme=programme)}
-    created = [
-        TeachingGroup(programme=programme, name=name, delivering_centre=programme.centre)
-        for name in preview.new_groups
-        if name.casefold() not in groups
-    ]
-    if created:
-        TeachingGroup.objects.bulk_create(created)
-        if any(g.pk is None for g in created):
-            created = list(
-                TeachingGroup.objects.filter(
-                    programme=programme, name__in=[g.name for g in created]
-                )
+class _LearnerWriter(_Writer):
+    def write(self, chunk: list[RowResult]) -> None:
+        actor, reason, centre = self.actor, self.reason, self.import_obj.centre
+        L = _L
+        new = [
+            Learner(
+                centre=centre,
+                first_name=v[_FIRST],
+                last_name=v[_LAST],
+                preferred_name=v[L["preferred_name"]] or "",
+                date_of_birth=v[_BORN],
+                sex=v[_SEX],
+                uln=v[L["uln"]] or None,
+                uci=v[L["uci"]] or None,
+                candidate_number=v[L["candidate_number"]] or "",
+                admission_number=v[_ADNO] or "",
+                email=v[L["email"]] or "",
             )
-        for g in created:
-            groups[g.name.casefold()] = g
+            for r in chunk
+            if r.effect == CREATE
+            for v in (r.vals,)
+        ]
+        if new:
+            Learner.objects.bulk_create(new, batch_size=500)
+            if any(learner.pk is None for learner in new):  # a backend that returns no ids
+                raise IntegrityError("bulk_create returned no primary keys")
+        changed: list[Learner] = []
+        fields: set[str] = set()
+        events = []
+        for r in chunk:
+            if r.effect != UPDATE:
+                continue
+            learner = r.learner
+            before = _snapshot(learner, r.changed_fields)
+            for f in r.changed_fields:
+                if f == "on_roll":
+                    learner.on_roll = True
+                elif f == "left_on":
+                    learner.left_on = None
+                else:
+                    setattr(learner, f, r.vals[_L[f]])
+            changed.append(learner)
+            fields.update(r.changed_fields)
+            events.append(
+                ("learner.updated", learner, before, _snapshot(learner, r.changed_fields))
+            )
+        if changed:
+            Learner.objects.bulk_update(changed, sorted(fields), batch_size=500)
+        for learner in new:
             audit.record(
                 actor,
-                "teaching_group.created",
-                g,
-                centre=programme.centre,
-                after={
-                    "name": g.name,
-                    "programme": programme.pk,
-                    "delivering_centre": programme.centre_id,
-                    "reason": f"MIS import #{import_obj.pk} ({import_obj.file_name})",
-                },
+                "learner.created",
+                learner,
+                learner=learner,
+                after=_snapshot(learner, AUDITED_FIELDS) | {"reason": reason},
+                object_repr=str(learner),
             )
-    Through = TeachingGroup.learners.through
-    links = []
-    for r in preview.rows:
-        if r.effect != ADD:
-            continue
-        group = groups[r.group.casefold()]
-        links.append((group, r.learner))
-    Through.objects.bulk_create(
-        [Through(teachinggroup_id=g.pk, learner_id=lr.pk) for g, lr in links], batch_size=500
-    )
-    for group, learner in links:
-        audit.record(
-            actor,
-            "teaching_group.learner_added",
-            group,
-            learner=learner,
-            centre=learner.centre_id,
-            before=None,
-            after={
-                "group": group.name,
-                "programme": programme.pk,
-                "reason": f"MIS import #{import_obj.pk} ({import_obj.file_name})",
-            },
+        self._record(events)
+
+    def write_leavers(self, chunk: list[RowResult]) -> None:
+        today = timezone.localdate()
+        changed, events = [], []
+        for r in chunk:
+            learner = r.learner
+            before = _snapshot(learner, ("on_roll", "left_on"))
+            learner.on_roll, learner.left_on = False, today
+            changed.append(learner)
+            events.append(
+                ("learner.left", learner, before, _snapshot(learner, ("on_roll", "left_on")))
+            )
+        Learner.objects.bulk_update(changed, ["left_on", "on_roll"], batch_size=500)
+        self._record(events)
+
+    def _record(self, events) -> None:
+        for action, learner, before, after in events:
+            audit.record(
+                self.actor,
+                action,
+                learner,
+                learner=learner,
+                before=before,
+                after=after | {"reason": self.reason},
+            )
+
+
+class _ClassListWriter(_Writer):
+    def __init__(self, import_obj: LearnerImport, actor):
+        super().__init__(import_obj, actor)
+        self.programme = Programme.objects.select_related("centre").get(
+            pk=_settings(import_obj)["programme"]
         )
+        self.groups = {
+            g.name.casefold(): g for g in TeachingGroup.objects.filter(programme=self.programme)
+        }
+
+    def write(self, chunk: list[RowResult]) -> None:
+        programme, groups = self.programme, self.groups
+        adds = [r for r in chunk if r.effect == ADD]
+        names: dict[str, str] = {}
+        for r in adds:
+            if r.group.casefold() not in groups:
+                names.setdefault(r.group.casefold(), r.group)
+        created = [
+            TeachingGroup(programme=programme, name=name, delivering_centre=programme.centre)
+            for name in sorted(names.values(), key=str.casefold)
+        ]
+        if created:
+            TeachingGroup.objects.bulk_create(created)
+            if any(g.pk is None for g in created):
+                created = list(
+                    TeachingGroup.objects.filter(
+                        programme=programme, name__in=[g.name for g in created]
+                    )
+                )
+            for g in created:
+                groups[g.name.casefold()] = g
+                audit.record(
+                    self.actor,
+                    "teaching_group.created",
+                    g,
+                    centre=programme.centre,
+                    after={
+                        "name": g.name,
+                        "programme": programme.pk,
+                        "delivering_centre": programme.centre_id,
+                        "reason": self.reason,
+                    },
+                )
+        Through = TeachingGroup.learners.through
+        links = [(groups[r.group.casefold()], r.learner) for r in adds]
+        Through.objects.bulk_create(
+            [Through(teachinggroup_id=g.pk, learner_id=lr.pk) for g, lr in links], batch_size=500
+        )
+        for group, learner in links:
+            audit.record(
+                self.actor,
+                "teaching_group.learner_added",
+                group,
+                learner=learner,
+                centre=learner.centre_id,
+                before=None,
+                after={"group": group.name, "programme": programme.pk, "reason": self.reason},
+            )

@@ -213,12 +213,17 @@ def mapping(request, pk):
     )
 
 
-PREVIEW_ROWS_PER_PAGE = 500
+PREVIEW_ROWS_PER_PAGE = 200
 SHOW = {"all": "Every row", "changes": "Changes only", "errors": "Errors and warnings"}
 
 
 @requires(IMPORT_LEARNERS)
 def preview(request, pk):
+    """The import as its preview found it: counts, errors, and a page of its rows.
+
+    The rows are read a page at a time from the rows log kept with the file (the file is
+    not read again), so the page costs the same for ten rows or ten thousand.
+    """
     obj = get_for_user(
         LearnerImport.objects.select_related("centre", "uploaded_by"),
         request.user,
@@ -227,35 +232,30 @@ def preview(request, pk):
     )
     if obj.status == LearnerImport.Status.COMMITTED:
         return redirect("learner_imports:result", pk=obj.pk)
-    result, problems = None, [imports.Problem.from_dict(e) for e in obj.errors]
-    if obj.stored_file:
-        try:
-            result = imports.analyse_import(obj)
-            problems = result.errors
-        except imports.ImportRefused as exc:
-            problems = exc.problems
+    counts = obj.counts or {}
+    problems = [imports.Problem.from_dict(e) for e in obj.errors]
+    error_count = max(counts.get("errors", 0), len(problems))
     show = request.GET.get("show", "all")
     show = show if show in SHOW else "all"
-    rows = result.all_rows if result else []
-    if show == "changes":
-        rows = [r for r in rows if r.effect not in (imports.UNCHANGED, imports.ERROR)]
-    elif show == "errors":
-        rows = [r for r in rows if r.errors or r.warnings]
-    can_commit = obj.status == LearnerImport.Status.PREVIEWED and result is not None and result.ok
+    rows = imports.logged_rows(obj, show) if obj.stored_file else []
+    counts = obj.counts or {}  # logged_rows may have worked out the log of an older import
     page = Paginator(rows, PREVIEW_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "learners/imports/preview.html",
         {
             "import": obj,
-            "preview": result,
             "problems": problems,
+            "error_count": error_count,
+            "errors_listed": min(error_count, imports.MAX_STORED_ERRORS),
+            "errors_capped": error_count > imports.MAX_STORED_ERRORS,
+            "has_rows": bool(obj.stored_file) and bool(imports.log_name(obj)),
             "page": page,
             "query": f"show={show}",
             "show": show,
             "show_choices": SHOW,
-            "can_commit": can_commit,
-            "counts": result.counts if result else obj.counts,
+            "can_commit": obj.status == LearnerImport.Status.PREVIEWED and not error_count,
+            "counts": counts,
         },
     )
 

@@ -986,3 +986,131 @@ def test_mapping_step_when_a_required_column_is_missing(client, own_centre, exam
     )
     assert response.status_code == 302
     assert ColumnMapping.objects.get(centre=own_centre).mapping == {"born": "date_of_birth"}
+
+
+# --------------------------------------------------------------------------- streamed rows
+
+
+def learner_rows(n, start=1):
+    """n new learners with good values, one a row (no header)."""
+    return [
+        [f"Sur{i}", f"Fore{i}", "01/01/2009", "F", f"S{i}", make_uln(500 + i), f"{100 + i:04d}"]
+        for i in range(start, start + n)
+    ]
+
+
+def test_preview_rows_are_kept_in_a_log_and_paged_without_reading_the_file(
+    client, own_centre, exams_officer, monkeypatch
+):
+    rows = learner_rows(450)
+    rows[300][5] = "123"  # row 302: a bad ULN
+    client.force_login(exams_officer)
+    upload(client, own_centre, csv_bytes([SIMPLE, *rows]))
+    obj = LearnerImport.objects.get()
+    assert obj.status == "refused" and obj.counts["rows"] == 450
+    assert obj.counts["log"] == obj.stored_file.name + imports.LOG_SUFFIX
+    assert obj.stored_file.storage.exists(obj.counts["log"])
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the preview page read the file again")
+
+    monkeypatch.setattr(imports, "analyse", no_reading)
+    url = reverse("learner_imports:preview", args=[obj.pk])
+    html = client.get(url).content.decode()
+    assert html.count("<tr>\n    <td>") == 200 and "Page 1 of 3" in html
+    assert "SUR1, Fore1" in html and "SUR200, Fore200" in html and "SUR201," not in html
+    html = client.get(url, {"page": 3}).content.decode()
+    assert html.count("<tr>\n    <td>") == 50 and "SUR450, Fore450" in html
+    html = client.get(url, {"show": "errors"}).content.decode()
+    assert html.count("<tr>\n    <td>") == 1 and "ULN 123: a ULN is exactly ten digits" in html
+
+
+def test_errors_past_the_kept_ones_are_all_in_the_log_and_printed(
+    client, own_centre, exams_officer, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setattr(imports, "MAX_STORED_ERRORS", 3)
+    rows = learner_rows(6)
+    for r in rows[1:]:
+        r[5] = "123"  # rows 3-7: five bad ULNs
+    data = csv_bytes([SIMPLE, *rows])
+    p = run(own_centre, data)
+    assert len(p.errors) == 5 and len(p.tally.first_errors) == 3
+    assert [p.row for p in p.errors] == [3, 4, 5, 6, 7]  # the last two read from the log
+    assert p.errors[4].row == 7 and [e.row for e in p.errors[3:]] == [6, 7]
+    assert [e["reason"] for e in p.import_obj.errors][-1] == "\u2026 and 2 more errors"
+    client.force_login(exams_officer)
+    html = client.get(reverse("learner_imports:preview", args=[p.import_obj.pk])).content
+    assert "5 errors: nothing can be written" in html.decode()
+    assert "The first 3 are listed here." in html.decode()
+    (tmp_path / "bad.csv").write_bytes(data)
+    with pytest.raises(SystemExit):
+        call_command("import_learners", str(tmp_path / "bad.csv"), "--centre", "40001")
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if "a ULN is exactly ten digits" in line] == [
+        f"row {n}, column ULN: ULN 123: a ULN is exactly ten digits" for n in range(3, 8)
+    ]
+
+
+def test_problems_a_later_chunk_finds_with_an_earlier_row(own_centre, on_roll, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    rows = learner_rows(5)
+    rows[4][4] = "S1"  # row 6 repeats row 2's admission number
+    rows[3][1:3] = ["Fore1", "01/01/2009"]  # row 5 is alike row 2 (a new learner)
+    rows[3][0] = "Sur1"
+    rows[0][3] = ""  # row 2 has no sex: asked for only while it has no other error
+    p = refused(own_centre, csv_bytes([SIMPLE, *rows]), mark_leavers=False)
+    assert messages(p) == [
+        "row 2, column Adno: admission number S1 appears more than once in the file (also row 6)",
+        "row 6, column Adno: admission number S1 appears more than once in the file (also row 2)",
+    ]
+    assert [(r.row, r.effect) for r in p.rows] == [
+        (2, "error"),
+        (3, "create"),
+        (4, "create"),
+        (5, "create"),
+        (6, "error"),
+    ]
+    assert [str(w) for w in p.rows[0].warnings] == [
+        "row 2: possible duplicate: row 5 has the same name and date of birth (not merged; "
+        "check before committing)"
+    ]
+    assert p.counts["error_rows"] == 2 and p.counts["create"] == 3
+
+
+def test_commit_in_chunks_writes_every_row_with_an_event_each(own_centre, on_roll, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    data = roll_file(
+        *[r[:4] + [str(r[4]), r[5], r[6]] for r in learner_rows(5)],
+        ben_surname="Baker-Smith",
+        with_cat=False,
+    )
+    p = run(own_centre, data)
+    assert p.ok and p.counts == p.counts | {"create": 5, "update": 1, "leaver": 1, "rows": 7}
+    events = AuditEvent.objects.count()
+    done = commit_import(p.import_obj, None)
+    assert done.counts["create"] == 5 and done.counts["leaver"] == 1
+    assert Learner.objects.filter(centre=own_centre).count() == 8
+    assert not Learner.objects.get(pk=on_roll[2].pk).on_roll
+    assert AuditEvent.objects.count() - events == 7  # 5 created, 1 updated, 1 left
+    assert LearnerImport.objects.get(pk=p.import_obj.pk).status == "committed"
+
+
+def test_an_error_in_a_later_chunk_at_commit_writes_nothing(own_centre, on_roll, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    data = roll_file(*learner_rows(5), with_cat=False)
+    p = run(own_centre, data)
+    assert p.ok
+    LearnerFactory(centre=own_centre, candidate_number="0105")  # row 8's, taken meanwhile
+    before = state()
+    with pytest.raises(imports.ImportRefused) as exc:
+        commit_import(p.import_obj, None)
+    assert [str(e) for e in exc.value.problems] == [
+        "row 8, column Candidate No: candidate number 0105 already belongs to another "
+        "learner at this centre (" + str(Learner.objects.get(candidate_number="0105")) + ")"
+    ]
+    assert state() == before
+    obj = LearnerImport.objects.get(pk=p.import_obj.pk)
+    assert obj.status == "refused" and obj.errors[0]["row"] == 8 and obj.counts["errors"] == 1
+    # The kept rows are those of the refusal: row 8 is in error there.
+    (row,) = imports.logged_rows(obj, "errors")
+    assert row.row == 8 and row.effect == "error"
