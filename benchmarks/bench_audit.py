@@ -175,7 +175,7 @@ def _raw_fetch() -> int:
 
 
 def bench_verify(table, n: int) -> None:
-    """verify_chain() over N events against sha256 over the same bytes; memory at N/5 and N.
+    """verify_chain() over N events against a raw fetch plus sha256 of the same bytes; memory too.
 
     Each time here is the best of REPEATS runs: they are short, and the best is
     the least disturbed by whatever else the machine is doing.
@@ -203,23 +203,24 @@ def bench_verify(table, n: int) -> None:
     fetch, fetched = best_time(_raw_fetch, REPEATS)
     assert fetched == n
 
+    # The floor is the same work done the simplest way: read every event with a raw
+    # cursor, then hash the chain over bytes already in memory. Each part is also shown.
     table.row(
         f"audit.verify x{n:,}",
+        figure,
+        fetch + floor,
+        seconds,
+        floor_is="raw fetch + sha256 loop",
+        goal=2,
+        note=f"{per_second(n, figure)}; fetch {fetch:.3f} + hash {floor:.3f} s",
+    )
+    table.row(
+        "  verify vs hashing alone",
         figure,
         floor,
         seconds,
         floor_is="sha256 loop, same bytes",
-        goal=2,
-        note=f"{per_second(n, figure)} vs {per_second(n, floor)}",
-    )
-    table.row(
-        "  verify vs fetching the rows",
-        figure,
-        fetch,
-        seconds,
-        floor_is="raw cursor, no hashing",
-        note=f"fetch {fetch:.3f} + hash {floor:.3f} = {fetch + floor:.3f} s; "
-        f"verify {figure / (fetch + floor):.2f}x that",
+        note="the database read is most of the difference",
     )
 
     # Memory: the chain is streamed, never held, so N/5 and N should peak alike.

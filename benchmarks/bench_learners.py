@@ -372,6 +372,7 @@ def bench_import(table, _events: int) -> None:
         peak_small,
         mebibytes,
         floor_is=f"same @{SMALL_ROWS:,} rows",
+        goal=MEMORY_FLAT,  # the issue: memory flat in the number of rows
         note="flat"
         if peak_preview <= MEMORY_FLAT * peak_small
         else f"GROWS with rows ({(peak_preview - peak_small) / (n - SMALL_ROWS) / 1024:.1f} "
