@@ -121,3 +121,47 @@ def test_a_reminder_digest_goes_through_a_real_worker(
         send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue).get(timeout=60)
         == 0
     )
+
+
+def test_an_entry_request_email_goes_through_a_real_worker(
+    transactional_db, worker, make_user, own_centre, tmp_path
+):
+    """The September request: the programme leader's e-mail is sent by the worker, once."""
+    from learners.models import Programme, Qualification
+    from registrations import services
+    from registrations.models import EntryRequest
+    from registrations.tasks import send_entry_request_email
+
+    queue, mail_dir, proc = worker
+    eo = make_user("worker_eo2", Role.EXAMS_OFFICER, centre=own_centre)
+    pl = make_user("worker_pl", Role.PROGRAMME_LEADER, centre=own_centre)
+    qualification = Qualification.objects.create(
+        title="BTEC National Extended Certificate in Worker Testing",
+        number="600/9999/9",
+        level="3",
+        glh=360,
+    )
+    programme = Programme.objects.create(
+        qualification=qualification, centre=own_centre, academic_year="2026/27", leader=pl
+    )
+    rnd = services.open_round(centre=own_centre, academic_year="2026/27", by=eo)
+    # The service queues the task on commit; here the test sends it to its own worker's queue.
+    req = services.request_entries(
+        rnd, programme=programme, due_date=dt.date.today() + dt.timedelta(days=9), by=eo
+    )
+    result = send_entry_request_email.apply_async(args=[req.pk], queue=queue)
+    try:
+        sent = result.get(timeout=90)
+    except Exception:
+        print((tmp_path / "worker.log").read_text())
+        raise
+    assert proc.poll() is None, "the worker died"
+    assert sent == 1
+    assert EntryRequest.objects.get(pk=req.pk).emailed_at is not None
+    deadline = time.time() + 10
+    while time.time() < deadline and not any(mail_dir.glob("*.log")):
+        time.sleep(0.2)
+    bodies = "".join(p.read_text() for p in mail_dir.glob("*.log"))
+    assert "Worker Testing" in bodies and pl.email in bodies
+    # Retried: never sent twice.
+    assert send_entry_request_email.apply_async(args=[req.pk], queue=queue).get(timeout=60) == 0
