@@ -103,3 +103,17 @@ class QueryForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(max_length=500)
+
+
+class OptionsForm(forms.Form):
+    pathway = forms.CharField(max_length=100, required=False)
+    optional_units = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["optional_units"].queryset = programme.qualification.units.filter(
+            mandatory=False
+        )
+        self.fields["optional_units"].label_from_instance = lambda u: f"Unit {u.number}: {u.title}"

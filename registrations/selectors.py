@@ -72,7 +72,12 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
 
 def proposal_rows(req: EntryRequest) -> dict:
     programme = req.programme
-    live = {r.learner_id: r for r in programme.registrations.filter(status__in=Registration.ACTIVE)}
+    live = {
+        r.learner_id: r
+        for r in programme.registrations.filter(status__in=Registration.ACTIVE).prefetch_related(
+            "optional_units"
+        )
+    }
     groups = programme.teaching_groups.select_related("delivering_centre").prefetch_related(
         Prefetch("learners", queryset=Learner.objects.order_by("last_name", "first_name"))
     )

@@ -222,6 +222,35 @@ def _require_leader(programme, user, what: str) -> None:
 
 
 @transaction.atomic
+def choose_options(registration: Registration, *, by, pathway: str, optional_units) -> None:
+    """The programme leader sets one proposed learner's pathway and optional units."""
+    programme = registration.programme
+    _require_leader(programme, by, "chooses its learners' options")
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != Registration.Status.PROPOSED:
+        raise ValidationError(
+            f"{registration.learner} has already been entered: ask the exams office to amend "
+            "the entry."
+        )
+    units = list(optional_units)
+    _check_units(programme, units)
+    old = (registration.pathway, sorted(u.number for u in registration.optional_units.all()))
+    new = (pathway.strip(), sorted(u.number for u in units))
+    if old == new:
+        raise ValidationError("Nothing was changed.")
+    registration.pathway = new[0]
+    registration.lock_version += 1
+    registration.save(update_fields=["pathway", "lock_version"])
+    registration.optional_units.set(units)
+    add_step(
+        registration,
+        by=by,
+        what="Options chosen",
+        detail=f"pathway {new[0] or '—'}; optional units {', '.join(new[1]) or 'none'}",
+    )
+
+
+@transaction.atomic
 def finish_proposals(req: EntryRequest, *, by) -> None:
     """The programme leader has proposed everyone: the exams officer makes the entries."""
     _require_leader(req.programme, by, "sends its proposals")

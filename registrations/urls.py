@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/request/", views.request_entries, name="request_entries"),
     path("requests/<int:pk>/", views.proposals, name="proposals"),
     path("requests/<int:pk>/send/", views.proposals_send, name="proposals_send"),
+    path("requests/<int:pk>/options/<int:reg>/", views.proposal_options, name="proposal_options"),
     path("lists/<int:pk>/", views.entry_list_detail, name="entry_list"),
     path("lists/<int:pk>/enter/", views.entries_make, name="entries_make"),
     path("lists/<int:pk>/return/", views.entry_list_return, name="entry_list_return"),

@@ -21,6 +21,7 @@ from .forms import (
     AmendForm,
     AnswerForm,
     CalendarForm,
+    OptionsForm,
     QueryForm,
     ReasonForm,
     RequestEntriesForm,
@@ -210,6 +211,39 @@ def proposals(request, pk: int):
         request,
         "registrations/proposals.html",
         {"req": req, "can_propose": can_propose, **selectors.proposal_rows(req)},
+    )
+
+
+@requires(PROPOSE_ENTRIES)
+def proposal_options(request, pk: int, reg: int):
+    """One proposed learner's pathway and optional units, chosen by the programme leader."""
+    req = _entry_request(request, pk, PROPOSE_ENTRIES)
+    registration = get_object_or_404(req.programme.registrations.select_related("learner"), pk=reg)
+    form = OptionsForm(
+        request.POST or None,
+        programme=req.programme,
+        initial={
+            "pathway": registration.pathway,
+            "optional_units": list(registration.optional_units.values_list("pk", flat=True)),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.choose_options(
+                registration,
+                by=request.user,
+                pathway=form.cleaned_data["pathway"],
+                optional_units=form.cleaned_data["optional_units"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Options saved for {registration.learner}.")
+            return redirect("registrations:proposals", pk=pk)
+    return render(
+        request,
+        "registrations/proposal_options.html",
+        {"form": form, "req": req, "registration": registration},
     )
 
 

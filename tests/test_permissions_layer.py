@@ -60,6 +60,7 @@ COVERED_ELSEWHERE = {
     "registrations:request_entries",
     "registrations:proposals",
     "registrations:proposals_send",
+    "registrations:proposal_options",
     "registrations:entry_list",
     "registrations:entries_make",
     "registrations:entry_list_return",

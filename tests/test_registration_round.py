@@ -401,3 +401,30 @@ def test_round_page_warns_before_the_fee_band_changes(client, cast, rnd):
         client.force_login(cast[R.EXAMS_OFFICER])
         page = client.get(rnd.get_absolute_url()).content.decode()
     assert "From 02/11/2026 (in 8 days) registrations pay the late fee × 1.05" in page
+
+
+def test_programme_leader_chooses_each_learners_options_before_sending(
+    client, cast, rnd, programme, own_centre, make_user
+):
+    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+    learner = programme.teaching_groups.get().learners.order_by("last_name").first()
+    reg = services.propose_entry(req, learner=learner, by=cast[R.PROGRAMME_LEADER])
+    url = reverse("registrations:proposal_options", args=[req.pk, reg.pk])
+    # Not their programme: refused, whatever the role says.
+    other_pl = make_user("other_pl2", R.PROGRAMME_LEADER, centre=own_centre)
+    client.force_login(other_pl)
+    assert client.post(url, {"pathway": "X"}).status_code == 403
+    client.force_login(cast[R.EXAMS_OFFICER])
+    assert client.get(url).status_code == 403
+    client.force_login(cast[R.PROGRAMME_LEADER])
+    client.post(url, {"pathway": "Finance", "optional_units": []})
+    reg.refresh_from_db()
+    assert reg.pathway == "Finance" and not reg.optional_units.exists()
+    assert reg.steps.last().what == "Options chosen"
+    page = client.get(reverse("registrations:proposals", args=[req.pk])).content.decode()
+    assert "(Finance)" in page and "Optional units: none" in page
+    # Once entered, only the exams office amends it.
+    services.finish_proposals(req, by=cast[R.PROGRAMME_LEADER])
+    services.make_entries(programme.entry_list, registrations=[reg], by=cast[R.EXAMS_OFFICER])
+    response = client.post(url, {"pathway": "Other"})
+    assert "already been entered" in response.content.decode()
