@@ -197,6 +197,8 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
             )
             programmes[(centre_key, qual.number)] = p
             if new:
+                # 300 GLH mandatory + one 60 GLH optional unit = the 360 GLH certificate.
+                p.optional_units.set(qual.units.filter(mandatory=False).order_by("sort_key")[:1])
                 created += 1
                 audit.record(
                     None, "programme.created", p, after={"qualification": qual.number, "year": year}
