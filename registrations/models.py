@@ -638,6 +638,7 @@ class LearnerNotice(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     content_sha256 = models.CharField(max_length=64)
+    content = models.TextField(blank=True, help_text="The notice exactly as sent, for reprints")
     batch = models.CharField(
         max_length=40, blank=True, help_text="The letters batch it was printed in"
     )

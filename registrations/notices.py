@@ -146,6 +146,7 @@ def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> Lea
         sent_at=at,
         sent_by=by,
         content_sha256=notice.sha256,
+        content=notice.text,
         batch=batch,
     )
     audit.record(
@@ -297,6 +298,20 @@ def batch_notices(rnd: RegistrationRound, batch: str) -> tuple[list[Notice], lis
     current = {n.learner.pk: n for n in notices_for_round(rnd, [r.learner_id for r in records])}
     printable, changed = [], []
     for record in records:
+        if record.content and text_sha256(record.content) == record.content_sha256:
+            # Kept as sent: the reprint is exactly the letter on record.
+            printable.append(
+                Notice(
+                    record.learner,
+                    rnd,
+                    (),
+                    record.content,
+                    record.content_sha256,
+                    sent_at=record.sent_at,
+                    batch=batch,
+                )
+            )
+            continue
         notice = current.get(record.learner_id)
         if notice is None or notice.sha256 != record.content_sha256:
             changed.append(record)

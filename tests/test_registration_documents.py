@@ -510,7 +510,7 @@ def test_notices_page_sends_and_shows_when_and_how(client, cast, rnd, told):
     assert "BRINDLEY" in text and "CARROW" in text and "ASHWORTH" not in text
 
 
-def test_a_changed_letter_is_left_out_of_the_reprinted_batch(client, cast, rnd, told):
+def test_a_reprinted_batch_is_the_letters_as_sent_even_after_a_change(client, cast, rnd, told):
     eo = cast[R.EXAMS_OFFICER]
     notices.send_notices(rnd, eo)
     reg = told.rows().get(learner__last_name="Carrow")
@@ -518,10 +518,15 @@ def test_a_changed_letter_is_left_out_of_the_reprinted_batch(client, cast, rnd, 
     client.force_login(eo)
     response = client.get(reverse("registrations:round_letters", args=[rnd.pk]))
     text = pdf_text(response.content)
-    assert pdf_pages(response.content) == 1 and "BRINDLEY" in text and "CARROW" not in text
+    # The reprint is the evidence of what each learner was told: the old letter, unchanged.
+    assert pdf_pages(response.content) == 2 and "BRINDLEY" in text and "CARROW" in text
+    assert "Applied" not in text
     page = client.get(reverse("registrations:round_notices", args=[rnd.pk])).content.decode()
-    assert "left out of the download: CARROW, Kit3" in page
     assert "Changed since last told" in page
+    # Sending again tells Carrow the new status, in a new batch.
+    result = notices.send_notices(rnd, eo)
+    assert [n.learner.last_name for n in result.letters] == ["Carrow"]
+    assert "Applied" in pdf_text(documents.letters_pdf(result.letters))
 
 
 # --- who may ------------------------------------------------------------------------------
