@@ -32,8 +32,8 @@ from learners.models import Programme
 from todos.services import close_todos, open_todo
 
 from . import calendar
-from .models import ChangeRequest, Registration, RegistrationYear
-from .permissions import REQUEST_CHANGES, RUN_REGISTRATIONS
+from .models import ChangeRequest, Registration, RegistrationStep, RegistrationYear
+from .permissions import CHECK_ENTRIES, REQUEST_CHANGES, RUN_REGISTRATIONS
 from .services import _programme_code, add_step
 
 Kind = ChangeRequest.Kind
@@ -519,7 +519,8 @@ def action_change(
     cr.closed_at = timezone.now()
     cr.save(update_fields=["status", "actioned_on", "pearson_reference", "closed_by", "closed_at"])
     close_todos(ACTION_TODO, target=cr, by=by, note=f"done at Pearson: {reference}")
-    close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note=f"registered: {reference}")
+    # A new starter's to-do stays with the Quality Nominee: the policy has the exams officer
+    # verify the entry with them once options are chosen (verify_new_starter closes it).
     audit.record(
         by,
         "registrations.change_actioned",
@@ -665,6 +666,55 @@ _APPLY = {
     Kind.NEW_STARTER: _apply_new_starter,
     Kind.DETAILS: _apply_details,
 }
+
+
+VERIFIED = "Verified with the Quality Nominee"
+
+
+def awaiting_verification(cr: ChangeRequest) -> bool:
+    """A new starter registered at Pearson whose entry the QN has not yet verified."""
+    if cr.kind != Kind.NEW_STARTER or cr.status != ChangeRequest.Status.DONE:
+        return False
+    return not RegistrationStep.objects.filter(
+        registration__learner=cr.learner_id,
+        registration__programme=cr.programme_id,
+        what=VERIFIED,
+    ).exists()
+
+
+def may_verify(user, cr: ChangeRequest) -> bool:
+    return has_perm(user, CHECK_ENTRIES, cr.centre_id)
+
+
+@transaction.atomic
+def verify_new_starter(cr: ChangeRequest, *, by, note: str = "") -> Registration:
+    """The QN and the exams officer agree the new starter's entry (options chosen)."""
+    if not may_verify(by, cr):
+        raise PermissionDenied("The Quality Nominee verifies new starters' entries.")
+    cr = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
+    if cr.kind != Kind.NEW_STARTER:
+        raise ValidationError("Only a new starter's entry is verified here.")
+    if cr.status != ChangeRequest.Status.DONE:
+        raise ValidationError(
+            "The exams officer has not registered this new starter at Pearson yet: verify the "
+            "entry once it is made."
+        )
+    if not awaiting_verification(cr):
+        raise ValidationError("This new starter's entry has already been verified.")
+    reg = (
+        Registration.objects.filter(
+            learner=cr.learner_id, programme=cr.programme_id, status__in=Registration.ACTIVE
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if reg is None:
+        raise ValidationError("The new starter has no live registration on that programme.")
+    units = ", ".join(sorted(u.number for u in reg.optional_units.all())) or "none"
+    detail = f"pathway {reg.pathway or '—'}; optional units {units}"
+    add_step(reg, by=by, what=VERIFIED, detail=f"{detail}. {_clean(note)}".strip())
+    close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note="verified")
+    return reg
 
 
 @transaction.atomic

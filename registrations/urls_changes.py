@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.change_detail, name="change_detail"),
     path("<int:pk>/action/", views.change_action, name="change_action"),
     path("<int:pk>/cancel/", views.change_cancel, name="change_cancel"),
+    path("<int:pk>/verify/", views.change_verify, name="change_verify"),
 ]

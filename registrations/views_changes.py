@@ -10,6 +10,7 @@ from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import has_perm, require, requires, scope
 from centres.models import Centre
@@ -17,7 +18,7 @@ from learners.models import Learner, Programme
 
 from . import calendar, changes
 from .models import ChangeRequest, Registration, RegistrationStep
-from .permissions import REQUEST_CHANGES, RUN_REGISTRATIONS, VIEW_REGISTRATIONS
+from .permissions import CHECK_ENTRIES, REQUEST_CHANGES, RUN_REGISTRATIONS, VIEW_REGISTRATIONS
 
 Kind = ChangeRequest.Kind
 PAGE_SIZE = 50
@@ -450,6 +451,8 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
             "age": (timezone.now() - cr.requested_at).days,
             "can_action": can_action,
             "can_cancel": can_cancel,
+            "can_verify": changes.may_verify(user, cr) and changes.awaiting_verification(cr),
+            "awaiting_verification": changes.awaiting_verification(cr),
             "action_form": action_form,
             "cancel_form": cancel_form,
             "refund": refund,
@@ -461,6 +464,20 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
 @requires(VIEW_REGISTRATIONS)
 def change_detail(request, pk: int):
     return _detail(request, _change(request, pk))
+
+
+@requires(CHECK_ENTRIES)
+@require_POST
+def change_verify(request, pk: int):
+    """The QN verifies a new starter's entry with the exams officer (seed policy)."""
+    cr = _change(request, pk)
+    try:
+        changes.verify_new_starter(cr, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{cr.learner}'s entry verified.")
+    return redirect("registrations:change_detail", pk=pk)
 
 
 @requires(RUN_REGISTRATIONS)

@@ -192,10 +192,25 @@ def test_programme_leader_notifies_a_new_starter_and_the_exams_officer_registers
         .filter(kind__startswith="registrations.a")
         .exists()
     )
-    assert "New starter to verify" not in dashboard(client, qn)
     assert AuditEvent.objects.filter(
         action="registrations.change_actioned", object_id=str(cr.pk)
     ).exists()
+    # Registered: the exams officer now verifies the entry with the Quality Nominee.
+    assert "New starter to verify" in dashboard(client, qn)
+    verify = reverse("registrations:change_verify", args=[cr.pk])
+    client.force_login(eo)
+    assert client.post(verify).status_code == 403  # the QN's step, not the officer's
+    client.force_login(qn)
+    page = text(client.get(reverse("registrations:change_detail", args=[cr.pk])))
+    assert "Verify the entry with the Quality Nominee" in page
+    page = text(client.post(verify, {"note": "Options agreed with the exams officer"}, follow=True))
+    assert "entry verified" in page
+    assert reg.steps.last().what == "Verified with the Quality Nominee"
+    assert "Options agreed" in reg.steps.last().detail
+    assert "New starter to verify" not in dashboard(client, qn)
+    again = text(client.post(verify, follow=True))
+    assert "already been verified" in again
+    assert reg.steps.filter(what="Verified with the Quality Nominee").count() == 1
 
 
 def test_a_new_starter_already_registered_is_refused(client, cast, world):

@@ -49,6 +49,7 @@ PAGES = {
 }
 # Pages about one object, covered by their own role x centre tables elsewhere.
 COVERED_ELSEWHERE = {
+    "registrations:change_verify",  # tests/test_changes.py
     "learners:learner_detail",
     "learners:learner_edit",  # tests/test_learner_access.py
     "learners:programme_detail",
