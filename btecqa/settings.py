@@ -234,6 +234,15 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 BTECQA_REMINDER_LOOKAHEAD_DAYS = env.int("REMINDER_LOOKAHEAD_DAYS", default=7)
 BTECQA_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Uploads (MIS exports, registration numbers, qualification structures) are refused above
+# this size; btecqa/uploads.py stops storing an upload just past it.
+BTECQA_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "btecqa.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1114,3 +1114,49 @@ def test_an_error_in_a_later_chunk_at_commit_writes_nothing(own_centre, on_roll,
     # The kept rows are those of the refusal: row 8 is in error there.
     (row,) = imports.logged_rows(obj, "errors")
     assert row.row == 8 and row.effect == "error"
+
+
+def test_an_oversized_upload_is_refused_having_kept_only_the_limit(
+    client, own_centre, exams_officer, settings
+):
+    """The upload handler stops storing at the limit; the page still says why it was refused."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    from btecqa.uploads import UploadSizeLimit
+
+    assert settings.BTECQA_UPLOAD_MAX_BYTES == imports.MAX_IMPORT_BYTES
+    settings.BTECQA_UPLOAD_MAX_BYTES = 1000
+    kept = []
+
+    class Spy(TemporaryFileUploadHandler):
+        def file_complete(self, file_size):
+            kept.append(file_size)
+            return super().file_complete(file_size)
+
+    settings.FILE_UPLOAD_HANDLERS = ["btecqa.uploads.UploadSizeLimit"]
+    client.force_login(exams_officer)
+    row = b"Smith,Jo,01/01/2009,F\r\n"
+    data = b"Surname,Forename,DOB,Sex\r\n" + row * 20_000  # about 460 KB
+    # Stack the handlers by hand so the spy sees what reaches the disk.
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(
+        reverse("learner_imports:upload"),
+        {"centre": own_centre.pk, "kind": "learners", "file": SimpleUploadedFile("big.csv", data)},
+    )
+    request.upload_handlers = [UploadSizeLimit(request), Spy(request)]
+    stored = request.FILES["file"]
+    assert kept == [1001] and stored.size == 1001
+    # End to end at the real limit: 10.5 MB sent, just over 10 MB kept, and refused.
+    settings.BTECQA_UPLOAD_MAX_BYTES = imports.MAX_IMPORT_BYTES
+    settings.FILE_UPLOAD_HANDLERS = [
+        "btecqa.uploads.UploadSizeLimit",
+        "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    ]
+    big = b"Surname,Forename,DOB,Sex\r\n" + row * (imports.MAX_IMPORT_BYTES * 21 // 20 // len(row))
+    response = upload(client, own_centre, big, name="big.csv")
+    page = response.content.decode()
+    if response.status_code == 302:
+        page = client.get(response.url).content.decode()
+    assert "over the 10 MB limit" in page
+    assert not Learner.objects.exists()
