@@ -47,6 +47,7 @@ USERS = [
     ("admin", "Sam", "Carrow", [Role.CENTRE_ADMIN], []),
     ("partner_eo", "Ifeoma", "Hartwell", [], [Role.EXAMS_OFFICER]),
     ("partner_qn", "Owen", "Pellow", [], [Role.QUALITY_NOMINEE]),
+    ("partner_pl", "Yusuf", "Marchbank", [], [Role.PROGRAMME_LEADER]),
 ]
 
 # From the shipped catalogue (learners/catalogue_data/): Business and Applied Science.
@@ -187,7 +188,7 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
         for centre_key, qual, leader in (
             ("lead", quals[0], "pl"),
             ("lead", quals[1], "pl"),
-            ("partner", quals[0], None),
+            ("partner", quals[0], "partner_pl"),
         ):
             p, new = Programme.objects.get_or_create(
                 qualification=qual,

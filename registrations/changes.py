@@ -500,6 +500,7 @@ def action_change(
             f"record the change once it has been made."
         )
     cr = _lock_open(cr)
+    _refuse_before_pearson(cr, actioned_on)
     if delete_for_refund and cr.kind != Kind.WITHDRAWAL:
         raise ValidationError("Only a withdrawal can be made a deletion for a refund.")
     registration_number = (registration_number or "").strip()
@@ -535,6 +536,23 @@ def action_change(
         },
     )
     return cr
+
+
+def _refuse_before_pearson(cr: ChangeRequest, actioned_on: dt.date) -> None:
+    """A change to a registration cannot be made at Pearson before it reached Pearson.
+
+    Without this a back-dated withdrawal could be recorded as a deletion inside the
+    refund window, or end a registration before it started.
+    """
+    if cr.registration_id is None:
+        return
+    reg = cr.registration
+    start = reg.submitted_on or reg.registered_on
+    if start and actioned_on < start:
+        raise ValidationError(
+            f"The date actioned at Pearson ({actioned_on:%d/%m/%Y}) is before the "
+            f"registration reached Pearson on {start:%d/%m/%Y}: check the date."
+        )
 
 
 def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:

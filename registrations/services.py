@@ -532,16 +532,26 @@ def submit_entry_list(
     entry_list: EntryList, *, by, submitted_on: dt.date, order_number: str = "", expected_lock=None
 ) -> None:
     """Record that the entries went to Pearson. Refused for a list nobody has signed."""
+    # Already submitted first: a double-click is not "someone else changed this list".
+    if EntryList.objects.filter(pk=entry_list.pk, status=EntryList.Status.SUBMITTED).exists():
+        raise ValidationError("This list has already been submitted.")
     entry_list = _lock(entry_list, expected_lock)
     if entry_list.status == EntryList.Status.SUBMITTED:
         raise ValidationError("This list has already been submitted.")
-    if signing.latest_signature(entry_list) is None:
+    signature = signing.latest_signature(entry_list)
+    if signature is None:
         raise ValidationError(
             "The programme leader has not signed this list, so it cannot be submitted. "
             "Return it for checking and signing first."
         )
     if submitted_on > timezone.localdate():
         raise ValidationError("The submission date is in the future.")
+    signed_on = timezone.localdate(signature.signed_at)
+    if submitted_on < signed_on:
+        raise ValidationError(
+            f"The submission date ({submitted_on:%d/%m/%Y}) is before the programme leader "
+            f"signed the list on {signed_on:%d/%m/%Y}: an unsigned list is not submitted."
+        )
     proposed = list(
         entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED)
         .select_related("learner")

@@ -147,9 +147,25 @@ def request_entries(request, pk: int):
                 f"Entries requested from {req.programme.leader or 'the programme leaders'} "
                 f"by {req.due_date:%d/%m/%Y}.",
             )
+            if req.programme.leader_id is None and not _has_programme_leader(rnd.centre_id):
+                messages.warning(
+                    request,
+                    f"Nobody at {rnd.centre.name} holds the Programme Leader role, so nobody "
+                    "can propose these entries yet: ask the centre administrator to give "
+                    "someone the role, or set the programme's leader.",
+                )
     else:
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     return redirect(rnd)
+
+
+def _has_programme_leader(centre_id: int) -> bool:
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+
+    return RoleAssignment.objects.filter(
+        centre_id=centre_id, role=Role.PROGRAMME_LEADER, user__is_active=True
+    ).exists()
 
 
 # --- the programme leader's proposals -------------------------------------------------

@@ -799,3 +799,22 @@ def test_register_queries_do_not_grow_with_rows(
         response = client.get(reverse("registrations:register"))
     assert len(response.context["rows"]) == count
     assert text(response).count("refund countdown: 69 days") == count
+
+
+def test_a_change_dated_before_the_registration_reached_pearson_is_refused(client, cast, world):
+    """A back-dated action must not put a deletion inside the refund window (or before
+    the entries were even submitted): the date is refused and nothing changes."""
+    reg = world["bri"]  # submitted on 14/09/2026
+    eo = cast[R.EXAMS_OFFICER]
+    with on(dt.date(2026, 12, 15)):  # the refund window closed on 13/12/2026
+        cr = _withdrawal(client, cast[R.QUALITY_NOMINEE], reg)
+        page = text(action(client, eo, cr, outcome="delete", actioned_on="01/01/2026"))
+        assert "before" in page and "14/09/2026" in page
+        reg.refresh_from_db()
+        cr.refresh_from_db()
+        assert (reg.status, reg.ended_on, cr.status) == ("submitted", None, "open")
+        assert reg.steps.filter(what="Deleted").count() == 0
+        # The day it was submitted is fine (a withdrawal, the window having long closed).
+        action(client, eo, cr, outcome="withdraw", actioned_on="14/09/2026")
+    reg.refresh_from_db()
+    assert reg.status == "withdrawn"

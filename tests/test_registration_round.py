@@ -428,3 +428,53 @@ def test_programme_leader_chooses_each_learners_options_before_sending(
     services.make_entries(programme.entry_list, registrations=[reg], by=cast[R.EXAMS_OFFICER])
     response = client.post(url, {"pathway": "Other"})
     assert "already been entered" in response.content.decode()
+
+
+def test_a_submission_dated_before_the_list_was_signed_is_refused(client, cast, rnd, programme):
+    """The submission date cannot be earlier than the signature: that would record an
+    unsigned list as sent to Pearson."""
+    entry_list = _signed(rnd, programme, cast)  # signed on 14/09/2026
+    client.force_login(cast[R.EXAMS_OFFICER])
+    url = reverse("registrations:entry_list_submit", args=[entry_list.pk])
+    page = client.post(
+        url, {"submitted_on": "01/09/2026", "lock": entry_list.lock_version}, follow=True
+    ).content.decode()
+    assert "before the programme leader signed" in page and "14/09/2026" in page
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.SIGNED
+    assert not programme.registrations.filter(status="submitted").exists()
+    client.post(url, {"submitted_on": "14/09/2026", "lock": entry_list.lock_version})
+    entry_list.refresh_from_db()
+    assert entry_list.status == EntryList.Status.SUBMITTED
+
+
+def test_a_double_click_on_submit_says_it_is_already_submitted(client, cast, rnd, programme):
+    """The second of two identical posts is not blamed on "someone else"."""
+    entry_list = _signed(rnd, programme, cast)
+    client.force_login(cast[R.EXAMS_OFFICER])
+    url = reverse("registrations:entry_list_submit", args=[entry_list.pk])
+    data = {"submitted_on": "14/09/2026", "lock": entry_list.lock_version}
+    client.post(url, data)
+    page = client.post(url, data, follow=True).content.decode()
+    assert "already been submitted" in page
+    assert "Someone else changed" not in page
+    assert programme.registrations.filter(status="submitted").count() == 3
+
+
+def test_requesting_entries_where_nobody_can_propose_says_so(client, cast, partner_centre):
+    """A partner centre with no programme leader: the request would stall unseen."""
+    from accounts.models import RoleAssignment
+
+    eo = cast[R.EXAMS_OFFICER]
+    RoleAssignment.objects.get_or_create(user=eo, role=R.EXAMS_OFFICER, centre=partner_centre)
+    RoleAssignment.objects.filter(centre=partner_centre, role=R.PROGRAMME_LEADER).delete()
+    programme = ProgrammeFactory(centre=partner_centre, leader=None)
+    rnd = services.open_round(centre=partner_centre, academic_year="2026/27", by=eo)
+    client.force_login(eo)
+    page = client.post(
+        reverse("registrations:request_entries", args=[rnd.pk]),
+        {"programme": programme.pk, "due_date": "30/09/2026"},
+        follow=True,
+    ).content.decode()
+    assert "Entries requested" in page
+    assert "holds the Programme Leader role" in page
