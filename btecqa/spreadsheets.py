@@ -13,13 +13,19 @@ from openpyxl.styles import Font
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_text(value):
-    """A cell value that Excel will never run: text starting = + - @ gets a leading apostrophe.
+def safe_cell(ws, value):
+    """A cell Excel will never run: text starting = + - @ is stored as text, quote-prefixed.
 
-    OWASP's advice for CSV/XLSX injection. Numbers and dates pass through as they are.
+    The value itself is unchanged (no apostrophe added to it, so a re-import reads what was
+    exported); the cell is a string cell with Excel's quotePrefix style, which is exactly
+    what Excel stores when someone types '=... by hand, so editing it keeps it text.
+    Numbers and dates pass through as they are.
     """
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
     return value
 
 
@@ -35,7 +41,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[str], Iterable[Iterable]]]) -> b
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append([safe_text(v) for v in row])
+            ws.append([safe_cell(ws, v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -1078,11 +1078,7 @@ def _open_rows(data, file_type: str, encoding: str) -> _Source:
     stream = io.TextIOWrapper(_binary(data), encoding=encoding, newline="")
     sample = stream.read(64 * 1024)
     stream.seek(0)
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(stream, delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=_csv_delimiter(sample))
 
     def csv_rows():
         n = 0
@@ -1093,6 +1089,39 @@ def _open_rows(data, file_type: str, encoding: str) -> _Source:
             raise FileRefused(f"row {n + 1}: the CSV could not be read ({exc})") from None
 
     return _Source(csv_rows())
+
+
+CSV_DELIMITERS = ",;\t|"
+
+
+def _csv_delimiter(sample: str) -> str:
+    """The delimiter of a CSV from its first 64 KB: csv.Sniffer's, checked against headings.
+
+    The sniffer wants every line alike, so a title line and a blank line above the headings
+    (as SIMS reports have) defeat it. When its choice (or its failure) gives no header row,
+    the delimiter that splits one of the first rows into two recognised headings wins; with
+    none, the one that splits the first rows widest (a file for the mapping step).
+    """
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+
+    def score(delimiter: str) -> tuple[int, int]:
+        rows = (r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r))
+        recognised = widest = 0
+        for cells in itertools.islice(rows, HEADER_SEARCH_ROWS):
+            fields = {ALIAS_INDEX.get(normalise_heading(c), (None,))[0] for c in cells} - {None}
+            recognised, widest = max(recognised, len(fields)), max(widest, len(cells))
+        return recognised, widest
+
+    if sniffed is not None and score(sniffed)[0] >= 2:
+        return sniffed
+    scores = {d: score(d) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: (scores[d], d == sniffed, d == ","))
+    if scores[best][0] >= 2 or sniffed is None:
+        return best
+    return sniffed
 
 
 def _is_formula(value) -> bool:
@@ -1134,6 +1163,7 @@ _DMY = re.compile(
 )
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(?:\.0+)?$")
+_SCIENTIFIC = re.compile(r"^\d(?:[.,]\d*)?E\+?\d+$", re.IGNORECASE)  # 1.00000E+09
 
 
 def parse_date(
@@ -1206,6 +1236,12 @@ def _clean(field_name: str, cell, text: str, date_base: dt.date, today: dt.date)
         return sex, None
     if field_name == "uln":
         value = text.replace(" ", "")
+        if _SCIENTIFIC.match(value):
+            return None, (
+                f"ULN {text}: Excel has shown it in scientific notation and its digits are "
+                "lost; format the ULN column as text (or as a number with no decimals) in "
+                "the MIS export or Excel, and export it again"
+            )
         problem = uln_problem(value)
         return (None, f"ULN {text}: {problem}") if problem else (value, None)
     if field_name == "uci":

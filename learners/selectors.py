@@ -31,9 +31,14 @@ def learner_search(
         elif len(compact) == 13 and compact[:12].isdigit():
             qs = qs.filter(uci=compact)
         elif compact.isdigit() and len(compact) <= 4:
-            qs = qs.filter(candidate_number=compact.zfill(4))
+            # A candidate number (Excel drops the zeros of 0042), or an all-digit admission
+            # number as SIMS gives them.
+            qs = qs.filter(
+                Q(candidate_number=compact.zfill(4)) | Q(admission_number__iexact=compact)
+            )
         else:
-            for word in q.split():
+            # Words, so "O'NEILL, Zoë" as the list shows a learner finds them.
+            for word in q.replace(",", " ").split():
                 qs = qs.filter(
                     Q(last_name__icontains=word)
                     | Q(first_name__icontains=word)

@@ -6,6 +6,8 @@ The logic lives in learners/imports.py; these views only collect input and show 
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -105,6 +107,20 @@ class MappingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # A mapping goes by heading: two columns headed alike cannot be told apart by it.
+        alike = defaultdict(list)
+        for name, heading in self.headings:
+            alike[imports.normalise_heading(heading)].append((name, heading))
+        for columns in alike.values():
+            if len(columns) > 1 and any(data.get(name) for name, _ in columns):
+                name, heading = columns[0]
+                self.add_error(
+                    name,
+                    f"{len(columns)} columns are {'both' if len(columns) == 2 else 'all'} "
+                    f"headed \u201c{heading}\u201d, and a "
+                    "mapping goes by heading: rename one of them in the file (or leave them "
+                    "all unused).",
+                )
         chosen = {}
         for name, heading in self.headings:
             f = data.get(name)

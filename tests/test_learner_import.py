@@ -430,6 +430,36 @@ def test_semicolon_separated_csv(own_centre):
     assert p.ok and p.rows[0].values["first_name"] == "Marie"
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_semicolon_separated_csv_with_a_title_row_above_the_headings(own_centre, bom):
+    # Excel in a European locale saves "CSV" with semicolons; a SIMS report has a title
+    # line and a blank line above the headings, which is enough to defeat csv.Sniffer.
+    data = (
+        bom
+        + (
+            "Student Details\r\n\r\n"
+            "Legal Surname;Legal Forename;DOB;Gender;Adno\r\n"
+            "O'Neill;Zo\u00eb;01/02/2009;F;A1\r\n"
+            "Smith-Jones;Si\u00e2n;1/2/2009;F;A2\r\n"
+        ).encode()
+    )
+    p = run(own_centre, data)
+    assert p.ok, messages(p)
+    assert p.header_row == 3
+    assert [r.values["first_name"] for r in p.rows] == ["Zo\u00eb", "Si\u00e2n"]
+    assert [r.values["last_name"] for r in p.rows] == ["O'Neill", "Smith-Jones"]
+
+
+def test_a_uln_excel_turned_into_scientific_notation_says_so(own_centre):
+    # Opened in Excel and saved again, a ten-digit ULN becomes 1.00000E+09: its digits are
+    # gone, and the reason should say what happened, not just "ten digits".
+    data = csv_bytes([SIMPLE, ["Smith", "Jo", "01/02/2009", "F", "A1", "1.00000E+09", "1"]])
+    p = refused(own_centre, data)
+    (problem,) = p.errors
+    assert (problem.row, problem.column, problem.value) == (2, "ULN", "1.00000E+09")
+    assert "scientific notation" in problem.reason and "as text" in problem.reason
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -912,6 +942,32 @@ def test_column_mapping_step_is_remembered_per_centre(client, own_centre, exams_
     )
 
 
+def test_mapping_two_columns_with_the_same_heading_is_refused_not_looped(
+    client, own_centre, exams_officer
+):
+    # A mapping goes by heading, so "Name" -> last name and "Name" -> first name kept only
+    # the second: the next preview lacked a last name and sent the user back to the
+    # mapping step, for ever, having remembered {"name": "first_name"} for the centre.
+    client.force_login(exams_officer)
+    data = csv_bytes([["Name", "Name", "Born", "Gender"], ["Xu", "Li", "02/02/2009", "F"]])
+    response = upload(client, own_centre, data)
+    url = response.url
+    assert url == reverse("learner_imports:mapping", args=[LearnerImport.objects.get().pk])
+    response = client.post(
+        url, {"col_0": "last_name", "col_1": "first_name", "col_2": "date_of_birth"}
+    )
+    assert response.status_code == 200
+    assert "both headed" in response.content.decode()
+    assert LearnerImport.objects.count() == 1
+    assert not ColumnMapping.objects.filter(centre=own_centre).exists()
+    # One of them used, the other not: still two columns of one heading, still refused.
+    response = client.post(url, {"col_0": "last_name", "col_2": "date_of_birth"})
+    assert response.status_code == 200 and "both headed" in response.content.decode()
+    # Both unused (as the mapping can say) is fine as far as they go.
+    response = client.post(url, {"col_2": "date_of_birth"})
+    assert response.status_code == 200 and "both headed" not in response.content.decode()
+
+
 def test_upload_offers_only_the_users_centres(client, own_centre, other_centre, exams_officer):
     client.force_login(exams_officer)
     response = upload(client, other_centre, corpus("sims_learners.csv"))
@@ -1160,3 +1216,18 @@ def test_an_oversized_upload_is_refused_having_kept_only_the_limit(
         page = client.get(response.url).content.decode()
     assert "over the 10 MB limit" in page
     assert not Learner.objects.exists()
+
+
+def test_a_small_file_that_would_mark_most_of_the_roll_as_leavers_is_questioned(
+    client, own_centre, exams_officer
+):
+    for i in range(5):
+        LearnerFactory(centre=own_centre, admission_number=f"A{i}")
+    client.force_login(exams_officer)
+    data = corpus("sims_learners.csv")  # three new learners, none of the five above
+    response = upload(client, own_centre, data)
+    html = client.get(response.url).content.decode()
+    assert "would mark <strong>5</strong> learners as leaving" in html
+    assert "more than the 3 rows it holds" in html
+    response = upload(client, own_centre, data, mark_leavers="")
+    assert "as leaving" not in client.get(response.url).content.decode()
