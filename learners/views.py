@@ -35,14 +35,15 @@ def _search(request):
         request.GET or None, centres=visible_centres(request.user), programmes=programmes
     )
     filters = {}
-    if form.is_valid():
+    if form.is_bound:
+        form.is_valid()  # a bad filter is shown as an error; the good ones still apply
         d = form.cleaned_data
         filters = {
-            "q": d["q"],
-            "centre_id": d["centre"].pk if d["centre"] else None,
-            "programme_id": d["programme"].pk if d["programme"] else None,
-            "year": d["year"],
-            "on_roll": {"yes": True, "no": False}.get(d["on_roll"]),
+            "q": d.get("q", ""),
+            "centre_id": d["centre"].pk if d.get("centre") else None,
+            "programme_id": d["programme"].pk if d.get("programme") else None,
+            "year": d.get("year", ""),
+            "on_roll": {"yes": True, "no": False}.get(d.get("on_roll")),
         }
     return form, learner_search(request.user, **filters)
 

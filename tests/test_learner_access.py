@@ -409,3 +409,13 @@ def test_the_programme_page_runs_a_fixed_number_of_queries(
         response = client.get(reverse("learners:programme_detail", args=[programme.pk]))
     assert len(response.context["groups"]) == groups
     assert all(len(learners) == 3 for _, learners in response.context["groups"])
+
+
+def test_a_bad_filter_is_shown_and_the_search_still_applies(client, exams_officer, own_centre):
+    LearnerFactory(centre=own_centre, last_name="Ashdown")
+    LearnerFactory(centre=own_centre, last_name="Bellamy")
+    client.force_login(exams_officer)
+    html = client.get(reverse("learners:learner_list"), {"centre": "abc", "q": "Ashdown"}).content
+    html = html.decode()
+    assert "ASHDOWN" in html.upper() and "BELLAMY" not in html.upper()
+    assert "Select a valid choice" in html
