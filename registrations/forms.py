@@ -1,8 +1,10 @@
+import datetime as dt
+
 from django import forms
 
 from centres.models import Centre
 
-from .calendar import academic_year_for
+from .calendar import academic_year_for, is_working_day
 
 
 class RoundOpenForm(forms.Form):
@@ -39,12 +41,26 @@ class CalendarForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        year = data.get("academic_year")
         start, half = data.get("term_starts"), data.get("october_half_term_starts")
+        if year:
+            first = int(year[:4])
+            if int(year[5:]) != (first + 1) % 100:
+                self.add_error("academic_year", f"{year} is not an academic year (e.g. 2026/27).")
+            else:
+                for name, day in (("term_starts", start), ("october_half_term_starts", half)):
+                    if day and not (dt.date(first, 8, 1) <= day <= dt.date(first, 12, 31)):
+                        self.add_error(name, f"{day:%d/%m/%Y} is not in the autumn term of {year}.")
         if start and half and half <= start:
             self.add_error("october_half_term_starts", "Half term comes after the start of term.")
         deadline = data.get("entry_check_deadline")
         if deadline and half and deadline >= half:
             self.add_error("entry_check_deadline", "The entry check ends before half term.")
+        elif deadline and not is_working_day(deadline):
+            self.add_error(
+                "entry_check_deadline",
+                f"{deadline:%d/%m/%Y} is a weekend or a bank holiday: choose a working day.",
+            )
         return data
 
 

@@ -478,3 +478,27 @@ def test_requesting_entries_where_nobody_can_propose_says_so(client, cast, partn
     ).content.decode()
     assert "Entries requested" in page
     assert "holds the Programme Leader role" in page
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"academic_year": "2026/28"}, "is not an academic year"),
+        ({"october_half_term_starts": "26/10/2027"}, "is not in the autumn term of 2026/27"),
+        ({"entry_check_deadline": "24/10/2026"}, "is a weekend or a bank holiday"),
+        ({"entry_check_deadline": "27/10/2026"}, "ends before half term"),
+    ],
+)
+def test_centre_dates_that_cannot_be_right_are_refused(client, cast, own_centre, fields, message):
+    from registrations.models import CentreCalendar
+
+    client.force_login(cast[R.EXAMS_OFFICER])
+    data = {
+        "centre": own_centre.pk,
+        "academic_year": "2026/27",
+        "term_starts": "03/09/2026",
+        "october_half_term_starts": "26/10/2026",
+    } | fields
+    response = client.post(reverse("registrations:calendar_edit"), data)
+    assert message in response.content.decode()
+    assert not CentreCalendar.objects.exists()
