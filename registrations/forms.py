@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django import forms
 
 from centres.models import Centre
@@ -49,8 +47,9 @@ class CalendarForm(forms.Form):
                 self.add_error("academic_year", f"{year} is not an academic year (e.g. 2026/27).")
             else:
                 for name, day in (("term_starts", start), ("october_half_term_starts", half)):
-                    if day and not (dt.date(first, 8, 1) <= day <= dt.date(first, 12, 31)):
-                        self.add_error(name, f"{day:%d/%m/%Y} is not in the autumn term of {year}.")
+                    # A sanity check for a mistyped year, not a rule about term dates.
+                    if day and day.year not in (first, first + 1):
+                        self.add_error(name, f"{day:%d/%m/%Y} is not in {year}.")
         if start and half and half <= start:
             self.add_error("october_half_term_starts", "Half term comes after the start of term.")
         deadline = data.get("entry_check_deadline")

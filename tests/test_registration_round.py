@@ -484,7 +484,7 @@ def test_requesting_entries_where_nobody_can_propose_says_so(client, cast, partn
     "fields, message",
     [
         ({"academic_year": "2026/28"}, "is not an academic year"),
-        ({"october_half_term_starts": "26/10/2027"}, "is not in the autumn term of 2026/27"),
+        ({"october_half_term_starts": "26/10/2062"}, "is not in 2026/27"),
         ({"entry_check_deadline": "24/10/2026"}, "is a weekend or a bank holiday"),
         ({"entry_check_deadline": "27/10/2026"}, "ends before half term"),
     ],
