@@ -502,3 +502,19 @@ def test_centre_dates_that_cannot_be_right_are_refused(client, cast, own_centre,
     response = client.post(reverse("registrations:calendar_edit"), data)
     assert message in response.content.decode()
     assert not CentreCalendar.objects.exists()
+
+
+def test_yearly_figures_load_from_the_shipped_files_and_a_bad_file_is_named(tmp_path, db):
+    from django.core.management.base import CommandError
+
+    from registrations.models import RegistrationYear
+
+    call_command("load_registration_years", verbosity=0)
+    year = RegistrationYear.objects.get(academic_year="2026/27")
+    assert year.registration_deadline == dt.date(2026, 11, 1)
+    assert "2024/25" in year.unconfirmed  # what is not confirmed says so
+    bad = tmp_path / "2030-31.json"
+    bad.write_text('{"academic_year": "2030/31", "registration_deadline": "31/11/2030"}')
+    with pytest.raises(CommandError, match="2030-31.json"):
+        call_command("load_registration_years", str(bad), verbosity=0)
+    assert not RegistrationYear.objects.filter(academic_year="2030/31").exists()
