@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import RoleAssignment
 from accounts.roles import Role
 from benchmarks.harness import mebibytes, peak_memory, seconds, timed
+from btecqa.demo import demo_uln
 from centres.models import Centre
 from learners.models import Learner, Programme, Qualification, TeachingGroup, Unit
 from registrations import services
@@ -33,7 +34,7 @@ LIST_ROWS = 300
 REQUESTS = 15
 PASSWORD = "bench-password-2026"
 CENTRE = ("90030", "Benchmark Registrations Academy")
-ULN_PREFIX = 330_000_000
+ULN_OFFSET = 50_000  # demo_uln(n) for n past any demo learner
 
 
 def _user(username: str, centre, role):
@@ -46,16 +47,6 @@ def _user(username: str, centre, role):
         user.save()
     RoleAssignment.objects.get_or_create(user=user, centre=centre, role=role)
     return user
-
-
-def _uln(n: int) -> str:
-    base = ULN_PREFIX + n * 13
-    while True:
-        digits = str(base)[:9]
-        r = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
-        if r != 0:
-            return digits + str(10 - r)
-        base += 1
 
 
 def programme_of(rows: int, centre_number=CENTRE):
@@ -103,7 +94,7 @@ def programme_of(rows: int, centre_number=CENTRE):
                 last_name=f"Surname{i % 97:02d}",
                 date_of_birth=dt.date(2009, 1 + i % 12, 1 + i % 28),
                 sex="FM"[i % 2],
-                uln=_uln(i),
+                uln=demo_uln(ULN_OFFSET + i),
                 candidate_number=f"{i + 1:04d}",
                 email=f"l{i}@example.org" if i % 2 else "",
             )
@@ -299,7 +290,7 @@ def _numbers_world():
                 last_name=f"Learner{i % 89:02d}",
                 date_of_birth=dt.date(2009, 1 + i % 12, 1 + i % 28),
                 sex="FM"[i % 2],
-                uln=_uln(100_000 + i),
+                uln=demo_uln(ULN_OFFSET + 10_000 + i),
                 candidate_number=f"{i % 9999 + 1:04d}" if i < 9999 else "",
             )
             for i in range(NUMBERS_ROWS)

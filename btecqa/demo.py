@@ -26,6 +26,7 @@ from centres.models import (
 from learners.catalogue import load_shipped_qualifications
 from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
+from registrations.calendar import academic_year_for
 from todos.services import open_todo
 
 from .demo_registrations import load_demo_round
@@ -105,11 +106,6 @@ def demo_uln(n: int) -> str:
 def demo_uci(centre_number: str, year2: str, candidate: str) -> str:
     first12 = f"{centre_number}0{year2}{candidate}"
     return first12 + uci_check_letter(first12)
-
-
-def academic_year_for(day: dt.date) -> str:
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}/{str(start + 1)[-2:]}"
 
 
 @dataclass

@@ -290,8 +290,11 @@ class EntryList(models.Model):
             .order_by("learner__last_name", "learner__first_name", "learner_id")
         )
 
-    def snapshot(self) -> dict:
-        """Exactly what the programme leader signs: the programme and every row."""
+    def snapshot(self, rows: list[dict] | None = None) -> dict:
+        """Exactly what the programme leader signs: the programme and every row.
+
+        `rows` lets a page that has already read snapshot_rows() hash the same content.
+        """
         p = self.programme
         return {
             "programme": {
@@ -300,7 +303,7 @@ class EntryList(models.Model):
                 "title": p.qualification.title,
                 "academic_year": p.academic_year,
             },
-            "rows": snapshot_rows(self.programme_id),
+            "rows": snapshot_rows(self.programme_id) if rows is None else rows,
         }
 
 
@@ -358,25 +361,6 @@ def snapshot_rows(programme_id: int, extra: tuple[str, ...] = ()) -> list[dict]:
             row["_extra"] = dict(zip(extra, values[12:], strict=True))
         rows.append(row)
     return rows
-
-
-def registration_row(r: Registration) -> dict:
-    learner = r.learner
-    return {
-        "key": str(r.pk),
-        "learner": learner.pk,
-        "last_name": learner.last_name,
-        "first_name": learner.first_name,
-        "date_of_birth": learner.date_of_birth.isoformat(),
-        "sex": learner.sex,
-        "uln": learner.uln or "",
-        "uci": learner.uci or "",
-        "candidate_number": learner.candidate_number,
-        "pathway": r.pathway,
-        "optional_units": sorted(u.number for u in r.optional_units.all()),
-        "programme_code": r.programme_code,
-        "new_starter": r.new_starter,
-    }
 
 
 class RowQuery(models.Model):

@@ -23,6 +23,7 @@ from .models import (
     snapshot_rows,
 )
 from .permissions import PROPOSE_ENTRIES, RUN_REGISTRATIONS
+from .services import changes_since_signed
 
 
 def round_overview(rnd, user, today: dt.date | None = None) -> dict:
@@ -55,11 +56,7 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
     return {
         "round": rnd,
         "rows": rows,
-        "unrequested": Programme.objects.filter(
-            centre=rnd.centre_id, academic_year=rnd.academic_year
-        )
-        .exclude(pk__in=list(requests))
-        .select_related("qualification"),
+        "unrequested": unrequested_programmes(rnd),
         "year": year,
         "calendar": cal,
         "entry_check_deadline": calendar.entry_check_deadline(cal) if cal else None,
@@ -68,6 +65,15 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
         "can_run": has_perm(user, RUN_REGISTRATIONS, rnd.centre_id),
         "today": today,
     }
+
+
+def unrequested_programmes(rnd):
+    """The round's programmes whose entries have not been requested yet."""
+    return (
+        Programme.objects.filter(centre=rnd.centre_id, academic_year=rnd.academic_year)
+        .exclude(entry_request__isnull=False)
+        .select_related("qualification")
+    )
 
 
 def proposal_rows(req: EntryRequest) -> dict:
@@ -117,11 +123,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         )
     )
     signature = signing.latest_signature(entry_list)
-    sha = signing.content_sha256({"programme": _programme_dict(programme), "rows": rows})
-    changes = None
-    if signature:
-        diff = signing.diff_rows(signature.version.snapshot["rows"], rows)
-        changes = diff if any(diff.values()) else None
+    sha = signing.content_sha256(entry_list.snapshot(rows))
+    changes = changes_since_signed(entry_list, rows, signature)
     centre = programme.centre_id
     base = reverse("registrations:entry_list", args=[entry_list.pk])
     return {
@@ -146,15 +149,6 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         "amend_url": f"{base}amend/",
         "remove_url": f"{base}remove/",
         "query_url": f"{base}query/",
-    }
-
-
-def _programme_dict(p) -> dict:
-    return {
-        "centre": p.centre.number,
-        "qualification": p.qualification.number,
-        "title": p.qualification.title,
-        "academic_year": p.academic_year,
     }
 
 

@@ -594,10 +594,14 @@ def submit_entry_list(
     )
 
 
-def changes_since_signed(entry_list: EntryList) -> dict | None:
-    """The difference between the signed version and the list as it is now."""
-    signature = signing.latest_signature(entry_list)
+def changes_since_signed(entry_list: EntryList, rows=None, signature=None) -> dict | None:
+    """The difference between the signed version and the list as it is now.
+
+    A page that already has the current rows and the latest signature passes them in.
+    """
+    signature = signature or signing.latest_signature(entry_list)
     if signature is None:
         return None
-    diff = signing.diff_rows(signature.version.snapshot["rows"], entry_list.snapshot()["rows"])
+    current = entry_list.snapshot(rows)["rows"]
+    diff = signing.diff_rows(signature.version.snapshot["rows"], current)
     return diff if any(diff.values()) else None

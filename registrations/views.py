@@ -133,9 +133,7 @@ def round_detail(request, pk: int):
 @require_POST
 def request_entries(request, pk: int):
     rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
-    form = RequestEntriesForm(
-        request.POST, programmes=selectors.round_overview(rnd, request.user)["unrequested"]
-    )
+    form = RequestEntriesForm(request.POST, programmes=selectors.unrequested_programmes(rnd))
     if form.is_valid():
         try:
             req = services.request_entries(rnd, by=request.user, **form.cleaned_data)
