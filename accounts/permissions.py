@@ -1,31 +1,59 @@
-"""The one permission layer. Every view goes through it.
+"""The one permission layer. Every view, list, export and service goes through it.
 
-Two questions, always in this order:
-1. May this person use this page at all?  A role too weak answers 403.
-2. May they see this object?  The queryset is scoped to the centres where they
-   hold a role granting the permission; anything outside answers 404, so its
-   existence does not leak.
+Three questions, always answered here and nowhere else:
 
-Apps declare their permissions with `register()` next to their views, naming
-the roles that get them. A permission that changes anything is declared with
-`writes=True` and can never be granted to a governor.
+1. May this person use this page at all?  `@requires(perm)`: a role that grants `perm`
+   at some centre, or 403. (A list page then shows only what `scope()` keeps.)
+2. Which rows may they see or act on?  `scope(user, perm, queryset)`: the rows whose
+   *own* centre (the model's `access.centre` path) is one where the user holds a role
+   granting `perm`, widened only by the reaches `perm` declares (a consortium group's
+   delivering centre; what a consented collaborative arrangement grants), and narrowed
+   by the object rules `perm` declares (the programme's own leader, ...).
+3. May they act on this one object?  `get_object(user, perm, queryset, **lookup)`:
+   the object if `scope()` keeps it; 403 if the user may see it (it is in scope for the
+   model's view permission, or at a centre where they hold any role) but not do `perm`;
+   404 otherwise, so an object's existence never leaks across centres.
 
-Views use `@requires(perm)` (function views) or `PermissionMixin` (class-based
-views). tests/test_permissions_layer.py walks every URL and fails if a view is
-neither wrapped nor explicitly public, so a new view cannot forget it.
+Models declare how they reach a centre once, as `access = Access(...)` on the class.
+Permissions are declared with `register()` in each app's `permissions.py`; a permission
+that changes anything (`writes=True`) can never be granted to a governor. Reaches that
+need another app's data (the arrangement grants, from centres/) are plugged in with
+`register_reach()`, so this module knows no feature app.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 
 from .roles import Role
+
+# --- reaches: where a permission may be exercised beyond the object's own centre ---------
+
+HOME = "home"  # the object's own centre (always)
+DELIVERING = "delivering"  # the centre that teaches a consortium group the object belongs to
+MEMBER = "member"  # a centre taking part in the object (an arrangement's partners)
+ARRANGEMENT = "arrangement"  # what a consented collaborative arrangement grants
+KNOWN_REACHES = {HOME, DELIVERING, MEMBER, ARRANGEMENT}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An object rule: a named predicate on rows, beside the role rules.
+
+    `q(user, access)` returns the condition on the model's rows (paths from `access`);
+    it is ANDed with the reach, so lists and single objects obey it alike.
+    """
+
+    name: str
+    q: Callable[[object, Access], Q]
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,20 +62,41 @@ class Permission:
     roles: frozenset[Role]
     writes: bool
     description: str
+    reach: frozenset[str] = frozenset({HOME})
+    rules: tuple[Rule, ...] = ()
+    # Read permissions whose records stay readable to the lead centre after a partner
+    # withdraws, for the retention period (collaborative arrangements policy 3.1.10).
+    after_withdrawal: bool = False
 
 
 _REGISTRY: dict[str, Permission] = {}
 
 
-def register(code: str, roles, *, writes: bool, description: str = "") -> str:
-    """Declare a permission and the roles that hold it; returns the code."""
+def register(
+    code: str,
+    roles,
+    *,
+    writes: bool,
+    description: str = "",
+    reach: Iterable[str] = (HOME,),
+    rules: Iterable[Rule] = (),
+    after_withdrawal: bool = False,
+) -> str:
+    """Declare a permission: the roles that hold it, where it reaches, its object rules."""
     roles = frozenset(Role(r) for r in roles)
+    reach = frozenset(reach) | {HOME}
+    if unknown := reach - KNOWN_REACHES:
+        raise ImproperlyConfigured(f"{code}: unknown reach {sorted(unknown)}.")
     if writes and Role.GOVERNOR in roles:
         raise ImproperlyConfigured(f"{code}: governors read reports but change nothing.")
+    if writes and after_withdrawal:
+        raise ImproperlyConfigured(f"{code}: only reading outlives a partner's withdrawal.")
+    perm = Permission(
+        code, roles, writes, description, reach, tuple(rules), after_withdrawal=after_withdrawal
+    )
     existing = _REGISTRY.get(code)
-    perm = Permission(code, roles, writes, description)
     if existing and existing != perm:
-        raise ImproperlyConfigured(f"Permission {code} declared twice with different roles.")
+        raise ImproperlyConfigured(f"Permission {code} declared twice with different rules.")
     _REGISTRY[code] = perm
     return code
 
@@ -63,6 +112,78 @@ def get_permission(code: str) -> Permission:
 
 def all_permissions() -> dict[str, Permission]:
     return dict(_REGISTRY)
+
+
+# --- how each model reaches its centre --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """How rows of a model reach a centre, declared once on the model as `access = Access(...)`.
+
+    centre: lookup path to the object's own (home) centre, e.g. "programme__centre".
+    view: the permission that decides whether the object exists for a user at all
+        (outside it: 404). Defaults to the app's view permission given here.
+    learner: path to the learner the record is about, where it has one ("" for Learner).
+    delivering: path to the centre teaching it in a consortium (teaching groups).
+    member: path to centres taking part in it (an arrangement's partners).
+    qualification: path to the qualification, for what an arrangement grants.
+    paths: further named paths that object rules use (e.g. {"programme": "programme"}).
+    """
+
+    centre: str
+    view: str
+    learner: str | None = None
+    delivering: str | None = None
+    member: str | None = None
+    qualification: str | None = None
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def path(self, name: str) -> str:
+        known = {
+            "centre": self.centre,
+            "learner": self.learner,
+            "delivering": self.delivering,
+            "member": self.member,
+            "qualification": self.qualification,
+            **self.paths,
+        }
+        value = known.get(name)
+        if value is None:
+            raise ImproperlyConfigured(f"This model's access declares no {name!r} path.")
+        return value
+
+
+def access_of(model) -> Access:
+    spec = getattr(model, "access", None)
+    if not isinstance(spec, Access):
+        raise ImproperlyConfigured(
+            f"{model._meta.label} declares no `access = Access(...)`: the permission layer "
+            "cannot tell which centre its rows belong to."
+        )
+    return spec
+
+
+def protected_models() -> list[type[Model]]:
+    """Every model that declares its access (the permission matrix test makes one of each)."""
+    from django.apps import apps
+
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if isinstance(getattr(m, "access", None), Access)
+    ]
+
+
+def _join(prefix: str, tail: str) -> str:
+    return f"{prefix}__{tail}" if prefix else tail
+
+
+# --- who holds what where -------------------------------------------------------------
+
+
+def _is_super(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) and getattr(user, "is_active", False))
 
 
 def assignments(user) -> list[tuple[str, int]]:
@@ -88,26 +209,29 @@ def centre_ids_for(user, perm: str) -> set[int]:
     return {c for r, c in assignments(user) if r in roles}
 
 
+def home_centres(user, perm: str) -> set[int] | None:
+    """Centres at whose own records `perm` may be exercised; None means every centre.
+
+    For a page that marks many rows at once (no query per row). Only for permissions that
+    reach no further than the record's own centre and carry no object rule.
+    """
+    p = get_permission(perm)
+    if p.reach != {HOME} or p.rules:
+        raise ImproperlyConfigured(f"{perm} reaches further than home: use scope() or can().")
+    return None if _is_super(user) else centre_ids_for(user, perm)
+
+
+def any_centre_ids(user) -> set[int]:
+    return {c for _, c in assignments(user)}
+
+
 def has_perm(user, perm: str, centre_id: int | None = None) -> bool:
-    """May the user do `perm` (anywhere, or at one centre)?"""
+    """May the user do `perm` (anywhere, or at one centre)? For pages without one object."""
     get_permission(perm)
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_super(user):
         return True
     ids = centre_ids_for(user, perm)
     return bool(ids) if centre_id is None else centre_id in ids
-
-
-def scope(queryset: QuerySet, user, perm: str, centre_field: str = "centre") -> QuerySet:
-    """Only the rows at centres where the user holds `perm`."""
-    get_permission(perm)
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return queryset
-    return queryset.filter(**{f"{centre_field}__in": centre_ids_for(user, perm)})
-
-
-def get_for_user(queryset: QuerySet, user, perm: str, centre_field: str = "centre", **lookup):
-    """The object if the user may see it; otherwise 404 (never 403: no leak)."""
-    return get_object_or_404(scope(queryset, user, perm, centre_field), **lookup)
 
 
 def require(user, perm: str, centre_id: int | None = None) -> None:
@@ -116,8 +240,138 @@ def require(user, perm: str, centre_id: int | None = None) -> None:
         raise PermissionDenied(f"Your role does not allow this ({get_permission(perm).code}).")
 
 
+# --- reaches -------------------------------------------------------------------------
+
+ReachProvider = Callable[[object, Permission, Access, type], "Q | None"]
+_REACHES: dict[str, ReachProvider] = {}
+
+
+def register_reach(name: str, provider: ReachProvider) -> None:
+    """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT)."""
+    if name not in KNOWN_REACHES - {HOME}:
+        raise ImproperlyConfigured(f"Unknown reach {name!r}.")
+    _REACHES[name] = provider
+
+
+def _through_centres(model, path: str, centre_ids) -> Q:
+    """Rows related to one of the centres by a (possibly many-valued) path, without duplicates."""
+    return Q(pk__in=model._default_manager.filter(**{f"{path}__in": centre_ids}).values("pk"))
+
+
+def _delivering(user, perm: Permission, spec: Access, model) -> Q | None:
+    if not spec.delivering:
+        return None
+    ids = _centres_with(user, perm)
+    return _through_centres(model, spec.delivering, ids) if ids else None
+
+
+def _member(user, perm: Permission, spec: Access, model) -> Q | None:
+    if not spec.member:
+        return None
+    ids = _centres_with(user, perm)
+    return _through_centres(model, spec.member, ids) if ids else None
+
+
+_REACHES[DELIVERING] = _delivering
+_REACHES[MEMBER] = _member
+
+
+def _centres_with(user, perm: Permission) -> set[int]:
+    return {c for r, c in assignments(user) if r in perm.roles}
+
+
+def rows_condition(user, perm_code: str, model) -> Q | None:
+    """The condition on `model`'s rows that `perm` grants this user; None means every row."""
+    perm = get_permission(perm_code)
+    if _is_super(user):
+        return None
+    spec = access_of(model)
+    own = _centres_with(user, perm)
+    if not own:  # every reach starts from holding the permission at one's own centre
+        return Q(pk__in=[])
+    condition = Q(**{f"{spec.centre}__in": own})
+    for reach in perm.reach - {HOME}:
+        provider = _REACHES.get(reach)
+        if provider is None:
+            raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
+        widened = provider(user, perm, spec, model)
+        if widened is not None:
+            condition |= widened
+    for rule in perm.rules:
+        condition &= rule.q(user, spec)
+    return condition
+
+
+def scope(user, perm: str, queryset) -> QuerySet:
+    """Only the rows `perm` lets this user see or act on (lists, searches, exports)."""
+    qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
+    condition = rows_condition(user, perm, qs.model)
+    return qs if condition is None else qs.filter(condition)
+
+
+def _visible(user, model, pk) -> bool:
+    """Does this object exist for the user (so a refusal is 403, not 404)?"""
+    spec = access_of(model)
+    base = model._default_manager.filter(pk=pk)
+    if scope(user, spec.view, base).exists():
+        return True
+    # Staff at the object's own centre know it exists even when their role cannot see it.
+    mine = any_centre_ids(user)
+    return bool(mine) and base.filter(**{f"{spec.centre}__in": mine}).exists()
+
+
+def get_object(user, perm: str, queryset, **lookup):
+    """The object for `perm`: 404 when the user may not see it, 403 when their role is too weak.
+
+    One query when allowed. `queryset` may carry select_related(); it may be a model.
+    """
+    qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
+    if not lookup:
+        raise ImproperlyConfigured("get_object() needs a lookup, e.g. pk=pk.")
+    obj = scope(user, perm, qs).filter(**lookup).first()
+    if obj is not None:
+        return obj
+    found = list(qs.model._default_manager.filter(**lookup).values_list("pk", flat=True)[:2])
+    if len(found) == 1 and _visible(user, qs.model, found[0]):
+        perm_obj = get_permission(perm)
+        raise PermissionDenied(_refusal(perm_obj))
+    raise Http404(f"No {qs.model._meta.verbose_name} matches.")
+
+
+def _refusal(perm: Permission) -> str:
+    if perm.rules:
+        return " ".join(r.explanation for r in perm.rules if r.explanation) or (
+            f"Your role does not allow this ({perm.code})."
+        )
+    return f"Your role does not allow this ({perm.code})."
+
+
+def can(user, perm: str, obj) -> bool:
+    """May the user do `perm` on this object? For showing a link or button (one query)."""
+    if obj is None or getattr(obj, "pk", None) is None:
+        return False
+    if _is_super(user):
+        return True
+    if not _centres_with(user, get_permission(perm)):
+        return False
+    return scope(user, perm, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def require_object(user, perm: str, obj) -> None:
+    """Services call this before a change: the same decision the view made (403 otherwise)."""
+    if not can(user, perm, obj):
+        raise PermissionDenied(_refusal(get_permission(perm)))
+
+
+# --- decorators for views ---------------------------------------------------------------
+
+
 def requires(perm: str):
-    """Decorator for function views: log-in (via middleware) plus `perm` somewhere."""
+    """Decorator for function views: log-in (via middleware) plus `perm` at some centre.
+
+    It answers only "may this person use such a page at all". A view about one object
+    then fetches it with get_object(); a list page with scope().
+    """
     get_permission(perm)
 
     def decorator(view):
@@ -155,22 +409,25 @@ def public(view):
     return view
 
 
-class PermissionMixin:
-    """For class-based views: set `permission` (and `centre_field` for scoping).
+# --- object rules used by several apps ----------------------------------------------------
 
-    `get_queryset()` is scoped, so DetailView/UpdateView answer 404 for an
-    object outside the user's centres.
-    """
 
-    permission: str = ""
-    centre_field: str = "centre"
+def _leads(user, spec: Access) -> Q:
+    leader = _join(spec.path("programme"), "leader")
+    return Q(**{f"{leader}__isnull": True}) | Q(**{leader: getattr(user, "pk", None)})
 
-    def dispatch(self, request, *args, **kwargs):
-        if not self.permission:
-            raise ImproperlyConfigured(f"{type(self).__name__} must set `permission`.")
-        if request.user.is_authenticated:
-            require(request.user, self.permission)
-        return super().dispatch(request, *args, **kwargs)
 
-    def get_queryset(self):
-        return scope(super().get_queryset(), self.request.user, self.permission, self.centre_field)
+LEADS_PROGRAMME = Rule(
+    "leads_programme",
+    _leads,
+    "Only the programme's own leader may do this (any programme leader when it has none).",
+)
+
+
+def _requested_by(user, spec: Access) -> Q:
+    return Q(**{spec.path("requested_by"): getattr(user, "pk", None)})
+
+
+REQUESTED_BY_ME = Rule(
+    "requested_by_me", _requested_by, "Only the person who made the request may do this."
+)

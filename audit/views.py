@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from accounts.permissions import get_for_user, requires, scope
+from accounts.permissions import get_object, requires, scope
 
 from .filters import AuditEventFilter
 from .models import AuditEvent
@@ -12,7 +12,7 @@ PAGE_SIZE = 50
 
 @requires(VIEW_AUDIT)
 def event_list(request):
-    events = scope(AuditEvent.objects.all(), request.user, VIEW_AUDIT, centre_field="centre_id")
+    events = scope(request.user, VIEW_AUDIT, AuditEvent.objects.all())
     filterset = AuditEventFilter(request.GET or None, queryset=events)
     qs = filterset.qs if filterset.is_bound else events
     page = Paginator(qs.order_by("-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -27,5 +27,5 @@ def event_list(request):
 
 @requires(VIEW_AUDIT)
 def event_detail(request, seq: int):
-    event = get_for_user(AuditEvent.objects.all(), request.user, VIEW_AUDIT, "centre_id", seq=seq)
+    event = get_object(request.user, VIEW_AUDIT, AuditEvent.objects.all(), seq=seq)
     return render(request, "audit/event_detail.html", {"event": event})

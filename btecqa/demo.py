@@ -17,17 +17,12 @@ from django.utils import timezone
 import audit
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from centres.models import (
-    ArrangementPartner,
-    ArrangementQualification,
-    Centre,
-    CollaborativeArrangement,
-)
+from centres import services as arrangements
+from centres.models import Centre, CollaborativeArrangement, QualificationApproval
 from learners.catalogue import load_shipped_qualifications
 from learners.models import Learner, Programme, Qualification, TeachingGroup
 from learners.validators import uci_check_letter
 from registrations.calendar import academic_year_for
-from todos.services import open_todo
 
 from .demo_registrations import load_demo_round
 
@@ -255,54 +250,7 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
                 if not group.learners.filter(pk=learner.pk).exists():
                     group.learners.add(learner)
 
-        arrangement, new = CollaborativeArrangement.objects.get_or_create(
-            name="Vale and Moor Consortium",
-            defaults={
-                "lead_centre": centres["lead"],
-                "programme_code": "VMC-BUS",
-                "first_year": year,
-            },
-        )
-        if new:
-            created += 1
-            audit.record(
-                None,
-                "arrangement.created",
-                arrangement,
-                centre=centres["lead"],
-                after={"name": arrangement.name, "programme_code": arrangement.programme_code},
-            )
-            partner = ArrangementPartner.objects.create(
-                arrangement=arrangement, centre=centres["partner"], joined_on=today
-            )
-            aq = ArrangementQualification.objects.create(
-                arrangement=arrangement,
-                qualification=quals[0],
-                lead_iv=users["liv"],
-                added_on=today,
-            )
-            audit.record(
-                None,
-                "arrangement.partner_added",
-                partner,
-                centre=centres["lead"],
-                after={"centre": centres["partner"].number},
-            )
-            audit.record(
-                None,
-                "arrangement.qualification_added",
-                aq,
-                centre=centres["lead"],
-                after={"qualification": quals[0].number, "lead_iv": "liv"},
-            )
-            open_todo(
-                "arrangement.tell_pearson",
-                centre=centres["lead"],
-                role=Role.QUALITY_NOMINEE,
-                title=f"Tell Pearson: {centres['partner'].name} joins ({arrangement.name})",
-                due=today + dt.timedelta(days=14),
-                target=partner,
-            )
+        created += _demo_arrangement(centres, quals, users, year, today)
 
         created += with_round and load_demo_round(
             centres=centres,
@@ -318,3 +266,38 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
         users=[(u[0], ", ".join(r.label for r in u[3] + u[4])) for u in USERS]
         + [("sysadmin", "superuser (Django admin)")],
     )
+
+
+def _demo_arrangement(centres, quals, users, year: str, today: dt.date) -> int:
+    """The consortium, made as a real one is: each school records its own Pearson approvals,
+    the lead's Quality Nominee invites, the partner's Quality Nominee accepts, then the
+    Business qualification joins with its Lead IV."""
+    if CollaborativeArrangement.objects.filter(name="Vale and Moor Consortium").exists():
+        return 0
+    for key, approver in (("lead", "qn"), ("partner", "partner_qn")):
+        for n, qualification in enumerate(quals):
+            if not QualificationApproval.objects.filter(
+                centre=centres[key], qualification=qualification
+            ).exists():
+                arrangements.record_approval(
+                    centre=centres[key],
+                    qualification=qualification,
+                    approved_on=today - dt.timedelta(days=400),
+                    reference=f"DEMO-APP-{centres[key].number}-{n + 1}",
+                    by=users[approver],
+                )
+    arrangement = arrangements.create_arrangement(
+        lead_centre=centres["lead"],
+        name="Vale and Moor Consortium",
+        programme_code="VMC-BUS",
+        first_year=year,
+        by=users["qn"],
+    )
+    partner = arrangements.invite_partner(arrangement, centre=centres["partner"], by=users["qn"])
+    arrangements.accept_invitation(
+        partner, by=users["partner_qn"], note="Agreed at the heads' meeting."
+    )
+    arrangements.add_qualification(
+        arrangement, qualification=quals[0], lead_iv=users["liv"], added_on=today, by=users["qn"]
+    )
+    return 1

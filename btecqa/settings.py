@@ -232,6 +232,10 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 
 # btecqa's own settings
 BTECQA_REMINDER_LOOKAHEAD_DAYS = env.int("REMINDER_LOOKAHEAD_DAYS", default=7)
+# After a partner leaves an arrangement, the lead centre keeps reading the QA records that
+# were shared for this long (collaborative arrangements policy 3.1.10; Pearson keeps
+# assessment and IV records for three years after certification).
+BTECQA_SHARED_RECORDS_RETENTION_YEARS = env.int("SHARED_RECORDS_RETENTION_YEARS", default=3)
 BTECQA_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Uploads (MIS exports, registration numbers, qualification structures) are refused above

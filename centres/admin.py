@@ -1,12 +1,13 @@
 from django.contrib import admin
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 
 from .models import (
     ArrangementPartner,
     ArrangementQualification,
     Centre,
     CollaborativeArrangement,
+    QualificationApproval,
 )
 
 
@@ -17,8 +18,16 @@ class CentreAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 class PartnerInline(admin.TabularInline):
+    """Read-only: a centre becomes a partner only by its own acceptance, on the pages."""
+
     model = ArrangementPartner
     extra = 0
+    can_delete = False
+    fields = ["centre", "status", "invited_at", "joined_on", "withdrawn_on"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ArrangementQualificationInline(admin.TabularInline):
@@ -35,10 +44,20 @@ class CollaborativeArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ArrangementPartner)
-class ArrangementPartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["arrangement", "centre", "joined_on", "withdrawn_on"]
+class ArrangementPartnerAdmin(ReadOnlyAdmin):
+    """Consent is given on the pages by the centre's own QN or head, never here."""
+
+    list_display = ["arrangement", "centre", "status", "joined_on", "withdrawn_on"]
+    list_filter = ["status"]
 
 
 @admin.register(ArrangementQualification)
 class ArrangementQualificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["arrangement", "qualification", "lead_iv", "added_on", "withdrawn_on"]
+
+
+@admin.register(QualificationApproval)
+class QualificationApprovalAdmin(ReadOnlyAdmin):
+    """Each centre records its own approvals on the Pearson approvals page (audited)."""
+
+    list_display = ["centre", "qualification", "approved_on", "reference", "recorded_by"]

@@ -5,4 +5,6 @@ class CentresConfig(AppConfig):
     name = "centres"
 
     def ready(self):
-        from . import permissions  # noqa: F401
+        from . import access, permissions  # noqa: F401
+
+        access.install()

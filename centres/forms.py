@@ -3,7 +3,7 @@ from django import forms
 from accounts.models import User
 from learners.models import Qualification
 
-from .models import Centre, CollaborativeArrangement
+from .models import ArrangementPartner, Centre, CollaborativeArrangement
 from .selectors import arrangement_staff
 
 
@@ -17,13 +17,57 @@ class ArrangementForm(forms.ModelForm):
         self.fields["lead_centre"].queryset = lead_centres
 
 
-class PartnerForm(forms.Form):
-    centre = forms.ModelChoiceField(queryset=Centre.objects.filter(is_active=True))
-    joined_on = forms.DateField(help_text="dd/mm/yyyy")
+class InviteForm(forms.Form):
+    centre = forms.ModelChoiceField(
+        queryset=Centre.objects.none(),
+        label="Invite centre",
+        help_text=(
+            "It becomes a partner only when its own Quality Nominee or Head of Centre accepts."
+        ),
+    )
+
+    def __init__(self, *args, arrangement, **kwargs):
+        super().__init__(*args, **kwargs)
+        taken = arrangement.partners.filter(
+            status__in=[ArrangementPartner.Status.INVITED, ArrangementPartner.Status.ACCEPTED]
+        ).values("centre_id")
+        self.fields["centre"].queryset = (
+            Centre.objects.filter(is_active=True)
+            .exclude(pk=arrangement.lead_centre_id)
+            .exclude(pk__in=taken)
+        )
+
+
+class AnswerForm(forms.Form):
+    ACCEPT, REFUSE = "accept", "refuse"
+    decision = forms.ChoiceField(
+        choices=[
+            (ACCEPT, "Accept: our centre joins this arrangement"),
+            (REFUSE, "Refuse the invitation"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Note or reason",
+        help_text="Required when refusing: the lead centre sees it.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    lock = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REFUSE and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why the centre refuses, so the lead centre knows.")
+        return data
 
 
 class QualificationForm(forms.Form):
-    qualification = forms.ModelChoiceField(queryset=Qualification.objects.all())
+    qualification = forms.ModelChoiceField(
+        queryset=Qualification.objects.none(),
+        help_text="Only qualifications the lead centre has recorded its own Pearson approval for.",
+    )
     lead_iv = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -35,10 +79,17 @@ class QualificationForm(forms.Form):
     def __init__(self, *args, arrangement, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_iv"].queryset = arrangement_staff(arrangement)
+        self.fields["qualification"].queryset = Qualification.objects.filter(
+            pk__in=arrangement.lead_centre.approvals.values("qualification_id")
+        ).order_by("title")
 
 
 class WithdrawForm(forms.Form):
     on = forms.DateField(label="Withdrawn on", help_text="dd/mm/yyyy")
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lock = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class PearsonToldForm(forms.Form):
@@ -46,3 +97,18 @@ class PearsonToldForm(forms.Form):
     reference = forms.CharField(
         max_length=100, help_text="Pearson's case number or the e-mail's date"
     )
+
+
+class ApprovalForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none(), empty_label=None)
+    qualification = forms.ModelChoiceField(queryset=Qualification.objects.order_by("title"))
+    approved_on = forms.DateField(label="Approved by Pearson on", help_text="dd/mm/yyyy")
+    reference = forms.CharField(
+        max_length=100,
+        label="Pearson's reference",
+        help_text="The approval letter or Edexcel Online case number",
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres

@@ -5,10 +5,16 @@ from . import views
 app_name = "centres"
 urlpatterns = [
     path("summary/", views.summary, name="summary"),
+    path("approvals/", views.approvals, name="approvals"),
     path("arrangements/", views.arrangement_list, name="arrangement_list"),
     path("arrangements/new/", views.arrangement_create, name="arrangement_create"),
     path("arrangements/<int:pk>/", views.arrangement_detail, name="arrangement_detail"),
-    path("arrangements/<int:pk>/partners/", views.partner_add, name="partner_add"),
+    path("arrangements/<int:pk>/invite/", views.partner_invite, name="partner_invite"),
+    path(
+        "arrangements/<int:pk>/partners/<int:partner_pk>/answer/",
+        views.partner_answer,
+        name="partner_answer",
+    ),
     path(
         "arrangements/<int:pk>/partners/<int:partner_pk>/withdraw/",
         views.partner_withdraw,
@@ -25,4 +31,5 @@ urlpatterns = [
     path(
         "arrangements/<int:pk>/pearson-told/<int:todo_pk>/", views.pearson_told, name="pearson_told"
     ),
+    path("arrangements/<int:pk>/noted/<int:todo_pk>/", views.change_noted, name="change_noted"),
 ]

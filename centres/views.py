@@ -1,23 +1,42 @@
+"""Centre reports, collaborative arrangements and Pearson approvals. Access: the one layer."""
+
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import centre_ids_for, has_perm, require, requires
+from accounts.permissions import can, get_object, has_perm, requires, scope
 from todos.models import ToDo
 
 from . import services
-from .forms import ArrangementForm, PartnerForm, PearsonToldForm, QualificationForm, WithdrawForm
+from .forms import (
+    AnswerForm,
+    ApprovalForm,
+    ArrangementForm,
+    InviteForm,
+    PearsonToldForm,
+    QualificationForm,
+    WithdrawForm,
+)
 from .models import (
     ArrangementPartner,
     ArrangementQualification,
     Centre,
     CollaborativeArrangement,
+    QualificationApproval,
 )
-from .permissions import MANAGE_ARRANGEMENTS, VIEW_ARRANGEMENTS, VIEW_REPORTS
-from .selectors import centre_summaries
+from .permissions import (
+    MANAGE_ARRANGEMENTS,
+    NOTE_ARRANGEMENT_CHANGES,
+    RECORD_APPROVALS,
+    RESPOND_TO_ARRANGEMENT,
+    VIEW_APPROVALS,
+    VIEW_ARRANGEMENTS,
+    VIEW_REPORTS,
+)
+from .selectors import centre_summaries, sharing, visible_arrangements
 
 
 @requires(VIEW_REPORTS)
@@ -25,24 +44,21 @@ def summary(request):
     return render(request, "centres/summary.html", {"centres": centre_summaries(request.user)})
 
 
+def _fail(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label or 'Form'}: {' '.join(errors)}")
+
+
+def _lock(form) -> int | None:
+    return form.cleaned_data.get("lock")
+
+
 # --- collaborative arrangements -------------------------------------------------
-
-
-def _visible_arrangements(user):
-    qs = CollaborativeArrangement.objects.select_related("lead_centre")
-    if user.is_superuser:
-        return qs
-    own = centre_ids_for(user, VIEW_ARRANGEMENTS)
-    return qs.filter(
-        Q(lead_centre_id__in=own)
-        | Q(partners__centre_id__in=own, partners__withdrawn_on__isnull=True)
-    ).distinct()
-
-
-def _managed(request, pk):
-    arrangement = get_object_or_404(_visible_arrangements(request.user), pk=pk)
-    require(request.user, MANAGE_ARRANGEMENTS, arrangement.lead_centre_id)
-    return arrangement
 
 
 @requires(VIEW_ARRANGEMENTS)
@@ -51,19 +67,20 @@ def arrangement_list(request):
         request,
         "centres/arrangement_list.html",
         {
-            "arrangements": _visible_arrangements(request.user).order_by("name"),
+            "arrangements": visible_arrangements(request.user),
             "can_create": has_perm(request.user, MANAGE_ARRANGEMENTS),
+            "invitations": scope(
+                request.user,
+                RESPOND_TO_ARRANGEMENT,
+                ArrangementPartner.objects.filter(status=ArrangementPartner.Status.INVITED),
+            ).select_related("arrangement__lead_centre", "centre"),
         },
     )
 
 
 @requires(MANAGE_ARRANGEMENTS)
 def arrangement_create(request):
-    lead_centres = (
-        Centre.objects.filter(pk__in=centre_ids_for(request.user, MANAGE_ARRANGEMENTS))
-        if not request.user.is_superuser
-        else Centre.objects.all()
-    )
+    lead_centres = scope(request.user, MANAGE_ARRANGEMENTS, Centre.objects.filter(is_active=True))
     form = ArrangementForm(request.POST or None, lead_centres=lead_centres)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,24 +89,54 @@ def arrangement_create(request):
             form.add_error(None, exc)
         else:
             messages.success(
-                request, "Arrangement created. Add its partner centres and qualifications."
+                request, "Arrangement created. Invite its partner centres and add qualifications."
             )
             return redirect("centres:arrangement_detail", pk=arrangement.pk)
     return render(request, "centres/arrangement_form.html", {"form": form})
 
 
+def _todos_for(arrangement, partners, quals, user):
+    """Open arrangement actions on its partners and qualifications that this user owes or
+    may act on: one query."""
+    types = ContentType.objects.get_for_models(ArrangementPartner, ArrangementQualification)
+    return list(
+        ToDo.objects.filter(
+            Q(target_type=types[ArrangementPartner], target_id__in=[str(p.pk) for p in partners])
+            | Q(
+                target_type=types[ArrangementQualification],
+                target_id__in=[str(q.pk) for q in quals],
+            ),
+            closed_at__isnull=True,
+            centre_id__in=scope(user, VIEW_ARRANGEMENTS, Centre).values("pk"),
+        ).select_related("centre")
+    )
+
+
 @requires(VIEW_ARRANGEMENTS)
 def arrangement_detail(request, pk: int):
-    arrangement = get_object_or_404(_visible_arrangements(request.user), pk=pk)
-    partners = list(arrangement.partners.select_related("centre"))
-    quals = list(arrangement.qualifications.select_related("qualification", "lead_iv"))
-    types = ContentType.objects.get_for_models(ArrangementPartner, ArrangementQualification)
-    todos = ToDo.objects.filter(
-        Q(target_type=types[ArrangementPartner], target_id__in=[str(p.pk) for p in partners])
-        | Q(target_type=types[ArrangementQualification], target_id__in=[str(q.pk) for q in quals]),
-        kind=services.TELL_PEARSON,
-        closed_at__isnull=True,
+    arrangement = get_object(
+        request.user,
+        VIEW_ARRANGEMENTS,
+        CollaborativeArrangement.objects.select_related("lead_centre"),
+        pk=pk,
     )
+    partners = list(arrangement.partners.select_related("centre", "invited_by", "responded_by"))
+    quals = list(arrangement.qualifications.select_related("qualification", "lead_iv"))
+    todos = _todos_for(arrangement, partners, quals, request.user)
+    can_manage = can(request.user, MANAGE_ARRANGEMENTS, arrangement)
+    answerable = {
+        p.pk for p in scope(request.user, RESPOND_TO_ARRANGEMENT, arrangement.partners.all())
+    }
+    for p in partners:
+        p.can_answer = p.pk in answerable and p.status == ArrangementPartner.Status.INVITED
+        p.can_withdraw = p.status == ArrangementPartner.Status.ACCEPTED and (
+            can_manage or p.pk in answerable
+        )
+    for t in todos:
+        t.can_record_told = can_manage and t.kind == services.TELL_PEARSON
+        t.can_note = t.kind == services.NOTE_CHANGE and has_perm(
+            request.user, NOTE_ARRANGEMENT_CHANGES, t.centre_id
+        )
     return render(
         request,
         "centres/arrangement_detail.html",
@@ -97,99 +144,235 @@ def arrangement_detail(request, pk: int):
             "arrangement": arrangement,
             "partners": partners,
             "quals": quals,
+            "sharing": sharing(arrangement, partners, quals),
             "todos": todos,
-            "can_manage": has_perm(request.user, MANAGE_ARRANGEMENTS, arrangement.lead_centre_id),
-            "partner_form": PartnerForm(),
+            "can_manage": can_manage,
+            "invite_form": InviteForm(arrangement=arrangement),
             "qualification_form": QualificationForm(arrangement=arrangement),
-            "withdraw_form": WithdrawForm(),
-            "told_form": PearsonToldForm(),
         },
     )
 
 
-def _apply(request, arrangement, form, action):
+def _managed(request, pk):
+    return get_object(
+        request.user,
+        MANAGE_ARRANGEMENTS,
+        CollaborativeArrangement.objects.select_related("lead_centre"),
+        pk=pk,
+    )
+
+
+@requires(MANAGE_ARRANGEMENTS)
+@require_POST
+def partner_invite(request, pk: int):
+    arrangement = _managed(request, pk)
+    form = InviteForm(request.POST, arrangement=arrangement)
     if form.is_valid():
         try:
-            action(form.cleaned_data)
+            services.invite_partner(
+                arrangement, centre=form.cleaned_data["centre"], by=request.user
+            )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            _fail(request, exc)
         else:
             messages.success(
-                request, "Saved. A 'tell Pearson' action is open for the Quality Nominee."
+                request,
+                f"{form.cleaned_data['centre'].name} is invited. Nothing is shared until its "
+                "Quality Nominee or Head of Centre accepts.",
             )
     else:
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        _form_errors(request, form)
     return redirect("centres:arrangement_detail", pk=arrangement.pk)
 
 
-@requires(MANAGE_ARRANGEMENTS)
-@require_POST
-def partner_add(request, pk: int):
-    a = _managed(request, pk)
-    return _apply(
+@requires(RESPOND_TO_ARRANGEMENT)
+def partner_answer(request, pk: int, partner_pk: int):
+    """The invited centre answers: its own QN or head; the lead centre sees a 403."""
+    partner = get_object(
+        request.user,
+        RESPOND_TO_ARRANGEMENT,
+        ArrangementPartner.objects.select_related("arrangement__lead_centre", "centre"),
+        pk=partner_pk,
+        arrangement_id=pk,
+    )
+    form = AnswerForm(request.POST or None, initial={"lock": partner.lock_version})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["decision"] == AnswerForm.ACCEPT:
+                services.accept_invitation(
+                    partner, by=request.user, note=d["note"], expected_lock=_lock(form)
+                )
+                messages.success(request, f"{partner.centre.name} is now a partner.")
+            else:
+                services.refuse_invitation(
+                    partner, by=request.user, reason=d["note"], expected_lock=_lock(form)
+                )
+                messages.success(request, "The invitation is refused; the lead centre is told.")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("centres:arrangement_detail", pk=pk)
+    quals = partner.arrangement.qualifications.filter(withdrawn_on__isnull=True).select_related(
+        "qualification", "lead_iv"
+    )
+    return render(
         request,
-        a,
-        PartnerForm(request.POST),
-        lambda d: services.add_partner(
-            a, centre=d["centre"], joined_on=d["joined_on"], by=request.user
-        ),
+        "centres/partner_answer.html",
+        {"partner": partner, "form": form, "quals": quals},
     )
 
 
-@requires(MANAGE_ARRANGEMENTS)
-@require_POST
+@requires(VIEW_ARRANGEMENTS)
 def partner_withdraw(request, pk: int, partner_pk: int):
-    a = _managed(request, pk)
-    partner = get_object_or_404(ArrangementPartner, pk=partner_pk, arrangement=a)
-    return _apply(
-        request,
-        a,
-        WithdrawForm(request.POST),
-        lambda d: services.withdraw_partner(partner, on=d["on"], by=request.user),
+    """Either side withdraws a partner, after a confirmation page."""
+    partner = get_object(
+        request.user,
+        VIEW_ARRANGEMENTS,
+        ArrangementPartner.objects.select_related("arrangement__lead_centre", "centre"),
+        pk=partner_pk,
+        arrangement_id=pk,
     )
+    if not services.may_withdraw(request.user, partner):
+        raise PermissionDenied(
+            "The lead centre's Quality Nominee or administrator, or the partner's own Quality "
+            "Nominee or Head of Centre, withdraws a partner."
+        )
+    form = WithdrawForm(request.POST or None, initial={"lock": partner.lock_version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_partner(
+                partner,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                expected_lock=_lock(form),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"{partner.centre.name} withdrawn. A 'tell Pearson' action is open."
+            )
+            return redirect("centres:arrangement_detail", pk=pk)
+    return render(request, "centres/partner_withdraw.html", {"partner": partner, "form": form})
 
 
 @requires(MANAGE_ARRANGEMENTS)
 @require_POST
 def qualification_add(request, pk: int):
-    a = _managed(request, pk)
-    return _apply(
-        request,
-        a,
-        QualificationForm(request.POST, arrangement=a),
-        lambda d: services.add_qualification(
-            a,
-            qualification=d["qualification"],
-            lead_iv=d["lead_iv"],
-            added_on=d["added_on"],
-            by=request.user,
-        ),
-    )
+    arrangement = _managed(request, pk)
+    form = QualificationForm(request.POST, arrangement=arrangement)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.add_qualification(
+                arrangement,
+                qualification=d["qualification"],
+                lead_iv=d["lead_iv"],
+                added_on=d["added_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(
+                request, "Qualification added. A 'tell Pearson' action is open for the QN."
+            )
+    else:
+        _form_errors(request, form)
+    return redirect("centres:arrangement_detail", pk=arrangement.pk)
 
 
 @requires(MANAGE_ARRANGEMENTS)
-@require_POST
 def qualification_withdraw(request, pk: int, aq_pk: int):
-    a = _managed(request, pk)
-    aq = get_object_or_404(ArrangementQualification, pk=aq_pk, arrangement=a)
-    return _apply(
-        request,
-        a,
-        WithdrawForm(request.POST),
-        lambda d: services.withdraw_qualification(aq, on=d["on"], by=request.user),
+    arrangement = _managed(request, pk)
+    aq = get_object(
+        request.user,
+        MANAGE_ARRANGEMENTS,
+        ArrangementQualification.objects.select_related("qualification", "arrangement"),
+        pk=aq_pk,
+        arrangement=arrangement,
     )
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_qualification(aq, on=form.cleaned_data["on"], by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{aq.qualification.title} withdrawn from the arrangement.")
+            return redirect("centres:arrangement_detail", pk=pk)
+    return render(request, "centres/qualification_withdraw.html", {"aq": aq, "form": form})
 
 
 @requires(MANAGE_ARRANGEMENTS)
 @require_POST
 def pearson_told(request, pk: int, todo_pk: int):
-    a = _managed(request, pk)
-    todo = get_object_or_404(ToDo, pk=todo_pk, kind=services.TELL_PEARSON, centre=a.lead_centre)
-    return _apply(
-        request,
-        a,
-        PearsonToldForm(request.POST),
-        lambda d: services.record_pearson_told(
-            todo, told_on=d["told_on"], reference=d["reference"], by=request.user
-        ),
+    arrangement = _managed(request, pk)
+    todo = get_object(
+        request.user,
+        MANAGE_ARRANGEMENTS,
+        ToDo.objects.all(),
+        pk=todo_pk,
+        kind=services.TELL_PEARSON,
+        centre=arrangement.lead_centre,
     )
+    form = PearsonToldForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_pearson_told(todo, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Recorded: Pearson was told.")
+    else:
+        _form_errors(request, form)
+    return redirect("centres:arrangement_detail", pk=arrangement.pk)
+
+
+@requires(NOTE_ARRANGEMENT_CHANGES)
+@require_POST
+def change_noted(request, pk: int, todo_pk: int):
+    arrangement = get_object(request.user, VIEW_ARRANGEMENTS, CollaborativeArrangement, pk=pk)
+    todo = get_object(
+        request.user,
+        NOTE_ARRANGEMENT_CHANGES,
+        ToDo.objects.all(),
+        pk=todo_pk,
+        kind=services.NOTE_CHANGE,
+    )
+    try:
+        services.note_change(todo, by=request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "Noted.")
+    return redirect("centres:arrangement_detail", pk=arrangement.pk)
+
+
+# --- each centre's Pearson approvals ----------------------------------------------
+
+
+@requires(VIEW_APPROVALS)
+def approvals(request):
+    centres = scope(request.user, RECORD_APPROVALS, Centre.objects.filter(is_active=True))
+    can_record = has_perm(request.user, RECORD_APPROVALS)
+    form = ApprovalForm(request.POST or None, centres=centres) if can_record else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Your role does not record Pearson approvals.")
+        if form.is_valid():
+            try:
+                services.record_approval(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Approval recorded.")
+                return redirect("centres:approvals")
+    rows = scope(
+        request.user,
+        VIEW_APPROVALS,
+        QualificationApproval.objects.select_related("centre", "qualification", "recorded_by"),
+    )
+    return render(request, "centres/approvals.html", {"approvals": rows, "form": form})

@@ -75,7 +75,7 @@ def delivering_centres_for(centre):
     from centres.models import CollaborativeArrangement
 
     arrangements = CollaborativeArrangement.objects.filter(
-        Q(lead_centre=centre) | Q(partners__centre=centre, partners__withdrawn_on=None)
+        Q(lead_centre=centre) | Q(partners__centre=centre, partners__status="accepted")
     ).values("pk")
     return (
         Centre.objects.filter(
@@ -83,7 +83,7 @@ def delivering_centres_for(centre):
             | Q(led_arrangements__in=arrangements)
             | Q(
                 arrangement_memberships__arrangement__in=arrangements,
-                arrangement_memberships__withdrawn_on=None,
+                arrangement_memberships__status="accepted",
             )
         )
         .filter(is_active=True)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from accounts.permissions import Access
+
 from .validators import validate_candidate_number, validate_uci, validate_uln
 
 
@@ -117,6 +119,14 @@ class Programme(models.Model):
     )
     optional_units = models.ManyToManyField(Unit, blank=True, related_name="chosen_by_programmes")
 
+    access = Access(
+        centre="centre",
+        view="learners.view_learners",
+        delivering="teaching_groups__delivering_centre",
+        qualification="qualification",
+        paths={"programme": ""},
+    )
+
     class Meta:
         ordering = ["-academic_year", "qualification__title"]
         constraints = [
@@ -145,6 +155,14 @@ class TeachingGroup(models.Model):
         "centres.Centre", on_delete=models.PROTECT, related_name="delivered_groups"
     )
     learners = models.ManyToManyField("Learner", blank=True, related_name="teaching_groups")
+
+    access = Access(
+        centre="programme__centre",
+        view="learners.view_learners",
+        delivering="delivering_centre",
+        qualification="programme__qualification",
+        paths={"programme": "programme"},
+    )
 
     class Meta:
         ordering = ["name"]
@@ -188,6 +206,14 @@ class Learner(models.Model):
     on_roll = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True)
 
+    access = Access(
+        centre="centre",
+        view="learners.view_learners",
+        learner="pk",
+        delivering="teaching_groups__delivering_centre",
+        qualification="teaching_groups__programme__qualification",
+    )
+
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
@@ -224,6 +250,8 @@ class ColumnMapping(models.Model):
     mapping = models.JSONField(default=dict, help_text="heading (lower case) -> field name")
     updated_at = models.DateTimeField(auto_now=True)
 
+    access = Access(centre="centre", view="learners.import_learners")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["centre", "kind"], name="one_mapping_per_centre_kind")
@@ -257,8 +285,21 @@ class LearnerImport(models.Model):
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
 
+    access = Access(centre="centre", view="learners.import_learners")
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+# A learner's place in a teaching group: the home centre sees all of them; a delivering
+# centre only the groups it teaches; an arrangement what it shares.
+TeachingGroup.learners.through.access = Access(
+    centre="learner__centre",
+    view="learners.view_learners",
+    learner="learner",
+    delivering="teachinggroup__delivering_centre",
+    qualification="teachinggroup__programme__qualification",
+)

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.permissions import centre_ids_for
+from accounts.permissions import scope
 from audit.models import AuditEvent
 from centres.models import Centre
 
-from .access import scope_learners
 from .models import Learner, Programme, TeachingGroup
 from .permissions import VIEW_LEARNERS
+
+Membership = Learner.teaching_groups.through
 
 
 def learner_search(
     user,
     *,
+    perm: str = VIEW_LEARNERS,
     q: str = "",
     centre_id=None,
     programme_id=None,
     year: str = "",
     on_roll: bool | None = None,
 ) -> QuerySet[Learner]:
-    qs = scope_learners(Learner.objects.select_related("centre"), user)
+    """The learners `perm` reaches for this user (an export passes the export permission)."""
+    qs = scope(user, perm, Learner.objects.select_related("centre"))
     q = (q or "").strip()
     if q:
         compact = q.replace(" ", "").upper()
@@ -63,45 +66,45 @@ def learner_search(
     return qs.order_by("last_name", "first_name", "pk")
 
 
-def with_groups(learners: QuerySet[Learner]) -> QuerySet[Learner]:
+def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
+    """Each learner with `visible_groups`: only the groups `perm` shows this user (a
+    delivering centre sees the groups it teaches, not the home centre's own)."""
+    shown = scope(user, perm, Membership.objects.all()).values("teachinggroup_id")
+    groups = TeachingGroup.objects.filter(pk__in=shown).select_related(
+        "programme__qualification", "delivering_centre"
+    )
     return learners.prefetch_related(
-        Prefetch(
-            "teaching_groups",
-            queryset=TeachingGroup.objects.select_related(
-                "programme__qualification", "delivering_centre"
-            ),
-        )
+        Prefetch("teaching_groups", queryset=groups, to_attr="visible_groups")
     )
 
 
-def visible_programmes(user) -> QuerySet[Programme]:
-    if user.is_superuser:
-        return Programme.objects.select_related("qualification", "centre", "leader")
-    own = centre_ids_for(user, VIEW_LEARNERS)
-    return (
-        Programme.objects.filter(
-            Q(centre_id__in=own) | Q(teaching_groups__delivering_centre_id__in=own)
-        )
-        .distinct()
-        .select_related("qualification", "centre", "leader")
-    )
+def visible_programmes(user, perm: str = VIEW_LEARNERS) -> QuerySet[Programme]:
+    return scope(user, perm, Programme.objects.select_related("qualification", "centre", "leader"))
 
 
 def visible_centres(user) -> QuerySet[Centre]:
-    if user.is_superuser:
-        return Centre.objects.all()
-    return Centre.objects.filter(pk__in=centre_ids_for(user, VIEW_LEARNERS))
+    return scope(user, VIEW_LEARNERS, Centre.objects.all())
 
 
-def learner_timeline(learner) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(learner_id=learner.pk).order_by("-seq")
+def learner_timeline(learner, user) -> QuerySet[AuditEvent]:
+    """The learner's events recorded at centres where this user may see learners: the home
+    centre sees its own trail; a delivering centre sees what it recorded, never the home
+    centre's (change requests, corrections)."""
+    return scope(user, VIEW_LEARNERS, AuditEvent.objects.filter(learner_id=learner.pk)).order_by(
+        "-seq"
+    )
 
 
-def possible_duplicates(learner) -> QuerySet[Learner]:
-    """Same legal name and date of birth at the same centre: flagged, never merged."""
-    return Learner.objects.filter(
-        centre_id=learner.centre_id,
-        date_of_birth=learner.date_of_birth,
-        first_name__iexact=learner.first_name,
-        last_name__iexact=learner.last_name,
-    ).exclude(pk=learner.pk)
+def possible_duplicates(learner, user) -> QuerySet[Learner]:
+    """Same legal name and date of birth at the same centre: flagged, never merged; only the
+    records this user may open."""
+    return scope(
+        user,
+        VIEW_LEARNERS,
+        Learner.objects.filter(
+            centre_id=learner.centre_id,
+            date_of_birth=learner.date_of_birth,
+            first_name__iexact=learner.first_name,
+            last_name__iexact=learner.last_name,
+        ).exclude(pk=learner.pk),
+    )

@@ -5,14 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import has_perm, require, requires
+from accounts.permissions import can, get_object, has_perm, requires, scope
 from btecqa.spreadsheets import xlsx_bytes
 
-from .access import get_learner_for_user, scope_learners
 from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
 from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_PROGRAMMES, VIEW_LEARNERS
@@ -29,8 +28,8 @@ from .services import update_learner
 PAGE_SIZE = 50
 
 
-def _search(request):
-    programmes = visible_programmes(request.user)
+def _search(request, perm: str = VIEW_LEARNERS):
+    programmes = visible_programmes(request.user, perm)
     form = LearnerSearchForm(
         request.GET or None, centres=visible_centres(request.user), programmes=programmes
     )
@@ -45,35 +44,48 @@ def _search(request):
             "year": d.get("year", ""),
             "on_roll": {"yes": True, "no": False}.get(d.get("on_roll")),
         }
-    return form, learner_search(request.user, **filters)
+    return form, learner_search(request.user, perm=perm, **filters)
 
 
 @requires(VIEW_LEARNERS)
 def learner_list(request):
     form, learners = _search(request)
-    page = Paginator(with_groups(learners), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(with_groups(learners, request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "learners/learner_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_export": has_perm(request.user, EXPORT_LEARNERS),
+        },
     )
 
 
 @requires(VIEW_LEARNERS)
 def learner_detail(request, pk: int):
-    learner = get_learner_for_user(request.user, pk=pk)
-    learner = with_groups(Learner.objects.select_related("centre")).get(pk=learner.pk)
-    events = Paginator(learner_timeline(learner), 25).get_page(request.GET.get("page"))
+    learner = get_object(
+        request.user,
+        VIEW_LEARNERS,
+        with_groups(Learner.objects.select_related("centre"), request.user),
+        pk=pk,
+    )
+    events = Paginator(learner_timeline(learner, request.user), 25).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "learners/learner_detail.html",
         {
             "learner": learner,
             "events": events,
-            "duplicates": possible_duplicates(learner).select_related("centre"),
-            "can_change": _can_change(request.user, learner),
+            "duplicates": possible_duplicates(learner, request.user).select_related("centre"),
+            "can_change": can(request.user, CHANGE_LEARNERS, learner),
             "registrations": _registration_history(request.user, learner),
         },
     )
@@ -86,16 +98,10 @@ def _registration_history(user, learner):
     return learner_registrations(user, learner)
 
 
-def _can_change(user, learner) -> bool:
-    return has_perm(user, CHANGE_LEARNERS, learner.centre_id)
-
-
 @requires(CHANGE_LEARNERS)
 def learner_edit(request, pk: int):
-    learner = get_learner_for_user(request.user, pk=pk)
-    require(
-        request.user, CHANGE_LEARNERS, learner.centre_id
-    )  # partners may see, only the home centre edits
+    # Partners may see a learner; only the home centre corrects one (403 for them).
+    learner = get_object(request.user, CHANGE_LEARNERS, Learner, pk=pk)
     form = LearnerForm(request.POST or None, instance=Learner.objects.get(pk=learner.pk))
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in LearnerForm.Meta.fields}
@@ -116,7 +122,7 @@ def learner_edit(request, pk: int):
 @requires(EXPORT_LEARNERS)
 @require_GET
 def learners_export(request):
-    _, learners = _search(request)
+    _, learners = _search(request, EXPORT_LEARNERS)
     rows = (
         [
             learner.centre.number,
@@ -167,15 +173,20 @@ def programme_list(request):
     return render(
         request,
         "learners/programme_list.html",
-        {"programmes": programmes, "can_manage": has_perm(request.user, MANAGE_PROGRAMMES)},
+        {
+            "programmes": programmes,
+            "can_manage": has_perm(request.user, MANAGE_PROGRAMMES),
+            "can_export": has_perm(request.user, EXPORT_LEARNERS),
+        },
     )
 
 
 @requires(VIEW_LEARNERS)
 def programme_detail(request, pk: int):
-    programme = get_object_or_404(visible_programmes(request.user), pk=pk)
+    programme = get_object(request.user, VIEW_LEARNERS, visible_programmes(request.user), pk=pk)
     groups = [
-        (g, g.visible_learners) for g in _groups_with_visible_learners(programme, request.user)
+        (g, g.visible_learners)
+        for g in _groups_with_visible_learners(programme, request.user, VIEW_LEARNERS)
     ]
     return render(
         request,
@@ -184,23 +195,29 @@ def programme_detail(request, pk: int):
             "programme": programme,
             "groups": groups,
             "optional_units": programme.optional_units.all(),
-            "can_manage": has_perm(request.user, MANAGE_PROGRAMMES, programme.centre_id),
+            "can_manage": can(request.user, MANAGE_PROGRAMMES, programme),
+            "can_export": can(request.user, EXPORT_LEARNERS, programme),
         },
     )
 
 
-def _groups_with_visible_learners(programme, user):
-    """The programme's groups, each with only the learners this user may see: two queries."""
-    visible = scope_learners(Learner.objects.select_related("centre"), user).order_by("last_name")
-    return programme.teaching_groups.select_related("delivering_centre").prefetch_related(
-        Prefetch("learners", queryset=visible, to_attr="visible_learners")
+def _groups_with_visible_learners(programme, user, perm: str):
+    """The programme's groups `perm` reaches, each with only the learners it reaches: two
+    queries."""
+    visible = scope(user, perm, Learner.objects.select_related("centre")).order_by("last_name")
+    return (
+        scope(user, perm, programme.teaching_groups.all())
+        .select_related("delivering_centre")
+        .prefetch_related(Prefetch("learners", queryset=visible, to_attr="visible_learners"))
     )
 
 
 @requires(EXPORT_LEARNERS)
 @require_GET
 def class_list_export(request, pk: int):
-    programme = get_object_or_404(visible_programmes(request.user), pk=pk)
+    programme = get_object(
+        request.user, EXPORT_LEARNERS, visible_programmes(request.user, EXPORT_LEARNERS), pk=pk
+    )
     rows = [
         [
             group.name,
@@ -212,7 +229,7 @@ def class_list_export(request, pk: int):
             learner.uln or "",
             learner.candidate_number,
         ]
-        for group in _groups_with_visible_learners(programme, request.user)
+        for group in _groups_with_visible_learners(programme, request.user, EXPORT_LEARNERS)
         for learner in group.visible_learners
     ]
     data = xlsx_bytes(
@@ -247,7 +264,7 @@ def programmes_export(request):
             p.academic_year,
             str(p.leader) if p.leader else "",
         ]
-        for p in visible_programmes(request.user)
+        for p in visible_programmes(request.user, EXPORT_LEARNERS)
     )
     data = xlsx_bytes(
         [

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import centre_ids_for, get_for_user, requires, scope
+from accounts.permissions import get_object, requires, scope
 from centres.models import Centre
 
 from . import imports
@@ -24,10 +24,7 @@ from .permissions import IMPORT_LEARNERS
 
 
 def _centres(user):
-    qs = Centre.objects.filter(is_active=True)
-    if not user.is_superuser:
-        qs = qs.filter(pk__in=centre_ids_for(user, IMPORT_LEARNERS))
-    return qs.order_by("name")
+    return scope(user, IMPORT_LEARNERS, Centre.objects.filter(is_active=True)).order_by("name")
 
 
 class UploadForm(forms.Form):
@@ -147,7 +144,7 @@ class MappingForm(forms.Form):
 
 def _imports_for(user):
     return scope(
-        LearnerImport.objects.select_related("centre", "uploaded_by"), user, IMPORT_LEARNERS
+        user, IMPORT_LEARNERS, LearnerImport.objects.select_related("centre", "uploaded_by")
     )
 
 
@@ -186,8 +183,8 @@ def _worth_remembering(heading: str, field: str, kind: str) -> bool:
 
 @requires(IMPORT_LEARNERS)
 def mapping(request, pk):
-    obj = get_for_user(
-        LearnerImport.objects.select_related("centre"), request.user, IMPORT_LEARNERS, pk=pk
+    obj = get_object(
+        request.user, IMPORT_LEARNERS, LearnerImport.objects.select_related("centre"), pk=pk
     )
     if obj.status == LearnerImport.Status.COMMITTED:
         return redirect("learner_imports:result", pk=obj.pk)
@@ -240,10 +237,10 @@ def preview(request, pk):
     The rows are read a page at a time from the rows log kept with the file (the file is
     not read again), so the page costs the same for ten rows or ten thousand.
     """
-    obj = get_for_user(
-        LearnerImport.objects.select_related("centre", "uploaded_by"),
+    obj = get_object(
         request.user,
         IMPORT_LEARNERS,
+        LearnerImport.objects.select_related("centre", "uploaded_by"),
         pk=pk,
     )
     if obj.status == LearnerImport.Status.COMMITTED:
@@ -279,8 +276,8 @@ def preview(request, pk):
 @requires(IMPORT_LEARNERS)
 @require_POST
 def commit(request, pk):
-    obj = get_for_user(
-        LearnerImport.objects.select_related("centre"), request.user, IMPORT_LEARNERS, pk=pk
+    obj = get_object(
+        request.user, IMPORT_LEARNERS, LearnerImport.objects.select_related("centre"), pk=pk
     )
     try:
         imports.commit_import(obj, request.user)
@@ -295,10 +292,10 @@ def commit(request, pk):
 
 @requires(IMPORT_LEARNERS)
 def result(request, pk):
-    obj = get_for_user(
-        LearnerImport.objects.select_related("centre", "uploaded_by"),
+    obj = get_object(
         request.user,
         IMPORT_LEARNERS,
+        LearnerImport.objects.select_related("centre", "uploaded_by"),
         pk=pk,
     )
     if obj.status != LearnerImport.Status.COMMITTED:

@@ -2,29 +2,29 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from accounts.permissions import centre_ids_for, require, requires
+from accounts.permissions import get_object, requires, scope
 from centres.models import Centre
 
 from . import services
 from .forms_programmes import ProgrammeForm, TeachingGroupForm
-from .models import TeachingGroup
+from .models import Programme, TeachingGroup
 from .permissions import MANAGE_PROGRAMMES
-from .selectors import visible_programmes
 
 
 def _managed_centres(user):
-    if user.is_superuser:
-        return Centre.objects.filter(is_active=True)
-    return Centre.objects.filter(pk__in=centre_ids_for(user, MANAGE_PROGRAMMES), is_active=True)
+    return scope(user, MANAGE_PROGRAMMES, Centre.objects.filter(is_active=True))
 
 
 def _managed_programme(request, pk):
     """404 when the programme is out of sight; 403 when seen but not the user's to change."""
-    programme = get_object_or_404(visible_programmes(request.user), pk=pk)
-    require(request.user, MANAGE_PROGRAMMES, programme.centre_id)
-    return programme
+    return get_object(
+        request.user,
+        MANAGE_PROGRAMMES,
+        Programme.objects.select_related("qualification", "centre", "leader"),
+        pk=pk,
+    )
 
 
 def _save_programme(request, form, programme=None):
@@ -67,7 +67,7 @@ def programme_edit(request, pk: int):
 def group_edit(request, pk: int, group_pk: int | None = None):
     programme = _managed_programme(request, pk)
     group = (
-        get_object_or_404(programme.teaching_groups, pk=group_pk)
+        get_object(request.user, MANAGE_PROGRAMMES, programme.teaching_groups.all(), pk=group_pk)
         if group_pk
         else TeachingGroup(programme=programme)
     )

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audit
-from accounts.permissions import has_perm, roles_of
+from accounts.permissions import can, get_permission
 from accounts.roles import Role
 from centres.models import Centre, CollaborativeArrangement
 from learners.models import Programme
@@ -33,7 +33,15 @@ from todos.services import close_todos, open_todo
 
 from . import calendar
 from .models import ChangeRequest, Registration, RegistrationStep, RegistrationYear
-from .permissions import CHECK_ENTRIES, REQUEST_CHANGES, RUN_REGISTRATIONS
+from .permissions import (
+    CANCEL_OWN_CHANGE,
+    CHECK_ENTRIES,
+    NOTIFY_DETAILS,
+    NOTIFY_NEW_STARTER,
+    NOTIFY_TRANSFER,
+    NOTIFY_WITHDRAWAL,
+    RUN_REGISTRATIONS,
+)
 from .services import _programme_code, add_step
 
 Kind = ChangeRequest.Kind
@@ -43,12 +51,12 @@ ACTION_TODO = "registrations.action_change"
 VERIFY_NEW_STARTER_TODO = "registrations.verify_new_starter"
 ACTION_DAYS = 5
 
-# Who may notify which kind of change (the seed policy's roles; the exams officer always may).
-KIND_ROLES: dict[str, frozenset[Role]] = {
-    Kind.NEW_STARTER: frozenset({Role.PROGRAMME_LEADER, Role.EXAMS_OFFICER}),
-    Kind.WITHDRAWAL: frozenset({Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
-    Kind.TRANSFER: frozenset({Role.PROGRAMME_LEADER, Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
-    Kind.DETAILS: frozenset({Role.PROGRAMME_LEADER, Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER}),
+# The permission that lets a person notify each kind of change (the seed policy's roles).
+KIND_PERMISSION: dict[str, str] = {
+    Kind.NEW_STARTER: NOTIFY_NEW_STARTER,
+    Kind.WITHDRAWAL: NOTIFY_WITHDRAWAL,
+    Kind.TRANSFER: NOTIFY_TRANSFER,
+    Kind.DETAILS: NOTIFY_DETAILS,
 }
 AT_PEARSON = (Status.SUBMITTED, Status.REGISTERED)
 
@@ -61,39 +69,31 @@ def lower_first(text: str) -> str:
 # --- who may ------------------------------------------------------------------------------
 
 
-def may_request(user, kind: str, centre_id: int) -> bool:
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    if not has_perm(user, REQUEST_CHANGES, centre_id):
-        return False
-    return bool(roles_of(user, centre_id) & KIND_ROLES[kind])
-
-
-def kinds_for(user, centre_id: int) -> list[str]:
-    return [k for k in Kind.values if may_request(user, k, centre_id)]
+def kinds_for(user, learner) -> list[str]:
+    """The kinds of change this person may notify for this learner (the layer decides)."""
+    return [k for k in Kind.values if can(user, KIND_PERMISSION[k], learner)]
 
 
 def _roles_text(kind: str) -> str:
-    roles = sorted(KIND_ROLES[kind], key=lambda r: (r == Role.EXAMS_OFFICER, r.label))
+    roles = sorted(
+        get_permission(KIND_PERMISSION[kind]).roles,
+        key=lambda r: (r == Role.EXAMS_OFFICER, r.label),
+    )
     names = [r.label.lower() for r in roles]
     return " or the ".join([", the ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def _require_request(user, kind: str, centre_id: int) -> None:
-    if not may_request(user, kind, centre_id):
+def _require_request(user, kind: str, learner) -> None:
+    if not can(user, KIND_PERMISSION[kind], learner):
         raise PermissionDenied(
             f"Only the {_roles_text(kind)} may notify a {Kind(kind).label.lower()}."
         )
 
 
-def may_action(user, cr: ChangeRequest) -> bool:
-    return has_perm(user, RUN_REGISTRATIONS, cr.centre_id)
-
-
 def may_cancel(user, cr: ChangeRequest) -> bool:
+    """Open, and either the exams officer or the person who made the request."""
     return cr.status == ChangeRequest.Status.OPEN and (
-        may_action(user, cr)
-        or (cr.requested_by_id == user.pk and has_perm(user, REQUEST_CHANGES, cr.centre_id))
+        can(user, RUN_REGISTRATIONS, cr) or can(user, CANCEL_OWN_CHANGE, cr)
     )
 
 
@@ -105,7 +105,7 @@ def programmes_open_to(learner, academic_year: str | None = None):
     taught in, and the consortium programmes their home centre takes part in."""
     consortium = Q()
     arrangements = CollaborativeArrangement.objects.filter(
-        partners__centre=learner.centre_id, partners__withdrawn_on__isnull=True
+        partners__centre=learner.centre_id, partners__status="accepted"
     )
     for lead_id, qual_id in arrangements.filter(
         qualifications__withdrawn_on__isnull=True
@@ -127,12 +127,11 @@ def programmes_open_to(learner, academic_year: str | None = None):
 def consortium_centre_ids(centre_id: int) -> set[int]:
     """The other centres of every active arrangement this centre leads or partners in."""
     arrangements = CollaborativeArrangement.objects.filter(
-        Q(lead_centre_id=centre_id)
-        | Q(partners__centre_id=centre_id, partners__withdrawn_on__isnull=True)
+        Q(lead_centre_id=centre_id) | Q(partners__centre_id=centre_id, partners__status="accepted")
     )
     ids = set(arrangements.values_list("lead_centre_id", flat=True))
     ids |= set(
-        arrangements.filter(partners__withdrawn_on__isnull=True).values_list(
+        arrangements.filter(partners__status="accepted").values_list(
             "partners__centre_id", flat=True
         )
     )
@@ -266,7 +265,7 @@ def _live(learner):
 def request_new_starter(learner, programme, *, by, details: str) -> ChangeRequest:
     """The programme leader notifies a new starter: the exams officer registers them, and the
     Quality Nominee verifies the entry once options are selected."""
-    _require_request(by, Kind.NEW_STARTER, learner.centre_id)
+    _require_request(by, Kind.NEW_STARTER, learner)
     details = _clean(details)
     if not details:
         raise ValidationError("Give the details: when they joined, the group and any options.")
@@ -298,7 +297,7 @@ def request_new_starter(learner, programme, *, by, details: str) -> ChangeReques
 @transaction.atomic
 def request_withdrawal(registration, *, reason: str, details: str, by) -> ChangeRequest:
     """The Quality Nominee notifies a withdrawal: left the school, changed course, or other."""
-    _require_request(by, Kind.WITHDRAWAL, registration.centre_id)
+    _require_request(by, Kind.WITHDRAWAL, registration.learner)
     if reason not in ChangeRequest.Reason.values:
         raise ValidationError("Choose why the learner is withdrawing.")
     details = _clean(details)
@@ -345,7 +344,7 @@ def request_transfer(
         learner = registration.learner
     if learner is None:
         raise ValidationError("Say which learner is transferring.")
-    _require_request(by, Kind.TRANSFER, learner.centre_id)
+    _require_request(by, Kind.TRANSFER, learner)
     if bool(to_programme) == bool(to_centre):
         raise ValidationError(
             "Choose where the learner is transferring to: another programme or another centre."
@@ -392,7 +391,7 @@ def request_transfer(
 @transaction.atomic
 def request_details_change(learner, *, details: str, by) -> ChangeRequest:
     """A change of the learner's details (name, date of birth, ULN…) to tell Pearson."""
-    _require_request(by, Kind.DETAILS, learner.centre_id)
+    _require_request(by, Kind.DETAILS, learner)
     details = _clean(details)
     if not details:
         raise ValidationError("Say which details changed, from what to what.")
@@ -481,7 +480,7 @@ def action_change(
     registration_number: str = "",
 ) -> ChangeRequest:
     """The exams officer has made the change at Pearson: record it and apply its effect."""
-    if not may_action(by, cr):
+    if not can(by, RUN_REGISTRATIONS, cr):
         raise PermissionDenied("Only the exams officer actions changes at Pearson.")
     reference = " ".join((pearson_reference or "").split())
     if not reference:
@@ -700,14 +699,10 @@ def awaiting_verification(cr: ChangeRequest) -> bool:
     ).exists()
 
 
-def may_verify(user, cr: ChangeRequest) -> bool:
-    return has_perm(user, CHECK_ENTRIES, cr.centre_id)
-
-
 @transaction.atomic
 def verify_new_starter(cr: ChangeRequest, *, by, note: str = "") -> Registration:
     """The QN and the exams officer agree the new starter's entry (options chosen)."""
-    if not may_verify(by, cr):
+    if not can(by, CHECK_ENTRIES, cr):
         raise PermissionDenied("The Quality Nominee verifies new starters' entries.")
     cr = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
     if cr.kind != Kind.NEW_STARTER:

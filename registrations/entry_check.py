@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
-from accounts.permissions import has_perm
+from accounts.permissions import can
 from accounts.roles import Role
 from learners.models import Learner, Programme, TeachingGroup
 from signatures.models import Signature
@@ -80,8 +80,9 @@ DETAIL_FIELDS = (
 )
 
 
-def _require(user, perm: str, centre_id: int) -> None:
-    if not has_perm(user, perm, centre_id):
+def _require(user, perm: str, obj) -> None:
+    """The same decision the view made, at the record's own centre (403 otherwise)."""
+    if not can(user, perm, obj):
         raise PermissionDenied("Your role at this centre does not allow this.")
 
 
@@ -95,7 +96,7 @@ def _plural(n: int, one: str, many: str) -> str:
 @transaction.atomic
 def start_entry_check(rnd: RegistrationRound, *, by) -> EntryCheck:
     """Start the round's check; the deadline comes from the centre's own calendar."""
-    _require(by, CHECK_ENTRIES, rnd.centre_id)
+    _require(by, CHECK_ENTRIES, rnd)
     rnd = RegistrationRound.objects.select_for_update().select_related("centre").get(pk=rnd.pk)
     if EntryCheck.objects.filter(round=rnd).exists():
         raise ValidationError(f"The entry check for {rnd} has already been started.")
@@ -144,7 +145,7 @@ def unresolved_count(check: EntryCheck) -> int:
 @transaction.atomic
 def close_entry_check(check: EntryCheck, *, by) -> None:
     """Close the check: refused while any discrepancy is unresolved."""
-    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    _require(by, CHECK_ENTRIES, check)
     check = EntryCheck.objects.select_for_update().select_related("round__centre").get(pk=check.pk)
     if not check.is_open:
         raise ValidationError("This entry check is already closed.")
@@ -408,7 +409,7 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
     Re-running never duplicates an unresolved discrepancy (same learner, programme
     and kind), nor raises again one the Quality Nominee resolved with the same detail.
     """
-    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    _require(by, CHECK_ENTRIES, check)
     check = EntryCheck.objects.select_for_update().select_related("round__centre").get(pk=check.pk)
     if not check.is_open:
         raise ValidationError("This entry check is closed.")
@@ -477,7 +478,7 @@ def record_discrepancy(
     check: EntryCheck, *, learner, programme, kind: str, detail: str, by
 ) -> Discrepancy:
     """One the Quality Nominee spots by hand (kind "other" allowed)."""
-    _require(by, CHECK_ENTRIES, check.round.centre_id)
+    _require(by, CHECK_ENTRIES, check)
     if not check.is_open:
         raise ValidationError("This entry check is closed.")
     rnd = check.round
@@ -598,19 +599,12 @@ def _due(d: Discrepancy) -> dt.date:
     return d.entry_check.deadline
 
 
-def may_answer(d: Discrepancy, user) -> bool:
-    """The programme's leader; any programme leader at the centre if it has none."""
-    if d.programme.leader_id:
-        return d.programme.leader_id == user.pk
-    return has_perm(user, ANSWER_DISCREPANCIES, d.programme.centre_id)
-
-
 @transaction.atomic
 def ask_programme_leader(
     d: Discrepancy, *, question: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
     """The Quality Nominee verifies the discrepancy with the programme leader."""
-    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    _require(by, CHECK_ENTRIES, d)
     d = _lock(d, expected_lock)
     question = (question or "").strip()
     if not question:
@@ -658,9 +652,9 @@ def answer_discrepancy(
     d: Discrepancy, *, answer: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
     """The programme leader answers the Quality Nominee's question."""
-    _require(by, ANSWER_DISCREPANCIES, d.programme.centre_id)
+    _require(by, ANSWER_DISCREPANCIES, d)
     d = _lock(d, expected_lock)
-    if not may_answer(d, by):
+    if not can(by, ANSWER_DISCREPANCIES, d):  # the programme's own leader
         raise PermissionDenied(
             f"Only the programme leader of {d.programme}, {d.programme.leader}, answers this."
         )
@@ -693,7 +687,7 @@ def answer_discrepancy(
 @transaction.atomic
 def pass_to_exams_officer(d: Discrepancy, *, by, expected_lock: int | None = None) -> Discrepancy:
     """The Quality Nominee passes a verified error to the exams officer to amend."""
-    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    _require(by, CHECK_ENTRIES, d)
     d = _lock(d, expected_lock)
     if d.status == S.OPEN:
         raise ValidationError(
@@ -733,7 +727,7 @@ def record_amendment(
     d: Discrepancy, *, amendment: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
     """The exams officer says what they changed (e.g. on the entry list's amend screen)."""
-    _require(by, RUN_REGISTRATIONS, d.programme.centre_id)
+    _require(by, RUN_REGISTRATIONS, d)
     d = _lock(d, expected_lock)
     amendment = (amendment or "").strip()
     if not amendment:
@@ -766,7 +760,7 @@ def resolve_discrepancy(
     d: Discrepancy, *, by, note: str = "", expected_lock: int | None = None
 ) -> Discrepancy:
     """The Quality Nominee resolves it: after the amendment, or with a note if it was no error."""
-    _require(by, CHECK_ENTRIES, d.programme.centre_id)
+    _require(by, CHECK_ENTRIES, d)
     d = _lock(d, expected_lock)
     note = (note or "").strip()
     _expect(

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.permissions import Access
 from accounts.roles import Role
 
 
@@ -68,6 +69,8 @@ class CentreCalendar(models.Model):
         help_text="Leave blank for the Friday before the October half term",
     )
 
+    access = Access(centre="centre", view="registrations.view")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -91,6 +94,8 @@ class RegistrationRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     opened_at = models.DateTimeField(default=timezone.now)
+
+    access = Access(centre="centre", view="registrations.view")
 
     class Meta:
         ordering = ["-academic_year", "centre__name"]
@@ -129,6 +134,13 @@ class EntryRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
+
+    access = Access(
+        centre="round__centre",
+        view="registrations.view",
+        qualification="programme__qualification",
+        paths={"programme": "programme"},
+    )
 
     def __str__(self) -> str:
         return f"Entry request: {self.programme}"
@@ -195,6 +207,14 @@ class Registration(models.Model):
     )
     lock_version = models.PositiveIntegerField(default=0)
 
+    access = Access(
+        centre="centre",
+        view="registrations.view",
+        learner="learner",
+        qualification="programme__qualification",
+        paths={"programme": "programme"},
+    )
+
     class Meta:
         ordering = ["learner__last_name", "learner__first_name"]
         constraints = [
@@ -230,6 +250,10 @@ class RegistrationStep(models.Model):
     what = models.CharField(max_length=60)
     detail = models.CharField(max_length=500, blank=True)
 
+    access = Access(
+        centre="registration__centre", view="registrations.view", learner="registration__learner"
+    )
+
     class Meta:
         ordering = ["at", "pk"]
 
@@ -264,6 +288,13 @@ class EntryList(models.Model):
     )
     pearson_order_number = models.CharField(max_length=12, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
+
+    access = Access(
+        centre="programme__centre",
+        view="registrations.view",
+        qualification="programme__qualification",
+        paths={"programme": "programme"},
+    )
 
     signing_statement = (
         "I have checked these entries against my class lists and confirm they are correct."
@@ -379,6 +410,13 @@ class RowQuery(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    access = Access(
+        centre="entry_list__programme__centre",
+        view="registrations.view",
+        learner="registration__learner",
+        paths={"programme": "entry_list__programme"},
+    )
+
     class Meta:
         ordering = ["raised_at"]
 
@@ -414,6 +452,8 @@ class RegistrationNumberImport(models.Model):
     errors = models.JSONField(default=list)
     counts = models.JSONField(default=dict)
 
+    access = Access(centre="centre", view="registrations.view")
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -442,6 +482,8 @@ class EntryCheck(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    access = Access(centre="round__centre", view="registrations.view")
 
     def __str__(self) -> str:
         return f"Entry check {self.round}"
@@ -512,6 +554,13 @@ class Discrepancy(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
+
+    access = Access(
+        centre="entry_check__round__centre",
+        view="registrations.view",
+        learner="learner",
+        paths={"programme": "programme"},
+    )
 
     class Meta:
         ordering = ["found_at", "pk"]
@@ -589,6 +638,13 @@ class ChangeRequest(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    access = Access(
+        centre="centre",
+        view="registrations.view",
+        learner="learner",
+        paths={"requested_by": "requested_by"},
+    )
+
     class Meta:
         ordering = ["-requested_at"]
 
@@ -626,6 +682,8 @@ class LearnerNotice(models.Model):
     batch = models.CharField(
         max_length=40, blank=True, help_text="The letters batch it was printed in"
     )
+
+    access = Access(centre="round__centre", view="registrations.view", learner="learner")
 
     class Meta:
         ordering = ["-sent_at"]

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.permissions import has_perm
+from accounts.permissions import can
 from learners.models import Learner, Programme
 from signatures import services as signing
 
@@ -62,7 +62,7 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
         "entry_check_deadline": calendar.entry_check_deadline(cal) if cal else None,
         "fee_warning": calendar.fee_warning(year, today),
         "fee_band": calendar.fee_band_on(year, today) if year else None,
-        "can_run": has_perm(user, RUN_REGISTRATIONS, rnd.centre_id),
+        "can_run": can(user, RUN_REGISTRATIONS, rnd),
         "today": today,
     }
 
@@ -125,7 +125,6 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     signature = signing.latest_signature(entry_list)
     sha = signing.content_sha256(entry_list.snapshot(rows))
     changes = changes_since_signed(entry_list, rows, signature)
-    centre = programme.centre_id
     base = reverse("registrations:entry_list", args=[entry_list.pk])
     return {
         "entry_list": entry_list,
@@ -137,11 +136,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         "sha256": sha,
         "latest_version": signing.latest_version(entry_list),
         "open_queries": sum(1 for qs in queries.values() for q in qs if not q.answered_at),
-        "can_run": has_perm(user, RUN_REGISTRATIONS, centre),
-        "can_sign": (
-            can_sign := has_perm(user, PROPOSE_ENTRIES, centre)
-            and programme.leader_id in (None, user.pk)
-        ),
+        "can_run": can(user, RUN_REGISTRATIONS, entry_list),
+        "can_sign": (can_sign := can(user, PROPOSE_ENTRIES, entry_list)),
         "can_query": can_sign and entry_list.status not in ("draft", "submitted"),
         "frozen": entry_list.status == "submitted",
         # Row links are built from these prefixes: 300 {% url %} tags cost more than the rows.
@@ -153,13 +149,15 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
 
 
 def learner_registrations(user, learner):
-    """Every registration of the learner with its steps (two queries), or None if not theirs."""
-    from accounts.permissions import has_perm as _has
+    """The learner's registrations with every step (two queries), for staff of the home
+    centre, through which registrations are made; None for anyone else (a delivering
+    centre sees none of them)."""
+    from accounts.permissions import can
 
     from .models import RegistrationStep
     from .permissions import VIEW_REGISTRATIONS
 
-    if not _has(user, VIEW_REGISTRATIONS, learner.centre_id):
+    if not can(user, VIEW_REGISTRATIONS, learner):
         return None
     return (
         learner.registrations.select_related("programme__qualification")

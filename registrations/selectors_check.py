@@ -8,15 +8,15 @@ from collections import Counter, defaultdict
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.permissions import assignments, has_perm
+from accounts.permissions import assignments, can
 from accounts.roles import Role
 from audit.models import AuditEvent
 from learners.models import Learner, Programme
 
 from . import calendar
-from .entry_check import UNRESOLVED, may_answer
+from .entry_check import UNRESOLVED
 from .models import Discrepancy, EntryCheck, EntryList
-from .permissions import CHECK_ENTRIES, RUN_REGISTRATIONS
+from .permissions import ANSWER_DISCREPANCIES, CHECK_ENTRIES, RUN_REGISTRATIONS
 
 S = Discrepancy.Status
 HISTORY_LABELS = {
@@ -105,7 +105,6 @@ def check_page(check: EntryCheck, user, today: dt.date | None = None) -> dict:
     )
     outstanding = [d for d in discrepancies if d.status != S.RESOLVED]
     counts = Counter(d.status for d in outstanding)
-    centre_id = check.round.centre_id
     return {
         "check": check,
         "round": check.round,
@@ -114,7 +113,7 @@ def check_page(check: EntryCheck, user, today: dt.date | None = None) -> dict:
         "by_status": [(s.label, counts[s.value]) for s in S if counts[s.value]],
         "days_left": calendar.working_days_until(today, check.deadline),
         "is_late": check.is_late(today),
-        "can_check": has_perm(user, CHECK_ENTRIES, centre_id) and check.is_open,
+        "can_check": check.is_open and can(user, CHECK_ENTRIES, check),
         "today": today,
     }
 
@@ -138,9 +137,8 @@ def round_learners(check: EntryCheck):
 
 
 def discrepancy_page(d: Discrepancy, user) -> dict:
-    centre_id = d.programme.centre_id
     is_open = d.entry_check.is_open
-    can_check = is_open and has_perm(user, CHECK_ENTRIES, centre_id)
+    can_check = is_open and can(user, CHECK_ENTRIES, d)
     events = AuditEvent.objects.filter(
         object_type=Discrepancy._meta.label, object_id=str(d.pk)
     ).order_by("seq")
@@ -170,8 +168,10 @@ def discrepancy_page(d: Discrepancy, user) -> dict:
         "can_pass": can_check and d.status in (S.ANSWERED, S.AMENDED),
         "can_resolve": can_check and d.status in (S.OPEN, S.ANSWERED, S.AMENDED),
         "note_needed": d.status != S.AMENDED,
-        "can_answer": is_open and d.status == S.WITH_PROGRAMME_LEADER and may_answer(d, user),
+        "can_answer": is_open
+        and d.status == S.WITH_PROGRAMME_LEADER
+        and can(user, ANSWER_DISCREPANCIES, d),
         "can_amend": is_open
         and d.status == S.WITH_EXAMS_OFFICER
-        and has_perm(user, RUN_REGISTRATIONS, centre_id),
+        and can(user, RUN_REGISTRATIONS, d),
     }

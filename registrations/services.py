@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
+from accounts.permissions import can
 from accounts.roles import Role
 from centres.models import ArrangementQualification
 from signatures import services as signing
@@ -29,6 +30,7 @@ from .models import (
     RegistrationStep,
     RowQuery,
 )
+from .permissions import PROPOSE_ENTRIES
 
 PROPOSE_TODO = "registrations.propose_entries"
 MAKE_ENTRIES_TODO = "registrations.make_entries"
@@ -152,7 +154,7 @@ def _programme_code(programme) -> str:
             qualification=programme.qualification_id,
             withdrawn_on__isnull=True,
             arrangement__partners__centre=programme.centre_id,
-            arrangement__partners__withdrawn_on__isnull=True,
+            arrangement__partners__status="accepted",
         )
         .select_related("arrangement")
         .first()
@@ -209,13 +211,9 @@ def propose_entry(
     return reg
 
 
-def leads(programme, user) -> bool:
-    """The programme's leader; any programme leader at the centre if it has none."""
-    return programme.leader_id is None or programme.leader_id == user.pk
-
-
 def _require_leader(programme, user, what: str) -> None:
-    if not leads(programme, user):
+    """The programme's own leader (the layer's rule on PROPOSE_ENTRIES), else 403."""
+    if not can(user, PROPOSE_ENTRIES, programme):
         raise PermissionDenied(
             f"Only the programme leader of {programme}, {programme.leader}, {what}."
         )
@@ -356,11 +354,6 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
     audit.record(by, "registrations.list_returned", entry_list, centre=programme.centre_id)
 
 
-def may_sign(entry_list: EntryList, user) -> bool:
-    leader = entry_list.programme.leader_id
-    return leader is None or leader == user.pk
-
-
 @transaction.atomic
 def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQuery:
     _require_leader(entry_list.programme, by, "queries its rows")
@@ -408,7 +401,7 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
 def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: str):
     """The programme leader signs and dates the list they checked (password re-entered)."""
     _refuse_unless_signable(entry_list)
-    if not may_sign(entry_list, user):
+    if not can(user, PROPOSE_ENTRIES, entry_list):
         raise ValidationError(
             f"Only the programme leader, {entry_list.programme.leader}, signs this list."
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 import audit
-from accounts.permissions import centre_ids_for, has_perm, require, requires
+from accounts.permissions import can, get_object, has_perm, requires, scope
 from centres.models import Centre
 from learners.models import Learner
 from signatures import services as signing
@@ -39,8 +39,7 @@ from .permissions import (
 
 
 def _centres(user, perm):
-    qs = Centre.objects.filter(is_active=True).order_by("name")
-    return qs if user.is_superuser else qs.filter(pk__in=centre_ids_for(user, perm))
+    return scope(user, perm, Centre.objects.filter(is_active=True)).order_by("name")
 
 
 def _fail(request, exc: ValidationError):
@@ -109,7 +108,7 @@ def calendar_edit(request):
             f"{calendar.entry_check_deadline(cal):%d/%m/%Y}.",
         )
         return redirect("registrations:calendar_edit")
-    calendars = CentreCalendar.objects.filter(centre__in=centres).select_related("centre")
+    calendars = scope(request.user, CONFIGURE_CALENDAR, CentreCalendar).select_related("centre")
     return render(
         request,
         "registrations/calendar_form.html",
@@ -169,30 +168,28 @@ def _has_programme_leader(centre_id: int) -> bool:
 # --- the programme leader's proposals -------------------------------------------------
 
 
-def _entry_request(request, pk, perm=None) -> EntryRequest:
-    req = get_object_or_404(
+def _entry_request(request, pk, perm=VIEW_REGISTRATIONS) -> EntryRequest:
+    return get_object(
+        request.user,
+        perm,
         EntryRequest.objects.select_related(
             "round", "programme__qualification", "programme__centre", "programme__leader"
-        ).filter(round__in=visible_rounds(request.user)),
+        ),
         pk=pk,
     )
-    if perm:
-        require(request.user, perm, req.round.centre_id)
-    return req
 
 
 @requires(VIEW_REGISTRATIONS)
 def proposals(request, pk: int):
-    req = _entry_request(request, pk)
+    req = _entry_request(
+        request, pk, PROPOSE_ENTRIES if request.method == "POST" else VIEW_REGISTRATIONS
+    )
     programme = req.programme
     can_propose = (
-        has_perm(request.user, PROPOSE_ENTRIES, programme.centre_id)
-        and programme.leader_id in (None, request.user.pk)
-        and req.status == EntryRequest.Status.REQUESTED
+        can(request.user, PROPOSE_ENTRIES, req) and req.status == EntryRequest.Status.REQUESTED
     )
     if request.method == "POST":
         if not can_propose:
-            require(request.user, PROPOSE_ENTRIES, programme.centre_id)
             messages.error(request, "Only the programme leader proposes these entries, once.")
             return redirect("registrations:proposals", pk=pk)
         ids = request.POST.getlist("learner")
@@ -232,7 +229,12 @@ def proposals(request, pk: int):
 def proposal_options(request, pk: int, reg: int):
     """One proposed learner's pathway and optional units, chosen by the programme leader."""
     req = _entry_request(request, pk, PROPOSE_ENTRIES)
-    registration = get_object_or_404(req.programme.registrations.select_related("learner"), pk=reg)
+    registration = get_object(
+        request.user,
+        PROPOSE_ENTRIES,
+        req.programme.registrations.select_related("learner"),
+        pk=reg,
+    )
     form = OptionsForm(
         request.POST or None,
         programme=req.programme,
@@ -354,7 +356,9 @@ def entry_list_sign(request, pk: int):
 @require_POST
 def row_query(request, pk: int, reg: int):
     entry_list = entry_list_for(request.user, pk, PROPOSE_ENTRIES)
-    registration = get_object_or_404(entry_list.programme.registrations, pk=reg)
+    registration = get_object(
+        request.user, PROPOSE_ENTRIES, entry_list.programme.registrations.all(), pk=reg
+    )
     form = QueryForm(request.POST)
     if form.is_valid():
         try:
@@ -376,10 +380,13 @@ def row_query(request, pk: int, reg: int):
 @requires(RUN_REGISTRATIONS)
 @require_POST
 def query_answer(request, pk: int):
-    query = get_object_or_404(
-        RowQuery.objects.select_related("entry_list", "registration__learner"), pk=pk
+    query = get_object(
+        request.user,
+        RUN_REGISTRATIONS,
+        RowQuery.objects.select_related("entry_list", "registration__learner"),
+        pk=pk,
     )
-    entry_list = entry_list_for(request.user, query.entry_list_id, RUN_REGISTRATIONS)
+    entry_list = query.entry_list
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -396,8 +403,11 @@ def query_answer(request, pk: int):
 @requires(RUN_REGISTRATIONS)
 def row_amend(request, pk: int, reg: int):
     entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
-    registration = get_object_or_404(
-        entry_list.programme.registrations.select_related("learner"), pk=reg
+    registration = get_object(
+        request.user,
+        RUN_REGISTRATIONS,
+        entry_list.programme.registrations.select_related("learner"),
+        pk=reg,
     )
     initial = {
         "pathway": registration.pathway,
@@ -433,8 +443,11 @@ def row_amend(request, pk: int, reg: int):
 @requires(RUN_REGISTRATIONS)
 def row_remove(request, pk: int, reg: int):
     entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
-    registration = get_object_or_404(
-        entry_list.programme.registrations.select_related("learner"), pk=reg
+    registration = get_object(
+        request.user,
+        RUN_REGISTRATIONS,
+        entry_list.programme.registrations.select_related("learner"),
+        pk=reg,
     )
     form = ReasonForm(request.POST or None, initial={"lock": entry_list.lock_version})
     if request.method == "POST" and form.is_valid():

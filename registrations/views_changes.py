@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import has_perm, require, requires, scope
+from accounts.permissions import can, get_object, has_perm, home_centres, requires, scope
 from centres.models import Centre
 from learners.models import Learner, Programme
 
@@ -197,25 +197,26 @@ def _fail(form, exc: ValidationError) -> None:
     form.add_error(None, exc)
 
 
+CHANGE_RELATED = (
+    "learner",
+    "centre",
+    "requested_by",
+    "closed_by",
+    "programme__qualification",
+    "to_programme__qualification",
+    "to_centre",
+    "registration__programme__qualification",
+)
+
+
 def _changes(user):
-    return scope(
-        ChangeRequest.objects.select_related(
-            "learner",
-            "centre",
-            "requested_by",
-            "closed_by",
-            "programme__qualification",
-            "to_programme__qualification",
-            "to_centre",
-            "registration__programme__qualification",
-        ),
-        user,
-        VIEW_REGISTRATIONS,
+    return scope(user, VIEW_REGISTRATIONS, ChangeRequest.objects.select_related(*CHANGE_RELATED))
+
+
+def _change(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> ChangeRequest:
+    return get_object(
+        request.user, perm, ChangeRequest.objects.select_related(*CHANGE_RELATED), pk=pk
     )
-
-
-def _change(request, pk: int) -> ChangeRequest:
-    return get_object_or_404(_changes(request.user), pk=pk)
 
 
 def _int(value) -> int | None:
@@ -282,7 +283,7 @@ def _learner_choices(request):
                 | Q(uln=word)
             )
         found = list(
-            scope(Learner.objects.select_related("centre"), request.user, REQUEST_CHANGES)
+            scope(request.user, REQUEST_CHANGES, Learner.objects.select_related("centre"))
             .filter(terms)
             .order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
         )
@@ -296,20 +297,20 @@ def change_new(request):
     params = request.GET
     registration = learner = None
     if _int(params.get("registration")):
-        registration = get_object_or_404(
-            scope(
-                Registration.objects.select_related(
-                    "learner__centre", "programme__qualification", "programme__centre"
-                ),
-                user,
-                REQUEST_CHANGES,
+        registration = get_object(
+            user,
+            REQUEST_CHANGES,
+            Registration.objects.select_related(
+                "learner__centre", "programme__qualification", "programme__centre"
             ),
             pk=_int(params.get("registration")),
         )
         learner = registration.learner
     elif _int(params.get("learner")):
-        learner = get_object_or_404(
-            scope(Learner.objects.select_related("centre"), user, REQUEST_CHANGES),
+        learner = get_object(
+            user,
+            REQUEST_CHANGES,
+            Learner.objects.select_related("centre"),
             pk=_int(params.get("learner")),
         )
     if learner is None:
@@ -326,14 +327,14 @@ def change_new(request):
             "registrations/changes/change_choose.html",
             {
                 "learner": learner,
-                "kinds": changes.kinds_for(user, learner.centre_id),
+                "kinds": changes.kinds_for(user, learner),
                 "live": Registration.objects.filter(
                     learner=learner, status__in=Registration.ACTIVE
                 ).select_related("programme__qualification"),
                 "at_pearson": changes.AT_PEARSON,
             },
         )
-    if not changes.may_request(user, kind, learner.centre_id):
+    if not can(user, changes.KIND_PERMISSION[kind], learner):
         raise PermissionDenied(
             f"Your role does not allow you to notify a {Kind(kind).label.lower()}."
         )
@@ -428,7 +429,7 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
     user = request.user
     today = timezone.localdate()
     is_open = cr.status == ChangeRequest.Status.OPEN
-    can_action = is_open and changes.may_action(user, cr)
+    can_action = is_open and can(user, RUN_REGISTRATIONS, cr)
     can_cancel = changes.may_cancel(user, cr)
     if can_action and action_form is None:
         action_form = ActionForm(initial={"actioned_on": today}, cr=cr)
@@ -451,7 +452,7 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
             "age": (timezone.now() - cr.requested_at).days,
             "can_action": can_action,
             "can_cancel": can_cancel,
-            "can_verify": changes.may_verify(user, cr) and changes.awaiting_verification(cr),
+            "can_verify": can(user, CHECK_ENTRIES, cr) and changes.awaiting_verification(cr),
             "awaiting_verification": changes.awaiting_verification(cr),
             "action_form": action_form,
             "cancel_form": cancel_form,
@@ -470,7 +471,7 @@ def change_detail(request, pk: int):
 @require_POST
 def change_verify(request, pk: int):
     """The QN verifies a new starter's entry with the exams officer (seed policy)."""
-    cr = _change(request, pk)
+    cr = _change(request, pk, CHECK_ENTRIES)
     try:
         changes.verify_new_starter(cr, by=request.user, note=request.POST.get("note", ""))
     except ValidationError as exc:
@@ -482,8 +483,7 @@ def change_verify(request, pk: int):
 
 @requires(RUN_REGISTRATIONS)
 def change_action(request, pk: int):
-    cr = _change(request, pk)
-    require(request.user, RUN_REGISTRATIONS, cr.centre_id)
+    cr = _change(request, pk, RUN_REGISTRATIONS)
     if request.method != "POST":
         return redirect("registrations:change_detail", pk=pk)
     if cr.status != ChangeRequest.Status.OPEN:
@@ -549,7 +549,7 @@ def register(request):
     band that applied, and the refund countdown; a warning before a fee band changes."""
     user = request.user
     today = timezone.localdate()
-    regs = scope(Registration.objects.all(), user, VIEW_REGISTRATIONS)
+    regs = scope(user, VIEW_REGISTRATIONS, Registration.objects.all())
     current = calendar.academic_year_for(today)
     years = sorted(
         set(regs.values_list("programme__academic_year", flat=True).distinct()) | {current},
@@ -573,6 +573,8 @@ def register(request):
     )
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     year_facts = changes.registration_year(year)
+    # One decision for the whole page: the centres where this user may notify a change.
+    change_centres = home_centres(user, REQUEST_CHANGES)
     rows = []
     for reg in page:
         band = refund = None
@@ -587,8 +589,7 @@ def register(request):
                 "reg": reg,
                 "band": band,
                 "refund": refund,
-                "can_change": reg.status in changes.AT_PEARSON
-                and has_perm(user, REQUEST_CHANGES, reg.centre_id),
+                "can_change": reg.status in changes.AT_PEARSON and reg.centre_id in change_centres,
             }
         )
     query = request.GET.copy()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import require, requires, scope
+from accounts.permissions import get_object, requires
 
 from . import calendar
 from . import entry_check as service
@@ -85,45 +85,33 @@ class DiscrepancyForm(forms.Form):
 # --- helpers -------------------------------------------------------------------------
 
 
-def _check(request, pk: int, perm: str | None = None) -> EntryCheck:
-    """The check if it is at one of the user's centres (else 404); with `perm`, 403 without it."""
-    check = get_object_or_404(
-        scope(
-            EntryCheck.objects.select_related("round__centre", "started_by", "closed_by"),
-            request.user,
-            VIEW_REGISTRATIONS,
-            centre_field="round__centre",
+def _check(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> EntryCheck:
+    """The check for `perm`: 404 when out of sight, 403 when the role is too weak."""
+    return get_object(
+        request.user,
+        perm,
+        EntryCheck.objects.select_related("round__centre", "started_by", "closed_by"),
+        pk=pk,
+    )
+
+
+def _discrepancy(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> Discrepancy:
+    return get_object(
+        request.user,
+        perm,
+        Discrepancy.objects.select_related(
+            "entry_check__round__centre",
+            "learner",
+            "programme__qualification",
+            "programme__leader",
+            "registration",
+            "found_by",
+            "answered_by",
+            "amended_by",
+            "resolved_by",
         ),
         pk=pk,
     )
-    if perm:
-        require(request.user, perm, check.round.centre_id)
-    return check
-
-
-def _discrepancy(request, pk: int, perm: str | None = None) -> Discrepancy:
-    d = get_object_or_404(
-        scope(
-            Discrepancy.objects.select_related(
-                "entry_check__round__centre",
-                "learner",
-                "programme__qualification",
-                "programme__leader",
-                "registration",
-                "found_by",
-                "answered_by",
-                "amended_by",
-                "resolved_by",
-            ),
-            request.user,
-            VIEW_REGISTRATIONS,
-            centre_field="entry_check__round__centre",
-        ),
-        pk=pk,
-    )
-    if perm:
-        require(request.user, perm, d.entry_check.round.centre_id)
-    return d
 
 
 def _fail(request, exc: ValidationError) -> None:

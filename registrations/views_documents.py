@@ -116,7 +116,8 @@ def round_letters(request, pk: int):
     rnd = access.round_for(request.user, pk, RUN_REGISTRATIONS)
     batch = request.GET.get("batch") or notices.latest_batch(rnd)
     if not batch:
-        raise Http404("No letters have been printed for this round.")
+        messages.info(request, "No letters have been printed for this round yet.")
+        return redirect("registrations:round_notices", pk=rnd.pk)
     printable, changed = notices.batch_notices(rnd, batch)
     if not printable and not changed:
         raise Http404("No such letters batch in this round.")

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import centre_ids_for, get_for_user, requires, scope
+from accounts.permissions import get_object, requires, scope
 from centres.models import Centre
 from learners.imports import MAX_IMPORT_BYTES, MB
 
@@ -25,15 +25,14 @@ SHOW = {"all": "Every row", **number_import.OUTCOMES}
 
 
 def _centres(user):
-    qs = Centre.objects.filter(is_active=True).order_by("name")
-    return qs if user.is_superuser else qs.filter(pk__in=centre_ids_for(user, RUN_REGISTRATIONS))
+    return scope(user, RUN_REGISTRATIONS, Centre.objects.filter(is_active=True)).order_by("name")
 
 
 def _imports(user):
     return scope(
-        RegistrationNumberImport.objects.select_related("centre", "uploaded_by"),
         user,
         RUN_REGISTRATIONS,
+        RegistrationNumberImport.objects.select_related("centre", "uploaded_by"),
     )
 
 
@@ -73,10 +72,10 @@ def numbers_upload(request):
 
 @requires(RUN_REGISTRATIONS)
 def numbers_preview(request, pk):
-    imp = get_for_user(
-        RegistrationNumberImport.objects.select_related("centre", "uploaded_by"),
+    imp = get_object(
         request.user,
         RUN_REGISTRATIONS,
+        RegistrationNumberImport.objects.select_related("centre", "uploaded_by"),
         pk=pk,
     )
     show = request.GET.get("show", "all")
@@ -107,10 +106,10 @@ def numbers_preview(request, pk):
 @requires(RUN_REGISTRATIONS)
 @require_POST
 def numbers_apply(request, pk):
-    imp = get_for_user(
-        RegistrationNumberImport.objects.select_related("centre"),
+    imp = get_object(
         request.user,
         RUN_REGISTRATIONS,
+        RegistrationNumberImport.objects.select_related("centre"),
         pk=pk,
     )
     try:

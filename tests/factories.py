@@ -90,3 +90,38 @@ class TeachingGroupFactory(factory.django.DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     name = factory.Sequence(lambda n: f"Group {n}")
     delivering_centre = factory.SelfAttribute("programme.centre")
+
+
+def approve(centre, *qualifications):
+    """Record the centre's own Pearson approval for each qualification (as its QN would)."""
+    from centres.models import QualificationApproval
+
+    recorder = UserFactory(username=f"approver_{centre.number}")
+    for q in qualifications:
+        QualificationApproval.objects.get_or_create(
+            centre=centre,
+            qualification=q,
+            defaults={
+                "approved_on": dt.date(2025, 6, 1),
+                "reference": f"APP-{centre.number}-{q.pk}",
+                "recorded_by": recorder,
+            },
+        )
+
+
+def centre_qn(centre):
+    """A Quality Nominee at the centre (made once), who answers invitations for it."""
+    user = UserFactory(username=f"qn_{centre.number}")
+    RoleAssignment.objects.get_or_create(user=user, centre=centre, role="quality_nominee")
+    user.__dict__.pop("_btecqa_assignments", None)
+    return user
+
+
+def join(arrangement, centre, *, by=None):
+    """Invite the centre (by the lead centre's QN) and accept (by the centre's own QN)."""
+    from centres import services
+
+    partner = services.invite_partner(
+        arrangement, centre=centre, by=by or centre_qn(arrangement.lead_centre)
+    )
+    return services.accept_invitation(partner, by=centre_qn(centre))

@@ -13,7 +13,14 @@ from accounts.roles import Role
 from centres import services as arrangements
 from todos.models import ToDo
 
-from .factories import LearnerFactory, ProgrammeFactory, QualificationFactory, TeachingGroupFactory
+from .factories import (
+    LearnerFactory,
+    ProgrammeFactory,
+    QualificationFactory,
+    TeachingGroupFactory,
+    approve,
+    join,
+)
 
 R = Role
 ALL = list(Role)
@@ -31,7 +38,9 @@ def world(cast, own_centre, partner_centre, other_centre, make_user):
         first_year="2026/27",
         by=qn,
     )
-    arrangements.add_partner(a, centre=partner_centre, joined_on=dt.date(2026, 9, 1), by=qn)
+    join(a, partner_centre)
+    approve(own_centre, q)
+    approve(partner_centre, q)
     arrangements.add_qualification(
         a, qualification=q, lead_iv=cast[R.LEAD_IV], added_on=dt.date(2026, 9, 1), by=qn
     )
@@ -121,7 +130,7 @@ def test_a_partner_centre_sees_its_own_learners_and_not_the_leads(client, world)
 
 def test_a_withdrawn_partner_is_no_longer_visible_to_the_lead_qn(client, cast, world):
     partner = world["arrangement"].partners.get()
-    arrangements.withdraw_partner(partner, on=dt.date(2027, 1, 5), by=cast[R.QUALITY_NOMINEE])
+    arrangements.withdraw_partner(partner, on=partner.joined_on, by=cast[R.QUALITY_NOMINEE])
     client.force_login(cast[R.QUALITY_NOMINEE])
     learner = world["learners"]["partner_on_arrangement"]
     assert client.get(reverse("learners:learner_detail", args=[learner.pk])).status_code == 404
@@ -277,7 +286,8 @@ def test_each_arrangement_change_is_audited_and_owes_pearson_a_message(world, ca
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
         "arrangement.created",
-        "arrangement.partner_added",
+        "arrangement.partner_invited",
+        "arrangement.invitation_accepted",
         "arrangement.qualification_added",
     } <= actions
     todos = ToDo.objects.filter(kind="arrangement.tell_pearson", closed_at__isnull=True)
@@ -306,8 +316,8 @@ def test_the_lead_qn_manages_partners_and_a_partner_only_reads(client, cast, wor
     assert client.get(reverse("centres:arrangement_detail", args=[a.pk])).status_code == 200
     assert (
         client.post(
-            reverse("centres:partner_add", args=[a.pk]),
-            {"centre": other_centre.pk, "joined_on": "01/10/2026"},
+            reverse("centres:partner_invite", args=[a.pk]),
+            {"centre": other_centre.pk},
         ).status_code
         == 403
     )
@@ -315,8 +325,8 @@ def test_the_lead_qn_manages_partners_and_a_partner_only_reads(client, cast, wor
     assert client.get(reverse("centres:arrangement_detail", args=[a.pk])).status_code == 404
     client.force_login(cast[R.QUALITY_NOMINEE])
     response = client.post(
-        reverse("centres:partner_add", args=[a.pk]),
-        {"centre": other_centre.pk, "joined_on": "01/10/2026"},
+        reverse("centres:partner_invite", args=[a.pk]),
+        {"centre": other_centre.pk},
     )
     assert response.status_code == 302
     assert a.partners.filter(centre=other_centre).exists()

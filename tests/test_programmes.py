@@ -10,7 +10,14 @@ from audit.models import AuditEvent
 from centres import services as arrangements
 from learners.models import Programme, Unit
 
-from .factories import LearnerFactory, ProgrammeFactory, QualificationFactory, TeachingGroupFactory
+from .factories import (
+    LearnerFactory,
+    ProgrammeFactory,
+    QualificationFactory,
+    TeachingGroupFactory,
+    approve,
+    join,
+)
 
 R = Role
 MANAGERS = {R.EXAMS_OFFICER, R.QUALITY_NOMINEE, R.CENTRE_ADMIN}
@@ -162,7 +169,7 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
         first_year="2026/27",
         by=qn,
     )
-    arrangements.add_partner(a, centre=partner_centre, joined_on=dt.date(2026, 9, 1), by=qn)
+    join(a, partner_centre)
     ours = LearnerFactory(centre=own_centre, last_name="Ashdown")
     theirs = LearnerFactory(centre=other_centre, last_name="Outsider")
     client.force_login(cast[R.EXAMS_OFFICER])
@@ -202,17 +209,19 @@ def test_lead_iv_must_be_staff_of_the_arrangement(cast, own_centre, other_centre
         by=qn,
     )
     stranger = make_user("stranger_liv", R.LEAD_IV, centre=other_centre)
+    q1, q2 = QualificationFactory(), QualificationFactory()
+    approve(own_centre, q1, q2)
     with pytest.raises(ValidationError, match="not on the staff"):
         arrangements.add_qualification(
             a,
-            qualification=QualificationFactory(),
+            qualification=q1,
             lead_iv=stranger,
             added_on=dt.date(2026, 9, 1),
             by=qn,
         )
     arrangements.add_qualification(
         a,
-        qualification=QualificationFactory(),
+        qualification=q2,
         lead_iv=cast[R.LEAD_IV],
         added_on=dt.date(2026, 9, 1),
         by=qn,

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class TodosConfig(AppConfig):
     name = "todos"
     verbose_name = "What needs doing"
+
+    def ready(self):
+        from . import permissions  # noqa: F401

@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from accounts.permissions import Access
 from accounts.roles import Role
 
 
@@ -37,6 +38,8 @@ class ToDo(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_note = models.CharField(max_length=300, blank=True)
+
+    access = Access(centre="centre", view="todos.view_todos")
 
     class Meta:
         ordering = ["due_date", "created_at"]
