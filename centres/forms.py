@@ -15,6 +15,8 @@ class ArrangementForm(forms.ModelForm):
     def __init__(self, *args, lead_centres, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_centre"].queryset = lead_centres
+        if len(lead_centres) == 1:  # the usual case: the user's own centre leads
+            self.fields["lead_centre"].empty_label = None
 
 
 class InviteForm(forms.Form):
