@@ -475,6 +475,42 @@ def _text(response) -> str:
     return content.decode("utf-8", "replace")
 
 
+FORM_ACTION = re.compile(r'<form[^>]*method="post"[^>]*action="(/[^"]*)"', re.IGNORECASE)
+LINK = re.compile(r'<a [^>]*href="(/[^"#?]*)[^"]*"')
+
+
+def _main(html: str) -> str:
+    start = html.find('<main id="main"')
+    return html[start : html.find("</main>", start)] if start >= 0 else ""
+
+
+def _dead_controls(client, user, html: str) -> list[str]:
+    """Buttons and links on the page that the user cannot use: they should not be shown."""
+    from django.urls import Resolver404, resolve
+
+    from accounts.permissions import has_perm
+
+    dead = []
+    main = _main(html)
+    for action in sorted(set(FORM_ACTION.findall(main))):
+        response, error = _request(client, "POST", action)
+        if error or response.status_code in (403, 404):
+            dead.append(f"form to {action}: {error or response.status_code}")
+    for href in sorted(set(LINK.findall(main))):
+        try:
+            match = resolve(href)
+        except Resolver404:
+            continue
+        perm = getattr(match.func, "btecqa_permission", "")
+        if perm and perm != SIGNED_IN and not has_perm(user, perm):
+            dead.append(f"link to {href}: the role lacks {perm}")
+        elif match.kwargs:  # a page about one object: the object's own decision
+            response, error = _request(client, "GET", href)
+            if error or response.status_code in (403, 404):
+                dead.append(f"link to {href}: {error or response.status_code}")
+    return dead
+
+
 def _request(client, method, url):
     """One request, rolled back: the world stays as built for the next."""
     try:
@@ -616,6 +652,13 @@ def test_the_matrix(world, namespace):
                     if _reachable(perm, target, user_centre, role):
                         if user_centre == target.home and status == 404:
                             errors.append(f"{who}: 404 at the object's own centre")
+                        if method == "GET" and status == 200 and "html" in response["Content-Type"]:
+                            for control in _dead_controls(
+                                client_for(user_centre, role),
+                                world.user(user_centre, role),
+                                response.content.decode(),
+                            ):
+                                leaks.append(f"{who}: shows a {control}")
                     elif status not in NOT_REACHED:
                         leaks.append(f"{who}: {status}, beyond {perm}'s reach")
     MATRIX_SIZE[namespace] = (len(urls), count)
