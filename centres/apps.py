@@ -5,6 +5,6 @@ class CentresConfig(AppConfig):
     name = "centres"
 
     def ready(self):
-        from . import access, permissions  # noqa: F401
+        from . import access, events, permissions  # noqa: F401
 
         access.install()

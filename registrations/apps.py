@@ -6,4 +6,4 @@ class RegistrationsConfig(AppConfig):
 
     def ready(self):
         # Permissions are declared at import; the menu needs them before any view loads.
-        from . import permissions  # noqa: F401
+        from . import events, permissions  # noqa: F401

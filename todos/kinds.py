@@ -1,0 +1,74 @@
+"""The registry of to-do kinds: what each action is, who owes it, when it is due, where it links.
+
+Each app declares its kinds in its `events.py` (imported when the app is ready) with
+`register_kind()`. `open_todo()` refuses a kind nobody declared, so every action on a
+dashboard has a label, an owner and a default due date, and its link is built from the
+target's id without loading the target (the dashboard's query count stays fixed).
+
+Default due dates are configuration: `BTECQA_TODO_DUE_DAYS = {"kind.code": days}` in the
+environment-driven settings overrides the declared number of days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
+
+from accounts.roles import Role
+
+ASSIGNEE = "assignee"  # owed by one named person (e.g. the programme's own leader)
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    owner: str  # a Role value, or ASSIGNEE
+    due_days: int | None = None
+    link: str | None = None  # URL name taking the target's id as its only argument
+
+    def owner_label(self) -> str:
+        return "a named person" if self.owner == ASSIGNEE else Role(self.owner).label
+
+    def due(self, today: dt.date) -> dt.date | None:
+        days = getattr(settings, "BTECQA_TODO_DUE_DAYS", {}).get(self.code, self.due_days)
+        return None if days is None else today + dt.timedelta(days=int(days))
+
+    def url(self, target_id: str) -> str:
+        if not self.link or not target_id:
+            return ""
+        try:
+            return reverse(self.link, args=[target_id])
+        except NoReverseMatch:
+            return ""
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(
+    code: str, label: str, *, owner, due_days: int | None = None, link: str | None = None
+) -> str:
+    owner = ASSIGNEE if owner == ASSIGNEE else Role(owner).value
+    kind = Kind(code, label, owner, due_days, link)
+    if code in _KINDS and _KINDS[code] != kind:
+        raise ImproperlyConfigured(f"To-do kind {code} declared twice differently.")
+    _KINDS[code] = kind
+    return code
+
+
+def get_kind(code: str) -> Kind:
+    try:
+        return _KINDS[code]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"Unknown to-do kind {code!r}: declare it with register_kind() in the app's events.py."
+        ) from None
+
+
+def all_kinds() -> dict[str, Kind]:
+    return dict(_KINDS)
