@@ -5,6 +5,11 @@ from celery import shared_task
 from . import services
 
 
+def _node(task) -> str | None:
+    """The worker's node name; None when run in-process (eager), where no claim is freed."""
+    return None if task.request.is_eager else task.request.hostname
+
+
 @shared_task(
     bind=True,
     name="outbox.tasks.send_pending",
@@ -14,8 +19,14 @@ from . import services
     reject_on_worker_lost=True,
 )
 def send_pending(self) -> int:
-    """Queued on commit by queue_email: send what is due, and go on if the budget ran out."""
-    sent, more = services.send_pending(node=self.request.hostname)
+    """Queued on commit by queue_email: send what is due, and go on if the budget ran out.
+
+    Run again because a pool process died, it first frees that process's claims.
+    """
+    node = _node(self)
+    if node:
+        services.release_orphaned_claims(node)
+    sent, more = services.send_pending(node=node)
     if more:
         send_pending.delay()
     return sent
@@ -24,7 +35,7 @@ def send_pending(self) -> int:
 @shared_task(bind=True, name="outbox.tasks.sweep", ignore_result=True, reject_on_worker_lost=True)
 def sweep(self) -> dict:
     """Beat, every minute: dead senders' claims back, then send what is due."""
-    result = services.sweep(node=self.request.hostname)
+    result = services.sweep(node=_node(self))
     if result["more"]:
         send_pending.delay()
     return result
