@@ -9,6 +9,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "btecqa.settings")
 
@@ -28,4 +29,18 @@ app.conf.beat_schedule = {
         # digest for the same person and day, so a re-run or a second beat is harmless.
         "schedule": crontab(hour=6, minute=30),
     },
+    "outbox-sweep": {
+        "task": "outbox.tasks.sweep",
+        # Every minute: e-mails whose send task was lost, retries that are due, and claims
+        # a dead worker left (older than OUTBOX_CLAIM_TIMEOUT). One query when idle.
+        "schedule": 60.0,
+    },
 }
+
+
+@worker_ready.connect
+def _send_what_a_killed_worker_left(sender, **kwargs):
+    """A restarted worker sends the e-mails its killed self had claimed, without waiting."""
+    from outbox.tasks import on_worker_ready
+
+    on_worker_ready(sender.hostname)

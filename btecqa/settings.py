@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "centres",
     "audit",
+    "outbox",
     "todos",
     "signatures",
     # the exams office's work
@@ -174,7 +175,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 elif env.str("EMAIL_FILE_PATH", default=""):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+    )
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 else:
     EMAIL_BACKEND = env.str(
@@ -190,8 +193,35 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that dies mid-task leaves the message unacknowledged, so it is delivered again.
 CELERY_TASK_ACKS_LATE = True
+# One message reserved at a time: a killed worker strands one task, not a prefetched queue.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may run longer than this (the pool kills it); the longest, the outbox's send,
+# stops itself after OUTBOX_SEND_SECONDS plus one message.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+# Redis gives an unacknowledged task to another worker after the visibility timeout, so it
+# must outlast the longest task (the time limit above) or a running task runs twice. It is
+# also how long the task of a killed worker waits to run again (15 minutes here; Redis's
+# default is an hour). E-mail does not wait for it: a restarted worker frees the claims
+# its earlier self held and sweeps at once (outbox/, worker_ready in btecqa/celery.py).
+# No task here uses a countdown or ETA; one longer than this would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+# Where tasks go and the worker listens: set it to run two btecqa sites on one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+
+# The e-mail outbox (outbox/): each e-mail is a row written with the work, sent by a task.
+# A mail server that hangs gives up after EMAIL_TIMEOUT seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=20)  # claimed at once by one sender
+OUTBOX_SEND_SECONDS = env.int("OUTBOX_SEND_SECONDS", default=120)  # a send task's budget
+# A claim older than this is a dead sender's and the sweep puts it back; it must outlast
+# one message's send (twice EMAIL_TIMEOUT), since a sender renews its claim per message.
+OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=600)
+# A failed send is tried again after 1, 2, 4 ... minutes (at most an hour apart), and
+# given up (status "failed", shown in the admin) after OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -6,4 +6,5 @@ class RegistrationsConfig(AppConfig):
 
     def ready(self):
         # Permissions are declared at import; the menu needs them before any view loads.
-        from . import events, permissions  # noqa: F401
+        # notifications registers the outbox's after-sent hook in every process that sends.
+        from . import events, notifications, permissions  # noqa: F401

@@ -11,8 +11,10 @@ learner, documents.letters_pdf).
 Each notice sent is a LearnerNotice (method, when, by whom, the SHA-256 of the notice
 text, the letters batch) and an audit event on the learner. A learner is never sent the
 same unchanged notice twice: a notice whose text hash was already sent in the round is
-skipped. Sending an e-mail and recording it happen in one transaction per learner, so a
-failed send records nothing and the next run tries again.
+skipped. An e-mailed notice is not sent by the page: its record and its outbox e-mail
+(outbox.services.queue_email, keyed by the record) are written in one transaction, and a
+worker sends it after commit, retrying while the mail server is down. Only a notice whose
+e-mail the outbox gave up on counts as not told, so "send" tries it again.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ import hashlib
 import logging
 import re
 import secrets
-import smtplib
 from dataclasses import dataclass, field
 
-from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -33,13 +33,16 @@ from django.utils import timezone
 
 import audit
 from learners.models import Unit
+from outbox import selectors as outbox_selectors
+from outbox import services as outbox
+from outbox.models import OutgoingEmail
 
 from .models import LearnerNotice, Registration, RegistrationRound
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "registrations/email/notice.txt"
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
+NOTICE_EMAIL = "registrations.notice"  # the outbox kind; the key adds the LearnerNotice id
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,15 @@ class Notice:
 
 @dataclass
 class SendResult:
-    """What send_notices did: counts for the message, the letters batch to print."""
+    """What send_notices did: counts for the message, the letters batch to print.
+
+    emailed counts the e-mails queued in the outbox; a worker sends them after commit.
+    """
 
     emailed: int = 0
     skipped: int = 0
     batch: str = ""
     letters: list[Notice] = field(default_factory=list)
-    failed: list[Notice] = field(default_factory=list)
 
 
 def live_registrations(rnd: RegistrationRound, learner_ids=None):
@@ -132,10 +137,39 @@ def _new_batch_id(rnd: RegistrationRound) -> str:
     return f"{rnd.centre.number}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _already_sent(rnd, notice: Notice) -> bool:
-    return LearnerNotice.objects.filter(
-        round=rnd, learner=notice.learner, content_sha256=notice.sha256
-    ).exists()
+def email_key(record: LearnerNotice) -> str:
+    return f"{NOTICE_EMAIL}:{record.pk}"
+
+
+def _with_delivery(records) -> list[LearnerNotice]:
+    """Each e-mailed record gets .delivery (its outbox e-mail) and .undelivered (given up)."""
+    records = list(records)
+    deliveries = outbox_selectors.by_key(
+        email_key(r) for r in records if r.method == LearnerNotice.Method.EMAIL
+    )
+    for record in records:
+        record.delivery = (
+            deliveries.get(email_key(record))
+            if record.method == LearnerNotice.Method.EMAIL
+            else None
+        )
+        record.undelivered = (
+            record.delivery is not None and record.delivery.status == OutgoingEmail.Status.FAILED
+        )
+    return records
+
+
+def _told(rnd) -> set[tuple[int, str]]:
+    """(learner, notice hash) already sent in the round, less e-mails the outbox gave up on."""
+    return {
+        (r.learner_id, r.content_sha256)
+        for r in _with_delivery(
+            LearnerNotice.objects.filter(round=rnd).only(
+                "pk", "method", "learner_id", "content_sha256"
+            )
+        )
+        if not r.undelivered
+    }
 
 
 def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> LearnerNotice:
@@ -164,6 +198,14 @@ def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> Lea
             "registrations": [str(r.programme) for r in notice.registrations],
         },
     )
+    if method == LearnerNotice.Method.EMAIL:
+        outbox.queue_email(
+            kind=NOTICE_EMAIL,
+            key=email_key(record),
+            to=[notice.learner.email],
+            subject=notice.subject,
+            body=notice.text,
+        )
     return record
 
 
@@ -173,35 +215,37 @@ def _lock_round(rnd) -> None:
 
 
 def send_notices(rnd: RegistrationRound, by) -> SendResult:
-    """E-mail or print every learner's notice that has not been sent unchanged already.
+    """Record every learner's notice that has not been sent unchanged already.
 
-    Returns the e-mailed count, the skipped count (same notice already sent), the
-    learners whose e-mail failed (not recorded, so the next run retries), and the
-    letters batch (its id and notices, for documents.letters_pdf).
+    One transaction: each notice's record and audit event, and for an e-mail its outbox
+    row (sent by a worker after commit, not by this request). Returns the e-mailed count,
+    the skipped count (same notice already sent) and the letters batch (its id and
+    notices, for documents.letters_pdf).
     """
     result = SendResult()
-    sent = set(LearnerNotice.objects.filter(round=rnd).values_list("learner_id", "content_sha256"))
-    to_email, to_print = [], []
+    told = _told(rnd)
+    to_send = []
     for notice in notices_for_round(rnd):
-        if (notice.learner.pk, notice.sha256) in sent:
+        if (notice.learner.pk, notice.sha256) in told:
             result.skipped += 1
-        elif notice.method == LearnerNotice.Method.EMAIL:
-            to_email.append(notice)
         else:
-            to_print.append(notice)
+            to_send.append(notice)
+    if not to_send:
+        return result
 
-    if to_email:
-        _send_emails(rnd, to_email, by, result)
-
-    if to_print:
-        batch = _new_batch_id(rnd)
-        at = timezone.now()
-        with transaction.atomic(), audit.batch():
-            _lock_round(rnd)
-            for notice in to_print:
-                if _already_sent(rnd, notice):
-                    result.skipped += 1
-                    continue
+    letters = any(n.method == LearnerNotice.Method.LETTER for n in to_send)
+    batch = _new_batch_id(rnd) if letters else ""
+    at = timezone.now()
+    with transaction.atomic(), audit.batch(), outbox.batch():
+        _lock_round(rnd)
+        told = _told(rnd)  # again under the lock: a colleague may have sent them just now
+        for notice in to_send:
+            if (notice.learner.pk, notice.sha256) in told:
+                result.skipped += 1
+            elif notice.method == LearnerNotice.Method.EMAIL:
+                _record(rnd, notice, method=LearnerNotice.Method.EMAIL, by=by, at=at)
+                result.emailed += 1
+            else:
                 _record(rnd, notice, method=LearnerNotice.Method.LETTER, by=by, at=at, batch=batch)
                 result.letters.append(
                     Notice(
@@ -214,48 +258,9 @@ def send_notices(rnd: RegistrationRound, by) -> SendResult:
                         batch=batch,
                     )
                 )
-        if result.letters:
-            result.batch = batch
+    if result.letters:
+        result.batch = batch
     return result
-
-
-def _send_emails(rnd, notices: list[Notice], by, result: SendResult) -> None:
-    try:
-        connection = get_connection()
-        connection.open()
-    except MAIL_ERRORS:
-        log.exception("Could not reach the mail server for learner notices")
-        result.failed.extend(notices)
-        return
-    try:
-        for notice in notices:
-            try:
-                with transaction.atomic():
-                    _lock_round(rnd)
-                    if _already_sent(rnd, notice):
-                        result.skipped += 1
-                        continue
-                    _record(
-                        rnd, notice, method=LearnerNotice.Method.EMAIL, by=by, at=timezone.now()
-                    )
-                    # Inside the transaction: a send that fails rolls the record back.
-                    send_mail(
-                        notice.subject,
-                        notice.text,
-                        None,
-                        [notice.learner.email],
-                        connection=connection,
-                    )
-            except MAIL_ERRORS:
-                log.exception("Learner notice e-mail failed (learner %s)", notice.learner.pk)
-                result.failed.append(notice)
-            else:
-                result.emailed += 1
-    finally:
-        try:
-            connection.close()
-        except MAIL_ERRORS:
-            log.warning("Closing the mail connection failed", exc_info=True)
 
 
 # --- reading what was sent ---------------------------------------------------------------
@@ -349,7 +354,7 @@ def round_status(rnd: RegistrationRound) -> dict:
     """The notices page: each learner, how they would be told, and every notice sent."""
     notices = notices_for_round(rnd)
     records: dict[int, list[LearnerNotice]] = {}
-    for record in (
+    for record in _with_delivery(
         LearnerNotice.objects.filter(round=rnd)
         .select_related("learner", "sent_by")
         .order_by("-sent_at", "-pk")
@@ -358,9 +363,9 @@ def round_status(rnd: RegistrationRound) -> dict:
     rows = []
     for notice in notices:
         sent = records.pop(notice.learner.pk, [])
-        if not sent:
+        if not any(not r.undelivered for r in sent):
             state = "not_told"
-        elif any(r.content_sha256 == notice.sha256 for r in sent):
+        elif any(r.content_sha256 == notice.sha256 and not r.undelivered for r in sent):
             state = "told"
         else:
             state = "changed"

@@ -1,17 +1,18 @@
-"""E-mails of the registration round. Sent from Celery tasks; each send is recorded."""
+"""E-mails of the registration round: queued in the outbox with the work, sent by a task."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 import audit
 from accounts.roles import Role
+from outbox.services import after_sent, queue_email
 
 from .models import EntryRequest
+
+ENTRY_REQUEST = "registrations.entry_request"
 
 
 def _programme_leaders(programme):
@@ -29,32 +30,40 @@ def _programme_leaders(programme):
     )
 
 
-def send_entry_request_email(request_id: int) -> int:
-    """Tell the programme leader entries are wanted, by when, and where to propose them."""
-    req = EntryRequest.objects.select_related(
-        "programme__qualification", "programme__centre", "programme__leader", "requested_by"
-    ).get(pk=request_id)
-    if req.emailed_at:
-        return 0  # a retried task never sends twice
+def queue_entry_request_email(req: EntryRequest):
+    """Tell the programme leader entries are wanted, by when, and where to propose them.
+
+    Called inside request_entries' transaction: the e-mail exists exactly when the request
+    does. One per request (its outbox key); None when the programme has no leader to tell.
+    """
     recipients = _programme_leaders(req.programme)
     if not recipients:
-        return 0
+        return None
     body = render_to_string(
         "registrations/email/entry_request.txt",
         {"req": req, "site_url": settings.BTECQA_SITE_URL},
     )
-    send_mail(
-        f"BTEC entries wanted for {req.programme.qualification.title} by {req.due_date:%d/%m/%Y}",
-        body,
-        None,
-        [u.email for u in recipients],
+    return queue_email(
+        kind=ENTRY_REQUEST,
+        key=f"{ENTRY_REQUEST}:{req.pk}",
+        to=[u.email for u in recipients],
+        subject=(
+            f"BTEC entries wanted for {req.programme.qualification.title} "
+            f"by {req.due_date:%d/%m/%Y}"
+        ),
+        body=body,
     )
-    EntryRequest.objects.filter(pk=req.pk).update(emailed_at=timezone.now())
+
+
+@after_sent(ENTRY_REQUEST)
+def _entry_request_emailed(email) -> None:
+    """The mail server took it: the request shows when, and the trail who was told."""
+    req = EntryRequest.objects.select_related("programme").get(pk=int(email.key.rsplit(":")[-1]))
+    EntryRequest.objects.filter(pk=req.pk, emailed_at__isnull=True).update(emailed_at=email.sent_at)
     audit.record(
         None,
         "registrations.entry_request_emailed",
         req,
         centre=req.programme.centre_id,
-        after={"to": sorted(u.email for u in recipients)},
+        after={"to": sorted(email.to)},
     )
-    return len(recipients)

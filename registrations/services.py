@@ -22,6 +22,7 @@ from signatures import services as signing
 from signatures.services import StaleRecord
 from todos.services import close_todos, open_todo
 
+from . import notifications
 from .models import (
     EntryList,
     EntryRequest,
@@ -101,7 +102,7 @@ def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
 
 @transaction.atomic
 def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by) -> EntryRequest:
-    """Ask the programme leader for entries: a dashboard to-do and an e-mail (Celery)."""
+    """Ask the programme leader for entries: a dashboard to-do and an e-mail (the outbox)."""
     if programme.centre_id != rnd.centre_id or programme.academic_year != rnd.academic_year:
         raise ValidationError(f"{programme} is not a {rnd.academic_year} programme at this centre.")
     if EntryRequest.objects.filter(programme=programme).exists():
@@ -135,9 +136,8 @@ def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by)
         centre=rnd.centre_id,
         after={"programme": str(programme), "due": due_date},
     )
-    from .tasks import send_entry_request_email
-
-    transaction.on_commit(lambda: send_entry_request_email.delay(req.pk))
+    # In this transaction: rolled back, no e-mail; committed, the outbox sends it.
+    notifications.queue_entry_request_email(req)
     return req
 
 

@@ -3,7 +3,8 @@
 Entry list PDF and XLSX: anyone who may see registrations at the list's centre.
 The "for Pearson" XLSX, the notices page and the letters: the exams officer
 (RUN_REGISTRATIONS) at that centre. Anything at another centre is a 404; a role too
-weak is a 403. Building the bytes is documents.py; sending is notices.py.
+weak is a 403. Building the bytes is documents.py; recording notices is notices.py, and
+their e-mails leave through the outbox after the request, not in it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def pearson_xlsx(request, pk: int):
 
 
 def _sent_message(result: notices.SendResult) -> str:
-    parts = [f"{result.emailed} e-mailed"]
+    parts = [f"{result.emailed} e-mail{'s' if result.emailed != 1 else ''} queued to send"]
     parts.append(
         f"{len(result.letters)} letter{'s' if len(result.letters) != 1 else ''} to print"
         + (f" (batch {result.batch})" if result.batch else "")
@@ -90,16 +91,6 @@ def round_notices(request, pk: int):
     if request.method == "POST":
         result = notices.send_notices(rnd, request.user)
         messages.success(request, _sent_message(result))
-        if result.failed:
-            names = ", ".join(str(n.learner) for n in result.failed[:20])
-            more = len(result.failed) - 20
-            messages.error(
-                request,
-                f"{len(result.failed)} e-mail{'s' if len(result.failed) != 1 else ''} could not "
-                f"be sent, so nothing was recorded for: {names}"
-                + (f" and {more} more" if more > 0 else "")
-                + ". Send again later; they are still shown as not told.",
-            )
         return redirect("registrations:round_notices", pk=rnd.pk)
     status = notices.round_status(rnd)
     batches = notices.letter_batches(rnd)

@@ -1,15 +1,20 @@
-"""A real task through a real Celery worker process over Redis, against the real test database.
+"""Real tasks through a real Celery worker process over Redis, against the real test database.
 
 Runs in the PostgreSQL + Redis pass of .ci/run (REDIS_URL set). The SQLite pass
 runs tasks eagerly, in-process, and skips this with a message.
+
+The last test kills the worker with SIGKILL in the middle of the daily digest and
+restarts it: everyone still gets exactly one e-mail, within seconds of the restart.
 """
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -17,6 +22,8 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.roles import Role
+from btecqa.celery import app as celery_app
+from outbox.models import OutgoingEmail
 from todos.models import ReminderDigest
 from todos.services import open_todo
 from todos.tasks import send_reminder_digests
@@ -34,6 +41,75 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
+class Worker:
+    """One worker node (its own queue and node name) that can be started, killed, restarted."""
+
+    def __init__(self, tmp_path: Path):
+        self.queue = f"btecqa-test-{uuid.uuid4().hex[:8]}"
+        self.mail_dir = tmp_path / "mail"
+        self.log_path = tmp_path / "worker.log"
+        self.proc = None
+
+    def start(self, **env):
+        environment = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_QUEUE": self.queue,
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            "DEBUG": "true",
+            **env,
+        }
+        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "btecqa",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}@%h",  # the same node name on every start
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        return self.proc
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def messages(self):
+        return [message_from_bytes(p.read_bytes()) for p in sorted(self.mail_dir.glob("*.eml"))]
+
+    def mail_text(self) -> str:
+        return "".join(p.read_text() for p in self.mail_dir.glob("*.log"))
+
+
 @pytest.fixture
 def worker(tmp_path):
     if not settings.REDIS_URL:
@@ -42,55 +118,31 @@ def worker(tmp_path):
         )
     if connection.vendor != "postgresql":
         pytest.skip("a worker process cannot share an in-memory SQLite test database")
-    queue = f"btecqa-test-{uuid.uuid4().hex[:8]}"
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "DEBUG": "true",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = open(tmp_path / "worker.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "btecqa",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    w = Worker(tmp_path)
+    # What this process queues (the outbox's send after commit) goes to this worker too.
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = w.queue
     try:
-        yield queue, mail_dir, proc
+        yield w
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        celery_app.conf.task_default_queue = previous
+        w.stop()
+
+
+def _wait_for(condition, timeout: float, worker: Worker, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    print(worker.log())
+    pytest.fail(f"waited {timeout}s for {what}")
 
 
 def test_a_reminder_digest_goes_through_a_real_worker(
-    transactional_db, worker, make_user, own_centre, tmp_path
+    transactional_db, worker, make_user, own_centre
 ):
-    queue, mail_dir, proc = worker
+    proc = worker.start()
     today = dt.date.today()
     eo = make_user("worker_eo", Role.EXAMS_OFFICER, centre=own_centre)
     open_todo(
@@ -101,38 +153,37 @@ def test_a_reminder_digest_goes_through_a_real_worker(
         assignee=eo,
     )
 
-    result = send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue)
+    result = send_reminder_digests.apply_async(args=[today.isoformat()], queue=worker.queue)
     try:
-        sent = result.get(timeout=90)
+        queued = result.get(timeout=90)
     except Exception:
-        print((tmp_path / "worker.log").read_text())
+        print(worker.log())
         raise
     assert proc.poll() is None, "the worker died"
-    assert sent == 1
+    assert queued == 1
     assert ReminderDigest.objects.filter(user=eo, date=today).exists()
-    deadline = time.time() + 10
-    while time.time() < deadline and not any(mail_dir.glob("*.log")):
-        time.sleep(0.2)
-    bodies = "".join(p.read_text() for p in mail_dir.glob("*.log"))
+    # The digest task queued the e-mail; the outbox task it asked for on commit sent it.
+    _wait_for(
+        lambda: OutgoingEmail.objects.filter(status="sent").exists(), 30, worker, "the e-mail"
+    )
+    bodies = worker.mail_text()
     assert "Submit the entries to Pearson" in bodies and eo.email in bodies
 
     # The same task again, through the worker: the once-a-day rule holds across processes.
-    assert (
-        send_reminder_digests.apply_async(args=[today.isoformat()], queue=queue).get(timeout=60)
-        == 0
-    )
+    again = send_reminder_digests.apply_async(args=[today.isoformat()], queue=worker.queue)
+    assert again.get(timeout=60) == 0
+    assert OutgoingEmail.objects.count() == 1
 
 
 def test_an_entry_request_email_goes_through_a_real_worker(
-    transactional_db, worker, make_user, own_centre, tmp_path
+    transactional_db, worker, make_user, own_centre
 ):
     """The September request: the programme leader's e-mail is sent by the worker, once."""
     from learners.models import Programme, Qualification
     from registrations import services
     from registrations.models import EntryRequest
-    from registrations.tasks import send_entry_request_email
 
-    queue, mail_dir, proc = worker
+    proc = worker.start()
     eo = make_user("worker_eo2", Role.EXAMS_OFFICER, centre=own_centre)
     pl = make_user("worker_pl", Role.PROGRAMME_LEADER, centre=own_centre)
     qualification = Qualification.objects.create(
@@ -145,23 +196,50 @@ def test_an_entry_request_email_goes_through_a_real_worker(
         qualification=qualification, centre=own_centre, academic_year="2026/27", leader=pl
     )
     rnd = services.open_round(centre=own_centre, academic_year="2026/27", by=eo)
-    # The service queues the task on commit; here the test sends it to its own worker's queue.
+    # The service queues the e-mail with the request; on commit the worker is asked to send.
     req = services.request_entries(
         rnd, programme=programme, due_date=dt.date.today() + dt.timedelta(days=9), by=eo
     )
-    result = send_entry_request_email.apply_async(args=[req.pk], queue=queue)
-    try:
-        sent = result.get(timeout=90)
-    except Exception:
-        print((tmp_path / "worker.log").read_text())
-        raise
+    _wait_for(
+        lambda: EntryRequest.objects.get(pk=req.pk).emailed_at is not None,
+        60,
+        worker,
+        "the entry request e-mail",
+    )
     assert proc.poll() is None, "the worker died"
-    assert sent == 1
-    assert EntryRequest.objects.get(pk=req.pk).emailed_at is not None
-    deadline = time.time() + 10
-    while time.time() < deadline and not any(mail_dir.glob("*.log")):
-        time.sleep(0.2)
-    bodies = "".join(p.read_text() for p in mail_dir.glob("*.log"))
+    bodies = worker.mail_text()
     assert "Worker Testing" in bodies and pl.email in bodies
-    # Retried: never sent twice.
-    assert send_entry_request_email.apply_async(args=[req.pk], queue=queue).get(timeout=60) == 0
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.attempts) == ("sent", 1)
+
+
+def test_a_worker_killed_mid_digest_sends_each_person_exactly_one_email_after_restart(
+    transactional_db, worker, make_user, own_centre
+):
+    """SIGKILL between two messages of the digest, then a restart: one e-mail each, promptly."""
+    today = dt.date.today()
+    people = [make_user(f"digest_{i}", Role.EXAMS_OFFICER, centre=own_centre) for i in range(5)]
+    for person in people:
+        open_todo("worker.kill", centre=own_centre, title="Sign it", due=today, assignee=person)
+
+    # Each message takes 2 s to be "accepted" (the pause comes before it is written).
+    worker.start(EMAIL_BACKEND="tests.slow_mail.Backend", SLOW_MAIL_SECONDS="2")
+    result = send_reminder_digests.apply_async(args=[today.isoformat()], queue=worker.queue)
+    assert result.get(timeout=90) == 5
+    sent = OutgoingEmail.objects.filter(status="sent")
+    _wait_for(lambda: sent.count() == 2, 60, worker, "two digests to go out")
+    worker.kill()  # during the third message's pause: it has not been accepted
+
+    assert len(worker.messages()) == 2
+    assert OutgoingEmail.objects.filter(status="sending").count() == 3  # the dead worker's
+
+    restarted_at = time.monotonic()
+    worker.start(EMAIL_BACKEND="tests.slow_mail.Backend", SLOW_MAIL_SECONDS="0.1")
+    _wait_for(lambda: sent.count() == 5, 60, worker, "the rest after the restart")
+    took = time.monotonic() - restarted_at
+
+    to = sorted(m["To"] for m in worker.messages())
+    assert to == sorted(p.email for p in people), "each person exactly one e-mail"
+    assert took < 30, f"the restart took {took:.0f}s to send what the killed worker left"
+    assert ReminderDigest.objects.filter(date=today).count() == 5
+    assert "released 3 e-mail(s) left by an earlier start" in worker.log()

@@ -23,6 +23,9 @@ from openpyxl import load_workbook
 from accounts.roles import Role
 from audit.models import AuditEvent
 from learners.models import Unit
+from outbox.models import OutgoingEmail
+from outbox.services import send_pending
+from outbox.tasks import send_pending as send_pending_task
 from registrations import documents, notices, services
 from registrations.models import LearnerNotice
 from signatures import services as signing
@@ -412,15 +415,20 @@ def told(rnd, returned):
             "ashworth@learners.example.org" if reg.learner.last_name == "Ashworth" else ""
         )
         reg.learner.save()
+    send_pending()  # the round's e-mails so far (the entry request) are out of the way
+    mail.outbox.clear()
     return returned
 
 
 def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
     eo = cast[R.EXAMS_OFFICER]
     result = notices.send_notices(rnd, eo)
-    assert result.emailed == 1 and result.skipped == 0 and result.failed == []
+    assert result.emailed == 1 and result.skipped == 0
     assert [n.learner.last_name for n in result.letters] == ["Brindley", "Carrow"]
 
+    # Recorded and queued, not sent: the outbox task sends it after commit.
+    assert mail.outbox == []
+    assert send_pending() == (1, False)
     (message,) = mail.outbox
     assert message.to == ["ashworth@learners.example.org"]
     ashworth = told.rows().get(learner__last_name="Ashworth").learner
@@ -441,6 +449,8 @@ def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
     records = {n.learner.last_name: n for n in LearnerNotice.objects.select_related("learner")}
     assert records["Ashworth"].method == "email" and records["Ashworth"].batch == ""
     assert records["Ashworth"].content_sha256 == hashlib.sha256(message.body.encode()).hexdigest()
+    assert records["Ashworth"].content == message.body
+    assert OutgoingEmail.objects.get(key=notices.email_key(records["Ashworth"])).status == "sent"
     assert {records["Brindley"].method, records["Carrow"].method} == {"letter"}
     assert records["Brindley"].batch == records["Carrow"].batch == result.batch != ""
     assert all(r.sent_by == eo and r.round == rnd for r in records.values())
@@ -460,27 +470,56 @@ def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
 def test_the_same_notice_is_never_sent_twice_but_a_changed_one_is(rnd, told, cast):
     eo = cast[R.EXAMS_OFFICER]
     notices.send_notices(rnd, eo)
+    send_pending()
     again = notices.send_notices(rnd, eo)
+    send_pending()
     assert (again.emailed, len(again.letters), again.skipped) == (0, 0, 3)
     assert again.batch == "" and len(mail.outbox) == 1
 
     reg = told.rows().get(learner__last_name="Ashworth")
     services.amend_registration(reg, by=eo, reason="Applied pathway", pathway="Applied")
     third = notices.send_notices(rnd, eo)
+    send_pending()
     assert (third.emailed, len(third.letters), third.skipped) == (1, 0, 2)
     assert "Pathway: Applied" in mail.outbox[1].body
     assert LearnerNotice.objects.count() == 4
+    assert OutgoingEmail.objects.filter(kind="registrations.notice", status="sent").count() == 2
 
 
-def test_a_failed_email_records_nothing_and_is_tried_again(rnd, told, cast, settings):
+def test_a_failed_email_stays_queued_and_is_retried_and_one_given_up_is_sent_again(
+    client, rnd, told, cast, settings
+):
+    eo = cast[R.EXAMS_OFFICER]
+    url = reverse("registrations:round_notices", args=[rnd.pk])
     settings.EMAIL_BACKEND = "tests.broken_mail.Backend"
-    result = notices.send_notices(rnd, cast[R.EXAMS_OFFICER])
-    assert result.emailed == 0 and [n.learner.last_name for n in result.failed] == ["Ashworth"]
-    assert len(result.letters) == 2
-    assert not LearnerNotice.objects.filter(method="email").exists()
+    result = notices.send_notices(rnd, eo)
+    assert result.emailed == 1 and len(result.letters) == 2
+    assert send_pending() == (0, False)
+    record = LearnerNotice.objects.get(method="email")
+    email = OutgoingEmail.objects.get(key=notices.email_key(record))
+    assert (email.status, email.attempts) == ("pending", 1)
+    assert "mail server unreachable" in email.last_error
+    client.force_login(eo)
+    html = client.get(url).content.decode()
+    assert "waiting to be sent, will try again after" in html
+    assert "mail server unreachable" in html
+
+    # The server stays down until the outbox gives up: the notice counts as not told.
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    with time_machine.travel(dt.datetime(2026, 9, 14, 10, 5)):
+        assert send_pending() == (0, False)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("failed", 2)
+    html = client.get(url).content.decode()
+    assert "not delivered after 2 tries" in html and html.count("Not told yet") == 1
+
+    # Sending again records a new notice and queues a new e-mail; this time it goes.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    retry = notices.send_notices(rnd, cast[R.EXAMS_OFFICER])
+    retry = notices.send_notices(rnd, eo)
     assert (retry.emailed, len(retry.letters), retry.skipped) == (1, 0, 2)
+    assert send_pending() == (1, False)
+    assert [m.to for m in mail.outbox] == [["ashworth@learners.example.org"]]
+    assert LearnerNotice.objects.filter(method="email").count() == 2
 
 
 def test_notices_page_sends_and_shows_when_and_how(client, cast, rnd, told):
@@ -492,9 +531,15 @@ def test_notices_page_sends_and_shows_when_and_how(client, cast, rnd, told):
 
     response = client.post(url, follow=True)
     html = response.content.decode()
-    assert "Notices sent: 1 e-mailed; 2 letters to print" in html
+    assert "Notices sent: 1 e-mail queued to send; 2 letters to print" in html
     assert html.count("Told, up to date") == 3
     assert "E-mail to ashworth@learners.example.org" in html
+    # The request recorded the notice; it did not speak to the mail server.
+    assert mail.outbox == [] and "E-mail (waiting to be sent)" in html
+    send_pending_task.delay()
+    assert [m.to for m in mail.outbox] == [["ashworth@learners.example.org"]]
+    html = client.get(url).content.decode()
+    assert "E-mail (sent 14/09/2026 " in html and "waiting to be sent" not in html
     assert html.count("Printed letter (no e-mail address)") == 2
     assert "14/09/2026" in html
     batch = LearnerNotice.objects.filter(method="letter").first().batch

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
+from outbox.services import sweep
 from todos.models import ReminderDigest, ToDo
 from todos.selectors import open_todos_for
 from todos.services import close_todos, open_todo, send_reminder_digests
@@ -98,7 +100,9 @@ def test_the_dashboard_lists_open_and_overdue_actions_in_fixed_queries(
     assert "Late thing 0" in html and "Role thing 0" in html and "Overdue" in html
 
 
-def test_the_reminder_digest_goes_once_per_person_per_day(exams_officer, own_centre, cast):
+def test_the_reminder_digest_goes_once_per_person_per_day(
+    exams_officer, own_centre, cast, django_capture_on_commit_callbacks
+):
     open_todo(
         "a",
         centre=own_centre,
@@ -120,29 +124,44 @@ def test_the_reminder_digest_goes_once_per_person_per_day(exams_officer, own_cen
         due=TODAY + dt.timedelta(days=60),
         assignee=exams_officer,
     )
-    assert send_reminder_digests(TODAY) == 1
+    # Queued in the outbox with the digest's record; sent by the outbox task on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminder_digests(TODAY) == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [exams_officer.email]
     assert "Sign the entry list" in message.body and "OVERDUE" in message.body
     assert "Far future" not in message.body
     # The job runs again the same day (a retry, a second beat): nothing more is sent.
-    assert send_reminder_digests(TODAY) == 0
-    assert reminder_task.delay(TODAY.isoformat()).get() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminder_digests(TODAY) == 0
+        assert reminder_task.delay(TODAY.isoformat()).get() == 0
     assert len(mail.outbox) == 1
+    assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
     # The next day brings a new digest.
-    assert send_reminder_digests(TODAY + dt.timedelta(days=1)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminder_digests(TODAY + dt.timedelta(days=1)) == 1
     assert ReminderDigest.objects.filter(user=exams_officer).count() == 2
+    assert len(mail.outbox) == 2
 
 
-def test_a_failed_send_is_retried_by_the_next_run(exams_officer, own_centre, settings):
+def test_a_failed_send_is_retried_by_the_outbox_and_never_queued_twice(
+    exams_officer, own_centre, settings, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 6, 30))
     open_todo("a", centre=own_centre, title="Thing", due=TODAY, assignee=exams_officer)
     settings.EMAIL_BACKEND = "tests.broken_mail.Backend"
-    with pytest.raises(ConnectionError):
-        send_reminder_digests(TODAY)
-    assert not ReminderDigest.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminder_digests(TODAY) == 1
+    email = OutgoingEmail.objects.get()
+    assert email.status == "pending" and "mail server unreachable" in email.last_error
+    assert mail.outbox == []
+    # The beat job runs the same day again: the digest is queued already, not again.
+    assert send_reminder_digests(TODAY) == 0 and OutgoingEmail.objects.count() == 1
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert send_reminder_digests(TODAY) == 1
+    time_machine.move_to(dt.datetime(2026, 10, 12, 6, 32))
+    assert sweep()["sent"] == 1
+    assert [m.to for m in mail.outbox] == [[exams_officer.email]]
 
 
 def test_no_digest_without_anything_due(exams_officer):

@@ -8,13 +8,13 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 import audit
+import outbox.services as outbox
 
 from .models import ReminderDigest, ToDo
 from .selectors import todos_needing_reminder
@@ -87,30 +87,30 @@ def close_todos(kind: str, *, target=None, by=None, note: str = "", centre=None)
     return closed
 
 
+DIGEST = "todos.digest"
+
+
 def send_reminder_digest(user, today: date) -> bool:
-    """Send this person's digest for `today` unless it has gone already; True if sent."""
+    """Queue this person's digest for `today` unless it is queued already; True if queued.
+
+    The outbox sends it after commit. The unique (user, date) row and the outbox key are
+    written together: a second run, or a second worker, finds them and queues nothing.
+    """
     if not user.email or not user.is_active:
         return False
     items = todos_needing_reminder(user, today, settings.BTECQA_REMINDER_LOOKAHEAD_DAYS)
     if not items:
         return False
+    context = {"user": user, "items": items, "today": today, "site_url": settings.BTECQA_SITE_URL}
     try:
         with transaction.atomic():
-            # The unique (user, date) row is claimed before sending: a second run,
-            # or a second worker, finds it and sends nothing. If the mail server
-            # fails, the row rolls back and the next run tries again.
             ReminderDigest.objects.create(user=user, date=today, items=len(items))
-            context = {
-                "user": user,
-                "items": items,
-                "today": today,
-                "site_url": settings.BTECQA_SITE_URL,
-            }
-            send_mail(
+            outbox.queue_email(
+                kind=DIGEST,
+                key=f"{DIGEST}:{user.pk}:{today.isoformat()}",
+                to=[user.email],
                 subject=f"btecqa: {len(items)} action{pluralize(items)} due — {today:%d/%m/%Y}",
-                message=render_to_string("todos/reminder_digest.txt", context),
-                from_email=None,
-                recipient_list=[user.email],
+                body=render_to_string("todos/reminder_digest.txt", context),
             )
     except IntegrityError:
         return False
@@ -118,9 +118,13 @@ def send_reminder_digest(user, today: date) -> bool:
 
 
 def send_reminder_digests(today: date | None = None) -> int:
-    """Everyone's daily digest: at most one e-mail per person per day."""
+    """Everyone's daily digest: at most one e-mail per person per day.
+
+    One transaction for everyone: a worker killed half-way has queued nothing, and the
+    task, delivered again, queues them all; once committed, the outbox sends them.
+    """
     today = today or timezone.localdate()
-    sent = 0
+    queued = 0
     already = ReminderDigest.objects.filter(date=today).values("user_id")
     users = (
         get_user_model()
@@ -129,8 +133,9 @@ def send_reminder_digests(today: date | None = None) -> int:
         .exclude(email__isnull=True)
         .exclude(pk__in=already)
     )
-    for user in users.iterator():
-        if send_reminder_digest(user, today):
-            sent += 1
-    log.info("reminder digests sent: %s", sent)
-    return sent
+    with transaction.atomic(), outbox.batch():
+        for user in users.iterator():
+            if send_reminder_digest(user, today):
+                queued += 1
+    log.info("reminder digests queued: %s", queued)
+    return queued
