@@ -234,6 +234,13 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 BTECQA_REMINDER_LOOKAHEAD_DAYS = env.int("REMINDER_LOOKAHEAD_DAYS", default=7)
 BTECQA_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Plausibility (btecqa/validators.py, learners/validators.py): a learner is 10 to 100 years old
+# today; an academic year runs from 2000/01 to two years after the current one.
+BTECQA_LEARNER_MIN_AGE = env.int("LEARNER_MIN_AGE", default=10)
+BTECQA_LEARNER_MAX_AGE = env.int("LEARNER_MAX_AGE", default=100)
+BTECQA_FIRST_ACADEMIC_YEAR = env.int("FIRST_ACADEMIC_YEAR", default=2000)
+BTECQA_ACADEMIC_YEARS_AHEAD = env.int("ACADEMIC_YEARS_AHEAD", default=2)
+
 # Uploads (MIS exports, registration numbers, qualification structures) are refused above
 # this size; btecqa/uploads.py stops storing an upload just past it.
 BTECQA_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
+from btecqa.forms import ModelForm
 
 from .models import (
     ArrangementPartner,
@@ -18,11 +19,13 @@ class CentreAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 class PartnerInline(admin.TabularInline):
     model = ArrangementPartner
+    form = ModelForm
     extra = 0
 
 
 class ArrangementQualificationInline(admin.TabularInline):
     model = ArrangementQualification
+    form = ModelForm
     extra = 0
 
 
