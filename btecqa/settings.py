@@ -135,11 +135,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username+address pair after repeated failures.
+# Behind a TLS-terminating proxy: HTTPS comes from X-Forwarded-Proto, and the client's real
+# address is the one the proxy appends to X-Forwarded-For (never read without the proxy).
+BTECQA_BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# How many proxies in front of btecqa each append to X-Forwarded-For (usually 1), and the
+# addresses they connect from: X-Forwarded-For from anywhere else is ignored.
+BTECQA_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+BTECQA_TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+
+# django-axes (accounts/lockouts.py): a username from one client address is locked after
+# AXES_FAILURE_LIMIT failures, and one address after BTECQA_LOGIN_FAILURES_PER_ADDRESS
+# failures across usernames (one password tried on many accounts), each for the cool-off.
+AXES_HANDLER = "accounts.lockouts.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+BTECQA_LOGIN_FAILURES_PER_ADDRESS = env.int("AXES_FAILURES_PER_ADDRESS", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockouts.locked_out"
+# A try while locked out is refused without moving the time the page promises.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -229,7 +247,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain H
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_https)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_https)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if BTECQA_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # btecqa's own settings
