@@ -6,7 +6,6 @@ importers call it for every text cell. Old rows that already hold such a charact
 export: btecqa/spreadsheets.py shows it as a visible symbol instead of raising.
 """
 
-import csv
 import datetime as dt
 import importlib
 import io
@@ -27,7 +26,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.test import RequestFactory
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from accounts.roles import Role
 from btecqa.forms import CleanInput
@@ -39,6 +38,8 @@ from registrations import number_import, services
 from registrations.models import EntryList, RegistrationRound, RegistrationYear
 
 from .factories import LearnerFactory, ProgrammeFactory, QualificationFactory, UserFactory
+from .test_learner_import import csv_bytes
+from .test_learner_import import xlsx_bytes as xlsx_bytes_of
 
 R = Role
 VT = "\x0b"
@@ -335,21 +336,6 @@ def test_the_yearly_figures_command_refuses_a_far_off_year(tmp_path, db):
 # --------------------------------------------------------------------------- the importers
 
 
-def _csv(rows) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def _xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def _mis_messages(centre, data, name):
     preview = imports.preview_import(
         centre=centre, kind="learners", uploaded_file=data, file_name=name, user=None
@@ -361,12 +347,12 @@ def _mis_messages(centre, data, name):
 def test_the_mis_import_names_row_column_and_the_control_character(own_centre):
     head = ["Surname", "Forename", "DOB", "Sex"]
     rows = [head, ["Hale", "Amy", "04/03/2009", "F"], [f"Hale{VT}Wood", "Ben", "21/07/2009", "M"]]
-    assert _mis_messages(own_centre, _csv(rows), "mis.csv") == [
+    assert _mis_messages(own_centre, csv_bytes(rows), "mis.csv") == [
         "row 3, column Surname: contains a control character (vertical tab, U+000B)"
     ]
     # XML cannot hold a vertical tab, but an XLSX can hold a C1 control such as NEL.
     rows = [head, ["Hale", "A\x85my", "04/03/2009", "F"]]
-    assert _mis_messages(own_centre, _xlsx(rows), "mis.xlsx") == [
+    assert _mis_messages(own_centre, xlsx_bytes_of(rows), "mis.xlsx") == [
         "row 2, column Forename: contains a control character (next line, U+0085)"
     ]
     assert not Learner.objects.exists()
@@ -378,7 +364,7 @@ def test_the_mis_import_refuses_dates_of_birth_of_0001_and_2999(own_centre):
         ["Old", "Amy", "01/01/0001", "F"],
         ["New", "Ben", "01/01/2999", "M"],
     ]
-    msgs = _mis_messages(own_centre, _csv(rows), "mis.csv")
+    msgs = _mis_messages(own_centre, csv_bytes(rows), "mis.csv")
     assert msgs[0].startswith("row 2, column DOB: 01/01/0001 makes the learner")
     assert msgs[0].endswith("older than 100")
     assert msgs[1] == "row 3, column DOB: 01/01/2999 is in the future"
@@ -393,7 +379,7 @@ def test_the_registration_number_import_names_the_control_character(cast, own_ce
         ["40001", "REG2", "HALE", "AMY", "01/01/0001"],
     ]
     imp = number_import.preview_registration_numbers(
-        _csv(rows), own_centre, cast[R.EXAMS_OFFICER], file_name="eo.csv"
+        csv_bytes(rows), own_centre, cast[R.EXAMS_OFFICER], file_name="eo.csv"
     )
     problems = {r["row"]: [(p["column"], p["reason"]) for p in r["problems"]] for r in imp.rows}
     assert ("Surname", "contains a control character (vertical tab, U+000B)") in problems[2]
