@@ -27,8 +27,15 @@ from django.utils import timezone
 
 
 def _address(text: str | None) -> str | None:
+    """The address in one X-Forwarded-For entry or REMOTE_ADDR: "1.2.3.4", "1.2.3.4:5678",
+    "[2001:db8::1]:443" or "2001:db8::1"; None if it is not one."""
+    text = (text or "").strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
     try:
-        return str(ipaddress.ip_address((text or "").strip()))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 

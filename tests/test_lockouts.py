@@ -161,3 +161,21 @@ def test_the_spraying_lock_says_when_the_address_is_free_again(client, eo):
     assert page.status_code == 429
     # Below the limit again when the first of the twenty failures (09:00) is 30 minutes old.
     assert "09:30 on Tuesday 1 December 2026" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "entry, address",
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("203.0.113.7:51234", "203.0.113.7"),
+        ("[2001:db8::7]:443", "2001:db8::7"),
+        ("2001:db8::7", "2001:db8::7"),
+        ("not-an-address", PROXY),  # nothing usable: the connection's own address
+    ],
+)
+def test_the_client_address_is_read_from_what_proxies_write(settings, rf, entry, address):
+    from accounts.lockouts import client_address
+
+    settings.BTECQA_BEHIND_TLS_PROXY = True
+    request = rf.post("/accounts/login/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=entry)
+    assert client_address(request) == address
