@@ -1,19 +1,32 @@
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from audit.admin import AuditedAdminMixin
+from btecqa.forms import CleanInput, ModelForm
 
 from .models import RoleAssignment, User
 
 
+class UserChangeForm(CleanInput, auth_forms.UserChangeForm):
+    pass
+
+
+class UserCreationForm(CleanInput, auth_forms.AdminUserCreationForm):
+    pass
+
+
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
+    form = ModelForm
     extra = 1
     autocomplete_fields = ["centre"]
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
     inlines = [RoleAssignmentInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from btecqa.forms import ModelForm
+
 from .models import AuditChainHead, AuditEvent
 
 
@@ -32,7 +34,9 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
 
 
 class AuditedAdminMixin:
-    """Admin edits go on the trail like any other change."""
+    """Admin edits go on the trail like any other change, and are checked like any form's."""
+
+    form = ModelForm
 
     def _snapshot(self, obj):
         from django.forms.models import model_to_dict

@@ -1,6 +1,9 @@
 import django_filters
 from django import forms
 
+from btecqa.forms import Form
+from btecqa.params import to_int
+
 from .models import AuditEvent
 
 
@@ -30,9 +33,10 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = []
+        form = Form
 
     def filter_learner(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit():
-            return queryset.filter(learner_id=int(value))
+        if (learner_id := to_int(value)) is not None:
+            return queryset.filter(learner_id=learner_id)
         return queryset.filter(learner_repr__icontains=value)

@@ -5,5 +5,5 @@ from . import views
 app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
-    path("<int:seq>/", views.event_detail, name="event_detail"),
+    path("<id:seq>/", views.event_detail, name="event_detail"),
 ]

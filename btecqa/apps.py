@@ -6,3 +6,6 @@ class BtecqaConfig(AppConfig):
 
     name = "btecqa"
     verbose_name = "btecqa"
+
+    def ready(self):
+        from . import converters  # noqa: F401  registers <id:...> before any urls.py is read

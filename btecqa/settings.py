@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing a signed-in person receives is kept by a browser or proxy cache.
+    "btecqa.middleware.NoStoreForSignedIn",
     # Every view needs a log-in unless it is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,11 +136,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username+address pair after repeated failures.
+# Behind a TLS-terminating proxy: HTTPS comes from X-Forwarded-Proto, and the client's real
+# address is the one the proxy appends to X-Forwarded-For (never read without the proxy).
+BTECQA_BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# How many proxies in front of btecqa each append to X-Forwarded-For (usually 1), and the
+# addresses they connect from: X-Forwarded-For from anywhere else is ignored.
+BTECQA_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+BTECQA_TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+
+# django-axes (accounts/lockouts.py): a username from one client address is locked after
+# AXES_FAILURE_LIMIT failures, and one address after BTECQA_LOGIN_FAILURES_PER_ADDRESS
+# failures across usernames (one password tried on many accounts), each for the cool-off.
+AXES_HANDLER = "accounts.lockouts.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+BTECQA_LOGIN_FAILURES_PER_ADDRESS = env.int("AXES_FAILURES_PER_ADDRESS", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockouts.locked_out"
+# A try while locked out is refused without moving the time the page promises.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -257,7 +277,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain H
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_https)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_https)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if BTECQA_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # btecqa's own settings
@@ -267,6 +287,13 @@ BTECQA_REMINDER_LOOKAHEAD_DAYS = env.int("REMINDER_LOOKAHEAD_DAYS", default=7)
 # assessment and IV records for three years after certification).
 BTECQA_SHARED_RECORDS_RETENTION_YEARS = env.int("SHARED_RECORDS_RETENTION_YEARS", default=3)
 BTECQA_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Plausibility (btecqa/validators.py, learners/validators.py): a learner is 10 to 100 years old
+# today; an academic year runs from 2000/01 to two years after the current one.
+BTECQA_LEARNER_MIN_AGE = env.int("LEARNER_MIN_AGE", default=10)
+BTECQA_LEARNER_MAX_AGE = env.int("LEARNER_MAX_AGE", default=100)
+BTECQA_FIRST_ACADEMIC_YEAR = env.int("FIRST_ACADEMIC_YEAR", default=2000)
+BTECQA_ACADEMIC_YEARS_AHEAD = env.int("ACADEMIC_YEARS_AHEAD", default=2)
 
 # Uploads (MIS exports, registration numbers, qualification structures) are refused above
 # this size; btecqa/uploads.py stops storing an upload just past it.

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "btecqa.params.bad_request"
+
 admin.site.site_header = "btecqa administration"
 admin.site.site_title = "btecqa admin"
 

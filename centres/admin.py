@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
+from btecqa.forms import ModelForm
 
 from .models import (
     ArrangementPartner,
@@ -21,6 +22,7 @@ class PartnerInline(admin.TabularInline):
     """Read-only: a centre becomes a partner only by its own acceptance, on the pages."""
 
     model = ArrangementPartner
+    form = ModelForm
     extra = 0
     can_delete = False
     fields = ["centre", "status", "invited_at", "joined_on", "withdrawn_on"]
@@ -32,6 +34,7 @@ class PartnerInline(admin.TabularInline):
 
 class ArrangementQualificationInline(admin.TabularInline):
     model = ArrangementQualification
+    form = ModelForm
     extra = 0
 
 

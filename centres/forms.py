@@ -1,13 +1,15 @@
 from django import forms
 
 from accounts.models import User
+from btecqa.forms import Form, ModelForm
+from btecqa.validators import validate_academic_year
 from learners.models import Qualification
 
 from .models import ArrangementPartner, Centre, CollaborativeArrangement
 from .selectors import arrangement_staff
 
 
-class ArrangementForm(forms.ModelForm):
+class ArrangementForm(ModelForm):
     class Meta:
         model = CollaborativeArrangement
         fields = ["lead_centre", "name", "programme_code", "first_year", "last_year"]
@@ -17,9 +19,11 @@ class ArrangementForm(forms.ModelForm):
         self.fields["lead_centre"].queryset = lead_centres
         if len(lead_centres) == 1:  # the usual case: the user's own centre leads
             self.fields["lead_centre"].empty_label = None
+        for name in ("first_year", "last_year"):
+            self.fields[name].validators.append(validate_academic_year)
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     centre = forms.ModelChoiceField(
         queryset=Centre.objects.none(),
         label="Invite centre",
@@ -40,7 +44,7 @@ class InviteForm(forms.Form):
         )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     ACCEPT, REFUSE = "accept", "refuse"
     decision = forms.ChoiceField(
         choices=[
@@ -65,7 +69,7 @@ class AnswerForm(forms.Form):
         return data
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(Form):
     qualification = forms.ModelChoiceField(
         queryset=Qualification.objects.none(),
         help_text="Only qualifications the lead centre has recorded its own Pearson approval for.",
@@ -86,7 +90,7 @@ class QualificationForm(forms.Form):
         ).order_by("title")
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     on = forms.DateField(label="Withdrawn on", help_text="dd/mm/yyyy")
     reason = forms.CharField(
         max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -94,14 +98,14 @@ class WithdrawForm(forms.Form):
     lock = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class PearsonToldForm(forms.Form):
+class PearsonToldForm(Form):
     told_on = forms.DateField(label="Pearson told on", help_text="dd/mm/yyyy")
     reference = forms.CharField(
         max_length=100, help_text="Pearson's case number or the e-mail's date"
     )
 
 
-class ApprovalForm(forms.Form):
+class ApprovalForm(Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), empty_label=None)
     qualification = forms.ModelChoiceField(queryset=Qualification.objects.order_by("title"))
     approved_on = forms.DateField(label="Approved by Pearson on", help_text="dd/mm/yyyy")

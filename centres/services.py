@@ -22,6 +22,7 @@ from django.utils import timezone
 import audit
 from accounts.permissions import can, has_perm, require, require_object
 from accounts.roles import Role
+from btecqa.validators import academic_year_problem
 from todos.models import ToDo
 from todos.services import close_todos, open_todo
 
@@ -104,15 +105,9 @@ def _lock(partner: ArrangementPartner, expected: int | None) -> ArrangementPartn
 
 
 def _check_years(first_year: str, last_year: str) -> None:
-    import re
-
     for label, value in (("first year", first_year), ("last year", last_year)):
-        if value and not re.fullmatch(r"\d{4}/\d{2}", value):
-            raise ValidationError(f"The {label} is an academic year like 2026/27, not {value!r}.")
-        if value and int(value[5:]) != (int(value[:4]) + 1) % 100:
-            raise ValidationError(
-                f"{value} is not an academic year: the second part follows the first."
-            )
+        if value and (problem := academic_year_problem(value)):
+            raise ValidationError(f"The {label}: {problem}.")
     if last_year and last_year < first_year:
         raise ValidationError("The last year comes before the first year.")
 

@@ -44,7 +44,9 @@ from btecqa.spreadsheets import (
     XLSX_MACROS,
     XLSX_NOT_WORKBOOK,
     inspect_xlsx_archive,
+    xlsx_bytes,
 )
+from btecqa.validators import text_problem
 
 from .models import AssessmentCriterion, LearningAim, Qualification, Unit
 
@@ -60,9 +62,6 @@ MAX_ERRORS_SHOWN = 1000
 OFQUAL_NUMBER_RE = re.compile(r"^\d{3}/\d{4}/[0-9X]$")
 CRITERION_CODE_RE = re.compile(r"^([A-Z]{1,3}\.)?[PMD][0-9]{1,2}$")
 AIM_CODE_RE = re.compile(r"^[A-Z]{1,3}$")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot hold (openpyxl refuses them).
-_ILLEGAL_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 QUALIFICATION_SHEET, UNITS_SHEET, CRITERIA_SHEET = "Qualification", "Units", "Criteria"
 SHEET_ORDER = (QUALIFICATION_SHEET, UNITS_SHEET, CRITERIA_SHEET)
@@ -318,6 +317,7 @@ def _read_sheet(sheet: str, ws, errors: list[RowError]) -> list[_Row]:
     for name, heading, _ in spec:
         if name not in positions and name not in OPTIONAL_COLUMNS.get(sheet, set()):
             errors.append(RowError(sheet, 1, "", f"No '{heading}' column heading in row 1."))
+    headings = {name: heading for name, heading, _ in spec}
     rows: list[_Row] = []
     for r, row in enumerate(rows_iter, start=2):
         if r > MAX_ROWS_PER_SHEET + 1:
@@ -338,6 +338,15 @@ def _read_sheet(sheet: str, ws, errors: list[RowError]) -> list[_Row]:
             value = None if cell is None or _is_formula(cell) else cell.value
             if isinstance(value, str):
                 value = value.strip() or None
+                if value and (problem := text_problem(value)):
+                    errors.append(
+                        RowError(
+                            sheet,
+                            r,
+                            _column_letter(c),
+                            f"{headings[name]} {problem}: delete it and type it again.",
+                        )
+                    )
             cells[name] = (value, _column_letter(c))
         if all(v is None for v, _ in cells.values()):
             continue  # blank row
@@ -944,47 +953,26 @@ def structure_of(qualification: Qualification) -> dict:
     }
 
 
-def _put(ws, row: int, column: int, value):
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        value = _ILLEGAL_XML_RE.sub("", value)
-        cell.value = value
-        cell.data_type = "s"  # never a formula, whatever it starts with
-        if value.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    return cell
-
-
 def export_structure_xlsx(qualification: Qualification) -> bytes:
     """The structure workbook for one qualification (see the module docstring)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     data = structure_of(qualification)
-    wb = Workbook()
-    wb.remove(wb.active)
-    bold = Font(bold=True)
     tables = {
         QUALIFICATION_SHEET: [data["qualification"]],
         UNITS_SHEET: [{**u, "mandatory": "yes" if u["mandatory"] else "no"} for u in data["units"]],
         CRITERIA_SHEET: data["criteria"],
     }
-    for sheet in SHEET_ORDER:
-        ws = wb.create_sheet(sheet)
-        for c, (_, heading, _) in enumerate(COLUMNS[sheet], start=1):
-            _put(ws, 1, c, heading).font = bold
-            ws.column_dimensions[_column_letter(c - 1)].width = (
-                60 if heading in ("Title", "Label", "Aim label") else 16
+    return xlsx_bytes(
+        (
+            (
+                sheet,
+                [heading for _, heading, _ in COLUMNS[sheet]],
+                ([record.get(name) for name, _, _ in COLUMNS[sheet]] for record in tables[sheet]),
             )
-        for r, record in enumerate(tables[sheet], start=2):
-            for c, (name, _, _) in enumerate(COLUMNS[sheet], start=1):
-                _put(ws, r, c, record.get(name))
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            for sheet in SHEET_ORDER
+        ),
+        width=lambda heading: 60 if heading in ("Title", "Label", "Aim label") else 16,
+        freeze_header=True,
+    )
 
 
 def export_filename(qualification: Qualification) -> str:

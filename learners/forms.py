@@ -1,10 +1,13 @@
 from django import forms
 
+from btecqa.forms import Form, ModelForm
+
 from .models import Learner
 from .services import EDITABLE_FIELDS
+from .validators import validate_date_of_birth
 
 
-class LearnerSearchForm(forms.Form):
+class LearnerSearchForm(Form):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -27,7 +30,7 @@ class LearnerSearchForm(forms.Form):
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
 
 
-class LearnerForm(forms.ModelForm):
+class LearnerForm(ModelForm):
     reason = forms.CharField(
         max_length=200, required=False, help_text="Why the record changes (kept on the audit trail)"
     )
@@ -39,3 +42,8 @@ class LearnerForm(forms.ModelForm):
             "date_of_birth": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
             "left_on": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
         }
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        validate_date_of_birth(born)
+        return born

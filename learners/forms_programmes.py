@@ -5,13 +5,15 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
+from btecqa.forms import Form, ModelForm
+from btecqa.validators import validate_academic_year
 from centres.models import Centre
 
 from .models import Learner, Programme, Unit
 from .services import check_optional_units
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(ModelForm):
     optional_units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(),
         required=False,
@@ -49,6 +51,11 @@ class ProgrammeForm(forms.ModelForm):
             # The qualification and centre define the programme; change them by starting anew.
             for name in ("qualification", "centre"):
                 self.fields[name].disabled = True
+
+    def clean_academic_year(self):
+        year = self.cleaned_data["academic_year"]
+        validate_academic_year(year)
+        return year
 
     def clean(self):
         data = super().clean()
@@ -92,7 +99,7 @@ def delivering_centres_for(centre):
     )
 
 
-class TeachingGroupForm(forms.Form):
+class TeachingGroupForm(Form):
     name = forms.CharField(max_length=50, help_text="As on the timetable, e.g. 12B/Bs1")
     delivering_centre = forms.ModelChoiceField(
         queryset=Centre.objects.none(),

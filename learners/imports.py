@@ -62,10 +62,11 @@ from btecqa.spreadsheets import (
     XLSX_NOT_WORKBOOK,
     inspect_xlsx_archive,
 )
+from btecqa.validators import text_problem
 
 from .models import ColumnMapping, Learner, LearnerImport, Programme, TeachingGroup
 from .services import EDITABLE_FIELDS
-from .validators import uci_problem, uln_problem
+from .validators import date_of_birth_problem, uci_problem, uln_problem
 
 MB = 1024 * 1024
 MAX_IMPORT_BYTES = 10 * MB
@@ -77,7 +78,6 @@ MAX_ROWS = 50_000
 MAX_STORED_ERRORS = 1_000  # kept on the LearnerImport (and in memory); every one is in the rows log
 CHUNK_ROWS = 500  # rows planned (and, at commit, written) at a time
 LOG_SUFFIX = ".rows.jsonl.gz"  # each row's result, one JSON line a row, next to the kept file
-MIN_AGE, MAX_AGE = 10, 100
 
 LEARNERS = ColumnMapping.Kind.LEARNERS.value
 CLASS_LIST = ColumnMapping.Kind.CLASS_LIST.value
@@ -906,6 +906,17 @@ def _check_xlsx(data: bytes, max_expanded: int) -> None:
         )
 
 
+def _looks_binary(text: str) -> bool:
+    """A NUL, or more control characters than a text export ever holds (over 10, and over
+    1 in 100). A stray one in a real export is not binary: the row check names its cell."""
+    if "\x00" in text:
+        return True
+    if _CONTROL.search(text) is None:
+        return False
+    found = len(_CONTROL.findall(text))
+    return found > 10 and found * 100 > len(text)
+
+
 def _text_encoding(data: bytes) -> str:
     """utf-8-sig, utf-8 or cp1252, checked chunk by chunk (memory flat); refuse binary."""
     if data.startswith(codecs.BOM_UTF8):
@@ -923,7 +934,7 @@ def _text_encoding(data: bytes) -> str:
         try:
             for start in range(0, len(data), MB):
                 text = decoder.decode(data[start : start + MB], final=start + MB >= len(data))
-                if _CONTROL.search(text):
+                if _looks_binary(text):
                     raise FileRefused(f"{NOT_A_SPREADSHEET} (it contains binary data, not text)")
         except UnicodeDecodeError:
             continue
@@ -1202,20 +1213,10 @@ def _serial(number: float, base: dt.date, text: str) -> tuple[dt.date | None, st
     return base + dt.timedelta(days=int(number)), None
 
 
-def _age(born: dt.date, today: dt.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _check_born(born: dt.date, today: dt.date):
     """(born, None), or (None, why not) for a date of birth in the future or out of range."""
-    if born > today:
-        return None, f"{born:%d/%m/%Y} is in the future"
-    age = _age(born, today)
-    if age < MIN_AGE:
-        return None, f"{born:%d/%m/%Y} makes the learner {age}: younger than {MIN_AGE}"
-    if age > MAX_AGE:
-        return None, f"{born:%d/%m/%Y} makes the learner {age}: older than {MAX_AGE}"
-    return born, None
+    problem = date_of_birth_problem(born, today)
+    return (None, problem) if problem else (born, None)
 
 
 def _clean(field_name: str, cell, text: str, date_base: dt.date, today: dt.date):
@@ -1229,6 +1230,8 @@ def _clean(field_name: str, cell, text: str, date_base: dt.date, today: dt.date)
         return _check_born(born, today)
     if not text:
         return None, None
+    if problem := text_problem(text):
+        return None, problem
     if field_name == "sex":
         sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(text.casefold())
         if not sex:

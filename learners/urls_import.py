@@ -8,8 +8,8 @@ app_name = "learner_imports"
 urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.upload, name="upload"),
-    path("<int:pk>/", views.preview, name="preview"),
-    path("<int:pk>/columns/", views.mapping, name="mapping"),
-    path("<int:pk>/commit/", views.commit, name="commit"),
-    path("<int:pk>/result/", views.result, name="result"),
+    path("<id:pk>/", views.preview, name="preview"),
+    path("<id:pk>/columns/", views.mapping, name="mapping"),
+    path("<id:pk>/commit/", views.commit, name="commit"),
+    path("<id:pk>/result/", views.result, name="result"),
 ]

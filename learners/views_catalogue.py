@@ -12,13 +12,14 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import has_perm, requires
+from btecqa.forms import Form
 
 from . import catalogue
 from .models import Qualification
 from .permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
 
 
-class StructureUploadForm(forms.Form):
+class StructureUploadForm(Form):
     file = forms.FileField(
         label="Structure workbook (.xlsx)",
         help_text=(

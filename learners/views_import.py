@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import get_object, requires, scope
+from btecqa.forms import Form
+from btecqa.params import int_param
 from centres.models import Centre
 
 from . import imports
@@ -27,7 +29,7 @@ def _centres(user):
     return scope(user, IMPORT_LEARNERS, Centre.objects.filter(is_active=True)).order_by("name")
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), empty_label=None)
     kind = forms.ChoiceField(
         choices=ColumnMapping.Kind.choices,
@@ -73,7 +75,7 @@ class UploadForm(forms.Form):
         return data
 
 
-class MappingForm(forms.Form):
+class MappingForm(Form):
     """One choice per heading of the file's header row."""
 
     def __init__(self, *args, preview, **kwargs):
@@ -307,9 +309,9 @@ def result(request, pk):
 def history(request):
     centres = _centres(request.user)
     qs = _imports_for(request.user)
-    centre_id = request.GET.get("centre", "")
-    if centre_id.isdigit():
-        qs = qs.filter(centre_id=int(centre_id))
+    centre_id = int_param(request.GET, "centre")
+    if centre_id:
+        qs = qs.filter(centre_id=centre_id)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -317,8 +319,8 @@ def history(request):
         {
             "page": page,
             "centres": centres,
-            "centre_id": centre_id,
-            "query": f"centre={centre_id}" if centre_id.isdigit() else "",
+            "centre_id": str(centre_id or ""),
+            "query": f"centre={centre_id}" if centre_id else "",
             "upload_url": reverse("learner_imports:upload"),
         },
     )

@@ -15,6 +15,9 @@ from functools import lru_cache
 
 import holidays
 
+# September to August, defined once beside the academic-year check; re-exported for callers here.
+from btecqa.validators import academic_year_for  # noqa: F401
+
 WARN_BEFORE_FEE_CHANGE_DAYS = 14
 
 
@@ -45,12 +48,6 @@ def previous_working_day(day: dt.date) -> dt.date:
     while not is_working_day(day):
         day -= dt.timedelta(days=1)
     return day
-
-
-def academic_year_for(day: dt.date) -> str:
-    """September to August: 24/11/2026 is in 2026/27."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
 
 
 def default_entry_check_deadline(october_half_term_starts: dt.date) -> dt.date:

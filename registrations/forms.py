@@ -1,16 +1,16 @@
 from django import forms
 
+from btecqa.forms import Form
+from btecqa.validators import validate_academic_year
 from centres.models import Centre
 
 from .calendar import academic_year_for, is_working_day
 
 
-class RoundOpenForm(forms.Form):
+class RoundOpenForm(Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none())
-    academic_year = forms.RegexField(
-        regex=r"^\d{4}/\d{2}$",
-        help_text="e.g. 2026/27",
-        error_messages={"invalid": "Write the year like 2026/27."},
+    academic_year = forms.CharField(
+        max_length=7, help_text="e.g. 2026/27", validators=[validate_academic_year]
     )
 
     def __init__(self, *args, centres, today, **kwargs):
@@ -21,9 +21,11 @@ class RoundOpenForm(forms.Form):
             self.fields["centre"].initial = centres.first()
 
 
-class CalendarForm(forms.Form):
+class CalendarForm(Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none())
-    academic_year = forms.RegexField(regex=r"^\d{4}/\d{2}$", help_text="e.g. 2026/27")
+    academic_year = forms.CharField(
+        max_length=7, help_text="e.g. 2026/27", validators=[validate_academic_year]
+    )
     term_starts = forms.DateField(help_text="dd/mm/yyyy")
     october_half_term_starts = forms.DateField(
         label="October half term starts", help_text="The first weekday of the holiday, dd/mm/yyyy"
@@ -41,15 +43,12 @@ class CalendarForm(forms.Form):
         data = super().clean()
         year = data.get("academic_year")
         start, half = data.get("term_starts"), data.get("october_half_term_starts")
-        if year:
+        if year:  # only a good year survives validate_academic_year
             first = int(year[:4])
-            if int(year[5:]) != (first + 1) % 100:
-                self.add_error("academic_year", f"{year} is not an academic year (e.g. 2026/27).")
-            else:
-                for name, day in (("term_starts", start), ("october_half_term_starts", half)):
-                    # A sanity check for a mistyped year, not a rule about term dates.
-                    if day and day.year not in (first, first + 1):
-                        self.add_error(name, f"{day:%d/%m/%Y} is not in {year}.")
+            for name, day in (("term_starts", start), ("october_half_term_starts", half)):
+                # A sanity check for a mistyped year, not a rule about term dates.
+                if day and day.year not in (first, first + 1):
+                    self.add_error(name, f"{day:%d/%m/%Y} is not in {year}.")
         if start and half and half <= start:
             self.add_error("october_half_term_starts", "Half term comes after the start of term.")
         deadline = data.get("entry_check_deadline")
@@ -63,7 +62,7 @@ class CalendarForm(forms.Form):
         return data
 
 
-class RequestEntriesForm(forms.Form):
+class RequestEntriesForm(Form):
     programme = forms.ModelChoiceField(queryset=None)
     due_date = forms.DateField(help_text="dd/mm/yyyy")
 
@@ -72,7 +71,7 @@ class RequestEntriesForm(forms.Form):
         self.fields["programme"].queryset = programmes
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(max_length=300, help_text="Kept with the new version of the list")
     lock = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -93,7 +92,7 @@ class AmendForm(ReasonForm):
         self.order_fields(["pathway", "optional_units", "programme_code", "reason"])
 
 
-class SignForm(forms.Form):
+class SignForm(Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Re-enter your password to sign",
@@ -101,7 +100,7 @@ class SignForm(forms.Form):
     seen = forms.CharField(widget=forms.HiddenInput)
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(Form):
     submitted_on = forms.DateField(label="Submitted to Pearson on", help_text="dd/mm/yyyy")
     order_number = forms.RegexField(
         regex=r"^[A-Za-z0-9]{0,12}$",
@@ -112,15 +111,15 @@ class SubmitForm(forms.Form):
     lock = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class QueryForm(forms.Form):
+class QueryForm(Form):
     reason = forms.CharField(max_length=500, label="What is wrong with this row?")
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(max_length=500)
 
 
-class OptionsForm(forms.Form):
+class OptionsForm(Form):
     pathway = forms.CharField(max_length=100, required=False)
     optional_units = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple

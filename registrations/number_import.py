@@ -40,6 +40,7 @@ from django.utils import timezone
 import audit
 from accounts.permissions import require
 from accounts.roles import Role
+from btecqa.validators import text_problem
 from learners.imports import (
     FORMULA_REASON,
     HEADER_SEARCH_ROWS,
@@ -59,6 +60,7 @@ from learners.imports import (
     read_upload,
 )
 from learners.models import Learner
+from learners.validators import date_of_birth_problem
 from todos.models import ToDo
 from todos.services import close_todos, open_todo
 
@@ -343,6 +345,8 @@ def _clean_value(f, cell, text, date_base, centre, today):
     """(value, None) or (None, why not); (None, None) for an empty cell."""
     if not text:
         return None, None
+    if problem := text_problem(text):
+        return None, problem
     if f == "registration_number":
         value = text.replace(" ", "").upper()
         if len(value) > MAX_NUMBER_LENGTH:
@@ -370,6 +374,8 @@ def _clean_value(f, cell, text, date_base, centre, today):
         day, reason = parse_date(cell, date_base)
         if reason:
             return None, reason
+        if f == "date_of_birth" and (problem := date_of_birth_problem(day, today)):
+            return None, problem
         if day > today:
             return None, f"{day:%d/%m/%Y} is in the future"
         return day, None

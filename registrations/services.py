@@ -17,6 +17,7 @@ from django.utils import timezone
 import audit
 from accounts.permissions import can
 from accounts.roles import Role
+from btecqa.validators import validate_academic_year
 from centres.models import ArrangementQualification
 from signatures import services as signing
 from signatures.services import StaleRecord
@@ -85,6 +86,7 @@ def _bump(entry_list: EntryList, **fields) -> None:
 
 @transaction.atomic
 def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
+    validate_academic_year(academic_year)
     if RegistrationRound.objects.filter(centre=centre, academic_year=academic_year).exists():
         raise ValidationError(f"The {academic_year} round at {centre.name} is already open.")
     try:

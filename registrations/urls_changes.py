@@ -8,8 +8,8 @@ urlpatterns = [
     path("", views.change_list, name="change_list"),
     path("new/", views.change_new, name="change_new"),
     path("register/", views.register, name="register"),
-    path("<int:pk>/", views.change_detail, name="change_detail"),
-    path("<int:pk>/action/", views.change_action, name="change_action"),
-    path("<int:pk>/cancel/", views.change_cancel, name="change_cancel"),
-    path("<int:pk>/verify/", views.change_verify, name="change_verify"),
+    path("<id:pk>/", views.change_detail, name="change_detail"),
+    path("<id:pk>/action/", views.change_action, name="change_action"),
+    path("<id:pk>/cancel/", views.change_cancel, name="change_cancel"),
+    path("<id:pk>/verify/", views.change_verify, name="change_verify"),
 ]

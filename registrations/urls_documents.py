@@ -5,9 +5,9 @@ from django.urls import path
 from . import views_documents as views
 
 urlpatterns = [
-    path("lists/<int:pk>/entry-list.pdf", views.entry_list_pdf, name="entry_list_pdf"),
-    path("lists/<int:pk>/entry-list.xlsx", views.entry_list_xlsx, name="entry_list_xlsx"),
-    path("lists/<int:pk>/pearson.xlsx", views.pearson_xlsx, name="pearson_xlsx"),
-    path("rounds/<int:pk>/notices/", views.round_notices, name="round_notices"),
-    path("rounds/<int:pk>/letters.pdf", views.round_letters, name="round_letters"),
+    path("lists/<id:pk>/entry-list.pdf", views.entry_list_pdf, name="entry_list_pdf"),
+    path("lists/<id:pk>/entry-list.xlsx", views.entry_list_xlsx, name="entry_list_xlsx"),
+    path("lists/<id:pk>/pearson.xlsx", views.pearson_xlsx, name="pearson_xlsx"),
+    path("rounds/<id:pk>/notices/", views.round_notices, name="round_notices"),
+    path("rounds/<id:pk>/letters.pdf", views.round_letters, name="round_letters"),
 ]

@@ -6,6 +6,6 @@ from . import views_numbers as views
 
 urlpatterns = [
     path("", views.numbers_upload, name="numbers_upload"),
-    path("<int:pk>/", views.numbers_preview, name="numbers_preview"),
-    path("<int:pk>/apply/", views.numbers_apply, name="numbers_apply"),
+    path("<id:pk>/", views.numbers_preview, name="numbers_preview"),
+    path("<id:pk>/apply/", views.numbers_apply, name="numbers_apply"),
 ]

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 import audit
 from accounts.permissions import can, get_object, has_perm, requires, scope
+from btecqa.params import id_list_param, int_param
+from btecqa.validators import text_problem
 from centres.models import Centre
 from learners.models import Learner
 from signatures import services as signing
@@ -192,11 +194,14 @@ def proposals(request, pk: int):
         if not can_propose:
             messages.error(request, "Only the programme leader proposes these entries, once.")
             return redirect("registrations:proposals", pk=pk)
-        ids = request.POST.getlist("learner")
-        new_starters = set(request.POST.getlist("new_starter"))
+        ids = id_list_param(request.POST, "learner")
+        new_starters = set(map(str, id_list_param(request.POST, "new_starter")))
         pathway = request.POST.get("pathway", "").strip()[:100]
+        if problem := text_problem(pathway):
+            messages.error(request, f"The pathway {problem}: delete it and type it again.")
+            return redirect("registrations:proposals", pk=pk)
         learners = Learner.objects.filter(
-            pk__in=[i for i in ids if i.isdigit()], teaching_groups__programme=programme
+            pk__in=ids, teaching_groups__programme=programme
         ).distinct()
         if not ids:
             messages.error(request, "Tick the learners to propose.")
@@ -292,15 +297,14 @@ def entry_list_detail(request, pk: int):
 
 
 def _lock_from(request) -> int | None:
-    value = request.POST.get("lock", "")
-    return int(value) if value.isdigit() else None
+    return int_param(request.POST, "lock", minimum=0)
 
 
 @requires(RUN_REGISTRATIONS)
 @require_POST
 def entries_make(request, pk: int):
     entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
-    ids = [i for i in request.POST.getlist("registration") if i.isdigit()]
+    ids = id_list_param(request.POST, "registration")
     regs = list(entry_list.programme.registrations.filter(pk__in=ids))
     if not regs:
         messages.error(request, "Tick the proposed learners to enter.")

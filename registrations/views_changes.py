@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, home_centres, requires, scope
+from btecqa.forms import Form
+from btecqa.params import int_param
+from btecqa.validators import text_problem
 from centres.models import Centre
 from learners.models import Learner, Programme
 
@@ -37,7 +40,7 @@ def _details(label: str, help_text: str, required: bool = True) -> forms.CharFie
     )
 
 
-class LearnerSearchForm(forms.Form):
+class LearnerSearchForm(Form):
     q = forms.CharField(
         label="Find the learner",
         max_length=100,
@@ -46,7 +49,7 @@ class LearnerSearchForm(forms.Form):
     )
 
 
-class NewStarterForm(forms.Form):
+class NewStarterForm(Form):
     programme = forms.ModelChoiceField(queryset=Programme.objects.none(), label="Programme joined")
     details = _details(
         "Details", "When they joined, their teaching group, and their options if chosen"
@@ -57,7 +60,7 @@ class NewStarterForm(forms.Form):
         self.fields["programme"].queryset = programmes
 
 
-class WithdrawalForm(forms.Form):
+class WithdrawalForm(Form):
     reason = forms.ChoiceField(
         label="Why is the learner withdrawing?",
         choices=ChangeRequest.Reason.choices,
@@ -68,7 +71,7 @@ class WithdrawalForm(forms.Form):
     )
 
 
-class TransferForm(forms.Form):
+class TransferForm(Form):
     PROGRAMME, CENTRE = "programme", "centre"
     direction = forms.ChoiceField(
         label="Transferring to",
@@ -111,7 +114,7 @@ class TransferForm(forms.Form):
         return data
 
 
-class TransferInForm(forms.Form):
+class TransferInForm(Form):
     to_programme = forms.ModelChoiceField(
         queryset=Programme.objects.none(), label="Programme joining"
     )
@@ -132,13 +135,13 @@ class TransferInForm(forms.Form):
         self.fields["to_programme"].queryset = programmes
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(Form):
     details = _details(
         "What has changed", "Which details, from what to what, e.g. legal last name or ULN"
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     WITHDRAW, DELETE = "withdraw", "delete"
     actioned_on = forms.DateField(label="Done at Pearson on", help_text="dd/mm/yyyy")
     pearson_reference = forms.CharField(
@@ -170,11 +173,11 @@ class ActionForm(forms.Form):
             del self.fields["registration_number"]
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     why = forms.CharField(label="Why cancel this request?", max_length=300)
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(Form):
     year = forms.ChoiceField(label="Academic year")
     programme = forms.ModelChoiceField(
         queryset=Programme.objects.none(), required=False, empty_label="All programmes"
@@ -217,10 +220,6 @@ def _change(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> ChangeRequest:
     return get_object(
         request.user, perm, ChangeRequest.objects.select_related(*CHANGE_RELATED), pk=pk
     )
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -296,22 +295,22 @@ def change_new(request):
     user = request.user
     params = request.GET
     registration = learner = None
-    if _int(params.get("registration")):
+    if int_param(params, "registration"):
         registration = get_object(
             user,
             REQUEST_CHANGES,
             Registration.objects.select_related(
                 "learner__centre", "programme__qualification", "programme__centre"
             ),
-            pk=_int(params.get("registration")),
+            pk=int_param(params, "registration"),
         )
         learner = registration.learner
-    elif _int(params.get("learner")):
+    elif int_param(params, "learner"):
         learner = get_object(
             user,
             REQUEST_CHANGES,
             Learner.objects.select_related("centre"),
-            pk=_int(params.get("learner")),
+            pk=int_param(params, "learner"),
         )
     if learner is None:
         search, found = _learner_choices(request)
@@ -472,8 +471,12 @@ def change_detail(request, pk: int):
 def change_verify(request, pk: int):
     """The QN verifies a new starter's entry with the exams officer (seed policy)."""
     cr = _change(request, pk, CHECK_ENTRIES)
+    note = request.POST.get("note", "")
+    if problem := text_problem(note, multiline=True):
+        messages.error(request, f"The note {problem}: delete it and type it again.")
+        return redirect("registrations:change_detail", pk=pk)
     try:
-        changes.verify_new_starter(cr, by=request.user, note=request.POST.get("note", ""))
+        changes.verify_new_starter(cr, by=request.user, note=note)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import get_object, requires
+from btecqa.forms import Form
 
 from . import calendar
 from . import entry_check as service
@@ -28,7 +29,7 @@ from .permissions import (
 # --- forms ---------------------------------------------------------------------------
 
 
-class LockForm(forms.Form):
+class LockForm(Form):
     lock = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -65,7 +66,7 @@ class ResolveForm(LockForm):
     )
 
 
-class DiscrepancyForm(forms.Form):
+class DiscrepancyForm(Form):
     programme = forms.ModelChoiceField(queryset=None)
     learner = forms.ModelChoiceField(queryset=None)
     kind = forms.ChoiceField(choices=Discrepancy.Kind.choices, initial=Discrepancy.Kind.OTHER)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import get_object, requires, scope
+from btecqa.forms import Form
 from centres.models import Centre
 from learners.imports import MAX_IMPORT_BYTES, MB
 
@@ -36,7 +37,7 @@ def _imports(user):
     )
 
 
-class NumbersUploadForm(forms.Form):
+class NumbersUploadForm(Form):
     centre = forms.ModelChoiceField(
         queryset=Centre.objects.none(),
         empty_label=None,

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from btecqa.validators import academic_year_problem
 from registrations.models import RegistrationYear
 
 DATA = Path(__file__).resolve().parents[2] / "year_data"
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 values = {f: data[f] for f in FIELDS if f in data}
+                if problem := academic_year_problem(data["academic_year"]):
+                    raise ValueError(problem)
                 year = RegistrationYear(academic_year=data["academic_year"], **values)
                 year.full_clean(validate_unique=False)
             except (OSError, ValueError, KeyError) as exc:
