@@ -10,7 +10,7 @@ MENU = [
     ("Learners", "learners:learner_list", "learners.view_learners"),
     ("Programmes", "learners:programme_list", "learners.view_learners"),
     ("Import from MIS", "learner_imports:upload", "learners.import_learners"),
-    ("Qualifications", "catalogue:qualification_list", "learners.view_catalogue"),
+    ("Qualifications", "catalogue:qualification_list", "qualifications.view_catalogue"),
     ("Registrations", "registrations:round_list", "registrations.view"),
     ("Arrangements", "centres:arrangement_list", "centres.view_arrangements"),
     ("Centre summary", "centres:summary", "centres.view_reports"),

@@ -48,7 +48,8 @@ from audit.services import _actor_repr, canonical_json
 from benchmarks.harness import mebibytes, peak_memory, per_second, seconds, timed
 from centres.models import Centre
 from learners.imports import AUDITED_FIELDS, LEARNERS, commit_import, preview_import
-from learners.models import Learner, LearnerImport, Programme, Qualification, TeachingGroup
+from learners.models import Learner, LearnerImport, Programme, TeachingGroup
+from qualifications.models import Qualification
 
 IMPORT_ROWS = 10_000
 SMALL_ROWS = 2_000  # preview memory is measured here too: flat means alike

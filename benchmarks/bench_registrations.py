@@ -25,7 +25,8 @@ from accounts.roles import Role
 from benchmarks.harness import mebibytes, peak_memory, seconds, timed
 from btecqa.demo import demo_uln
 from centres.models import Centre
-from learners.models import Learner, Programme, Qualification, TeachingGroup, Unit
+from learners.models import Learner, Programme, TeachingGroup
+from qualifications.models import Qualification, Unit
 from registrations import services
 from registrations.models import Registration, RegistrationRound
 from signatures.services import current_sha256

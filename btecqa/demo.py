@@ -19,9 +19,10 @@ from accounts.models import RoleAssignment
 from accounts.roles import Role
 from centres import services as arrangements
 from centres.models import Centre, CollaborativeArrangement, QualificationApproval
-from learners.catalogue import load_shipped_qualifications
-from learners.models import Learner, Programme, Qualification, TeachingGroup
+from learners.models import Learner, Programme, TeachingGroup
 from learners.validators import uci_check_letter
+from qualifications.catalogue import load_shipped_qualifications
+from qualifications.models import Qualification
 from registrations.calendar import academic_year_for
 
 from .demo_registrations import load_demo_round
@@ -46,7 +47,7 @@ USERS = [
     ("partner_pl", "Yusuf", "Marchbank", [], [Role.PROGRAMME_LEADER]),
 ]
 
-# From the shipped catalogue (learners/catalogue_data/): Business and Applied Science.
+# From the shipped catalogue (qualifications/catalogue_data/): Business and Applied Science.
 DEMO_QUALIFICATIONS = ["601/7159/5", "601/7436/5"]
 
 FIRST_NAMES = [

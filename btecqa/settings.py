@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "outbox",
     "todos",
     "signatures",
+    # reference data
+    "qualifications",
     # the exams office's work
     "learners",
     "registrations",

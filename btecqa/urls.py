@@ -16,7 +16,7 @@ urlpatterns = [
     path("centres/", include("centres.urls")),
     path("learners/imports/", include("learners.urls_import")),
     path("learners/", include("learners.urls")),
-    path("qualifications/", include("learners.urls_catalogue")),
+    path("qualifications/", include("qualifications.urls")),
     path("registrations/", include("registrations.urls")),
     path("admin/", admin.site.urls),
 ]

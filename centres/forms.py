@@ -3,7 +3,7 @@ from django import forms
 from accounts.models import User
 from btecqa.forms import Form, ModelForm
 from btecqa.validators import validate_academic_year
-from learners.models import Qualification
+from qualifications.models import Qualification
 
 from .models import ArrangementPartner, Centre, CollaborativeArrangement
 from .selectors import arrangement_staff

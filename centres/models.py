@@ -44,7 +44,7 @@ class QualificationApproval(models.Model):
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="approvals")
     qualification = models.ForeignKey(
-        "learners.Qualification", on_delete=models.PROTECT, related_name="+"
+        "qualifications.Qualification", on_delete=models.PROTECT, related_name="+"
     )
     approved_on = models.DateField("approved by Pearson on")
     reference = models.CharField(
@@ -183,7 +183,7 @@ class ArrangementQualification(models.Model):
         CollaborativeArrangement, on_delete=models.CASCADE, related_name="qualifications"
     )
     qualification = models.ForeignKey(
-        "learners.Qualification", on_delete=models.PROTECT, related_name="+"
+        "qualifications.Qualification", on_delete=models.PROTECT, related_name="+"
     )
     lead_iv = models.ForeignKey(
         "accounts.User",

@@ -3,22 +3,12 @@ from django.contrib import admin
 from audit.admin import AuditedAdminMixin
 
 from .models import (
-    AssessmentCriterion,
     ColumnMapping,
     Learner,
     LearnerImport,
-    LearningAim,
     Programme,
-    Qualification,
     TeachingGroup,
-    Unit,
 )
-
-
-@admin.register(Qualification)
-class QualificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "number", "level", "glh"]
-    search_fields = ["title", "number"]
 
 
 @admin.register(Programme)
@@ -38,22 +28,6 @@ class LearnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "centre", "uln", "candidate_number", "on_roll"]
     list_filter = ["centre", "on_roll"]
     search_fields = ["last_name", "first_name", "uln", "uci", "candidate_number"]
-
-
-@admin.register(Unit)
-class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["qualification", "number", "title", "glh", "assessment", "mandatory"]
-    list_filter = ["qualification"]
-
-
-@admin.register(LearningAim)
-class LearningAimAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["unit", "code", "label"]
-
-
-@admin.register(AssessmentCriterion)
-class AssessmentCriterionAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["unit", "code", "label"]
 
 
 @admin.register(ColumnMapping)

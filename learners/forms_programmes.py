@@ -8,8 +8,9 @@ from accounts.roles import Role
 from btecqa.forms import Form, ModelForm
 from btecqa.validators import validate_academic_year
 from centres.models import Centre
+from qualifications.models import Unit
 
-from .models import Learner, Programme, Unit
+from .models import Learner, Programme
 from .services import check_optional_units
 
 

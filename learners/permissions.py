@@ -42,19 +42,6 @@ IMPORT_LEARNERS = register(
     description="Import learners and class lists from the MIS (CSV or XLSX), preview then commit.",
 )
 
-# The qualification catalogue is Pearson's, not a centre's: not centre-scoped.
-VIEW_CATALOGUE = register(
-    "learners.view_catalogue",
-    STAFF_ROLES,
-    writes=False,
-    description="See the qualification catalogue (units, aims, criteria); download a structure.",
-)
-MANAGE_CATALOGUE = register(
-    "learners.manage_catalogue",
-    {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.CENTRE_ADMIN},
-    writes=True,
-    description="Import a qualification's structure from XLSX (checked, all or nothing, audited).",
-)
 MANAGE_PROGRAMMES = register(
     "learners.manage_programmes",
     {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.CENTRE_ADMIN},

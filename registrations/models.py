@@ -188,7 +188,7 @@ class Registration(models.Model):
         help_text="The home centre: registrations go through the learner's own centre number",
     )
     pathway = models.CharField(max_length=100, blank=True)
-    optional_units = models.ManyToManyField("learners.Unit", blank=True, related_name="+")
+    optional_units = models.ManyToManyField("qualifications.Unit", blank=True, related_name="+")
     programme_code = models.CharField(
         max_length=30, blank=True, help_text="Consortium programme code or sub-site, if any"
     )

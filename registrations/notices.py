@@ -32,10 +32,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 import audit
-from learners.models import Unit
 from outbox import selectors as outbox_selectors
 from outbox import services as outbox
 from outbox.models import OutgoingEmail
+from qualifications.models import Unit
 
 from .models import LearnerNotice, Registration, RegistrationRound
 

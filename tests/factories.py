@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import RoleAssignment
 from centres.models import Centre
-from learners.models import Learner, Programme, Qualification, TeachingGroup
+from learners.models import Learner, Programme, TeachingGroup
+from qualifications.models import Qualification
 
 PASSWORD = "correct-horse-battery-staple"
 

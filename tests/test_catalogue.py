@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from accounts.roles import STAFF_ROLES, Role
 from audit.models import AuditEvent
-from learners import catalogue
-from learners.catalogue import (
+from qualifications import catalogue
+from qualifications.catalogue import (
     CRITERION_CODE_RE,
     OFQUAL_NUMBER_RE,
     export_structure_xlsx,
@@ -22,7 +22,7 @@ from learners.catalogue import (
     load_shipped_qualifications,
     structure_of,
 )
-from learners.models import AssessmentCriterion, LearningAim, Qualification, Unit
+from qualifications.models import AssessmentCriterion, LearningAim, Qualification, Unit
 
 BUSINESS = "601/7159/5"
 SHIPPED_FILES = sorted(catalogue.CATALOGUE_DIR.glob("*.json"))

@@ -32,8 +32,10 @@ from accounts.roles import Role
 from btecqa.forms import CleanInput
 from btecqa.spreadsheets import storable_text, xlsx_bytes
 from btecqa.validators import academic_year_problem, text_problem
-from learners import catalogue, imports
-from learners.models import Learner, Programme, Qualification, Unit
+from learners import imports
+from learners.models import Learner, Programme
+from qualifications import catalogue
+from qualifications.models import Qualification, Unit
 from registrations import number_import, services
 from registrations.models import EntryList, RegistrationRound, RegistrationYear
 

@@ -12,7 +12,8 @@ from django.urls.resolvers import RoutePattern
 from accounts.models import User
 from audit.models import AuditEvent
 from btecqa.demo import load_demo
-from learners.models import Learner, Programme, Qualification
+from learners.models import Learner, Programme
+from qualifications.models import Qualification
 from registrations.models import EntryList, RegistrationRound
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from accounts.roles import Role
 from audit.models import AuditEvent
 from centres import services as arrangements
-from learners.models import Programme, Unit
+from learners.models import Programme
+from qualifications.models import Unit
 
 from .factories import (
     LearnerFactory,

@@ -22,10 +22,10 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from learners.models import Unit
 from outbox.models import OutgoingEmail
 from outbox.services import send_pending
 from outbox.tasks import send_pending as send_pending_task
+from qualifications.models import Unit
 from registrations import documents, notices, services
 from registrations.models import LearnerNotice
 from signatures import services as signing

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from learners.models import Unit
+from qualifications.models import Unit
 from registrations import number_import, services
 from registrations.models import Registration, RegistrationNumberImport, RegistrationStep
 from signatures import services as signing

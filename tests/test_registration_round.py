@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from learners.models import Unit
+from qualifications.models import Unit
 from registrations import services
 from registrations.models import EntryList, EntryRequest, Registration, RegistrationRound
 from signatures import services as signing

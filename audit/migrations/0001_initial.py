@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,37 +14,76 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('count', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("count", models.PositiveBigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(editable=False, unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True, editable=False)),
-                ('actor_repr', models.CharField(editable=False, max_length=200)),
-                ('action', models.CharField(db_index=True, editable=False, max_length=100)),
-                ('object_type', models.CharField(blank=True, editable=False, max_length=100)),
-                ('object_id', models.CharField(blank=True, editable=False, max_length=64)),
-                ('object_repr', models.CharField(blank=True, editable=False, max_length=300)),
-                ('learner_id', models.PositiveBigIntegerField(blank=True, db_index=True, editable=False, null=True)),
-                ('learner_repr', models.CharField(blank=True, editable=False, max_length=200)),
-                ('centre_id', models.PositiveBigIntegerField(blank=True, db_index=True, editable=False, null=True)),
-                ('before', models.TextField(blank=True, editable=False)),
-                ('after', models.TextField(blank=True, editable=False)),
-                ('prev_hash', models.CharField(editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(editable=False, unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True, editable=False)),
+                ("actor_repr", models.CharField(editable=False, max_length=200)),
+                ("action", models.CharField(db_index=True, editable=False, max_length=100)),
+                ("object_type", models.CharField(blank=True, editable=False, max_length=100)),
+                ("object_id", models.CharField(blank=True, editable=False, max_length=64)),
+                ("object_repr", models.CharField(blank=True, editable=False, max_length=300)),
+                (
+                    "learner_id",
+                    models.PositiveBigIntegerField(
+                        blank=True, db_index=True, editable=False, null=True
+                    ),
+                ),
+                ("learner_repr", models.CharField(blank=True, editable=False, max_length=200)),
+                (
+                    "centre_id",
+                    models.PositiveBigIntegerField(
+                        blank=True, db_index=True, editable=False, null=True
+                    ),
+                ),
+                ("before", models.TextField(blank=True, editable=False)),
+                ("after", models.TextField(blank=True, editable=False)),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__0e78a5_idx')],
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_audit_object__0e78a5_idx"
+                    )
+                ],
             },
         ),
     ]

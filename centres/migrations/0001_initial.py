@@ -5,25 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Centre',
+            name="Centre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=5, unique=True, validators=[centres.validators.validate_centre_number], verbose_name='Pearson centre number')),
-                ('name', models.CharField(max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='exams office e-mail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        max_length=5,
+                        unique=True,
+                        validators=[centres.validators.validate_centre_number],
+                        verbose_name="Pearson centre number",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="exams office e-mail"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('number__regex', '^[0-9]{5}$')), name='centre_number_five_digits')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("number__regex", "^[0-9]{5}$")),
+                        name="centre_number_five_digits",
+                    )
+                ],
             },
         ),
     ]

@@ -6,55 +6,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('centres', '0001_initial'),
-        ('learners', '0001_initial'),
+        ("centres", "0001_initial"),
+        ("learners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CollaborativeArrangement',
+            name="CollaborativeArrangement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('programme_code', models.CharField(blank=True, max_length=50, verbose_name='consortium programme code or sub-site')),
-                ('first_year', models.CharField(help_text='first academic year, e.g. 2026/27', max_length=7)),
-                ('last_year', models.CharField(blank=True, help_text='last academic year, blank if open-ended', max_length=7)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lead_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_arrangements', to='centres.centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "programme_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=50,
+                        verbose_name="consortium programme code or sub-site",
+                    ),
+                ),
+                (
+                    "first_year",
+                    models.CharField(help_text="first academic year, e.g. 2026/27", max_length=7),
+                ),
+                (
+                    "last_year",
+                    models.CharField(
+                        blank=True,
+                        help_text="last academic year, blank if open-ended",
+                        max_length=7,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lead_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_arrangements",
+                        to="centres.centre",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ArrangementQualification',
+            name="ArrangementQualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_on', models.DateField()),
-                ('withdrawn_on', models.DateField(blank=True, null=True)),
-                ('lead_iv', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lead_iv_for', to=settings.AUTH_USER_MODEL, verbose_name='Lead Internal Verifier')),
-                ('qualification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.qualification')),
-                ('arrangement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualifications', to='centres.collaborativearrangement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_on", models.DateField()),
+                ("withdrawn_on", models.DateField(blank=True, null=True)),
+                (
+                    "lead_iv",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="lead_iv_for",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Lead Internal Verifier",
+                    ),
+                ),
+                (
+                    "qualification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="learners.qualification",
+                    ),
+                ),
+                (
+                    "arrangement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qualifications",
+                        to="centres.collaborativearrangement",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('arrangement', 'qualification'), name='qualification_once_per_arrangement')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("arrangement", "qualification"),
+                        name="qualification_once_per_arrangement",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ArrangementPartner',
+            name="ArrangementPartner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_on', models.DateField()),
-                ('withdrawn_on', models.DateField(blank=True, null=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='arrangement_memberships', to='centres.centre')),
-                ('arrangement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partners', to='centres.collaborativearrangement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_on", models.DateField()),
+                ("withdrawn_on", models.DateField(blank=True, null=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="arrangement_memberships",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "arrangement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partners",
+                        to="centres.collaborativearrangement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['centre__name'],
-                'constraints': [models.UniqueConstraint(fields=('arrangement', 'centre'), name='centre_once_per_arrangement')],
+                "ordering": ["centre__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("arrangement", "centre"), name="centre_once_per_arrangement"
+                    )
+                ],
             },
         ),
     ]

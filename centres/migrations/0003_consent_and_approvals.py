@@ -23,98 +23,156 @@ def partners_must_consent(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('centres', '0002_collaborativearrangement_arrangementqualification_and_more'),
-        ('learners', '0003_qualification_number_help'),
+        ("centres", "0002_collaborativearrangement_arrangementqualification_and_more"),
+        ("learners", "0003_qualification_number_help"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QualificationApproval',
+            name="QualificationApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('approved_on', models.DateField(verbose_name='approved by Pearson on')),
-                ('reference', models.CharField(help_text='Approval letter or Edexcel Online case', max_length=100, verbose_name="Pearson's reference")),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("approved_on", models.DateField(verbose_name="approved by Pearson on")),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="Approval letter or Edexcel Online case",
+                        max_length=100,
+                        verbose_name="Pearson's reference",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['centre__name', 'qualification__title'],
+                "ordering": ["centre__name", "qualification__title"],
             },
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='invited_at',
+            model_name="arrangementpartner",
+            name="invited_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='invited_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="arrangementpartner",
+            name="invited_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='lock_version',
+            model_name="arrangementpartner",
+            name="lock_version",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='responded_at',
+            model_name="arrangementpartner",
+            name="responded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='responded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="arrangementpartner",
+            name="responded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='response_note',
+            model_name="arrangementpartner",
+            name="response_note",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='status',
-            field=models.CharField(choices=[('invited', "Invited, waiting for the centre's answer"), ('accepted', 'Partner'), ('refused', 'Refused the invitation'), ('withdrawn', 'Withdrawn')], default='invited', max_length=10),
+            model_name="arrangementpartner",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("invited", "Invited, waiting for the centre's answer"),
+                    ("accepted", "Partner"),
+                    ("refused", "Refused the invitation"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="invited",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='withdrawal_reason',
+            model_name="arrangementpartner",
+            name="withdrawal_reason",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='arrangementpartner',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="arrangementpartner",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='arrangementpartner',
-            name='joined_on',
-            field=models.DateField(blank=True, help_text='The day it accepted', null=True),
+            model_name="arrangementpartner",
+            name="joined_on",
+            field=models.DateField(blank=True, help_text="The day it accepted", null=True),
         ),
         migrations.AddConstraint(
-            model_name='arrangementpartner',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'accepted'), _negated=True), ('joined_on__isnull', False), _connector='OR'), name='accepted_partner_has_joined_on'),
+            model_name="arrangementpartner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "accepted"), _negated=True),
+                    ("joined_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="accepted_partner_has_joined_on",
+            ),
         ),
         migrations.AddField(
-            model_name='qualificationapproval',
-            name='centre',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='centres.centre'),
+            model_name="qualificationapproval",
+            name="centre",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="approvals",
+                to="centres.centre",
+            ),
         ),
         migrations.AddField(
-            model_name='qualificationapproval',
-            name='qualification',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.qualification'),
+            model_name="qualificationapproval",
+            name="qualification",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="learners.qualification",
+            ),
         ),
         migrations.AddField(
-            model_name='qualificationapproval',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="qualificationapproval",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualificationapproval',
-            constraint=models.UniqueConstraint(fields=('centre', 'qualification'), name='one_approval_per_centre_qualification'),
+            model_name="qualificationapproval",
+            constraint=models.UniqueConstraint(
+                fields=("centre", "qualification"), name="one_approval_per_centre_qualification"
+            ),
         ),
         migrations.RunPython(partners_must_consent, migrations.RunPython.noop),
-]
+    ]

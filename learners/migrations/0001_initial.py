@@ -7,94 +7,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('centres', '0001_initial'),
+        ("centres", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=250)),
-                ('number', models.CharField(max_length=12, unique=True, verbose_name='Ofqual qualification number')),
-                ('level', models.CharField(max_length=10)),
-                ('glh', models.PositiveIntegerField(verbose_name='guided learning hours')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=250)),
+                (
+                    "number",
+                    models.CharField(
+                        max_length=12, unique=True, verbose_name="Ofqual qualification number"
+                    ),
+                ),
+                ("level", models.CharField(max_length=10)),
+                ("glh", models.PositiveIntegerField(verbose_name="guided learning hours")),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Learner',
+            name="Learner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100, verbose_name='legal first name')),
-                ('last_name', models.CharField(max_length=100, verbose_name='legal last name')),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male')], max_length=1)),
-                ('uln', models.CharField(blank=True, max_length=10, null=True, unique=True, validators=[learners.validators.validate_uln], verbose_name='ULN')),
-                ('uci', models.CharField(blank=True, max_length=13, null=True, unique=True, validators=[learners.validators.validate_uci], verbose_name='UCI')),
-                ('candidate_number', models.CharField(blank=True, max_length=4, validators=[learners.validators.validate_candidate_number])),
-                ('admission_number', models.CharField(blank=True, max_length=20, verbose_name='MIS admission number')),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('on_roll', models.BooleanField(default=True)),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='learners', to='centres.centre', verbose_name='home centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="legal first name")),
+                ("last_name", models.CharField(max_length=100, verbose_name="legal last name")),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                ("sex", models.CharField(choices=[("F", "Female"), ("M", "Male")], max_length=1)),
+                (
+                    "uln",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        null=True,
+                        unique=True,
+                        validators=[learners.validators.validate_uln],
+                        verbose_name="ULN",
+                    ),
+                ),
+                (
+                    "uci",
+                    models.CharField(
+                        blank=True,
+                        max_length=13,
+                        null=True,
+                        unique=True,
+                        validators=[learners.validators.validate_uci],
+                        verbose_name="UCI",
+                    ),
+                ),
+                (
+                    "candidate_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=4,
+                        validators=[learners.validators.validate_candidate_number],
+                    ),
+                ),
+                (
+                    "admission_number",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="MIS admission number"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("on_roll", models.BooleanField(default=True)),
+                ("left_on", models.DateField(blank=True, null=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="learners",
+                        to="centres.centre",
+                        verbose_name="home centre",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('academic_year', models.CharField(help_text='e.g. 2026/27', max_length=7)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='centres.centre')),
-                ('leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_programmes', to=settings.AUTH_USER_MODEL)),
-                ('qualification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='learners.qualification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("academic_year", models.CharField(help_text="e.g. 2026/27", max_length=7)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_programmes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "qualification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="learners.qualification",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-academic_year', 'qualification__title'],
+                "ordering": ["-academic_year", "qualification__title"],
             },
         ),
         migrations.CreateModel(
-            name='TeachingGroup',
+            name="TeachingGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
-                ('delivering_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='delivered_groups', to='centres.centre')),
-                ('learners', models.ManyToManyField(blank=True, related_name='teaching_groups', to='learners.learner')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teaching_groups', to='learners.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50)),
+                (
+                    "delivering_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="delivered_groups",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "learners",
+                    models.ManyToManyField(
+                        blank=True, related_name="teaching_groups", to="learners.learner"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teaching_groups",
+                        to="learners.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddIndex(
-            model_name='learner',
-            index=models.Index(fields=['centre', 'last_name', 'first_name'], name='learners_le_centre__434fa2_idx'),
+            model_name="learner",
+            index=models.Index(
+                fields=["centre", "last_name", "first_name"], name="learners_le_centre__434fa2_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learner',
-            constraint=models.UniqueConstraint(condition=models.Q(('candidate_number', ''), _negated=True), fields=('centre', 'candidate_number'), name='candidate_number_unique_in_centre'),
+            model_name="learner",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("candidate_number", ""), _negated=True),
+                fields=("centre", "candidate_number"),
+                name="candidate_number_unique_in_centre",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('qualification', 'centre', 'academic_year'), name='one_programme_per_qualification_year'),
+            model_name="programme",
+            constraint=models.UniqueConstraint(
+                fields=("qualification", "centre", "academic_year"),
+                name="one_programme_per_qualification_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('academic_year__regex', '^[0-9]{4}/[0-9]{2}$')), name='academic_year_format'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("academic_year__regex", "^[0-9]{4}/[0-9]{2}$")),
+                name="academic_year_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teachinggroup',
-            constraint=models.UniqueConstraint(fields=('programme', 'name'), name='group_name_unique_in_programme'),
+            model_name="teachinggroup",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "name"), name="group_name_unique_in_programme"
+            ),
         ),
     ]

@@ -6,119 +6,256 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('centres', '0002_collaborativearrangement_arrangementqualification_and_more'),
-        ('learners', '0001_initial'),
+        ("centres", "0002_collaborativearrangement_arrangementqualification_and_more"),
+        ("learners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='qualification',
-            name='grading_scheme',
-            field=models.CharField(choices=[('nationals', 'BTEC Nationals (P/M/D, points)'), ('tech_award', 'BTEC Tech Award (L1/L2 components)'), ('firsts', 'BTEC Firsts (L1/L2 P/M/D)'), ('other', 'Other')], default='nationals', max_length=20),
+            model_name="qualification",
+            name="grading_scheme",
+            field=models.CharField(
+                choices=[
+                    ("nationals", "BTEC Nationals (P/M/D, points)"),
+                    ("tech_award", "BTEC Tech Award (L1/L2 components)"),
+                    ("firsts", "BTEC Firsts (L1/L2 P/M/D)"),
+                    ("other", "Other"),
+                ],
+                default="nationals",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='qualification',
-            name='glh',
-            field=models.PositiveIntegerField(verbose_name='size (guided learning hours)'),
+            model_name="qualification",
+            name="glh",
+            field=models.PositiveIntegerField(verbose_name="size (guided learning hours)"),
         ),
         migrations.AlterField(
-            model_name='qualification',
-            name='number',
-            field=models.CharField(help_text='e.g. 601/7157/1', max_length=12, unique=True, verbose_name='Ofqual qualification number'),
+            model_name="qualification",
+            name="number",
+            field=models.CharField(
+                help_text="e.g. 601/7157/1",
+                max_length=12,
+                unique=True,
+                verbose_name="Ofqual qualification number",
+            ),
         ),
         migrations.CreateModel(
-            name='LearnerImport',
+            name="LearnerImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('learners', 'Learners'), ('class_list', 'Class list')], max_length=20)),
-                ('file_name', models.CharField(max_length=255)),
-                ('file_sha256', models.CharField(db_index=True, max_length=64)),
-                ('stored_file', models.FileField(blank=True, upload_to='imports/%Y/%m/')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('committed_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('previewed', 'Previewed (nothing written)'), ('refused', 'Refused'), ('committed', 'Committed')], default='previewed', max_length=20)),
-                ('counts', models.JSONField(default=dict)),
-                ('errors', models.JSONField(default=list)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='learner_imports', to='centres.centre')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("learners", "Learners"), ("class_list", "Class list")],
+                        max_length=20,
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("file_sha256", models.CharField(db_index=True, max_length=64)),
+                ("stored_file", models.FileField(blank=True, upload_to="imports/%Y/%m/")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("committed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("previewed", "Previewed (nothing written)"),
+                            ("refused", "Refused"),
+                            ("committed", "Committed"),
+                        ],
+                        default="previewed",
+                        max_length=20,
+                    ),
+                ),
+                ("counts", models.JSONField(default=dict)),
+                ("errors", models.JSONField(default=list)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="learner_imports",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='e.g. 1, 2, 19', max_length=10)),
-                ('title', models.CharField(max_length=250)),
-                ('glh', models.PositiveIntegerField(verbose_name='guided learning hours')),
-                ('assessment', models.CharField(choices=[('internal', 'Internally assessed'), ('external', 'Externally assessed')], max_length=10)),
-                ('mandatory', models.BooleanField(default=True)),
-                ('sort_key', models.PositiveIntegerField(default=0, editable=False)),
-                ('qualification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='learners.qualification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(help_text="e.g. 1, 2, 19", max_length=10)),
+                ("title", models.CharField(max_length=250)),
+                ("glh", models.PositiveIntegerField(verbose_name="guided learning hours")),
+                (
+                    "assessment",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internally assessed"),
+                            ("external", "Externally assessed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("mandatory", models.BooleanField(default=True)),
+                ("sort_key", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "qualification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="learners.qualification",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['qualification', 'sort_key', 'number'],
+                "ordering": ["qualification", "sort_key", "number"],
             },
         ),
         migrations.CreateModel(
-            name='LearningAim',
+            name="LearningAim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='e.g. A, B, C', max_length=5)),
-                ('label', models.CharField(max_length=250)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='learning_aims', to='learners.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(help_text="e.g. A, B, C", max_length=5)),
+                ("label", models.CharField(max_length=250)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="learning_aims",
+                        to="learners.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['unit', 'code'],
+                "ordering": ["unit", "code"],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentCriterion',
+            name="AssessmentCriterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='e.g. A.P1, B.M2, P1, D1', max_length=10)),
-                ('label', models.CharField(blank=True, max_length=250)),
-                ('learning_aim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='criteria', to='learners.learningaim')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='learners.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(help_text="e.g. A.P1, B.M2, P1, D1", max_length=10)),
+                ("label", models.CharField(blank=True, max_length=250)),
+                (
+                    "learning_aim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="criteria",
+                        to="learners.learningaim",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="learners.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'assessment criteria',
-                'ordering': ['unit', 'code'],
+                "verbose_name_plural": "assessment criteria",
+                "ordering": ["unit", "code"],
             },
         ),
         migrations.AddField(
-            model_name='programme',
-            name='optional_units',
-            field=models.ManyToManyField(blank=True, related_name='chosen_by_programmes', to='learners.unit'),
+            model_name="programme",
+            name="optional_units",
+            field=models.ManyToManyField(
+                blank=True, related_name="chosen_by_programmes", to="learners.unit"
+            ),
         ),
         migrations.CreateModel(
-            name='ColumnMapping',
+            name="ColumnMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('learners', 'Learners'), ('class_list', 'Class list')], max_length=20)),
-                ('mapping', models.JSONField(default=dict, help_text='heading (lower case) -> field name')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='column_mappings', to='centres.centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("learners", "Learners"), ("class_list", "Class list")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "mapping",
+                    models.JSONField(default=dict, help_text="heading (lower case) -> field name"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="column_mappings",
+                        to="centres.centre",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('centre', 'kind'), name='one_mapping_per_centre_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("centre", "kind"), name="one_mapping_per_centre_kind"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('qualification', 'number'), name='unit_number_unique_in_qualification'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("qualification", "number"), name="unit_number_unique_in_qualification"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningaim',
-            constraint=models.UniqueConstraint(fields=('unit', 'code'), name='aim_code_unique_in_unit'),
+            model_name="learningaim",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "code"), name="aim_code_unique_in_unit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentcriterion',
-            constraint=models.UniqueConstraint(fields=('unit', 'code'), name='criterion_code_unique_in_unit'),
+            model_name="assessmentcriterion",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "code"), name="criterion_code_unique_in_unit"
+            ),
         ),
     ]

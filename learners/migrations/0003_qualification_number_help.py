@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learners', '0002_qualification_grading_scheme_alter_qualification_glh_and_more'),
+        ("learners", "0002_qualification_grading_scheme_alter_qualification_glh_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='qualification',
-            name='number',
-            field=models.CharField(help_text='e.g. 601/7159/5', max_length=12, unique=True, verbose_name='Ofqual qualification number'),
+            model_name="qualification",
+            name="number",
+            field=models.CharField(
+                help_text="e.g. 601/7159/5",
+                max_length=12,
+                unique=True,
+                verbose_name="Ofqual qualification number",
+            ),
         ),
     ]

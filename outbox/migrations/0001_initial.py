@@ -5,38 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutgoingEmail',
+            name="OutgoingEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='What the e-mail is, e.g. todos.digest', max_length=60)),
-                ('key', models.CharField(blank=True, help_text='Idempotency key: a second e-mail with the same key is never queued', max_length=200, null=True, unique=True)),
-                ('from_email', models.CharField(max_length=254)),
-                ('to', models.JSONField(default=list)),
-                ('subject', models.CharField(max_length=500)),
-                ('body', models.TextField()),
-                ('html', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Given up')], default='pending', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Times a sender claimed it')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('not_before', models.DateTimeField(default=django.utils.timezone.now, help_text='Next try is due at')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=200)),
-                ('claim_token', models.CharField(blank=True, max_length=32)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        help_text="What the e-mail is, e.g. todos.digest", max_length=60
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Idempotency key: a second e-mail with the same key is never queued",
+                        max_length=200,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                ("from_email", models.CharField(max_length=254)),
+                ("to", models.JSONField(default=list)),
+                ("subject", models.CharField(max_length=500)),
+                ("body", models.TextField()),
+                ("html", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Given up"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(default=0, help_text="Times a sender claimed it"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "not_before",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="Next try is due at"
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=200)),
+                ("claim_token", models.CharField(blank=True, max_length=32)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'indexes': [models.Index(fields=['status', 'not_before'], name='outbox_due'), models.Index(fields=['claim_token'], name='outbox_claim')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'sent'), _negated=True), ('sent_at__isnull', False), _connector='OR'), name='outbox_sent_has_sent_at')],
+                "verbose_name": "outgoing e-mail",
+                "indexes": [
+                    models.Index(fields=["status", "not_before"], name="outbox_due"),
+                    models.Index(fields=["claim_token"], name="outbox_claim"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "sent"), _negated=True),
+                            ("sent_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="outbox_sent_has_sent_at",
+                    )
+                ],
             },
         ),
     ]

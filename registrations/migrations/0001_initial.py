@@ -7,262 +7,873 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('centres', '0002_collaborativearrangement_arrangementqualification_and_more'),
-        ('learners', '0003_qualification_number_help'),
+        ("centres", "0002_collaborativearrangement_arrangementqualification_and_more"),
+        ("learners", "0003_qualification_number_help"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RegistrationYear',
+            name="RegistrationYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('academic_year', models.CharField(help_text='e.g. 2026/27', max_length=7, unique=True)),
-                ('registration_deadline', models.DateField(help_text='Last day for standard-fee registration (1 November for Nationals)')),
-                ('fee_bands', models.JSONField(default=list, help_text='Late-fee bands: [{"from": "2026-11-02", "multiplier": "1.05"}, ...]')),
-                ('refund_window_days', models.PositiveIntegerField(default=90, help_text='Days after registration in which a deletion is refunded')),
-                ('claim_gap_weeks', models.PositiveIntegerField(default=10, help_text='Weeks that must separate registration and a certification claim')),
-                ('source', models.CharField(blank=True, help_text='Where the figures came from', max_length=300)),
-                ('unconfirmed', models.CharField(blank=True, help_text='Which figures are not confirmed for this year', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "academic_year",
+                    models.CharField(help_text="e.g. 2026/27", max_length=7, unique=True),
+                ),
+                (
+                    "registration_deadline",
+                    models.DateField(
+                        help_text="Last day for standard-fee registration (1 November for Nationals)"
+                    ),
+                ),
+                (
+                    "fee_bands",
+                    models.JSONField(
+                        default=list,
+                        help_text='Late-fee bands: [{"from": "2026-11-02", "multiplier": "1.05"}, ...]',
+                    ),
+                ),
+                (
+                    "refund_window_days",
+                    models.PositiveIntegerField(
+                        default=90,
+                        help_text="Days after registration in which a deletion is refunded",
+                    ),
+                ),
+                (
+                    "claim_gap_weeks",
+                    models.PositiveIntegerField(
+                        default=10,
+                        help_text="Weeks that must separate registration and a certification claim",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the figures came from", max_length=300
+                    ),
+                ),
+                (
+                    "unconfirmed",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which figures are not confirmed for this year",
+                        max_length=300,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-academic_year'],
+                "ordering": ["-academic_year"],
             },
         ),
         migrations.CreateModel(
-            name='EntryCheck',
+            name="EntryCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deadline', models.DateField()),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deadline", models.DateField()),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Registration',
+            name="Registration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pathway', models.CharField(blank=True, max_length=100)),
-                ('programme_code', models.CharField(blank=True, help_text='Consortium programme code or sub-site, if any', max_length=30)),
-                ('new_starter', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('entered', 'Entered'), ('submitted', 'Submitted to Pearson'), ('registered', 'Registered'), ('withdrawn', 'Withdrawn'), ('transferred', 'Transferred'), ('deleted', 'Deleted'), ('dropped', 'Not entered')], default='proposed', max_length=12)),
-                ('registration_number', models.CharField(blank=True, max_length=20)),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('entered_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_on', models.DateField(blank=True, null=True)),
-                ('registered_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, help_text='Withdrawn, transferred or deleted', null=True)),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('centre', models.ForeignKey(help_text="The home centre: registrations go through the learner's own centre number", on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='centres.centre')),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='learners.learner')),
-                ('optional_units', models.ManyToManyField(blank=True, related_name='+', to='learners.unit')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='learners.programme')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pathway", models.CharField(blank=True, max_length=100)),
+                (
+                    "programme_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Consortium programme code or sub-site, if any",
+                        max_length=30,
+                    ),
+                ),
+                ("new_starter", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("entered", "Entered"),
+                            ("submitted", "Submitted to Pearson"),
+                            ("registered", "Registered"),
+                            ("withdrawn", "Withdrawn"),
+                            ("transferred", "Transferred"),
+                            ("deleted", "Deleted"),
+                            ("dropped", "Not entered"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                ("registration_number", models.CharField(blank=True, max_length=20)),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("entered_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_on", models.DateField(blank=True, null=True)),
+                ("registered_on", models.DateField(blank=True, null=True)),
+                (
+                    "ended_on",
+                    models.DateField(
+                        blank=True, help_text="Withdrawn, transferred or deleted", null=True
+                    ),
+                ),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        help_text="The home centre: registrations go through the learner's own centre number",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="learners.learner",
+                    ),
+                ),
+                (
+                    "optional_units",
+                    models.ManyToManyField(blank=True, related_name="+", to="learners.unit"),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['learner__last_name', 'learner__first_name'],
+                "ordering": ["learner__last_name", "learner__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Discrepancy',
+            name="Discrepancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('not_entered', 'In a teaching group but not entered'), ('no_group', 'Entered but in no teaching group'), ('wrong_qualification', 'Wrong qualification or pathway'), ('duplicate', 'Duplicate registration'), ('details_differ', 'Details differ from the MIS record'), ('other', 'Other')], max_length=20)),
-                ('detail', models.CharField(max_length=500)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('with_pl', 'Asked the programme leader'), ('answered', 'Answered by the programme leader'), ('with_eo', 'Passed to the exams officer to amend'), ('amended', 'Amended by the exams officer'), ('resolved', 'Resolved')], default='open', max_length=10)),
-                ('found_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('question', models.CharField(blank=True, max_length=500)),
-                ('answer', models.CharField(blank=True, max_length=500)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('amendment', models.CharField(blank=True, max_length=500)),
-                ('amended_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('amended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('found_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.learner')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.programme')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry_check', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discrepancies', to='registrations.entrycheck')),
-                ('registration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registrations.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("not_entered", "In a teaching group but not entered"),
+                            ("no_group", "Entered but in no teaching group"),
+                            ("wrong_qualification", "Wrong qualification or pathway"),
+                            ("duplicate", "Duplicate registration"),
+                            ("details_differ", "Details differ from the MIS record"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("detail", models.CharField(max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("with_pl", "Asked the programme leader"),
+                            ("answered", "Answered by the programme leader"),
+                            ("with_eo", "Passed to the exams officer to amend"),
+                            ("amended", "Amended by the exams officer"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("found_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("question", models.CharField(blank=True, max_length=500)),
+                ("answer", models.CharField(blank=True, max_length=500)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("amendment", models.CharField(blank=True, max_length=500)),
+                ("amended_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                (
+                    "amended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "found_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="learners.learner",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry_check",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discrepancies",
+                        to="registrations.entrycheck",
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registrations.registration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'discrepancies',
-                'ordering': ['found_at', 'pk'],
+                "verbose_name_plural": "discrepancies",
+                "ordering": ["found_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequest',
+            name="ChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('new_starter', 'New starter'), ('withdrawal', 'Withdrawal'), ('transfer', 'Transfer'), ('details', 'Change of learner details')], max_length=12)),
-                ('reason', models.CharField(blank=True, choices=[('left_school', 'Left the school'), ('changed_course', 'Changed course'), ('other', 'Other')], max_length=20)),
-                ('details', models.CharField(max_length=500)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('open', 'Waiting for the exams officer'), ('done', 'Done at Pearson'), ('cancelled', 'Cancelled')], default='open', max_length=10)),
-                ('actioned_on', models.DateField(blank=True, null=True)),
-                ('pearson_reference', models.CharField(blank=True, max_length=50)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='centres.centre')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_requests', to='learners.learner')),
-                ('programme', models.ForeignKey(blank=True, help_text='For a new starter: the programme joined', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.programme')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='centres.centre')),
-                ('to_programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.programme')),
-                ('registration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='registrations.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("new_starter", "New starter"),
+                            ("withdrawal", "Withdrawal"),
+                            ("transfer", "Transfer"),
+                            ("details", "Change of learner details"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("left_school", "Left the school"),
+                            ("changed_course", "Changed course"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("details", models.CharField(max_length=500)),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Waiting for the exams officer"),
+                            ("done", "Done at Pearson"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("actioned_on", models.DateField(blank=True, null=True)),
+                ("pearson_reference", models.CharField(blank=True, max_length=50)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_requests",
+                        to="learners.learner",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a new starter: the programme joined",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_centre",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "to_programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="registrations.registration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationNumberImport',
+            name="RegistrationNumberImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('previewed', 'Previewed'), ('applied', 'Applied'), ('refused', 'Refused')], default='previewed', max_length=12)),
-                ('rows', models.JSONField(default=list, help_text='Every row with its match and outcome')),
-                ('errors', models.JSONField(default=list)),
-                ('counts', models.JSONField(default=dict)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='centres.centre')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("previewed", "Previewed"),
+                            ("applied", "Applied"),
+                            ("refused", "Refused"),
+                        ],
+                        default="previewed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "rows",
+                    models.JSONField(
+                        default=list, help_text="Every row with its match and outcome"
+                    ),
+                ),
+                ("errors", models.JSONField(default=list)),
+                ("counts", models.JSONField(default=dict)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationRound',
+            name="RegistrationRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('academic_year', models.CharField(max_length=7)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='centres.centre')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("academic_year", models.CharField(max_length=7)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rounds",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-academic_year', 'centre__name'],
+                "ordering": ["-academic_year", "centre__name"],
             },
         ),
         migrations.CreateModel(
-            name='LearnerNotice',
+            name="LearnerNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('email', 'E-mail'), ('letter', 'Printed letter')], max_length=10)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('content_sha256', models.CharField(max_length=64)),
-                ('batch', models.CharField(blank=True, help_text='The letters batch it was printed in', max_length=40)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='learners.learner')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='registrations.registrationround')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("letter", "Printed letter")], max_length=10
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("content_sha256", models.CharField(max_length=64)),
+                (
+                    "batch",
+                    models.CharField(
+                        blank=True, help_text="The letters batch it was printed in", max_length=40
+                    ),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="learners.learner",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="registrations.registrationround",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
+                "ordering": ["-sent_at"],
             },
         ),
         migrations.CreateModel(
-            name='EntryRequest',
+            name="EntryRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('proposed', 'Proposed by the programme leader')], default='requested', max_length=12)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('programme', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='entry_request', to='learners.programme')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='registrations.registrationround')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("proposed", "Proposed by the programme leader"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "programme",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entry_request",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requests",
+                        to="registrations.registrationround",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EntryList',
+            name="EntryList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Being prepared'), ('awaiting_signature', "Awaiting the programme leader's signature"), ('signed', 'Signed'), ('amended', 'Amended since signing'), ('submitted', 'Submitted to Pearson')], default='draft', max_length=20)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_on', models.DateField(blank=True, null=True)),
-                ('pearson_order_number', models.CharField(blank=True, max_length=12)),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('programme', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='entry_list', to='learners.programme')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lists', to='registrations.registrationround')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Being prepared"),
+                            ("awaiting_signature", "Awaiting the programme leader's signature"),
+                            ("signed", "Signed"),
+                            ("amended", "Amended since signing"),
+                            ("submitted", "Submitted to Pearson"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_on", models.DateField(blank=True, null=True)),
+                ("pearson_order_number", models.CharField(blank=True, max_length=12)),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                (
+                    "programme",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entry_list",
+                        to="learners.programme",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lists",
+                        to="registrations.registrationround",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='entrycheck',
-            name='round',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='entry_check', to='registrations.registrationround'),
+            model_name="entrycheck",
+            name="round",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="entry_check",
+                to="registrations.registrationround",
+            ),
         ),
         migrations.CreateModel(
-            name='RegistrationStep',
+            name="RegistrationStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('by_repr', models.CharField(max_length=200)),
-                ('what', models.CharField(max_length=60)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='registrations.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("by_repr", models.CharField(max_length=200)),
+                ("what", models.CharField(max_length=60)),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="registrations.registration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RowQuery',
+            name="RowQuery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500)),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answer', models.CharField(blank=True, max_length=500)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queries', to='registrations.entrylist')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queries', to='registrations.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answer", models.CharField(blank=True, max_length=500)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queries",
+                        to="registrations.entrylist",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queries",
+                        to="registrations.registration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['raised_at'],
+                "ordering": ["raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='CentreCalendar',
+            name="CentreCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('academic_year', models.CharField(max_length=7)),
-                ('term_starts', models.DateField()),
-                ('october_half_term_starts', models.DateField(help_text='First weekday of the October half term')),
-                ('entry_check_deadline', models.DateField(blank=True, help_text='Leave blank for the Friday before the October half term', null=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendars', to='centres.centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("academic_year", models.CharField(max_length=7)),
+                ("term_starts", models.DateField()),
+                (
+                    "october_half_term_starts",
+                    models.DateField(help_text="First weekday of the October half term"),
+                ),
+                (
+                    "entry_check_deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave blank for the Friday before the October half term",
+                        null=True,
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendars",
+                        to="centres.centre",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('centre', 'academic_year'), name='one_calendar_per_centre_year')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("centre", "academic_year"), name="one_calendar_per_centre_year"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['programme', 'status'], name='registratio_program_c05f1b_idx'),
+            model_name="registration",
+            index=models.Index(
+                fields=["programme", "status"], name="registratio_program_c05f1b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['proposed', 'entered', 'submitted', 'registered'])), fields=('learner', 'programme'), name='one_live_registration_per_learner_programme'),
+            model_name="registration",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("status__in", ["proposed", "entered", "submitted", "registered"])
+                ),
+                fields=("learner", "programme"),
+                name="one_live_registration_per_learner_programme",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationround',
-            constraint=models.UniqueConstraint(fields=('centre', 'academic_year'), name='one_round_per_year'),
+            model_name="registrationround",
+            constraint=models.UniqueConstraint(
+                fields=("centre", "academic_year"), name="one_round_per_year"
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0001_initial'),
+        ("registrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='learnernotice',
-            name='content',
-            field=models.TextField(blank=True, help_text='The notice exactly as sent, for reprints'),
+            model_name="learnernotice",
+            name="content",
+            field=models.TextField(
+                blank=True, help_text="The notice exactly as sent, for reprints"
+            ),
         ),
     ]

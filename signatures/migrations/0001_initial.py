@@ -7,52 +7,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecordVersion',
+            name="RecordVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.CharField(max_length=64)),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('created_by_repr', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64)),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("created_by_repr", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['content_type', 'object_id', 'number'],
+                "ordering": ["content_type", "object_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signer_name', models.CharField(max_length=200)),
-                ('role', models.CharField(max_length=32)),
-                ('role_label', models.CharField(max_length=100)),
-                ('signed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sha256', models.CharField(help_text='SHA-256 of the signed content', max_length=64)),
-                ('statement', models.CharField(max_length=300)),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='signatures.recordversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signer_name", models.CharField(max_length=200)),
+                ("role", models.CharField(max_length=32)),
+                ("role_label", models.CharField(max_length=100)),
+                ("signed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "sha256",
+                    models.CharField(help_text="SHA-256 of the signed content", max_length=64),
+                ),
+                ("statement", models.CharField(max_length=300)),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="signatures.recordversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['signed_at'],
+                "ordering": ["signed_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='recordversion',
-            constraint=models.UniqueConstraint(fields=('content_type', 'object_id', 'number'), name='one_version_number_per_record'),
+            model_name="recordversion",
+            constraint=models.UniqueConstraint(
+                fields=("content_type", "object_id", "number"), name="one_version_number_per_record"
+            ),
         ),
     ]

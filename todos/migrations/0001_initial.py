@@ -7,50 +7,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('centres', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("centres", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderDigest',
+            name="ReminderDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('items', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("items", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'date'), name='one_digest_per_person_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "date"), name="one_digest_per_person_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ToDo',
+            name="ToDo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, help_text='e.g. arrangement.tell_pearson', max_length=100)),
-                ('title', models.CharField(max_length=300)),
-                ('role', models.CharField(blank=True, choices=[('exams_officer', 'Exams Officer'), ('quality_nominee', 'Quality Nominee'), ('programme_leader', 'Programme Leader'), ('lead_iv', 'Lead Internal Verifier'), ('assessor_iv', 'Assessor / Internal Verifier'), ('head_of_centre', 'Head of Centre'), ('governor', 'Governor'), ('centre_admin', 'Centre Administrator')], max_length=32)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_note', models.CharField(blank=True, max_length=300)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='todos', to=settings.AUTH_USER_MODEL)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='todos', to='centres.centre')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('target_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        db_index=True, help_text="e.g. arrangement.tell_pearson", max_length=100
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("exams_officer", "Exams Officer"),
+                            ("quality_nominee", "Quality Nominee"),
+                            ("programme_leader", "Programme Leader"),
+                            ("lead_iv", "Lead Internal Verifier"),
+                            ("assessor_iv", "Assessor / Internal Verifier"),
+                            ("head_of_centre", "Head of Centre"),
+                            ("governor", "Governor"),
+                            ("centre_admin", "Centre Administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="todos",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="todos",
+                        to="centres.centre",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'created_at'],
-                'indexes': [models.Index(fields=['centre', 'role', 'closed_at'], name='todos_todo_centre__61550c_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('assignee__isnull', False), models.Q(('role', ''), _negated=True), _connector='OR'), name='todo_owed_by_person_or_role'), models.UniqueConstraint(condition=models.Q(('closed_at__isnull', True)), fields=('kind', 'centre', 'target_type', 'target_id', 'assignee', 'role'), name='one_open_todo_per_kind_target_owner')],
+                "ordering": ["due_date", "created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["centre", "role", "closed_at"], name="todos_todo_centre__61550c_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("assignee__isnull", False),
+                            models.Q(("role", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="todo_owed_by_person_or_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("closed_at__isnull", True)),
+                        fields=("kind", "centre", "target_type", "target_id", "assignee", "role"),
+                        name="one_open_todo_per_kind_target_owner",
+                    ),
+                ],
             },
         ),
     ]

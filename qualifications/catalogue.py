@@ -1,7 +1,7 @@
 """Pearson's qualification catalogue: shipped structures, and XLSX export and import.
 
 A qualification's *structure* is three tables, the same in the shipped JSON files
-(`learners/catalogue_data/*.json`) and in a workbook:
+(`qualifications/catalogue_data/*.json`) and in a workbook:
 
 - Qualification: Title | Ofqual number | Level | GLH | Grading scheme (one row)
 - Units: Unit number | Title | GLH | Assessment | Mandatory

@@ -40,7 +40,7 @@ def qualification_list(request):
     ).order_by("title")
     return render(
         request,
-        "learners/catalogue/qualification_list.html",
+        "qualifications/qualification_list.html",
         {
             "qualifications": qualifications,
             "can_manage": has_perm(request.user, MANAGE_CATALOGUE),
@@ -75,7 +75,7 @@ def qualification_detail(request, pk):
     mandatory_glh = sum(u["glh"] for u in units if u["mandatory"])
     return render(
         request,
-        "learners/catalogue/qualification_detail.html",
+        "qualifications/qualification_detail.html",
         {
             "qualification": qualification,
             "units": units,
@@ -126,7 +126,7 @@ def structure_import(request):
             )
         return render(
             request,
-            "learners/catalogue/import_result.html",
+            "qualifications/import_result.html",
             {
                 "result": result,
                 "file_name": upload.name,
@@ -135,4 +135,4 @@ def structure_import(request):
             status=200 if result.ok else 400,
         )
     status = 400 if request.method == "POST" else 200
-    return render(request, "learners/catalogue/import.html", {"form": form}, status=status)
+    return render(request, "qualifications/import.html", {"form": form}, status=status)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_catalogue as views
+from . import views
 
 app_name = "catalogue"
 urlpatterns = [

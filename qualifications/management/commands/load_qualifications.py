@@ -1,8 +1,8 @@
-"""Load the shipped qualification structures (learners/catalogue_data/*.json). Safe to re-run."""
+"""Load the shipped qualification structures (qualifications/catalogue_data/). Safe to re-run."""
 
 from django.core.management.base import BaseCommand
 
-from learners.catalogue import load_shipped_qualifications
+from qualifications.catalogue import load_shipped_qualifications
 
 
 class Command(BaseCommand):

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class QualificationsConfig(AppConfig):
+    name = "qualifications"
+    verbose_name = "Qualification catalogue"
+
+    def ready(self):
+        from . import permissions  # noqa: F401

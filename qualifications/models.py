@@ -1,0 +1,103 @@
+"""Pearson's qualification catalogue: qualifications, units, learning aims, criteria.
+
+The catalogue is Pearson's, not a centre's, so nothing here is centre-scoped. It sits
+below learners/ and centres/ in the layers: both refer to it; it refers to neither. The
+rules of combination and grading tables (the Assessment issue) live here too.
+"""
+
+from django.db import models
+
+
+class Qualification(models.Model):
+    class GradingScheme(models.TextChoices):
+        NATIONALS = "nationals", "BTEC Nationals (P/M/D, points)"
+        TECH_AWARD = "tech_award", "BTEC Tech Award (L1/L2 components)"
+        FIRSTS = "firsts", "BTEC Firsts (L1/L2 P/M/D)"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=250)
+    number = models.CharField(
+        "Ofqual qualification number", max_length=12, unique=True, help_text="e.g. 601/7159/5"
+    )
+    level = models.CharField(max_length=10)
+    glh = models.PositiveIntegerField("size (guided learning hours)")
+    grading_scheme = models.CharField(
+        max_length=20, choices=GradingScheme.choices, default=GradingScheme.NATIONALS
+    )
+
+    class Meta:
+        db_table = "learners_qualification"  # moved from learners/ with its rows
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.number})"
+
+
+class Unit(models.Model):
+    """A unit (or component) of a qualification, as the specification lists it."""
+
+    class Assessment(models.TextChoices):
+        INTERNAL = "internal", "Internally assessed"
+        EXTERNAL = "external", "Externally assessed"
+
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="units")
+    number = models.CharField(max_length=10, help_text="e.g. 1, 2, 19")
+    title = models.CharField(max_length=250)
+    glh = models.PositiveIntegerField("guided learning hours")
+    assessment = models.CharField(max_length=10, choices=Assessment.choices)
+    mandatory = models.BooleanField(default=True)
+    sort_key = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        db_table = "learners_unit"
+        ordering = ["qualification", "sort_key", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "number"], name="unit_number_unique_in_qualification"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Unit {self.number}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        # Unit "10" sorts after unit "9", as in the specification.
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        self.sort_key = int(digits) if digits else 0
+        super().save(*args, **kwargs)
+
+
+class LearningAim(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="learning_aims")
+    code = models.CharField(max_length=5, help_text="e.g. A, B, C")
+    label = models.CharField(max_length=250)
+
+    class Meta:
+        db_table = "learners_learningaim"
+        ordering = ["unit", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="aim_code_unique_in_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+
+class AssessmentCriterion(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
+    learning_aim = models.ForeignKey(
+        LearningAim, null=True, blank=True, on_delete=models.SET_NULL, related_name="criteria"
+    )
+    code = models.CharField(max_length=10, help_text="e.g. A.P1, B.M2, P1, D1")
+    label = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        db_table = "learners_assessmentcriterion"
+        ordering = ["unit", "code"]
+        verbose_name_plural = "assessment criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="criterion_code_unique_in_unit")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
