@@ -146,7 +146,7 @@ def test_a_reminder_digest_goes_through_a_real_worker(
     today = dt.date.today()
     eo = make_user("worker_eo", Role.EXAMS_OFFICER, centre=own_centre)
     open_todo(
-        "worker.test",
+        "registrations.make_entries",
         centre=own_centre,
         title="Submit the entries to Pearson",
         due=today,
@@ -220,7 +220,13 @@ def test_a_worker_killed_mid_digest_sends_each_person_exactly_one_email_after_re
     today = dt.date.today()
     people = [make_user(f"digest_{i}", Role.EXAMS_OFFICER, centre=own_centre) for i in range(5)]
     for person in people:
-        open_todo("worker.kill", centre=own_centre, title="Sign it", due=today, assignee=person)
+        open_todo(
+            "registrations.make_entries",
+            centre=own_centre,
+            title="Sign it",
+            due=today,
+            assignee=person,
+        )
 
     # Each message takes 2 s to be "accepted" (the pause comes before it is written).
     worker.start(EMAIL_BACKEND="tests.slow_mail.Backend", SLOW_MAIL_SECONDS="2")

@@ -10,6 +10,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
 from outbox.services import sweep
+from todos.kinds import register_kind
 from todos.models import ReminderDigest, ToDo
 from todos.selectors import open_todos_for
 from todos.services import close_todos, open_todo, send_reminder_digests
@@ -18,6 +19,12 @@ from todos.tasks import send_reminder_digests as reminder_task
 from .factories import LearnerFactory
 
 TODAY = dt.date(2026, 10, 12)
+
+# The kinds these tests open, declared as an app declares its own (todos/kinds.py).
+for _code in ["entry_check", "chase_uln", "x", "a", "b", "c"] + [
+    f"{p}{i}" for p in "kr" for i in range(12)
+]:
+    register_kind(f"{_code}", f"Test action {_code}", owner=Role.EXAMS_OFFICER)
 
 
 @pytest.fixture
@@ -69,6 +76,57 @@ def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(
 def test_an_action_needs_an_owner(own_centre):
     with pytest.raises(ValueError):
         open_todo("x", centre=own_centre, title="Nobody's job")
+
+
+def test_only_declared_kinds_of_action_can_be_opened(own_centre):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="declare it with register_kind"):
+        open_todo("made.up", centre=own_centre, title="?", role=Role.EXAMS_OFFICER)
+
+
+def test_every_kind_the_apps_open_is_declared_with_an_owner_and_a_label():
+    from todos.kinds import all_kinds
+
+    kinds = all_kinds()
+    for code in (
+        "arrangement.tell_pearson",
+        "registrations.sign_entry_list",
+        "registrations.entry_check_amend",
+        "registrations.action_change",
+    ):
+        assert kinds[code].label and kinds[code].owner
+
+
+def test_a_kinds_default_due_date_comes_from_configuration(settings, own_centre):
+    settings.BTECQA_TODO_DUE_DAYS = {"registrations.make_entries": 2}
+    todo = open_todo(
+        "registrations.make_entries", centre=own_centre, title="Enter", role=Role.EXAMS_OFFICER
+    )
+    from django.utils import timezone
+
+    assert todo.due_date == timezone.localdate() + dt.timedelta(days=2)
+
+
+@pytest.mark.parametrize("targets", [1, 50])
+def test_the_dashboard_links_actions_to_their_targets_in_fixed_queries(
+    client, exams_officer, own_centre, django_assert_max_num_queries, targets
+):
+    """Fifty actions about fifty learners: each links to its learner, same queries as one."""
+    learners = [LearnerFactory(centre=own_centre) for _ in range(targets)]
+    for learner in learners:
+        open_todo(
+            "chase_uln",
+            centre=own_centre,
+            title=f"Find the ULN of {learner}",
+            assignee=exams_officer,
+            target=learner,
+        )
+    client.force_login(exams_officer)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("dashboard")).content.decode()
+    for learner in learners:
+        assert f'href="{learner.get_absolute_url()}"' in html
 
 
 @pytest.mark.parametrize("queries_for", [1, 12])

@@ -32,6 +32,9 @@ class ToDo(models.Model):
     target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
     target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")
+    # The target's page, kept when the action is opened, so a dashboard of fifty actions
+    # links them all without loading fifty objects.
+    url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -73,12 +76,18 @@ class ToDo(models.Model):
         return f"{self.get_role_display()}, {self.centre.name}"
 
     def link(self) -> str:
+        if self.url or not self.target_id:
+            return self.url
+        # Opened before links were kept (one query each); every new action has its url.
         target = self.target
-        return (
-            target.get_absolute_url()
-            if target is not None and hasattr(target, "get_absolute_url")
-            else ""
-        )
+        return target.get_absolute_url() if hasattr(target, "get_absolute_url") else ""
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import all_kinds
+
+        kind = all_kinds().get(self.kind)
+        return kind.label if kind else self.kind
 
 
 class ReminderDigest(models.Model):

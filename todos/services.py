@@ -16,6 +16,7 @@ from django.utils import timezone
 import audit
 import outbox.services as outbox
 
+from .kinds import get_kind
 from .models import ReminderDigest, ToDo
 from .selectors import todos_needing_reminder
 
@@ -39,9 +40,16 @@ def open_todo(
     target=None,
     actor=None,
 ) -> ToDo:
-    """Open an action, or return the one already open for the same kind, target and owner."""
+    """Open an action, or return the one already open for the same kind, target and owner.
+
+    The kind must be declared (todos.kinds.register_kind): it names the action and says
+    who owes it and when it is due by default.
+    """
+    kind_spec = get_kind(kind)
     if assignee is None and not role:
         raise ValueError("A to-do is owed by a person or by a role.")
+    if due is None:
+        due = kind_spec.due(timezone.localdate())
     keys = {
         "kind": kind,
         "centre": centre,
@@ -53,7 +61,8 @@ def open_todo(
         existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
         if existing:
             return existing
-        todo = ToDo.objects.create(title=title, due_date=due, **keys)
+        url = target.get_absolute_url() if hasattr(target, "get_absolute_url") else ""
+        todo = ToDo.objects.create(title=title, due_date=due, url=url[:300], **keys)
         audit.record(
             actor,
             "todo.opened",
