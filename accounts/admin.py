@@ -38,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         for obj in formset.deleted_objects:
             record(
                 request.user,
-                "role.revoked",
+                "accounts.role.revoked",
                 obj,
                 centre=obj.centre,
                 before={"user": obj.user.username, "role": obj.role},
@@ -48,7 +48,7 @@ class UserAdmin(DjangoUserAdmin):
             obj.save()
             record(
                 request.user,
-                "role.granted",
+                "accounts.role.granted",
                 obj,
                 centre=obj.centre,
                 after={"user": obj.user.username, "role": obj.role},

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from .actions import canonical
 from .models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -153,6 +154,7 @@ def record(
     (`obj.audit_learner`, `obj.centre_id`).
     Returns the event, or None inside batch() where it is written at the end.
     """
+    action = canonical(action)  # registered codes only (audit/actions.py)
     if learner is None and obj is not None:
         learner = getattr(obj, "audit_learner", None)
     centre_id = getattr(centre, "pk", centre)

@@ -242,7 +242,7 @@ def _floor_events(actor, learners: list[Learner]) -> list[AuditEvent]:
         occurred_at=now,
         actor_id=actor.pk,
         actor_repr=_actor_repr(actor)[:200],
-        action="learner.created",
+        action="learners.learner.created",
         object_type=Learner._meta.label,
         before="",
         prev_hash="a" * 64,

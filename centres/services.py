@@ -127,7 +127,7 @@ def create_arrangement(
     )
     audit.record(
         by,
-        "arrangement.created",
+        "centres.arrangement.created",
         arrangement,
         centre=lead_centre,
         after={
@@ -164,7 +164,7 @@ def invite_partner(arrangement, *, centre, by) -> ArrangementPartner:
         partner.withdrawal_reason = ""
         partner.lock_version += 1
         partner.save()
-    _audit_both(by, "arrangement.partner_invited", partner, after={"centre": centre.number})
+    _audit_both(by, "centres.partner.invited", partner, after={"centre": centre.number})
     open_todo(
         RESPOND,
         centre=centre,
@@ -213,7 +213,7 @@ def accept_invitation(
     partner.save()
     _audit_both(
         by,
-        "arrangement.invitation_accepted",
+        "centres.partner.accepted",
         partner,
         before={"status": S.INVITED},
         after={"status": S.ACCEPTED, "joined_on": today, "note": partner.response_note},
@@ -245,7 +245,7 @@ def refuse_invitation(
     partner.save()
     _audit_both(
         by,
-        "arrangement.invitation_refused",
+        "centres.partner.refused",
         partner,
         before={"status": S.INVITED},
         after={"status": S.REFUSED, "reason": partner.response_note},
@@ -298,7 +298,7 @@ def withdraw_partner(
     partner.save()
     _audit_both(
         by,
-        "arrangement.partner_withdrawn",
+        "centres.partner.withdrawn",
         partner,
         before={"status": S.ACCEPTED, "withdrawn_on": None},
         after={"status": S.WITHDRAWN, "withdrawn_on": on, "reason": partner.withdrawal_reason},
@@ -394,7 +394,7 @@ def add_qualification(
         aq.save(update_fields=["withdrawn_on", "added_on", "lead_iv"])
     audit.record(
         by,
-        "arrangement.qualification_added",
+        "centres.arrangement_qualification.added",
         aq,
         centre=arrangement.lead_centre,
         after={"qualification": qualification.number, "lead_iv": str(lead_iv) if lead_iv else None},
@@ -418,7 +418,7 @@ def withdraw_qualification(aq: ArrangementQualification, *, on: dt.date, by) -> 
     aq.save(update_fields=["withdrawn_on"])
     audit.record(
         by,
-        "arrangement.qualification_withdrawn",
+        "centres.arrangement_qualification.withdrawn",
         aq,
         centre=aq.arrangement.lead_centre,
         before={"withdrawn_on": None},
@@ -439,7 +439,7 @@ def record_pearson_told(todo: ToDo, *, told_on: dt.date, reference: str, by) -> 
     close_todos(TELL_PEARSON, target=todo.target, by=by, note=note, centre=todo.centre)
     audit.record(
         by,
-        "arrangement.pearson_told",
+        "centres.arrangement.pearson_told",
         todo.target,
         centre=todo.centre,
         after={"told_on": told_on, "reference": reference.strip()},
@@ -471,7 +471,7 @@ def record_approval(
         )
     audit.record(
         by,
-        "centre.approval_recorded",
+        "centres.approval.recorded",
         approval,
         centre=centre,
         after={

@@ -5,4 +5,4 @@ class LearnersConfig(AppConfig):
     name = "learners"
 
     def ready(self):
-        from . import permissions  # noqa: F401
+        from . import events, permissions  # noqa: F401

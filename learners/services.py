@@ -42,7 +42,7 @@ def update_learner(learner: Learner, *, by, changes: dict, reason: str = "") -> 
         current.save(update_fields=changed)
         audit.record(
             by,
-            "learner.updated",
+            "learners.learner.updated",
             current,
             before={f: before[f] for f in changed},
             after={f: getattr(current, f) for f in changed}
@@ -91,7 +91,7 @@ def save_programme(programme, *, optional_units, by):
         if before != after:
             audit.record(
                 by,
-                "programme.created" if before is None else "programme.updated",
+                "learners.programme.created" if before is None else "learners.programme.updated",
                 programme,
                 before=before,
                 after=after,
@@ -115,7 +115,7 @@ def save_teaching_group(group, *, learners, by):
         if created:
             audit.record(
                 by,
-                "teaching_group.created",
+                "learners.teaching_group.created",
                 group,
                 centre=group.programme.centre_id,
                 after={"group": where},
@@ -123,7 +123,7 @@ def save_teaching_group(group, *, learners, by):
         for learner in added:
             audit.record(
                 by,
-                "learner.joined_group",
+                "learners.learner.joined_group",
                 group,
                 learner=learner,
                 centre=learner.centre_id,
@@ -132,7 +132,7 @@ def save_teaching_group(group, *, learners, by):
         for learner in removed:
             audit.record(
                 by,
-                "learner.left_group",
+                "learners.learner.left_group",
                 group,
                 learner=learner,
                 centre=learner.centre_id,

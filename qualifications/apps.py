@@ -6,4 +6,4 @@ class QualificationsConfig(AppConfig):
     verbose_name = "Qualification catalogue"
 
     def ready(self):
-        from . import permissions  # noqa: F401
+        from . import events, permissions  # noqa: F401

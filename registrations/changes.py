@@ -31,7 +31,7 @@ from centres.models import Centre, CollaborativeArrangement
 from learners.models import Programme
 from todos.services import close_todos, open_todo
 
-from . import calendar
+from . import calendar, events
 from .models import ChangeRequest, Registration, RegistrationStep, RegistrationYear
 from .permissions import (
     CANCEL_OWN_CHANGE,
@@ -238,7 +238,7 @@ def _open(cr: ChangeRequest, *, by, title: str) -> None:
     )
     audit.record(
         by,
-        "registrations.change_requested",
+        "registrations.change.requested",
         cr,
         centre=cr.centre_id,
         after={
@@ -319,6 +319,7 @@ def request_withdrawal(registration, *, reason: str, details: str, by) -> Change
         registration,
         by=by,
         what="Withdrawal requested",
+        action=events.R_WITHDRAWAL_REQUESTED,
         detail=f"{label}: {details}" if details else label,
     )
     _open(
@@ -383,7 +384,13 @@ def request_transfer(
     )
     where = describe(cr)
     if registration is not None:
-        add_step(registration, by=by, what="Transfer requested", detail=f"{where}: {details}")
+        add_step(
+            registration,
+            by=by,
+            what="Transfer requested",
+            action=events.R_TRANSFER_REQUESTED,
+            detail=f"{where}: {details}",
+        )
     _open(cr, by=by, title=f"Transfer {learner} at Pearson: {where}")
     return cr
 
@@ -404,7 +411,13 @@ def request_details_change(learner, *, details: str, by) -> ChangeRequest:
         requested_by=by,
     )
     for reg in _live(learner):
-        add_step(reg, by=by, what="Change of details requested", detail=details)
+        add_step(
+            reg,
+            by=by,
+            what="Change of details requested",
+            action=events.R_DETAILS_REQUESTED,
+            detail=details,
+        )
     _open(cr, by=by, title=f"Tell Pearson of {learner}'s changed details")
     return cr
 
@@ -523,7 +536,7 @@ def action_change(
     # verify the entry with them once options are chosen (verify_new_starter closes it).
     audit.record(
         by,
-        "registrations.change_actioned",
+        "registrations.change.actioned",
         cr,
         centre=cr.centre_id,
         before={"status": ChangeRequest.Status.OPEN},
@@ -576,14 +589,12 @@ def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
             reg,
             by=by,
             what="Deleted",
+            action=events.R_DELETED,
             detail=f"for a refund ({reason}); {ref}",
-            action="registration.deleted",
         )
         return "deleted"
     _end(reg, Status.WITHDRAWN, on)
-    add_step(
-        reg, by=by, what="Withdrawn", detail=f"{reason}; {ref}", action="registration.withdrawn"
-    )
+    add_step(reg, by=by, what="Withdrawn", action=events.R_WITHDRAWN, detail=f"{reason}; {ref}")
     return "withdrawn"
 
 
@@ -600,8 +611,8 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
             new,
             by=by,
             what="Transferred in",
+            action=events.R_TRANSFERRED_IN,
             detail=f"from another centre ({cr.details}); {ref}",
-            action="registration.transferred_in",
         )
         return f"registration {new.pk} created"
     reg = _lock_registration(cr.registration, "transfer")
@@ -611,8 +622,8 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
             reg,
             by=by,
             what="Transferred",
+            action=events.R_TRANSFERRED,
             detail=f"to {cr.to_centre}; {ref}",
-            action="registration.transferred",
         )
         return "transferred to another centre"
     _refuse_if_live(reg.learner, cr.to_programme)
@@ -632,15 +643,15 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
         reg,
         by=by,
         what="Transferred",
+        action=events.R_TRANSFERRED,
         detail=f"to {cr.to_programme}; {ref}",
-        action="registration.transferred",
     )
     add_step(
         new,
         by=by,
         what="Transferred in",
+        action=events.R_TRANSFERRED_IN,
         detail=f"from {reg.programme}; {ref}",
-        action="registration.transferred_in",
     )
     return f"registration {new.pk} created"
 
@@ -650,7 +661,13 @@ def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
         learner=cr.learner, programme=cr.programme, status__in=Registration.ACTIVE
     ).first()
     if existing:
-        add_step(existing, by=by, what="New starter confirmed", detail=ref)
+        add_step(
+            existing,
+            by=by,
+            what="New starter confirmed",
+            action=events.R_NEW_STARTER_CONFIRMED,
+            detail=ref,
+        )
         return f"registration {existing.pk} already live"
     reg = _new_registration(
         cr.learner,
@@ -664,8 +681,8 @@ def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
         reg,
         by=by,
         what="New starter submitted",
+        action=events.R_NEW_STARTER,
         detail=f"{cr.details}; {ref}",
-        action="registration.new_starter_submitted",
     )
     return f"registration {reg.pk} created"
 
@@ -673,7 +690,13 @@ def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
 def _apply_details(cr, *, by, on, ref, **_) -> str:
     regs = _live(cr.learner)
     for reg in regs:
-        add_step(reg, by=by, what="Details changed at Pearson", detail=f"{cr.details}; {ref}")
+        add_step(
+            reg,
+            by=by,
+            what="Details changed at Pearson",
+            action=events.R_DETAILS_CHANGED,
+            detail=f"{cr.details}; {ref}",
+        )
     return f"{len(regs)} registration(s) noted"
 
 
@@ -725,7 +748,13 @@ def verify_new_starter(cr: ChangeRequest, *, by, note: str = "") -> Registration
         raise ValidationError("The new starter has no live registration on that programme.")
     units = ", ".join(sorted(u.number for u in reg.optional_units.all())) or "none"
     detail = f"pathway {reg.pathway or '—'}; optional units {units}"
-    add_step(reg, by=by, what=VERIFIED, detail=f"{detail}. {_clean(note)}".strip())
+    add_step(
+        reg,
+        by=by,
+        what=VERIFIED,
+        action=events.R_NEW_STARTER_VERIFIED,
+        detail=f"{detail}. {_clean(note)}".strip(),
+    )
     close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note="verified")
     return reg
 
@@ -753,11 +782,12 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
             reg,
             by=by,
             what="Change request cancelled",
+            action=events.R_CHANGE_CANCELLED,
             detail=f"{cr.get_kind_display().lower()}: {why}",
         )
     audit.record(
         by,
-        "registrations.change_cancelled",
+        "registrations.change.cancelled",
         cr,
         centre=cr.centre_id,
         before={"status": ChangeRequest.Status.OPEN},

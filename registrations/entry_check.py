@@ -38,11 +38,11 @@ from accounts.permissions import can
 from accounts.roles import Role
 from learners.models import Learner, Programme, TeachingGroup
 from signatures.models import Signature
-from signatures.services import StaleRecord
 from todos.models import ToDo
 from todos.services import close_todos, open_todo, send_reminder_digest
+from workflow import Close, Open, step
 
-from . import calendar
+from . import calendar, events
 from .models import (
     CentreCalendar,
     Discrepancy,
@@ -59,7 +59,7 @@ CHECK_TODO = "registrations.entry_check"  # the Quality Nominee: finish the chec
 ANSWER_TODO = "registrations.entry_check_answer"  # the programme leader: answer a question
 AMEND_TODO = "registrations.entry_check_amend"  # the exams officer: amend an entry
 REVIEW_TODO = "registrations.entry_check_review"  # the Quality Nominee: an answer or amendment
-LATE_TODO = "registrations.entry_check_late"  # the exams officer: the check is late
+LATE_TODO = events.CHECK_LATE  # the exams officer: the check is late (a to-do kind)
 
 # Reminders go this many working days before the deadline, then every day once it is late.
 REMINDER_WORKING_DAYS = (3, 1)
@@ -113,7 +113,7 @@ def start_entry_check(rnd: RegistrationRound, *, by) -> EntryCheck:
     check = EntryCheck.objects.create(round=rnd, deadline=deadline, started_by=by)
     audit.record(
         by,
-        "registrations.entry_check_started",
+        events.EC_STARTED,
         check,
         centre=rnd.centre_id,
         after={"deadline": deadline, "academic_year": rnd.academic_year},
@@ -164,7 +164,7 @@ def close_entry_check(check: EntryCheck, *, by) -> None:
     close_todos(LATE_TODO, target=check, by=by, note="entry check closed")
     audit.record(
         by,
-        "registrations.entry_check_closed",
+        events.EC_CLOSED,
         check,
         centre=check.round.centre_id,
         after={
@@ -455,7 +455,7 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
         for d in new:
             audit.record(
                 by,
-                "registrations.discrepancy_found",
+                events.D_FOUND,
                 d,
                 learner=d.learner,
                 centre=centre_id,
@@ -465,7 +465,7 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
         check.save(update_fields=["last_run_at"])
         audit.record(
             by,
-            "registrations.entry_check_run",
+            events.EC_RUN,
             check,
             centre=centre_id,
             after={"found": len(findings), "new": len(new)},
@@ -511,14 +511,14 @@ def record_discrepancy(
         detail=detail[:500],
         found_by=by,
     )
-    _audit(d, by, "registrations.discrepancy_recorded", after=_state(d))
+    _audit(d, by, events.D_RECORDED, after=_state(d))
     if registration:
         add_step(
             registration,
             by=by,
             what="Entry check: discrepancy found",
             detail=f"{d.get_kind_display()}. {d.detail}",
-            action="registration.entry_check",
+            action=events.R_CHECKED,
         )
     return d
 
@@ -548,242 +548,222 @@ def _audit(d: Discrepancy, by, action: str, *, before=None, after=None) -> None:
     )
 
 
-def _lock(d: Discrepancy, expected: int | None) -> Discrepancy:
-    """Re-read under a row lock; refuse if someone changed it since the form was opened."""
-    current = (
-        Discrepancy.objects.select_for_update(of=("self",))
-        .select_related(
-            "entry_check__round__centre",
-            "learner",
-            "programme__qualification",
-            "programme__leader",
-            "registration",
-        )
-        .get(pk=d.pk)
-    )
-    if expected is not None and current.lock_version != expected:
-        raise StaleRecord(
-            "Someone else changed this discrepancy while you had it open (it is now: "
-            f"{current.get_status_display().lower()}). Nothing was done: reload the page to "
-            "see their change, then try again."
-        )
-    if not current.entry_check.is_open:
+RELATED = (
+    "entry_check__round__centre",
+    "learner",
+    "programme__qualification",
+    "programme__leader",
+    "registration",
+)
+
+
+def _check_open(d: Discrepancy) -> None:
+    if not d.entry_check.is_open:
         raise ValidationError("This entry check is closed.")
-    return current
 
 
-def _expect(d: Discrepancy, *statuses, refusal: str) -> None:
-    if d.status not in statuses:
-        raise ValidationError(f"{refusal} (it is now: {d.get_status_display().lower()}).")
+def _history(by, what: str, detail: str):
+    """The line on the learner's registration history, when a registration is involved."""
 
+    def write(d: Discrepancy) -> None:
+        if d.registration_id:
+            add_step(
+                d.registration,
+                by=by,
+                what=what,
+                action=events.R_CHECKED,
+                detail=detail,
+                audited=False,
+            )
 
-def _save(d: Discrepancy, **fields) -> None:
-    for name, value in fields.items():
-        setattr(d, name, value)
-    d.lock_version += 1
-    d.save(update_fields=["lock_version", *fields])
-
-
-def _step(d: Discrepancy, by, what: str, detail: str) -> None:
-    if d.registration_id:
-        add_step(
-            d.registration,
-            by=by,
-            what=what,
-            detail=detail,
-            action="registration.entry_check",
-        )
+    return write
 
 
 def _due(d: Discrepancy) -> dt.date:
     return d.entry_check.deadline
 
 
-@transaction.atomic
+def _discrepancy_step(d: Discrepancy, *, by, expected_lock, **kwargs) -> Discrepancy:
+    return step(
+        d,
+        by=by,
+        expected_version=expected_lock,
+        learner=d.learner,
+        centre=d.entry_check.round.centre_id,
+        related=RELATED,
+        **kwargs,
+    )
+
+
 def ask_programme_leader(
     d: Discrepancy, *, question: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
     """The Quality Nominee verifies the discrepancy with the programme leader."""
-    _require(by, CHECK_ENTRIES, d)
-    d = _lock(d, expected_lock)
     question = (question or "").strip()
     if not question:
         raise ValidationError("Write the question for the programme leader.")
-    _expect(
-        d,
-        S.OPEN,
-        S.ANSWERED,
-        refusal="A question can be asked only of an open or answered discrepancy",
-    )
-    before = {"status": d.status, "question": d.question, "answer": d.answer}
-    _save(
-        d,
-        status=S.WITH_PROGRAMME_LEADER,
-        question=question[:500],
-        answer="",
-        answered_by=None,
-        answered_at=None,
-    )
-    close_todos(REVIEW_TODO, target=d, by=by, note="asked the programme leader")
+
+    def change(d):
+        _check_open(d)
+        d.question, d.answer, d.answered_by, d.answered_at = question[:500], "", None, None
+
     leader = d.programme.leader
-    open_todo(
-        ANSWER_TODO,
-        centre=d.entry_check.round.centre,
-        assignee=leader,
-        role="" if leader else Role.PROGRAMME_LEADER,
-        title=f"Answer the Quality Nominee's question on {d.learner} ({d.programme})",
-        due=_due(d),
-        target=d,
-        actor=by,
-    )
-    _audit(
+    return _discrepancy_step(
         d,
-        by,
-        "registrations.discrepancy_asked",
-        before=before,
-        after={"status": d.status, "question": d.question},
+        by=by,
+        expected_lock=expected_lock,
+        action=events.D_ASKED,
+        permission=CHECK_ENTRIES,
+        allowed=(S.OPEN, S.ANSWERED),
+        refusal="A question can be asked only of an open or answered discrepancy",
+        status=S.WITH_PROGRAMME_LEADER,
+        change=change,
+        audit_extra={"question": question[:500]},
+        close=[Close(REVIEW_TODO, note="asked the programme leader")],
+        open=[
+            Open(
+                ANSWER_TODO,
+                title=f"Answer the Quality Nominee's question on {d.learner} ({d.programme})",
+                assignee=leader,
+                role="" if leader else Role.PROGRAMME_LEADER,
+                due=_due(d),
+            )
+        ],
+        history=_history(by, "Entry check: asked the programme leader", question),
     )
-    _step(d, by, "Entry check: asked the programme leader", question)
-    return d
 
 
-@transaction.atomic
 def answer_discrepancy(
     d: Discrepancy, *, answer: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
-    """The programme leader answers the Quality Nominee's question."""
-    _require(by, ANSWER_DISCREPANCIES, d)
-    d = _lock(d, expected_lock)
-    if not can(by, ANSWER_DISCREPANCIES, d):  # the programme's own leader
-        raise PermissionDenied(
-            f"Only the programme leader of {d.programme}, {d.programme.leader}, answers this."
-        )
+    """The programme's own leader answers the Quality Nominee's question."""
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError("Write your answer.")
-    _expect(d, S.WITH_PROGRAMME_LEADER, refusal="There is no question waiting for an answer")
-    _save(d, status=S.ANSWERED, answer=answer[:500], answered_by=by, answered_at=timezone.now())
-    close_todos(ANSWER_TODO, target=d, by=by, note="answered")
-    open_todo(
-        REVIEW_TODO,
-        centre=d.entry_check.round.centre,
-        role=Role.QUALITY_NOMINEE,
-        title=f"Read the programme leader's answer on {d.learner} ({d.programme})",
-        due=_due(d),
-        target=d,
-        actor=by,
-    )
-    _audit(
+
+    def change(d):
+        _check_open(d)
+        d.answer, d.answered_by, d.answered_at = answer[:500], by, timezone.now()
+
+    return _discrepancy_step(
         d,
-        by,
-        "registrations.discrepancy_answered",
-        before={"status": S.WITH_PROGRAMME_LEADER},
-        after={"status": d.status, "answer": d.answer},
+        by=by,
+        expected_lock=expected_lock,
+        action=events.D_ANSWERED,
+        permission=ANSWER_DISCREPANCIES,  # the layer's rule: the programme's own leader
+        allowed=(S.WITH_PROGRAMME_LEADER,),
+        refusal="There is no question waiting for an answer",
+        status=S.ANSWERED,
+        change=change,
+        close=[Close(ANSWER_TODO, note="answered")],
+        open=[
+            Open(
+                REVIEW_TODO,
+                title=f"Read the programme leader's answer on {d.learner} ({d.programme})",
+                due=_due(d),
+            )
+        ],
+        history=_history(by, "Entry check: programme leader answered", answer),
     )
-    _step(d, by, "Entry check: programme leader answered", answer)
-    return d
 
 
-@transaction.atomic
 def pass_to_exams_officer(d: Discrepancy, *, by, expected_lock: int | None = None) -> Discrepancy:
     """The Quality Nominee passes a verified error to the exams officer to amend."""
-    _require(by, CHECK_ENTRIES, d)
-    d = _lock(d, expected_lock)
-    if d.status == S.OPEN:
-        raise ValidationError(
-            "Verify it with the programme leader first: ask them a question on this discrepancy."
-        )
-    _expect(
+
+    def change(d):
+        _check_open(d)
+        if d.status == S.OPEN:
+            raise ValidationError(
+                "Verify it with the programme leader first: ask them a question on this "
+                "discrepancy."
+            )
+
+    return _discrepancy_step(
         d,
-        S.ANSWERED,
-        S.AMENDED,
+        by=by,
+        expected_lock=expected_lock,
+        action=events.D_PASSED,
+        permission=CHECK_ENTRIES,
+        allowed=(S.OPEN, S.ANSWERED, S.AMENDED),
         refusal="Only an answered or amended discrepancy is passed to the exams officer",
+        status=S.WITH_EXAMS_OFFICER,
+        change=change,
+        close=[Close(REVIEW_TODO, note="passed to the exams officer")],
+        open=[
+            Open(
+                AMEND_TODO,
+                title=f"Amend the entry for {d.learner} ({d.programme}): entry check",
+                due=_due(d),
+            )
+        ],
+        history=_history(by, "Entry check: passed to the exams officer", d.get_kind_display()),
     )
-    before = d.status
-    _save(d, status=S.WITH_EXAMS_OFFICER)
-    close_todos(REVIEW_TODO, target=d, by=by, note="passed to the exams officer")
-    open_todo(
-        AMEND_TODO,
-        centre=d.entry_check.round.centre,
-        role=Role.EXAMS_OFFICER,
-        title=f"Amend the entry for {d.learner} ({d.programme}): entry check",
-        due=_due(d),
-        target=d,
-        actor=by,
-    )
-    _audit(
-        d,
-        by,
-        "registrations.discrepancy_passed",
-        before={"status": before},
-        after={"status": d.status},
-    )
-    _step(d, by, "Entry check: passed to the exams officer", d.get_kind_display())
-    return d
 
 
-@transaction.atomic
 def record_amendment(
     d: Discrepancy, *, amendment: str, by, expected_lock: int | None = None
 ) -> Discrepancy:
     """The exams officer says what they changed (e.g. on the entry list's amend screen)."""
-    _require(by, RUN_REGISTRATIONS, d)
-    d = _lock(d, expected_lock)
     amendment = (amendment or "").strip()
     if not amendment:
         raise ValidationError("Say what you changed.")
-    _expect(d, S.WITH_EXAMS_OFFICER, refusal="This discrepancy is not waiting for an amendment")
-    _save(d, status=S.AMENDED, amendment=amendment[:500], amended_by=by, amended_at=timezone.now())
-    close_todos(AMEND_TODO, target=d, by=by, note="amended")
-    open_todo(
-        REVIEW_TODO,
-        centre=d.entry_check.round.centre,
-        role=Role.QUALITY_NOMINEE,
-        title=f"Confirm the exams officer's amendment for {d.learner} ({d.programme})",
-        due=_due(d),
-        target=d,
-        actor=by,
-    )
-    _audit(
+
+    def change(d):
+        _check_open(d)
+        d.amendment, d.amended_by, d.amended_at = amendment[:500], by, timezone.now()
+
+    return _discrepancy_step(
         d,
-        by,
-        "registrations.discrepancy_amended",
-        before={"status": S.WITH_EXAMS_OFFICER},
-        after={"status": d.status, "amendment": d.amendment},
+        by=by,
+        expected_lock=expected_lock,
+        action=events.D_AMENDED,
+        permission=RUN_REGISTRATIONS,
+        allowed=(S.WITH_EXAMS_OFFICER,),
+        refusal="This discrepancy is not waiting for an amendment",
+        status=S.AMENDED,
+        change=change,
+        close=[Close(AMEND_TODO, note="amended")],
+        open=[
+            Open(
+                REVIEW_TODO,
+                title=f"Confirm the exams officer's amendment for {d.learner} ({d.programme})",
+                due=_due(d),
+            )
+        ],
+        history=_history(by, "Entry check: amended by the exams officer", amendment),
     )
-    _step(d, by, "Entry check: amended by the exams officer", amendment)
-    return d
 
 
-@transaction.atomic
 def resolve_discrepancy(
     d: Discrepancy, *, by, note: str = "", expected_lock: int | None = None
 ) -> Discrepancy:
     """The Quality Nominee resolves it: after the amendment, or with a note if it was no error."""
-    _require(by, CHECK_ENTRIES, d)
-    d = _lock(d, expected_lock)
     note = (note or "").strip()
-    _expect(
+
+    def change(d):
+        _check_open(d)
+        if d.status != S.AMENDED and not note:
+            raise ValidationError(
+                "Nothing has been amended: add a note saying why it is not an error."
+            )
+        d.resolved_by, d.resolved_at = by, timezone.now()
+        return {"note": note}
+
+    return _discrepancy_step(
         d,
-        S.OPEN,
-        S.ANSWERED,
-        S.AMENDED,
+        by=by,
+        expected_lock=expected_lock,
+        action=events.D_RESOLVED,
+        permission=CHECK_ENTRIES,
+        allowed=(S.OPEN, S.ANSWERED, S.AMENDED),
         refusal="It is waiting for the programme leader or the exams officer",
+        status=S.RESOLVED,
+        change=change,
+        close=[Close(REVIEW_TODO, note="resolved")],
+        history=_history(
+            by, "Entry check: resolved", note or (d.amendment and f"amended: {d.amendment}")
+        ),
     )
-    if d.status != S.AMENDED and not note:
-        raise ValidationError("Nothing has been amended: add a note saying why it is not an error.")
-    before = d.status
-    _save(d, status=S.RESOLVED, resolved_by=by, resolved_at=timezone.now())
-    close_todos(REVIEW_TODO, target=d, by=by, note="resolved")
-    _audit(
-        d,
-        by,
-        "registrations.discrepancy_resolved",
-        before={"status": before},
-        after={"status": d.status, "note": note},
-    )
-    _step(d, by, "Entry check: resolved", note or (d.amendment and f"amended: {d.amendment}"))
-    return d
 
 
 # --- reminders (Celery beat, each morning) ----------------------------------------------
@@ -836,7 +816,7 @@ def entry_check_reminders(today: dt.date | None = None) -> dict:
                 )
                 audit.record(
                     None,
-                    "registrations.entry_check_late",
+                    events.EC_LATE,
                     check,
                     centre=rnd.centre_id,
                     after={"deadline": check.deadline, "outstanding": left},

@@ -5,6 +5,7 @@ otherwise the kind's days apply, overridable in settings (BTECQA_TODO_DUE_DAYS).
 """
 
 from accounts.roles import Role
+from audit.actions import register_action
 from todos.kinds import register_kind
 
 PL, EO, QN = Role.PROGRAMME_LEADER, Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE
@@ -51,4 +52,261 @@ NUMBERS_LEFT = register_kind(
     "Match the registration numbers left over",
     owner=EO,
     due_days=7,
+)
+
+
+# --- what the trail says ------------------------------------------------------------------
+_ = register_action
+
+ROUND_OPENED = _(
+    "registrations.round.opened",
+    "Registration round opened",
+    "{actor} opened the {academic_year} registration round",
+    replaces=["registrations.round_opened"],
+)
+CALENDAR_SAVED = _(
+    "registrations.calendar.saved",
+    "Centre dates saved",
+    "{actor} saved the centre's dates for {academic_year}",
+    replaces=["registrations.calendar_saved"],
+)
+ENTRIES_REQUESTED = _(
+    "registrations.entry_request.requested",
+    "Entries requested",
+    "{actor} asked for the entries of {programme} by {due}",
+    replaces=["registrations.entries_requested"],
+)
+REQUEST_EMAILED = _(
+    "registrations.entry_request.emailed",
+    "Entry request e-mailed",
+    "The entry request for {object} was e-mailed to {to}",
+    replaces=["registrations.entry_request_emailed"],
+)
+PROPOSALS_SENT = _(
+    "registrations.entry_request.proposals_sent",
+    "Proposals sent",
+    "{actor} sent the proposed entries for {object}",
+    replaces=["registrations.proposals_sent"],
+)
+LIST_RETURNED = _(
+    "registrations.entry_list.returned",
+    "Entry list returned for signing",
+    "{actor} returned {object} to the programme leader to check and sign",
+    replaces=["registrations.list_returned"],
+)
+LIST_SUBMITTED = _(
+    "registrations.entry_list.submitted",
+    "Entries submitted to Pearson",
+    "{actor} recorded the submission of {object} to Pearson on {submitted_on}",
+    replaces=["registrations.list_submitted"],
+)
+NUMBERS_IMPORTED = _(
+    "registrations.numbers.imported",
+    "Registration numbers imported",
+    "{actor} imported registration numbers from {object}",
+    replaces=["registrations.numbers_imported"],
+)
+NOTICE_SENT = _(
+    "registrations.notice.sent",
+    "Learner told of their registration",
+    "{actor} told {learner} of their registration ({method})",
+    replaces=["registrations.notice_sent"],
+)
+EC_STARTED = _(
+    "registrations.entry_check.started",
+    "Entry check started",
+    "{actor} started the entry check (deadline {deadline})",
+    replaces=["registrations.entry_check_started"],
+)
+EC_RUN = _(
+    "registrations.entry_check.run",
+    "Entry check run",
+    "{actor} compared the entries with the class lists: {found} new discrepancies",
+    replaces=["registrations.entry_check_run"],
+)
+EC_CLOSED = _(
+    "registrations.entry_check.closed",
+    "Entry check closed",
+    "{actor} closed {object}",
+    replaces=["registrations.entry_check_closed"],
+)
+EC_LATE = _(
+    "registrations.entry_check.late",
+    "Entry check late",
+    "{object} passed its deadline with discrepancies open",
+    replaces=["registrations.entry_check_late"],
+)
+D_FOUND = _(
+    "registrations.discrepancy.found",
+    "Discrepancy found",
+    "The entry check found {object}",
+    replaces=["registrations.discrepancy_found"],
+)
+D_RECORDED = _(
+    "registrations.discrepancy.recorded",
+    "Discrepancy recorded",
+    "{actor} recorded {object}: {detail}",
+    replaces=["registrations.discrepancy_recorded"],
+)
+D_ASKED = _(
+    "registrations.discrepancy.asked",
+    "Question to the programme leader",
+    "{actor} asked the programme leader about {learner}: “{question}”",
+    replaces=["registrations.discrepancy_asked"],
+)
+D_ANSWERED = _(
+    "registrations.discrepancy.answered",
+    "Programme leader answered",
+    "{actor} answered about {learner}: “{answer}”",
+    replaces=["registrations.discrepancy_answered"],
+)
+D_PASSED = _(
+    "registrations.discrepancy.passed",
+    "Passed to the exams officer",
+    "{actor} passed {object} to the exams officer to amend",
+    replaces=["registrations.discrepancy_passed"],
+)
+D_AMENDED = _(
+    "registrations.discrepancy.amended",
+    "Amended by the exams officer",
+    "{actor} amended the entry of {learner}: {amendment}",
+    replaces=["registrations.discrepancy_amended"],
+)
+D_RESOLVED = _(
+    "registrations.discrepancy.resolved",
+    "Discrepancy resolved",
+    "{actor} resolved {object}. {note}",
+    replaces=["registrations.discrepancy_resolved"],
+)
+CHANGE_REQUESTED = _(
+    "registrations.change.requested",
+    "Change notified",
+    "{actor} notified {object}: {details}",
+    replaces=["registrations.change_requested"],
+)
+CHANGE_ACTIONED = _(
+    "registrations.change.actioned",
+    "Change made at Pearson",
+    "{actor} made {object} at Pearson on {actioned_on} (reference {pearson_reference})",
+    replaces=["registrations.change_actioned"],
+)
+CHANGE_CANCELLED = _(
+    "registrations.change.cancelled",
+    "Change cancelled",
+    "{actor} cancelled {object}: {why}",
+    replaces=["registrations.change_cancelled"],
+)
+
+
+def _step(verb: str, label: str, sentence: str, *old: str) -> str:
+    """A history step; `registration.<verb>` was its code before the scheme."""
+    return _(
+        f"registrations.registration.{verb}",
+        label,
+        sentence,
+        replaces=tuple(dict.fromkeys((f"registration.{verb}", *old))),
+    )
+
+
+# One per line of a learner's registration history (RegistrationStep).
+R_PROPOSED = _step("proposed", "Proposed for entry", "{actor} proposed {learner} for {programme}")
+R_OPTIONS = _step(
+    "options_chosen",
+    "Options chosen",
+    "{actor} chose {learner}'s options: {detail}",
+    "registration.options_chosen",
+    "registration.proposed",
+)
+R_ENTERED = _step("entered", "Entered", "{actor} entered {learner} on {programme}")
+R_QUERIED = _step("queried", "Entry queried", "{actor} queried {learner}'s entry: {detail}")
+R_QUERY_ANSWERED = _step(
+    "query_answered",
+    "Query answered",
+    "{actor} answered the query on {learner}: {detail}",
+    "registration.entered",
+    "registration.queried",
+    "registration.query_answered",
+)
+R_AMENDED = _step("amended", "Entry amended", "{actor} amended {learner}'s entry: {detail}")
+R_REMOVED = _step(
+    "removed",
+    "Taken off the entry list",
+    "{actor} took {learner} off the list: {detail}",
+    "registration.removed_from_the_list",
+    "registration.amended",
+)
+R_SIGNED = _step("signed", "On a signed list", "{actor} signed the entry list with {learner} on it")
+R_SUBMITTED = _step("submitted", "Submitted to Pearson", "{actor} submitted {learner}'s entry")
+R_REGISTERED = _step(
+    "registered",
+    "Registered with Pearson",
+    "{learner} registered with Pearson: {detail}",
+    "registration.signed",
+    "registration.submitted",
+    "registration.registered",
+)
+R_CHECKED = _step("entry_check", "Entry check", "{actor}: {detail}", "registration.entry_check")
+R_WITHDRAWAL_REQUESTED = _step(
+    "withdrawal_requested",
+    "Withdrawal notified",
+    "{actor} notified {learner}'s withdrawal: {detail}",
+    "registration.withdrawal_requested",
+)
+R_WITHDRAWN = _step("withdrawn", "Withdrawn", "{actor} withdrew {learner} at Pearson: {detail}")
+R_DELETED = _step(
+    "deleted",
+    "Deleted for a refund",
+    "{actor} deleted {learner}'s registration: {detail}",
+    "registration.withdrawn",
+    "registration.deleted",
+)
+R_TRANSFER_REQUESTED = _step(
+    "transfer_requested",
+    "Transfer notified",
+    "{actor} notified {learner}'s transfer: {detail}",
+    "registration.transfer_requested",
+)
+R_TRANSFERRED = _step("transferred", "Transferred", "{actor} transferred {learner}: {detail}")
+R_TRANSFERRED_IN = _step(
+    "transferred_in",
+    "Transferred in",
+    "{actor} transferred {learner} in: {detail}",
+    "registration.transferred",
+    "registration.transferred_in",
+)
+R_NEW_STARTER = _step(
+    "new_starter_submitted",
+    "New starter registered",
+    "{actor} registered new starter {learner}: {detail}",
+    "registration.new_starter_submitted",
+)
+R_NEW_STARTER_CONFIRMED = _step(
+    "new_starter_confirmed",
+    "New starter confirmed",
+    "{actor} confirmed {learner}: {detail}",
+    "registration.new_starter_confirmed",
+)
+R_NEW_STARTER_VERIFIED = _step(
+    "new_starter_verified",
+    "New starter's entry verified",
+    "{actor} verified {learner}'s entry with the exams officer: {detail}",
+    "registration.entry_verified_with_the_exams_officer",
+)
+R_DETAILS_REQUESTED = _step(
+    "details_change_requested",
+    "Change of details notified",
+    "{actor} notified a change to {learner}'s details: {detail}",
+    "registration.change_of_details_requested",
+)
+R_DETAILS_CHANGED = _step(
+    "details_changed",
+    "Details changed at Pearson",
+    "{actor} changed {learner}'s details at Pearson: {detail}",
+    "registration.details_changed_at_pearson",
+)
+R_CHANGE_CANCELLED = _step(
+    "change_cancelled",
+    "Change cancelled",
+    "{actor} cancelled a change for {learner}: {detail}",
+    "registration.change_request_cancelled",
 )

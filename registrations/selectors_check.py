@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.permissions import assignments, can
 from accounts.roles import Role
+from audit.actions import get_action
 from audit.models import AuditEvent
 from learners.models import Learner, Programme
 
@@ -19,15 +20,6 @@ from .models import Discrepancy, EntryCheck, EntryList
 from .permissions import ANSWER_DISCREPANCIES, CHECK_ENTRIES, RUN_REGISTRATIONS
 
 S = Discrepancy.Status
-HISTORY_LABELS = {
-    "registrations.discrepancy_found": "Found by the check",
-    "registrations.discrepancy_recorded": "Recorded by the Quality Nominee",
-    "registrations.discrepancy_asked": "Question to the programme leader",
-    "registrations.discrepancy_answered": "Answered by the programme leader",
-    "registrations.discrepancy_passed": "Passed to the exams officer",
-    "registrations.discrepancy_amended": "Amended by the exams officer",
-    "registrations.discrepancy_resolved": "Resolved",
-}
 DASHBOARD_ROLES = {Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER, Role.PROGRAMME_LEADER}
 
 
@@ -136,6 +128,11 @@ def round_learners(check: EntryCheck):
     return Learner.objects.filter(centre=rnd.centre_id) | Learner.objects.filter(pk__in=in_groups)
 
 
+def _label(code: str) -> str:
+    action = get_action(code)
+    return action.label if action else code
+
+
 def discrepancy_page(d: Discrepancy, user) -> dict:
     is_open = d.entry_check.is_open
     can_check = is_open and can(user, CHECK_ENTRIES, d)
@@ -146,7 +143,7 @@ def discrepancy_page(d: Discrepancy, user) -> dict:
         {
             "at": e.occurred_at,
             "who": e.actor_repr,
-            "what": HISTORY_LABELS.get(e.action, e.action),
+            "what": _label(e.action),
             "text": next(
                 (
                     (e.after_data or {}).get(k)

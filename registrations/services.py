@@ -23,7 +23,7 @@ from signatures import services as signing
 from signatures.services import StaleRecord
 from todos.services import close_todos, open_todo
 
-from . import notifications
+from . import events, notifications
 from .models import (
     EntryList,
     EntryRequest,
@@ -45,14 +45,22 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "system"
 
 
-def add_step(registration: Registration, *, by, what: str, detail: str = "", action=None):
-    """One line of the learner's registration history, and the same on the audit trail."""
+def add_step(
+    registration: Registration, *, by, what: str, action: str, detail: str = "", audited=True
+):
+    """One line of the learner's registration history, and the same on the audit trail.
+
+    audited=False when the workflow step that called it has already recorded the event
+    (a discrepancy's step is one event on the learner's trail, not two).
+    """
     RegistrationStep.objects.create(
         registration=registration, by=by, by_repr=_name(by), what=what, detail=detail[:500]
     )
+    if not audited:
+        return
     audit.record(
         by,
-        action or f"registration.{what.lower().replace(' ', '_')}",
+        action,
         registration,
         centre=registration.centre_id,
         after={
@@ -98,7 +106,7 @@ def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
         raise ValidationError(
             f"The {academic_year} round at {centre.name} was opened a moment ago by someone else."
         ) from None
-    audit.record(by, "registrations.round_opened", rnd, after={"academic_year": academic_year})
+    audit.record(by, "registrations.round.opened", rnd, after={"academic_year": academic_year})
     return rnd
 
 
@@ -133,7 +141,7 @@ def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by)
     )
     audit.record(
         by,
-        "registrations.entries_requested",
+        "registrations.entry_request.requested",
         req,
         centre=rnd.centre_id,
         after={"programme": str(programme), "due": due_date},
@@ -208,6 +216,7 @@ def propose_entry(
         reg,
         by=by,
         what="Proposed",
+        action=events.R_PROPOSED,
         detail="new starter" if new_starter else f"pathway {pathway}" if pathway else "",
     )
     return reg
@@ -246,6 +255,7 @@ def choose_options(registration: Registration, *, by, pathway: str, optional_uni
         registration,
         by=by,
         what="Options chosen",
+        action=events.R_OPTIONS,
         detail=f"pathway {new[0] or '—'}; optional units {', '.join(new[1]) or 'none'}",
     )
 
@@ -276,7 +286,7 @@ def finish_proposals(req: EntryRequest, *, by) -> None:
         target=entry_list_for(req.programme, req.round),  # the page where entries are made
         actor=by,
     )
-    audit.record(by, "registrations.proposals_sent", req, centre=req.round.centre_id)
+    audit.record(by, "registrations.entry_request.proposals_sent", req, centre=req.round.centre_id)
 
 
 # --- entries and the list ---------------------------------------------------------------
@@ -310,7 +320,13 @@ def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None
         reg.entered_at = timezone.now()
         reg.lock_version += 1
         reg.save(update_fields=["status", "entered_at", "lock_version"])
-        add_step(reg, by=by, what="Entered", detail=f"entry list for {entry_list.programme}")
+        add_step(
+            reg,
+            by=by,
+            what="Entered",
+            action=events.R_ENTERED,
+            detail=f"entry list for {entry_list.programme}",
+        )
         count += 1
     if count and entry_list.status != EntryList.Status.DRAFT:
         _record_amendment(
@@ -353,7 +369,7 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
         target=entry_list,
         actor=by,
     )
-    audit.record(by, "registrations.list_returned", entry_list, centre=programme.centre_id)
+    audit.record(by, "registrations.entry_list.returned", entry_list, centre=programme.centre_id)
 
 
 @transaction.atomic
@@ -370,7 +386,7 @@ def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQue
     query = RowQuery.objects.create(
         entry_list=entry_list, registration=registration, reason=reason.strip(), raised_by=by
     )
-    add_step(registration, by=by, what="Queried", detail=reason.strip())
+    add_step(registration, by=by, what="Queried", action=events.R_QUERIED, detail=reason.strip())
     open_todo(
         ANSWER_QUERY_TODO,
         centre=entry_list.programme.centre,
@@ -396,7 +412,13 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
         raise ValidationError("That query has already been answered.")
     query.answer, query.answered_by, query.answered_at = answer.strip(), by, timezone.now()
     query.save(update_fields=["answer", "answered_by", "answered_at"])
-    add_step(query.registration, by=by, what="Query answered", detail=answer.strip())
+    add_step(
+        query.registration,
+        by=by,
+        what="Query answered",
+        action=events.R_QUERY_ANSWERED,
+        detail=answer.strip(),
+    )
     close_todos(ANSWER_QUERY_TODO, target=query, by=by, note="answered")
 
 
@@ -421,7 +443,11 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
         _bump(current, status=EntryList.Status.SIGNED)
         for reg in current.rows():
             add_step(
-                reg, by=user, what="Signed", detail=f"entry list version {signature.version.number}"
+                reg,
+                by=user,
+                what="Signed",
+                action=events.R_SIGNED,
+                detail=f"entry list version {signature.version.number}",
             )
         close_todos(SIGN_TODO, target=current, by=user, note="signed")
         open_todo(
@@ -496,7 +522,9 @@ def amend_registration(
     registration.lock_version += 1
     registration.save()
     detail = "; ".join(f"{k}: {a or '—'} → {b or '—'}" for k, (a, b) in changes.items())
-    add_step(registration, by=by, what="Amended", detail=f"{detail} ({reason})")
+    add_step(
+        registration, by=by, what="Amended", action=events.R_AMENDED, detail=f"{detail} ({reason})"
+    )
     if on_list and entry_list.status != EntryList.Status.DRAFT:
         _record_amendment(entry_list, by=by, reason=reason)
     else:
@@ -514,7 +542,9 @@ def remove_from_list(registration: Registration, *, by, reason: str, expected_lo
     registration.status = Registration.Status.DROPPED
     registration.lock_version += 1
     registration.save(update_fields=["status", "lock_version"])
-    add_step(registration, by=by, what="Removed from the list", detail=reason)
+    add_step(
+        registration, by=by, what="Removed from the list", action=events.R_REMOVED, detail=reason
+    )
     if was_on_list and entry_list.status != EntryList.Status.DRAFT:
         _record_amendment(entry_list, by=by, reason=reason)
     else:
@@ -570,6 +600,7 @@ def submit_entry_list(
             reg,
             by=by,
             what="Submitted",
+            action=events.R_SUBMITTED,
             detail=f"to Pearson on {submitted_on:%d/%m/%Y} (list version {version.number})",
         )
     _bump(
@@ -582,7 +613,7 @@ def submit_entry_list(
     close_todos(SUBMIT_TODO, target=entry_list, by=by, note="submitted")
     audit.record(
         by,
-        "registrations.list_submitted",
+        "registrations.entry_list.submitted",
         entry_list,
         centre=entry_list.programme.centre_id,
         after={"submitted_on": submitted_on, "version": version.number},

@@ -99,7 +99,7 @@ def calendar_edit(request):
             )
             audit.record(
                 request.user,
-                "registrations.calendar_saved",
+                "registrations.calendar.saved",
                 cal,
                 centre=cal.centre_id,
                 after={k: data[k] for k in data if k != "centre"},

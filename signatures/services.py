@@ -15,12 +15,9 @@ from django.db import transaction
 
 import audit
 from audit.services import canonical_json
+from workflow.steps import StaleRecord  # noqa: E402  (one exception for every stale form)
 
 from .models import RecordVersion, Signature
-
-
-class StaleRecord(ValidationError):
-    """The record changed after the person opened it: one result, a clear message."""
 
 
 def content_sha256(snapshot: dict) -> str:
@@ -70,7 +67,7 @@ def freeze_version(record, *, by, reason: str = "") -> RecordVersion:
     )
     audit.record(
         by,
-        "record.version_made",
+        "signatures.record.version_made",
         record,
         after={"version": version.number, "sha256": sha, "reason": reason},
     )
@@ -117,7 +114,7 @@ def sign(record, *, user, password: str, role, seen_sha256: str) -> Signature:
         )
         audit.record(
             user,
-            "record.signed",
+            "signatures.record.signed",
             record,
             after={
                 "version": version.number,

@@ -133,7 +133,7 @@ def test_the_admin_cannot_change_or_delete_audit_events(client, django_user_mode
     import audit
     from audit.models import AuditEvent
 
-    event = audit.record(exams_officer, "learner.updated", exams_officer)
+    event = audit.record(exams_officer, "learners.learner.updated", exams_officer)
     root = django_user_model.objects.create_superuser(
         "root", "root@example.org", "x-very-long-pass"
     )
@@ -144,7 +144,7 @@ def test_the_admin_cannot_change_or_delete_audit_events(client, django_user_mode
         client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
-    assert AuditEvent.objects.get(pk=event.pk).action == "learner.updated"
+    assert AuditEvent.objects.get(pk=event.pk).action == "learners.learner.updated"
 
 
 def test_an_admin_edit_of_a_learner_goes_on_the_trail(client, django_user_model, own_centre):
@@ -175,7 +175,7 @@ def test_an_admin_edit_of_a_learner_goes_on_the_trail(client, django_user_model,
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    event = AuditEvent.objects.get(action="learner.changed_in_admin")
+    event = AuditEvent.objects.get(action="audit.admin_record.changed")
     assert event.learner_id == learner.pk and ("first_name", "Ada", "Adah") in event.changes()
 
 

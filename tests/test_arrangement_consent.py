@@ -106,10 +106,10 @@ def test_the_invited_centre_is_told_on_its_own_trail_and_dashboard(
     invited, partner_centre, own_centre
 ):
     assert AuditEvent.objects.filter(
-        action="arrangement.partner_invited", centre_id=partner_centre.pk
+        action="centres.partner.invited", centre_id=partner_centre.pk
     ).exists()
     assert AuditEvent.objects.filter(
-        action="arrangement.partner_invited", centre_id=own_centre.pk
+        action="centres.partner.invited", centre_id=own_centre.pk
     ).exists()
     respond = ToDo.objects.get(kind=arrangements.RESPOND, closed_at__isnull=True)
     assert respond.centre == partner_centre and respond.role == R.QUALITY_NOMINEE
@@ -147,7 +147,7 @@ def test_access_flows_only_once_the_partner_accepts_and_has_its_own_approval(
     ).exists()
     assert _sees(client, lead_qn, partner_learner) == 200
     # Both trails record the acceptance; the lead centre owes Pearson a message.
-    accepted = AuditEvent.objects.filter(action="arrangement.invitation_accepted")
+    accepted = AuditEvent.objects.filter(action="centres.partner.accepted")
     assert set(accepted.values_list("centre_id", flat=True)) == {
         invited.arrangement.lead_centre_id,
         partner_centre.pk,
@@ -200,7 +200,7 @@ def test_either_side_can_withdraw_and_both_are_told(
         )
     ) == {own_centre.pk, partner_centre.pk}
     assert set(
-        AuditEvent.objects.filter(action="arrangement.partner_withdrawn").values_list(
+        AuditEvent.objects.filter(action="centres.partner.withdrawn").values_list(
             "centre_id", flat=True
         )
     ) == {own_centre.pk, partner_centre.pk}
@@ -262,7 +262,7 @@ def test_the_pearson_approvals_page_records_and_lists_each_centres_own(client, c
         },
     )
     assert "APP-1" in client.get(url).content.decode()
-    assert AuditEvent.objects.filter(action="centre.approval_recorded").exists()
+    assert AuditEvent.objects.filter(action="centres.approval.recorded").exists()
     client.force_login(cast[R.ASSESSOR_IV])
     page = client.get(url)
     assert page.status_code == 200 and "Record an approval" not in page.content.decode()
@@ -320,7 +320,7 @@ def test_a_delivering_centre_sees_only_what_it_teaches(
     home_group.learners.add(student)
     audit.record(
         partner_eo,
-        "learner.updated",
+        "learners.learner.updated",
         student,
         before={"last_name": "Crosley"},
         after={"last_name": "Crossley", "reason": "Private family matter"},

@@ -18,7 +18,9 @@ def trail(db):
     actor = UserFactory(username="recorder", first_name="Rita", last_name="Recorder")
     learner = LearnerFactory()
     for i in range(6):
-        audit.record(actor, "learner.updated", learner, before={"step": i}, after={"step": i + 1})
+        audit.record(
+            actor, "learners.learner.updated", learner, before={"step": i}, after={"step": i + 1}
+        )
     return actor, learner
 
 
@@ -35,7 +37,7 @@ def raw(sql, params=()):
 INSERT_EVENT_7 = (
     "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_repr, action, object_type,"
     " object_id, object_repr, learner_id, learner_repr, centre_id, before, after, prev_hash, hash)"
-    " VALUES (7, %s, NULL, 'intruder', 'learner.updated', '', '', '', NULL, '', NULL, '', '',"
+    " VALUES (7, %s, NULL, 'intruder', 'learners.learner.updated', '', '', '', NULL, '', NULL, '', '',"
     " %s, %s)"
 )
 
@@ -52,7 +54,7 @@ def test_it_records_who_what_which_learner_and_the_change(trail):
     event = AuditEvent.objects.order_by("seq").first()
     assert event.actor_id == actor.pk
     assert "Rita Recorder" in event.actor_repr
-    assert event.action == "learner.updated"
+    assert event.action == "learners.learner.updated"
     assert event.learner_id == learner.pk
     assert event.centre_id == learner.centre_id
     assert event.changes() == [("step", 0, 1)]
@@ -111,7 +113,7 @@ def test_it_catches_an_event_inserted_with_a_forged_hash_at_the_end(trail):
         last.occurred_at,
         None,
         "intruder",
-        "learner.updated",
+        "learners.learner.updated",
         "",
         "",
         "",

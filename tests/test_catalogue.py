@@ -136,7 +136,7 @@ def test_shipped_qualifications_load(shipped):
     )
     assert set(unit1.criteria.values_list("code", flat=True)) >= {"A.P1", "AB.D1", "E.D4"}
     assert unit1.criteria.get(code="AB.D1").learning_aim.code == "A"
-    assert AuditEvent.objects.filter(action="catalogue.qualification_created").count() == len(
+    assert AuditEvent.objects.filter(action="qualifications.qualification.created").count() == len(
         shipped
     )
 
@@ -163,8 +163,8 @@ def test_loading_restores_a_changed_title_and_audits_only_that(shipped):
         .values_list("action", "before", "after")
     )
     assert [a for a, _, _ in actions] == [
-        "catalogue.qualification_updated",
-        "catalogue.unit_updated",
+        "qualifications.qualification.updated",
+        "qualifications.unit.updated",
     ]
     assert json.loads(actions[0][1]) == {"title": "Old title"}
     assert Qualification.objects.count() == len(results), (
@@ -223,10 +223,10 @@ def test_an_import_updates_adds_and_audits(business, exams_officer):
         .criteria.get(code="A.P1")
         .learning_aim.label.startswith("Preparing")
     )
-    event = AuditEvent.objects.get(action="catalogue.unit_updated")
+    event = AuditEvent.objects.get(action="qualifications.unit.updated")
     assert event.actor_id == exams_officer.pk
     assert json.loads(event.after) == {"title": "Developing a Marketing Campaign (2022 format)"}
-    assert AuditEvent.objects.filter(action="catalogue.structure_imported").count() == 1
+    assert AuditEvent.objects.filter(action="qualifications.structure.imported").count() == 1
 
 
 def test_an_import_never_deletes_what_the_file_leaves_out(business):

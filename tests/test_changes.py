@@ -195,7 +195,7 @@ def test_programme_leader_notifies_a_new_starter_and_the_exams_officer_registers
         .exists()
     )
     assert AuditEvent.objects.filter(
-        action="registrations.change_actioned", object_id=str(cr.pk)
+        action="registrations.change.actioned", object_id=str(cr.pk)
     ).exists()
     # Registered: the exams officer now verifies the entry with the Quality Nominee.
     assert "New starter to verify" in dashboard(client, qn)
@@ -268,7 +268,7 @@ def test_quality_nominee_notifies_a_withdrawal_and_the_exams_officer_withdraws(c
         "Withdrawn",
     ]
     assert "Withdrawn: left the school; Pearson reference CAS-100200, 04/10/2026" in page
-    assert AuditEvent.objects.filter(action="registration.withdrawn").count() == 1
+    assert AuditEvent.objects.filter(action="registrations.registration.withdrawn").count() == 1
 
 
 def test_a_programme_leader_cannot_notify_a_withdrawal(client, cast, world):

@@ -226,7 +226,7 @@ def test_the_check_finds_each_kind_of_discrepancy(world, check, cast, found):
     # Each is on the learner's audit trail and registration history.
     elphick = found[("Elphick", "Testing", K.NO_GROUP)]
     event = AuditEvent.objects.get(
-        action="registrations.discrepancy_found", object_id=str(elphick.pk)
+        action="registrations.discrepancy.found", object_id=str(elphick.pk)
     )
     assert event.learner_id == people["Elphick"].pk
     assert RegistrationStep.objects.filter(
@@ -388,7 +388,7 @@ def test_question_answer_pass_amend_resolve_close(client, world, check, cast, fo
         .values_list("action", "learner_id")
     )
     assert actions == [
-        (f"registrations.discrepancy_{a}", world.people["Fennimore"].pk)
+        (f"registrations.discrepancy.{a}", world.people["Fennimore"].pk)
         for a in ("found", "asked", "answered", "passed", "amended", "resolved")
     ]
     steps = list(d.registration.steps.values_list("what", flat=True))
@@ -483,7 +483,7 @@ def test_the_quality_nominee_records_one_by_hand(client, world, check, cast):
     assert "optional unit is wrong" in response.content.decode()
     assert (
         AuditEvent.objects.get(
-            action="registrations.discrepancy_recorded", object_id=str(d.pk)
+            action="registrations.discrepancy.recorded", object_id=str(d.pk)
         ).learner_id
         == ashworth.pk
     )
@@ -658,7 +658,7 @@ def test_reminders_before_the_deadline_and_daily_once_late(
     assert "is late" in next(m for m in mail.outbox if m.to == [eo.email]).body
     result = run(dt.date(2026, 10, 27))  # and every day after
     assert result["marked_late"] == 0 and result["sent"] == 2
-    assert AuditEvent.objects.filter(action="registrations.entry_check_late").count() == 1
+    assert AuditEvent.objects.filter(action="registrations.entry_check.late").count() == 1
 
 
 def test_the_beat_task_calls_the_service(cast, check, django_capture_on_commit_callbacks):

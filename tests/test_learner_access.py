@@ -171,7 +171,7 @@ def test_a_correction_is_audited_with_before_and_after(client, exams_officer, wo
     }
     response = client.post(reverse("learners:learner_edit", args=[learner.pk]), data)
     assert response.status_code == 302
-    event = AuditEvent.objects.get(action="learner.updated", learner_id=learner.pk)
+    event = AuditEvent.objects.get(action="learners.learner.updated", learner_id=learner.pk)
     changes = dict((f, (b, a)) for f, b, a in event.changes())
     assert changes["last_name"] == ("Example", "Newname") and changes["uln"] == (None, "1000000043")
     assert (
@@ -285,10 +285,10 @@ def test_each_arrangement_change_is_audited_and_owes_pearson_a_message(world, ca
 
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
-        "arrangement.created",
-        "arrangement.partner_invited",
-        "arrangement.invitation_accepted",
-        "arrangement.qualification_added",
+        "centres.arrangement.created",
+        "centres.partner.invited",
+        "centres.partner.accepted",
+        "centres.arrangement_qualification.added",
     } <= actions
     todos = ToDo.objects.filter(kind="arrangement.tell_pearson", closed_at__isnull=True)
     assert todos.count() == 2

@@ -540,7 +540,7 @@ def test_update_lists_each_changed_field_and_is_audited(own_centre, on_roll, exa
     assert ben.last_name == "Baker-Smith"
     (event,) = AuditEvent.objects.filter(seq__gt=events)
     assert (event.action, event.learner_id, event.actor_id) == (
-        "learner.updated",
+        "learners.learner.updated",
         ben.pk,
         exams_officer.pk,
     )
@@ -561,7 +561,7 @@ def test_new_learners_are_created_with_an_audit_event_each(own_centre, on_roll):
     assert dee.on_roll and dee.centre == own_centre
     (event,) = AuditEvent.objects.filter(seq__gt=events)
     assert (
-        event.action == "learner.created"
+        event.action == "learners.learner.created"
         and event.learner_id == dee.pk
         and event.actor_repr == "system"
     )
@@ -585,7 +585,7 @@ def test_leavers_are_marked_off_roll_at_commit(own_centre, on_roll):
     commit_import(p.import_obj, None)
     cat = Learner.objects.get(pk=on_roll[2].pk)
     assert not cat.on_roll and cat.left_on == timezone.localdate()
-    assert AuditEvent.objects.filter(action="learner.left", learner_id=cat.pk).count() == 1
+    assert AuditEvent.objects.filter(action="learners.learner.left", learner_id=cat.pk).count() == 1
     # Back in next year's file: back on roll.
     p = run(own_centre, roll_file())
     assert p.rows[2].effect == "update" and ("on roll", "no", "yes") in p.rows[2].changes
@@ -713,7 +713,7 @@ def test_class_list_adds_learners_to_groups_and_creates_new_ones(own_centre, on_
     new = TeachingGroup.objects.get(programme=programme, name="13Y/Bs2")
     assert new.delivering_centre == own_centre and list(new.learners.all()) == [on_roll[2]]
     assert set(existing.learners.all()) == {on_roll[0], on_roll[1]}
-    assert AuditEvent.objects.filter(action="teaching_group.learner_added").count() == 2
+    assert AuditEvent.objects.filter(action="learners.teaching_group.learner_added").count() == 2
     again = run(own_centre, data, kind="class_list", programme=programme)
     assert {r.effect for r in again.rows} == {"unchanged"}
 

@@ -129,7 +129,7 @@ def test_committed_work_is_sent_after_commit_and_the_request_notes_it(
     assert email.sent_at == NOW and email.claim_token == ""
     # The registration app's after-sent hook: the request shows it went, the trail to whom.
     assert EntryRequest.objects.get().emailed_at == NOW
-    assert AuditEvent.objects.filter(action="registrations.entry_request_emailed").count() == 1
+    assert AuditEvent.objects.filter(action="registrations.entry_request.emailed").count() == 1
     # Sending again sends nothing.
     assert send_pending() == (0, False) and len(mail.outbox) == 1
 

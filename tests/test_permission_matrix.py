@@ -191,7 +191,9 @@ class World:
         )
         site.learner = LearnerFactory(centre=centre, last_name=site.marker)
         site.group.learners.add(site.learner)
-        site.event = audit.record(eo, "learner.created", site.learner, after={"name": site.marker})
+        site.event = audit.record(
+            eo, "learners.learner.created", site.learner, after={"name": site.marker}
+        )
         rnd = self.rounds.get(key) if hasattr(self, "rounds") else None
         if rnd is None:
             rnd = services.open_round(centre=centre, academic_year="2026/27", by=eo)

@@ -128,7 +128,9 @@ def events(own_centre, partner_centre, other_centre):
     out = {}
     for key, centre in (("own", own_centre), ("partner", partner_centre), ("other", other_centre)):
         learner = LearnerFactory(centre=centre)
-        out[key] = audit.record(None, "learner.created", learner, after={"centre": centre.number})
+        out[key] = audit.record(
+            None, "learners.learner.created", learner, after={"centre": centre.number}
+        )
     return out
 
 

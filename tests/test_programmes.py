@@ -97,7 +97,7 @@ def test_exams_officer_sets_up_a_programme_with_leader_and_optional_units(
     assert programme.leader == cast[R.PROGRAMME_LEADER]
     assert list(programme.optional_units.all()) == [option_a]
     assert "Option A" in response.content.decode()
-    event = AuditEvent.objects.get(action="programme.created")
+    event = AuditEvent.objects.get(action="learners.programme.created")
     assert event.centre_id == own_centre.pk
     assert event.actor_id == cast[R.EXAMS_OFFICER].pk
 
@@ -153,7 +153,7 @@ def test_edit_records_before_and_after(client, cast, programme):
             "optional_units": [option_b.pk],
         },
     )
-    event = AuditEvent.objects.get(action="programme.updated")
+    event = AuditEvent.objects.get(action="learners.programme.updated")
     assert event.before_data["optional_units"] == []
     assert event.after_data["optional_units"] == ["9"]
     assert event.after_data["leader"] == str(cast[R.PROGRAMME_LEADER])
@@ -188,14 +188,18 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
     group = programme.teaching_groups.get()
     assert group.delivering_centre == partner_centre
     assert list(group.learners.all()) == [ours]
-    assert AuditEvent.objects.filter(action="learner.joined_group", learner_id=ours.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="learners.learner.joined_group", learner_id=ours.pk
+    ).exists()
 
     client.post(
         reverse("learners:group_edit", args=[programme.pk, group.pk]),
         {"name": "12X", "delivering_centre": partner_centre.pk, "learners": []},
     )
     assert not group.learners.exists()
-    assert AuditEvent.objects.filter(action="learner.left_group", learner_id=ours.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="learners.learner.left_group", learner_id=ours.pk
+    ).exists()
 
 
 def test_lead_iv_must_be_staff_of_the_arrangement(cast, own_centre, other_centre, make_user):

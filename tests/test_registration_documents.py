@@ -454,7 +454,7 @@ def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
     assert {records["Brindley"].method, records["Carrow"].method} == {"letter"}
     assert records["Brindley"].batch == records["Carrow"].batch == result.batch != ""
     assert all(r.sent_by == eo and r.round == rnd for r in records.values())
-    events = AuditEvent.objects.filter(action="registrations.notice_sent")
+    events = AuditEvent.objects.filter(action="registrations.notice.sent")
     assert sorted(e.learner_id for e in events) == sorted(r.learner_id for r in records.values())
 
     data = documents.letters_pdf(result.letters)

@@ -242,9 +242,9 @@ def test_exams_officer_previews_then_confirms_the_export(
         assert reg.registered_on == TODAY
         step = reg.steps.last()
         assert step.what == "Registered" and f"RN{i:05d}" in step.detail
-    events = AuditEvent.objects.filter(action="registration.registered")
+    events = AuditEvent.objects.filter(action="registrations.registration.registered")
     assert events.count() == 4
-    assert AuditEvent.objects.filter(action="registrations.numbers_imported").count() == 1
+    assert AuditEvent.objects.filter(action="registrations.numbers.imported").count() == 1
     imp.refresh_from_db()
     assert imp.status == RegistrationNumberImport.Status.APPLIED and imp.counts["applied"] == 4
     assert not ToDo.objects.filter(kind=number_import.NUMBERS_TODO).exists()

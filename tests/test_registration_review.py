@@ -71,7 +71,9 @@ def test_sending_the_proposals_twice_is_one_result(cast, rnd, programme):
     stale.status = EntryRequest.Status.REQUESTED  # as a second tab still shows it
     with pytest.raises(ValidationError, match="already been sent"):
         services.finish_proposals(stale, by=cast[R.PROGRAMME_LEADER])
-    assert AuditEvent.objects.filter(action="registrations.proposals_sent").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="registrations.entry_request.proposals_sent").count() == 1
+    )
 
 
 # --- two at once: one result and a clear message --------------------------------------------

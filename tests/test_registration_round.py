@@ -263,7 +263,9 @@ def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
         "Amended",
         "Submitted",
     ]
-    assert AuditEvent.objects.filter(learner_id=reg.learner_id, action="registration.submitted")
+    assert AuditEvent.objects.filter(
+        learner_id=reg.learner_id, action="registrations.registration.submitted"
+    )
 
 
 def test_signing_a_list_that_changed_since_it_was_opened_is_refused(cast, rnd, programme):

@@ -70,7 +70,7 @@ def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(
         .order_by("seq")
         .values_list("action", flat=True)
     )
-    assert actions == ["todo.opened", "todo.closed"]
+    assert actions == ["todos.todo.opened", "todos.todo.closed"]
 
 
 def test_an_action_needs_an_owner(own_centre):

@@ -6,4 +6,4 @@ class TodosConfig(AppConfig):
     verbose_name = "What needs doing"
 
     def ready(self):
-        from . import permissions  # noqa: F401
+        from . import events, permissions  # noqa: F401

@@ -65,7 +65,7 @@ def open_todo(
         todo = ToDo.objects.create(title=title, due_date=due, url=url[:300], **keys)
         audit.record(
             actor,
-            "todo.opened",
+            "todos.todo.opened",
             todo,
             learner=getattr(target, "audit_learner", None),
             after={"kind": kind, "title": title, "due": due, "owed_by": todo.owner_label()},
@@ -87,7 +87,7 @@ def close_todos(kind: str, *, target=None, by=None, note: str = "", centre=None)
             todo.save(update_fields=["closed_at", "closed_by", "closed_note"])
             audit.record(
                 by,
-                "todo.closed",
+                "todos.todo.closed",
                 todo,
                 learner=getattr(target, "audit_learner", None),
                 after={"kind": kind, "note": note},

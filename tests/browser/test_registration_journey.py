@@ -448,7 +448,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(page.get_by_role("button", name="Close the check")).to_have_count(0)
     check = EntryCheck.objects.get()
     assert check.closed_at is not None and timezone.localdate(check.closed_at) <= check.deadline
-    closed = AuditEvent.objects.get(action="registrations.entry_check_closed")
+    closed = AuditEvent.objects.get(action="registrations.entry_check.closed")
     assert closed.after_data["late"] is False
     dashboard(page, site)
     expect(page.get_by_role("region", name="Entry checks")).to_have_count(0)
@@ -500,12 +500,12 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     steps = timeline.locator("tbody tr").filter(has_text="registrations.discrepancy_")
     expect(steps.locator("td:nth-child(3)")).to_have_text(
         [
-            "registrations.discrepancy_resolved",
-            "registrations.discrepancy_amended",
-            "registrations.discrepancy_passed",
-            "registrations.discrepancy_answered",
-            "registrations.discrepancy_asked",
-            "registrations.discrepancy_found",
+            "registrations.discrepancy.resolved",
+            "registrations.discrepancy.amended",
+            "registrations.discrepancy.passed",
+            "registrations.discrepancy.answered",
+            "registrations.discrepancy.asked",
+            "registrations.discrepancy.found",
         ]
     )
     expect(steps.locator("td:nth-child(2)")).to_have_text(
@@ -515,7 +515,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(steps.nth(3)).to_contain_text(answer)
     expect(steps.nth(4)).to_contain_text(question)
     expect(timeline.locator("tbody tr").last.locator("td:nth-child(3)")).to_have_text(
-        "learner.created"
+        "learners.learner.created"
     )
     assert_no_axe_violations(page)
 
