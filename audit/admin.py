@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditEventDetail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,14 +20,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "occurred_at", "actor_repr", "action", "object_repr", "learner_repr"]
     list_filter = ["action"]
-    search_fields = ["actor_repr", "object_repr", "learner_repr", "action"]
+    search_fields = ["actor_repr", "detail__object_repr", "detail__learner_repr", "action"]
     date_hierarchy = "occurred_at"
+    actions = None
+
+
+@admin.register(AuditEventDetail)
+class AuditEventDetailAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "learner_repr", "object_repr", "erased_at", "erased_by_seq"]
     actions = None
 
 
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
-    list_display = ["id", "count", "last_hash", "updated_at"]
+    list_display = ["id", "count", "last_hash", "key_id", "updated_at"]
     actions = None
 
 

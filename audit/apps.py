@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from . import permissions  # noqa: F401
+        from . import checks, permissions  # noqa: F401

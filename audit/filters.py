@@ -35,4 +35,4 @@ class AuditEventFilter(django_filters.FilterSet):
         value = value.strip()
         if value.isdigit():
             return queryset.filter(learner_id=int(value))
-        return queryset.filter(learner_repr__icontains=value)
+        return queryset.filter(detail__learner_repr__icontains=value)

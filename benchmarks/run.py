@@ -38,7 +38,7 @@ BENCHMARKS = {
     "audit.verify": (
         "benchmarks.bench_audit",
         "bench_verify",
-        "verify_chain() over N events vs raw fetch + sha256 of the same bytes; memory at N/5, N",
+        "verify_chain() over N events vs raw fetch + HMAC of the same bytes; memory at N/5, N",
     ),
     "learners.import": (
         "benchmarks.bench_learners",

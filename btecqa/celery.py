@@ -28,4 +28,10 @@ app.conf.beat_schedule = {
         # digest for the same person and day, so a re-run or a second beat is harmless.
         "schedule": crontab(hour=6, minute=30),
     },
+    "audit-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        # Each commit that records events writes the checkpoint itself; this catches a
+        # write that was lost (storage down, process killed just after the commit).
+        "schedule": crontab(minute="*/15"),
+    },
 }
