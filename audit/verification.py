@@ -14,28 +14,13 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 
-from .chain import DETAIL_SEPS, EVENT_SEPS, GENESIS, SEP, _opt, ts
+from .chain import DETAIL_FIELDS, DETAIL_SEPS, EVENT_SEPS, FIELDS, GENESIS, SEP, _opt, ts
 from .keys import Keyring, UnknownKey
 from .models import ERASE_ACTION, AuditChainHead, AuditEvent, AuditEventDetail
 
 # What a walk reads per event: the event's own columns, then its details (NULL when missing).
-EVENT_COLUMNS = (
-    "id",
-    "prev_hash",
-    "hash",
-    "seq",
-    "occurred_at",
-    "key_id",
-    "actor_id",
-    "actor_repr",
-    "action",
-    "object_type",
-    "object_id",
-    "learner_id",
-    "centre_id",
-    "details_digest",
-)
-DETAIL_COLUMNS = ("seq", "salt", "learner_repr", "object_repr", "before", "after", "erased_by_seq")
+EVENT_COLUMNS = ("id", "prev_hash", "hash", *FIELDS)
+DETAIL_COLUMNS = ("seq", *DETAIL_FIELDS, "erased_by_seq")
 TS_COLUMN = EVENT_COLUMNS.index("occurred_at")
 
 
@@ -152,6 +137,8 @@ def walk(chunks, to_ts, ring: Keyring, checkpoint_count: int | None = None) -> W
                 if key_id != key_id_seen:
                     key = _key(ring, key_id, top_rank)
                     key_id_seen, top_rank = key_id, key.rank
+                # prev + chain.payload_text(), inlined on this hot path; record() writes with
+                # payload_text, so any difference between the two fails every verification.
                 message = (
                     f"{prev}{seq}{sep}{to_ts(occurred_at)}{sep}{key_id}{sep}"
                     f"{'' if actor_id is None else actor_id}{sep}{actor_repr}{sep}{action}{sep}"
