@@ -33,7 +33,7 @@ BENCHMARKS = {
     "audit.record": (
         "benchmarks.bench_audit",
         "bench_record",
-        "N audit.record() calls in one batch() vs bulk_create of the same rows",
+        "N audit.record() calls in one batch() vs a bulk insert of the same rows",
     ),
     "audit.verify": (
         "benchmarks.bench_audit",
