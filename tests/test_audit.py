@@ -265,7 +265,9 @@ def test_the_orm_cannot_change_or_delete_events_or_details(trail):
     assert verify_chain().ok
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="the triggers are PostgreSQL's (audit/0002, 0005)"
+)
 def test_postgresql_refuses_update_and_delete_in_the_database(trail):
     from django.db.utils import DatabaseError
 
