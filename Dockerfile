@@ -35,10 +35,12 @@ ENV PATH="/app/.venv/bin:$PATH" \
     MEDIA_ROOT=/app/media
 
 # collectstatic needs settings to load, and settings refuse to load without a
-# SECRET_KEY when DEBUG is off: a throwaway key for this step only (not kept in
-# the image's environment). DEBUG=false gives the hashed, compressed manifest files.
-RUN SECRET_KEY="collectstatic-build-step-only-not-a-real-secret-0123456789abcdef" DEBUG=false \
-       python manage.py collectstatic --noinput \
+# SECRET_KEY and an AUDIT_HMAC_KEY when DEBUG is off: throwaway keys for this step
+# only (not kept in the image's environment). DEBUG=false gives the hashed,
+# compressed manifest files.
+RUN SECRET_KEY="collectstatic-build-step-only-not-a-real-secret-0123456789abcdef" \
+       AUDIT_HMAC_KEY="collectstatic-build-step-only-not-a-real-audit-key-0123456789" \
+       DEBUG=false python manage.py collectstatic --noinput \
     && mkdir -p /app/media /app/var \
     && chown -R btecqa:btecqa /app/media /app/var
 

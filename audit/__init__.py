@@ -11,3 +11,10 @@ def batch():
     from .services import batch as _batch
 
     return _batch()
+
+
+def erase_personal_details(learner_id, *, by, reason):
+    """Erase a learner's personal details from the trail after retention (see services)."""
+    from .services import erase_personal_details as _erase
+
+    return _erase(learner_id, by=by, reason=reason)

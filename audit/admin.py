@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from btecqa.forms import ModelForm
 
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditEventDetail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,14 +22,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "occurred_at", "actor_repr", "action", "object_repr", "learner_repr"]
     list_filter = ["action"]
-    search_fields = ["actor_repr", "object_repr", "learner_repr", "action"]
+    search_fields = ["actor_repr", "detail__object_repr", "detail__learner_repr", "action"]
     date_hierarchy = "occurred_at"
     actions = None
 
 
+@admin.register(AuditEventDetail)
+class AuditEventDetailAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "learner_repr", "object_repr", "erased_at", "erased_by_seq"]
+    actions = None
+
+    def get_object(self, request, object_id, from_field=None):
+        # The key is the event's id (a one-to-one key): Django's range check for integer
+        # lookups does not cover it, so an id the database cannot hold stops here.
+        from btecqa.params import to_int
+
+        if to_int(object_id) is None:
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
-    list_display = ["id", "count", "last_hash", "updated_at"]
+    list_display = ["id", "count", "last_hash", "key_id", "updated_at"]
     actions = None
 
 

@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from . import events, permissions  # noqa: F401
+        from . import checks, events, permissions  # noqa: F401

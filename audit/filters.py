@@ -39,4 +39,4 @@ class AuditEventFilter(django_filters.FilterSet):
         value = value.strip()
         if (learner_id := to_int(value)) is not None:
             return queryset.filter(learner_id=learner_id)
-        return queryset.filter(learner_repr__icontains=value)
+        return queryset.filter(detail__learner_repr__icontains=value)

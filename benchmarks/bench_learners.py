@@ -43,8 +43,8 @@ from openpyxl import Workbook
 
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from audit.models import AuditEvent
-from audit.services import _actor_repr, canonical_json
+from audit.models import AuditEvent, AuditEventDetail
+from audit.services import _actor_repr, canonical_json, pending_details
 from benchmarks.harness import mebibytes, peak_memory, per_second, seconds, timed
 from centres.models import Centre
 from learners.imports import AUDITED_FIELDS, LEARNERS, commit_import, preview_import
@@ -309,6 +309,7 @@ def bench_import(table, _events: int) -> None:
     events = _floor_events(user, learners)
     with timed() as audit_insert, transaction.atomic():  # rolled back: the trail is append-only
         AuditEvent.objects.bulk_create(events, batch_size=1000)
+        AuditEventDetail.objects.bulk_create(pending_details(events), batch_size=1000)
         transaction.set_rollback(True)
     del learners, events
     _delete_learners(centre)

@@ -33,12 +33,12 @@ BENCHMARKS = {
     "audit.record": (
         "benchmarks.bench_audit",
         "bench_record",
-        "N audit.record() calls in one batch() vs bulk_create of the same rows",
+        "N audit.record() calls in one batch() vs a bulk insert of the same rows",
     ),
     "audit.verify": (
         "benchmarks.bench_audit",
         "bench_verify",
-        "verify_chain() over N events vs raw fetch + sha256 of the same bytes; memory at N/5, N",
+        "verify_chain() over N events vs raw fetch + HMAC of the same bytes; memory at N/5, N",
     ),
     "learners.import": (
         "benchmarks.bench_learners",

@@ -35,6 +35,12 @@ app.conf.beat_schedule = {
         # a dead worker left (older than OUTBOX_CLAIM_TIMEOUT). One query when idle.
         "schedule": 60.0,
     },
+    "audit-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        # Each commit that records events writes the checkpoint itself; this catches a
+        # write that was lost (storage down, process killed just after the commit).
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 

@@ -127,7 +127,9 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
             centres[key] = centre
             if new:
                 created += 1
-                audit.record(None, "centres.centre.created", centre, after={"number": number, "name": name})
+                audit.record(
+                    None, "centres.centre.created", centre, after={"number": number, "name": name}
+                )
 
         users = {}
         for username, first, last, lead_roles, partner_roles in USERS:
@@ -194,7 +196,10 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
                 p.optional_units.set(qual.units.filter(mandatory=False).order_by("sort_key")[:1])
                 created += 1
                 audit.record(
-                    None, "learners.programme.created", p, after={"qualification": qual.number, "year": year}
+                    None,
+                    "learners.programme.created",
+                    p,
+                    after={"qualification": qual.number, "year": year},
                 )
 
         groups = {}

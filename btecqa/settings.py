@@ -28,6 +28,21 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production-0123456789"
 
+# The audit trail's HMAC key (audit/keys.py): never stored in the database, so someone
+# with the database alone cannot write events that verify. Refused like SECRET_KEY.
+# Rotation: append the old key to AUDIT_HMAC_OLD_KEYS (oldest first), set a new one.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY is not set. Set the AUDIT_HMAC_KEY environment variable "
+            "(32+ random characters, not the SECRET_KEY) before starting btecqa with DEBUG off."
+        )
+    from audit.keys import DEVELOPMENT_KEY as AUDIT_HMAC_KEY  # noqa: E402
+AUDIT_HMAC_OLD_KEYS = env.list("AUDIT_HMAC_OLD_KEYS", default=[])
+# Where the signed audit checkpoint is kept in media storage (default: the database's name).
+AUDIT_CHECKPOINT_NAME = env.str("AUDIT_CHECKPOINT_NAME", default="")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

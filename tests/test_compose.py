@@ -24,7 +24,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 
 SERVICES = {"db", "redis", "web", "worker", "beat"}
 APP_SERVICES = ("web", "worker", "beat")
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE", re.IGNORECASE)
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE|HMAC", re.IGNORECASE)
 # ${NAME}, ${NAME:?message}, ${NAME?message}, ${NAME:-default}, ${NAME-default}
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[?-])([^}]*))?\}")
 
@@ -337,9 +337,17 @@ def test_dockerfile_collects_static_with_a_throwaway_secret_only_in_that_step():
     collect = [run for run in instructions("RUN") if "collectstatic" in run]
     assert len(collect) == 1
     assert "--noinput" in collect[0]
-    assert "SECRET_KEY=" in collect[0]
     persisted = " ".join(instructions("ENV") + instructions("ARG"))
-    assert "SECRET_KEY" not in persisted, "the build-time key must not stay in the image"
+    for key in ("SECRET_KEY", "AUDIT_HMAC_KEY"):  # settings refuse DEBUG off without either
+        assert f"{key}=" in collect[0]
+        assert key not in persisted, f"the build-time {key} must not stay in the image"
+
+
+def test_the_audit_key_is_required_from_the_env_file(services):
+    for name in APP_SERVICES:
+        value = str(environment(services[name]).get("AUDIT_HMAC_KEY", ""))
+        match = INTERPOLATION.fullmatch(value)
+        assert match and match.group(2) == ":?", f"{name}: AUDIT_HMAC_KEY must be required"
 
 
 def test_dockerfile_has_a_healthz_healthcheck_with_urllib():
@@ -376,7 +384,14 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image():
 
 def test_env_example_names_the_core_variables():
     values = env_example_values()
-    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+    for key in (
+        "SECRET_KEY",
+        "AUDIT_HMAC_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+    ):
         assert values.get(key), f"{key} missing from .env.example"
     assert values["DEBUG"].lower() == "false"
     assert values["HTTPS"].lower() == "true"
@@ -421,6 +436,8 @@ def test_env_example_comments_every_variable():
 
 def test_env_example_secret_is_a_placeholder():
     assert "change-me" in env_example_values()["SECRET_KEY"].lower()
+    assert "change-me" in env_example_values()["AUDIT_HMAC_KEY"].lower()
+    assert env_example_values()["AUDIT_HMAC_KEY"] != env_example_values()["SECRET_KEY"]
 
 
 def test_env_example_passes_the_deploy_check():
@@ -433,7 +450,8 @@ def test_env_example_passes_the_deploy_check():
     for key in env_example_mentions():
         env.pop(key, None)
     env.update(env_example_values())
-    env["SECRET_KEY"] = secrets.token_urlsafe(50)  # the placeholder is not a real key
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)  # the placeholders are not real keys
+    env["AUDIT_HMAC_KEY"] = secrets.token_urlsafe(48)
     env["DJANGO_SETTINGS_MODULE"] = "btecqa.settings"
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

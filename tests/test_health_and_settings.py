@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "k7#Qp2v!Xz9mL4t$Wb8nR1sY6uE3oA0hJ5gD-cF_iV+eT&yU@wZ%rN^bM*qS(xP)",
+    "AUDIT_HMAC_KEY": "Vq3-audit-Hm4c-k3y-9wLx2ZpT7rNc0sKd5yBe8uFj1",
     "ALLOWED_HOSTS": "btecqa.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://btecqa.example.org",
     "DATABASE_URL": "postgres://btecqa:secret@db.internal:5432/btecqa",
@@ -29,7 +30,14 @@ def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "AUDIT_HMAC_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "btecqa.settings"
@@ -42,6 +50,32 @@ def test_start_up_refuses_debug_off_without_a_secret_key():
     result = run_python("import django; django.setup()", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_start_up_refuses_debug_off_without_an_audit_key():
+    """As for SECRET_KEY: without the key the audit trail could not be signed or verified."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_HMAC_KEY"}
+    result = run_python("import django; django.setup()", **env)
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key, problem",
+    [
+        ("short-audit-key", "shorter than 32 characters"),
+        ("btecqa-development-only-audit-key-do-not-use-in-production", "the development key"),
+        (PRODUCTION_ENV["SECRET_KEY"], "the same as SECRET_KEY"),
+    ],
+)
+def test_the_deploy_check_refuses_an_unfit_audit_key(key, problem):
+    result = run_python(
+        "from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])",
+        **{**PRODUCTION_ENV, "AUDIT_HMAC_KEY": key},
+    )
+    assert result.returncode != 0
+    assert "audit.E001" in result.stderr and problem in result.stderr
 
 
 def test_production_settings_pass_check_deploy_with_no_warnings():
@@ -155,8 +189,13 @@ def test_media_goes_through_the_storage_api(settings):
         default_storage.delete(name)
 
 
-def test_manage_py_refuses_in_one_clear_line_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_HMAC_KEY"])
+def test_manage_py_refuses_in_one_clear_line_without_a_key(missing):
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "AUDIT_HMAC_KEY"}
+    }
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k in {"SECRET_KEY", "AUDIT_HMAC_KEY"}})
+    del env[missing]
     env["DEBUG"] = "false"
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -167,7 +206,7 @@ def test_manage_py_refuses_in_one_clear_line_without_a_secret_key():
         timeout=60,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+    assert missing in result.stderr and "Traceback" not in result.stderr
 
 
 def test_models_and_migrations_agree(db):
