@@ -4,6 +4,7 @@ from django import forms
 from btecqa.forms import Form
 from btecqa.params import to_int
 
+from . import actions
 from .models import AuditEvent
 
 
@@ -14,8 +15,8 @@ class AuditEventFilter(django_filters.FilterSet):
     person = django_filters.CharFilter(
         field_name="actor_repr", lookup_expr="icontains", label="Person"
     )
-    action = django_filters.CharFilter(
-        field_name="action", lookup_expr="istartswith", label="Action"
+    action = django_filters.ChoiceFilter(
+        label="Action", method="filter_action", empty_label="Any action"
     )
     date_from = django_filters.DateFilter(
         field_name="occurred_at",
@@ -34,6 +35,13 @@ class AuditEventFilter(django_filters.FilterSet):
         model = AuditEvent
         fields = []
         form = Form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["action"].extra["choices"] = actions.choices()
+
+    def filter_action(self, queryset, name, value):
+        return queryset.filter(action__in=actions.codes_for(value))
 
     def filter_learner(self, queryset, name, value):
         value = value.strip()

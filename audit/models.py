@@ -205,6 +205,20 @@ class AuditEvent(models.Model):
             if b.get(k) != a.get(k) and k != "reason"
         ]
 
+    @property
+    def sentence(self) -> str:
+        """The event as the office reads it, from the action registry (audit/actions.py)."""
+        from .actions import sentence
+
+        return ERASED if self.erased else sentence(self)
+
+    @property
+    def label(self) -> str:
+        from .actions import get_action
+
+        action = get_action(self.action)
+        return action.label if action else self.action
+
     def display_changes(self) -> list[tuple[str, object, object]]:
         """changes() with field names as words (date of birth, not date_of_birth)."""
         return [(k.replace("_", " "), b, a) for k, b, a in self.changes()]
