@@ -25,7 +25,9 @@ from accounts.roles import Role
 from btecqa.validators import academic_year_problem
 from todos.models import ToDo
 from todos.services import close_todos, open_todo
+from workflow import Close, step
 
+from . import events  # noqa: E402
 from .models import (
     ArrangementPartner,
     ArrangementQualification,
@@ -40,11 +42,8 @@ from .permissions import (
 )
 from .selectors import arrangement_staff
 
-TELL_PEARSON = "arrangement.tell_pearson"
-RESPOND = "arrangement.respond"
-AWAIT_REPLY = "arrangement.await_reply"
-NOTE_CHANGE = "arrangement.note_change"
-RECORD_APPROVAL = "arrangement.record_approval"
+TELL_PEARSON, RESPOND, AWAIT_REPLY = events.TELL_PEARSON, events.RESPOND, events.AWAIT_REPLY
+NOTE_CHANGE, RECORD_APPROVAL = events.NOTE_CHANGE, events.RECORD_APPROVAL
 TELL_PEARSON_DAYS = 14
 RESPOND_DAYS = 14
 NOTE_DAYS = 7
@@ -87,20 +86,6 @@ def _audit_both(by, action: str, partner: ArrangementPartner, **values) -> None:
         audit.record(by, action, partner, centre=centre_id, **values)
 
 
-def _lock(partner: ArrangementPartner, expected: int | None) -> ArrangementPartner:
-    current = (
-        ArrangementPartner.objects.select_for_update()
-        .select_related("arrangement__lead_centre", "centre")
-        .get(pk=partner.pk)
-    )
-    if expected is not None and current.lock_version != expected:
-        raise ValidationError(
-            "Someone else changed this partnership while you had the page open. "
-            "Look at it again before you act."
-        )
-    return current
-
-
 # --- arrangements ---------------------------------------------------------------------
 
 
@@ -127,7 +112,7 @@ def create_arrangement(
     )
     audit.record(
         by,
-        "centres.arrangement.created",
+        events.ARRANGEMENT_CREATED,
         arrangement,
         centre=lead_centre,
         after={
@@ -164,7 +149,7 @@ def invite_partner(arrangement, *, centre, by) -> ArrangementPartner:
         partner.withdrawal_reason = ""
         partner.lock_version += 1
         partner.save()
-    _audit_both(by, "centres.partner.invited", partner, after={"centre": centre.number})
+    _audit_both(by, events.PARTNER_INVITED, partner, after={"centre": centre.number})
     open_todo(
         RESPOND,
         centre=centre,
@@ -189,9 +174,8 @@ def invite_partner(arrangement, *, centre, by) -> ArrangementPartner:
     return partner
 
 
-def _close_invitation_todos(partner, by, note: str) -> None:
-    close_todos(RESPOND, target=partner, by=by, note=note)
-    close_todos(AWAIT_REPLY, target=partner, by=by, note=note)
+def _both(partner: ArrangementPartner) -> list[int]:
+    return [partner.arrangement.lead_centre_id, partner.centre_id]
 
 
 @transaction.atomic
@@ -199,26 +183,26 @@ def accept_invitation(
     partner: ArrangementPartner, *, by, note: str = "", expected_lock: int | None = None
 ) -> ArrangementPartner:
     """The invited centre's own Quality Nominee or Head of Centre agrees to join."""
-    require_object(by, RESPOND_TO_ARRANGEMENT, partner)
-    partner = _lock(partner, expected_lock)
-    if partner.status != S.INVITED:
-        raise ValidationError(
-            f"There is no open invitation to answer: {partner.get_status_display().lower()}."
-        )
-    today = timezone.localdate()
-    partner.status, partner.joined_on = S.ACCEPTED, today
-    partner.responded_by, partner.responded_at = by, timezone.now()
-    partner.response_note = note.strip()
-    partner.lock_version += 1
-    partner.save()
-    _audit_both(
-        by,
-        "centres.partner.accepted",
+
+    def change(p):
+        p.joined_on = timezone.localdate()
+        p.responded_by, p.responded_at = by, timezone.now()
+        p.response_note = (note or "").strip()
+
+    partner = step(
         partner,
-        before={"status": S.INVITED},
-        after={"status": S.ACCEPTED, "joined_on": today, "note": partner.response_note},
+        by=by,
+        action=events.PARTNER_ACCEPTED,
+        permission=RESPOND_TO_ARRANGEMENT,
+        allowed=[S.INVITED],
+        refusal="There is no open invitation to answer",
+        expected_version=expected_lock,
+        status=S.ACCEPTED,
+        change=change,
+        centre=_both(partner),
+        related=["arrangement__lead_centre", "centre"],
+        close=[Close(RESPOND, note="accepted"), Close(AWAIT_REPLY, note="accepted")],
     )
-    _close_invitation_todos(partner, by, "accepted")
     arrangement = partner.arrangement
     _tell_pearson(arrangement, partner, f"{partner.centre.name} joins", by)
     _note(partner, arrangement.lead_centre, f"{partner.centre.name} accepted and is a partner", by)
@@ -230,27 +214,28 @@ def accept_invitation(
 def refuse_invitation(
     partner: ArrangementPartner, *, by, reason: str, expected_lock: int | None = None
 ) -> ArrangementPartner:
-    require_object(by, RESPOND_TO_ARRANGEMENT, partner)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError("Say why the centre refuses, so the lead centre knows.")
-    partner = _lock(partner, expected_lock)
-    if partner.status != S.INVITED:
-        raise ValidationError(
-            f"There is no open invitation to answer: {partner.get_status_display().lower()}."
-        )
-    partner.status = S.REFUSED
-    partner.responded_by, partner.responded_at = by, timezone.now()
-    partner.response_note = reason.strip()
-    partner.lock_version += 1
-    partner.save()
-    _audit_both(
-        by,
-        "centres.partner.refused",
+
+    def change(p):
+        p.responded_by, p.responded_at, p.response_note = by, timezone.now(), reason
+        return {"reason": reason}
+
+    partner = step(
         partner,
-        before={"status": S.INVITED},
-        after={"status": S.REFUSED, "reason": partner.response_note},
+        by=by,
+        action=events.PARTNER_REFUSED,
+        permission=RESPOND_TO_ARRANGEMENT,
+        allowed=[S.INVITED],
+        refusal="There is no open invitation to answer",
+        expected_version=expected_lock,
+        status=S.REFUSED,
+        change=change,
+        centre=_both(partner),
+        related=["arrangement__lead_centre", "centre"],
+        close=[Close(RESPOND, note="refused"), Close(AWAIT_REPLY, note="refused")],
     )
-    _close_invitation_todos(partner, by, "refused")
     _note(partner, partner.arrangement.lead_centre, f"{partner.centre.name} refused", by)
     return partner
 
@@ -278,36 +263,39 @@ def withdraw_partner(
             "Only the lead centre's Quality Nominee or administrator, or the partner's own "
             "Quality Nominee or Head of Centre, may withdraw a partner."
         )
-    partner = _lock(partner, expected_lock)
-    if partner.status == S.WITHDRAWN:
-        raise ValidationError(f"{partner.centre.name} has already withdrawn.")
-    if partner.status != S.ACCEPTED:
-        raise ValidationError(
-            f"{partner.centre.name} is not a partner ({partner.get_status_display().lower()})."
-        )
-    if partner.joined_on and on < partner.joined_on:
-        raise ValidationError(
-            f"{partner.centre.name} joined on {partner.joined_on:%d/%m/%Y}; it cannot withdraw "
-            "before that."
-        )
-    if on > timezone.localdate():
-        raise ValidationError("A withdrawal is recorded when it happens, not in advance.")
-    partner.status, partner.withdrawn_on, partner.withdrawn_by = S.WITHDRAWN, on, by
-    partner.withdrawal_reason = (reason or "").strip()
-    partner.lock_version += 1
-    partner.save()
-    _audit_both(
-        by,
-        "centres.partner.withdrawn",
+
+    def change(p):
+        if p.status == S.WITHDRAWN:
+            raise ValidationError(f"{p.centre.name} has already withdrawn.")
+        if p.status != S.ACCEPTED:
+            raise ValidationError(
+                f"{p.centre.name} is not a partner ({p.get_status_display().lower()})."
+            )
+        if p.joined_on and on < p.joined_on:
+            raise ValidationError(
+                f"{p.centre.name} joined on {p.joined_on:%d/%m/%Y}; it cannot withdraw before that."
+            )
+        if on > timezone.localdate():
+            raise ValidationError("A withdrawal is recorded when it happens, not in advance.")
+        p.withdrawn_on, p.withdrawn_by = on, by
+        p.withdrawal_reason = (reason or "").strip()
+        return {"reason": p.withdrawal_reason}
+
+    partner = step(
         partner,
-        before={"status": S.ACCEPTED, "withdrawn_on": None},
-        after={"status": S.WITHDRAWN, "withdrawn_on": on, "reason": partner.withdrawal_reason},
+        by=by,
+        action=events.PARTNER_WITHDRAWN,
+        expected_version=expected_lock,
+        status=S.WITHDRAWN,
+        change=change,
+        centre=_both(partner),
+        related=["arrangement__lead_centre", "centre"],
+        close=[Close(RECORD_APPROVAL, note="withdrawn")],
     )
     arrangement = partner.arrangement
     _tell_pearson(arrangement, partner, f"{partner.centre.name} withdraws", by)
     for centre in (arrangement.lead_centre, partner.centre):
         _note(partner, centre, f"{partner.centre.name} withdrew on {on:%d/%m/%Y}", by)
-    close_todos(RECORD_APPROVAL, target=partner, by=by, note="withdrawn")
     return partner
 
 
@@ -394,7 +382,7 @@ def add_qualification(
         aq.save(update_fields=["withdrawn_on", "added_on", "lead_iv"])
     audit.record(
         by,
-        "centres.arrangement_qualification.added",
+        events.QUALIFICATION_ADDED,
         aq,
         centre=arrangement.lead_centre,
         after={"qualification": qualification.number, "lead_iv": str(lead_iv) if lead_iv else None},
@@ -418,7 +406,7 @@ def withdraw_qualification(aq: ArrangementQualification, *, on: dt.date, by) -> 
     aq.save(update_fields=["withdrawn_on"])
     audit.record(
         by,
-        "centres.arrangement_qualification.withdrawn",
+        events.QUALIFICATION_WITHDRAWN,
         aq,
         centre=aq.arrangement.lead_centre,
         before={"withdrawn_on": None},
@@ -439,7 +427,7 @@ def record_pearson_told(todo: ToDo, *, told_on: dt.date, reference: str, by) -> 
     close_todos(TELL_PEARSON, target=todo.target, by=by, note=note, centre=todo.centre)
     audit.record(
         by,
-        "centres.arrangement.pearson_told",
+        events.PEARSON_TOLD,
         todo.target,
         centre=todo.centre,
         after={"told_on": told_on, "reference": reference.strip()},
@@ -471,7 +459,7 @@ def record_approval(
         )
     audit.record(
         by,
-        "centres.approval.recorded",
+        events.APPROVAL_RECORDED,
         approval,
         centre=centre,
         after={

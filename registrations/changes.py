@@ -30,6 +30,7 @@ from accounts.roles import Role
 from centres.models import Centre, CollaborativeArrangement
 from learners.models import Programme
 from todos.services import close_todos, open_todo
+from workflow import Close, step
 
 from . import calendar, events
 from .models import ChangeRequest, Registration, RegistrationStep, RegistrationYear
@@ -440,16 +441,6 @@ def describe(cr: ChangeRequest) -> str:
 # --- the exams officer actions or cancels -------------------------------------------------
 
 
-def _lock_open(cr: ChangeRequest) -> ChangeRequest:
-    current = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
-    if current.status != ChangeRequest.Status.OPEN:
-        raise ValidationError(
-            f"This request is already {lower_first(current.get_status_display())}: "
-            "nothing was done."
-        )
-    return current
-
-
 def _lock_registration(registration: Registration, what: str) -> Registration:
     reg = (
         Registration.objects.select_for_update()
@@ -511,43 +502,37 @@ def action_change(
             f"The date actioned at Pearson ({actioned_on:%d/%m/%Y}) is in the future: "
             f"record the change once it has been made."
         )
-    cr = _lock_open(cr)
-    _refuse_before_pearson(cr, actioned_on)
-    if delete_for_refund and cr.kind != Kind.WITHDRAWAL:
-        raise ValidationError("Only a withdrawal can be made a deletion for a refund.")
     registration_number = (registration_number or "").strip()
     ref = f"Pearson reference {reference}, {actioned_on:%d/%m/%Y}"
-    effect = _APPLY[cr.kind](
-        cr,
-        by=by,
-        on=actioned_on,
-        ref=ref,
-        delete_for_refund=delete_for_refund,
-        registration_number=registration_number,
-    )
-    cr.status = ChangeRequest.Status.DONE
-    cr.actioned_on = actioned_on
-    cr.pearson_reference = reference
-    cr.closed_by = by
-    cr.closed_at = timezone.now()
-    cr.save(update_fields=["status", "actioned_on", "pearson_reference", "closed_by", "closed_at"])
-    close_todos(ACTION_TODO, target=cr, by=by, note=f"done at Pearson: {reference}")
+
+    def change(cr):
+        _refuse_before_pearson(cr, actioned_on)
+        if delete_for_refund and cr.kind != Kind.WITHDRAWAL:
+            raise ValidationError("Only a withdrawal can be made a deletion for a refund.")
+        effect = _APPLY[cr.kind](
+            cr,
+            by=by,
+            on=actioned_on,
+            ref=ref,
+            delete_for_refund=delete_for_refund,
+            registration_number=registration_number,
+        )
+        cr.actioned_on, cr.pearson_reference = actioned_on, reference
+        cr.closed_by, cr.closed_at = by, timezone.now()
+        return {"effect": effect}
+
     # A new starter's to-do stays with the Quality Nominee: the policy has the exams officer
     # verify the entry with them once options are chosen (verify_new_starter closes it).
-    audit.record(
-        by,
-        "registrations.change.actioned",
+    return step(
         cr,
-        centre=cr.centre_id,
-        before={"status": ChangeRequest.Status.OPEN},
-        after={
-            "status": cr.status,
-            "actioned_on": actioned_on,
-            "pearson_reference": reference,
-            "effect": effect,
-        },
+        by=by,
+        action=events.CHANGE_ACTIONED,
+        allowed=[ChangeRequest.Status.OPEN],
+        refusal="This request is already closed: nothing was done",
+        status=ChangeRequest.Status.DONE,
+        change=change,
+        close=[Close(ACTION_TODO, note=f"done at Pearson: {reference}")],
     )
-    return cr
 
 
 def _refuse_before_pearson(cr: ChangeRequest, actioned_on: dt.date) -> None:
@@ -767,30 +752,32 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
     why = _clean(why)
     if not why:
         raise ValidationError("Say why the request is cancelled.")
-    cr = _lock_open(cr)
-    cr.status = ChangeRequest.Status.CANCELLED
-    cr.closed_by = by
-    cr.closed_at = timezone.now()
-    cr.save(update_fields=["status", "closed_by", "closed_at"])
-    close_todos(ACTION_TODO, target=cr, by=by, note=f"cancelled: {why}")
-    close_todos(VERIFY_NEW_STARTER_TODO, target=cr, by=by, note=f"cancelled: {why}")
-    regs = [cr.registration] if cr.registration_id else []
-    if cr.kind == Kind.DETAILS:
-        regs = _live(cr.learner)
-    for reg in regs:
-        add_step(
-            reg,
-            by=by,
-            what="Change request cancelled",
-            action=events.R_CHANGE_CANCELLED,
-            detail=f"{cr.get_kind_display().lower()}: {why}",
-        )
-    audit.record(
-        by,
-        "registrations.change.cancelled",
+
+    def change(cr):
+        cr.closed_by, cr.closed_at = by, timezone.now()
+        regs = [cr.registration] if cr.registration_id else []
+        if cr.kind == Kind.DETAILS:
+            regs = _live(cr.learner)
+        for reg in regs:
+            add_step(
+                reg,
+                by=by,
+                what="Change request cancelled",
+                action=events.R_CHANGE_CANCELLED,
+                detail=f"{cr.get_kind_display().lower()}: {why}",
+            )
+        return {"why": why}
+
+    return step(
         cr,
-        centre=cr.centre_id,
-        before={"status": ChangeRequest.Status.OPEN},
-        after={"status": cr.status, "why": why},
+        by=by,
+        action=events.CHANGE_CANCELLED,
+        allowed=[ChangeRequest.Status.OPEN],
+        refusal="This request is already closed: nothing was done",
+        status=ChangeRequest.Status.CANCELLED,
+        change=change,
+        close=[
+            Close(ACTION_TODO, note=f"cancelled: {why}"),
+            Close(VERIFY_NEW_STARTER_TODO, note=f"cancelled: {why}"),
+        ],
     )
-    return cr

@@ -94,6 +94,26 @@ LIST_RETURNED = _(
     "{actor} returned {object} to the programme leader to check and sign",
     replaces=["registrations.list_returned"],
 )
+ENTRIES_MADE = _(
+    "registrations.entry_list.entries_made",
+    "Entries made",
+    "{actor} entered {entered} proposed learner(s) on {object}",
+)
+LIST_SIGNED = _(
+    "registrations.entry_list.signed",
+    "Entry list signed",
+    "{actor} signed and dated {object} (version {version})",
+)
+LIST_AMENDED = _(
+    "registrations.entry_list.amended",
+    "Entry list amended",
+    "{actor} amended {object}: {detail} ({reason})",
+)
+QUERY_ANSWERED = _(
+    "registrations.row_query.answered",
+    "Query answered",
+    "{actor} answered the query on {learner}: “{answer}”",
+)
 LIST_SUBMITTED = _(
     "registrations.entry_list.submitted",
     "Entries submitted to Pearson",
@@ -138,13 +158,13 @@ EC_LATE = _(
 )
 D_FOUND = _(
     "registrations.discrepancy.found",
-    "Discrepancy found",
+    "Found by the check",
     "The entry check found {object}",
     replaces=["registrations.discrepancy_found"],
 )
 D_RECORDED = _(
     "registrations.discrepancy.recorded",
-    "Discrepancy recorded",
+    "Recorded by the Quality Nominee",
     "{actor} recorded {object}: {detail}",
     replaces=["registrations.discrepancy_recorded"],
 )
@@ -156,7 +176,7 @@ D_ASKED = _(
 )
 D_ANSWERED = _(
     "registrations.discrepancy.answered",
-    "Programme leader answered",
+    "Answered by the programme leader",
     "{actor} answered about {learner}: “{answer}”",
     replaces=["registrations.discrepancy_answered"],
 )
@@ -174,7 +194,7 @@ D_AMENDED = _(
 )
 D_RESOLVED = _(
     "registrations.discrepancy.resolved",
-    "Discrepancy resolved",
+    "Resolved",
     "{actor} resolved {object}. {note}",
     replaces=["registrations.discrepancy_resolved"],
 )

@@ -20,8 +20,8 @@ from accounts.roles import Role
 from btecqa.validators import validate_academic_year
 from centres.models import ArrangementQualification
 from signatures import services as signing
-from signatures.services import StaleRecord
 from todos.services import close_todos, open_todo
+from workflow import Close, Open, step
 
 from . import events, notifications
 from .models import (
@@ -32,13 +32,11 @@ from .models import (
     RegistrationStep,
     RowQuery,
 )
-from .permissions import PROPOSE_ENTRIES
+from .permissions import PROPOSE_ENTRIES, RUN_REGISTRATIONS
 
-PROPOSE_TODO = "registrations.propose_entries"
-MAKE_ENTRIES_TODO = "registrations.make_entries"
-SIGN_TODO = "registrations.sign_entry_list"
-ANSWER_QUERY_TODO = "registrations.answer_query"
-SUBMIT_TODO = "registrations.submit_entry_list"
+PROPOSE_TODO, MAKE_ENTRIES_TODO, SIGN_TODO = events.PROPOSE, events.MAKE_ENTRIES, events.SIGN
+ANSWER_QUERY_TODO, SUBMIT_TODO = events.ANSWER_QUERY, events.SUBMIT
+LIST_RELATED = ("programme__qualification", "programme__centre", "programme__leader", "round")
 
 
 def _name(user) -> str:
@@ -69,24 +67,6 @@ def add_step(
             "detail": detail,
         },
     )
-
-
-def _lock(entry_list: EntryList, expected: int | None) -> EntryList:
-    """Re-read the list under a row lock and refuse if someone changed it meanwhile."""
-    current = EntryList.objects.select_for_update().get(pk=entry_list.pk)
-    if expected is not None and current.lock_version != expected:
-        raise StaleRecord(
-            "Someone else changed this entry list while you had it open. Nothing was done: "
-            "reload the page to see their change, then try again."
-        )
-    return current
-
-
-def _bump(entry_list: EntryList, **fields) -> None:
-    entry_list.lock_version += 1
-    for name, value in fields.items():
-        setattr(entry_list, name, value)
-    entry_list.save(update_fields=["lock_version", *fields])
 
 
 # --- the round and the requests ---------------------------------------------------------
@@ -230,63 +210,67 @@ def _require_leader(programme, user, what: str) -> None:
         )
 
 
-@transaction.atomic
 def choose_options(registration: Registration, *, by, pathway: str, optional_units) -> None:
     """The programme leader sets one proposed learner's pathway and optional units."""
     programme = registration.programme
     _require_leader(programme, by, "chooses its learners' options")
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.status != Registration.Status.PROPOSED:
-        raise ValidationError(
-            f"{registration.learner} has already been entered: ask the exams office to amend "
-            "the entry."
-        )
     units = list(optional_units)
     _check_units(programme, units)
-    old = (registration.pathway, sorted(u.number for u in registration.optional_units.all()))
-    new = (pathway.strip(), sorted(u.number for u in units))
-    if old == new:
-        raise ValidationError("Nothing was changed.")
-    registration.pathway = new[0]
-    registration.lock_version += 1
-    registration.save(update_fields=["pathway", "lock_version"])
-    registration.optional_units.set(units)
-    add_step(
+
+    def change(reg):
+        old = (reg.pathway, sorted(u.number for u in reg.optional_units.all()))
+        new = (pathway.strip(), sorted(u.number for u in units))
+        if old == new:
+            raise ValidationError("Nothing was changed.")
+        reg.pathway = new[0]
+        reg.optional_units.set(units)
+        detail = f"pathway {new[0] or '—'}; optional units {', '.join(new[1]) or 'none'}"
+        RegistrationStep.objects.create(
+            registration=reg, by=by, by_repr=_name(by), what="Options chosen", detail=detail
+        )
+        return {"detail": detail}
+
+    step(
         registration,
         by=by,
-        what="Options chosen",
         action=events.R_OPTIONS,
-        detail=f"pathway {new[0] or '—'}; optional units {', '.join(new[1]) or 'none'}",
+        allowed=[Registration.Status.PROPOSED],
+        refusal=(
+            f"{registration.learner} has already been entered: ask the exams office to amend "
+            "the entry"
+        ),
+        change=change,
+        centre=registration.centre_id,
     )
 
 
-@transaction.atomic
 def finish_proposals(req: EntryRequest, *, by) -> None:
     """The programme leader has proposed everyone: the exams officer makes the entries."""
-    _require_leader(req.programme, by, "sends its proposals")
-    req = (
-        EntryRequest.objects.select_for_update(of=("self",))
-        .select_related("round__centre", "programme")
-        .get(pk=req.pk)
+
+    def change(req):
+        if not req.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
+            raise ValidationError("Propose at least one learner before sending the proposals.")
+        req.proposed_by, req.proposed_at = by, timezone.now()
+
+    step(
+        req,
+        by=by,
+        action=events.PROPOSALS_SENT,
+        permission=PROPOSE_ENTRIES,  # the programme's own leader
+        allowed=[EntryRequest.Status.REQUESTED],
+        refusal="These proposals have already been sent to the exams office",
+        status=EntryRequest.Status.PROPOSED,
+        change=change,
+        related=["round__centre", "programme"],
+        close=[Close(PROPOSE_TODO, note="proposals sent")],
+        open=[
+            Open(
+                MAKE_ENTRIES_TODO,
+                title=f"Make the entries for {req.programme}",
+                target=entry_list_for(req.programme, req.round),  # where entries are made
+            )
+        ],
     )
-    if req.status != EntryRequest.Status.REQUESTED:
-        raise ValidationError("These proposals have already been sent to the exams office.")
-    if not req.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
-        raise ValidationError("Propose at least one learner before sending the proposals.")
-    req.status = EntryRequest.Status.PROPOSED
-    req.proposed_by, req.proposed_at = by, timezone.now()
-    req.save(update_fields=["status", "proposed_by", "proposed_at"])
-    close_todos(PROPOSE_TODO, target=req, by=by, note="proposals sent")
-    open_todo(
-        MAKE_ENTRIES_TODO,
-        centre=req.round.centre,
-        role=Role.EXAMS_OFFICER,
-        title=f"Make the entries for {req.programme}",
-        due=timezone.localdate() + dt.timedelta(days=7),
-        target=entry_list_for(req.programme, req.round),  # the page where entries are made
-        actor=by,
-    )
-    audit.record(by, "registrations.entry_request.proposals_sent", req, centre=req.round.centre_id)
 
 
 # --- entries and the list ---------------------------------------------------------------
@@ -308,34 +292,43 @@ def _refuse_if_submitted(entry_list: EntryList) -> None:
 @transaction.atomic
 def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None) -> int:
     """The exams officer enters proposed learners (Registration status 'entered')."""
-    entry_list = _lock(entry_list, expected_lock)
-    _refuse_if_submitted(entry_list)
-    count = 0
-    for reg in registrations:
-        if reg.programme_id != entry_list.programme_id:
-            raise ValidationError(f"{reg} is not on {entry_list.programme}.")
-        if reg.status != Registration.Status.PROPOSED:
-            continue
-        reg.status = Registration.Status.ENTERED
-        reg.entered_at = timezone.now()
-        reg.lock_version += 1
-        reg.save(update_fields=["status", "entered_at", "lock_version"])
-        add_step(
-            reg,
-            by=by,
-            what="Entered",
-            action=events.R_ENTERED,
-            detail=f"entry list for {entry_list.programme}",
-        )
-        count += 1
-    if count and entry_list.status != EntryList.Status.DRAFT:
-        _record_amendment(
-            entry_list, by=by, reason=f"{count} entr{'y' if count == 1 else 'ies'} added"
-        )
-    else:
-        _bump(entry_list)
+    entered = []
+
+    def change(el):
+        _refuse_if_submitted(el)
+        for reg in registrations:
+            if reg.programme_id != el.programme_id:
+                raise ValidationError(f"{reg} is not on {el.programme}.")
+            if reg.status != Registration.Status.PROPOSED:
+                continue
+            reg.status = Registration.Status.ENTERED
+            reg.entered_at = timezone.now()
+            reg.lock_version += 1
+            reg.save(update_fields=["status", "entered_at", "lock_version"])
+            add_step(
+                reg,
+                by=by,
+                what="Entered",
+                action=events.R_ENTERED,
+                detail=f"entry list for {el.programme}",
+            )
+            entered.append(reg)
+        if entered and el.status != EntryList.Status.DRAFT:
+            n = len(entered)
+            _mark_amended(el, by=by, reason=f"{n} entr{'y' if n == 1 else 'ies'} added")
+        return {"entered": len(entered)}
+
+    entry_list = step(
+        entry_list,
+        by=by,
+        action=events.ENTRIES_MADE,
+        permission=RUN_REGISTRATIONS,
+        expected_version=expected_lock,
+        change=change,
+        related=LIST_RELATED,
+    )
     _close_make_entries_if_done(entry_list, by=by)
-    return count
+    return len(entered)
 
 
 def _close_make_entries_if_done(entry_list: EntryList, *, by) -> None:
@@ -347,29 +340,37 @@ def _close_make_entries_if_done(entry_list: EntryList, *, by) -> None:
     close_todos(MAKE_ENTRIES_TODO, target=entry_list, by=by, note="no proposals left to enter")
 
 
-@transaction.atomic
 def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
     """Send the entries to the programme leader to check, sign and date."""
-    entry_list = _lock(entry_list, expected_lock)
-    if entry_list.status != EntryList.Status.DRAFT:
-        raise ValidationError("This list has already been returned to the programme leader.")
-    if not entry_list.rows().exists():
-        raise ValidationError("There are no entries on this list yet.")
-    signing.freeze_version(entry_list, by=by, reason="returned to the programme leader")
-    _bump(entry_list, status=EntryList.Status.AWAITING_SIGNATURE, returned_at=timezone.now())
+
+    def change(el):
+        if not el.rows().exists():
+            raise ValidationError("There are no entries on this list yet.")
+        signing.freeze_version(el, by=by, reason="returned to the programme leader")
+        el.returned_at = timezone.now()
+
     programme = entry_list.programme
-    close_todos(MAKE_ENTRIES_TODO, target=entry_list, by=by)
-    open_todo(
-        SIGN_TODO,
-        centre=programme.centre,
-        assignee=programme.leader,
-        role="" if programme.leader else Role.PROGRAMME_LEADER,
-        title=f"Check, sign and date the entry list for {programme}",
-        due=timezone.localdate() + dt.timedelta(days=5),
-        target=entry_list,
-        actor=by,
+    step(
+        entry_list,
+        by=by,
+        action=events.LIST_RETURNED,
+        permission=RUN_REGISTRATIONS,
+        allowed=[EntryList.Status.DRAFT],
+        refusal="This list has already been returned to the programme leader",
+        expected_version=expected_lock,
+        status=EntryList.Status.AWAITING_SIGNATURE,
+        change=change,
+        related=LIST_RELATED,
+        close=[Close(MAKE_ENTRIES_TODO)],
+        open=[
+            Open(
+                SIGN_TODO,
+                title=f"Check, sign and date the entry list for {programme}",
+                assignee=programme.leader,
+                role="" if programme.leader else Role.PROGRAMME_LEADER,
+            )
+        ],
     )
-    audit.record(by, "registrations.entry_list.returned", entry_list, centre=programme.centre_id)
 
 
 @transaction.atomic
@@ -378,6 +379,7 @@ def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQue
     if not reason.strip():
         raise ValidationError("Say what is wrong with the row.")
     _refuse_if_submitted(entry_list)
+    registration = Registration.objects.select_related("learner").get(pk=registration.pk)
     if (
         registration.programme_id != entry_list.programme_id
         or registration.status not in Registration.ON_LIST
@@ -399,27 +401,33 @@ def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQue
     return query
 
 
-@transaction.atomic
 def answer_query(query: RowQuery, *, answer: str, by) -> None:
-    if not answer.strip():
+    answer = (answer or "").strip()
+    if not answer:
         raise ValidationError("Write the answer.")
-    query = (
-        RowQuery.objects.select_for_update(of=("self",))
-        .select_related("registration__learner", "registration__programme")
-        .get(pk=query.pk)
-    )
-    if query.answered_at:
-        raise ValidationError("That query has already been answered.")
-    query.answer, query.answered_by, query.answered_at = answer.strip(), by, timezone.now()
-    query.save(update_fields=["answer", "answered_by", "answered_at"])
-    add_step(
-        query.registration,
+
+    def change(query):
+        if query.answered_at:
+            raise ValidationError("That query has already been answered.")
+        query.answer, query.answered_by, query.answered_at = answer, by, timezone.now()
+
+    step(
+        query,
         by=by,
-        what="Query answered",
-        action=events.R_QUERY_ANSWERED,
-        detail=answer.strip(),
+        action=events.QUERY_ANSWERED,
+        permission=RUN_REGISTRATIONS,
+        change=change,
+        related=["registration__learner", "registration__programme"],
+        close=[Close(ANSWER_QUERY_TODO, note="answered")],
+        history=lambda q: add_step(
+            q.registration,
+            by=by,
+            what="Query answered",
+            action=events.R_QUERY_ANSWERED,
+            detail=answer,
+            audited=False,
+        ),
     )
-    close_todos(ANSWER_QUERY_TODO, target=query, by=by, note="answered")
 
 
 def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: str):
@@ -429,19 +437,15 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
         raise ValidationError(
             f"Only the programme leader, {entry_list.programme.leader}, signs this list."
         )
-    with transaction.atomic():
-        # The status again under the row lock: a double-click, or a second tab, signs once.
-        current = EntryList.objects.select_for_update().get(pk=entry_list.pk)
-        _refuse_unless_signable(current)
+    signed = {}
+
+    def change(el):
+        _refuse_unless_signable(el)  # again under the lock: a double-click signs once
         signature = signing.sign(
-            entry_list,
-            user=user,
-            password=password,
-            role=entry_list.signing_role,
-            seen_sha256=seen_sha256,
+            el, user=user, password=password, role=el.signing_role, seen_sha256=seen_sha256
         )
-        _bump(current, status=EntryList.Status.SIGNED)
-        for reg in current.rows():
+        signed["signature"] = signature
+        for reg in el.rows():
             add_step(
                 reg,
                 by=user,
@@ -449,18 +453,26 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
                 action=events.R_SIGNED,
                 detail=f"entry list version {signature.version.number}",
             )
-        close_todos(SIGN_TODO, target=current, by=user, note="signed")
-        open_todo(
-            SUBMIT_TODO,
-            centre=current.programme.centre,
-            role=Role.EXAMS_OFFICER,
-            title=f"Make any amendments and submit the entries for {current.programme}",
-            due=timezone.localdate() + dt.timedelta(days=5),
-            target=current,
-            actor=user,
-        )
+        return {"version": signature.version.number, "sha256": signature.sha256}
+
+    # The status again under the row lock: a double-click, or a second tab, signs once.
+    step(
+        entry_list,
+        by=user,
+        action=events.LIST_SIGNED,
+        status=EntryList.Status.SIGNED,
+        change=change,
+        related=LIST_RELATED,
+        close=[Close(SIGN_TODO, note="signed")],
+        open=[
+            Open(
+                SUBMIT_TODO,
+                title=f"Make any amendments and submit the entries for {entry_list.programme}",
+            )
+        ],
+    )
     entry_list.refresh_from_db()
-    return signature
+    return signed["signature"]
 
 
 def _refuse_unless_signable(entry_list: EntryList) -> None:
@@ -472,17 +484,42 @@ def _refuse_unless_signable(entry_list: EntryList) -> None:
         raise ValidationError("The exams officer has not returned this list for signing yet.")
 
 
-def _record_amendment(entry_list: EntryList, *, by, reason: str) -> None:
+def _mark_amended(entry_list: EntryList, *, by, reason: str) -> None:
+    """A change to a returned list: a new version with the reason; a signed list is now
+    'amended since signing' (the page shows the difference from the signed version)."""
     if not reason.strip():
         raise ValidationError("Give the reason for the amendment: it is kept with the new version.")
     signing.freeze_version(entry_list, by=by, reason=reason.strip())
-    status = entry_list.status
-    if status == EntryList.Status.SIGNED:
-        status = EntryList.Status.AMENDED
-    _bump(entry_list, status=status)
+    if entry_list.status == EntryList.Status.SIGNED:
+        entry_list.status = EntryList.Status.AMENDED
 
 
-@transaction.atomic
+def _change_row(registration: Registration, *, by, reason: str, expected_lock, apply) -> None:
+    """One row of the list changes: the list is locked and versioned as one step."""
+    detail = {}
+
+    def change(el):
+        _refuse_if_submitted(el)
+        reg = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+        was_on_list = reg.status == Registration.Status.ENTERED
+        detail["text"] = apply(reg)
+        if was_on_list and el.status != EntryList.Status.DRAFT:
+            _mark_amended(el, by=by, reason=reason)
+        return {"detail": detail["text"], "reason": reason}
+
+    entry_list = step(
+        registration.programme.entry_list,
+        by=by,
+        action=events.LIST_AMENDED,
+        permission=RUN_REGISTRATIONS,
+        expected_version=expected_lock,
+        change=change,
+        related=LIST_RELATED,
+        learner=registration.learner,
+    )
+    _close_make_entries_if_done(entry_list, by=by)
+
+
 def amend_registration(
     registration: Registration,
     *,
@@ -494,65 +531,53 @@ def amend_registration(
     programme_code=None,
 ) -> None:
     """Change a row: a new version of the list with the reason, shown against the signed one."""
-    entry_list = _lock(registration.programme.entry_list, expected_lock)
-    _refuse_if_submitted(entry_list)
-    registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
-    if registration.status not in (Registration.Status.PROPOSED, Registration.Status.ENTERED):
-        raise ValidationError(
-            f"{registration} is {registration.get_status_display().lower()}: it is not "
-            "changed in place. Record a change request (transfer or change of details) instead."
-        )
-    on_list = registration.status == Registration.Status.ENTERED
-    changes = {}
-    if pathway is not None and pathway != registration.pathway:
-        changes["pathway"] = (registration.pathway, pathway)
-        registration.pathway = pathway
-    if programme_code is not None and programme_code != registration.programme_code:
-        changes["programme code"] = (registration.programme_code, programme_code)
-        registration.programme_code = programme_code
-    if optional_units is not None:
-        _check_units(registration.programme, optional_units)
-        old = sorted(u.number for u in registration.optional_units.all())
-        new = sorted(u.number for u in optional_units)
-        if old != new:
-            changes["optional units"] = (", ".join(old), ", ".join(new))
-            registration.optional_units.set(optional_units)
-    if not changes:
-        raise ValidationError("Nothing was changed.")
-    registration.lock_version += 1
-    registration.save()
-    detail = "; ".join(f"{k}: {a or '—'} → {b or '—'}" for k, (a, b) in changes.items())
-    add_step(
-        registration, by=by, what="Amended", action=events.R_AMENDED, detail=f"{detail} ({reason})"
-    )
-    if on_list and entry_list.status != EntryList.Status.DRAFT:
-        _record_amendment(entry_list, by=by, reason=reason)
-    else:
-        _bump(entry_list)
+
+    def apply(reg) -> str:
+        if reg.status not in (Registration.Status.PROPOSED, Registration.Status.ENTERED):
+            raise ValidationError(
+                f"{reg} is {reg.get_status_display().lower()}: it is not changed in place. "
+                "Record a change request (transfer or change of details) instead."
+            )
+        changes = {}
+        if pathway is not None and pathway != reg.pathway:
+            changes["pathway"] = (reg.pathway, pathway)
+            reg.pathway = pathway
+        if programme_code is not None and programme_code != reg.programme_code:
+            changes["programme code"] = (reg.programme_code, programme_code)
+            reg.programme_code = programme_code
+        if optional_units is not None:
+            _check_units(reg.programme, optional_units)
+            old = sorted(u.number for u in reg.optional_units.all())
+            new = sorted(u.number for u in optional_units)
+            if old != new:
+                changes["optional units"] = (", ".join(old), ", ".join(new))
+                reg.optional_units.set(optional_units)
+        if not changes:
+            raise ValidationError("Nothing was changed.")
+        reg.lock_version += 1
+        reg.save()
+        text = "; ".join(f"{k}: {a or '—'} → {b or '—'}" for k, (a, b) in changes.items())
+        add_step(reg, by=by, what="Amended", action=events.R_AMENDED, detail=f"{text} ({reason})")
+        return text
+
+    _change_row(registration, by=by, reason=reason, expected_lock=expected_lock, apply=apply)
 
 
-@transaction.atomic
 def remove_from_list(registration: Registration, *, by, reason: str, expected_lock=None) -> None:
     """Take an entry off the list before submission (status 'not entered')."""
-    entry_list = _lock(registration.programme.entry_list, expected_lock)
-    _refuse_if_submitted(entry_list)
-    if registration.status not in (Registration.Status.PROPOSED, Registration.Status.ENTERED):
-        raise ValidationError("Only an entry not yet submitted can be taken off the list.")
-    was_on_list = registration.status == Registration.Status.ENTERED
-    registration.status = Registration.Status.DROPPED
-    registration.lock_version += 1
-    registration.save(update_fields=["status", "lock_version"])
-    add_step(
-        registration, by=by, what="Removed from the list", action=events.R_REMOVED, detail=reason
-    )
-    if was_on_list and entry_list.status != EntryList.Status.DRAFT:
-        _record_amendment(entry_list, by=by, reason=reason)
-    else:
-        _bump(entry_list)
-    _close_make_entries_if_done(entry_list, by=by)
+
+    def apply(reg) -> str:
+        if reg.status not in (Registration.Status.PROPOSED, Registration.Status.ENTERED):
+            raise ValidationError("Only an entry not yet submitted can be taken off the list.")
+        reg.status = Registration.Status.DROPPED
+        reg.lock_version += 1
+        reg.save(update_fields=["status", "lock_version"])
+        add_step(reg, by=by, what="Removed from the list", action=events.R_REMOVED, detail=reason)
+        return f"{reg.learner} taken off the list"
+
+    _change_row(registration, by=by, reason=reason, expected_lock=expected_lock, apply=apply)
 
 
-@transaction.atomic
 def submit_entry_list(
     entry_list: EntryList, *, by, submitted_on: dt.date, order_number: str = "", expected_lock=None
 ) -> None:
@@ -560,63 +585,63 @@ def submit_entry_list(
     # Already submitted first: a double-click is not "someone else changed this list".
     if EntryList.objects.filter(pk=entry_list.pk, status=EntryList.Status.SUBMITTED).exists():
         raise ValidationError("This list has already been submitted.")
-    entry_list = _lock(entry_list, expected_lock)
-    if entry_list.status == EntryList.Status.SUBMITTED:
-        raise ValidationError("This list has already been submitted.")
-    signature = signing.latest_signature(entry_list)
-    if signature is None:
-        raise ValidationError(
-            "The programme leader has not signed this list, so it cannot be submitted. "
-            "Return it for checking and signing first."
+
+    def change(el):
+        if el.status == EntryList.Status.SUBMITTED:
+            raise ValidationError("This list has already been submitted.")
+        signature = signing.latest_signature(el)
+        if signature is None:
+            raise ValidationError(
+                "The programme leader has not signed this list, so it cannot be submitted. "
+                "Return it for checking and signing first."
+            )
+        if submitted_on > timezone.localdate():
+            raise ValidationError("The submission date is in the future.")
+        signed_on = timezone.localdate(signature.signed_at)
+        if submitted_on < signed_on:
+            raise ValidationError(
+                f"The submission date ({submitted_on:%d/%m/%Y}) is before the programme leader "
+                f"signed the list on {signed_on:%d/%m/%Y}: an unsigned list is not submitted."
+            )
+        proposed = list(
+            el.programme.registrations.filter(status=Registration.Status.PROPOSED)
+            .select_related("learner")
+            .order_by("learner__last_name", "learner__first_name")
         )
-    if submitted_on > timezone.localdate():
-        raise ValidationError("The submission date is in the future.")
-    signed_on = timezone.localdate(signature.signed_at)
-    if submitted_on < signed_on:
-        raise ValidationError(
-            f"The submission date ({submitted_on:%d/%m/%Y}) is before the programme leader "
-            f"signed the list on {signed_on:%d/%m/%Y}: an unsigned list is not submitted."
-        )
-    proposed = list(
-        entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED)
-        .select_related("learner")
-        .order_by("learner__last_name", "learner__first_name")
-    )
-    if proposed:
-        names = ", ".join(str(r.learner) for r in proposed[:10])
-        more = f" and {len(proposed) - 10} more" if len(proposed) > 10 else ""
-        raise ValidationError(
-            f"{len(proposed)} proposed learner{'s are' if len(proposed) != 1 else ' is'} "
-            f"neither entered nor taken off the list ({names}{more}): enter them or take "
-            "them off first, so nobody is left proposed on a submitted list."
-        )
-    version = signing.freeze_version(entry_list, by=by, reason="submitted to Pearson")
-    for reg in entry_list.rows().filter(status=Registration.Status.ENTERED):
-        reg.status = Registration.Status.SUBMITTED
-        reg.submitted_on = submitted_on
-        reg.lock_version += 1
-        reg.save(update_fields=["status", "submitted_on", "lock_version"])
-        add_step(
-            reg,
-            by=by,
-            what="Submitted",
-            action=events.R_SUBMITTED,
-            detail=f"to Pearson on {submitted_on:%d/%m/%Y} (list version {version.number})",
-        )
-    _bump(
+        if proposed:
+            names = ", ".join(str(r.learner) for r in proposed[:10])
+            more = f" and {len(proposed) - 10} more" if len(proposed) > 10 else ""
+            raise ValidationError(
+                f"{len(proposed)} proposed learner{'s are' if len(proposed) != 1 else ' is'} "
+                f"neither entered nor taken off the list ({names}{more}): enter them or take "
+                "them off first, so nobody is left proposed on a submitted list."
+            )
+        version = signing.freeze_version(el, by=by, reason="submitted to Pearson")
+        for reg in el.rows().filter(status=Registration.Status.ENTERED):
+            reg.status = Registration.Status.SUBMITTED
+            reg.submitted_on = submitted_on
+            reg.lock_version += 1
+            reg.save(update_fields=["status", "submitted_on", "lock_version"])
+            add_step(
+                reg,
+                by=by,
+                what="Submitted",
+                action=events.R_SUBMITTED,
+                detail=f"to Pearson on {submitted_on:%d/%m/%Y} (list version {version.number})",
+            )
+        el.submitted_on, el.submitted_by, el.pearson_order_number = submitted_on, by, order_number
+        return {"version": version.number}
+
+    step(
         entry_list,
+        by=by,
+        action=events.LIST_SUBMITTED,
+        permission=RUN_REGISTRATIONS,
+        expected_version=expected_lock,
         status=EntryList.Status.SUBMITTED,
-        submitted_on=submitted_on,
-        submitted_by=by,
-        pearson_order_number=order_number,
-    )
-    close_todos(SUBMIT_TODO, target=entry_list, by=by, note="submitted")
-    audit.record(
-        by,
-        "registrations.entry_list.submitted",
-        entry_list,
-        centre=entry_list.programme.centre_id,
-        after={"submitted_on": submitted_on, "version": version.number},
+        change=change,
+        related=LIST_RELATED,
+        close=[Close(SUBMIT_TODO, note="submitted")],
     )
 
 

@@ -158,15 +158,17 @@ def step(
         if changed:
             locked.save(update_fields=changed)  # attnames: Django accepts them
         shown = [k for k in changed if k != "lock_version"]
-        audit.record(
-            by,
-            action,
-            locked,
-            learner=learner if learner is not None else getattr(locked, "audit_learner", None),
-            centre=centre,
-            before={k: before[k] for k in shown} or None,
-            after={**{k: after[k] for k in shown}, **extra, **(audit_extra or {})} or None,
-        )
+        # One event, on the trail of each centre the step concerns (an arrangement's two).
+        for at in centre if isinstance(centre, (list, tuple)) else [centre]:
+            audit.record(
+                by,
+                action,
+                locked,
+                learner=learner if learner is not None else getattr(locked, "audit_learner", None),
+                centre=at,
+                before={k: before[k] for k in shown} or None,
+                after={**{k: after[k] for k in shown}, **extra, **(audit_extra or {})} or None,
+            )
         for spec in close:
             close_todos(
                 spec.kind,

@@ -8,9 +8,17 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import Role
+from todos.kinds import register_kind
 from todos.services import open_todo
 
 from .conftest import assert_no_axe_violations, fill_login_form
+
+for _code, _label in (
+    ("browser.check_registrations", "Check the registrations"),
+    ("browser.claim_certificates", "Claim the certificates"),
+    ("browser.sample_plan", "Write the sampling plan"),
+):
+    register_kind(_code, _label, owner=Role.EXAMS_OFFICER)
 
 LOGIN_PATH = "/accounts/login/"
 
