@@ -8,7 +8,7 @@ from .permissions import has_perm
 MENU = [
     ("Dashboard", "dashboard", None),
     ("Learners", "learners:learner_list", "learners.view_learners"),
-    ("Programmes", "learners:programme_list", "learners.view_learners"),
+    ("Cohorts", "learners:cohort_list", "learners.view_learners"),
     ("Import from MIS", "learner_imports:upload", "learners.import_learners"),
     ("Qualifications", "catalogue:qualification_list", "qualifications.view_catalogue"),
     ("Registrations", "registrations:round_list", "registrations.view"),

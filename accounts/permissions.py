@@ -128,7 +128,7 @@ class Access:
     delivering: path to the centre teaching it in a consortium (teaching groups).
     member: path to centres taking part in it (an arrangement's partners).
     qualification: path to the qualification, for what an arrangement grants.
-    paths: further named paths that object rules use (e.g. {"programme": "programme"}).
+    paths: further named paths that object rules use (e.g. {"cohort": "cohort"}).
     """
 
     centre: str
@@ -413,7 +413,7 @@ def public(view):
 
 
 def _leads(user, spec: Access) -> Q:
-    leader = _join(spec.path("programme"), "leader")
+    leader = _join(spec.path("cohort"), "leader")
     return Q(**{f"{leader}__isnull": True}) | Q(**{leader: getattr(user, "pk", None)})
 
 

@@ -48,7 +48,7 @@ from audit.services import _actor_repr, canonical_json, pending_details
 from benchmarks.harness import mebibytes, peak_memory, per_second, seconds, timed
 from centres.models import Centre
 from learners.imports import AUDITED_FIELDS, LEARNERS, commit_import, preview_import
-from learners.models import Learner, LearnerImport, Programme, TeachingGroup
+from learners.models import Cohort, Learner, LearnerImport, TeachingGroup
 from qualifications.models import Qualification
 
 IMPORT_ROWS = 10_000
@@ -419,12 +419,12 @@ def _list_world():
     )
     groups = []
     for year in ("2025/26", "2026/27"):
-        programme, _ = Programme.objects.get_or_create(
-            qualification=qualification, centre=centre, academic_year=year
+        cohort, _ = Cohort.objects.get_or_create(
+            qualification=qualification, centre=centre, start_year=year
         )
         for letter in "ABCDEFGH":
             group, _ = TeachingGroup.objects.get_or_create(
-                programme=programme,
+                cohort=cohort,
                 name=f"{year[2:4]}{letter}/Bm",
                 defaults={"delivering_centre": centre},
             )

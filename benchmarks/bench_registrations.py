@@ -25,7 +25,7 @@ from accounts.roles import Role
 from benchmarks.harness import mebibytes, peak_memory, seconds, timed
 from btecqa.demo import demo_uln
 from centres.models import Centre
-from learners.models import Learner, Programme, TeachingGroup
+from learners.models import Cohort, Learner, TeachingGroup
 from qualifications.models import Qualification, Unit
 from registrations import services
 from registrations.models import Registration, RegistrationRound
@@ -50,7 +50,7 @@ def _user(username: str, centre, role):
     return user
 
 
-def programme_of(rows: int, centre_number=CENTRE):
+def cohort_of(rows: int, centre_number=CENTRE):
     """A signed entry list of `rows` learners, built through the services the pages use."""
     centre, _ = Centre.objects.get_or_create(
         number=centre_number[0], defaults={"name": centre_number[1]}
@@ -75,18 +75,16 @@ def programme_of(rows: int, centre_number=CENTRE):
             "mandatory": False,
         },
     )
-    programme, _ = Programme.objects.get_or_create(
+    cohort, _ = Cohort.objects.get_or_create(
         qualification=qualification,
         centre=centre,
-        academic_year="2026/27",
+        start_year="2026/27",
         defaults={"leader": pl},
     )
-    if programme.registrations.count() == rows:
-        return programme, eo, pl
-    programme.optional_units.set([unit])
-    group = TeachingGroup.objects.create(
-        programme=programme, name="Bench", delivering_centre=centre
-    )
+    if cohort.registrations.count() == rows:
+        return cohort, eo, pl
+    cohort.optional_units.set([unit])
+    group = TeachingGroup.objects.create(cohort=cohort, name="Bench", delivering_centre=centre)
     learners = Learner.objects.bulk_create(
         [
             Learner(
@@ -108,11 +106,11 @@ def programme_of(rows: int, centre_number=CENTRE):
     )
     with transaction.atomic():
         services.request_entries(
-            rnd, programme=programme, due_date=dt.date.today() + dt.timedelta(days=7), by=eo
+            rnd, cohort=cohort, due_date=dt.date.today() + dt.timedelta(days=7), by=eo
         )
         regs = Registration.objects.bulk_create(
             [
-                Registration(learner=lr, programme=programme, centre=centre, status="entered")
+                Registration(learner=lr, cohort=cohort, centre=centre, status="entered")
                 for lr in learners
             ]
         )
@@ -122,13 +120,13 @@ def programme_of(rows: int, centre_number=CENTRE):
                 for r in regs
             ]
         )
-        entry_list = programme.entry_list
+        entry_list = cohort.entry_lists.get()
         services.return_entry_list(entry_list, by=eo)
         entry_list.refresh_from_db()
         services.sign_entry_list(
             entry_list, user=pl, password=PASSWORD, seen_sha256=current_sha256(entry_list)
         )
-    return programme, eo, pl
+    return cohort, eo, pl
 
 
 def _median(fn, repeats=REQUESTS):
@@ -141,8 +139,8 @@ def _median(fn, repeats=REQUESTS):
 
 
 def bench_list(table, _events: int) -> None:
-    programme, eo, _pl = programme_of(LIST_ROWS)
-    entry_list = programme.entry_list
+    cohort, eo, _pl = cohort_of(LIST_ROWS)
+    entry_list = cohort.entry_lists.get()
     client = Client()
     client.force_login(eo)
     with override_settings(ROOT_URLCONF="benchmarks.bench_urls"):
@@ -153,7 +151,7 @@ def bench_list(table, _events: int) -> None:
             return response.content.decode()
 
         def bare():
-            response = client.get(f"/bench/entry-list/{programme.pk}/")
+            response = client.get(f"/bench/entry-list/{cohort.pk}/")
             assert response.status_code == 200, response.status_code
             return response.content.decode()
 
@@ -208,8 +206,8 @@ def _plain_pdf(pages: list[list[str]]) -> bytes:
 def bench_docs(table, _events: int) -> None:
     from registrations import documents, notices
 
-    programme, eo, _pl = programme_of(LIST_ROWS)
-    entry_list = programme.entry_list
+    cohort, eo, _pl = cohort_of(LIST_ROWS)
+    entry_list = cohort.entry_lists.get()
     rows = entry_list.snapshot()["rows"]
     assert len(rows) == LIST_ROWS
     list_lines = [
@@ -280,8 +278,8 @@ def _numbers_world():
             "glh": 720,
         },
     )
-    programme, _ = Programme.objects.get_or_create(
-        qualification=qualification, centre=centre, academic_year="2026/27"
+    cohort, _ = Cohort.objects.get_or_create(
+        qualification=qualification, centre=centre, start_year="2026/27"
     )
     learners = Learner.objects.bulk_create(
         [
@@ -302,7 +300,7 @@ def _numbers_world():
         [
             Registration(
                 learner=lr,
-                programme=programme,
+                cohort=cohort,
                 centre=centre,
                 status="submitted",
                 submitted_on=dt.date(2026, 10, 1),
@@ -330,7 +328,7 @@ def _numbers_world():
                 f"{lr.date_of_birth:%d/%m/%Y}",
             ]
         )
-    return centre, eo, programme, out.getvalue().encode()
+    return centre, eo, cohort, out.getvalue().encode()
 
 
 def bench_numbers(table, _events: int) -> None:
@@ -341,13 +339,13 @@ def bench_numbers(table, _events: int) -> None:
 
     from registrations.number_import import apply_registration_numbers, preview_registration_numbers
 
-    centre, eo, programme, data = _numbers_world()
+    centre, eo, cohort, data = _numbers_world()
 
     def floor():
         """Parse the CSV and write every number with one bulk_update: no matching, no checks."""
         rows = list(csv.DictReader(io.StringIO(data.decode())))
         by_uln = {r["ULN"]: r["Registration Number"] for r in rows}
-        regs = list(programme.registrations.select_related("learner"))
+        regs = list(cohort.registrations.select_related("learner"))
         for reg in regs:
             reg.registration_number = by_uln[reg.learner.uln]
         with transaction.atomic():
@@ -364,7 +362,7 @@ def bench_numbers(table, _events: int) -> None:
     assert imp.counts.get("matched") == NUMBERS_ROWS, imp.counts
     with timed() as a:
         apply_registration_numbers(imp, eo)
-    assert programme.registrations.filter(status="registered").count() == NUMBERS_ROWS
+    assert cohort.registrations.filter(status="registered").count() == NUMBERS_ROWS
     table.row(
         f"registrations.numbers preview x{NUMBERS_ROWS:,}",
         p.seconds,

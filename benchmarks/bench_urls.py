@@ -16,10 +16,10 @@ ENTRY_ROWS = Template(
 )
 
 
-def bare_entry_list(request, programme_id: int):
+def bare_entry_list(request, cohort_id: int):
     """The same rows with one query and a plain template: what a page cannot go below."""
     rows = list(
-        Registration.objects.filter(programme_id=programme_id, status__in=Registration.ON_LIST)
+        Registration.objects.filter(cohort_id=cohort_id, status__in=Registration.ON_LIST)
         .order_by("learner__last_name", "learner__first_name", "learner_id")
         .values_list(
             "pk",

@@ -19,7 +19,7 @@ from accounts.models import RoleAssignment
 from accounts.roles import Role
 from centres import services as arrangements
 from centres.models import Centre, CollaborativeArrangement, QualificationApproval
-from learners.models import Learner, Programme, TeachingGroup
+from learners.models import Cohort, Learner, TeachingGroup
 from learners.validators import uci_check_letter
 from qualifications.catalogue import load_shipped_qualifications
 from qualifications.models import Qualification
@@ -178,39 +178,39 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
         created += sum(1 for r in load_shipped_qualifications() if getattr(r, "created", False))
         quals = [Qualification.objects.get(number=n) for n in DEMO_QUALIFICATIONS]
 
-        programmes = {}
+        cohorts = {}
         for centre_key, qual, leader in (
             ("lead", quals[0], "pl"),
             ("lead", quals[1], "pl"),
             ("partner", quals[0], "partner_pl"),
         ):
-            p, new = Programme.objects.get_or_create(
+            p, new = Cohort.objects.get_or_create(
                 qualification=qual,
                 centre=centres[centre_key],
-                academic_year=year,
+                start_year=year,
                 defaults={"leader": users.get(leader) if leader else None},
             )
-            programmes[(centre_key, qual.number)] = p
+            cohorts[(centre_key, qual.number)] = p
             if new:
                 # 300 GLH mandatory + one 60 GLH optional unit = the 360 GLH certificate.
                 p.optional_units.set(qual.units.filter(mandatory=False).order_by("sort_key")[:1])
                 created += 1
                 audit.record(
                     None,
-                    "learners.programme.created",
+                    "learners.cohort.created",
                     p,
                     after={"qualification": qual.number, "year": year},
                 )
 
         groups = {}
-        for (centre_key, qnum), programme in programmes.items():
+        for (centre_key, qnum), cohort in cohorts.items():
             name = (
                 f"{year[2:4]}{'BUS' if qnum == quals[0].number else 'SPO'}-{centre_key[0].upper()}"
             )
             # The partner's business learners are taught at the lead centre: consortium students.
             delivering = centres["lead"] if centre_key == "partner" else centres[centre_key]
             g, new = TeachingGroup.objects.get_or_create(
-                programme=programme, name=name, defaults={"delivering_centre": delivering}
+                cohort=cohort, name=name, defaults={"delivering_centre": delivering}
             )
             groups[(centre_key, qnum)] = g
             created += new
@@ -260,7 +260,7 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
 
         created += with_round and load_demo_round(
             centres=centres,
-            programmes=programmes,
+            cohorts=cohorts,
             users=users,
             year=year,
             today=today,

@@ -30,7 +30,7 @@ def _first_weekday_of_september(year: int) -> dt.date:
     return day
 
 
-def load_demo_round(*, centres, programmes, users, year: str, today: dt.date, password: str) -> int:
+def load_demo_round(*, centres, cohorts, users, year: str, today: dt.date, password: str) -> int:
     """Returns how many things it created (0 on a second run)."""
     created = 0
     call_command("load_registration_years", verbosity=0)
@@ -52,15 +52,15 @@ def load_demo_round(*, centres, programmes, users, year: str, today: dt.date, pa
     lead_round = services.open_round(centre=centres["lead"], academic_year=year, by=eo)
     due = today + dt.timedelta(days=10)
     lists = {}
-    for key in sorted(k for k in programmes if k[0] == "lead"):
-        programme = programmes[key]
-        req = services.request_entries(lead_round, programme=programme, due_date=due, by=eo)
-        group = programme.teaching_groups.first()
+    for key in sorted(k for k in cohorts if k[0] == "lead"):
+        cohort = cohorts[key]
+        req = services.request_entries(lead_round, cohort=cohort, due_date=due, by=eo)
+        group = cohort.teaching_groups.first()
         for learner in group.learners.order_by("last_name", "first_name"):
             services.propose_entry(req, learner=learner, by=pl)
         services.finish_proposals(req, by=pl)
-        entry_list = programme.entry_list
-        services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+        entry_list = services.entry_list_for(cohort, lead_round)
+        services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
         services.return_entry_list(entry_list, by=eo)
         lists[key] = EntryList.objects.get(pk=entry_list.pk)
         created += 1
@@ -78,7 +78,7 @@ def load_demo_round(*, centres, programmes, users, year: str, today: dt.date, pa
 
     from .demo import demo_uci, demo_uln
 
-    group = business.programme.teaching_groups.first()
+    group = business.cohort.teaching_groups.first()
     late, _ = Learner.objects.get_or_create(
         centre=centres["lead"],
         candidate_number="0990",
@@ -99,9 +99,9 @@ def load_demo_round(*, centres, programmes, users, year: str, today: dt.date, pa
     partner_round = services.open_round(
         centre=centres["partner"], academic_year=year, by=users["partner_eo"]
     )
-    for key in (k for k in programmes if k[0] == "partner"):
+    for key in (k for k in cohorts if k[0] == "partner"):
         services.request_entries(
-            partner_round, programme=programmes[key], due_date=due, by=users["partner_eo"]
+            partner_round, cohort=cohorts[key], due_date=due, by=users["partner_eo"]
         )
     created += 2
     return created

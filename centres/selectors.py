@@ -16,7 +16,7 @@ def centre_summaries(user):
         scope(user, VIEW_REPORTS, Centre.objects.filter(is_active=True))
         .annotate(
             learners_on_roll=Count("learners", filter=Q(learners__on_roll=True), distinct=True),
-            programme_count=Count("programmes", distinct=True),
+            cohort_count=Count("cohorts", distinct=True),
             open_actions=Count("todos", filter=Q(todos__closed_at__isnull=True), distinct=True),
             overdue_actions=Count(
                 "todos",

@@ -3,23 +3,23 @@ from django.contrib import admin
 from audit.admin import AuditedAdminMixin
 
 from .models import (
+    Cohort,
     ColumnMapping,
     Learner,
     LearnerImport,
-    Programme,
     TeachingGroup,
 )
 
 
-@admin.register(Programme)
-class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["qualification", "centre", "academic_year", "leader"]
-    list_filter = ["academic_year", "centre"]
+@admin.register(Cohort)
+class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["qualification", "centre", "start_year", "years", "leader"]
+    list_filter = ["start_year", "centre"]
 
 
 @admin.register(TeachingGroup)
 class TeachingGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "programme", "delivering_centre"]
+    list_display = ["name", "cohort", "academic_year", "delivering_centre"]
     filter_horizontal = ["learners"]
 
 

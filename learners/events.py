@@ -33,17 +33,17 @@ LEFT_GROUP = _(
     "{actor} took {learner} out of {group}",
     replaces=["learner.left_group"],
 )
-PROGRAMME_CREATED = _(
-    "learners.programme.created",
-    "Programme set up",
-    "{actor} set up {object}",
-    replaces=["programme.created"],
+COHORT_CREATED = _(
+    "learners.cohort.created",
+    "Cohort set up",
+    "{actor} set up the cohort {object}",
+    replaces=["programme.created", "learners.programme.created"],
 )
-PROGRAMME_UPDATED = _(
-    "learners.programme.updated",
-    "Programme changed",
-    "{actor} changed {object}",
-    replaces=["programme.updated"],
+COHORT_UPDATED = _(
+    "learners.cohort.updated",
+    "Cohort changed",
+    "{actor} changed the cohort {object}",
+    replaces=["programme.updated", "learners.programme.updated"],
 )
 GROUP_CREATED = _(
     "learners.teaching_group.created",

@@ -14,7 +14,7 @@ class LearnerSearchForm(Form):
         help_text="Name, ULN, UCI, candidate number or admission number",
     )
     centre = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my centres")
-    programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any programme")
+    cohort = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any programme")
     year = forms.ChoiceField(required=False, label="Academic year")
     on_roll = forms.ChoiceField(
         required=False,
@@ -22,11 +22,11 @@ class LearnerSearchForm(Form):
         choices=[("", "Everyone"), ("yes", "On roll"), ("no", "Left")],
     )
 
-    def __init__(self, *args, centres, programmes, **kwargs):
+    def __init__(self, *args, centres, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
-        self.fields["programme"].queryset = programmes
-        years = sorted(set(programmes.values_list("academic_year", flat=True)), reverse=True)
+        self.fields["cohort"].queryset = cohorts
+        years = sorted({y for c in cohorts for y in c.academic_years}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
 
 

@@ -64,7 +64,7 @@ from btecqa.spreadsheets import (
 )
 from btecqa.validators import text_problem
 
-from .models import ColumnMapping, Learner, LearnerImport, Programme, TeachingGroup
+from .models import Cohort, ColumnMapping, Learner, LearnerImport, TeachingGroup
 from .services import EDITABLE_FIELDS
 from .validators import date_of_birth_problem, uci_problem, uln_problem
 
@@ -1414,7 +1414,7 @@ def analyse(
     centre,
     kind: str,
     mapping: dict | None = None,
-    programme: Programme | None = None,
+    cohort: Cohort | None = None,
     mark_leavers: bool = True,
     file_name: str = "",
     max_bytes: int = MAX_IMPORT_BYTES,
@@ -1459,7 +1459,7 @@ def analyse(
                 centre=centre,
                 kind=kind,
                 mapping=mapping,
-                programme=programme,
+                cohort=cohort,
                 mark_leavers=mark_leavers,
                 use_remembered=use_remembered,
             )
@@ -1475,7 +1475,7 @@ def analyse(
 
 
 def _analyse_rows(
-    preview, source, sink, *, centre, kind, mapping, programme, mark_leavers, use_remembered
+    preview, source, sink, *, centre, kind, mapping, cohort, mark_leavers, use_remembered
 ):
     explicit = _mapping_index(mapping)
     remembered = _mapping_index(centre_mapping(centre, kind)) if use_remembered else {}
@@ -1544,12 +1544,12 @@ def _analyse_rows(
             Problem(f"missing required columns: {need}. Headings found: {found}", row=header_n)
         )
         return
-    if kind == CLASS_LIST and programme is None:
+    if kind == CLASS_LIST and cohort is None:
         preview.file_errors.append(Problem("choose the programme this class list is for"))
         return
-    if kind == CLASS_LIST and programme.centre_id != centre.pk:
+    if kind == CLASS_LIST and cohort.centre_id != centre.pk:
         preview.file_errors.append(
-            Problem(f"the programme {programme} is not at centre {centre.number}")
+            Problem(f"the programme {cohort} is not at centre {centre.number}")
         )
         return
 
@@ -1573,7 +1573,7 @@ def _analyse_rows(
                 )
             else:
                 planner = _ClassListPlanner(
-                    preview, centre=centre, programme=programme, used=used, heading_of=heading_of
+                    preview, centre=centre, cohort=cohort, used=used, heading_of=heading_of
                 )
         planner.plan(chunk)
         sink.rows(chunk, planner)
@@ -1961,8 +1961,8 @@ class _LearnerPlanner:
 class _ClassListPlanner:
     """Each class-list row's learner and group, a chunk at a time (as _LearnerPlanner)."""
 
-    def __init__(self, preview, *, centre, programme, used, heading_of):
-        self.preview, self.programme, self.heading_of = preview, programme, heading_of
+    def __init__(self, preview, *, centre, cohort, used, heading_of):
+        self.preview, self.cohort, self.heading_of = preview, cohort, heading_of
         self.ids = ids = [f for f in CLASS_LIST_IDS if f in used]
         self.index = {f: {} for f in ids}
         for learner in Learner.objects.filter(centre=centre).only(
@@ -1972,12 +1972,12 @@ class _ClassListPlanner:
                 v = getattr(learner, f)
                 if v:
                     self.index[f].setdefault(v, learner)
-        self.groups = {g.name: g for g in TeachingGroup.objects.filter(programme=programme)}
+        self.groups = {g.name: g for g in TeachingGroup.objects.filter(cohort=cohort)}
         self.folded = {name.casefold(): g for name, g in self.groups.items()}
         self.members = set(
-            TeachingGroup.learners.through.objects.filter(
-                teachinggroup__programme=programme
-            ).values_list("teachinggroup_id", "learner_id")
+            TeachingGroup.learners.through.objects.filter(teachinggroup__cohort=cohort).values_list(
+                "teachinggroup_id", "learner_id"
+            )
         )
         self.new_groups: dict[str, str] = {}
         self.seen = _FirstSeen()
@@ -2057,11 +2057,11 @@ class _ClassListPlanner:
             r.vals = r.vals[: _C["group"]] + (r.group,) + r.vals[_C["group"] + 1 :]
 
     def finish(self) -> list[RowResult]:
-        preview, programme = self.preview, self.programme
+        preview, cohort = self.preview, self.cohort
         preview.new_groups = sorted(self.new_groups.values(), key=str.casefold)
         for name in preview.new_groups:
             preview.notes.append(
-                f"group {name} will be created for {programme} (delivered at {programme.centre})"
+                f"group {name} will be created for {cohort} (delivered at {cohort.centre})"
             )
         return []
 
@@ -2165,7 +2165,7 @@ def preview_import(
     file_name: str,
     user=None,
     mapping: dict | None = None,
-    programme: Programme | None = None,
+    cohort: Cohort | None = None,
     mark_leavers: bool = True,
     max_bytes: int = MAX_IMPORT_BYTES,
 ) -> ImportPreview:
@@ -2186,7 +2186,7 @@ def preview_import(
             centre=centre,
             kind=kind,
             mapping=mapping,
-            programme=programme,
+            cohort=cohort,
             mark_leavers=mark_leavers,
             file_name=file_name,
             max_bytes=max_bytes,
@@ -2196,7 +2196,7 @@ def preview_import(
     actor = user if getattr(user, "is_authenticated", False) else None
     settings = {
         "mapping": preview.mapping_used or _mapping_index(mapping),
-        "programme": programme.pk if programme is not None else None,
+        "cohort": cohort.pk if cohort is not None else None,
         "mark_leavers": mark_leavers,
         "header_row": preview.header_row,
         "encoding": preview.encoding,
@@ -2284,11 +2284,9 @@ def analyse_import(
     Records nothing (its rows go to a temporary rows log, or to sink).
     """
     s = _settings(import_obj)
-    programme = (
-        Programme.objects.select_related("centre", "qualification")
-        .filter(pk=s.get("programme"))
-        .first()
-        if s.get("programme")
+    cohort = (
+        Cohort.objects.select_related("centre", "qualification").filter(pk=s.get("cohort")).first()
+        if s.get("cohort")
         else None
     )
     with _open_kept(import_obj) as (fh, file_type, encoding):
@@ -2298,7 +2296,7 @@ def analyse_import(
             centre=import_obj.centre,
             kind=import_obj.kind,
             mapping=mapping if mapping is not None else s.get("mapping"),
-            programme=programme,
+            cohort=cohort,
             mark_leavers=s.get("mark_leavers", True),
             file_name=import_obj.file_name,
             use_remembered="mapping" not in s,
@@ -2507,31 +2505,29 @@ class _LearnerWriter(_Writer):
 class _ClassListWriter(_Writer):
     def __init__(self, import_obj: LearnerImport, actor):
         super().__init__(import_obj, actor)
-        self.programme = Programme.objects.select_related("centre").get(
-            pk=_settings(import_obj)["programme"]
+        self.cohort = Cohort.objects.select_related("centre").get(
+            pk=_settings(import_obj)["cohort"]
         )
         self.groups = {
-            g.name.casefold(): g for g in TeachingGroup.objects.filter(programme=self.programme)
+            g.name.casefold(): g for g in TeachingGroup.objects.filter(cohort=self.cohort)
         }
 
     def write(self, chunk: list[RowResult]) -> None:
-        programme, groups = self.programme, self.groups
+        cohort, groups = self.cohort, self.groups
         adds = [r for r in chunk if r.effect == ADD]
         names: dict[str, str] = {}
         for r in adds:
             if r.group.casefold() not in groups:
                 names.setdefault(r.group.casefold(), r.group)
         created = [
-            TeachingGroup(programme=programme, name=name, delivering_centre=programme.centre)
+            TeachingGroup(cohort=cohort, name=name, delivering_centre=cohort.centre)
             for name in sorted(names.values(), key=str.casefold)
         ]
         if created:
             TeachingGroup.objects.bulk_create(created)
             if any(g.pk is None for g in created):
                 created = list(
-                    TeachingGroup.objects.filter(
-                        programme=programme, name__in=[g.name for g in created]
-                    )
+                    TeachingGroup.objects.filter(cohort=cohort, name__in=[g.name for g in created])
                 )
             for g in created:
                 groups[g.name.casefold()] = g
@@ -2539,11 +2535,11 @@ class _ClassListWriter(_Writer):
                     self.actor,
                     "teaching_group.created",
                     g,
-                    centre=programme.centre,
+                    centre=cohort.centre,
                     after={
                         "name": g.name,
-                        "programme": programme.pk,
-                        "delivering_centre": programme.centre_id,
+                        "cohort": cohort.pk,
+                        "delivering_centre": cohort.centre_id,
                         "reason": self.reason,
                     },
                 )
@@ -2560,5 +2556,5 @@ class _ClassListWriter(_Writer):
                 learner=learner,
                 centre=learner.centre_id,
                 before=None,
-                after={"group": group.name, "programme": programme.pk, "reason": self.reason},
+                after={"group": group.name, "cohort": cohort.pk, "reason": self.reason},
             )

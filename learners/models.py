@@ -10,55 +10,124 @@ from qualifications.models import Qualification, Unit
 from .validators import validate_candidate_number, validate_uci, validate_uln
 
 
-class Programme(models.Model):
-    """A qualification delivered at a centre in an academic year ("2026/27")."""
+def _shift(year: str, by: int) -> str:
+    """ "2026/27" moved on `by` academic years: "2027/28"."""
+    start = int(year[:4]) + by
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+class CohortQuerySet(models.QuerySet):
+    def covering(self, academic_year: str):
+        """Cohorts being taught in `academic_year`: started then or in the years before it,
+        and not finished (a two-year cohort of 2026/27 is in its second year in 2027/28)."""
+        condition = models.Q(pk__in=[])
+        for back in range(MAX_YEARS):
+            condition |= models.Q(start_year=_shift(academic_year, -back), years__gt=back)
+        return self.filter(condition)
+
+    def starting(self, academic_year: str):
+        return self.filter(start_year=academic_year)
+
+
+MAX_YEARS = 4
+
+
+class Cohort(models.Model):
+    """A qualification at a centre, starting in an academic year and running for some years.
+
+    A BTEC National taken over Years 12 and 13 is one cohort of two years: learners are
+    registered once, at the start, for the whole of it; teaching groups are per year; the
+    round and the entry check of a later year list them as continuing. The number of years
+    comes from the qualification (`typical_years`) and can be changed for a cohort.
+    """
 
     qualification = models.ForeignKey(
-        Qualification, on_delete=models.PROTECT, related_name="programmes"
+        Qualification, on_delete=models.PROTECT, related_name="cohorts"
     )
-    centre = models.ForeignKey(
-        "centres.Centre", on_delete=models.PROTECT, related_name="programmes"
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="cohorts")
+    start_year = models.CharField(
+        "starts in", max_length=7, help_text="The academic year it starts, e.g. 2026/27"
     )
-    academic_year = models.CharField(max_length=7, help_text="e.g. 2026/27")
+    years = models.PositiveSmallIntegerField(
+        default=1, help_text="How many academic years it runs (2 for Years 12 and 13)"
+    )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="led_programmes",
+        related_name="led_cohorts",
+        verbose_name="programme leader",
     )
-    optional_units = models.ManyToManyField(Unit, blank=True, related_name="chosen_by_programmes")
+    optional_units = models.ManyToManyField(Unit, blank=True, related_name="chosen_by_cohorts")
+
+    objects = CohortQuerySet.as_manager()
 
     access = Access(
         centre="centre",
         view="learners.view_learners",
         delivering="teaching_groups__delivering_centre",
         qualification="qualification",
-        paths={"programme": ""},
+        paths={"cohort": ""},
     )
 
     class Meta:
-        ordering = ["-academic_year", "qualification__title"]
+        ordering = ["-start_year", "qualification__title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["qualification", "centre", "academic_year"],
-                name="one_programme_per_qualification_year",
+                fields=["qualification", "centre", "start_year"],
+                name="one_cohort_per_qualification_start",
             ),
             models.CheckConstraint(
-                condition=models.Q(academic_year__regex=r"^[0-9]{4}/[0-9]{2}$"),
-                name="academic_year_format",
+                condition=models.Q(start_year__regex=r"^[0-9]{4}/[0-9]{2}$"),
+                name="cohort_start_year_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(years__gte=1, years__lte=MAX_YEARS),
+                name="cohort_runs_one_to_four_years",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.qualification.title} {self.academic_year}"
+        return f"{self.qualification.title} {self.span}"
+
+    @property
+    def final_year(self) -> str:
+        return _shift(self.start_year, self.years - 1)
+
+    @property
+    def span(self) -> str:
+        """ "2026/27" for a one-year cohort, "2026/27–2027/28" for two years."""
+        if self.years == 1:
+            return self.start_year
+        return f"{self.start_year}–{self.final_year}"
+
+    @property
+    def academic_years(self) -> list[str]:
+        return [_shift(self.start_year, n) for n in range(self.years)]
+
+    def covers(self, academic_year: str) -> bool:
+        return academic_year in self.academic_years
+
+    def year_number(self, academic_year: str) -> int:
+        """1 in the cohort's first year, 2 in its second."""
+        return self.academic_years.index(academic_year) + 1
+
+    @property
+    def planned_completion(self):
+        """The end of the final year: what Pearson's registration asks for."""
+        import datetime as dt
+
+        return dt.date(int(self.final_year[:4]) + 1, 8, 31)
 
 
 class TeachingGroup(models.Model):
-    """A class. It may be taught at a delivering centre other than the learners' home centre."""
+    """A class in one year of a cohort. It may be taught at a delivering centre other than
+    the learners' home centre."""
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="teaching_groups"
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="teaching_groups")
+    academic_year = models.CharField(
+        max_length=7, help_text="The year it is taught in, e.g. 2027/28 for a cohort's second"
     )
     name = models.CharField(max_length=50)
     delivering_centre = models.ForeignKey(
@@ -67,23 +136,29 @@ class TeachingGroup(models.Model):
     learners = models.ManyToManyField("Learner", blank=True, related_name="teaching_groups")
 
     access = Access(
-        centre="programme__centre",
+        centre="cohort__centre",
         view="learners.view_learners",
         delivering="delivering_centre",
-        qualification="programme__qualification",
-        paths={"programme": "programme"},
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["academic_year", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["programme", "name"], name="group_name_unique_in_programme"
+                fields=["cohort", "academic_year", "name"], name="group_name_unique_in_cohort_year"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.programme})"
+        return f"{self.name} ({self.cohort}, {self.academic_year})"
+
+    def save(self, *args, **kwargs):
+        # A group made without a year (an older caller, a quick factory) is the cohort's first.
+        if not self.academic_year:
+            self.academic_year = self.cohort.start_year
+        super().save(*args, **kwargs)
 
 
 class Learner(models.Model):
@@ -121,7 +196,7 @@ class Learner(models.Model):
         view="learners.view_learners",
         learner="pk",
         delivering="teaching_groups__delivering_centre",
-        qualification="teaching_groups__programme__qualification",
+        qualification="teaching_groups__cohort__qualification",
     )
 
     class Meta:
@@ -211,5 +286,5 @@ TeachingGroup.learners.through.access = Access(
     view="learners.view_learners",
     learner="learner",
     delivering="teachinggroup__delivering_centre",
-    qualification="teachinggroup__programme__qualification",
+    qualification="teachinggroup__cohort__qualification",
 )

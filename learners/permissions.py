@@ -42,7 +42,7 @@ IMPORT_LEARNERS = register(
     description="Import learners and class lists from the MIS (CSV or XLSX), preview then commit.",
 )
 
-MANAGE_PROGRAMMES = register(
+MANAGE_COHORTS = register(
     "learners.manage_programmes",
     {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.CENTRE_ADMIN},
     writes=True,

@@ -8,7 +8,7 @@ from accounts.permissions import scope
 from audit.models import AuditEvent
 from centres.models import Centre
 
-from .models import Learner, Programme, TeachingGroup
+from .models import Cohort, Learner, TeachingGroup
 from .permissions import VIEW_LEARNERS
 
 Membership = Learner.teaching_groups.through
@@ -20,7 +20,7 @@ def learner_search(
     perm: str = VIEW_LEARNERS,
     q: str = "",
     centre_id=None,
-    programme_id=None,
+    cohort_id=None,
     year: str = "",
     on_roll: bool | None = None,
 ) -> QuerySet[Learner]:
@@ -51,15 +51,13 @@ def learner_search(
     if centre_id:
         qs = qs.filter(centre_id=centre_id)
     membership = Learner.teaching_groups.through.objects
-    if programme_id:
+    if cohort_id:
         qs = qs.filter(
-            pk__in=membership.filter(teachinggroup__programme_id=programme_id).values("learner_id")
+            pk__in=membership.filter(teachinggroup__cohort_id=cohort_id).values("learner_id")
         )
     if year:
         qs = qs.filter(
-            pk__in=membership.filter(teachinggroup__programme__academic_year=year).values(
-                "learner_id"
-            )
+            pk__in=membership.filter(teachinggroup__academic_year=year).values("learner_id")
         )
     if on_roll is not None:
         qs = qs.filter(on_roll=on_roll)
@@ -71,15 +69,15 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     delivering centre sees the groups it teaches, not the home centre's own)."""
     shown = scope(user, perm, Membership.objects.all()).values("teachinggroup_id")
     groups = TeachingGroup.objects.filter(pk__in=shown).select_related(
-        "programme__qualification", "delivering_centre"
+        "cohort__qualification", "delivering_centre"
     )
     return learners.prefetch_related(
         Prefetch("teaching_groups", queryset=groups, to_attr="visible_groups")
     )
 
 
-def visible_programmes(user, perm: str = VIEW_LEARNERS) -> QuerySet[Programme]:
-    return scope(user, perm, Programme.objects.select_related("qualification", "centre", "leader"))
+def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:
+    return scope(user, perm, Cohort.objects.select_related("qualification", "centre", "leader"))
 
 
 def visible_centres(user) -> QuerySet[Centre]:

@@ -55,13 +55,14 @@ def update_learner(learner: Learner, *, by, changes: dict, reason: str = "") -> 
 # --- programmes and teaching groups ----------------------------------------------
 
 
-def _programme_state(programme) -> dict:
+def _cohort_state(cohort) -> dict:
     return {
-        "qualification": programme.qualification.number,
-        "centre": programme.centre.number,
-        "academic_year": programme.academic_year,
-        "leader": str(programme.leader) if programme.leader_id else "",
-        "optional_units": sorted(u.number for u in programme.optional_units.all()),
+        "qualification": cohort.qualification.number,
+        "centre": cohort.centre.number,
+        "start_year": cohort.start_year,
+        "years": cohort.years,
+        "leader": str(cohort.leader) if cohort.leader_id else "",
+        "optional_units": sorted(u.number for u in cohort.optional_units.all()),
     }
 
 
@@ -75,28 +76,28 @@ def check_optional_units(qualification, units) -> None:
         )
 
 
-def save_programme(programme, *, optional_units, by):
+def save_cohort(cohort, *, optional_units, by):
     """Create or change a programme; the before and after go on the audit trail."""
-    from .models import Programme
+    from .models import Cohort
 
-    check_optional_units(programme.qualification, optional_units)
+    check_optional_units(cohort.qualification, optional_units)
     with transaction.atomic():
         before = None
-        if programme.pk:
-            before = _programme_state(Programme.objects.get(pk=programme.pk))
-        programme.full_clean()
-        programme.save()
-        programme.optional_units.set(optional_units)
-        after = _programme_state(programme)
+        if cohort.pk:
+            before = _cohort_state(Cohort.objects.get(pk=cohort.pk))
+        cohort.full_clean()
+        cohort.save()
+        cohort.optional_units.set(optional_units)
+        after = _cohort_state(cohort)
         if before != after:
             audit.record(
                 by,
-                "learners.programme.created" if before is None else "learners.programme.updated",
-                programme,
+                "learners.cohort.created" if before is None else "learners.cohort.updated",
+                cohort,
                 before=before,
                 after=after,
             )
-    return programme
+    return cohort
 
 
 def save_teaching_group(group, *, learners, by):
@@ -111,13 +112,13 @@ def save_teaching_group(group, *, learners, by):
         removed = list(Learner.objects.filter(pk__in=current - wanted.keys()))
         group.learners.add(*added)
         group.learners.remove(*removed)
-        where = f"{group.name} ({group.programme}), taught at {group.delivering_centre.name}"
+        where = f"{group.name} ({group.cohort}), taught at {group.delivering_centre.name}"
         if created:
             audit.record(
                 by,
                 "learners.teaching_group.created",
                 group,
-                centre=group.programme.centre_id,
+                centre=group.cohort.centre_id,
                 after={"group": where},
             )
         for learner in added:

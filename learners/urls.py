@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_programmes
+from . import views, views_cohorts
 
 app_name = "learners"
 urlpatterns = [
@@ -8,16 +8,16 @@ urlpatterns = [
     path("export.xlsx", views.learners_export, name="learners_export"),
     path("<id:pk>/", views.learner_detail, name="learner_detail"),
     path("<id:pk>/edit/", views.learner_edit, name="learner_edit"),
-    path("programmes/", views.programme_list, name="programme_list"),
-    path("programmes/export.xlsx", views.programmes_export, name="programmes_export"),
-    path("programmes/new/", views_programmes.programme_create, name="programme_create"),
-    path("programmes/<id:pk>/", views.programme_detail, name="programme_detail"),
-    path("programmes/<id:pk>/edit/", views_programmes.programme_edit, name="programme_edit"),
-    path("programmes/<id:pk>/groups/new/", views_programmes.group_edit, name="group_create"),
+    path("cohorts/", views.cohort_list, name="cohort_list"),
+    path("cohorts/export.xlsx", views.cohorts_export, name="cohorts_export"),
+    path("cohorts/new/", views_cohorts.cohort_create, name="cohort_create"),
+    path("cohorts/<id:pk>/", views.cohort_detail, name="cohort_detail"),
+    path("cohorts/<id:pk>/edit/", views_cohorts.cohort_edit, name="cohort_edit"),
+    path("cohorts/<id:pk>/groups/new/", views_cohorts.group_edit, name="group_create"),
     path(
-        "programmes/<id:pk>/groups/<id:group_pk>/",
-        views_programmes.group_edit,
+        "cohorts/<id:pk>/groups/<id:group_pk>/",
+        views_cohorts.group_edit,
         name="group_edit",
     ),
-    path("programmes/<id:pk>/class-list.xlsx", views.class_list_export, name="class_list_export"),
+    path("cohorts/<id:pk>/class-list.xlsx", views.class_list_export, name="class_list_export"),
 ]

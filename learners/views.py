@@ -14,13 +14,13 @@ from btecqa.spreadsheets import xlsx_bytes
 
 from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
-from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_PROGRAMMES, VIEW_LEARNERS
+from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_COHORTS, VIEW_LEARNERS
 from .selectors import (
     learner_search,
     learner_timeline,
     possible_duplicates,
     visible_centres,
-    visible_programmes,
+    visible_cohorts,
     with_groups,
 )
 from .services import update_learner
@@ -29,9 +29,9 @@ PAGE_SIZE = 50
 
 
 def _search(request, perm: str = VIEW_LEARNERS):
-    programmes = visible_programmes(request.user, perm)
+    cohorts = visible_cohorts(request.user, perm)
     form = LearnerSearchForm(
-        request.GET or None, centres=visible_centres(request.user), programmes=programmes
+        request.GET or None, centres=visible_centres(request.user), cohorts=cohorts
     )
     filters = {}
     if form.is_bound:
@@ -40,7 +40,7 @@ def _search(request, perm: str = VIEW_LEARNERS):
         filters = {
             "q": d.get("q", ""),
             "centre_id": d["centre"].pk if d.get("centre") else None,
-            "programme_id": d["programme"].pk if d.get("programme") else None,
+            "cohort_id": d["cohort"].pk if d.get("cohort") else None,
             "year": d.get("year", ""),
             "on_roll": {"yes": True, "no": False}.get(d.get("on_roll")),
         }
@@ -168,45 +168,45 @@ def learners_export(request):
 
 
 @requires(VIEW_LEARNERS)
-def programme_list(request):
-    programmes = visible_programmes(request.user).order_by("-academic_year", "qualification__title")
+def cohort_list(request):
+    cohorts = visible_cohorts(request.user).order_by("-start_year", "qualification__title")
     return render(
         request,
-        "learners/programme_list.html",
+        "learners/cohort_list.html",
         {
-            "programmes": programmes,
-            "can_manage": has_perm(request.user, MANAGE_PROGRAMMES),
+            "cohorts": cohorts,
+            "can_manage": has_perm(request.user, MANAGE_COHORTS),
             "can_export": has_perm(request.user, EXPORT_LEARNERS),
         },
     )
 
 
 @requires(VIEW_LEARNERS)
-def programme_detail(request, pk: int):
-    programme = get_object(request.user, VIEW_LEARNERS, visible_programmes(request.user), pk=pk)
+def cohort_detail(request, pk: int):
+    cohort = get_object(request.user, VIEW_LEARNERS, visible_cohorts(request.user), pk=pk)
     groups = [
         (g, g.visible_learners)
-        for g in _groups_with_visible_learners(programme, request.user, VIEW_LEARNERS)
+        for g in _groups_with_visible_learners(cohort, request.user, VIEW_LEARNERS)
     ]
     return render(
         request,
-        "learners/programme_detail.html",
+        "learners/cohort_detail.html",
         {
-            "programme": programme,
+            "cohort": cohort,
             "groups": groups,
-            "optional_units": programme.optional_units.all(),
-            "can_manage": can(request.user, MANAGE_PROGRAMMES, programme),
-            "can_export": can(request.user, EXPORT_LEARNERS, programme),
+            "optional_units": cohort.optional_units.all(),
+            "can_manage": can(request.user, MANAGE_COHORTS, cohort),
+            "can_export": can(request.user, EXPORT_LEARNERS, cohort),
         },
     )
 
 
-def _groups_with_visible_learners(programme, user, perm: str):
+def _groups_with_visible_learners(cohort, user, perm: str):
     """The programme's groups `perm` reaches, each with only the learners it reaches: two
     queries."""
     visible = scope(user, perm, Learner.objects.select_related("centre")).order_by("last_name")
     return (
-        scope(user, perm, programme.teaching_groups.all())
+        scope(user, perm, cohort.teaching_groups.all())
         .select_related("delivering_centre")
         .prefetch_related(Prefetch("learners", queryset=visible, to_attr="visible_learners"))
     )
@@ -215,8 +215,8 @@ def _groups_with_visible_learners(programme, user, perm: str):
 @requires(EXPORT_LEARNERS)
 @require_GET
 def class_list_export(request, pk: int):
-    programme = get_object(
-        request.user, EXPORT_LEARNERS, visible_programmes(request.user, EXPORT_LEARNERS), pk=pk
+    cohort = get_object(
+        request.user, EXPORT_LEARNERS, visible_cohorts(request.user, EXPORT_LEARNERS), pk=pk
     )
     rows = [
         [
@@ -229,7 +229,7 @@ def class_list_export(request, pk: int):
             learner.uln or "",
             learner.candidate_number,
         ]
-        for group in _groups_with_visible_learners(programme, request.user, EXPORT_LEARNERS)
+        for group in _groups_with_visible_learners(cohort, request.user, EXPORT_LEARNERS)
         for learner in group.visible_learners
     ]
     data = xlsx_bytes(
@@ -250,38 +250,40 @@ def class_list_export(request, pk: int):
             )
         ]
     )
-    return _xlsx_response(data, f"class-list-{programme.pk}.xlsx")
+    return _xlsx_response(data, f"class-list-{cohort.pk}.xlsx")
 
 
 @requires(EXPORT_LEARNERS)
 @require_GET
-def programmes_export(request):
+def cohorts_export(request):
     rows = (
         [
             p.centre.number,
             p.qualification.number,
             p.qualification.title,
-            p.academic_year,
+            p.start_year,
+            p.years,
             str(p.leader) if p.leader else "",
         ]
-        for p in visible_programmes(request.user, EXPORT_LEARNERS)
+        for p in visible_cohorts(request.user, EXPORT_LEARNERS)
     )
     data = xlsx_bytes(
         [
             (
-                "Programmes",
+                "Cohorts",
                 [
                     "Centre",
                     "Qualification number",
                     "Qualification",
-                    "Academic year",
+                    "Starts in",
+                    "Years",
                     "Programme leader",
                 ],
                 rows,
             )
         ]
     )
-    return _xlsx_response(data, "programmes.xlsx")
+    return _xlsx_response(data, "cohorts.xlsx")
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:

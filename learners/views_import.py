@@ -21,7 +21,7 @@ from btecqa.params import int_param
 from centres.models import Centre
 
 from . import imports
-from .models import ColumnMapping, LearnerImport, Programme
+from .models import Cohort, ColumnMapping, LearnerImport
 from .permissions import IMPORT_LEARNERS
 
 
@@ -43,8 +43,8 @@ class UploadForm(Form):
         help_text=f"Up to {imports.MAX_IMPORT_BYTES // imports.MB} MB. Nothing is written "
         "until you have checked the preview.",
     )
-    programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(),
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(),
         required=False,
         help_text="Class lists only: the programme the groups belong to.",
     )
@@ -59,19 +59,19 @@ class UploadForm(Form):
         super().__init__(*args, **kwargs)
         centres = _centres(user)
         self.fields["centre"].queryset = centres
-        self.fields["programme"].queryset = Programme.objects.filter(
-            centre__in=centres
-        ).select_related("qualification", "centre")
-        self.fields["programme"].label_from_instance = lambda p: f"{p} \u2013 {p.centre.number}"
+        self.fields["cohort"].queryset = Cohort.objects.filter(centre__in=centres).select_related(
+            "qualification", "centre"
+        )
+        self.fields["cohort"].label_from_instance = lambda p: f"{p} \u2013 {p.centre.number}"
 
     def clean(self):
         data = super().clean()
-        kind, programme, centre = data.get("kind"), data.get("programme"), data.get("centre")
+        kind, cohort, centre = data.get("kind"), data.get("cohort"), data.get("centre")
         if kind == imports.CLASS_LIST:
-            if programme is None:
-                self.add_error("programme", "Choose the programme this class list is for.")
-            elif centre is not None and programme.centre_id != centre.pk:
-                self.add_error("programme", "This programme is at another centre.")
+            if cohort is None:
+                self.add_error("cohort", "Choose the programme this class list is for.")
+            elif centre is not None and cohort.centre_id != centre.pk:
+                self.add_error("cohort", "This programme is at another centre.")
         return data
 
 
@@ -168,7 +168,7 @@ def upload(request):
             uploaded_file=data["file"],
             file_name=data["file"].name,
             user=request.user,
-            programme=data["programme"] if data["kind"] == imports.CLASS_LIST else None,
+            cohort=data["cohort"] if data["kind"] == imports.CLASS_LIST else None,
             mark_leavers=data["mark_leavers"],
         )
         return _next_step(preview)
@@ -204,9 +204,9 @@ def mapping(request, pk):
         if remember:
             imports.save_mapping(obj.centre, obj.kind, remember, user=request.user)
         settings = (obj.counts or {}).get("settings", {})
-        programme = (
-            Programme.objects.filter(pk=settings.get("programme")).first()
-            if settings.get("programme")
+        cohort = (
+            Cohort.objects.filter(pk=settings.get("cohort")).first()
+            if settings.get("cohort")
             else None
         )
         new = imports.preview_import(
@@ -216,7 +216,7 @@ def mapping(request, pk):
             file_name=obj.file_name,
             user=request.user,
             mapping=chosen,
-            programme=programme,
+            cohort=cohort,
             mark_leavers=settings.get("mark_leavers", True),
         )
         messages.info(

@@ -24,6 +24,11 @@ class Qualification(models.Model):
     grading_scheme = models.CharField(
         max_length=20, choices=GradingScheme.choices, default=GradingScheme.NATIONALS
     )
+    typical_years = models.PositiveSmallIntegerField(
+        "usual length (academic years)",
+        default=1,
+        help_text="How long a cohort usually takes: 2 for a National taken over Years 12 and 13",
+    )
 
     class Meta:
         db_table = "learners_qualification"  # moved from learners/ with its rows

@@ -16,14 +16,14 @@ def visible_registrations(user):
     return scope(
         user,
         VIEW_REGISTRATIONS,
-        Registration.objects.select_related("learner", "programme__qualification"),
+        Registration.objects.select_related("learner", "cohort__qualification"),
     )
 
 
 ENTRY_LIST_RELATED = (
-    "programme__qualification",
-    "programme__centre",
-    "programme__leader",
+    "cohort__qualification",
+    "cohort__centre",
+    "cohort__leader",
     "round",
 )
 

@@ -47,10 +47,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 for model, columns in (
     (models.RegistrationRound, ["centre", "academic_year", "status", "opened_at"]),
-    (models.EntryRequest, ["programme", "status", "due_date", "requested_at"]),
-    (models.Registration, ["learner", "programme", "status", "registration_number"]),
+    (models.EntryRequest, ["cohort", "status", "due_date", "requested_at"]),
+    (models.Registration, ["learner", "cohort", "status", "registration_number"]),
     (models.RegistrationStep, ["registration", "at", "what", "by_repr"]),
-    (models.EntryList, ["programme", "status", "submitted_on"]),
+    (models.EntryList, ["cohort", "status", "submitted_on"]),
     (models.RowQuery, ["registration", "raised_at", "answered_at"]),
     (models.RegistrationNumberImport, ["centre", "file_name", "status", "created_at"]),
     (models.EntryCheck, ["round", "deadline", "closed_at"]),

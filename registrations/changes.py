@@ -28,7 +28,7 @@ import audit
 from accounts.permissions import can, get_permission
 from accounts.roles import Role
 from centres.models import Centre, CollaborativeArrangement
-from learners.models import Programme
+from learners.models import Cohort
 from todos.services import close_todos, open_todo
 from workflow import Close, step
 
@@ -101,7 +101,7 @@ def may_cancel(user, cr: ChangeRequest) -> bool:
 # --- what may be chosen -------------------------------------------------------------------
 
 
-def programmes_open_to(learner, academic_year: str | None = None):
+def cohorts_open_to(learner, academic_year: str | None = None):
     """Programmes a learner may be registered on: their home centre's, a group's they are
     taught in, and the consortium programmes their home centre takes part in."""
     consortium = Q()
@@ -115,13 +115,13 @@ def programmes_open_to(learner, academic_year: str | None = None):
     condition = Q(centre_id=learner.centre_id) | Q(teaching_groups__learners=learner)
     if consortium:
         condition |= consortium
-    qs = Programme.objects.filter(condition)
+    qs = Cohort.objects.filter(condition)
     if academic_year:
-        qs = qs.filter(academic_year=academic_year)
+        qs = qs.covering(academic_year)
     return (
-        Programme.objects.filter(pk__in=qs.values("pk"))
+        Cohort.objects.filter(pk__in=qs.values("pk"))
         .select_related("qualification", "centre")
-        .order_by("-academic_year", "qualification__title")
+        .order_by("-start_year", "qualification__title")
     )
 
 
@@ -170,7 +170,7 @@ def refund_window(registration: Registration, on: dt.date, year=None) -> RefundW
     if start is None:
         return None
     if year is None:
-        year = registration_year(registration.programme.academic_year)
+        year = registration_year(registration.cohort.start_year)
     if year is None:
         return None
     return RefundWindow(
@@ -188,7 +188,7 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())[:500]
 
 
-def _refuse_if_open_request(*, registration=None, learner=None, kind=None, programme=None):
+def _refuse_if_open_request(*, registration=None, learner=None, kind=None, cohort=None):
     qs = ChangeRequest.objects.filter(status=ChangeRequest.Status.OPEN)
     if registration is not None:
         existing = qs.filter(registration=registration).first()
@@ -199,19 +199,19 @@ def _refuse_if_open_request(*, registration=None, learner=None, kind=None, progr
             )
     if learner is not None and kind is not None:
         qs = qs.filter(learner=learner, kind=kind)
-        if programme is not None:
-            qs = qs.filter(Q(programme=programme) | Q(to_programme=programme))
+        if cohort is not None:
+            qs = qs.filter(Q(cohort=cohort) | Q(to_cohort=cohort))
         if qs.exists():
             raise ValidationError(
                 f"There is already an open {Kind(kind).label.lower()} request for {learner}."
             )
 
 
-def _refuse_if_live(learner, programme) -> None:
+def _refuse_if_live(learner, cohort) -> None:
     if Registration.objects.filter(
-        learner=learner, programme=programme, status__in=Registration.ACTIVE
+        learner=learner, cohort=cohort, status__in=Registration.ACTIVE
     ).exists():
-        raise ValidationError(f"{learner} already has a registration on {programme}.")
+        raise ValidationError(f"{learner} already has a registration on {cohort}.")
 
 
 def _at_pearson(registration: Registration, what: str) -> None:
@@ -245,8 +245,8 @@ def _open(cr: ChangeRequest, *, by, title: str) -> None:
         after={
             "kind": cr.kind,
             "registration": cr.registration_id,
-            "programme": str(cr.programme) if cr.programme_id else "",
-            "to_programme": str(cr.to_programme) if cr.to_programme_id else "",
+            "cohort": str(cr.cohort) if cr.cohort_id else "",
+            "to_cohort": str(cr.to_cohort) if cr.to_cohort_id else "",
             "to_centre": str(cr.to_centre) if cr.to_centre_id else "",
             "reason": cr.reason,
             "details": cr.details,
@@ -257,37 +257,37 @@ def _open(cr: ChangeRequest, *, by, title: str) -> None:
 def _live(learner):
     return list(
         Registration.objects.filter(learner=learner, status__in=Registration.ACTIVE).select_related(
-            "programme__qualification"
+            "cohort__qualification"
         )
     )
 
 
 @transaction.atomic
-def request_new_starter(learner, programme, *, by, details: str) -> ChangeRequest:
+def request_new_starter(learner, cohort, *, by, details: str) -> ChangeRequest:
     """The programme leader notifies a new starter: the exams officer registers them, and the
     Quality Nominee verifies the entry once options are selected."""
     _require_request(by, Kind.NEW_STARTER, learner)
     details = _clean(details)
     if not details:
         raise ValidationError("Give the details: when they joined, the group and any options.")
-    if not programmes_open_to(learner).filter(pk=programme.pk).exists():
-        raise ValidationError(f"{programme} is not a programme {learner} can be registered on.")
-    _refuse_if_live(learner, programme)
-    _refuse_if_open_request(learner=learner, kind=Kind.NEW_STARTER, programme=programme)
+    if not cohorts_open_to(learner).filter(pk=cohort.pk).exists():
+        raise ValidationError(f"{cohort} is not a programme {learner} can be registered on.")
+    _refuse_if_live(learner, cohort)
+    _refuse_if_open_request(learner=learner, kind=Kind.NEW_STARTER, cohort=cohort)
     cr = ChangeRequest.objects.create(
         kind=Kind.NEW_STARTER,
         centre_id=learner.centre_id,
         learner=learner,
-        programme=programme,
+        cohort=cohort,
         details=details,
         requested_by=by,
     )
-    _open(cr, by=by, title=f"Register new starter {learner} on {programme} at Pearson")
+    _open(cr, by=by, title=f"Register new starter {learner} on {cohort} at Pearson")
     open_todo(
         VERIFY_NEW_STARTER_TODO,
         centre=cr.centre,
         role=Role.QUALITY_NOMINEE,
-        title=f"New starter to verify: {learner} on {programme}",
+        title=f"New starter to verify: {learner} on {cohort}",
         due=timezone.localdate() + dt.timedelta(days=ACTION_DAYS),
         target=cr,
         actor=by,
@@ -323,9 +323,7 @@ def request_withdrawal(registration, *, reason: str, details: str, by) -> Change
         action=events.R_WITHDRAWAL_REQUESTED,
         detail=f"{label}: {details}" if details else label,
     )
-    _open(
-        cr, by=by, title=f"Withdraw {registration.learner} from {registration.programme} ({label})"
-    )
+    _open(cr, by=by, title=f"Withdraw {registration.learner} from {registration.cohort} ({label})")
     return cr
 
 
@@ -334,7 +332,7 @@ def request_transfer(
     registration=None,
     *,
     learner=None,
-    to_programme=None,
+    to_cohort=None,
     to_centre=None,
     details: str,
     by,
@@ -347,7 +345,7 @@ def request_transfer(
     if learner is None:
         raise ValidationError("Say which learner is transferring.")
     _require_request(by, Kind.TRANSFER, learner)
-    if bool(to_programme) == bool(to_centre):
+    if bool(to_cohort) == bool(to_centre):
         raise ValidationError(
             "Choose where the learner is transferring to: another programme or another centre."
         )
@@ -358,18 +356,18 @@ def request_transfer(
     if registration is not None:
         _at_pearson(registration, "transfer")
         _refuse_if_open_request(registration=registration)
-    if to_programme is not None:
-        year = registration.programme.academic_year if registration else None
-        if registration is not None and to_programme.pk == registration.programme_id:
-            raise ValidationError(f"{learner} is already registered on {to_programme}.")
-        if not programmes_open_to(learner, year).filter(pk=to_programme.pk).exists():
+    if to_cohort is not None:
+        year = registration.cohort.start_year if registration else None
+        if registration is not None and to_cohort.pk == registration.cohort_id:
+            raise ValidationError(f"{learner} is already registered on {to_cohort}.")
+        if not cohorts_open_to(learner, year).filter(pk=to_cohort.pk).exists():
             raise ValidationError(
-                f"{to_programme} is not a programme {learner} can transfer to"
+                f"{to_cohort} is not a programme {learner} can transfer to"
                 + (f" (it must be a {year} programme)." if year else ".")
             )
-        _refuse_if_live(learner, to_programme)
+        _refuse_if_live(learner, to_cohort)
         if registration is None:
-            _refuse_if_open_request(learner=learner, kind=Kind.TRANSFER, programme=to_programme)
+            _refuse_if_open_request(learner=learner, kind=Kind.TRANSFER, cohort=to_cohort)
     if to_centre is not None:
         if to_centre.pk == registration.centre_id or not to_centre.is_active:
             raise ValidationError("Choose another, active centre.")
@@ -378,7 +376,7 @@ def request_transfer(
         centre_id=learner.centre_id,
         learner=learner,
         registration=registration,
-        to_programme=to_programme,
+        to_cohort=to_cohort,
         to_centre=to_centre,
         details=details,
         requested_by=by,
@@ -426,7 +424,7 @@ def request_details_change(learner, *, details: str, by) -> ChangeRequest:
 def describe(cr: ChangeRequest) -> str:
     """What the change is, in a few words: shown in lists, to-dos and steps."""
     if cr.kind == Kind.NEW_STARTER:
-        return f"new starter on {cr.programme}"
+        return f"new starter on {cr.cohort}"
     if cr.kind == Kind.WITHDRAWAL:
         return f"withdrawal ({cr.get_reason_display().lower()})"
     if cr.kind == Kind.DETAILS:
@@ -434,8 +432,8 @@ def describe(cr: ChangeRequest) -> str:
     if cr.to_centre_id:
         return f"to {cr.to_centre}"
     if cr.registration_id:
-        return f"from {cr.registration.programme} to {cr.to_programme}"
-    return f"from another centre to {cr.to_programme}"
+        return f"from {cr.registration.cohort} to {cr.to_cohort}"
+    return f"from another centre to {cr.to_cohort}"
 
 
 # --- the exams officer actions or cancels -------------------------------------------------
@@ -444,7 +442,7 @@ def describe(cr: ChangeRequest) -> str:
 def _lock_registration(registration: Registration, what: str) -> Registration:
     reg = (
         Registration.objects.select_for_update()
-        .select_related("learner", "programme__qualification")
+        .select_related("learner", "cohort__qualification")
         .get(pk=registration.pk)
     )
     _at_pearson(reg, what)
@@ -458,18 +456,18 @@ def _end(reg: Registration, status: str, on: dt.date) -> None:
     reg.save(update_fields=["status", "ended_on", "lock_version"])
 
 
-def _new_registration(learner, programme, *, by, **fields) -> Registration:
+def _new_registration(learner, cohort, *, by, **fields) -> Registration:
     reg = Registration.objects.create(
         learner=learner,
-        programme=programme,
+        cohort=cohort,
         centre_id=learner.centre_id,
-        programme_code=_programme_code(programme),
+        programme_code=_programme_code(cohort),
         proposed_by=by,
         proposed_at=timezone.now(),
         entered_at=timezone.now(),
         **fields,
     )
-    reg.optional_units.set(programme.optional_units.all())
+    reg.optional_units.set(cohort.optional_units.all())
     return reg
 
 
@@ -559,7 +557,7 @@ def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
         window = refund_window(reg, on)
         if window is None:
             raise ValidationError(
-                f"Pearson's figures for {reg.programme.academic_year} are not loaded, so the "
+                f"Pearson's figures for {reg.cohort.start_year} are not loaded, so the "
                 f"refund window is unknown: withdraw instead, or load the year's figures."
             )
         if not window.open:
@@ -585,13 +583,13 @@ def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
 
 def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
     if cr.registration_id is None:  # from another centre
-        _refuse_if_live(cr.learner, cr.to_programme)
+        _refuse_if_live(cr.learner, cr.to_cohort)
         fields = {"submitted_on": on, "status": Status.SUBMITTED}
         if registration_number:
             fields.update(
                 status=Status.REGISTERED, registration_number=registration_number, registered_on=on
             )
-        new = _new_registration(cr.learner, cr.to_programme, by=by, **fields)
+        new = _new_registration(cr.learner, cr.to_cohort, by=by, **fields)
         add_step(
             new,
             by=by,
@@ -611,7 +609,7 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
             detail=f"to {cr.to_centre}; {ref}",
         )
         return "transferred to another centre"
-    _refuse_if_live(reg.learner, cr.to_programme)
+    _refuse_if_live(reg.learner, cr.to_cohort)
     # A transfer keeps the registration at Pearson: same dates, and the number once registered.
     fields = {"status": Status.SUBMITTED, "submitted_on": reg.submitted_on}
     if reg.status == Status.REGISTERED or reg.registration_number:
@@ -621,29 +619,27 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
             registered_on=reg.registered_on,
         )
     _end(reg, Status.TRANSFERRED, on)
-    new = _new_registration(
-        reg.learner, cr.to_programme, by=by, new_starter=reg.new_starter, **fields
-    )
+    new = _new_registration(reg.learner, cr.to_cohort, by=by, new_starter=reg.new_starter, **fields)
     add_step(
         reg,
         by=by,
         what="Transferred",
         action=events.R_TRANSFERRED,
-        detail=f"to {cr.to_programme}; {ref}",
+        detail=f"to {cr.to_cohort}; {ref}",
     )
     add_step(
         new,
         by=by,
         what="Transferred in",
         action=events.R_TRANSFERRED_IN,
-        detail=f"from {reg.programme}; {ref}",
+        detail=f"from {reg.cohort}; {ref}",
     )
     return f"registration {new.pk} created"
 
 
 def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
     existing = Registration.objects.filter(
-        learner=cr.learner, programme=cr.programme, status__in=Registration.ACTIVE
+        learner=cr.learner, cohort=cr.cohort, status__in=Registration.ACTIVE
     ).first()
     if existing:
         add_step(
@@ -656,7 +652,7 @@ def _apply_new_starter(cr, *, by, on, ref, **_) -> str:
         return f"registration {existing.pk} already live"
     reg = _new_registration(
         cr.learner,
-        cr.programme,
+        cr.cohort,
         by=by,
         status=Status.SUBMITTED,
         submitted_on=on,
@@ -702,7 +698,7 @@ def awaiting_verification(cr: ChangeRequest) -> bool:
         return False
     return not RegistrationStep.objects.filter(
         registration__learner=cr.learner_id,
-        registration__programme=cr.programme_id,
+        registration__cohort=cr.cohort_id,
         what=VERIFIED,
     ).exists()
 
@@ -724,7 +720,7 @@ def verify_new_starter(cr: ChangeRequest, *, by, note: str = "") -> Registration
         raise ValidationError("This new starter's entry has already been verified.")
     reg = (
         Registration.objects.filter(
-            learner=cr.learner_id, programme=cr.programme_id, status__in=Registration.ACTIVE
+            learner=cr.learner_id, cohort=cr.cohort_id, status__in=Registration.ACTIVE
         )
         .order_by("-pk")
         .first()

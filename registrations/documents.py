@@ -106,7 +106,7 @@ def _build(story, *, pagesize, title: str, footer: str, author: str = "btecqa") 
 
 
 def file_stem(entry_list) -> str:
-    p = entry_list.programme
+    p = entry_list.cohort
     raw = f"{p.centre.number}-{p.qualification.number}-{p.academic_year}"
     return re.sub(r"[^A-Za-z0-9]+", "-", raw).strip("-")
 
@@ -168,7 +168,7 @@ def entry_list_rows(entry_list) -> list[list[str]]:
 
 
 def _unit_key(entry_list) -> str:
-    units = entry_list.programme.qualification.units.filter(mandatory=False)
+    units = entry_list.cohort.qualification.units.filter(mandatory=False)
     return "; ".join(f"{u.number} {u.title}" for u in units)
 
 
@@ -239,7 +239,7 @@ def _facts(pairs) -> Table:
 
 
 def _blank_signature(entry_list, heading: str) -> list:
-    leader = entry_list.programme.leader
+    leader = entry_list.cohort.leader
     name = (leader.get_full_name() or leader.get_username()) if leader else ""
     return [
         _p(heading, H2),
@@ -259,8 +259,8 @@ def _blank_signature(entry_list, heading: str) -> list:
 
 def entry_list_pdf(entry_list) -> bytes:
     """The entry list laid out for signing: header, every row, open queries, signature."""
-    programme = entry_list.programme
-    centre, qualification = programme.centre, programme.qualification
+    cohort = entry_list.cohort
+    centre, qualification = cohort.centre, cohort.qualification
     version = signing.latest_version(entry_list)
     signature = signing.latest_signature(entry_list)
     rows = entry_list_rows(entry_list)
@@ -273,14 +273,14 @@ def entry_list_pdf(entry_list) -> bytes:
         version_text = f"{version.number}, frozen {_when(version.created_at)} ({reason})"
         if version.sha256 != signing.current_sha256(entry_list):
             version_text += "; the list has changed since this version"
-    leader = programme.leader
+    leader = cohort.leader
     story = [
         _p("Entry list for checking and signing", TITLE),
         _facts(
             [
                 ("Centre", f"{centre.name} ({centre.number})"),
                 ("Qualification", f"{qualification.title} ({qualification.number})"),
-                ("Academic year", programme.academic_year),
+                ("Academic year", cohort.academic_year),
                 ("Programme leader", str(leader) if leader else "not set"),
                 ("List version", version_text),
                 ("Status", entry_list.get_status_display()),
@@ -348,28 +348,28 @@ def entry_list_pdf(entry_list) -> bytes:
 
     footer = (
         f"Entry list · {centre.number} {centre.name} · {qualification.number} · "
-        f"{programme.academic_year}"
+        f"{cohort.academic_year}"
         + (f" · version {version.number}" if version else "")
         + f" · printed {now:%d/%m/%Y %H:%M}"
     )
     return _build(
         story,
         pagesize=landscape(A4),
-        title=f"Entry list: {qualification.title} {programme.academic_year}",
+        title=f"Entry list: {qualification.title} {cohort.academic_year}",
         footer=footer,
     )
 
 
 def entry_list_xlsx(entry_list) -> bytes:
     """The same rows as the PDF, with the list's facts on a second sheet."""
-    programme = entry_list.programme
+    cohort = entry_list.cohort
     version = signing.latest_version(entry_list)
     signature = signing.latest_signature(entry_list)
     about = [
-        ["Centre", f"{programme.centre.name} ({programme.centre.number})"],
-        ["Qualification", programme.qualification.title],
-        ["Qualification number", programme.qualification.number],
-        ["Academic year", programme.academic_year],
+        ["Centre", f"{cohort.centre.name} ({cohort.centre.number})"],
+        ["Qualification", cohort.qualification.title],
+        ["Qualification number", cohort.qualification.number],
+        ["Academic year", cohort.academic_year],
         ["List version", version.number if version else "not yet returned"],
         ["Status", entry_list.get_status_display()],
     ]
@@ -450,9 +450,9 @@ def pearson_name(value: str) -> str:
     return re.sub(r" {2,}", " ", text).strip(" -")
 
 
-def planned_completion(programme) -> dt.date:
+def planned_completion(cohort) -> dt.date:
     """31 August at the end of the programme's academic year ("2026/27" -> 31/08/2027)."""
-    start = int(programme.academic_year[:4])
+    start = int(cohort.academic_year[:4])
     return dt.date(start + 1, 8, 31)
 
 
@@ -476,8 +476,8 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
     programme's academic year (the programme records one year, not its length).
     """
     today = today or timezone.localdate()
-    programme = entry_list.programme
-    completion = planned_completion(programme)
+    cohort = entry_list.cohort
+    completion = planned_completion(cohort)
     problems: list[dict] = []
     if completion <= today:
         problems.append(
@@ -534,7 +534,7 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
                 _date(learner.date_of_birth),
                 _date(completion),
                 learner.uln or "",
-                programme.qualification.number,
+                cohort.qualification.number,
                 reg.programme_code,
             ]
         )

@@ -36,7 +36,7 @@ from django.utils import timezone
 import audit
 from accounts.permissions import can
 from accounts.roles import Role
-from learners.models import Learner, Programme, TeachingGroup
+from learners.models import Cohort, Learner, TeachingGroup
 from signatures.models import Signature
 from todos.models import ToDo
 from todos.services import close_todos, open_todo, send_reminder_digest
@@ -182,17 +182,17 @@ def close_entry_check(check: EntryCheck, *, by) -> None:
 class Finding:
     kind: str
     learner: Learner
-    programme: Programme
+    cohort: Cohort
     registration: Registration | None
     detail: str
 
     @property
     def key(self) -> tuple[int, int, str]:
-        return (self.learner.pk, self.programme.pk, self.kind)
+        return (self.learner.pk, self.cohort.pk, self.kind)
 
 
-def _titles(programmes) -> str:
-    return ", ".join(sorted(p.qualification.title for p in programmes))
+def _titles(cohorts) -> str:
+    return ", ".join(sorted(p.qualification.title for p in cohorts))
 
 
 def _show(field: str, value) -> str:
@@ -201,13 +201,11 @@ def _show(field: str, value) -> str:
     return value or "blank"
 
 
-def _signed_rows(programme_ids) -> dict[int, dict]:
+def _signed_rows(cohort_ids) -> dict[int, dict]:
     """Rows of each list's latest signed version, by registration id (two queries)."""
     list_ids = [
         str(pk)
-        for pk in EntryList.objects.filter(programme__in=list(programme_ids)).values_list(
-            "pk", flat=True
-        )
+        for pk in EntryList.objects.filter(cohort__in=list(cohort_ids)).values_list("pk", flat=True)
     ]
     if not list_ids:
         return {}
@@ -223,7 +221,8 @@ def _signed_rows(programme_ids) -> dict[int, dict]:
     for sig in signatures:
         latest.setdefault(sig.version.object_id, sig)
     rows = {}
-    for sig in latest.values():
+    # Oldest signature first, so a row on a later year's signed list wins over the first's.
+    for sig in sorted(latest.values(), key=lambda s: (s.signed_at, s.pk)):
         for row in sig.version.snapshot.get("rows", []):
             rows[int(row["key"])] = row
     return rows
@@ -263,71 +262,73 @@ def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
     (d) two live registrations for one qualification (any programme, year or centre);
     (e) the learner's details differ from the latest signed entry list, or there is no ULN.
     """
-    programmes = {
-        p.pk: p
-        for p in Programme.objects.filter(
-            centre=rnd.centre_id, academic_year=rnd.academic_year
-        ).select_related("qualification")
+    cohorts = {
+        c.pk: c
+        for c in Cohort.objects.filter(centre=rnd.centre_id)
+        .covering(rnd.academic_year)
+        .select_related("qualification")
     }
-    if not programmes:
+    if not cohorts:
         return []
-    groups = TeachingGroup.objects.filter(programme__in=list(programmes)).prefetch_related(
-        "learners"
-    )
+    # This year's groups only: a cohort's second year is checked against its second-year
+    # classes, and its learners registered in the first year are continuing, not missing.
+    groups = TeachingGroup.objects.filter(
+        cohort__in=list(cohorts), academic_year=rnd.academic_year
+    ).prefetch_related("learners")
     # learner id -> programme id -> names of the learner's groups in that programme
     grouped: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     group_learners: dict[int, Learner] = {}
     for group in groups:
         for learner in group.learners.all():
-            grouped[learner.pk][group.programme_id].append(group.name)
+            grouped[learner.pk][group.cohort_id].append(group.name)
             group_learners[learner.pk] = learner
     live = list(
-        Registration.objects.filter(programme__in=list(programmes), status__in=Registration.ACTIVE)
+        Registration.objects.filter(cohort__in=list(cohorts), status__in=Registration.ACTIVE)
         .select_related("learner")
         .order_by("pk")
     )
-    live_keys = {(r.learner_id, r.programme_id) for r in live}
+    live_keys = {(r.learner_id, r.cohort_id) for r in live}
     findings: list[Finding] = []
 
     # (a) in a group, not entered
-    for learner_id, by_programme in grouped.items():
+    for learner_id, by_cohort in grouped.items():
         learner = group_learners[learner_id]
         if not learner.on_roll:
             continue  # has left: not entering them is right
-        for programme_id, names in by_programme.items():
-            if (learner_id, programme_id) in live_keys:
+        for cohort_id, names in by_cohort.items():
+            if (learner_id, cohort_id) in live_keys:
                 continue
-            programme = programmes[programme_id]
+            cohort = cohorts[cohort_id]
             findings.append(
                 Finding(
                     K.NOT_ENTERED,
                     learner,
-                    programme,
+                    cohort,
                     None,
                     f"In teaching group {', '.join(sorted(names))} for "
-                    f"{programme.qualification.title} but not entered for it.",
+                    f"{cohort.qualification.title} but not entered for it.",
                 )
             )
 
     # (b) and (c): entered, but not in a group of the programme
     for reg in live:
-        programme = programmes[reg.programme_id]
+        cohort = cohorts[reg.cohort_id]
         theirs = grouped.get(reg.learner_id, {})
-        if reg.programme_id in theirs:
+        if reg.cohort_id in theirs:
             continue
         others = [
-            programmes[pid]
+            cohorts[pid]
             for pid in theirs
-            if programmes[pid].qualification_id != programme.qualification_id
+            if cohorts[pid].qualification_id != cohort.qualification_id
         ]
         if others:
             findings.append(
                 Finding(
                     K.WRONG_QUALIFICATION,
                     reg.learner,
-                    programme,
+                    cohort,
                     reg,
-                    f"Entered for {programme.qualification.title} but taught in a group for "
+                    f"Entered for {cohort.qualification.title} but taught in a group for "
                     f"{_titles(others)}.",
                 )
             )
@@ -336,29 +337,29 @@ def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
                 Finding(
                     K.NO_GROUP,
                     reg.learner,
-                    programme,
+                    cohort,
                     reg,
-                    f"Entered for {programme.qualification.title} but in no teaching group for it.",
+                    f"Entered for {cohort.qualification.title} but in no teaching group for it.",
                 )
             )
 
     # (d) two live registrations for one qualification
     same_qualification: dict[tuple[int, int], list[Registration]] = defaultdict(list)
     round_learners = Registration.objects.filter(
-        programme__in=list(programmes), status__in=Registration.ACTIVE
+        cohort__in=list(cohorts), status__in=Registration.ACTIVE
     ).values("learner")
     for other in (
         Registration.objects.filter(
             learner__in=round_learners,
             status__in=Registration.ACTIVE,
-            programme__qualification__in={p.qualification_id for p in programmes.values()},
+            cohort__qualification__in={p.qualification_id for p in cohorts.values()},
         )
-        .select_related("programme__qualification", "programme__centre")
+        .select_related("cohort__qualification", "cohort__centre")
         .order_by("pk")
     ):
-        same_qualification[(other.learner_id, other.programme.qualification_id)].append(other)
+        same_qualification[(other.learner_id, other.cohort.qualification_id)].append(other)
     for reg in live:
-        qualification_id = programmes[reg.programme_id].qualification_id
+        qualification_id = cohorts[reg.cohort_id].qualification_id
         twins = [
             r for r in same_qualification[(reg.learner_id, qualification_id)] if r.pk != reg.pk
         ]
@@ -367,11 +368,11 @@ def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
                 Finding(
                     K.DUPLICATE,
                     reg.learner,
-                    programmes[reg.programme_id],
+                    cohorts[reg.cohort_id],
                     reg,
                     "Also registered for the same qualification: "
                     + "; ".join(
-                        f"{t.programme.academic_year} at {t.programme.centre.name} "
+                        f"{t.cohort.span} at {t.cohort.centre.name} "
                         f"({t.get_status_display().lower()}"
                         + (
                             f", registration number {t.registration_number}"
@@ -386,7 +387,7 @@ def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
             )
 
     # (e) details differ from the signed list, or no ULN
-    signed = _signed_rows(programmes)
+    signed = _signed_rows(cohorts)
     for reg in live:
         detail = _details_differ(reg, signed.get(reg.pk))
         if detail:
@@ -394,7 +395,7 @@ def find_discrepancies(rnd: RegistrationRound) -> list[Finding]:
                 Finding(
                     K.DETAILS_DIFFER,
                     reg.learner,
-                    programmes[reg.programme_id],
+                    cohorts[reg.cohort_id],
                     reg,
                     f"Details differ: {detail}.",
                 )
@@ -415,7 +416,7 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
         raise ValidationError("This entry check is closed.")
     findings = find_discrepancies(check.round)
     existing = list(
-        check.discrepancies.values_list("learner", "programme", "kind", "status", "detail")
+        check.discrepancies.values_list("learner", "cohort", "kind", "status", "detail")
     )
     unresolved = {(lr, p, k) for lr, p, k, s, _ in existing if s != S.RESOLVED}
     resolved = {(lr, p, k, d) for lr, p, k, s, d in existing if s == S.RESOLVED}
@@ -430,7 +431,7 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
                 entry_check=check,
                 kind=f.kind,
                 learner=f.learner,
-                programme=f.programme,
+                cohort=f.cohort,
                 registration=f.registration,
                 detail=f.detail[:500],
                 found_by=by,
@@ -475,15 +476,15 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
 
 @transaction.atomic
 def record_discrepancy(
-    check: EntryCheck, *, learner, programme, kind: str, detail: str, by
+    check: EntryCheck, *, learner, cohort, kind: str, detail: str, by
 ) -> Discrepancy:
     """One the Quality Nominee spots by hand (kind "other" allowed)."""
     _require(by, CHECK_ENTRIES, check)
     if not check.is_open:
         raise ValidationError("This entry check is closed.")
     rnd = check.round
-    if programme.centre_id != rnd.centre_id or programme.academic_year != rnd.academic_year:
-        raise ValidationError(f"{programme} is not a programme of this round.")
+    if cohort.centre_id != rnd.centre_id or not cohort.covers(rnd.academic_year):
+        raise ValidationError(f"{cohort} is not a programme of this round.")
     if kind not in K.values:
         raise ValidationError("Choose what kind of discrepancy it is.")
     detail = (detail or "").strip()
@@ -492,21 +493,21 @@ def record_discrepancy(
     if (
         kind != K.OTHER
         and check.discrepancies.filter(
-            learner=learner, programme=programme, kind=kind, status__in=UNRESOLVED
+            learner=learner, cohort=cohort, kind=kind, status__in=UNRESOLVED
         ).exists()
     ):
         raise ValidationError(
-            f"That discrepancy is already recorded for {learner} on {programme} "
+            f"That discrepancy is already recorded for {learner} on {cohort} "
             "and is not resolved yet."
         )
-    registration = programme.registrations.filter(
+    registration = cohort.registrations.filter(
         learner=learner, status__in=Registration.ACTIVE
     ).first()
     d = Discrepancy.objects.create(
         entry_check=check,
         kind=kind,
         learner=learner,
-        programme=programme,
+        cohort=cohort,
         registration=registration,
         detail=detail[:500],
         found_by=by,
@@ -530,7 +531,7 @@ def _state(d: Discrepancy) -> dict:
     return {
         "kind": d.kind,
         "status": d.status,
-        "programme": str(d.programme),
+        "cohort": str(d.cohort),
         "registration": d.registration_id,
         "detail": d.detail,
     }
@@ -551,8 +552,8 @@ def _audit(d: Discrepancy, by, action: str, *, before=None, after=None) -> None:
 RELATED = (
     "entry_check__round__centre",
     "learner",
-    "programme__qualification",
-    "programme__leader",
+    "cohort__qualification",
+    "cohort__leader",
     "registration",
 )
 
@@ -607,7 +608,7 @@ def ask_programme_leader(
         _check_open(d)
         d.question, d.answer, d.answered_by, d.answered_at = question[:500], "", None, None
 
-    leader = d.programme.leader
+    leader = d.cohort.leader
     return _discrepancy_step(
         d,
         by=by,
@@ -623,7 +624,7 @@ def ask_programme_leader(
         open=[
             Open(
                 ANSWER_TODO,
-                title=f"Answer the Quality Nominee's question on {d.learner} ({d.programme})",
+                title=f"Answer the Quality Nominee's question on {d.learner} ({d.cohort})",
                 assignee=leader,
                 role="" if leader else Role.PROGRAMME_LEADER,
                 due=_due(d),
@@ -659,7 +660,7 @@ def answer_discrepancy(
         open=[
             Open(
                 REVIEW_TODO,
-                title=f"Read the programme leader's answer on {d.learner} ({d.programme})",
+                title=f"Read the programme leader's answer on {d.learner} ({d.cohort})",
                 due=_due(d),
             )
         ],
@@ -692,7 +693,7 @@ def pass_to_exams_officer(d: Discrepancy, *, by, expected_lock: int | None = Non
         open=[
             Open(
                 AMEND_TODO,
-                title=f"Amend the entry for {d.learner} ({d.programme}): entry check",
+                title=f"Amend the entry for {d.learner} ({d.cohort}): entry check",
                 due=_due(d),
             )
         ],
@@ -726,7 +727,7 @@ def record_amendment(
         open=[
             Open(
                 REVIEW_TODO,
-                title=f"Confirm the exams officer's amendment for {d.learner} ({d.programme})",
+                title=f"Confirm the exams officer's amendment for {d.learner} ({d.cohort})",
                 due=_due(d),
             )
         ],

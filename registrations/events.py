@@ -73,7 +73,7 @@ CALENDAR_SAVED = _(
 ENTRIES_REQUESTED = _(
     "registrations.entry_request.requested",
     "Entries requested",
-    "{actor} asked for the entries of {programme} by {due}",
+    "{actor} asked for the entries of {cohort} by {due}",
     replaces=["registrations.entries_requested"],
 )
 REQUEST_EMAILED = _(
@@ -229,7 +229,12 @@ def _step(verb: str, label: str, sentence: str, *old: str) -> str:
 
 
 # One per line of a learner's registration history (RegistrationStep).
-R_PROPOSED = _step("proposed", "Proposed for entry", "{actor} proposed {learner} for {programme}")
+R_PROPOSED = _step("proposed", "Proposed for entry", "{actor} proposed {learner} for {cohort}")
+R_CONTINUING = _step(
+    "continuing",
+    "Continuing: confirmed",
+    "{actor} confirmed {learner} continuing on the cohort ({detail})",
+)
 R_OPTIONS = _step(
     "options_chosen",
     "Options chosen",
@@ -237,7 +242,7 @@ R_OPTIONS = _step(
     "registration.options_chosen",
     "registration.proposed",
 )
-R_ENTERED = _step("entered", "Entered", "{actor} entered {learner} on {programme}")
+R_ENTERED = _step("entered", "Entered", "{actor} entered {learner} on {cohort}")
 R_QUERIED = _step("queried", "Entry queried", "{actor} queried {learner}'s entry: {detail}")
 R_QUERY_ANSWERED = _step(
     "query_answered",

@@ -63,12 +63,12 @@ class CalendarForm(Form):
 
 
 class RequestEntriesForm(Form):
-    programme = forms.ModelChoiceField(queryset=None)
+    cohort = forms.ModelChoiceField(queryset=None)
     due_date = forms.DateField(help_text="dd/mm/yyyy")
 
-    def __init__(self, *args, programmes, **kwargs):
+    def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes
+        self.fields["cohort"].queryset = cohorts
 
 
 class ReasonForm(Form):
@@ -83,11 +83,9 @@ class AmendForm(ReasonForm):
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, programme, **kwargs):
+    def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["optional_units"].queryset = programme.qualification.units.filter(
-            mandatory=False
-        )
+        self.fields["optional_units"].queryset = cohort.qualification.units.filter(mandatory=False)
         self.fields["optional_units"].label_from_instance = lambda u: f"Unit {u.number}: {u.title}"
         self.order_fields(["pathway", "optional_units", "programme_code", "reason"])
 
@@ -125,9 +123,7 @@ class OptionsForm(Form):
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, programme, **kwargs):
+    def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["optional_units"].queryset = programme.qualification.units.filter(
-            mandatory=False
-        )
+        self.fields["optional_units"].queryset = cohort.qualification.units.filter(mandatory=False)
         self.fields["optional_units"].label_from_instance = lambda u: f"Unit {u.number}: {u.title}"

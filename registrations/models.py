@@ -120,8 +120,8 @@ class EntryRequest(models.Model):
         PROPOSED = "proposed", "Proposed by the programme leader"
 
     round = models.ForeignKey(RegistrationRound, on_delete=models.CASCADE, related_name="requests")
-    programme = models.OneToOneField(
-        "learners.Programme", on_delete=models.PROTECT, related_name="entry_request"
+    cohort = models.ForeignKey(
+        "learners.Cohort", on_delete=models.PROTECT, related_name="entry_requests"
     )
     due_date = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
@@ -138,12 +138,17 @@ class EntryRequest(models.Model):
     access = Access(
         centre="round__centre",
         view="registrations.view",
-        qualification="programme__qualification",
-        paths={"programme": "programme"},
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "cohort"], name="one_request_per_cohort_round")
+        ]
+
     def __str__(self) -> str:
-        return f"Entry request: {self.programme}"
+        return f"Entry request: {self.cohort} ({self.round.academic_year})"
 
     def get_absolute_url(self):
         from django.urls import reverse
@@ -152,7 +157,12 @@ class EntryRequest(models.Model):
 
     @property
     def centre_id(self):
-        return self.programme.centre_id
+        return self.cohort.centre_id
+
+    @property
+    def continuing(self) -> bool:
+        """The cohort started in an earlier year: its learners are registered already."""
+        return self.cohort.start_year != self.round.academic_year
 
 
 class Registration(models.Model):
@@ -178,8 +188,8 @@ class Registration(models.Model):
     learner = models.ForeignKey(
         "learners.Learner", on_delete=models.PROTECT, related_name="registrations"
     )
-    programme = models.ForeignKey(
-        "learners.Programme", on_delete=models.PROTECT, related_name="registrations"
+    cohort = models.ForeignKey(
+        "learners.Cohort", on_delete=models.PROTECT, related_name="registrations"
     )
     centre = models.ForeignKey(
         "centres.Centre",
@@ -193,6 +203,14 @@ class Registration(models.Model):
         max_length=30, blank=True, help_text="Consortium programme code or sub-site, if any"
     )
     new_starter = models.BooleanField(default=False)
+    round = models.ForeignKey(
+        "RegistrationRound",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The round whose entry list first entered it; later rounds list it as continuing",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
     registration_number = models.CharField(max_length=20, blank=True)
     proposed_by = models.ForeignKey(
@@ -211,23 +229,23 @@ class Registration(models.Model):
         centre="centre",
         view="registrations.view",
         learner="learner",
-        qualification="programme__qualification",
-        paths={"programme": "programme"},
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
     )
 
     class Meta:
         ordering = ["learner__last_name", "learner__first_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "programme"],
+                fields=["learner", "cohort"],
                 condition=models.Q(status__in=["proposed", "entered", "submitted", "registered"]),
-                name="one_live_registration_per_learner_programme",
+                name="one_live_registration_per_learner_cohort",
             )
         ]
-        indexes = [models.Index(fields=["programme", "status"])]
+        indexes = [models.Index(fields=["cohort", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.learner} on {self.programme}"
+        return f"{self.learner} on {self.cohort}"
 
     @property
     def audit_learner(self):
@@ -277,8 +295,8 @@ class EntryList(models.Model):
     FROZEN = (Status.SUBMITTED,)
 
     round = models.ForeignKey(RegistrationRound, on_delete=models.CASCADE, related_name="lists")
-    programme = models.OneToOneField(
-        "learners.Programme", on_delete=models.PROTECT, related_name="entry_list"
+    cohort = models.ForeignKey(
+        "learners.Cohort", on_delete=models.PROTECT, related_name="entry_lists"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     returned_at = models.DateTimeField(null=True, blank=True)
@@ -289,11 +307,16 @@ class EntryList(models.Model):
     pearson_order_number = models.CharField(max_length=12, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "cohort"], name="one_list_per_cohort_round")
+        ]
+
     access = Access(
-        centre="programme__centre",
+        centre="cohort__centre",
         view="registrations.view",
-        qualification="programme__qualification",
-        paths={"programme": "programme"},
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
     )
 
     signing_statement = (
@@ -302,7 +325,7 @@ class EntryList(models.Model):
     signing_role = Role.PROGRAMME_LEADER
 
     def __str__(self) -> str:
-        return f"Entry list: {self.programme}"
+        return f"Entry list: {self.cohort}"
 
     def get_absolute_url(self):
         from django.urls import reverse
@@ -311,11 +334,16 @@ class EntryList(models.Model):
 
     @property
     def centre_id(self):
-        return self.programme.centre_id
+        return self.cohort.centre_id
+
+    @property
+    def continuing(self) -> bool:
+        """A later year of the cohort: its learners are registered already (continuing)."""
+        return self.cohort.start_year != self.round.academic_year
 
     def rows(self):
         return (
-            self.programme.registrations.filter(status__in=Registration.ON_LIST)
+            self.cohort.registrations.filter(status__in=Registration.ON_LIST)
             .select_related("learner")
             .prefetch_related("optional_units")
             .order_by("learner__last_name", "learner__first_name", "learner_id")
@@ -326,15 +354,17 @@ class EntryList(models.Model):
 
         `rows` lets a page that has already read snapshot_rows() hash the same content.
         """
-        p = self.programme
+        c = self.cohort
         return {
-            "programme": {
-                "centre": p.centre.number,
-                "qualification": p.qualification.number,
-                "title": p.qualification.title,
-                "academic_year": p.academic_year,
+            "cohort": {
+                "centre": c.centre.number,
+                "qualification": c.qualification.number,
+                "title": c.qualification.title,
+                "start_year": c.start_year,
+                "years": c.years,
             },
-            "rows": snapshot_rows(self.programme_id) if rows is None else rows,
+            "round": self.round.academic_year,
+            "rows": snapshot_rows(self.cohort_id, round_id=self.round_id) if rows is None else rows,
         }
 
 
@@ -351,16 +381,21 @@ SNAPSHOT_FIELDS = (
     "pathway",
     "programme_code",
     "new_starter",
+    "round_id",
 )
 
 
-def snapshot_rows(programme_id: int, extra: tuple[str, ...] = ()) -> list[dict]:
+def snapshot_rows(
+    cohort_id: int, extra: tuple[str, ...] = (), *, round_id: int | None = None
+) -> list[dict]:
     """The entry list's rows as signed: two queries, no model instances (300 rows stay cheap).
 
-    With `extra` fields, each row also carries them under "_extra" (for the page), which
-    is not part of what is hashed or signed.
+    A row entered in an earlier round than `round_id` is marked continuing: the learner is
+    registered for the whole cohort and is confirmed, not entered again. With `extra`
+    fields, each row also carries them under "_extra" (for the page), which is not part
+    of what is hashed or signed.
     """
-    live = {"programme_id": programme_id, "status__in": Registration.ON_LIST}
+    live = {"cohort_id": cohort_id, "status__in": Registration.ON_LIST}
     units: dict[int, list[str]] = {}
     for reg_id, number in Registration.optional_units.through.objects.filter(
         **{f"registration__{k}": v for k, v in live.items()}
@@ -372,7 +407,9 @@ def snapshot_rows(programme_id: int, extra: tuple[str, ...] = ()) -> list[dict]:
         .order_by("learner__last_name", "learner__first_name", "learner_id")
         .values_list(*SNAPSHOT_FIELDS, *extra)
     ):
-        pk, learner, last, first, dob, sex, uln, uci, cand, pathway, code, new = values[:12]
+        pk, learner, last, first, dob, sex, uln, uci, cand, pathway, code, new, entered_in = values[
+            :13
+        ]
         row = {
             "key": str(pk),
             "learner": learner,
@@ -387,9 +424,10 @@ def snapshot_rows(programme_id: int, extra: tuple[str, ...] = ()) -> list[dict]:
             "optional_units": sorted(units.get(pk, [])),
             "programme_code": code,
             "new_starter": new,
+            "continuing": bool(round_id and entered_in and entered_in != round_id),
         }
         if extra:
-            row["_extra"] = dict(zip(extra, values[12:], strict=True))
+            row["_extra"] = dict(zip(extra, values[13:], strict=True))
         rows.append(row)
     return rows
 
@@ -411,10 +449,10 @@ class RowQuery(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     access = Access(
-        centre="entry_list__programme__centre",
+        centre="entry_list__cohort__centre",
         view="registrations.view",
         learner="registration__learner",
-        paths={"programme": "entry_list__programme"},
+        paths={"cohort": "entry_list__cohort"},
     )
 
     class Meta:
@@ -528,7 +566,7 @@ class Discrepancy(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="+")
-    programme = models.ForeignKey("learners.Programme", on_delete=models.PROTECT, related_name="+")
+    cohort = models.ForeignKey("learners.Cohort", on_delete=models.PROTECT, related_name="+")
     registration = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -559,7 +597,7 @@ class Discrepancy(models.Model):
         centre="entry_check__round__centre",
         view="registrations.view",
         learner="learner",
-        paths={"programme": "programme"},
+        paths={"cohort": "cohort"},
     )
 
     class Meta:
@@ -580,7 +618,7 @@ class Discrepancy(models.Model):
 
     @property
     def centre_id(self):
-        return self.programme.centre_id
+        return self.cohort.centre_id
 
 
 class ChangeRequest(models.Model):
@@ -610,16 +648,16 @@ class ChangeRequest(models.Model):
     registration = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
     )
-    programme = models.ForeignKey(
-        "learners.Programme",
+    cohort = models.ForeignKey(
+        "learners.Cohort",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="For a new starter: the programme joined",
     )
-    to_programme = models.ForeignKey(
-        "learners.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    to_cohort = models.ForeignKey(
+        "learners.Cohort", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     to_centre = models.ForeignKey(
         "centres.Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -84,10 +84,10 @@ def live_registrations(rnd: RegistrationRound, learner_ids=None):
     qs = (
         Registration.objects.filter(
             centre=rnd.centre_id,
-            programme__academic_year=rnd.academic_year,
+            cohort__academic_year=rnd.academic_year,
             status__in=Registration.ON_LIST,
         )
-        .select_related("learner", "programme__qualification", "programme__centre")
+        .select_related("learner", "cohort__qualification", "cohort__centre")
         .prefetch_related(
             Prefetch("optional_units", queryset=Unit.objects.order_by("sort_key", "number"))
         )
@@ -95,7 +95,7 @@ def live_registrations(rnd: RegistrationRound, learner_ids=None):
             "learner__last_name",
             "learner__first_name",
             "learner_id",
-            "programme__qualification__title",
+            "cohort__qualification__title",
             "pk",
         )
     )
@@ -195,7 +195,7 @@ def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> Lea
             "to": notice.learner.email if method == LearnerNotice.Method.EMAIL else "",
             "batch": batch,
             "sha256": notice.sha256,
-            "registrations": [str(r.programme) for r in notice.registrations],
+            "registrations": [str(r.cohort) for r in notice.registrations],
         },
     )
     if method == LearnerNotice.Method.EMAIL:

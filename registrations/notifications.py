@@ -15,15 +15,15 @@ from .models import EntryRequest
 ENTRY_REQUEST = "registrations.entry_request"
 
 
-def _programme_leaders(programme):
-    if programme.leader_id:
-        return [programme.leader] if programme.leader.is_active and programme.leader.email else []
+def _programme_leaders(cohort):
+    if cohort.leader_id:
+        return [cohort.leader] if cohort.leader.is_active and cohort.leader.email else []
     return list(
         get_user_model()
         .objects.filter(
             is_active=True,
             role_assignments__role=Role.PROGRAMME_LEADER,
-            role_assignments__centre=programme.centre_id,
+            role_assignments__centre=cohort.centre_id,
         )
         .exclude(email="")
         .distinct()
@@ -36,7 +36,7 @@ def queue_entry_request_email(req: EntryRequest):
     Called inside request_entries' transaction: the e-mail exists exactly when the request
     does. One per request (its outbox key); None when the programme has no leader to tell.
     """
-    recipients = _programme_leaders(req.programme)
+    recipients = _programme_leaders(req.cohort)
     if not recipients:
         return None
     body = render_to_string(
@@ -48,8 +48,7 @@ def queue_entry_request_email(req: EntryRequest):
         key=f"{ENTRY_REQUEST}:{req.pk}",
         to=[u.email for u in recipients],
         subject=(
-            f"BTEC entries wanted for {req.programme.qualification.title} "
-            f"by {req.due_date:%d/%m/%Y}"
+            f"BTEC entries wanted for {req.cohort.qualification.title} by {req.due_date:%d/%m/%Y}"
         ),
         body=body,
     )
@@ -58,12 +57,12 @@ def queue_entry_request_email(req: EntryRequest):
 @after_sent(ENTRY_REQUEST)
 def _entry_request_emailed(email) -> None:
     """The mail server took it: the request shows when, and the trail who was told."""
-    req = EntryRequest.objects.select_related("programme").get(pk=int(email.key.rsplit(":")[-1]))
+    req = EntryRequest.objects.select_related("cohort").get(pk=int(email.key.rsplit(":")[-1]))
     EntryRequest.objects.filter(pk=req.pk, emailed_at__isnull=True).update(emailed_at=email.sent_at)
     audit.record(
         None,
         "registrations.entry_request_emailed",
         req,
-        centre=req.programme.centre_id,
+        centre=req.cohort.centre_id,
         after={"to": sorted(email.to)},
     )

@@ -413,7 +413,7 @@ def _is_for(reg: Registration, values: dict) -> bool:
         return False
     wanted = values.get("qualification")
     if wanted:
-        qualification = reg.programme.qualification
+        qualification = reg.cohort.qualification
         title = _alnum(qualification.title)
         names = {_alnum(qualification.number), title, title.removeprefix("pearson")}
         if reg.programme_code:
@@ -423,7 +423,7 @@ def _is_for(reg: Registration, values: dict) -> bool:
 
 
 def _on(reg: Registration) -> str:
-    return str(reg.programme)
+    return str(reg.cohort)
 
 
 def _row_name(values: dict) -> str:
@@ -467,7 +467,7 @@ def _index(plans: list[RowPlan], centre, *, lock: bool) -> _Index:
     regs = Registration.objects.filter(
         centre=centre,
         status__in=(Registration.Status.SUBMITTED, Registration.Status.REGISTERED),
-    ).select_related("learner", "programme__qualification")
+    ).select_related("learner", "cohort__qualification")
     if lock:
         regs = regs.select_for_update(of=("self",))
     registrations = defaultdict(list)
@@ -478,7 +478,7 @@ def _index(plans: list[RowPlan], centre, *, lock: bool) -> _Index:
     for chunk in _in_chunks(numbers):
         for reg in (
             Registration.objects.filter(registration_number__in=chunk)
-            .select_related("learner", "programme__qualification")
+            .select_related("learner", "cohort__qualification")
             .order_by("pk")
         ):
             held[reg.registration_number].append(reg)
@@ -704,7 +704,7 @@ def row_json(p: RowPlan) -> dict:
         "identifiers": _identifiers(p.values),
         "matched_by": p.matched_by,
         "registration_id": reg.pk if reg else None,
-        "programme": _on(reg) if reg else "",
+        "cohort": _on(reg) if reg else "",
         "problems": problems,
         "values": {k: _json_value(v) for k, v in p.values.items()},
         "value_errors": [e.as_dict() for e in p.value_errors],
@@ -928,7 +928,7 @@ def _register(plans: list[RowPlan], imp: RegistrationNumberImport, by, today) ->
             centre=reg.centre_id,
             before=before,
             after={
-                "programme": _on(reg),
+                "cohort": _on(reg),
                 "status": reg.status,
                 "registration_number": number,
                 "registered_on": on,

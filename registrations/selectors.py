@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import can
-from learners.models import Learner, Programme
+from learners.models import Cohort, Learner
 from signatures import services as signing
 
 from . import calendar
@@ -28,26 +28,36 @@ from .services import changes_since_signed
 
 def round_overview(rnd, user, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
-    programmes = (
-        Programme.objects.filter(centre=rnd.centre_id, academic_year=rnd.academic_year)
+    cohorts = (
+        Cohort.objects.filter(centre=rnd.centre_id)
+        .covering(rnd.academic_year)
         .select_related("qualification", "leader")
         .annotate(
-            learners=Count("teaching_groups__learners", distinct=True),
+            learners=Count(
+                "teaching_groups__learners",
+                filter=Q(teaching_groups__academic_year=rnd.academic_year),
+                distinct=True,
+            ),
             live=Count(
                 "registrations",
                 filter=Q(registrations__status__in=Registration.ACTIVE),
                 distinct=True,
             ),
         )
-        .order_by("qualification__title")
+        .order_by("start_year", "qualification__title")
     )
     requests = {
-        r.programme_id: r
-        for r in EntryRequest.objects.filter(round=rnd).select_related("proposed_by")
+        r.cohort_id: r for r in EntryRequest.objects.filter(round=rnd).select_related("proposed_by")
     }
-    lists = {e.programme_id: e for e in EntryList.objects.filter(round=rnd)}
+    lists = {e.cohort_id: e for e in EntryList.objects.filter(round=rnd)}
     rows = [
-        {"programme": p, "request": requests.get(p.pk), "list": lists.get(p.pk)} for p in programmes
+        {
+            "cohort": c,
+            "year_number": c.year_number(rnd.academic_year),
+            "request": requests.get(c.pk),
+            "list": lists.get(c.pk),
+        }
+        for c in cohorts
     ]
     year = RegistrationYear.objects.filter(academic_year=rnd.academic_year).first()
     cal = CentreCalendar.objects.filter(
@@ -56,7 +66,7 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
     return {
         "round": rnd,
         "rows": rows,
-        "unrequested": unrequested_programmes(rnd),
+        "unrequested": unrequested_cohorts(rnd),
         "year": year,
         "calendar": cal,
         "entry_check_deadline": calendar.entry_check_deadline(cal) if cal else None,
@@ -67,38 +77,56 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
     }
 
 
-def unrequested_programmes(rnd):
-    """The round's programmes whose entries have not been requested yet."""
+def unrequested_cohorts(rnd):
+    """The cohorts taught in the round's year whose entries have not been requested yet:
+    a first year's new entries, or a later year's continuing learners to confirm."""
     return (
-        Programme.objects.filter(centre=rnd.centre_id, academic_year=rnd.academic_year)
-        .exclude(entry_request__isnull=False)
+        Cohort.objects.filter(centre=rnd.centre_id)
+        .covering(rnd.academic_year)
+        .exclude(entry_requests__round=rnd)
         .select_related("qualification")
     )
 
 
 def proposal_rows(req: EntryRequest) -> dict:
-    programme = req.programme
+    """This year's groups of the cohort, each learner with their live registration: proposed
+    in this round, or continuing from an earlier one (registered already, to confirm)."""
+    cohort = req.cohort
     live = {
         r.learner_id: r
-        for r in programme.registrations.filter(status__in=Registration.ACTIVE).prefetch_related(
+        for r in cohort.registrations.filter(status__in=Registration.ACTIVE).prefetch_related(
             "optional_units"
         )
     }
-    groups = programme.teaching_groups.select_related("delivering_centre").prefetch_related(
-        Prefetch("learners", queryset=Learner.objects.order_by("last_name", "first_name"))
+    for reg in live.values():
+        reg.continuing = bool(reg.round_id and reg.round_id != req.round_id)
+    groups = (
+        cohort.teaching_groups.filter(academic_year=req.round.academic_year)
+        .select_related("delivering_centre")
+        .prefetch_related(
+            Prefetch("learners", queryset=Learner.objects.order_by("last_name", "first_name"))
+        )
     )
     return {
         "groups": [
             (g, [(learner, live.get(learner.pk)) for learner in g.learners.all()]) for g in groups
         ],
-        "proposed_count": sum(1 for r in live.values() if r.status == Registration.Status.PROPOSED),
+        "proposed_count": sum(
+            1
+            for r in live.values()
+            if r.status == Registration.Status.PROPOSED and r.round_id == req.round_id
+        ),
+        "continuing_count": sum(1 for r in live.values() if r.continuing),
+        "year_number": cohort.year_number(req.round.academic_year),
     }
 
 
 def entry_list_page(entry_list: EntryList, user) -> dict:
     """Everything the entry list page shows, in a fixed number of queries (300 rows: ~10)."""
-    programme = entry_list.programme
-    rows = snapshot_rows(programme.pk, extra=("status", "registration_number"))
+    cohort = entry_list.cohort
+    rows = snapshot_rows(
+        cohort.pk, extra=("status", "registration_number"), round_id=entry_list.round_id
+    )
     queries: dict[int, list[RowQuery]] = {}
     for q in RowQuery.objects.filter(entry_list=entry_list).select_related(
         "raised_by", "answered_by"
@@ -118,9 +146,9 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
             }
         )
     proposed = list(
-        programme.registrations.filter(status=Registration.Status.PROPOSED).select_related(
-            "learner"
-        )
+        cohort.registrations.filter(
+            status=Registration.Status.PROPOSED, round=entry_list.round_id
+        ).select_related("learner")
     )
     signature = signing.latest_signature(entry_list)
     sha = signing.content_sha256(entry_list.snapshot(rows))
@@ -128,7 +156,7 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     base = reverse("registrations:entry_list", args=[entry_list.pk])
     return {
         "entry_list": entry_list,
-        "programme": programme,
+        "cohort": cohort,
         "rows": page_rows,
         "proposed": proposed,
         "signature": signature,
@@ -160,9 +188,9 @@ def learner_registrations(user, learner):
     if not can(user, VIEW_REGISTRATIONS, learner):
         return None
     return (
-        learner.registrations.select_related("programme__qualification")
+        learner.registrations.select_related("cohort__qualification")
         .prefetch_related(Prefetch("steps", queryset=RegistrationStep.objects.order_by("at", "pk")))
-        .order_by("-programme__academic_year", "pk")
+        .order_by("-cohort__start_year", "pk")
     )
 
 

@@ -12,7 +12,7 @@ from accounts.permissions import assignments, can
 from accounts.roles import Role
 from audit.actions import get_action
 from audit.models import AuditEvent
-from learners.models import Learner, Programme
+from learners.models import Cohort, Learner
 
 from . import calendar
 from .entry_check import UNRESOLVED
@@ -57,7 +57,7 @@ def dashboard_entry_checks(user, today: dt.date | None = None) -> list[dict]:
         return []
     counts = (
         Discrepancy.objects.filter(entry_check__in=checks, status__in=UNRESOLVED)
-        .values_list("entry_check", "status", "programme__leader")
+        .values_list("entry_check", "status", "cohort__leader")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -92,7 +92,7 @@ def check_page(check: EntryCheck, user, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     discrepancies = list(
         check.discrepancies.select_related(
-            "learner", "programme__qualification", "programme__leader"
+            "learner", "cohort__qualification", "cohort__leader"
         ).order_by("learner__last_name", "learner__first_name", "pk")
     )
     outstanding = [d for d in discrepancies if d.status != S.RESOLVED]
@@ -110,11 +110,13 @@ def check_page(check: EntryCheck, user, today: dt.date | None = None) -> dict:
     }
 
 
-def round_programmes(check: EntryCheck):
+def round_cohorts(check: EntryCheck):
     rnd = check.round
-    return Programme.objects.filter(
-        centre=rnd.centre_id, academic_year=rnd.academic_year
-    ).select_related("qualification")
+    return (
+        Cohort.objects.filter(centre=rnd.centre_id)
+        .covering(rnd.academic_year)
+        .select_related("qualification")
+    )
 
 
 def round_learners(check: EntryCheck):
@@ -122,8 +124,8 @@ def round_learners(check: EntryCheck):
     anyone in a teaching group of the round's programmes (consortium students)."""
     rnd = check.round
     in_groups = Learner.objects.filter(
-        teaching_groups__programme__centre=rnd.centre_id,
-        teaching_groups__programme__academic_year=rnd.academic_year,
+        teaching_groups__cohort__centre=rnd.centre_id,
+        teaching_groups__academic_year=rnd.academic_year,
     ).values("pk")
     return Learner.objects.filter(centre=rnd.centre_id) | Learner.objects.filter(pk__in=in_groups)
 
@@ -155,7 +157,7 @@ def discrepancy_page(d: Discrepancy, user) -> dict:
         }
         for e in events
     ]
-    entry_list = EntryList.objects.filter(programme=d.programme_id).first()
+    entry_list = EntryList.objects.filter(cohort=d.cohort_id).first()
     return {
         "d": d,
         "check": d.entry_check,

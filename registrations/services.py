@@ -36,7 +36,7 @@ from .permissions import PROPOSE_ENTRIES, RUN_REGISTRATIONS
 
 PROPOSE_TODO, MAKE_ENTRIES_TODO, SIGN_TODO = events.PROPOSE, events.MAKE_ENTRIES, events.SIGN
 ANSWER_QUERY_TODO, SUBMIT_TODO = events.ANSWER_QUERY, events.SUBMIT
-LIST_RELATED = ("programme__qualification", "programme__centre", "programme__leader", "round")
+LIST_RELATED = ("cohort__qualification", "cohort__centre", "cohort__leader", "round")
 
 
 def _name(user) -> str:
@@ -62,7 +62,7 @@ def add_step(
         registration,
         centre=registration.centre_id,
         after={
-            "programme": str(registration.programme),
+            "cohort": str(registration.cohort),
             "status": registration.status,
             "detail": detail,
         },
@@ -91,30 +91,32 @@ def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
 
 
 @transaction.atomic
-def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by) -> EntryRequest:
+def request_entries(rnd: RegistrationRound, *, cohort, due_date: dt.date, by) -> EntryRequest:
     """Ask the programme leader for entries: a dashboard to-do and an e-mail (the outbox)."""
-    if programme.centre_id != rnd.centre_id or programme.academic_year != rnd.academic_year:
-        raise ValidationError(f"{programme} is not a {rnd.academic_year} programme at this centre.")
-    if EntryRequest.objects.filter(programme=programme).exists():
-        raise ValidationError(f"Entries for {programme} have already been requested.")
+    if cohort.centre_id != rnd.centre_id or not cohort.covers(rnd.academic_year):
+        raise ValidationError(f"{cohort} is not taught at this centre in {rnd.academic_year}.")
+    if EntryRequest.objects.filter(cohort=cohort, round=rnd).exists():
+        raise ValidationError(
+            f"Entries for {cohort} have already been requested for {rnd.academic_year}."
+        )
     if due_date < timezone.localdate():
         raise ValidationError("The due date has already passed.")
     try:
         with transaction.atomic():  # a double click or a colleague at the same instant
             req = EntryRequest.objects.create(
-                round=rnd, programme=programme, due_date=due_date, requested_by=by
+                round=rnd, cohort=cohort, due_date=due_date, requested_by=by
             )
     except IntegrityError:
         raise ValidationError(
-            f"Entries for {programme} were requested a moment ago by someone else."
+            f"Entries for {cohort} were requested a moment ago by someone else."
         ) from None
-    entry_list_for(programme, rnd)
+    entry_list_for(cohort, rnd)
     open_todo(
         PROPOSE_TODO,
         centre=rnd.centre,
-        assignee=programme.leader,
-        role="" if programme.leader else Role.PROGRAMME_LEADER,
-        title=f"Propose entries for {programme}",
+        assignee=cohort.leader,
+        role="" if cohort.leader else Role.PROGRAMME_LEADER,
+        title=f"Propose entries for {cohort}",
         due=due_date,
         target=req,
         actor=by,
@@ -124,26 +126,26 @@ def request_entries(rnd: RegistrationRound, *, programme, due_date: dt.date, by)
         "registrations.entry_request.requested",
         req,
         centre=rnd.centre_id,
-        after={"programme": str(programme), "due": due_date},
+        after={"cohort": str(cohort), "due": due_date},
     )
     # In this transaction: rolled back, no e-mail; committed, the outbox sends it.
     notifications.queue_entry_request_email(req)
     return req
 
 
-def _programme_code(programme) -> str:
+def _programme_code(cohort) -> str:
     """The consortium programme code when the programme's qualification is on an arrangement."""
     aq = (
         ArrangementQualification.objects.filter(
-            qualification=programme.qualification_id, withdrawn_on__isnull=True
+            qualification=cohort.qualification_id, withdrawn_on__isnull=True
         )
-        .filter(arrangement__lead_centre=programme.centre_id)
+        .filter(arrangement__lead_centre=cohort.centre_id)
         .select_related("arrangement")
         .first()
         or ArrangementQualification.objects.filter(
-            qualification=programme.qualification_id,
+            qualification=cohort.qualification_id,
             withdrawn_on__isnull=True,
-            arrangement__partners__centre=programme.centre_id,
+            arrangement__partners__centre=cohort.centre_id,
             arrangement__partners__status="accepted",
         )
         .select_related("arrangement")
@@ -152,11 +154,11 @@ def _programme_code(programme) -> str:
     return aq.arrangement.programme_code if aq else ""
 
 
-def _check_units(programme, units) -> None:
-    wrong = [u for u in units if u.qualification_id != programme.qualification_id or u.mandatory]
+def _check_units(cohort, units) -> None:
+    wrong = [u for u in units if u.qualification_id != cohort.qualification_id or u.mandatory]
     if wrong:
         raise ValidationError(
-            f"Not an optional unit of {programme.qualification.title}: "
+            f"Not an optional unit of {cohort.qualification.title}: "
             + ", ".join(str(u) for u in wrong)
         )
 
@@ -172,22 +174,23 @@ def propose_entry(
     new_starter: bool = False,
 ) -> Registration:
     """The programme leader proposes a learner from the programme's teaching groups."""
-    programme = req.programme
-    if not programme.teaching_groups.filter(learners=learner).exists():
+    cohort, year = req.cohort, req.round.academic_year
+    if not cohort.teaching_groups.filter(learners=learner, academic_year=year).exists():
         raise ValidationError(
-            f"{learner} is not in a teaching group of {programme}: add them to a group first."
+            f"{learner} is not in a {year} teaching group of {cohort}: add them to a group first."
         )
-    if programme.registrations.filter(learner=learner, status__in=Registration.ACTIVE).exists():
-        raise ValidationError(f"{learner} is already proposed or entered for {programme}.")
-    units = list(optional_units) or list(programme.optional_units.all())
-    _check_units(programme, units)
+    if cohort.registrations.filter(learner=learner, status__in=Registration.ACTIVE).exists():
+        raise ValidationError(f"{learner} is already proposed or entered for {cohort}.")
+    units = list(optional_units) or list(cohort.optional_units.all())
+    _check_units(cohort, units)
     reg = Registration.objects.create(
         learner=learner,
-        programme=programme,
+        cohort=cohort,
         centre_id=learner.centre_id,
         pathway=pathway,
         new_starter=new_starter,
-        programme_code=_programme_code(programme),
+        programme_code=_programme_code(cohort),
+        round=req.round,
         proposed_by=by,
         proposed_at=timezone.now(),
     )
@@ -202,20 +205,30 @@ def propose_entry(
     return reg
 
 
-def _require_leader(programme, user, what: str) -> None:
+def continuing_registrations(cohort, rnd) -> list[Registration]:
+    """Learners registered on the cohort in an earlier round and still on it: in a later
+    year they are continuing, never 'not entered' and never to be registered again."""
+    return list(
+        cohort.registrations.filter(status__in=Registration.ON_LIST)
+        .exclude(round=rnd)
+        .exclude(round__isnull=True, cohort__start_year=rnd.academic_year)
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name")
+    )
+
+
+def _require_leader(cohort, user, what: str) -> None:
     """The programme's own leader (the layer's rule on PROPOSE_ENTRIES), else 403."""
-    if not can(user, PROPOSE_ENTRIES, programme):
-        raise PermissionDenied(
-            f"Only the programme leader of {programme}, {programme.leader}, {what}."
-        )
+    if not can(user, PROPOSE_ENTRIES, cohort):
+        raise PermissionDenied(f"Only the programme leader of {cohort}, {cohort.leader}, {what}.")
 
 
 def choose_options(registration: Registration, *, by, pathway: str, optional_units) -> None:
     """The programme leader sets one proposed learner's pathway and optional units."""
-    programme = registration.programme
-    _require_leader(programme, by, "chooses its learners' options")
+    cohort = registration.cohort
+    _require_leader(cohort, by, "chooses its learners' options")
     units = list(optional_units)
-    _check_units(programme, units)
+    _check_units(cohort, units)
 
     def change(reg):
         old = (reg.pathway, sorted(u.number for u in reg.optional_units.all()))
@@ -248,9 +261,23 @@ def finish_proposals(req: EntryRequest, *, by) -> None:
     """The programme leader has proposed everyone: the exams officer makes the entries."""
 
     def change(req):
-        if not req.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
+        proposed = req.cohort.registrations.filter(
+            status=Registration.Status.PROPOSED, round=req.round
+        )
+        continuing = continuing_registrations(req.cohort, req.round)
+        if not proposed.exists() and not continuing:
             raise ValidationError("Propose at least one learner before sending the proposals.")
+        year = req.round.academic_year
+        for reg in continuing:  # confirmed by the leader, never entered again
+            add_step(
+                reg,
+                by=by,
+                what=f"Continuing in {year}",
+                action=events.R_CONTINUING,
+                detail=f"confirmed by the programme leader for year {req.cohort.year_number(year)}",
+            )
         req.proposed_by, req.proposed_at = by, timezone.now()
+        return {"continuing": len(continuing), "proposed": proposed.count()}
 
     step(
         req,
@@ -261,13 +288,13 @@ def finish_proposals(req: EntryRequest, *, by) -> None:
         refusal="These proposals have already been sent to the exams office",
         status=EntryRequest.Status.PROPOSED,
         change=change,
-        related=["round__centre", "programme"],
+        related=["round__centre", "cohort"],
         close=[Close(PROPOSE_TODO, note="proposals sent")],
         open=[
             Open(
                 MAKE_ENTRIES_TODO,
-                title=f"Make the entries for {req.programme}",
-                target=entry_list_for(req.programme, req.round),  # where entries are made
+                title=f"Make the entries for {req.cohort}",
+                target=entry_list_for(req.cohort, req.round),  # where entries are made
             )
         ],
     )
@@ -276,8 +303,10 @@ def finish_proposals(req: EntryRequest, *, by) -> None:
 # --- entries and the list ---------------------------------------------------------------
 
 
-def entry_list_for(programme, rnd: RegistrationRound) -> EntryList:
-    entry_list, _ = EntryList.objects.get_or_create(programme=programme, defaults={"round": rnd})
+def entry_list_for(cohort, rnd: RegistrationRound) -> EntryList:
+    """The cohort's entry list for the round: the first year's new entries, or a later
+    year's continuing learners (and any new starters) for the leader to confirm."""
+    entry_list, _ = EntryList.objects.get_or_create(cohort=cohort, round=rnd)
     return entry_list
 
 
@@ -297,8 +326,8 @@ def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None
     def change(el):
         _refuse_if_submitted(el)
         for reg in registrations:
-            if reg.programme_id != el.programme_id:
-                raise ValidationError(f"{reg} is not on {el.programme}.")
+            if reg.cohort_id != el.cohort_id:
+                raise ValidationError(f"{reg} is not on {el.cohort}.")
             if reg.status != Registration.Status.PROPOSED:
                 continue
             reg.status = Registration.Status.ENTERED
@@ -310,7 +339,7 @@ def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None
                 by=by,
                 what="Entered",
                 action=events.R_ENTERED,
-                detail=f"entry list for {el.programme}",
+                detail=f"entry list for {el.cohort}",
             )
             entered.append(reg)
         if entered and el.status != EntryList.Status.DRAFT:
@@ -335,7 +364,9 @@ def _close_make_entries_if_done(entry_list: EntryList, *, by) -> None:
     """Proposals sent after the list was returned: their to-do closes once none is left."""
     if entry_list.status == EntryList.Status.DRAFT:
         return  # closed when the list is returned
-    if entry_list.programme.registrations.filter(status=Registration.Status.PROPOSED).exists():
+    if entry_list.cohort.registrations.filter(
+        status=Registration.Status.PROPOSED, round=entry_list.round
+    ).exists():
         return
     close_todos(MAKE_ENTRIES_TODO, target=entry_list, by=by, note="no proposals left to enter")
 
@@ -349,7 +380,7 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
         signing.freeze_version(el, by=by, reason="returned to the programme leader")
         el.returned_at = timezone.now()
 
-    programme = entry_list.programme
+    cohort = entry_list.cohort
     step(
         entry_list,
         by=by,
@@ -365,9 +396,9 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
         open=[
             Open(
                 SIGN_TODO,
-                title=f"Check, sign and date the entry list for {programme}",
-                assignee=programme.leader,
-                role="" if programme.leader else Role.PROGRAMME_LEADER,
+                title=f"Check, sign and date the entry list for {cohort}",
+                assignee=cohort.leader,
+                role="" if cohort.leader else Role.PROGRAMME_LEADER,
             )
         ],
     )
@@ -375,13 +406,13 @@ def return_entry_list(entry_list: EntryList, *, by, expected_lock=None) -> None:
 
 @transaction.atomic
 def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQuery:
-    _require_leader(entry_list.programme, by, "queries its rows")
+    _require_leader(entry_list.cohort, by, "queries its rows")
     if not reason.strip():
         raise ValidationError("Say what is wrong with the row.")
     _refuse_if_submitted(entry_list)
     registration = Registration.objects.select_related("learner").get(pk=registration.pk)
     if (
-        registration.programme_id != entry_list.programme_id
+        registration.cohort_id != entry_list.cohort_id
         or registration.status not in Registration.ON_LIST
     ):
         raise ValidationError(f"{registration.learner} is not on this list.")
@@ -391,7 +422,7 @@ def query_row(entry_list: EntryList, *, registration, reason: str, by) -> RowQue
     add_step(registration, by=by, what="Queried", action=events.R_QUERIED, detail=reason.strip())
     open_todo(
         ANSWER_QUERY_TODO,
-        centre=entry_list.programme.centre,
+        centre=entry_list.cohort.centre,
         role=Role.EXAMS_OFFICER,
         title=f"Answer the programme leader's query on {registration.learner}",
         due=timezone.localdate() + dt.timedelta(days=3),
@@ -417,7 +448,7 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
         action=events.QUERY_ANSWERED,
         permission=RUN_REGISTRATIONS,
         change=change,
-        related=["registration__learner", "registration__programme"],
+        related=["registration__learner", "registration__cohort"],
         close=[Close(ANSWER_QUERY_TODO, note="answered")],
         history=lambda q: add_step(
             q.registration,
@@ -435,7 +466,7 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
     _refuse_unless_signable(entry_list)
     if not can(user, PROPOSE_ENTRIES, entry_list):
         raise ValidationError(
-            f"Only the programme leader, {entry_list.programme.leader}, signs this list."
+            f"Only the programme leader, {entry_list.cohort.leader}, signs this list."
         )
     signed = {}
 
@@ -467,7 +498,7 @@ def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: 
         open=[
             Open(
                 SUBMIT_TODO,
-                title=f"Make any amendments and submit the entries for {entry_list.programme}",
+                title=f"Make any amendments and submit the entries for {entry_list.cohort}",
             )
         ],
     )
@@ -494,6 +525,17 @@ def _mark_amended(entry_list: EntryList, *, by, reason: str) -> None:
         entry_list.status = EntryList.Status.AMENDED
 
 
+def _list_of(registration: Registration) -> EntryList:
+    """The entry list the row is on: the round it was proposed or entered in."""
+    lists = EntryList.objects.filter(cohort=registration.cohort_id)
+    if registration.round_id:
+        lists = lists.filter(round=registration.round_id)
+    entry_list = lists.order_by("-round__academic_year").first()
+    if entry_list is None:
+        raise ValidationError(f"{registration} is not on an entry list.")
+    return entry_list
+
+
 def _change_row(registration: Registration, *, by, reason: str, expected_lock, apply) -> None:
     """One row of the list changes: the list is locked and versioned as one step."""
     detail = {}
@@ -508,7 +550,7 @@ def _change_row(registration: Registration, *, by, reason: str, expected_lock, a
         return {"detail": detail["text"], "reason": reason}
 
     entry_list = step(
-        registration.programme.entry_list,
+        _list_of(registration),
         by=by,
         action=events.LIST_AMENDED,
         permission=RUN_REGISTRATIONS,
@@ -546,7 +588,7 @@ def amend_registration(
             changes["programme code"] = (reg.programme_code, programme_code)
             reg.programme_code = programme_code
         if optional_units is not None:
-            _check_units(reg.programme, optional_units)
+            _check_units(reg.cohort, optional_units)
             old = sorted(u.number for u in reg.optional_units.all())
             new = sorted(u.number for u in optional_units)
             if old != new:
@@ -604,7 +646,7 @@ def submit_entry_list(
                 f"signed the list on {signed_on:%d/%m/%Y}: an unsigned list is not submitted."
             )
         proposed = list(
-            el.programme.registrations.filter(status=Registration.Status.PROPOSED)
+            el.cohort.registrations.filter(status=Registration.Status.PROPOSED, round=el.round)
             .select_related("learner")
             .order_by("learner__last_name", "learner__first_name")
         )

@@ -126,7 +126,7 @@ def round_detail(request, pk: int):
     rnd = round_for(request.user, pk)
     context = selectors.round_overview(rnd, request.user, timezone.localdate())
     if context["can_run"]:
-        context["request_form"] = RequestEntriesForm(programmes=context["unrequested"])
+        context["request_form"] = RequestEntriesForm(cohorts=context["unrequested"])
     return render(request, "registrations/round_detail.html", context)
 
 
@@ -134,7 +134,7 @@ def round_detail(request, pk: int):
 @require_POST
 def request_entries(request, pk: int):
     rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
-    form = RequestEntriesForm(request.POST, programmes=selectors.unrequested_programmes(rnd))
+    form = RequestEntriesForm(request.POST, cohorts=selectors.unrequested_cohorts(rnd))
     if form.is_valid():
         try:
             req = services.request_entries(rnd, by=request.user, **form.cleaned_data)
@@ -143,10 +143,10 @@ def request_entries(request, pk: int):
         else:
             messages.success(
                 request,
-                f"Entries requested from {req.programme.leader or 'the programme leaders'} "
+                f"Entries requested from {req.cohort.leader or 'the cohort leaders'} "
                 f"by {req.due_date:%d/%m/%Y}.",
             )
-            if req.programme.leader_id is None and not _has_programme_leader(rnd.centre_id):
+            if req.cohort.leader_id is None and not _has_programme_leader(rnd.centre_id):
                 messages.warning(
                     request,
                     f"Nobody at {rnd.centre.name} holds the Programme Leader role, so nobody "
@@ -175,7 +175,7 @@ def _entry_request(request, pk, perm=VIEW_REGISTRATIONS) -> EntryRequest:
         request.user,
         perm,
         EntryRequest.objects.select_related(
-            "round", "programme__qualification", "programme__centre", "programme__leader"
+            "round", "cohort__qualification", "cohort__centre", "cohort__leader"
         ),
         pk=pk,
     )
@@ -186,7 +186,7 @@ def proposals(request, pk: int):
     req = _entry_request(
         request, pk, PROPOSE_ENTRIES if request.method == "POST" else VIEW_REGISTRATIONS
     )
-    programme = req.programme
+    cohort = req.cohort
     can_propose = (
         can(request.user, PROPOSE_ENTRIES, req) and req.status == EntryRequest.Status.REQUESTED
     )
@@ -200,9 +200,7 @@ def proposals(request, pk: int):
         if problem := text_problem(pathway):
             messages.error(request, f"The pathway {problem}: delete it and type it again.")
             return redirect("registrations:proposals", pk=pk)
-        learners = Learner.objects.filter(
-            pk__in=ids, teaching_groups__programme=programme
-        ).distinct()
+        learners = Learner.objects.filter(pk__in=ids, teaching_groups__cohort=cohort).distinct()
         if not ids:
             messages.error(request, "Tick the learners to propose.")
         done, refused = 0, []
@@ -237,12 +235,12 @@ def proposal_options(request, pk: int, reg: int):
     registration = get_object(
         request.user,
         PROPOSE_ENTRIES,
-        req.programme.registrations.select_related("learner"),
+        req.cohort.registrations.select_related("learner"),
         pk=reg,
     )
     form = OptionsForm(
         request.POST or None,
-        programme=req.programme,
+        cohort=req.cohort,
         initial={
             "pathway": registration.pathway,
             "optional_units": list(registration.optional_units.values_list("pk", flat=True)),
@@ -305,7 +303,7 @@ def _lock_from(request) -> int | None:
 def entries_make(request, pk: int):
     entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
     ids = id_list_param(request.POST, "registration")
-    regs = list(entry_list.programme.registrations.filter(pk__in=ids))
+    regs = list(entry_list.cohort.registrations.filter(pk__in=ids))
     if not regs:
         messages.error(request, "Tick the proposed learners to enter.")
         return redirect(entry_list)
@@ -361,7 +359,7 @@ def entry_list_sign(request, pk: int):
 def row_query(request, pk: int, reg: int):
     entry_list = entry_list_for(request.user, pk, PROPOSE_ENTRIES)
     registration = get_object(
-        request.user, PROPOSE_ENTRIES, entry_list.programme.registrations.all(), pk=reg
+        request.user, PROPOSE_ENTRIES, entry_list.cohort.registrations.all(), pk=reg
     )
     form = QueryForm(request.POST)
     if form.is_valid():
@@ -410,7 +408,7 @@ def row_amend(request, pk: int, reg: int):
     registration = get_object(
         request.user,
         RUN_REGISTRATIONS,
-        entry_list.programme.registrations.select_related("learner"),
+        entry_list.cohort.registrations.select_related("learner"),
         pk=reg,
     )
     initial = {
@@ -419,7 +417,7 @@ def row_amend(request, pk: int, reg: int):
         "optional_units": list(registration.optional_units.values_list("pk", flat=True)),
         "lock": entry_list.lock_version,
     }
-    form = AmendForm(request.POST or None, initial=initial, programme=entry_list.programme)
+    form = AmendForm(request.POST or None, initial=initial, cohort=entry_list.cohort)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -450,7 +448,7 @@ def row_remove(request, pk: int, reg: int):
     registration = get_object(
         request.user,
         RUN_REGISTRATIONS,
-        entry_list.programme.registrations.select_related("learner"),
+        entry_list.cohort.registrations.select_related("learner"),
         pk=reg,
     )
     form = ReasonForm(request.POST or None, initial={"lock": entry_list.lock_version})

@@ -17,7 +17,7 @@ from btecqa.forms import Form
 from btecqa.params import int_param
 from btecqa.validators import text_problem
 from centres.models import Centre
-from learners.models import Learner, Programme
+from learners.models import Cohort, Learner
 
 from . import calendar, changes
 from .models import ChangeRequest, Registration, RegistrationStep
@@ -50,14 +50,14 @@ class LearnerSearchForm(Form):
 
 
 class NewStarterForm(Form):
-    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), label="Programme joined")
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label="Programme joined")
     details = _details(
         "Details", "When they joined, their teaching group, and their options if chosen"
     )
 
-    def __init__(self, *args, programmes, **kwargs):
+    def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes
+        self.fields["cohort"].queryset = cohorts
 
 
 class WithdrawalForm(Form):
@@ -72,14 +72,14 @@ class WithdrawalForm(Form):
 
 
 class TransferForm(Form):
-    PROGRAMME, CENTRE = "programme", "centre"
+    COHORT, CENTRE = "cohort", "centre"
     direction = forms.ChoiceField(
         label="Transferring to",
-        choices=[(PROGRAMME, "Another programme"), (CENTRE, "Another centre")],
+        choices=[(COHORT, "Another programme"), (CENTRE, "Another centre")],
         widget=forms.RadioSelect,
     )
-    to_programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(),
+    to_cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(),
         required=False,
         label="New programme",
         help_text="The same academic year, at this centre or in its consortium",
@@ -92,9 +92,9 @@ class TransferForm(Form):
     )
     details = _details("Details", "When, and why")
 
-    def __init__(self, *args, programmes, centres, consortium: set[int], **kwargs):
+    def __init__(self, *args, cohorts, centres, consortium: set[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_programme"].queryset = programmes
+        self.fields["to_cohort"].queryset = cohorts
         self.fields["to_centre"].queryset = centres
         self.fields["to_centre"].label_from_instance = lambda c: (
             f"{c} — consortium" if c.pk in consortium else str(c)
@@ -103,21 +103,19 @@ class TransferForm(Form):
     def clean(self):
         data = super().clean()
         direction = data.get("direction")
-        if direction == self.PROGRAMME:
+        if direction == self.COHORT:
             data["to_centre"] = None
-            if not data.get("to_programme"):
-                self.add_error("to_programme", "Choose the programme the learner moves to.")
+            if not data.get("to_cohort"):
+                self.add_error("to_cohort", "Choose the programme the learner moves to.")
         elif direction == self.CENTRE:
-            data["to_programme"] = None
+            data["to_cohort"] = None
             if not data.get("to_centre"):
                 self.add_error("to_centre", "Choose the centre the learner moves to.")
         return data
 
 
 class TransferInForm(Form):
-    to_programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(), label="Programme joining"
-    )
+    to_cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label="Programme joining")
     from_centre = forms.CharField(
         label="Centre transferring from",
         max_length=150,
@@ -130,9 +128,9 @@ class TransferInForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, programmes, **kwargs):
+    def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_programme"].queryset = programmes
+        self.fields["to_cohort"].queryset = cohorts
 
 
 class DetailsForm(Form):
@@ -179,18 +177,18 @@ class CancelForm(Form):
 
 class RegisterFilterForm(Form):
     year = forms.ChoiceField(label="Academic year")
-    programme = forms.ModelChoiceField(
-        queryset=Programme.objects.none(), required=False, empty_label="All programmes"
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, empty_label="All programmes"
     )
     status = forms.ChoiceField(
         choices=[("", "Every status"), *Registration.Status.choices], required=False
     )
 
-    def __init__(self, *args, years, programmes, **kwargs):
+    def __init__(self, *args, years, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, y) for y in years]
-        self.fields["programme"].queryset = programmes
-        self.fields["programme"].label_from_instance = lambda p: p.qualification.title
+        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].label_from_instance = lambda p: p.qualification.title
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -205,10 +203,10 @@ CHANGE_RELATED = (
     "centre",
     "requested_by",
     "closed_by",
-    "programme__qualification",
-    "to_programme__qualification",
+    "cohort__qualification",
+    "to_cohort__qualification",
     "to_centre",
-    "registration__programme__qualification",
+    "registration__cohort__qualification",
 )
 
 
@@ -300,7 +298,7 @@ def change_new(request):
             user,
             REQUEST_CHANGES,
             Registration.objects.select_related(
-                "learner__centre", "programme__qualification", "programme__centre"
+                "learner__centre", "cohort__qualification", "cohort__centre"
             ),
             pk=int_param(params, "registration"),
         )
@@ -329,7 +327,7 @@ def change_new(request):
                 "kinds": changes.kinds_for(user, learner),
                 "live": Registration.objects.filter(
                     learner=learner, status__in=Registration.ACTIVE
-                ).select_related("programme__qualification"),
+                ).select_related("cohort__qualification"),
                 "at_pearson": changes.AT_PEARSON,
             },
         )
@@ -374,21 +372,19 @@ def _request_form(request, kind, learner, registration):
         live = Registration.objects.filter(learner=learner, status__in=Registration.ACTIVE)
         return NewStarterForm(
             data,
-            programmes=changes.programmes_open_to(learner).exclude(
-                pk__in=live.values("programme_id")
-            ),
+            cohorts=changes.cohorts_open_to(learner).exclude(pk__in=live.values("cohort_id")),
         )
     if kind == Kind.WITHDRAWAL:
         return WithdrawalForm(data)
     if kind == Kind.DETAILS:
         return DetailsForm(data)
     if registration is None:
-        return TransferInForm(data, programmes=changes.programmes_open_to(learner))
+        return TransferInForm(data, cohorts=changes.cohorts_open_to(learner))
     return TransferForm(
         data,
-        programmes=changes.programmes_open_to(
-            learner, registration.programme.academic_year
-        ).exclude(pk=registration.programme_id),
+        cohorts=changes.cohorts_open_to(learner, registration.cohort.start_year).exclude(
+            pk=registration.cohort_id
+        ),
         centres=changes.destination_centres(registration.centre_id),
         consortium=changes.consortium_centre_ids(registration.centre_id),
     )
@@ -397,7 +393,7 @@ def _request_form(request, kind, learner, registration):
 def _make_request(kind, data, learner, registration, user) -> ChangeRequest:
     if kind == Kind.NEW_STARTER:
         return changes.request_new_starter(
-            learner, data["programme"], by=user, details=data["details"]
+            learner, data["cohort"], by=user, details=data["details"]
         )
     if kind == Kind.WITHDRAWAL:
         return changes.request_withdrawal(
@@ -408,13 +404,13 @@ def _make_request(kind, data, learner, registration, user) -> ChangeRequest:
     if registration is None:
         return changes.request_transfer(
             learner=learner,
-            to_programme=data["to_programme"],
+            to_cohort=data["to_cohort"],
             details=f"From {data['from_centre'].strip()}. {data['details']}",
             by=user,
         )
     return changes.request_transfer(
         registration,
-        to_programme=data.get("to_programme"),
+        to_cohort=data.get("to_cohort"),
         to_centre=data.get("to_centre"),
         details=data["details"],
         by=user,
@@ -439,7 +435,7 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
         refund = changes.refund_window(cr.registration, today)
     history = (
         Registration.objects.filter(learner=cr.learner_id)
-        .select_related("programme__qualification")
+        .select_related("cohort__qualification")
         .prefetch_related(Prefetch("steps", queryset=RegistrationStep.objects.order_by("at", "pk")))
     )
     return render(
@@ -555,24 +551,24 @@ def register(request):
     regs = scope(user, VIEW_REGISTRATIONS, Registration.objects.all())
     current = calendar.academic_year_for(today)
     years = sorted(
-        set(regs.values_list("programme__academic_year", flat=True).distinct()) | {current},
+        set(regs.values_list("cohort__start_year", flat=True).distinct()) | {current},
         reverse=True,
     )
     year = request.GET.get("year") if request.GET.get("year") in years else current
-    programmes = Programme.objects.filter(
-        pk__in=regs.filter(programme__academic_year=year).values("programme_id")
+    cohorts = Cohort.objects.filter(
+        pk__in=regs.filter(cohort__start_year=year).values("cohort_id")
     ).select_related("qualification")
     form = RegisterFilterForm(
-        request.GET or None, initial={"year": year}, years=years, programmes=programmes
+        request.GET or None, initial={"year": year}, years=years, cohorts=cohorts
     )
-    rows_qs = regs.filter(programme__academic_year=year)
+    rows_qs = regs.filter(cohort__start_year=year)
     if form.is_bound and form.is_valid():
-        if form.cleaned_data["programme"]:
-            rows_qs = rows_qs.filter(programme=form.cleaned_data["programme"])
+        if form.cleaned_data["cohort"]:
+            rows_qs = rows_qs.filter(cohort=form.cleaned_data["cohort"])
         if form.cleaned_data["status"]:
             rows_qs = rows_qs.filter(status=form.cleaned_data["status"])
-    rows_qs = rows_qs.select_related("learner", "programme__qualification", "centre").order_by(
-        "learner__last_name", "learner__first_name", "programme__qualification__title", "pk"
+    rows_qs = rows_qs.select_related("learner", "cohort__qualification", "centre").order_by(
+        "learner__last_name", "learner__first_name", "cohort__qualification__title", "pk"
     )
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     year_facts = changes.registration_year(year)

@@ -67,7 +67,7 @@ class ResolveForm(LockForm):
 
 
 class DiscrepancyForm(Form):
-    programme = forms.ModelChoiceField(queryset=None)
+    cohort = forms.ModelChoiceField(queryset=None)
     learner = forms.ModelChoiceField(queryset=None)
     kind = forms.ChoiceField(choices=Discrepancy.Kind.choices, initial=Discrepancy.Kind.OTHER)
     detail = forms.CharField(
@@ -76,8 +76,8 @@ class DiscrepancyForm(Form):
 
     def __init__(self, *args, check, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = selectors.round_programmes(check)
-        self.fields["programme"].label_from_instance = lambda p: p.qualification.title
+        self.fields["cohort"].queryset = selectors.round_cohorts(check)
+        self.fields["cohort"].label_from_instance = lambda p: p.qualification.title
         self.fields["learner"].queryset = selectors.round_learners(check).order_by(
             "last_name", "first_name"
         )
@@ -103,8 +103,8 @@ def _discrepancy(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> Discrepanc
         Discrepancy.objects.select_related(
             "entry_check__round__centre",
             "learner",
-            "programme__qualification",
-            "programme__leader",
+            "cohort__qualification",
+            "cohort__leader",
             "registration",
             "found_by",
             "answered_by",

@@ -63,7 +63,7 @@ def pearson_xlsx(request, pk: int):
             "registrations/documents/pearson_problems.html",
             {
                 "entry_list": entry_list,
-                "programme": entry_list.programme,
+                "cohort": entry_list.cohort,
                 "problems": refused.problems,
             },
         )

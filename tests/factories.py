@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import RoleAssignment
 from centres.models import Centre
-from learners.models import Learner, Programme, TeachingGroup
+from learners.models import Cohort, Learner, TeachingGroup
 from qualifications.models import Qualification
 
 PASSWORD = "correct-horse-battery-staple"
@@ -62,14 +62,14 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     glh = 360
 
 
-class ProgrammeFactory(factory.django.DjangoModelFactory):
+class CohortFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Programme
-        django_get_or_create = ("qualification", "centre", "academic_year")
+        model = Cohort
+        django_get_or_create = ("qualification", "centre", "start_year")
 
     qualification = factory.SubFactory(QualificationFactory)
     centre = factory.SubFactory(CentreFactory)
-    academic_year = "2026/27"
+    start_year = "2026/27"
 
 
 class LearnerFactory(factory.django.DjangoModelFactory):
@@ -88,9 +88,9 @@ class TeachingGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TeachingGroup
 
-    programme = factory.SubFactory(ProgrammeFactory)
+    cohort = factory.SubFactory(CohortFactory)
     name = factory.Sequence(lambda n: f"Group {n}")
-    delivering_centre = factory.SelfAttribute("programme.centre")
+    delivering_centre = factory.SelfAttribute("cohort.centre")
 
 
 def approve(centre, *qualifications):

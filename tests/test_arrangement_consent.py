@@ -26,8 +26,8 @@ from learners.models import Learner
 from todos.models import ToDo
 
 from .factories import (
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
     approve,
@@ -55,7 +55,7 @@ def partner_qn(partner_centre):
 
 @pytest.fixture
 def partner_learner(partner_centre, q):
-    group = TeachingGroupFactory(programme=ProgrammeFactory(centre=partner_centre, qualification=q))
+    group = TeachingGroupFactory(cohort=CohortFactory(centre=partner_centre, qualification=q))
     learner = LearnerFactory(centre=partner_centre, last_name="Kestrelson")
     group.learners.add(learner)
     return learner
@@ -282,9 +282,9 @@ def test_an_export_is_scoped_by_the_export_permission_not_by_viewing(
     RoleAssignment.objects.create(user=person, centre=partner_centre, role=R.ASSESSOR_IV)
     ours = LearnerFactory(centre=own_centre, last_name="Ownsworth")
     theirs = LearnerFactory(centre=partner_centre, last_name="Viewonly")
-    their_programme = ProgrammeFactory(centre=partner_centre)
-    TeachingGroupFactory(programme=their_programme).learners.add(theirs)
-    TeachingGroupFactory(programme=ProgrammeFactory(centre=own_centre)).learners.add(ours)
+    their_cohort = CohortFactory(centre=partner_centre)
+    TeachingGroupFactory(cohort=their_cohort).learners.add(theirs)
+    TeachingGroupFactory(cohort=CohortFactory(centre=own_centre)).learners.add(ours)
     client.force_login(person)
     listing = client.get(reverse("learners:learner_list")).content.decode()
     assert "OWNSWORTH" in listing and "VIEWONLY" in listing  # may view both
@@ -293,10 +293,10 @@ def test_an_export_is_scoped_by_the_export_permission_not_by_viewing(
     ).active.iter_rows(values_only=True)
     surnames = {r[1] for r in rows}
     assert "Ownsworth" in surnames and "Viewonly" not in surnames
-    programmes = client.get(reverse("learners:programmes_export")).content
-    assert partner_centre.number.encode() not in programmes
+    cohorts = client.get(reverse("learners:cohorts_export")).content
+    assert partner_centre.number.encode() not in cohorts
     # The partner programme's class list: seen, so 403 rather than 404.
-    url = reverse("learners:class_list_export", args=[their_programme.pk])
+    url = reverse("learners:class_list_export", args=[their_cohort.pk])
     assert client.get(url).status_code == 403
 
 
@@ -309,13 +309,11 @@ def test_a_delivering_centre_sees_only_what_it_teaches(
     partner_eo = make_user("kestrel_eo", R.EXAMS_OFFICER, centre=partner_centre)
     student = LearnerFactory(centre=partner_centre, last_name="Crossley", first_name="Ada")
     taught_here = TeachingGroupFactory(
-        programme=ProgrammeFactory(centre=partner_centre),
+        cohort=CohortFactory(centre=partner_centre),
         delivering_centre=own_centre,
         name="12CON",
     )
-    home_group = TeachingGroupFactory(
-        programme=ProgrammeFactory(centre=partner_centre), name="12HOME"
-    )
+    home_group = TeachingGroupFactory(cohort=CohortFactory(centre=partner_centre), name="12HOME")
     taught_here.learners.add(student)
     home_group.learners.add(student)
     audit.record(

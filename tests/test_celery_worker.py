@@ -179,7 +179,7 @@ def test_an_entry_request_email_goes_through_a_real_worker(
     transactional_db, worker, make_user, own_centre
 ):
     """The September request: the programme leader's e-mail is sent by the worker, once."""
-    from learners.models import Programme, Qualification
+    from learners.models import Cohort, Qualification
     from registrations import services
     from registrations.models import EntryRequest
 
@@ -192,13 +192,13 @@ def test_an_entry_request_email_goes_through_a_real_worker(
         level="3",
         glh=360,
     )
-    programme = Programme.objects.create(
-        qualification=qualification, centre=own_centre, academic_year="2026/27", leader=pl
+    cohort = Cohort.objects.create(
+        qualification=qualification, centre=own_centre, start_year="2026/27", leader=pl
     )
     rnd = services.open_round(centre=own_centre, academic_year="2026/27", by=eo)
     # The service queues the e-mail with the request; on commit the worker is asked to send.
     req = services.request_entries(
-        rnd, programme=programme, due_date=dt.date.today() + dt.timedelta(days=9), by=eo
+        rnd, cohort=cohort, due_date=dt.date.today() + dt.timedelta(days=9), by=eo
     )
     _wait_for(
         lambda: EntryRequest.objects.get(pk=req.pk).emailed_at is not None,

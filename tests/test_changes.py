@@ -30,8 +30,8 @@ from todos.models import ToDo
 
 from .factories import (
     PASSWORD,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
     approve,
@@ -59,21 +59,21 @@ def _october():
         yield
 
 
-def submit_programme(centre, eo, pl, title, learners, *, day=SUBMITTED_ON):
+def submit_cohort(centre, eo, pl, title, learners, *, day=SUBMITTED_ON):
     """A programme whose entries went through the September round and were submitted."""
     qualification = QualificationFactory(title=title)
-    programme = ProgrammeFactory(centre=centre, qualification=qualification, leader=pl)
-    TeachingGroupFactory(programme=programme).learners.add(*learners)
+    cohort = CohortFactory(centre=centre, qualification=qualification, leader=pl)
+    TeachingGroupFactory(cohort=cohort).learners.add(*learners)
     with on(day):
         rnd = RegistrationRound.objects.filter(
             centre=centre, academic_year="2026/27"
         ).first() or services.open_round(centre=centre, academic_year="2026/27", by=eo)
-        req = services.request_entries(rnd, programme=programme, due_date=day, by=eo)
+        req = services.request_entries(rnd, cohort=cohort, due_date=day, by=eo)
         for learner in learners:
             services.propose_entry(req, learner=learner, by=pl)
         services.finish_proposals(req, by=pl)
-        entry_list = services.entry_list_for(programme, rnd)
-        services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+        entry_list = services.entry_list_for(cohort, rnd)
+        services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
         services.return_entry_list(entry_list, by=eo)
         entry_list.refresh_from_db()
         services.sign_entry_list(
@@ -81,7 +81,7 @@ def submit_programme(centre, eo, pl, title, learners, *, day=SUBMITTED_ON):
         )
         entry_list.refresh_from_db()
         services.submit_entry_list(entry_list, by=eo, submitted_on=day)
-    return programme
+    return cohort
 
 
 @pytest.fixture
@@ -93,10 +93,10 @@ def years(db):
 def world(years, cast, own_centre):
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
     learners = [LearnerFactory(centre=own_centre, last_name=n) for n in ("Ashworth", "Brindley")]
-    extended = submit_programme(
+    extended = submit_cohort(
         own_centre, eo, pl, "BTEC National Extended Certificate in Testing", learners
     )
-    diploma = ProgrammeFactory(
+    diploma = CohortFactory(
         centre=own_centre,
         qualification=QualificationFactory(title="BTEC National Diploma in Testing"),
         leader=pl,
@@ -116,8 +116,8 @@ def elsewhere(years, other_centre, make_user):
     eo = make_user("eo_elsewhere", R.EXAMS_OFFICER, R.QUALITY_NOMINEE, centre=other_centre)
     pl = make_user("pl_elsewhere", R.PROGRAMME_LEADER, centre=other_centre)
     learner = LearnerFactory(centre=other_centre, last_name="Farholm")
-    programme = submit_programme(other_centre, eo, pl, "BTEC National Certificate Away", [learner])
-    return {"eo": eo, "reg": programme.registrations.get(), "learner": learner}
+    cohort = submit_cohort(other_centre, eo, pl, "BTEC National Certificate Away", [learner])
+    return {"eo": eo, "reg": cohort.registrations.get(), "learner": learner}
 
 
 def text(response) -> str:
@@ -163,7 +163,7 @@ def test_programme_leader_notifies_a_new_starter_and_the_exams_officer_registers
     assert "Programme joined" in page
     response = client.post(
         url,
-        {"programme": world["extended"].pk, "details": "Joined 12A on 01/10/2026"},
+        {"cohort": world["extended"].pk, "details": "Joined 12A on 01/10/2026"},
         follow=True,
     )
     page = text(response)
@@ -220,7 +220,7 @@ def test_a_new_starter_already_registered_is_refused(client, cast, world):
     learner = world["ash"].learner
     response = client.post(
         new_url(learner=learner.pk, kind="new_starter"),
-        {"programme": world["extended"].pk, "details": "joined"},
+        {"cohort": world["extended"].pk, "details": "joined"},
     )
     # The programme they are on is not even offered.
     assert "Select a valid choice" in text(response)
@@ -232,7 +232,7 @@ def test_a_quality_nominee_does_not_notify_new_starters(client, cast, world, own
     client.force_login(cast[R.QUALITY_NOMINEE])
     url = new_url(learner=learner.pk, kind="new_starter")
     assert client.get(url).status_code == 403
-    assert client.post(url, {"programme": world["extended"].pk, "details": "x"}).status_code == 403
+    assert client.post(url, {"cohort": world["extended"].pk, "details": "x"}).status_code == 403
     assert not ChangeRequest.objects.exists()
 
 
@@ -254,7 +254,7 @@ def test_quality_nominee_notifies_a_withdrawal_and_the_exams_officer_withdraws(c
     )
     assert "Withdrawal for ASHWORTH" in text(response)
     cr = ChangeRequest.objects.get()
-    assert f"Withdraw {reg.learner} from {reg.programme} (left the school)" in dashboard(client, eo)
+    assert f"Withdraw {reg.learner} from {reg.cohort} (left the school)" in dashboard(client, eo)
 
     page = text(action(client, eo, cr, outcome="withdraw", actioned_on="04/10/2026"))
     reg.refresh_from_db()
@@ -344,7 +344,7 @@ def test_actioning_needs_pearsons_reference_and_a_date_not_in_the_future(client,
 # --- transfers ----------------------------------------------------------------------------
 
 
-def test_transfer_between_programmes_keeps_the_pearson_registration(client, cast, world):
+def test_transfer_between_cohorts_keeps_the_pearson_registration(client, cast, world):
     pl, eo = cast[R.PROGRAMME_LEADER], cast[R.EXAMS_OFFICER]
     reg = world["ash"]
     # Registered by Pearson (the registration-number import's effect).
@@ -358,8 +358,8 @@ def test_transfer_between_programmes_keeps_the_pearson_registration(client, cast
     response = client.post(
         url,
         {
-            "direction": "programme",
-            "to_programme": world["diploma"].pk,
+            "direction": "cohort",
+            "to_cohort": world["diploma"].pk,
             "details": "Moving up to the Diploma",
         },
         follow=True,
@@ -369,7 +369,7 @@ def test_transfer_between_programmes_keeps_the_pearson_registration(client, cast
     page = text(action(client, eo, cr))
     reg.refresh_from_db()
     assert (reg.status, reg.ended_on) == ("transferred", dt.date(2026, 10, 5))
-    new = Registration.objects.get(programme=world["diploma"])
+    new = Registration.objects.get(cohort=world["diploma"])
     assert (new.status, new.registration_number, new.registered_on, new.submitted_on) == (
         "registered",
         "RN0042",
@@ -385,10 +385,10 @@ def test_transfer_of_a_submitted_registration_stays_submitted(client, cast, worl
     client.force_login(cast[R.QUALITY_NOMINEE])
     client.post(
         new_url(registration=world["bri"].pk, kind="transfer"),
-        {"direction": "programme", "to_programme": world["diploma"].pk, "details": "Changed"},
+        {"direction": "cohort", "to_cohort": world["diploma"].pk, "details": "Changed"},
     )
     action(client, cast[R.EXAMS_OFFICER], ChangeRequest.objects.get())
-    new = Registration.objects.get(programme=world["diploma"])
+    new = Registration.objects.get(cohort=world["diploma"])
     assert (new.status, new.submitted_on, new.registration_number) == (
         "submitted",
         SUBMITTED_ON,
@@ -430,7 +430,7 @@ def test_transfer_in_from_another_centre(client, cast, world, own_centre):
     client.post(
         url,
         {
-            "to_programme": world["extended"].pk,
+            "to_cohort": world["extended"].pk,
             "from_centre": "Northgate School (49999)",
             "details": "Joined 01/10/2026",
         },
@@ -439,7 +439,7 @@ def test_transfer_in_from_another_centre(client, cast, world, own_centre):
     assert cr.registration is None and cr.details.startswith("From Northgate School (49999).")
     action(client, cast[R.EXAMS_OFFICER], cr, registration_number="RN7788")
     reg = Registration.objects.get(learner=arrival)
-    assert (reg.status, reg.registration_number, reg.programme) == (
+    assert (reg.status, reg.registration_number, reg.cohort) == (
         "registered",
         "RN7788",
         world["extended"],
@@ -450,13 +450,13 @@ def test_transfer_in_from_another_centre(client, cast, world, own_centre):
 def test_a_registration_not_yet_at_pearson_cannot_be_transferred(client, cast, world, own_centre):
     learner = LearnerFactory(centre=own_centre)
     world["extended"].teaching_groups.get().learners.add(learner)
-    req = world["extended"].entry_request
+    req = world["extended"].entry_requests.get()
     reg = services.propose_entry(req, learner=learner, by=cast[R.PROGRAMME_LEADER])
     client.force_login(cast[R.EXAMS_OFFICER])
     page = text(
         client.post(
             new_url(registration=reg.pk, kind="transfer"),
-            {"direction": "programme", "to_programme": world["diploma"].pk, "details": "x"},
+            {"direction": "cohort", "to_cohort": world["diploma"].pk, "details": "x"},
         )
     )
     assert "has not been submitted to Pearson yet" in page
@@ -472,7 +472,7 @@ def test_change_of_details_is_a_step_on_every_live_registration(client, cast, wo
     client.force_login(cast[R.QUALITY_NOMINEE])
     client.post(
         new_url(registration=world["ash"].pk, kind="transfer"),
-        {"direction": "programme", "to_programme": world["diploma"].pk, "details": "Both"},
+        {"direction": "cohort", "to_cohort": world["diploma"].pk, "details": "Both"},
     )
     action(client, cast[R.EXAMS_OFFICER], ChangeRequest.objects.get())
     client.force_login(cast[R.PROGRAMME_LEADER])
@@ -541,10 +541,10 @@ def test_the_history_keeps_every_step(client, cast, world):
     client.force_login(pl)
     client.post(
         new_url(registration=reg.pk, kind="transfer"),
-        {"direction": "programme", "to_programme": world["diploma"].pk, "details": "Up"},
+        {"direction": "cohort", "to_cohort": world["diploma"].pk, "details": "Up"},
     )
     action(client, eo, ChangeRequest.objects.get())
-    new = Registration.objects.get(programme=world["diploma"])
+    new = Registration.objects.get(cohort=world["diploma"])
     with on(dt.date(2027, 3, 1)):
         cr = _withdrawal(client, qn, new)
         page = text(action(client, eo, cr, actioned_on="01/03/2027", outcome="withdraw"))
@@ -659,7 +659,7 @@ def test_who_may_request_which_kind_own_and_other_centre(
         assert other == 404
 
 
-def test_a_partner_centres_new_starter_joins_the_lead_centres_consortium_programme(
+def test_a_partner_centres_new_starter_joins_the_lead_centres_consortium_cohort(
     client, cast, world, own_centre, partner_centre, make_user
 ):
     """Registrations go through the learner's home centre, on the consortium's programme."""
@@ -687,7 +687,7 @@ def test_a_partner_centres_new_starter_joins_the_lead_centres_consortium_program
     client.force_login(partner_pl)
     url = new_url(learner=student.pk, kind="new_starter")
     assert "BTEC National Extended Certificate in Testing" in text(client.get(url))
-    client.post(url, {"programme": world["extended"].pk, "details": "Joined the consortium class"})
+    client.post(url, {"cohort": world["extended"].pk, "details": "Joined the consortium class"})
     cr = ChangeRequest.objects.get()
     assert cr.centre == partner_centre
     # The lead centre's exams officer does not action the partner's request.
@@ -695,7 +695,7 @@ def test_a_partner_centres_new_starter_joins_the_lead_centres_consortium_program
     assert client.get(reverse("registrations:change_detail", args=[cr.pk])).status_code == 404
     action(client, partner_eo, cr)
     reg = Registration.objects.get(learner=student)
-    assert (reg.centre, reg.programme, reg.programme_code) == (
+    assert (reg.centre, reg.cohort, reg.programme_code) == (
         partner_centre,
         world["extended"],
         "TC1",
@@ -744,7 +744,7 @@ def test_register_shows_fee_band_on_submission_and_refund_countdown(
         client.force_login(pl)
         client.post(
             new_url(learner=late.pk, kind="new_starter"),
-            {"programme": world["extended"].pk, "details": "Joined after half term"},
+            {"cohort": world["extended"].pk, "details": "Joined after half term"},
         )
         action(client, eo, ChangeRequest.objects.get(), actioned_on="05/11/2026")
     # Withdrawn registrations have no countdown.
@@ -785,7 +785,7 @@ def test_register_queries_do_not_grow_with_rows(
     client, cast, years, own_centre, count, django_assert_max_num_queries
 ):
     learners = [LearnerFactory(centre=own_centre, last_name=f"Row{i:02d}") for i in range(count)]
-    submit_programme(
+    submit_cohort(
         own_centre, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER], "BTEC Volume", learners
     )
     client.force_login(cast[R.EXAMS_OFFICER])

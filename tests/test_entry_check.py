@@ -33,8 +33,8 @@ from todos.models import ToDo
 
 from .factories import (
     PASSWORD,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
 )
@@ -78,15 +78,15 @@ def rnd(own_centre, cast):
     return services.open_round(centre=own_centre, academic_year="2026/27", by=cast[R.EXAMS_OFFICER])
 
 
-def _enter(rnd, programme, learners, cast):
+def _enter(rnd, cohort, learners, cast):
     """Request, propose, send and enter: the learners are live on the programme."""
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=eo)
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=eo)
     for learner in learners:
-        services.propose_entry(req, learner=learner, by=programme.leader or pl)
-    services.finish_proposals(req, by=programme.leader or pl)
-    entry_list = programme.entry_list
-    services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+        services.propose_entry(req, learner=learner, by=cohort.leader or pl)
+    services.finish_proposals(req, by=cohort.leader or pl)
+    entry_list = cohort.entry_lists.get()
+    services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
     entry_list.refresh_from_db()
     return entry_list
 
@@ -105,10 +105,10 @@ def world(own_centre, cast, rnd, half_term):
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
     testing = QualificationFactory(title="BTEC National Extended Certificate in Testing")
     business = QualificationFactory(title="BTEC National Extended Certificate in Business")
-    p_testing = ProgrammeFactory(centre=own_centre, qualification=testing, leader=pl)
-    p_business = ProgrammeFactory(centre=own_centre, qualification=business, leader=None)
-    g12a = TeachingGroupFactory(programme=p_testing, name="12A")
-    g12b = TeachingGroupFactory(programme=p_business, name="12B")
+    p_testing = CohortFactory(centre=own_centre, qualification=testing, leader=pl)
+    p_business = CohortFactory(centre=own_centre, qualification=business, leader=None)
+    g12a = TeachingGroupFactory(cohort=p_testing, name="12A")
+    g12b = TeachingGroupFactory(cohort=p_business, name="12B")
     people = {}
     for name in ("Ashworth", "Brindley", "Carrow", "Dunmore", "Elphick", "Fennimore", "Garside"):
         people[name] = LearnerFactory(
@@ -117,10 +117,10 @@ def world(own_centre, cast, rnd, half_term):
         g12a.learners.add(people[name])
 
     # Last year's round: Garside was entered for the same qualification and is still live.
-    p_last = ProgrammeFactory(
-        centre=own_centre, qualification=testing, academic_year="2025/26", leader=pl
+    p_last = CohortFactory(
+        centre=own_centre, qualification=testing, start_year="2025/26", leader=pl
     )
-    TeachingGroupFactory(programme=p_last, name="11A").learners.add(people["Garside"])
+    TeachingGroupFactory(cohort=p_last, name="11A").learners.add(people["Garside"])
     last = services.open_round(centre=own_centre, academic_year="2025/26", by=eo)
     _enter(last, p_last, [people["Garside"]], cast)
 
@@ -156,8 +156,8 @@ def check(world, cast):
 def found(world, check, cast):
     entry_check.run_entry_check(check, by=cast[R.QUALITY_NOMINEE])
     return {
-        (d.learner.last_name, d.programme.qualification.title.split()[-1], d.kind): d
-        for d in check.discrepancies.select_related("learner", "programme__qualification")
+        (d.learner.last_name, d.cohort.qualification.title.split()[-1], d.kind): d
+        for d in check.discrepancies.select_related("learner", "cohort__qualification")
     }
 
 
@@ -282,7 +282,7 @@ def test_finding_discrepancies_takes_the_same_queries_for_more_learners(world, o
     entry_check.find_discrepancies(world.rnd)  # warm caches (content types)
     with CaptureQueriesContext(connection) as few:
         before = entry_check.find_discrepancies(world.rnd)
-    req = world.testing.entry_request
+    req = world.testing.entry_requests.get()
     for n in range(6):
         learner = LearnerFactory(centre=own_centre, last_name=f"Extra{n}", uln=_uln())
         world.g12a.learners.add(learner)
@@ -415,7 +415,7 @@ def test_passing_before_the_programme_leader_has_verified_it_is_refused(client, 
     assert d.status == S.OPEN
 
 
-def test_only_the_programmes_leader_answers_or_any_when_it_has_none(
+def test_only_the_cohorts_leader_answers_or_any_when_it_has_none(
     client, cast, found, own_centre, make_user
 ):
     qn = cast[R.QUALITY_NOMINEE]
@@ -471,7 +471,7 @@ def test_the_quality_nominee_records_one_by_hand(client, world, check, cast):
     response = client.post(
         url,
         {
-            "programme": world.testing.pk,
+            "cohort": world.testing.pk,
             "learner": ashworth.pk,
             "kind": K.OTHER,
             "detail": "Class teacher says the optional unit is wrong.",
@@ -535,8 +535,8 @@ def theirs(other_centre, make_user):
         term_starts=dt.date(2026, 9, 3),
         october_half_term_starts=HALF_TERM,
     )
-    programme = ProgrammeFactory(centre=other_centre)
-    TeachingGroupFactory(programme=programme).learners.add(LearnerFactory(centre=other_centre))
+    cohort = CohortFactory(centre=other_centre)
+    TeachingGroupFactory(cohort=cohort).learners.add(LearnerFactory(centre=other_centre))
     rnd = services.open_round(centre=other_centre, academic_year="2026/27", by=eo)
     check = entry_check.start_entry_check(rnd, by=qn)
     (d,) = entry_check.run_entry_check(check, by=qn)

@@ -19,7 +19,7 @@ from .factories import LearnerFactory, UserFactory
 
 HUGE = "9" * 30
 # Every name a view reads from request.GET, each holding a number no database can store.
-NAMES = ("centre", "page", "registration", "learner", "programme", "year", "batch", "show")
+NAMES = ("centre", "page", "registration", "learner", "cohort", "year", "batch", "show")
 HOSTILE_QUERY = dict.fromkeys(NAMES, HUGE) | {"q": "\x0b", "kind": "withdrawal", "status": HUGE}
 _PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -133,12 +133,12 @@ def test_ticked_boxes_with_a_huge_id_are_a_400_naming_the_box(client, cast, own_
     from accounts.roles import Role
     from registrations import services
 
-    from .factories import ProgrammeFactory
+    from .factories import CohortFactory
 
     eo = cast[Role.EXAMS_OFFICER]
     rnd = services.open_round(centre=own_centre, academic_year="2026/27", by=eo)
-    programme = ProgrammeFactory(centre=own_centre)
-    entry_list = services.entry_list_for(programme, rnd)
+    cohort = CohortFactory(centre=own_centre)
+    entry_list = services.entry_list_for(cohort, rnd)
     client.force_login(eo)
     response = client.post(
         reverse("registrations:entries_make", args=[entry_list.pk]), {"registration": [HUGE]}

@@ -33,13 +33,13 @@ from btecqa.forms import CleanInput
 from btecqa.spreadsheets import storable_text, xlsx_bytes
 from btecqa.validators import academic_year_problem, text_problem
 from learners import imports
-from learners.models import Learner, Programme
+from learners.models import Cohort, Learner
 from qualifications import catalogue
 from qualifications.models import Qualification, Unit
 from registrations import number_import, services
 from registrations.models import EntryList, RegistrationRound, RegistrationYear
 
-from .factories import LearnerFactory, ProgrammeFactory, QualificationFactory, UserFactory
+from .factories import CohortFactory, LearnerFactory, QualificationFactory, UserFactory
 from .test_learner_import import csv_bytes
 from .test_learner_import import xlsx_bytes as xlsx_bytes_of
 
@@ -245,7 +245,7 @@ def test_a_multi_line_field_keeps_line_breaks_and_refuses_a_vertical_tab():
 
 
 def test_numbers_and_choices_beyond_the_database_are_form_errors(own_centre):
-    from learners.forms_programmes import TeachingGroupForm
+    from learners.forms_cohorts import TeachingGroupForm
     from registrations.forms import ReasonForm
 
     huge = "9" * 30
@@ -253,7 +253,7 @@ def test_numbers_and_choices_beyond_the_database_are_form_errors(own_centre):
     assert not reason.is_valid() and "less than or equal to" in str(reason.errors["lock"])
     group = TeachingGroupForm(
         {"name": "12A", "delivering_centre": huge, "learners": [huge]},
-        programme=ProgrammeFactory(centre=own_centre),
+        cohort=CohortFactory(centre=own_centre),
     )
     assert not group.is_valid()  # answered, not an OverflowError
     assert "Select a valid choice" in str(group.errors["delivering_centre"])
@@ -292,15 +292,15 @@ def test_a_round_for_9999_00_is_refused_by_the_page_and_the_service(client, cast
 
 
 @pytest.mark.usefixtures("_september")
-def test_programmes_arrangements_and_centre_dates_refuse_far_off_years(client, cast, own_centre):
+def test_cohorts_arrangements_and_centre_dates_refuse_far_off_years(client, cast, own_centre):
     client.force_login(cast[R.EXAMS_OFFICER])
     qualification = QualificationFactory()
     page = client.post(
-        reverse("learners:programme_create"),
+        reverse("learners:cohort_create"),
         {"qualification": qualification.pk, "centre": own_centre.pk, "academic_year": "9999/00"},
     ).content.decode()
     assert "9999/00 is outside the years btecqa accepts today: 2000/01 to 2028/29." in page
-    assert not Programme.objects.exists()
+    assert not Cohort.objects.exists()
 
     page = client.post(
         reverse("registrations:calendar_edit"),
@@ -452,17 +452,17 @@ def test_old_data_with_a_vertical_tab_exports_from_both_centres_of_the_consortiu
         user = User.objects.get(username=username)
         client.force_login(user)
         centres = set(user.role_assignments.values_list("centre_id", flat=True))
-        urls = [reverse("learners:learners_export"), reverse("learners:programmes_export")]
+        urls = [reverse("learners:learners_export"), reverse("learners:cohorts_export")]
         urls += [
             reverse("learners:class_list_export", args=[p.pk])
-            for p in Programme.objects.filter(centre_id__in=centres)
+            for p in Cohort.objects.filter(centre_id__in=centres)
         ]
         # the delivering centre's class list of the consortium students' programme
         urls += [
-            reverse("learners:class_list_export", args=[g.programme_id])
+            reverse("learners:class_list_export", args=[g.cohort_id])
             for g in consortium.teaching_groups.filter(delivering_centre_id__in=centres)
         ]
-        for entry_list in EntryList.objects.filter(programme__centre_id__in=centres):
+        for entry_list in EntryList.objects.filter(cohort__centre_id__in=centres):
             urls += [
                 reverse("registrations:entry_list_xlsx", args=[entry_list.pk]),
                 reverse("registrations:pearson_xlsx", args=[entry_list.pk]),

@@ -14,8 +14,8 @@ from centres import services as arrangements
 from todos.models import ToDo
 
 from .factories import (
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
     approve,
@@ -47,7 +47,7 @@ def world(cast, own_centre, partner_centre, other_centre, make_user):
 
     def learner_in(centre, qualification, delivered_at):
         group = TeachingGroupFactory(
-            programme=ProgrammeFactory(centre=centre, qualification=qualification),
+            cohort=CohortFactory(centre=centre, qualification=qualification),
             delivering_centre=delivered_at,
         )
         learner = LearnerFactory(centre=centre)
@@ -245,7 +245,7 @@ def test_the_learner_list_runs_a_fixed_number_of_queries(
 ):
     from learners.models import Learner
 
-    group = TeachingGroupFactory(programme=ProgrammeFactory(centre=own_centre))
+    group = TeachingGroupFactory(cohort=CohortFactory(centre=own_centre))
     Learner.objects.bulk_create(
         [
             Learner(
@@ -352,14 +352,14 @@ def test_the_qn_creates_an_arrangement_and_bad_years_are_refused(client, cast, o
     assert client.get(reverse("centres:arrangement_create")).status_code == 403
 
 
-@pytest.mark.parametrize("url_name", ["learners:learners_export", "learners:programmes_export"])
+@pytest.mark.parametrize("url_name", ["learners:learners_export", "learners:cohorts_export"])
 def test_exports_are_xlsx_and_formula_safe(client, exams_officer, own_centre, url_name):
     import io
 
     from openpyxl import load_workbook
 
     learner = LearnerFactory(centre=own_centre, last_name='=HYPERLINK("http://x")')
-    TeachingGroupFactory(programme=ProgrammeFactory(centre=own_centre)).learners.add(learner)
+    TeachingGroupFactory(cohort=CohortFactory(centre=own_centre)).learners.add(learner)
     client.force_login(exams_officer)
     response = client.get(reverse(url_name))
     assert response.status_code == 200
@@ -372,51 +372,51 @@ def test_exports_are_xlsx_and_formula_safe(client, exams_officer, own_centre, ur
         assert cell.data_type == "s" and cell.quotePrefix is True
 
 
-@pytest.mark.parametrize("url_name", ["learners:programme_detail", "learners:class_list_export"])
-def test_programme_pages_follow_the_centre(
+@pytest.mark.parametrize("url_name", ["learners:cohort_detail", "learners:class_list_export"])
+def test_cohort_pages_follow_the_centre(
     client, cast, world, own_centre, partner_centre, other_centre, url_name
 ):
-    from learners.models import Programme
+    from learners.models import Cohort
 
-    own_programme = Programme.objects.filter(centre=own_centre).first()
-    unrelated = Programme.objects.filter(centre=other_centre).first()
+    own_cohort = Cohort.objects.filter(centre=own_centre).first()
+    unrelated = Cohort.objects.filter(centre=other_centre).first()
     # The partner's programme with a group taught here is visible (consortium students).
-    delivered_here = Programme.objects.get(
+    delivered_here = Cohort.objects.get(
         centre=partner_centre, teaching_groups__delivering_centre=own_centre
     )
     client.force_login(cast[R.EXAMS_OFFICER])
-    assert client.get(reverse(url_name, args=[own_programme.pk])).status_code == 200
+    assert client.get(reverse(url_name, args=[own_cohort.pk])).status_code == 200
     assert client.get(reverse(url_name, args=[delivered_here.pk])).status_code == 200
     assert client.get(reverse(url_name, args=[unrelated.pk])).status_code == 404
     client.force_login(cast[R.GOVERNOR])
-    assert client.get(reverse(url_name, args=[own_programme.pk])).status_code == 403
+    assert client.get(reverse(url_name, args=[own_cohort.pk])).status_code == 403
 
 
-def test_a_delivering_centre_sees_only_its_consortium_students_of_the_home_programme(
+def test_a_delivering_centre_sees_only_its_consortium_students_of_the_home_cohort(
     client, cast, world, partner_centre, own_centre
 ):
-    from learners.models import Programme
+    from learners.models import Cohort
 
-    programme = Programme.objects.get(
+    cohort = Cohort.objects.get(
         centre=partner_centre, teaching_groups__delivering_centre=own_centre
     )
     client.force_login(cast[R.EXAMS_OFFICER])
-    html = client.get(reverse("learners:programme_detail", args=[programme.pk])).content.decode()
+    html = client.get(reverse("learners:cohort_detail", args=[cohort.pk])).content.decode()
     assert world["learners"]["consortium_student"].first_name in html
     assert world["learners"]["partner_other_qualification"].first_name not in html
 
 
 @pytest.mark.parametrize("groups", [1, 8])
-def test_the_programme_page_runs_a_fixed_number_of_queries(
+def test_the_cohort_page_runs_a_fixed_number_of_queries(
     client, exams_officer, own_centre, groups, django_assert_max_num_queries
 ):
-    programme = ProgrammeFactory(centre=own_centre)
+    cohort = CohortFactory(centre=own_centre)
     for _ in range(groups):
-        group = TeachingGroupFactory(programme=programme)
+        group = TeachingGroupFactory(cohort=cohort)
         group.learners.add(*[LearnerFactory(centre=own_centre) for _ in range(3)])
     client.force_login(exams_officer)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("learners:programme_detail", args=[programme.pk]))
+        response = client.get(reverse("learners:cohort_detail", args=[cohort.pk]))
     assert len(response.context["groups"]) == groups
     assert all(len(learners) == 3 for _, learners in response.context["groups"])
 

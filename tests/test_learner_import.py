@@ -28,7 +28,7 @@ from learners.imports import Problem, commit_import, preview_import
 from learners.models import ColumnMapping, Learner, LearnerImport, TeachingGroup
 from learners.validators import uci_check_letter
 
-from .factories import LearnerFactory, ProgrammeFactory, TeachingGroupFactory
+from .factories import CohortFactory, LearnerFactory, TeachingGroupFactory
 
 CORPUS = Path(__file__).resolve().parent / "import_corpus"
 
@@ -693,8 +693,8 @@ def test_the_remembered_mapping_is_used_without_set_up(own_centre):
 
 
 def test_class_list_adds_learners_to_groups_and_creates_new_ones(own_centre, on_roll):
-    programme = ProgrammeFactory(centre=own_centre)
-    existing = TeachingGroupFactory(programme=programme, name="13X/Bs1")
+    cohort = CohortFactory(centre=own_centre)
+    existing = TeachingGroupFactory(cohort=cohort, name="13X/Bs1")
     existing.learners.add(on_roll[0])
     data = csv_bytes(
         [
@@ -704,28 +704,28 @@ def test_class_list_adds_learners_to_groups_and_creates_new_ones(own_centre, on_
             ["3", "Cole", "13Y/Bs2"],
         ]
     )
-    p = run(own_centre, data, kind="class_list", programme=programme)
+    p = run(own_centre, data, kind="class_list", cohort=cohort)
     assert p.ok, messages(p)
     assert [r.effect for r in p.rows] == ["unchanged", "add", "add"]
     assert p.new_groups == ["13Y/Bs2"]
     assert "group 13Y/Bs2 will be created" in p.notes[0]
     commit_import(p.import_obj, None)
-    new = TeachingGroup.objects.get(programme=programme, name="13Y/Bs2")
+    new = TeachingGroup.objects.get(cohort=cohort, name="13Y/Bs2")
     assert new.delivering_centre == own_centre and list(new.learners.all()) == [on_roll[2]]
     assert set(existing.learners.all()) == {on_roll[0], on_roll[1]}
     assert AuditEvent.objects.filter(action="learners.teaching_group.learner_added").count() == 2
-    again = run(own_centre, data, kind="class_list", programme=programme)
+    again = run(own_centre, data, kind="class_list", cohort=cohort)
     assert {r.effect for r in again.rows} == {"unchanged"}
 
 
 def test_class_list_unknown_learner_is_an_error(own_centre, on_roll):
-    programme = ProgrammeFactory(centre=own_centre)
+    cohort = CohortFactory(centre=own_centre)
     data = csv_bytes([["ULN", "Teaching Group"], [make_uln(1), "A"], [make_uln(77), "A"]])
-    p = refused(own_centre, data, kind="class_list", programme=programme)
+    p = refused(own_centre, data, kind="class_list", cohort=cohort)
     assert messages(p) == [f"row 3, column ULN: no learner at this centre has ULN {make_uln(77)}"]
 
 
-def test_class_list_needs_a_programme(own_centre, on_roll):
+def test_class_list_needs_a_cohort(own_centre, on_roll):
     p = refused(own_centre, csv_bytes([["Adno", "Class"], ["1", "A"]]), kind="class_list")
     assert messages(p) == ["choose the programme this class list is for"]
 
@@ -1008,15 +1008,15 @@ def test_problem_prints_as_row_column_reason():
     assert str(Problem("the file is empty")) == "the file is empty"
 
 
-def test_class_list_upload_needs_a_programme_at_that_centre(
+def test_class_list_upload_needs_a_cohort_at_that_centre(
     client, own_centre, exams_officer, on_roll
 ):
     client.force_login(exams_officer)
     data = csv_bytes([["Adno", "Class"], ["1", "13Z/It1"]])
     response = upload(client, own_centre, data, kind="class_list")
     assert response.status_code == 200 and "Choose the programme" in response.content.decode()
-    programme = ProgrammeFactory(centre=own_centre)
-    response = upload(client, own_centre, data, kind="class_list", programme=programme.pk)
+    cohort = CohortFactory(centre=own_centre)
+    response = upload(client, own_centre, data, kind="class_list", cohort=cohort.pk)
     obj = LearnerImport.objects.get()
     html = client.get(response.url).content.decode()
     assert "group 13Z/It1 will be created" in html and "Commit this import" in html

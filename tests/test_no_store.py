@@ -12,7 +12,7 @@ from django.urls.resolvers import RoutePattern
 from accounts.models import User
 from audit.models import AuditEvent
 from btecqa.demo import load_demo
-from learners.models import Learner, Programme
+from learners.models import Cohort, Learner
 from qualifications.models import Qualification
 from registrations.models import EntryList, RegistrationRound
 
@@ -43,15 +43,15 @@ def test_every_signed_in_page_and_download_says_no_store(client, demo):
     client.force_login(eo)
     centre = eo.role_assignments.first().centre
     learner = Learner.objects.filter(centre=centre).first()
-    programme = Programme.objects.filter(centre=centre).first()
-    entry_list = EntryList.objects.filter(programme__centre=centre).first()
+    cohort = Cohort.objects.filter(centre=centre).first()
+    entry_list = EntryList.objects.filter(cohort__centre=centre).first()
     rnd = RegistrationRound.objects.filter(centre=centre).first()
     event = AuditEvent.objects.order_by("-seq").first()
     urls = list(_plain_routes()) + [
         reverse("learners:learner_detail", args=[learner.pk]),
         reverse("learners:learner_edit", args=[learner.pk]),
-        reverse("learners:programme_detail", args=[programme.pk]),
-        reverse("learners:class_list_export", args=[programme.pk]),
+        reverse("learners:cohort_detail", args=[cohort.pk]),
+        reverse("learners:class_list_export", args=[cohort.pk]),
         reverse("audit:event_detail", args=[event.seq]),
         reverse("registrations:round_detail", args=[rnd.pk]),
         reverse("registrations:entry_list", args=[entry_list.pk]),

@@ -26,7 +26,7 @@ from registrations import services as registrations
 from registrations.models import EntryRequest
 from todos.services import open_todo, send_reminder_digest, send_reminder_digests
 
-from .factories import ProgrammeFactory, QualificationFactory
+from .factories import CohortFactory, QualificationFactory
 from .smtp_server import SMTPServer
 
 R = Role
@@ -77,7 +77,7 @@ def _queue(n=1, **kw):
 
 @pytest.fixture
 def entry_request(cast, own_centre, clock):
-    programme = ProgrammeFactory(
+    cohort = CohortFactory(
         centre=own_centre,
         qualification=QualificationFactory(title="BTEC National Diploma in Outboxes"),
         leader=cast[R.PROGRAMME_LEADER],
@@ -88,7 +88,7 @@ def entry_request(cast, own_centre, clock):
 
     def request(**kw):
         return registrations.request_entries(
-            rnd, programme=programme, due_date=dt.date(2026, 9, 25), by=cast[R.EXAMS_OFFICER]
+            rnd, cohort=cohort, due_date=dt.date(2026, 9, 25), by=cast[R.EXAMS_OFFICER]
         )
 
     return request

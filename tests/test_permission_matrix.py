@@ -54,8 +54,8 @@ from todos.models import ToDo
 
 from .factories import (
     CentreFactory,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     RoleAssignmentFactory,
     TeachingGroupFactory,
@@ -104,7 +104,7 @@ class Site:
     centre: object
     marker: str
     learner: object = None
-    programme: object = None
+    cohort: object = None
     group: object = None
     round: object = None
     request: object = None
@@ -185,9 +185,9 @@ class World:
         pl = self.user(key, R.PROGRAMME_LEADER)
         qnu = self.user(key, R.QUALITY_NOMINEE)
         site = Site(name, centre, marker=f"Zzmark{name.capitalize()}")
-        site.programme = ProgrammeFactory(centre=centre, qualification=qualification, leader=pl)
+        site.cohort = CohortFactory(centre=centre, qualification=qualification, leader=pl)
         site.group = TeachingGroupFactory(
-            programme=site.programme, delivering_centre=self.centres[deliver_at], name="12MX"
+            cohort=site.cohort, delivering_centre=self.centres[deliver_at], name="12MX"
         )
         site.learner = LearnerFactory(centre=centre, last_name=site.marker)
         site.group.learners.add(site.learner)
@@ -209,11 +209,11 @@ class World:
             )
         site.round = rnd
         site.request = services.request_entries(
-            rnd, programme=site.programme, due_date=dt.date(2026, 9, 30), by=eo
+            rnd, cohort=site.cohort, due_date=dt.date(2026, 9, 30), by=eo
         )
         site.registration = services.propose_entry(site.request, learner=site.learner, by=pl)
         services.finish_proposals(site.request, by=pl)
-        site.entry_list = site.programme.entry_list
+        site.entry_list = site.cohort.entry_lists.get()
         services.make_entries(site.entry_list, registrations=[site.registration], by=eo)
         site.entry_list.refresh_from_db()
         services.return_entry_list(site.entry_list, by=eo)
@@ -226,7 +226,7 @@ class World:
         site.discrepancy = entry_check.record_discrepancy(
             site.check,
             learner=site.learner,
-            programme=site.programme,
+            cohort=site.cohort,
             kind=Discrepancy.Kind.OTHER,
             detail="Matrix discrepancy",
             by=qnu,
@@ -288,7 +288,7 @@ def _arrangement_targets(w: World, make, model, homes=("O",)) -> list[tuple[Targ
 
 def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
     from audit.models import AuditEvent
-    from learners.models import LearnerImport, Programme
+    from learners.models import Cohort, LearnerImport
     from registrations.models import (
         ChangeRequest,
         EntryCheck,
@@ -347,13 +347,13 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         "learner_imports:result": site(lambda s: {"pk": s.learner_import.pk}, LearnerImport),
         "learners:learner_detail": site(lambda s: {"pk": s.learner.pk}, Learner),
         "learners:learner_edit": site(lambda s: {"pk": s.learner.pk}, Learner),
-        "learners:programme_detail": site(lambda s: {"pk": s.programme.pk}, Programme),
-        "learners:programme_edit": site(lambda s: {"pk": s.programme.pk}, Programme),
-        "learners:group_create": site(lambda s: {"pk": s.programme.pk}, Programme),
+        "learners:cohort_detail": site(lambda s: {"pk": s.cohort.pk}, Cohort),
+        "learners:cohort_edit": site(lambda s: {"pk": s.cohort.pk}, Cohort),
+        "learners:group_create": site(lambda s: {"pk": s.cohort.pk}, Cohort),
         "learners:group_edit": site(
-            lambda s: {"pk": s.programme.pk, "group_pk": s.group.pk}, TeachingGroup
+            lambda s: {"pk": s.cohort.pk, "group_pk": s.group.pk}, TeachingGroup
         ),
-        "learners:class_list_export": site(lambda s: {"pk": s.programme.pk}, Programme),
+        "learners:class_list_export": site(lambda s: {"pk": s.cohort.pk}, Cohort),
         "catalogue:qualification_detail": [
             (Target({"pk": w.Q.pk}, "O", None), c) for c in ("O", "U")
         ],
@@ -576,7 +576,7 @@ def test_every_model_a_url_reaches_declares_its_access():
     labels = {m._meta.label for m in models}
     for label in (
         "learners.Learner",
-        "learners.Programme",
+        "learners.Cohort",
         "learners.TeachingGroup",
         "learners.LearnerImport",
         "registrations.EntryList",

@@ -32,8 +32,8 @@ from signatures import services as signing
 
 from .factories import (
     PASSWORD,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
 )
@@ -137,10 +137,10 @@ def qualification(db):
     return q
 
 
-def _programme(centre, qualification, leader, surnames):
-    p = ProgrammeFactory(centre=centre, qualification=qualification, leader=leader)
+def _cohort(centre, qualification, leader, surnames):
+    p = CohortFactory(centre=centre, qualification=qualification, leader=leader)
     p.optional_units.set(qualification.units.filter(mandatory=False))
-    group = TeachingGroupFactory(programme=p, name="12A")
+    group = TeachingGroupFactory(cohort=p, name="12A")
     for n, name in enumerate(surnames, start=1):
         group.learners.add(
             LearnerFactory(centre=centre, last_name=name, first_name=f"Kit{n}", uln=uln())
@@ -149,8 +149,8 @@ def _programme(centre, qualification, leader, surnames):
 
 
 @pytest.fixture
-def programme(own_centre, cast, qualification):
-    return _programme(
+def cohort(own_centre, cast, qualification):
+    return _cohort(
         own_centre, qualification, cast[R.PROGRAMME_LEADER], ("Ashworth", "Brindley", "Carrow")
     )
 
@@ -160,13 +160,13 @@ def rnd(own_centre, cast):
     return services.open_round(centre=own_centre, academic_year="2026/27", by=cast[R.EXAMS_OFFICER])
 
 
-def _returned(rnd, programme, eo, pl):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=eo)
-    for learner in programme.teaching_groups.get().learners.all():
+def _returned(rnd, cohort, eo, pl):
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=eo)
+    for learner in cohort.teaching_groups.get().learners.all():
         services.propose_entry(req, learner=learner, by=pl, pathway="General")
     services.finish_proposals(req, by=pl)
-    entry_list = services.entry_list_for(programme, rnd)
-    services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+    entry_list = services.entry_list_for(cohort, rnd)
+    services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
     services.return_entry_list(entry_list, by=eo)
     entry_list.refresh_from_db()
     return entry_list
@@ -181,8 +181,8 @@ def _sign(entry_list, pl):
 
 
 @pytest.fixture
-def returned(rnd, programme, cast):
-    return _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+def returned(rnd, cohort, cast):
+    return _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
 
 
 @pytest.fixture
@@ -195,7 +195,7 @@ def theirs(other_centre, make_user, qualification):
     """Another centre's round, list and letters batch."""
     eo = make_user("eo_other", R.EXAMS_OFFICER, centre=other_centre)
     pl = make_user("pl_other", R.PROGRAMME_LEADER, centre=other_centre)
-    p = _programme(other_centre, qualification, pl, ("Dunmore",))
+    p = _cohort(other_centre, qualification, pl, ("Dunmore",))
     r = services.open_round(centre=other_centre, academic_year="2026/27", by=eo)
     entry_list = _returned(r, p, eo, pl)
     notices.send_notices(r, eo)
@@ -268,8 +268,8 @@ def test_open_queries_are_listed_on_the_pdf(cast, returned):
 
 def test_a_300_row_list_prints_on_pages_with_headings_repeated(cast, rnd, qualification):
     surnames = [f"Surname{n:03d}" for n in range(300)]
-    programme = _programme(rnd.centre, qualification, cast[R.PROGRAMME_LEADER], surnames)
-    entry_list = _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    cohort = _cohort(rnd.centre, qualification, cast[R.PROGRAMME_LEADER], surnames)
+    entry_list = _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
     started = time.perf_counter()
     data = documents.entry_list_pdf(entry_list)
     elapsed = time.perf_counter() - started
@@ -298,10 +298,10 @@ def test_entry_list_xlsx_has_the_same_rows(client, cast, returned):
 
 
 def test_spreadsheets_never_carry_a_formula(client, cast, rnd, own_centre, qualification):
-    programme = _programme(
+    cohort = _cohort(
         own_centre, qualification, cast[R.PROGRAMME_LEADER], ['=HYPERLINK("a")', "Ashworth"]
     )
-    entry_list = _returned(rnd, programme, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    entry_list = _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
     client.force_login(cast[R.EXAMS_OFFICER])
     for name in ("registrations:entry_list_xlsx", "registrations:pearson_xlsx"):
         data = client.get(reverse(name, args=[entry_list.pk])).content

@@ -28,8 +28,8 @@ from todos.models import ToDo
 
 from .factories import (
     PASSWORD,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
 )
@@ -93,15 +93,15 @@ def line(learner, number, centre="40001", **override):
     return [values[h] for h in HEADINGS]
 
 
-def submit_list(rnd, programme, cast, learners):
+def submit_list(rnd, cohort, cast, learners):
     """Request, propose, enter, return, sign and submit: the list is with Pearson."""
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=eo)
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=eo)
     for learner in learners:
         services.propose_entry(req, learner=learner, by=pl)
     services.finish_proposals(req, by=pl)
-    entry_list = services.entry_list_for(programme, rnd)
-    services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+    entry_list = services.entry_list_for(cohort, rnd)
+    services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
     services.return_entry_list(entry_list, by=eo)
     entry_list.refresh_from_db()
     services.sign_entry_list(
@@ -112,11 +112,11 @@ def submit_list(rnd, programme, cast, learners):
     return entry_list
 
 
-def make_programme(centre, cast, number, title, learners):
+def make_cohort(centre, cast, number, title, learners):
     q = QualificationFactory(number=number, title=title)
     Unit.objects.create(qualification=q, number="1", title="Core", glh=90, assessment="external")
-    p = ProgrammeFactory(centre=centre, qualification=q, leader=cast[R.PROGRAMME_LEADER])
-    group = TeachingGroupFactory(programme=p, name=f"12{number[-1]}")
+    p = CohortFactory(centre=centre, qualification=q, leader=cast[R.PROGRAMME_LEADER])
+    group = TeachingGroupFactory(cohort=p, name=f"12{number[-1]}")
     group.learners.add(*learners)
     return p
 
@@ -148,8 +148,8 @@ def rnd(own_centre, cast):
 
 
 @pytest.fixture
-def programme(own_centre, cast, learners):
-    return make_programme(
+def cohort(own_centre, cast, learners):
+    return make_cohort(
         own_centre,
         cast,
         "603/1111/1",
@@ -159,10 +159,10 @@ def programme(own_centre, cast, learners):
 
 
 @pytest.fixture
-def submitted(rnd, programme, cast, learners):
+def submitted(rnd, cohort, cast, learners):
     """The four learners' registrations, submitted to Pearson and awaiting numbers."""
-    submit_list(rnd, programme, cast, learners.values())
-    regs = {r.learner.last_name: r for r in programme.registrations.select_related("learner")}
+    submit_list(rnd, cohort, cast, learners.values())
+    regs = {r.learner.last_name: r for r in cohort.registrations.select_related("learner")}
     assert {r.status for r in regs.values()} == {Registration.Status.SUBMITTED}
     return regs
 
@@ -613,10 +613,10 @@ def test_a_number_already_held_by_another_registration_is_a_conflict(
     )
     # Another centre's registration already holds H9 (numbers are Pearson's, unique).
     stranger = LearnerFactory(centre=other_centre, last_name="Elsewhere")
-    programme = ProgrammeFactory(centre=other_centre)
+    cohort = CohortFactory(centre=other_centre)
     Registration.objects.create(
         learner=stranger,
-        programme=programme,
+        cohort=cohort,
         centre=other_centre,
         status=Registration.Status.REGISTERED,
         registration_number="H9",
@@ -656,7 +656,7 @@ def test_two_live_registrations_need_the_qualification_column(
     own_centre, rnd, cast, eo, learners, submitted
 ):
     amy = learners["Quill"]
-    second = make_programme(
+    second = make_cohort(
         own_centre, cast, "603/2222/2", "Pearson BTEC Level 3 National Diploma in Sampling", [amy]
     )
     submit_list(rnd, second, cast, [amy])
@@ -682,7 +682,7 @@ def test_two_live_registrations_need_the_qualification_column(
     number_import.apply_registration_numbers(imp, eo)
     numbers = dict(
         Registration.objects.filter(learner=amy).values_list(
-            "programme__qualification__number", "registration_number"
+            "cohort__qualification__number", "registration_number"
         )
     )
     assert numbers == {"603/2222/2": "Q1", "603/1111/1": "Q2"}
@@ -767,7 +767,7 @@ def test_a_preview_overtaken_by_another_import_is_refused_and_refreshed(
 
 
 def test_queries_do_not_grow_with_the_number_of_rows(own_centre, eo, cast):
-    programme = ProgrammeFactory(centre=own_centre)
+    cohort = CohortFactory(centre=own_centre)
     people = [
         LearnerFactory(centre=own_centre, uln=make_uln(100 + i), candidate_number=f"{i + 1:04d}")
         for i in range(60)
@@ -775,7 +775,7 @@ def test_queries_do_not_grow_with_the_number_of_rows(own_centre, eo, cast):
     Registration.objects.bulk_create(
         Registration(
             learner=lr,
-            programme=programme,
+            cohort=cohort,
             centre=own_centre,
             status=Registration.Status.SUBMITTED,
             submitted_on=TODAY,

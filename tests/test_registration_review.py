@@ -24,7 +24,7 @@ from .factories import PASSWORD, LearnerFactory
 from .test_registration_round import TODAY, _all_proposed, _returned, _signed
 
 # The round's fixtures, shared with test_registration_round.
-_september, programme, rnd = round_tests._september, round_tests.programme, round_tests.rnd
+_september, cohort, rnd = round_tests._september, round_tests.cohort, round_tests.rnd
 
 R = Role
 pytestmark = pytest.mark.usefixtures("_september")
@@ -34,10 +34,10 @@ pytestmark = pytest.mark.usefixtures("_september")
 
 
 def test_another_programme_leader_cannot_query_a_row(
-    client, cast, rnd, programme, own_centre, make_user
+    client, cast, rnd, cohort, own_centre, make_user
 ):
-    entry_list = _returned(rnd, programme, cast)
-    reg = programme.registrations.first()
+    entry_list = _returned(rnd, cohort, cast)
+    reg = cohort.registrations.first()
     other_pl = make_user("other_pl", R.PROGRAMME_LEADER, centre=own_centre)
     client.force_login(other_pl)
     response = client.post(
@@ -50,11 +50,11 @@ def test_another_programme_leader_cannot_query_a_row(
 
 
 def test_another_programme_leader_cannot_send_the_proposals(
-    client, cast, rnd, programme, own_centre, make_user
+    client, cast, rnd, cohort, own_centre, make_user
 ):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
     services.propose_entry(
-        req, learner=programme.teaching_groups.get().learners.first(), by=programme.leader
+        req, learner=cohort.teaching_groups.get().learners.first(), by=cohort.leader
     )
     other_pl = make_user("other_pl", R.PROGRAMME_LEADER, centre=own_centre)
     client.force_login(other_pl)
@@ -65,8 +65,8 @@ def test_another_programme_leader_cannot_send_the_proposals(
     assert not ToDo.objects.filter(kind=services.MAKE_ENTRIES_TODO).exists()
 
 
-def test_sending_the_proposals_twice_is_one_result(cast, rnd, programme):
-    req = _all_proposed(rnd, programme, cast[R.PROGRAMME_LEADER])
+def test_sending_the_proposals_twice_is_one_result(cast, rnd, cohort):
+    req = _all_proposed(rnd, cohort, cast[R.PROGRAMME_LEADER])
     stale = EntryRequest.objects.get(pk=req.pk)
     stale.status = EntryRequest.Status.REQUESTED  # as a second tab still shows it
     with pytest.raises(ValidationError, match="already been sent"):
@@ -79,8 +79,8 @@ def test_sending_the_proposals_twice_is_one_result(cast, rnd, programme):
 # --- two at once: one result and a clear message --------------------------------------------
 
 
-def test_signing_twice_at_once_makes_one_signature(cast, rnd, programme):
-    entry_list = _returned(rnd, programme, cast)
+def test_signing_twice_at_once_makes_one_signature(cast, rnd, cohort):
+    entry_list = _returned(rnd, cohort, cast)
     pl = cast[R.PROGRAMME_LEADER]
     seen = signing.current_sha256(entry_list)
     first = EntryList.objects.get(pk=entry_list.pk)
@@ -89,13 +89,13 @@ def test_signing_twice_at_once_makes_one_signature(cast, rnd, programme):
     with pytest.raises(ValidationError, match="already signed"):
         services.sign_entry_list(second, user=pl, password=PASSWORD, seen_sha256=seen)
     assert Signature.objects.count() == 1
-    reg = programme.registrations.first()
+    reg = cohort.registrations.first()
     assert reg.steps.filter(what="Signed").count() == 1
 
 
-def test_answering_a_query_twice_at_once_is_one_answer(cast, rnd, programme):
-    entry_list = _returned(rnd, programme, cast)
-    reg = programme.registrations.first()
+def test_answering_a_query_twice_at_once_is_one_answer(cast, rnd, cohort):
+    entry_list = _returned(rnd, cohort, cast)
+    reg = cohort.registrations.first()
     query = services.query_row(
         entry_list, registration=reg, reason="Wrong pathway", by=cast[R.PROGRAMME_LEADER]
     )
@@ -112,9 +112,9 @@ def test_answering_a_query_twice_at_once_is_one_answer(cast, rnd, programme):
 # --- signed and submitted records are never edited in place ---------------------------------
 
 
-def test_a_registration_already_at_pearson_is_not_amended_in_place(cast, rnd, programme):
-    entry_list = _signed(rnd, programme, cast)
-    reg = programme.registrations.first()
+def test_a_registration_already_at_pearson_is_not_amended_in_place(cast, rnd, cohort):
+    entry_list = _signed(rnd, cohort, cast)
+    reg = cohort.registrations.first()
     # e.g. a new starter actioned at Pearson joins the programme while its list is signed
     Registration.objects.filter(pk=reg.pk).update(status=Registration.Status.SUBMITTED)
     reg.refresh_from_db()
@@ -127,12 +127,14 @@ def test_a_registration_already_at_pearson_is_not_amended_in_place(cast, rnd, pr
 
 
 def test_amending_a_row_not_on_the_list_does_not_mark_the_signed_list_amended(
-    cast, rnd, programme, own_centre
+    cast, rnd, cohort, own_centre
 ):
-    entry_list = _signed(rnd, programme, cast)
+    entry_list = _signed(rnd, cohort, cast)
     late = LearnerFactory(centre=own_centre, last_name="Late")
-    programme.teaching_groups.get().learners.add(late)
-    reg = services.propose_entry(programme.entry_request, learner=late, by=cast[R.PROGRAMME_LEADER])
+    cohort.teaching_groups.get().learners.add(late)
+    reg = services.propose_entry(
+        cohort.entry_requests.get(), learner=late, by=cast[R.PROGRAMME_LEADER]
+    )
     versions = signing.versions(entry_list).count()
     services.amend_registration(reg, by=cast[R.EXAMS_OFFICER], reason="tidy", pathway="Sport")
     entry_list.refresh_from_db()
@@ -144,12 +146,14 @@ def test_amending_a_row_not_on_the_list_does_not_mark_the_signed_list_amended(
 
 
 def test_submitting_with_proposed_learners_left_is_refused_naming_them(
-    cast, rnd, programme, own_centre
+    cast, rnd, cohort, own_centre
 ):
-    entry_list = _signed(rnd, programme, cast)
+    entry_list = _signed(rnd, cohort, cast)
     late = LearnerFactory(centre=own_centre, last_name="Latecomer")
-    programme.teaching_groups.get().learners.add(late)
-    reg = services.propose_entry(programme.entry_request, learner=late, by=cast[R.PROGRAMME_LEADER])
+    cohort.teaching_groups.get().learners.add(late)
+    reg = services.propose_entry(
+        cohort.entry_requests.get(), learner=late, by=cast[R.PROGRAMME_LEADER]
+    )
     eo = cast[R.EXAMS_OFFICER]
     with pytest.raises(ValidationError, match="LATECOMER|Latecomer"):
         services.submit_entry_list(entry_list, by=eo, submitted_on=TODAY)
@@ -162,14 +166,14 @@ def test_submitting_with_proposed_learners_left_is_refused_naming_them(
 
 
 def test_make_entries_todo_closes_when_proposals_arrive_after_the_list_was_returned(
-    cast, rnd, programme
+    cast, rnd, cohort
 ):
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=eo)
-    learners = list(programme.teaching_groups.get().learners.order_by("last_name"))
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=eo)
+    learners = list(cohort.teaching_groups.get().learners.order_by("last_name"))
     services.propose_entry(req, learner=learners[0], by=pl)
-    entry_list = programme.entry_list
-    services.make_entries(entry_list, registrations=list(programme.registrations.all()), by=eo)
+    entry_list = cohort.entry_lists.get()
+    services.make_entries(entry_list, registrations=list(cohort.registrations.all()), by=eo)
     services.return_entry_list(entry_list, by=eo)
     # The leader proposes the rest and sends them after the list went out for signing.
     for learner in learners[1:]:
@@ -178,7 +182,7 @@ def test_make_entries_todo_closes_when_proposals_arrive_after_the_list_was_retur
     assert ToDo.objects.filter(kind=services.MAKE_ENTRIES_TODO, closed_at=None).exists()
     services.make_entries(
         entry_list,
-        registrations=list(programme.registrations.filter(status="proposed")),
+        registrations=list(cohort.registrations.filter(status="proposed")),
         by=eo,
     )
     assert not ToDo.objects.filter(kind=services.MAKE_ENTRIES_TODO, closed_at=None).exists()
@@ -187,9 +191,9 @@ def test_make_entries_todo_closes_when_proposals_arrive_after_the_list_was_retur
 # --- queries only on the list as returned ---------------------------------------------------
 
 
-def test_a_query_on_a_row_not_on_the_list_is_refused(cast, rnd, programme, own_centre):
-    entry_list = _returned(rnd, programme, cast)
-    reg = programme.registrations.first()
+def test_a_query_on_a_row_not_on_the_list_is_refused(cast, rnd, cohort, own_centre):
+    entry_list = _returned(rnd, cohort, cast)
+    reg = cohort.registrations.first()
     services.remove_from_list(reg, by=cast[R.EXAMS_OFFICER], reason="left")
     with pytest.raises(ValidationError, match="not on this list"):
         services.query_row(entry_list, registration=reg, reason="?", by=cast[R.PROGRAMME_LEADER])
@@ -198,10 +202,10 @@ def test_a_query_on_a_row_not_on_the_list_is_refused(cast, rnd, programme, own_c
 # --- the page's hash is what signing checks -------------------------------------------------
 
 
-def test_signing_from_the_page_hash_works(client, cast, rnd, programme, own_centre):
-    entry_list = _returned(rnd, programme, cast)
+def test_signing_from_the_page_hash_works(client, cast, rnd, cohort, own_centre):
+    entry_list = _returned(rnd, cohort, cast)
     # A learner with no ULN or UCI and two optional units: the awkward fields.
-    reg = programme.registrations.first()
+    reg = cohort.registrations.first()
     Registration.objects.filter(pk=reg.pk).update(programme_code="X1")
     entry_list.refresh_from_db()
     client.force_login(cast[R.PROGRAMME_LEADER])
@@ -215,8 +219,8 @@ def test_signing_from_the_page_hash_works(client, cast, rnd, programme, own_cent
     assert entry_list.status == EntryList.Status.SIGNED
 
 
-def test_wrong_password_message_is_not_about_lists_only(cast, rnd, programme):
-    entry_list = _returned(rnd, programme, cast)
+def test_wrong_password_message_is_not_about_lists_only(cast, rnd, cohort):
+    entry_list = _returned(rnd, cohort, cast)
     with pytest.raises(ValidationError) as exc:
         signing.sign(
             entry_list,

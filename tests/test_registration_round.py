@@ -18,8 +18,8 @@ from todos.models import ToDo
 
 from .factories import (
     PASSWORD,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
 )
@@ -36,15 +36,15 @@ def _september():
 
 
 @pytest.fixture
-def programme(own_centre, cast):
+def cohort(own_centre, cast):
     q = QualificationFactory(title="BTEC National Extended Certificate in Testing")
     Unit.objects.create(qualification=q, number="1", title="Core", glh=90, assessment="external")
     Unit.objects.create(
         qualification=q, number="8", title="Option", glh=60, assessment="internal", mandatory=False
     )
-    p = ProgrammeFactory(centre=own_centre, qualification=q, leader=cast[R.PROGRAMME_LEADER])
+    p = CohortFactory(centre=own_centre, qualification=q, leader=cast[R.PROGRAMME_LEADER])
     p.optional_units.set(q.units.filter(mandatory=False))
-    group = TeachingGroupFactory(programme=p, name="12A")
+    group = TeachingGroupFactory(cohort=p, name="12A")
     for name in ("Ashworth", "Brindley", "Carrow"):
         group.learners.add(LearnerFactory(centre=own_centre, last_name=name))
     return p
@@ -55,27 +55,27 @@ def rnd(own_centre, cast):
     return services.open_round(centre=own_centre, academic_year="2026/27", by=cast[R.EXAMS_OFFICER])
 
 
-def _all_proposed(rnd, programme, pl):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
-    for learner in programme.teaching_groups.get().learners.all():
+def _all_proposed(rnd, cohort, pl):
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
+    for learner in cohort.teaching_groups.get().learners.all():
         services.propose_entry(req, learner=learner, by=pl)
     services.finish_proposals(req, by=pl)
     return req
 
 
-def _returned(rnd, programme, cast):
-    _all_proposed(rnd, programme, cast[R.PROGRAMME_LEADER])
-    entry_list = programme.entry_list
+def _returned(rnd, cohort, cast):
+    _all_proposed(rnd, cohort, cast[R.PROGRAMME_LEADER])
+    entry_list = cohort.entry_lists.get()
     services.make_entries(
-        entry_list, registrations=list(programme.registrations.all()), by=cast[R.EXAMS_OFFICER]
+        entry_list, registrations=list(cohort.registrations.all()), by=cast[R.EXAMS_OFFICER]
     )
     services.return_entry_list(entry_list, by=cast[R.EXAMS_OFFICER])
     entry_list.refresh_from_db()
     return entry_list
 
 
-def _signed(rnd, programme, cast):
-    entry_list = _returned(rnd, programme, cast)
+def _signed(rnd, cohort, cast):
+    entry_list = _returned(rnd, cohort, cast)
     services.sign_entry_list(
         entry_list,
         user=cast[R.PROGRAMME_LEADER],
@@ -87,7 +87,7 @@ def _signed(rnd, programme, cast):
 
 
 def test_exams_officer_opens_round_and_requests_entries_by_email(
-    client, cast, own_centre, programme, django_capture_on_commit_callbacks
+    client, cast, own_centre, cohort, django_capture_on_commit_callbacks
 ):
     client.force_login(cast[R.EXAMS_OFFICER])
     response = client.post(
@@ -100,7 +100,7 @@ def test_exams_officer_opens_round_and_requests_entries_by_email(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("registrations:request_entries", args=[rnd.pk]),
-            {"programme": programme.pk, "due_date": "25/09/2026"},
+            {"cohort": cohort.pk, "due_date": "25/09/2026"},
             follow=True,
         )
     assert "Entries requested" in response.content.decode()
@@ -111,7 +111,7 @@ def test_exams_officer_opens_round_and_requests_entries_by_email(
     assert "25 September 2026" in mail.outbox[0].body
     client.force_login(cast[R.PROGRAMME_LEADER])
     dashboard = client.get(reverse("dashboard")).content.decode()
-    assert f"Propose entries for {programme}" in dashboard
+    assert f"Propose entries for {cohort}" in dashboard
 
 
 def test_opening_the_same_round_twice_is_refused(client, cast, own_centre, rnd):
@@ -123,9 +123,9 @@ def test_opening_the_same_round_twice_is_refused(client, cast, own_centre, rnd):
     assert RegistrationRound.objects.count() == 1
 
 
-def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, programme, own_centre):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
-    learners = list(programme.teaching_groups.get().learners.order_by("last_name"))
+def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, cohort, own_centre):
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
+    learners = list(cohort.teaching_groups.get().learners.order_by("last_name"))
     stranger = LearnerFactory(centre=own_centre, last_name="Nogroup")
     client.force_login(cast[R.PROGRAMME_LEADER])
     url = reverse("registrations:proposals", args=[req.pk])
@@ -138,7 +138,7 @@ def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, progr
             "pathway": "General",
         },
     )
-    regs = Registration.objects.filter(programme=programme)
+    regs = Registration.objects.filter(cohort=cohort)
     assert {r.learner for r in regs} == {learners[0], learners[1]}
     assert regs.get(learner=learners[1]).new_starter
     assert regs.get(learner=learners[0]).pathway == "General"
@@ -148,33 +148,31 @@ def test_programme_leader_proposes_from_teaching_groups(client, cast, rnd, progr
     req.refresh_from_db()
     assert req.status == EntryRequest.Status.PROPOSED
     make = ToDo.objects.get(kind=services.MAKE_ENTRIES_TODO, closed_at=None)
-    assert make.link() == programme.entry_list.get_absolute_url()  # where entries are made
+    assert make.link() == cohort.entry_lists.get().get_absolute_url()  # where entries are made
     assert not ToDo.objects.filter(kind=services.PROPOSE_TODO, closed_at=None).exists()
 
 
-def test_another_programme_leader_cannot_propose(
-    client, cast, rnd, programme, own_centre, make_user
-):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
+def test_another_programme_leader_cannot_propose(client, cast, rnd, cohort, own_centre, make_user):
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
     other_pl = make_user("other_pl", R.PROGRAMME_LEADER, centre=own_centre)
     client.force_login(other_pl)
-    learner = programme.teaching_groups.get().learners.first()
+    learner = cohort.teaching_groups.get().learners.first()
     client.post(reverse("registrations:proposals", args=[req.pk]), {"learner": [learner.pk]})
     assert not Registration.objects.exists()
 
 
-def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
+def test_enter_return_sign_amend_submit(client, cast, rnd, cohort):
     eo, pl = cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER]
-    _all_proposed(rnd, programme, pl)
-    entry_list = programme.entry_list
+    _all_proposed(rnd, cohort, pl)
+    entry_list = cohort.entry_lists.get()
     client.force_login(eo)
     page = client.get(entry_list.get_absolute_url()).content.decode()
     assert "Proposed by the programme leader" in page
     client.post(
         reverse("registrations:entries_make", args=[entry_list.pk]),
-        {"registration": [r.pk for r in programme.registrations.all()], "lock": 0},
+        {"registration": [r.pk for r in cohort.registrations.all()], "lock": 0},
     )
-    assert programme.registrations.filter(status="entered").count() == 3
+    assert cohort.registrations.filter(status="entered").count() == 3
     entry_list.refresh_from_db()
     client.post(
         reverse("registrations:entry_list_return", args=[entry_list.pk]),
@@ -194,7 +192,7 @@ def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
     client.force_login(pl)
     page = client.get(entry_list.get_absolute_url()).content.decode()
     assert "Sign the entry list" in page
-    reg = programme.registrations.get(learner__last_name="Brindley")
+    reg = cohort.registrations.get(learner__last_name="Brindley")
     client.post(
         reverse("registrations:row_query", args=[entry_list.pk, reg.pk]),
         {"reason": "Brindley is on the Sport pathway"},
@@ -244,7 +242,7 @@ def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
     )
     entry_list.refresh_from_db()
     assert entry_list.status == EntryList.Status.SUBMITTED
-    assert set(programme.registrations.values_list("status", flat=True)) == {"submitted"}
+    assert set(cohort.registrations.values_list("status", flat=True)) == {"submitted"}
     # Frozen: no more amendments in place.
     response = client.post(
         reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
@@ -268,10 +266,10 @@ def test_enter_return_sign_amend_submit(client, cast, rnd, programme):
     )
 
 
-def test_signing_a_list_that_changed_since_it_was_opened_is_refused(cast, rnd, programme):
-    entry_list = _returned(rnd, programme, cast)
+def test_signing_a_list_that_changed_since_it_was_opened_is_refused(cast, rnd, cohort):
+    entry_list = _returned(rnd, cohort, cast)
     seen = signing.current_sha256(entry_list)
-    reg = programme.registrations.first()
+    reg = cohort.registrations.first()
     services.amend_registration(reg, by=cast[R.EXAMS_OFFICER], reason="fix", pathway="New")
     entry_list.refresh_from_db()
     from django.core.exceptions import ValidationError
@@ -284,12 +282,12 @@ def test_signing_a_list_that_changed_since_it_was_opened_is_refused(cast, rnd, p
 
 
 def test_two_exams_officers_at_once_get_one_result(
-    client, cast, rnd, programme, own_centre, make_user
+    client, cast, rnd, cohort, own_centre, make_user
 ):
-    entry_list = _signed(rnd, programme, cast)
+    entry_list = _signed(rnd, cohort, cast)
     second = make_user("second_eo", R.EXAMS_OFFICER, centre=own_centre)
     lock = entry_list.lock_version
-    reg = programme.registrations.first()
+    reg = cohort.registrations.first()
     client.force_login(cast[R.EXAMS_OFFICER])
     client.post(
         reverse("registrations:row_amend", args=[entry_list.pk, reg.pk]),
@@ -306,8 +304,8 @@ def test_two_exams_officers_at_once_get_one_result(
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_entry_list_steps_by_role(client, cast, rnd, programme, role):
-    entry_list = _returned(rnd, programme, cast)
+def test_entry_list_steps_by_role(client, cast, rnd, cohort, role):
+    entry_list = _returned(rnd, cohort, cast)
     client.force_login(cast[role])
     page = client.get(entry_list.get_absolute_url())
     assert page.status_code == (403 if role == R.GOVERNOR else 200)
@@ -325,11 +323,11 @@ def test_entry_list_steps_by_role(client, cast, rnd, programme, role):
 
 def test_another_centres_round_and_list_are_404(client, cast, other_centre, make_user):
     q = QualificationFactory()
-    theirs = ProgrammeFactory(centre=other_centre, qualification=q)
+    theirs = CohortFactory(centre=other_centre, qualification=q)
     their_eo = make_user("their_eo", R.EXAMS_OFFICER, centre=other_centre)
     rnd = services.open_round(centre=other_centre, academic_year="2026/27", by=their_eo)
-    req = services.request_entries(rnd, programme=theirs, due_date=TODAY, by=their_eo)
-    entry_list = theirs.entry_list
+    req = services.request_entries(rnd, cohort=theirs, due_date=TODAY, by=their_eo)
+    entry_list = theirs.entry_lists.get()
     client.force_login(cast[R.EXAMS_OFFICER])
     for url in [
         reverse("registrations:round_detail", args=[rnd.pk]),
@@ -348,22 +346,22 @@ def test_another_centres_round_and_list_are_404(client, cast, other_centre, make
 
 
 def test_entry_list_page_runs_a_fixed_number_of_queries(
-    client, cast, rnd, programme, own_centre, django_assert_max_num_queries
+    client, cast, rnd, cohort, own_centre, django_assert_max_num_queries
 ):
-    entry_list = _signed(rnd, programme, cast)
+    entry_list = _signed(rnd, cohort, cast)
     client.force_login(cast[R.EXAMS_OFFICER])
     url = entry_list.get_absolute_url()
     client.get(url)
     with django_assert_max_num_queries(25) as small:
         client.get(url)
-    group = programme.teaching_groups.get()
+    group = cohort.teaching_groups.get()
     extra = []
     for i in range(40):
         learner = LearnerFactory(centre=own_centre, last_name=f"Extra{i:02d}")
         group.learners.add(learner)
         extra.append(
             Registration.objects.create(
-                learner=learner, programme=programme, centre=own_centre, status="entered"
+                learner=learner, cohort=cohort, centre=own_centre, status="entered"
             )
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -371,9 +369,9 @@ def test_entry_list_page_runs_a_fixed_number_of_queries(
     assert "EXTRA39" in response.content.decode()
 
 
-def test_versions_page_shows_each_version_and_the_signature(client, cast, rnd, programme):
-    entry_list = _signed(rnd, programme, cast)
-    reg = programme.registrations.first()
+def test_versions_page_shows_each_version_and_the_signature(client, cast, rnd, cohort):
+    entry_list = _signed(rnd, cohort, cast)
+    reg = cohort.registrations.first()
     services.amend_registration(reg, by=cast[R.EXAMS_OFFICER], reason="Wrong pathway", pathway="B")
     client.force_login(cast[R.QUALITY_NOMINEE])
     page = client.get(reverse("registrations:entry_list_versions", args=[entry_list.pk]))
@@ -406,10 +404,10 @@ def test_round_page_warns_before_the_fee_band_changes(client, cast, rnd):
 
 
 def test_programme_leader_chooses_each_learners_options_before_sending(
-    client, cast, rnd, programme, own_centre, make_user
+    client, cast, rnd, cohort, own_centre, make_user
 ):
-    req = services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
-    learner = programme.teaching_groups.get().learners.order_by("last_name").first()
+    req = services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
+    learner = cohort.teaching_groups.get().learners.order_by("last_name").first()
     reg = services.propose_entry(req, learner=learner, by=cast[R.PROGRAMME_LEADER])
     url = reverse("registrations:proposal_options", args=[req.pk, reg.pk])
     # Not their programme: refused, whatever the role says.
@@ -427,15 +425,15 @@ def test_programme_leader_chooses_each_learners_options_before_sending(
     assert "(Finance)" in page and "Optional units: none" in page
     # Once entered, only the exams office amends it.
     services.finish_proposals(req, by=cast[R.PROGRAMME_LEADER])
-    services.make_entries(programme.entry_list, registrations=[reg], by=cast[R.EXAMS_OFFICER])
+    services.make_entries(cohort.entry_lists.get(), registrations=[reg], by=cast[R.EXAMS_OFFICER])
     response = client.post(url, {"pathway": "Other"})
     assert "already been entered" in response.content.decode()
 
 
-def test_a_submission_dated_before_the_list_was_signed_is_refused(client, cast, rnd, programme):
+def test_a_submission_dated_before_the_list_was_signed_is_refused(client, cast, rnd, cohort):
     """The submission date cannot be earlier than the signature: that would record an
     unsigned list as sent to Pearson."""
-    entry_list = _signed(rnd, programme, cast)  # signed on 14/09/2026
+    entry_list = _signed(rnd, cohort, cast)  # signed on 14/09/2026
     client.force_login(cast[R.EXAMS_OFFICER])
     url = reverse("registrations:entry_list_submit", args=[entry_list.pk])
     page = client.post(
@@ -444,15 +442,15 @@ def test_a_submission_dated_before_the_list_was_signed_is_refused(client, cast, 
     assert "before the programme leader signed" in page and "14/09/2026" in page
     entry_list.refresh_from_db()
     assert entry_list.status == EntryList.Status.SIGNED
-    assert not programme.registrations.filter(status="submitted").exists()
+    assert not cohort.registrations.filter(status="submitted").exists()
     client.post(url, {"submitted_on": "14/09/2026", "lock": entry_list.lock_version})
     entry_list.refresh_from_db()
     assert entry_list.status == EntryList.Status.SUBMITTED
 
 
-def test_a_double_click_on_submit_says_it_is_already_submitted(client, cast, rnd, programme):
+def test_a_double_click_on_submit_says_it_is_already_submitted(client, cast, rnd, cohort):
     """The second of two identical posts is not blamed on "someone else"."""
-    entry_list = _signed(rnd, programme, cast)
+    entry_list = _signed(rnd, cohort, cast)
     client.force_login(cast[R.EXAMS_OFFICER])
     url = reverse("registrations:entry_list_submit", args=[entry_list.pk])
     data = {"submitted_on": "14/09/2026", "lock": entry_list.lock_version}
@@ -460,7 +458,7 @@ def test_a_double_click_on_submit_says_it_is_already_submitted(client, cast, rnd
     page = client.post(url, data, follow=True).content.decode()
     assert "already been submitted" in page
     assert "Someone else changed" not in page
-    assert programme.registrations.filter(status="submitted").count() == 3
+    assert cohort.registrations.filter(status="submitted").count() == 3
 
 
 def test_requesting_entries_where_nobody_can_propose_says_so(client, cast, partner_centre):
@@ -470,12 +468,12 @@ def test_requesting_entries_where_nobody_can_propose_says_so(client, cast, partn
     eo = cast[R.EXAMS_OFFICER]
     RoleAssignment.objects.get_or_create(user=eo, role=R.EXAMS_OFFICER, centre=partner_centre)
     RoleAssignment.objects.filter(centre=partner_centre, role=R.PROGRAMME_LEADER).delete()
-    programme = ProgrammeFactory(centre=partner_centre, leader=None)
+    cohort = CohortFactory(centre=partner_centre, leader=None)
     rnd = services.open_round(centre=partner_centre, academic_year="2026/27", by=eo)
     client.force_login(eo)
     page = client.post(
         reverse("registrations:request_entries", args=[rnd.pk]),
-        {"programme": programme.pk, "due_date": "30/09/2026"},
+        {"cohort": cohort.pk, "due_date": "30/09/2026"},
         follow=True,
     ).content.decode()
     assert "Entries requested" in page

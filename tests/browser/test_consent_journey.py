@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from tests.factories import (
     CentreFactory,
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     RoleAssignmentFactory,
     TeachingGroupFactory,
@@ -42,9 +42,7 @@ def schools(transactional_db):
     q = QualificationFactory(title=QUALIFICATION, number="603/9999/1")
     approve(lead, q)
     approve(partner, q)
-    group = TeachingGroupFactory(
-        programme=ProgrammeFactory(centre=partner, qualification=q), name="12WR"
-    )
+    group = TeachingGroupFactory(cohort=CohortFactory(centre=partner, qualification=q), name="12WR")
     learner = LearnerFactory(centre=partner, first_name="Imogen", last_name="Quarrendon")
     group.learners.add(learner)
     return {"lead": lead, "partner": partner, "learner": learner}

@@ -110,7 +110,7 @@ def open_round(page, site, year: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Registrations {year}")
 
 
-def programme_row(page, title: str):
+def cohort_row(page, title: str):
     return page.locator("tbody tr").filter(has_text=title)
 
 
@@ -132,9 +132,9 @@ def definition(scope, term: str):
 # -- the steps -------------------------------------------------------------------------
 
 
-def request_entries(page, programme: str, due: dt.date) -> None:
+def request_entries(page, cohort: str, due: dt.date) -> None:
     """On the round page: ask the programme's leader for entries."""
-    page.get_by_label("Programme").select_option(label=programme)
+    page.get_by_label("Cohort").select_option(label=cohort)
     page.get_by_label("Due date").fill(ddmmyyyy(due))
     page.get_by_role("button", name="Request entries").click()
     expect_message(page, f"Entries requested from {NAMES['pl']} by {ddmmyyyy(due)}.")
@@ -169,7 +169,7 @@ def propose(page, site, title: str, year: str, group_size: int, leave_out: str |
 def enter_and_return(page, site, title: str, year: str, count: int) -> None:
     """The exams officer, from the round page: make the proposed entries, return the list."""
     open_round(page, site, year)
-    row = programme_row(page, title)
+    row = cohort_row(page, title)
     expect(row.get_by_role("link", name="Proposed by the programme leader")).to_be_visible()
     row.get_by_role("link", name="Being prepared").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(entry_list_title(title))
@@ -197,9 +197,7 @@ def sign(page, site, title: str, year: str) -> None:
     signing_box.get_by_role("button", name="Sign the entry list").click()
     expect_message(page, "Signed and dated. The exams office has been told.")
     expect(list_status(page)).to_have_text("Signed")
-    signature = signing.latest_signature(
-        EntryList.objects.get(programme__qualification__title=title)
-    )
+    signature = signing.latest_signature(EntryList.objects.get(cohort__qualification__title=title))
     expect(page.locator("#signature")).to_have_text(
         re.compile(
             rf"^\s*Signed by {NAMES['pl']} \(Programme Leader\) on "
@@ -289,18 +287,18 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     open_round(page, site, year)
     expect(definition(page, "October half term")).to_have_text(ddmmyyyy(half_term))
     expect(definition(page, "Entry check deadline")).to_have_text(ddmmyyyy(deadline))
-    expect(programme_row(page, BUSINESS).locator("td").nth(3)).to_have_text("Not yet")
+    expect(cohort_row(page, BUSINESS).locator("td").nth(3)).to_have_text("Not yet")
     request_entries(page, business_year, due)
-    expect(programme_row(page, BUSINESS).locator("td").nth(3)).to_have_text(
+    expect(cohort_row(page, BUSINESS).locator("td").nth(3)).to_have_text(
         f"Requested, due {ddmmyyyy(due)}"
     )
     request_entries(page, f"{SCIENCE} {year}", due)
-    expect(programme_row(page, SCIENCE).locator("td").nth(3)).to_have_text(
+    expect(cohort_row(page, SCIENCE).locator("td").nth(3)).to_have_text(
         f"Requested, due {ddmmyyyy(due)}"
     )
     # Every programme has been asked: the form has gone.
     expect(page.get_by_role("heading", name="Request entries")).to_have_count(0)
-    expect(programme_row(page, BUSINESS).locator("td").nth(4)).to_have_text("Being prepared")
+    expect(cohort_row(page, BUSINESS).locator("td").nth(4)).to_have_text("Being prepared")
     assert_no_axe_violations(page)
 
     # 2. The programme leader proposes: all the Business class but one, all of Science.
@@ -329,8 +327,8 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     submit(page, site, BUSINESS, year, BUSINESS_GROUP_SIZE - 1)
     submit(page, site, SCIENCE, year, SCIENCE_GROUP_SIZE)
     open_round(page, site, year)
-    expect(programme_row(page, BUSINESS).locator("td").nth(4)).to_have_text("Submitted to Pearson")
-    expect(programme_row(page, SCIENCE).locator("td").nth(4)).to_have_text("Submitted to Pearson")
+    expect(cohort_row(page, BUSINESS).locator("td").nth(4)).to_have_text("Submitted to Pearson")
+    expect(cohort_row(page, SCIENCE).locator("td").nth(4)).to_have_text("Submitted to Pearson")
 
     # 6. The Quality Nominee starts and runs the entry check: the learner left out is found.
     become(page, site, "qn")
@@ -456,7 +454,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     # 11. The learners' pages show the whole history.
     become(page, site, "eo")
     open_round(page, site, year)
-    programme_row(page, BUSINESS).get_by_role("link", name="Submitted to Pearson").click()
+    cohort_row(page, BUSINESS).get_by_role("link", name="Submitted to Pearson").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(entry_list_title(BUSINESS))
     page.locator("#entries").get_by_role("link", name=ENTERED, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ENTERED)

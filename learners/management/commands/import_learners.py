@@ -2,7 +2,7 @@
 
     python manage.py import_learners FILE --centre 40001                 # dry run
     python manage.py import_learners FILE --centre 40001 --commit        # apply
-    python manage.py import_learners FILE --centre 40001 --kind class_list --programme 12 --commit
+    python manage.py import_learners FILE --centre 40001 --kind class_list --cohort 12 --commit
 
 A dry run prints each error as ``row N, column C: reason`` and exits 1 when anything is
 refused; ``--commit`` applies the file (all or nothing) and still exits 1 on any error.
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from centres.models import Centre
 from learners import imports
-from learners.models import Programme
+from learners.models import Cohort
 
 
 class Command(BaseCommand):
@@ -34,7 +34,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mapping", help='a JSON file {"heading": "field"} on top of the remembered mapping'
         )
-        parser.add_argument("--programme", type=int, help="the programme's id (class lists)")
+        parser.add_argument(
+            "--cohort", "--programme", dest="cohort", type=int, help="the cohort's id (class lists)"
+        )
         parser.add_argument(
             "--user", help="the username to record as the actor (default: the system)"
         )
@@ -60,15 +62,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user {options['user']}")
         mapping = self._mapping(options["mapping"])
-        programme = None
-        if options["programme"] is not None:
-            programme = (
-                Programme.objects.select_related("centre", "qualification")
-                .filter(pk=options["programme"])
+        cohort = None
+        if options["cohort"] is not None:
+            cohort = (
+                Cohort.objects.select_related("centre", "qualification")
+                .filter(pk=options["cohort"])
                 .first()
             )
-            if programme is None:
-                raise CommandError(f"no programme with id {options['programme']}")
+            if cohort is None:
+                raise CommandError(f"no cohort with id {options['cohort']}")
 
         with path.open("rb") as fh:
             preview = imports.preview_import(
@@ -78,7 +80,7 @@ class Command(BaseCommand):
                 file_name=path.name,
                 user=user,
                 mapping=mapping,
-                programme=programme,
+                cohort=cohort,
                 mark_leavers=not options["keep_leavers"],
             )
         self._report(preview)

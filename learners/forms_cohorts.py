@@ -1,4 +1,4 @@
-"""Programme and teaching-group forms: choices limited to what the user manages."""
+"""Cohort and teaching-group forms: choices limited to what the user manages."""
 
 from django import forms
 from django.db.models import Q
@@ -10,11 +10,11 @@ from btecqa.validators import validate_academic_year
 from centres.models import Centre
 from qualifications.models import Unit
 
-from .models import Learner, Programme
+from .models import MAX_YEARS, Cohort, Learner
 from .services import check_optional_units
 
 
-class ProgrammeForm(ModelForm):
+class CohortForm(ModelForm):
     optional_units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(),
         required=False,
@@ -23,9 +23,12 @@ class ProgrammeForm(ModelForm):
     )
 
     class Meta:
-        model = Programme
-        fields = ["qualification", "centre", "academic_year", "leader"]
-        help_texts = {"academic_year": "September to August, e.g. 2026/27"}
+        model = Cohort
+        fields = ["qualification", "centre", "start_year", "years", "leader"]
+        help_texts = {
+            "start_year": "The academic year the cohort starts, September to August, e.g. 2026/27",
+            "years": "Leave blank for the qualification's usual length (2 for Years 12 and 13)",
+        }
 
     def __init__(self, *args, centres, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +43,9 @@ class ProgrammeForm(ModelForm):
             .order_by("last_name", "first_name")
         )
         self.fields["leader"].label = "Programme leader"
+        self.fields["years"].required = False
+        if not self.instance.pk:
+            self.fields["years"].initial = None
         units = Unit.objects.filter(mandatory=False).select_related("qualification")
         self.fields["optional_units"].queryset = units
         self.fields["optional_units"].label_from_instance = lambda u: (
@@ -53,10 +59,21 @@ class ProgrammeForm(ModelForm):
             for name in ("qualification", "centre"):
                 self.fields[name].disabled = True
 
-    def clean_academic_year(self):
-        year = self.cleaned_data["academic_year"]
+    def clean_start_year(self):
+        year = self.cleaned_data["start_year"]
         validate_academic_year(year)
         return year
+
+    def clean_years(self):
+        years = self.cleaned_data.get("years")
+        if years is None:
+            qualification = self.cleaned_data.get("qualification") or getattr(
+                self.instance, "qualification", None
+            )
+            return qualification.typical_years if qualification else 1
+        if not 1 <= years <= MAX_YEARS:
+            raise forms.ValidationError(f"A cohort runs for 1 to {MAX_YEARS} academic years.")
+        return years
 
     def clean(self):
         data = super().clean()
@@ -101,6 +118,9 @@ def delivering_centres_for(centre):
 
 
 class TeachingGroupForm(Form):
+    academic_year = forms.ChoiceField(
+        label="Year taught", help_text="Groups are per year: a second year has its own groups."
+    )
     name = forms.CharField(max_length=50, help_text="As on the timetable, e.g. 12B/Bs1")
     delivering_centre = forms.ModelChoiceField(
         queryset=Centre.objects.none(),
@@ -112,11 +132,14 @@ class TeachingGroupForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, programme, current=(), **kwargs):
+    def __init__(self, *args, cohort, current=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["delivering_centre"].queryset = delivering_centres_for(programme.centre)
+        self.fields["academic_year"].choices = [
+            (year, f"{year} (year {n})") for n, year in enumerate(cohort.academic_years, 1)
+        ]
+        self.fields["delivering_centre"].queryset = delivering_centres_for(cohort.centre)
         self.fields["learners"].queryset = Learner.objects.filter(
-            Q(centre=programme.centre, on_roll=True) | Q(pk__in=list(current))
+            Q(centre=cohort.centre, on_roll=True) | Q(pk__in=list(current))
         ).order_by("last_name", "first_name")
         self.fields["learners"].label_from_instance = lambda learner: (
             f"{learner.last_name}, {learner.first_name}"

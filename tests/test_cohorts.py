@@ -8,12 +8,12 @@ from django.urls import reverse
 from accounts.roles import Role
 from audit.models import AuditEvent
 from centres import services as arrangements
-from learners.models import Programme
+from learners.models import Cohort
 from qualifications.models import Unit
 
 from .factories import (
+    CohortFactory,
     LearnerFactory,
-    ProgrammeFactory,
     QualificationFactory,
     TeachingGroupFactory,
     approve,
@@ -48,28 +48,28 @@ def qualification(db):
 
 
 @pytest.fixture
-def programme(own_centre, qualification):
-    return ProgrammeFactory(centre=own_centre, qualification=qualification)
+def cohort(own_centre, qualification):
+    return CohortFactory(centre=own_centre, qualification=qualification)
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_edit_programme_pages_by_role(client, cast, programme, role):
+def test_edit_cohort_pages_by_role(client, cast, cohort, role):
     client.force_login(cast[role])
     for name, kwargs in [
-        ("learners:programme_edit", {"pk": programme.pk}),
-        ("learners:group_create", {"pk": programme.pk}),
+        ("learners:cohort_edit", {"pk": cohort.pk}),
+        ("learners:group_create", {"pk": cohort.pk}),
     ]:
         response = client.get(reverse(name, kwargs=kwargs))
         expected = 200 if role in MANAGERS else (403 if role != R.GOVERNOR else 403)
         assert response.status_code == expected, (name, role)
 
 
-def test_another_centres_programme_is_a_404(client, cast, other_centre, qualification):
-    theirs = ProgrammeFactory(centre=other_centre, qualification=qualification)
-    group = TeachingGroupFactory(programme=theirs)
+def test_another_centres_cohort_is_a_404(client, cast, other_centre, qualification):
+    theirs = CohortFactory(centre=other_centre, qualification=qualification)
+    group = TeachingGroupFactory(cohort=theirs)
     client.force_login(cast[R.EXAMS_OFFICER])
     for name, kwargs in [
-        ("learners:programme_edit", {"pk": theirs.pk}),
+        ("learners:cohort_edit", {"pk": theirs.pk}),
         ("learners:group_create", {"pk": theirs.pk}),
         ("learners:group_edit", {"pk": theirs.pk, "group_pk": group.pk}),
     ]:
@@ -77,13 +77,13 @@ def test_another_centres_programme_is_a_404(client, cast, other_centre, qualific
         assert client.post(reverse(name, kwargs=kwargs), {"name": "x"}).status_code == 404
 
 
-def test_exams_officer_sets_up_a_programme_with_leader_and_optional_units(
+def test_exams_officer_sets_up_a_cohort_with_leader_and_optional_units(
     client, cast, own_centre, qualification
 ):
     option_a = qualification.units.get(number="8")
     client.force_login(cast[R.EXAMS_OFFICER])
     response = client.post(
-        reverse("learners:programme_create"),
+        reverse("learners:cohort_create"),
         {
             "qualification": qualification.pk,
             "centre": own_centre.pk,
@@ -93,22 +93,22 @@ def test_exams_officer_sets_up_a_programme_with_leader_and_optional_units(
         },
         follow=True,
     )
-    programme = Programme.objects.get(academic_year="2027/28")
-    assert programme.leader == cast[R.PROGRAMME_LEADER]
-    assert list(programme.optional_units.all()) == [option_a]
+    cohort = Cohort.objects.get(start_year="2027/28")
+    assert cohort.leader == cast[R.PROGRAMME_LEADER]
+    assert list(cohort.optional_units.all()) == [option_a]
     assert "Option A" in response.content.decode()
-    event = AuditEvent.objects.get(action="learners.programme.created")
+    event = AuditEvent.objects.get(action="learners.cohort.created")
     assert event.centre_id == own_centre.pk
     assert event.actor_id == cast[R.EXAMS_OFFICER].pk
 
 
-def test_programme_form_refuses_a_leader_from_elsewhere_and_a_wrong_year(
+def test_cohort_form_refuses_a_leader_from_elsewhere_and_a_wrong_year(
     client, cast, own_centre, other_centre, qualification, make_user
 ):
     outsider = make_user("outsider_pl", R.PROGRAMME_LEADER, centre=other_centre)
     client.force_login(cast[R.EXAMS_OFFICER])
     response = client.post(
-        reverse("learners:programme_create"),
+        reverse("learners:cohort_create"),
         {
             "qualification": qualification.pk,
             "centre": own_centre.pk,
@@ -119,10 +119,10 @@ def test_programme_form_refuses_a_leader_from_elsewhere_and_a_wrong_year(
     assert response.status_code == 200
     text = response.content.decode()
     assert "Select a valid choice" in text  # the outsider is not offered at all
-    assert not Programme.objects.filter(academic_year="2027/29").exists()
+    assert not Cohort.objects.filter(start_year="2027/29").exists()
 
 
-def test_mandatory_or_foreign_units_are_not_optional_units(client, cast, programme):
+def test_mandatory_or_foreign_units_are_not_optional_units(client, cast, cohort):
     other = QualificationFactory()
     foreign = Unit.objects.create(
         qualification=other,
@@ -134,33 +134,33 @@ def test_mandatory_or_foreign_units_are_not_optional_units(client, cast, program
     )
     client.force_login(cast[R.EXAMS_OFFICER])
     response = client.post(
-        reverse("learners:programme_edit", args=[programme.pk]),
-        {"academic_year": programme.academic_year, "optional_units": [foreign.pk]},
+        reverse("learners:cohort_edit", args=[cohort.pk]),
+        {"academic_year": cohort.academic_year, "optional_units": [foreign.pk]},
     )
     assert response.status_code == 200
     assert "Not an optional unit of" in response.content.decode()
-    assert programme.optional_units.count() == 0
+    assert cohort.optional_units.count() == 0
 
 
-def test_edit_records_before_and_after(client, cast, programme):
-    option_b = programme.qualification.units.get(number="9")
+def test_edit_records_before_and_after(client, cast, cohort):
+    option_b = cohort.qualification.units.get(number="9")
     client.force_login(cast[R.QUALITY_NOMINEE])
     client.post(
-        reverse("learners:programme_edit", args=[programme.pk]),
+        reverse("learners:cohort_edit", args=[cohort.pk]),
         {
-            "academic_year": programme.academic_year,
+            "academic_year": cohort.academic_year,
             "leader": cast[R.PROGRAMME_LEADER].pk,
             "optional_units": [option_b.pk],
         },
     )
-    event = AuditEvent.objects.get(action="learners.programme.updated")
+    event = AuditEvent.objects.get(action="learners.cohort.updated")
     assert event.before_data["optional_units"] == []
     assert event.after_data["optional_units"] == ["9"]
     assert event.after_data["leader"] == str(cast[R.PROGRAMME_LEADER])
 
 
 def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trail(
-    client, cast, own_centre, partner_centre, other_centre, programme
+    client, cast, own_centre, partner_centre, other_centre, cohort
 ):
     qn = cast[R.QUALITY_NOMINEE]
     a = arrangements.create_arrangement(
@@ -174,7 +174,7 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
     ours = LearnerFactory(centre=own_centre, last_name="Ashdown")
     theirs = LearnerFactory(centre=other_centre, last_name="Outsider")
     client.force_login(cast[R.EXAMS_OFFICER])
-    url = reverse("learners:group_create", args=[programme.pk])
+    url = reverse("learners:group_create", args=[cohort.pk])
     page = client.get(url).content.decode()
     assert partner_centre.name in page and other_centre.name not in page
     assert "Ashdown" in page and "Outsider" not in page
@@ -182,10 +182,10 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
     refused = client.post(
         url, {"name": "12X", "delivering_centre": other_centre.pk, "learners": [theirs.pk]}
     )
-    assert refused.status_code == 200 and not programme.teaching_groups.exists()
+    assert refused.status_code == 200 and not cohort.teaching_groups.exists()
 
     client.post(url, {"name": "12X", "delivering_centre": partner_centre.pk, "learners": [ours.pk]})
-    group = programme.teaching_groups.get()
+    group = cohort.teaching_groups.get()
     assert group.delivering_centre == partner_centre
     assert list(group.learners.all()) == [ours]
     assert AuditEvent.objects.filter(
@@ -193,7 +193,7 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
     ).exists()
 
     client.post(
-        reverse("learners:group_edit", args=[programme.pk, group.pk]),
+        reverse("learners:group_edit", args=[cohort.pk, group.pk]),
         {"name": "12X", "delivering_centre": partner_centre.pk, "learners": []},
     )
     assert not group.learners.exists()
