@@ -90,7 +90,7 @@ def _frame(width: float, height: float, title: str, names: Sequence[str]):
         legend.boxAnchor = "nw"
         drawing.add(legend)
         top -= 14
-    plot = {"x": 34, "y": 30, "width": width - 44, "height": top - 30 - 12}
+    plot = (34, 30, width - 44, top - 30 - 12)  # x, y, width, height
     return drawing, plot
 
 
@@ -167,12 +167,7 @@ def bar_chart(
     data = [[0 if v is None else v for v in row] for row in data]
     drawing, plot = _frame(width, height, title, list(series))
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = (
-        plot["x"],
-        plot["y"],
-        plot["width"],
-        plot["height"],
-    )
+    chart.x, chart.y, chart.width, chart.height = plot
     chart.data = data
     if stacked:
         chart.categoryAxis.style = "stacked"
@@ -206,12 +201,7 @@ def line_chart(
         return _empty(width, height, title)
     drawing, plot = _frame(width, height, title, list(series))
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = (
-        plot["x"],
-        plot["y"],
-        plot["width"],
-        plot["height"],
-    )
+    chart.x, chart.y, chart.width, chart.height = plot
     chart.data = [tuple(row) for row in data]
     _axes(chart, labels, data, percent=percent)
     chart.joinedLines = 1

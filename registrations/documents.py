@@ -151,55 +151,47 @@ def partner_without_code(row: dict, home: str, centre_number: str) -> bool:
     return home != centre_number and not row["programme_code"]
 
 
+_DOB, _CODE = ENTRY_HEADINGS.index("Date of birth"), ENTRY_HEADINGS.index("Programme code")
+
+
+def _cells(n: int, r: dict, home: str, units) -> list:
+    return [
+        n,
+        r["last_name"],
+        r["first_name"],
+        dt.date.fromisoformat(r["date_of_birth"]),
+        r["sex"],
+        r["uln"],
+        r["uci"],
+        r["candidate_number"],
+        home,
+        r["pathway"],
+        units_text(r["optional_units"], units, titles=False),
+        r["programme_code"],
+        "Yes" if r["new_starter"] else "",
+    ]
+
+
 def entry_list_rows(entry_list, rows=None, homes=None, units=None) -> list[list]:
     """The list's rows in its order, as the XLSX holds them (a date of birth is a date)."""
     if rows is None:
         rows, homes = list_rows(entry_list)
     units = units if units is not None else qualification_units(entry_list.programme.qualification)
     return [
-        [
-            n,
-            r["last_name"],
-            r["first_name"],
-            dt.date.fromisoformat(r["date_of_birth"]),
-            r["sex"],
-            r["uln"],
-            r["uci"],
-            r["candidate_number"],
-            home,
-            r["pathway"],
-            units_text(r["optional_units"], units, titles=False),
-            r["programme_code"],
-            "Yes" if r["new_starter"] else "",
-        ]
+        _cells(n, r, home, units)
         for n, (r, home) in enumerate(zip(rows, homes, strict=True), start=1)
     ]
 
 
 def _printed_rows(rows, homes, units, centre_number: str) -> list[list[str]]:
+    """The same, as the PDF prints them: text, dd/mm/yyyy, a partner's missing code marked."""
     out = []
     for n, (r, home) in enumerate(zip(rows, homes, strict=True), start=1):
-        dob = r["date_of_birth"]
-        code = r["programme_code"]
-        if not code and home != centre_number:
-            code = MISSING_CODE
-        out.append(
-            [
-                str(n),
-                r["last_name"],
-                r["first_name"],
-                f"{dob[8:10]}/{dob[5:7]}/{dob[:4]}",
-                r["sex"],
-                r["uln"],
-                r["uci"],
-                r["candidate_number"],
-                home,
-                r["pathway"],
-                units_text(r["optional_units"], units, titles=False),
-                code,
-                "Yes" if r["new_starter"] else "",
-            ]
-        )
+        cells = _cells(n, r, home, units)
+        cells[0], cells[_DOB] = str(n), uk_date(cells[_DOB])
+        if partner_without_code(r, home, centre_number):
+            cells[_CODE] = MISSING_CODE
+        out.append(cells)
     return out
 
 
