@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import can, get_object, has_perm, requires, scope
-from btecqa.spreadsheets import xlsx_bytes
+from documents.xlsx import xlsx_bytes
 
 from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner

@@ -44,9 +44,9 @@ from btecqa.spreadsheets import (
     XLSX_MACROS,
     XLSX_NOT_WORKBOOK,
     inspect_xlsx_archive,
-    xlsx_bytes,
 )
 from btecqa.validators import text_problem
+from documents.xlsx import Column, xlsx_bytes
 
 from .models import AssessmentCriterion, LearningAim, Qualification, Unit
 
@@ -961,17 +961,14 @@ def export_structure_xlsx(qualification: Qualification) -> bytes:
         UNITS_SHEET: [{**u, "mandatory": "yes" if u["mandatory"] else "no"} for u in data["units"]],
         CRITERIA_SHEET: data["criteria"],
     }
+    wide = ("Title", "Label", "Aim label")
     return xlsx_bytes(
         (
-            (
-                sheet,
-                [heading for _, heading, _ in COLUMNS[sheet]],
-                ([record.get(name) for name, _, _ in COLUMNS[sheet]] for record in tables[sheet]),
-            )
-            for sheet in SHEET_ORDER
-        ),
-        width=lambda heading: 60 if heading in ("Title", "Label", "Aim label") else 16,
-        freeze_header=True,
+            sheet,
+            [Column(heading, 60 if heading in wide else 16) for _, heading, _ in COLUMNS[sheet]],
+            ([record.get(name) for name, _, _ in COLUMNS[sheet]] for record in tables[sheet]),
+        )
+        for sheet in SHEET_ORDER
     )
 
 

@@ -6,128 +6,98 @@
 - `pearson_xlsx(entry_list)`: the entries laid out for keying or uploading into Edexcel
   Online, refused (PearsonRowsRefused, naming row, field and reason) if any row would be
   refused by Pearson.
-- `letters_pdf(notices)`: one page per learner, the printed registration notices.
+- `letters_pdf(notices, preview=False)`: one page per learner, the printed registration
+  notices; a preview says so on every page.
+- `describe_changes(diff, units)`: what changed between versions of a list, in words, for
+  the list page, the versions page and the PDF.
 
-Dates read dd/mm/yyyy, times are local. Text goes into PDF paragraphs escaped, and into
-XLSX through btecqa.spreadsheets (formula-injection safe). The PDFs use the standard
-Helvetica font (WinAnsi): a character outside it prints as a visible box, never silently
-dropped.
+Every page and sheet is made with the document toolkit (`documents.pdf`, `documents.xlsx`):
+dates read dd/mm/yyyy, times are local, text in a PDF is plain text (never markup) and a
+spreadsheet never carries a formula. Rows are read once, as signed (`snapshot_rows`), with
+each learner's home centre beside them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import unicodedata
-from xml.sax.saxutils import escape
+from collections.abc import Mapping
 
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import (
-    KeepInFrame,
-    KeepTogether,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import PageBreak, Spacer
 
-from btecqa.spreadsheets import xlsx_bytes
+from documents.formats import uk_date, uk_datetime
+from documents.pdf import (
+    H2,
+    SMALL,
+    TITLE,
+    DataTable,
+    Document,
+    Line,
+    TextBlock,
+    facts,
+    mm,
+    para,
+    signed_block,
+    unsigned_block,
+)
+from documents.xlsx import Column, Sheet, xlsx_bytes
 from learners.validators import uln_problem
+from qualifications.models import Unit
+from signatures import display
 from signatures import services as signing
 
 from . import services
+from .models import snapshot_rows
 
-# --- shared ------------------------------------------------------------------------------
-
-_SHEET = getSampleStyleSheet()
-BODY = ParagraphStyle("body", parent=_SHEET["Normal"], fontSize=9.5, leading=12)
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
-CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
-HEAD_CELL = ParagraphStyle("headcell", parent=CELL, fontName="Helvetica-Bold")
-TITLE = ParagraphStyle("title", parent=_SHEET["Title"], fontSize=15, leading=18, alignment=0)
-H2 = ParagraphStyle("h2", parent=_SHEET["Heading2"], fontSize=11.5, leading=14, spaceBefore=8)
-MONO = ParagraphStyle("mono", parent=BODY, fontName="Courier", fontSize=8.5)
-RIGHT = ParagraphStyle("right", parent=BODY, alignment=TA_RIGHT)
+# --- reading a list once --------------------------------------------------------------------
 
 
-def _p(text, style=BODY) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
+def list_rows(entry_list) -> tuple[list[dict], list[str]]:
+    """The list's rows exactly as signed (snapshot_rows), and each row's home centre number.
+
+    Two queries, no model instances. The rows can be handed to entry_list.snapshot() and
+    services.changes_since_signed(), so a document hashes and compares what it prints.
+    """
+    rows = snapshot_rows(entry_list.cohort_id, extra=("centre__number",))
+    homes = [row.pop("_extra")["centre__number"] for row in rows]
+    return rows, homes
 
 
-def _date(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.strftime("%d/%m/%Y")
+def qualification_units(qualification) -> dict[str, Unit]:
+    """The qualification's units by number (one query), to print numbers with titles."""
+    return {u.number: u for u in qualification.units.all()}
 
 
-def _when(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y at %H:%M")
+def _unit_order(numbers, units: Mapping[str, Unit]) -> list[str]:
+    return sorted(numbers, key=lambda n: (units[n].sort_key, n) if n in units else (10**9, n))
 
 
-def _footer(text: str):
-    def draw(canvas, doc):
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(colors.grey)
-        width = doc.pagesize[0]
-        canvas.drawString(doc.leftMargin, 8 * mm, text)
-        canvas.drawRightString(width - doc.rightMargin, 8 * mm, f"Page {doc.page}")
-        canvas.restoreState()
-
-    return draw
-
-
-def _build(story, *, pagesize, title: str, footer: str, author: str = "btecqa") -> bytes:
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=pagesize,
-        leftMargin=14 * mm,
-        rightMargin=14 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
-        title=title,
-        author=author,
-        creator="btecqa",
-    )
-    draw = _footer(footer)
-    doc.build(story, onFirstPage=draw, onLaterPages=draw)
-    return out.getvalue()
+def units_text(numbers, units: Mapping[str, Unit], *, titles: bool = True) -> str:
+    """Unit numbers in the qualification's order: "8 (Optional Practice), 9 (...)"."""
+    if not numbers:
+        return "none" if titles else ""
+    ordered = _unit_order(numbers, units)
+    if not titles:
+        return ", ".join(ordered)
+    return ", ".join(f"{n} ({units[n].title})" if n in units else n for n in ordered)
 
 
 def file_stem(entry_list) -> str:
     p = entry_list.cohort
-    raw = f"{p.centre.number}-{p.qualification.number}-{p.academic_year}"
+    raw = f"{p.centre.number}-{p.qualification.number}-{entry_list.round.academic_year}"
     return re.sub(r"[^A-Za-z0-9]+", "-", raw).strip("-")
 
 
-# --- the entry list ----------------------------------------------------------------------
+def _person(row: dict) -> str:
+    number = row["candidate_number"] or "no candidate number"
+    return f"{row['last_name'].upper()}, {row['first_name']} ({number})"
 
-ENTRY_HEADINGS = [
-    "No.",
-    "Surname",
-    "Forename",
-    "Date of birth",
-    "Sex",
-    "ULN",
-    "UCI",
-    "Candidate number",
-    "Pathway",
-    "Optional units",
-    "Programme code",
-    "New starter",
-]
-FIELD_LABELS = {
+
+# --- what changed, in words -------------------------------------------------------------------
+
+FIELD_LABELS = {  # the order a row's changes are listed in
     "last_name": "surname",
     "first_name": "forename",
     "date_of_birth": "date of birth",
@@ -142,161 +112,156 @@ FIELD_LABELS = {
 }
 
 
-def entry_list_rows(entry_list) -> list[list[str]]:
-    """The list's rows in its order, as text: No., surname, forename, ... new starter."""
-    rows = []
-    for n, reg in enumerate(entry_list.rows(), start=1):
-        learner = reg.learner
-        units = sorted(reg.optional_units.all(), key=lambda u: (u.sort_key, u.number))
-        rows.append(
-            [
-                str(n),
-                learner.last_name,
-                learner.first_name,
-                _date(learner.date_of_birth),
-                learner.sex,
-                learner.uln or "",
-                learner.uci or "",
-                learner.candidate_number,
-                reg.pathway,
-                ", ".join(u.number for u in units),
-                reg.programme_code,
-                "Yes" if reg.new_starter else "",
-            ]
-        )
-    return rows
-
-
-def _unit_key(entry_list) -> str:
-    units = entry_list.cohort.qualification.units.filter(mandatory=False)
-    return "; ".join(f"{u.number} {u.title}" for u in units)
-
-
-def _value(field: str, value) -> str:
-    if value in (None, "", []):
-        return "(blank)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if field == "date_of_birth":
-        return _date(value)
-    return str(value)
-
-
-def _person(row: dict) -> str:
-    number = row["candidate_number"] or "no candidate number"
-    return f"{row['last_name'].upper()}, {row['first_name']} ({number})"
-
-
-def amendment_lines(diff: dict) -> list[str]:
-    """changes_since_signed() in words, one line per row added, removed or changed."""
-    lines = [f"Added: {_person(r)}" for r in diff.get("added", [])]
-    lines += [f"Removed: {_person(r)}" for r in diff.get("removed", [])]
-    for change in diff.get("changed", []):
-        fields = "; ".join(
-            f"{FIELD_LABELS.get(f, f)} was {_value(f, old)}, now {_value(f, new)}"
-            for f, (old, new) in change["fields"].items()
-        )
-        lines.append(f"Changed: {_person(change['row'])}: {fields}")
-    return lines
-
-
-def _entry_table(rows: list[list[str]]) -> Table:
-    widths = [9, 30, 28, 19, 9, 21, 27, 19, 26, 25, 21, 14]  # mm, 248 of 264 available
-    data = [[_p(h, HEAD_CELL) for h in ENTRY_HEADINGS]]
-    data += [[_p(v, CELL) for v in row] for row in rows]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f6f6")]),
-            ]
-        )
+def describe_changes(diff: dict | None, units: Mapping[str, Unit]) -> list[display.RowChange]:
+    """diff_rows() between two versions of a list as lines: labels, unit titles, yes/no,
+    dd/mm/yyyy ("Changed: BRINDLEY, Kit2 (0002): pathway was General, now Applied")."""
+    return display.describe_changes(
+        diff,
+        who=_person,
+        labels=FIELD_LABELS,
+        show={"optional_units": lambda numbers: units_text(numbers, units)},
+        hidden={"key", "learner"},
     )
-    return table
 
 
-def _facts(pairs) -> Table:
-    data = [[_p(k, HEAD_CELL), _p(v, BODY)] for k, v in pairs]
-    table = Table(data, colWidths=[40 * mm, 200 * mm], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
+# --- the entry list ----------------------------------------------------------------------
+
+ENTRY_HEADINGS = [
+    "No.",
+    "Surname",
+    "Forename",
+    "Date of birth",
+    "Sex",
+    "ULN",
+    "UCI",
+    "Candidate number",
+    "Home centre",
+    "Pathway",
+    "Optional units",
+    "Programme code",
+    "New starter",
+]
+# mm; 262 of the 264 a landscape page leaves
+ENTRY_WIDTHS = [9, 29, 27, 19, 9, 21, 27, 19, 14, 25, 24, 21, 14]
+MISSING_CODE = "missing"
 
 
-def _blank_signature(entry_list, heading: str) -> list:
-    leader = entry_list.cohort.leader
-    name = (leader.get_full_name() or leader.get_username()) if leader else ""
+def partner_without_code(row: dict, home: str, centre_number: str) -> bool:
+    """A partner centre's learner with no consortium programme code or sub-site."""
+    return home != centre_number and not row["programme_code"]
+
+
+_DOB, _CODE = ENTRY_HEADINGS.index("Date of birth"), ENTRY_HEADINGS.index("Programme code")
+
+
+def _cells(n: int, r: dict, home: str, units) -> list:
     return [
-        _p(heading, H2),
-        _p(entry_list.signing_statement),
-        Spacer(1, 7 * mm),
-        _p(f"Programme leader: {name or '_' * 40}"),
-        Spacer(1, 7 * mm),
-        _p(f"Signed {'_' * 45}     Date {'_' * 20}"),
-        Spacer(1, 3 * mm),
-        _p(
-            "Sign and date by hand, or sign in btecqa with your password: the signed version "
-            "and its SHA-256 then print here.",
-            SMALL,
-        ),
+        n,
+        r["last_name"],
+        r["first_name"],
+        dt.date.fromisoformat(r["date_of_birth"]),
+        r["sex"],
+        r["uln"],
+        r["uci"],
+        r["candidate_number"],
+        home,
+        r["pathway"],
+        units_text(r["optional_units"], units, titles=False),
+        r["programme_code"],
+        "Yes" if r["new_starter"] else "",
     ]
+
+
+def entry_list_rows(entry_list, rows=None, homes=None, units=None) -> list[list]:
+    """The list's rows in its order, as the XLSX holds them (a date of birth is a date)."""
+    if rows is None:
+        rows, homes = list_rows(entry_list)
+    units = units if units is not None else qualification_units(entry_list.cohort.qualification)
+    return [
+        _cells(n, r, home, units)
+        for n, (r, home) in enumerate(zip(rows, homes, strict=True), start=1)
+    ]
+
+
+def _printed_rows(rows, homes, units, centre_number: str) -> list[list[str]]:
+    """The same, as the PDF prints them: text, dd/mm/yyyy, a partner's missing code marked."""
+    out = []
+    for n, (r, home) in enumerate(zip(rows, homes, strict=True), start=1):
+        cells = _cells(n, r, home, units)
+        cells[0], cells[_DOB] = str(n), uk_date(cells[_DOB])
+        if partner_without_code(r, home, centre_number):
+            cells[_CODE] = MISSING_CODE
+        out.append(cells)
+    return out
+
+
+def _version_text(version, sha_now: str) -> str:
+    if version is None:
+        return "not yet returned for signing (no version frozen)"
+    reason = version.reason or "no reason given"
+    text = f"{version.number}, frozen {uk_datetime(version.created_at)} ({reason})"
+    if version.sha256 != sha_now:
+        text += "; the list has changed since this version"
+    return text
 
 
 def entry_list_pdf(entry_list) -> bytes:
     """The entry list laid out for signing: header, every row, open queries, signature."""
     cohort = entry_list.cohort
     centre, qualification = cohort.centre, cohort.qualification
+    rows, homes = list_rows(entry_list)
+    units = qualification_units(qualification)
     version = signing.latest_version(entry_list)
     signature = signing.latest_signature(entry_list)
-    rows = entry_list_rows(entry_list)
-    now = timezone.localtime()
-
-    if version is None:
-        version_text = "not yet returned for signing (no version frozen)"
-    else:
-        reason = version.reason or "no reason given"
-        version_text = f"{version.number}, frozen {_when(version.created_at)} ({reason})"
-        if version.sha256 != signing.current_sha256(entry_list):
-            version_text += "; the list has changed since this version"
+    sha_now = signing.content_sha256(entry_list.snapshot(rows))
     leader = cohort.leader
+    printed = timezone.now()
+    partners_missing = sum(
+        partner_without_code(r, h, centre.number) for r, h in zip(rows, homes, strict=True)
+    )
+
     story = [
-        _p("Entry list for checking and signing", TITLE),
-        _facts(
+        para("Entry list for checking and signing", TITLE),
+        facts(
             [
                 ("Centre", f"{centre.name} ({centre.number})"),
                 ("Qualification", f"{qualification.title} ({qualification.number})"),
-                ("Academic year", cohort.academic_year),
+                ("Cohort", cohort.span),
+                ("Academic year", entry_list.round.academic_year),
                 ("Programme leader", str(leader) if leader else "not set"),
-                ("List version", version_text),
+                ("List version", _version_text(version, sha_now)),
                 ("Status", entry_list.get_status_display()),
                 ("Entries", str(len(rows))),
-                ("Printed", now.strftime("%d/%m/%Y at %H:%M")),
+                ("Printed", uk_datetime(printed)),
             ]
         ),
         Spacer(1, 4 * mm),
     ]
     if rows:
-        story.append(_entry_table(rows))
-        key = _unit_key(entry_list)
-        if key:
-            story += [Spacer(1, 2 * mm), _p(f"Optional units: {key}", SMALL)]
+        story.append(
+            DataTable(
+                ENTRY_HEADINGS,
+                _printed_rows(rows, homes, units, centre.number),
+                [w * mm for w in ENTRY_WIDTHS],
+            )
+        )
+        optional = [u for u in units.values() if not u.mandatory]
+        if optional:
+            key = "; ".join(f"{u.number} {u.title}" for u in optional)
+            story += [Spacer(1, 2 * mm), para(f"Optional units: {key}", SMALL)]
+        if partners_missing:
+            story.append(
+                para(
+                    f"Programme code {MISSING_CODE} ({partners_missing} row"
+                    f"{'s' if partners_missing != 1 else ''}): a partner centre's learner, "
+                    "registered through their home centre, with no consortium programme code "
+                    "or sub-site. Set it before the entries go to Pearson: without it they "
+                    "would be keyed on this centre's own list.",
+                    SMALL,
+                )
+            )
     else:
-        story.append(_p("There are no entries on this list."))
+        story.append(para("There are no entries on this list."))
 
     queries = list(
         entry_list.queries.filter(answered_at__isnull=True).select_related(
@@ -304,60 +269,63 @@ def entry_list_pdf(entry_list) -> bytes:
         )
     )
     if queries:
-        story.append(_p(f"Open queries on rows ({len(queries)})", H2))
+        story.append(para(f"Open queries on rows ({len(queries)})", H2))
         for q in queries:
             by = q.raised_by.get_full_name() or q.raised_by.get_username()
             story.append(
-                _p(f"{q.registration.learner}: {q.reason} (raised by {by}, {_when(q.raised_at)})")
+                para(
+                    f"{q.registration.learner}: {q.reason} (raised by {by}, "
+                    f"{uk_datetime(q.raised_at)})"
+                )
             )
 
+    leader_name = (leader.get_full_name() or leader.get_username()) if leader else ""
+    blank = {"signer": "Programme leader", "name": leader_name}
     if signature is None:
-        story.append(KeepTogether(_blank_signature(entry_list, "Signature")))
+        story.append(unsigned_block(entry_list.signing_statement, **blank))
     else:
-        block = [
-            _p("Signature", H2),
-            _p(
-                f"Signed by {signature.signer_name}, {signature.role_label}, on "
-                f"{_when(signature.signed_at)}: version {signature.version.number}."
-            ),
-            _p(f"SHA-256 {signature.sha256}", MONO),
-            _p(f"Statement signed: \u201c{signature.statement}\u201d"),
-        ]
-        story.append(KeepTogether(block))
-        diff = services.changes_since_signed(entry_list)
+        story.append(signed_block(signature))
+        diff = services.changes_since_signed(entry_list, rows, signature)
         if diff:
-            later = signing.versions(entry_list).filter(number__gt=signature.version.number)
-            amended = [
-                _p("Amended since signing", H2),
-                _p(
-                    f"The list has been amended since version {signature.version.number} was "
-                    "signed. The signature above covers that version only; the changes are:"
-                ),
-            ]
-            amended += [_p(f"\u2022 {line}") for line in amendment_lines(diff)]
-            reasons = [
-                f"Version {v.number}, {_when(v.created_at)}, by {v.created_by_repr}: {v.reason}"
-                for v in later.order_by("number")
-            ]
-            if reasons:
-                amended.append(_p("Versions since signing:", BODY))
-                amended += [_p(r, SMALL) for r in reasons]
-            story.append(KeepTogether(amended))
+            story += _amendments(entry_list, signature, diff, units)
             if entry_list.status != entry_list.Status.SUBMITTED:
-                story.append(KeepTogether(_blank_signature(entry_list, "Signature again")))
+                story.append(
+                    unsigned_block(entry_list.signing_statement, heading="Signature again", **blank)
+                )
 
     footer = (
-        f"Entry list · {centre.number} {centre.name} · {qualification.number} · "
-        f"{cohort.academic_year}"
-        + (f" · version {version.number}" if version else "")
-        + f" · printed {now:%d/%m/%Y %H:%M}"
+        f"Entry list \u00b7 {centre.number} \u00b7 {qualification.number} \u00b7 "
+        f"{entry_list.round.academic_year}"
+        + (f" \u00b7 version {version.number}" if version else "")
     )
-    return _build(
-        story,
-        pagesize=landscape(A4),
-        title=f"Entry list: {qualification.title} {cohort.academic_year}",
+    return Document(
+        title=f"Entry list: {qualification.title} {entry_list.round.academic_year}",
+        centre=f"{centre.name} ({centre.number})",
         footer=footer,
-    )
+        landscape=True,
+        printed=printed,
+    ).build(story)
+
+
+def _amendments(entry_list, signature, diff, units) -> list:
+    number = signature.version.number
+    story = [
+        para("Amended since signing", H2),
+        para(
+            f"The list has been amended since version {number} was signed. The signature "
+            "above covers that version only; the changes are:"
+        ),
+    ]
+    story += [para(f"\u2022 {line}") for line in describe_changes(diff, units)]
+    later = signing.versions(entry_list).filter(number__gt=number).order_by("number")
+    reasons = [
+        f"Version {v.number}, {uk_datetime(v.created_at)}, by {v.created_by_repr}: {v.reason}"
+        for v in later
+    ]
+    if reasons:
+        story.append(para("Versions since signing:"))
+        story += [para(r, SMALL) for r in reasons]
+    return story
 
 
 def entry_list_xlsx(entry_list) -> bytes:
@@ -369,21 +337,22 @@ def entry_list_xlsx(entry_list) -> bytes:
         ["Centre", f"{cohort.centre.name} ({cohort.centre.number})"],
         ["Qualification", cohort.qualification.title],
         ["Qualification number", cohort.qualification.number],
-        ["Academic year", cohort.academic_year],
+        ["Cohort", cohort.span],
+        ["Academic year", entry_list.round.academic_year],
         ["List version", version.number if version else "not yet returned"],
         ["Status", entry_list.get_status_display()],
     ]
     if signature:
         about += [
             ["Signed by", f"{signature.signer_name}, {signature.role_label}"],
-            ["Signed at", _when(signature.signed_at)],
+            ["Signed at", signature.signed_at],
             ["Signed version", signature.version.number],
             ["SHA-256", signature.sha256],
         ]
     return xlsx_bytes(
         [
-            ("Entry list", ENTRY_HEADINGS, entry_list_rows(entry_list)),
-            ("About", ["", ""], about),
+            Sheet("Entry list", ENTRY_HEADINGS, entry_list_rows(entry_list)),
+            Sheet("About", [Column("About this list", 22), Column("", 70)], about),
         ]
     )
 
@@ -403,6 +372,10 @@ PEARSON_HEADINGS = [
 ]
 FIRST_NAMES_MAX = 20
 LAST_NAMES_MAX = 30
+SEX_MISSING = (
+    "missing: no sex is recorded for this learner, and Pearson requires M or F. Record it on "
+    "the learner's page."
+)
 _TRANSLITERATE = str.maketrans(
     {
         "ß": "SS",
@@ -451,9 +424,8 @@ def pearson_name(value: str) -> str:
 
 
 def planned_completion(cohort) -> dt.date:
-    """31 August at the end of the programme's academic year ("2026/27" -> 31/08/2027)."""
-    start = int(cohort.academic_year[:4])
-    return dt.date(start + 1, 8, 31)
+    """The end of the cohort's final year: a two-year cohort starting 2026/27 -> 31/08/2028."""
+    return cohort.planned_completion
 
 
 class PearsonRowsRefused(Exception):
@@ -477,6 +449,7 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
     """
     today = today or timezone.localdate()
     cohort = entry_list.cohort
+    centre = cohort.centre
     completion = planned_completion(cohort)
     problems: list[dict] = []
     if completion <= today:
@@ -485,22 +458,22 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
                 "row": None,
                 "learner": "",
                 "field": "Planned completion",
-                "reason": f"{_date(completion)} is not in the future, and Pearson refuses a "
+                "reason": f"{uk_date(completion)} is not in the future, and Pearson refuses a "
                 "planned completion date in the past.",
             }
         )
-    rows = []
-    for n, reg in enumerate(entry_list.rows(), start=1):
-        learner = reg.learner
-        who = str(learner)
+    rows, homes = list_rows(entry_list)
+    out = []
+    for n, (row, home) in enumerate(zip(rows, homes, strict=True), start=1):
+        who = f"{row['last_name'].upper()}, {row['first_name']}"
 
         def problem(field, reason, n=n, who=who):
             problems.append({"row": n, "learner": who, "field": field, "reason": reason})
 
-        first, last = pearson_name(learner.first_name), pearson_name(learner.last_name)
+        first, last = pearson_name(row["first_name"]), pearson_name(row["last_name"])
         for field, name, original, limit in (
-            ("First names", first, learner.first_name, FIRST_NAMES_MAX),
-            ("Last names", last, learner.last_name, LAST_NAMES_MAX),
+            ("First names", first, row["first_name"], FIRST_NAMES_MAX),
+            ("Last names", last, row["last_name"], LAST_NAMES_MAX),
         ):
             if not name:
                 problem(
@@ -514,31 +487,41 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
                     f"\u201c{name}\u201d is {len(name)} characters; Pearson allows {limit} "
                     "including spaces. Agree a shortened legal name with the learner.",
                 )
-        if learner.sex not in ("M", "F"):
-            problem("Sex", "must be M or F.")
-        if not learner.date_of_birth:
+        sex = (row["sex"] or "").strip()  # blank when the MIS file had no Sex column
+        if not sex:
+            problem("Sex", SEX_MISSING)
+        elif sex not in ("M", "F"):
+            problem("Sex", f"\u201c{sex}\u201d is not M or F, which Pearson requires.")
+        if not row["date_of_birth"]:
             problem("Date of birth", "missing: Pearson requires it.")
-        if not learner.uln:
+        if not row["uln"]:
             problem("ULN", "missing: Pearson requires a ULN for learners at UK centres.")
-        elif err := uln_problem(learner.uln):
+        elif err := uln_problem(row["uln"]):
             problem("ULN", err)
-        reference = learner.candidate_number or ""
+        reference = row["candidate_number"] or ""
         if reference and not re.fullmatch(r"[A-Za-z0-9]{1,10}", reference):
             problem("Centre reference", "must be up to 10 letters and digits.")
-        rows.append(
+        if partner_without_code(row, home, centre.number):
+            problem(
+                "Programme code",
+                f"a learner of centre {home}, registered through their home centre: the row "
+                "needs the consortium programme code or sub-site, or it would be keyed on "
+                f"{centre.number}'s own list.",
+            )
+        out.append(
             [
                 reference,
                 first,
                 last,
-                learner.sex,
-                _date(learner.date_of_birth),
-                _date(completion),
-                learner.uln or "",
+                sex,
+                dt.date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None,
+                completion,
+                row["uln"],
                 cohort.qualification.number,
-                reg.programme_code,
+                row["programme_code"],
             ]
         )
-    if not rows:
+    if not out:
         problems.append(
             {
                 "row": None,
@@ -547,7 +530,7 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
                 "reason": "There are no entries on this list.",
             }
         )
-    return rows, problems
+    return out, problems
 
 
 def pearson_xlsx(entry_list, today: dt.date | None = None) -> bytes:
@@ -555,44 +538,57 @@ def pearson_xlsx(entry_list, today: dt.date | None = None) -> bytes:
     rows, problems = pearson_rows(entry_list, today)
     if problems:
         raise PearsonRowsRefused(problems)
-    return xlsx_bytes([("Registrations", PEARSON_HEADINGS, rows)])
+    return xlsx_bytes([Sheet("Registrations", PEARSON_HEADINGS, rows)])
 
 
 # --- learners' registration notices ------------------------------------------------------
 
-LETTER_STYLE = ParagraphStyle("letter", parent=BODY, fontSize=10.5, leading=14)
-LETTER_HEADING = ParagraphStyle(
-    "letterhead", parent=LETTER_STYLE, fontName="Helvetica-Bold", spaceBefore=6
-)
+LETTER_SIZE = 10.5
+INDENT = 2.5 * mm  # per space of indentation in the notice text
 
 
-def _letter_lines(text: str) -> list:
-    """The notice text as paragraphs: indentation kept, a line introducing indented ones bold."""
+def _notice_lines(text: str) -> list[Line]:
+    """The notice text as lines: indentation kept, a line introducing indented ones bold."""
     lines = text.splitlines()
-    story = []
+    out = []
     for i, line in enumerate(lines):
         if not line.strip():
-            story.append(Spacer(1, 2.5 * mm))
+            out.append(Line(""))
             continue
         indent = len(line) - len(line.lstrip(" "))
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        is_heading = indent == 0 and following.startswith("  ")
-        style = LETTER_HEADING if is_heading else LETTER_STYLE
-        story.append(
-            Paragraph(
-                escape(line.strip()),
-                ParagraphStyle(f"l{indent}", parent=style, leftIndent=indent * 2.5 * mm),
-            )
+        heading = indent == 0 and following.startswith("  ")
+        out.append(
+            Line(line.strip(), bold=heading, indent=indent * INDENT, space_before=3 * heading)
         )
-    return story
+    return out
 
 
-def letters_pdf(notices, *, batch: str = "") -> bytes:
+def _letter(notice, date: str) -> TextBlock:
+    centre, learner = notice.round.centre, notice.learner
+    private = f"Private: for {learner.first_name} {learner.last_name.upper()}"
+    if learner.candidate_number:
+        private += f", candidate number {learner.candidate_number}"
+    lines = [
+        Line(centre.name, bold=True, right=date),
+        Line("Exams office"),
+        *([Line(centre.email)] if centre.email else []),
+        Line(""),
+        Line(private, bold=True, space_before=8),
+        Line("Your BTEC registration: please check it", bold=True, size=15, space_before=4),
+        Line(""),
+        *_notice_lines(notice.text),
+    ]
+    return TextBlock(lines, shrink=True)
+
+
+def letters_pdf(notices, *, batch: str = "", preview: bool = False) -> bytes:
     """One A4 page per learner: the notice as e-mailed, for printing and handing out.
 
     `notices` are registrations.notices.Notice objects (notices_for_round, the letters
     of send_notices, batch_notices); LearnerNotice rows are accepted too and regenerated
-    (a letter whose notice has changed since it was recorded is left out).
+    (a letter whose notice has changed since it was recorded is left out). A preview is
+    marked PREVIEW on every page and dated today.
     """
     from .models import LearnerNotice
     from .notices import notices_from_records
@@ -601,47 +597,25 @@ def letters_pdf(notices, *, batch: str = "") -> bytes:
     if notices and isinstance(notices[0], LearnerNotice):
         notices = notices_from_records(notices)
     batch = batch or next((n.batch for n in notices if n.batch), "")
-    width, height = A4
-    # The page frame less its 6pt padding on each side.
-    frame_w, frame_h = width - 28 * mm - 12, height - 30 * mm - 12
-    story = []
-    for i, notice in enumerate(notices):
-        centre, learner = notice.round.centre, notice.learner
-        date = timezone.localtime(notice.sent_at) if notice.sent_at else timezone.localtime()
-        head = Table(
-            [
-                [
-                    Paragraph(
-                        f"<b>{escape(centre.name)}</b><br/>Exams office"
-                        + (f"<br/>{escape(centre.email)}" if centre.email else ""),
-                        LETTER_STYLE,
-                    ),
-                    _p(date.strftime("%d/%m/%Y"), RIGHT),
-                ]
-            ],
-            colWidths=[frame_w * 0.7, frame_w * 0.3],
-        )
-        head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        page = [
-            head,
-            Spacer(1, 6 * mm),
-            _p(
-                f"Private: for {learner.first_name} {learner.last_name.upper()}"
-                + (
-                    f", candidate number {learner.candidate_number}"
-                    if learner.candidate_number
-                    else ""
-                ),
-                LETTER_HEADING,
-            ),
-            _p("Your BTEC registration: please check it", TITLE),
-            Spacer(1, 2 * mm),
-            *_letter_lines(notice.text),
-        ]
-        story.append(KeepInFrame(frame_w, frame_h, page, mode="shrink"))
-        if i < len(notices) - 1:
+    today = uk_date(timezone.localdate())
+    story: list = []
+    for notice in notices:
+        if story:
             story.append(PageBreak())
+        sent = uk_date(timezone.localtime(notice.sent_at)) if notice.sent_at else today
+        story.append(_letter(notice, today if preview else sent))
     if not story:
-        story.append(_p("There are no letters in this batch."))
-    footer = "Registration notice" + (f" · letters batch {batch}" if batch else "")
-    return _build(story, pagesize=A4, title="Registration notices", footer=footer)
+        story.append(para("There are no letters in this batch."))
+    centres = {n.round.centre for n in notices}
+    centre = next(iter(centres)) if len(centres) == 1 else None
+    if preview:
+        footer = "Registration notice \u00b7 preview of the letters not yet sent"
+    else:
+        footer = "Registration notice" + (f" \u00b7 letters batch {batch}" if batch else "")
+    return Document(
+        title="Registration notices" + (" (preview)" if preview else ""),
+        centre=f"{centre.name} ({centre.number})" if centre else "",
+        footer=footer,
+        preview=preview,
+        preview_note="PREVIEW: not sent, and nothing has been recorded",
+    ).build(story)

@@ -3,10 +3,12 @@ their registration status").
 
 A learner with a live registration in a round (status in Registration.ON_LIST, through
 the learner's home centre, which is the round's centre) gets one notice covering every
-such registration: the qualification, programme, pathway and optional units, their
-identifiers, and how to report a mistake. The notice is e-mailed when the learner has
-an e-mail address; otherwise it goes into a printed letters batch (one PDF, one page per
-learner, documents.letters_pdf).
+such registration: the qualification, programme, pathway and optional units, whether it
+is only entered (or sent to Pearson) or registered with Pearson, with the registration
+number, their identifiers, and how to report a mistake. The notice is e-mailed when the
+learner has an e-mail address; otherwise it goes into a printed letters batch (one PDF,
+one page per learner, documents.letters_pdf). The letters the next send would print can
+be previewed first (letters_to_send): nothing is recorded.
 
 Each notice sent is a LearnerNotice (method, when, by whom, the SHA-256 of the notice
 text, the letters batch) and an audit event on the learner. A learner is never sent the
@@ -32,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 import audit
+from documents.formats import uk_date
 from outbox import selectors as outbox_selectors
 from outbox import services as outbox
 from outbox.models import OutgoingEmail
@@ -104,10 +107,49 @@ def live_registrations(rnd: RegistrationRound, learner_ids=None):
     return qs
 
 
+def is_registered(reg: Registration) -> bool:
+    """Registered with Pearson: Pearson has confirmed it (a registration number is its sign)."""
+    return reg.status == Registration.Status.REGISTERED or bool(reg.registration_number)
+
+
+def registration_status(reg: Registration) -> str:
+    """The notice's status line: entered but not yet registered, or registered (and its
+    number), so a learner is never told they are registered before Pearson has done it."""
+    if is_registered(reg):
+        text = "registered with Pearson"
+        if reg.registered_on:
+            text += f" on {uk_date(reg.registered_on)}"
+        number = reg.registration_number
+        return text + (f", registration number {number}" if number else "; no number recorded yet")
+    if reg.status == Registration.Status.SUBMITTED:
+        sent = f" on {uk_date(reg.submitted_on)}" if reg.submitted_on else ""
+        return (
+            f"entered, and sent to Pearson{sent}; not registered with Pearson yet "
+            "(Pearson has not issued a registration number)"
+        )
+    return "entered by the centre; not registered with Pearson yet"
+
+
 def notice_text(rnd: RegistrationRound, learner, registrations) -> str:
     """The notice's words, exactly as e-mailed and printed (and hashed)."""
+    items = [
+        {"registration": r, "registered": is_registered(r), "status": registration_status(r)}
+        for r in registrations
+    ]
+    registered = sum(item["registered"] for item in items)
     text = render_to_string(
-        TEMPLATE, {"centre": rnd.centre, "round": rnd, "learner": learner, "regs": registrations}
+        TEMPLATE,
+        {
+            "centre": rnd.centre,
+            "round": rnd,
+            "learner": learner,
+            "items": items,
+            "registered": "all"
+            if registered == len(items)
+            else "none"
+            if not registered
+            else "some",
+        },
     )
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
@@ -263,6 +305,17 @@ def send_notices(rnd: RegistrationRound, by) -> SendResult:
     return result
 
 
+def letters_to_send(rnd: RegistrationRound) -> list[Notice]:
+    """The letters "Send notices now" would print, exactly as it would print them: for a
+    preview, which records nothing (no notice, no audit event, no batch)."""
+    told = _told(rnd)
+    return [
+        n
+        for n in notices_for_round(rnd)
+        if n.method == LearnerNotice.Method.LETTER and (n.learner.pk, n.sha256) not in told
+    ]
+
+
 # --- reading what was sent ---------------------------------------------------------------
 
 
@@ -369,7 +422,15 @@ def round_status(rnd: RegistrationRound) -> dict:
             state = "told"
         else:
             state = "changed"
-        rows.append({"learner": notice.learner, "notice": notice, "sent": sent, "state": state})
+        rows.append(
+            {
+                "learner": notice.learner,
+                "notice": notice,
+                "registrations": [(r, is_registered(r)) for r in notice.registrations],
+                "sent": sent,
+                "state": state,
+            }
+        )
     gone = [
         {"learner": sent[0].learner, "notice": None, "sent": sent, "state": "gone"}
         for sent in records.values()

@@ -12,7 +12,7 @@ from accounts.permissions import can
 from learners.models import Cohort, Learner
 from signatures import services as signing
 
-from . import calendar
+from . import calendar, documents
 from .models import (
     CentreCalendar,
     EntryList,
@@ -125,7 +125,9 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     """Everything the entry list page shows, in a fixed number of queries (300 rows: ~10)."""
     cohort = entry_list.cohort
     rows = snapshot_rows(
-        cohort.pk, extra=("status", "registration_number"), round_id=entry_list.round_id
+        cohort.pk,
+        extra=("status", "registration_number", "centre__number"),
+        round_id=entry_list.round_id,
     )
     queries: dict[int, list[RowQuery]] = {}
     for q in RowQuery.objects.filter(entry_list=entry_list).select_related(
@@ -133,6 +135,7 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     ):
         queries.setdefault(q.registration_id, []).append(q)
     statuses = dict(Registration.Status.choices)
+    own_centre = cohort.centre.number
     page_rows = []
     for row in rows:
         extra = row.pop("_extra")
@@ -142,6 +145,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
                 "dob": _uk_date(row["date_of_birth"]),
                 "status": statuses[extra["status"]],
                 "number": extra["registration_number"],
+                "home": extra["centre__number"],
+                "partner": extra["centre__number"] != own_centre,
                 "queries": queries.get(int(row["key"]), []),
             }
         )
@@ -153,6 +158,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     signature = signing.latest_signature(entry_list)
     sha = signing.content_sha256(entry_list.snapshot(rows))
     changes = changes_since_signed(entry_list, rows, signature)
+    units = documents.qualification_units(cohort.qualification)  # always: fixed queries
+    changes = documents.describe_changes(changes, units)  # labels, unit titles, dd/mm/yyyy
     base = reverse("registrations:entry_list", args=[entry_list.pk])
     return {
         "entry_list": entry_list,
@@ -161,6 +168,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         "proposed": proposed,
         "signature": signature,
         "changes": changes,
+        # A consortium list: a partner's learner on it, or a consortium programme code.
+        "consortium": any(r["partner"] or r["r"]["programme_code"] for r in page_rows),
         "sha256": sha,
         "latest_version": signing.latest_version(entry_list),
         "open_queries": sum(1 for qs in queries.values() for q in qs if not q.answered_at),

@@ -10,4 +10,9 @@ urlpatterns = [
     path("lists/<id:pk>/pearson.xlsx", views.pearson_xlsx, name="pearson_xlsx"),
     path("rounds/<id:pk>/notices/", views.round_notices, name="round_notices"),
     path("rounds/<id:pk>/letters.pdf", views.round_letters, name="round_letters"),
+    path(
+        "rounds/<id:pk>/letters-preview.pdf",
+        views.round_letters_preview,
+        name="round_letters_preview",
+    ),
 ]

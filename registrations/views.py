@@ -17,7 +17,7 @@ from centres.models import Centre
 from learners.models import Learner
 from signatures import services as signing
 
-from . import calendar, selectors, services
+from . import calendar, documents, selectors, services
 from .access import entry_list_for, round_for, visible_rounds
 from .forms import (
     AmendForm,
@@ -502,13 +502,25 @@ def entry_list_versions(request, pk: int):
     sigs = {}
     for s in signing.signatures(entry_list):
         sigs.setdefault(s.version_id, []).append(s)
+    units = documents.qualification_units(entry_list.cohort.qualification)
     rows = []
     previous = None
     for v in versions:
-        diff = (
-            signing.diff_rows(previous.snapshot["rows"], v.snapshot["rows"]) if previous else None
+        changes = (
+            documents.describe_changes(
+                signing.diff_rows(previous.snapshot["rows"], v.snapshot["rows"]), units
+            )
+            if previous
+            else []
         )
-        rows.append({"version": v, "diff": diff, "signatures": sigs.get(v.pk, [])})
+        rows.append(
+            {
+                "version": v,
+                "changes": changes,
+                "previous": previous.number if previous else None,
+                "signatures": sigs.get(v.pk, []),
+            }
+        )
         previous = v
     return render(
         request,

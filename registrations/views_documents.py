@@ -1,7 +1,7 @@
 """The round's documents and the learners' notices.
 
 Entry list PDF and XLSX: anyone who may see registrations at the list's centre.
-The "for Pearson" XLSX, the notices page and the letters: the exams officer
+The "for Pearson" XLSX, the notices page, the letters and their preview: the exams officer
 (RUN_REGISTRATIONS) at that centre. Anything at another centre is a 404; a role too
 weak is a 403. Building the bytes is documents.py; recording notices is notices.py, and
 their e-mails leave through the outbox after the request, not in it.
@@ -103,11 +103,36 @@ def round_notices(request, pk: int):
 
 @requires(RUN_REGISTRATIONS)
 @require_GET
+def round_letters_preview(request, pk: int):
+    """The letters the next send would print, marked PREVIEW; nothing is recorded."""
+    rnd = access.round_for(request.user, pk, RUN_REGISTRATIONS)
+    letters = notices.letters_to_send(rnd)
+    if not letters:
+        messages.info(
+            request,
+            "There are no letters to preview: every learner without an e-mail address has "
+            "been sent their notice, and nothing has changed since.",
+        )
+        return redirect("registrations:round_notices", pk=rnd.pk)
+    return _download(
+        documents.letters_pdf(letters, preview=True),
+        "application/pdf",
+        f"registration-letters-preview-{rnd.centre.number}.pdf",
+    )
+
+
+@requires(RUN_REGISTRATIONS)
+@require_GET
 def round_letters(request, pk: int):
     rnd = access.round_for(request.user, pk, RUN_REGISTRATIONS)
     batch = request.GET.get("batch") or notices.latest_batch(rnd)
     if not batch:
-        messages.info(request, "No letters have been printed for this round yet.")
+        messages.info(
+            request,
+            "No letters have been sent for this round yet, so there is no batch to print. "
+            "Preview the letters first, then send the notices: that records them and makes "
+            "the batch.",
+        )
         return redirect("registrations:round_notices", pk=rnd.pk)
     printable, changed = notices.batch_notices(rnd, batch)
     if not printable and not changed:

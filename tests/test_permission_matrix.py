@@ -364,6 +364,9 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         "registrations:request_entries": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:round_notices": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:round_letters": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
+        "registrations:round_letters_preview": site(
+            lambda s: {"pk": s.round.pk}, RegistrationRound
+        ),
         "registrations:check_start": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:proposals": site(lambda s: {"pk": s.request.pk}, EntryRequest),
         "registrations:proposals_send": site(lambda s: {"pk": s.request.pk}, EntryRequest),

@@ -1,10 +1,8 @@
 """The round's documents and the learners' notices: what the office prints, downloads and sends.
 
-PDF text is read back from the bytes reportlab wrote (pypdf is not a dependency): each
-content stream is decoded (ASCII85 + Flate) and the strings drawn are collected.
+PDF text is read back from the bytes reportlab wrote (tests/pdf_reading.py).
 """
 
-import base64
 import datetime as dt
 import hashlib
 import io
@@ -12,7 +10,6 @@ import itertools
 import re
 import time
 import zipfile
-import zlib
 
 import pytest
 import time_machine
@@ -22,6 +19,7 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from learners.services import update_learner
 from outbox.models import OutgoingEmail
 from outbox.services import send_pending
 from outbox.tasks import send_pending as send_pending_task
@@ -37,6 +35,7 @@ from .factories import (
     QualificationFactory,
     TeachingGroupFactory,
 )
+from .pdf_reading import pdf_page_strings, pdf_pages, pdf_strings, pdf_text
 
 R = Role
 TODAY = dt.date(2026, 9, 14)
@@ -64,53 +63,6 @@ def uln() -> str:
         if r:
             return prefix + str(10 - r)
         n += 10_000_000
-
-
-def _unescape(raw: bytes) -> str:
-    out, i = bytearray(), 0
-    simple = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    while i < len(raw):
-        ch = raw[i : i + 1]
-        if ch != b"\\":
-            out += ch
-            i += 1
-            continue
-        nxt = raw[i + 1 : i + 2]
-        octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
-        if octal:
-            out.append(int(octal.group(), 8))
-            i += 1 + len(octal.group())
-        else:
-            out += simple.get(nxt, nxt)
-            i += 2
-    return out.decode("cp1252")
-
-
-def pdf_strings(data: bytes) -> list[str]:
-    """Every string drawn in the PDF's content streams, in order."""
-    assert data.startswith(b"%PDF-")
-    strings = []
-    for obj in data.split(b"endobj"):
-        head, found, rest = obj.partition(b"stream")
-        if not found:
-            continue
-        body = rest.split(b"endstream")[0].strip(b"\r\n")
-        if b"ASCII85Decode" in head:
-            body = base64.a85decode(body.strip().removesuffix(b"~>"))
-        if b"FlateDecode" in head:
-            body = zlib.decompress(body)
-        strings += [
-            _unescape(m.group(1)) for m in re.finditer(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", body)
-        ]
-    return strings
-
-
-def pdf_text(data: bytes) -> str:
-    return re.sub(r"\s+", " ", " ".join(pdf_strings(data)))
-
-
-def pdf_pages(data: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b(?!s)", data))
 
 
 def sheet_rows(data: bytes, title: str) -> list[tuple]:
@@ -274,12 +226,162 @@ def test_a_300_row_list_prints_on_pages_with_headings_repeated(cast, rnd, qualif
     data = documents.entry_list_pdf(entry_list)
     elapsed = time.perf_counter() - started
     strings = pdf_strings(data)
-    pages = pdf_pages(data)
-    assert pages >= 8
-    assert strings.count("Surname") == pages  # the heading row repeats on every page
+    pages = pdf_page_strings(data)
+    assert len(pages) >= 8
+    with_rows = [page for page in pages if any(re.fullmatch(r"Surname\d{3}", s) for s in page)]
+    assert len(with_rows) >= len(pages) - 1  # the last page may hold only the signature
+    for n, page in enumerate(with_rows, start=1):  # the heading row repeats on every page
+        assert page.count("Surname") == page.count("Forename") == 1, n
     assert all(name in strings for name in surnames)
+    # Every page has the furniture: centre, title, the printed date, "Page x of y".
+    for n, page in enumerate(pages, start=1):
+        assert "Own Test Academy (40001)" in page
+        assert f"Page {n} of " in page and str(len(pages)) in page
+        assert any("printed 14/09/2026 " in s for s in page)
     assert "Signed ____" in pdf_text(data)
     assert elapsed < 10, elapsed
+
+
+# --- what changed, in words -----------------------------------------------------------------
+
+
+def test_changes_read_as_labels_and_values_on_the_page_the_versions_and_the_pdf(
+    client, cast, signed, qualification
+):
+    """Not `optional_units ['8'] -> ['9']`: the unit's number and title, dates dd/mm/yyyy."""
+    applied = Unit.objects.create(
+        qualification=qualification,
+        number="9",
+        title="Applied Practice",
+        glh=60,
+        assessment="internal",
+        mandatory=False,
+    )
+    eo = cast[R.EXAMS_OFFICER]
+    reg = signed.rows().get(learner__last_name="Brindley")
+    services.amend_registration(reg, by=eo, reason="Swapped unit", optional_units=[applied])
+    update_learner(
+        reg.learner,
+        by=eo,
+        changes={"date_of_birth": dt.date(2009, 6, 18)},
+        reason="Birth certificate seen",
+    )
+    services.amend_registration(reg, by=eo, reason="Sport pathway", pathway="Sport")
+    who = f"BRINDLEY, Kit2 ({reg.learner.candidate_number})"
+    expected = [
+        f"Changed: {who}: date of birth was 17/05/2009, now 18/06/2009",
+        "pathway was General, now Sport",
+        "optional units was 8 (Optional Practice), now 9 (Applied Practice)",
+    ]
+    client.force_login(eo)
+    page = client.get(signed.get_absolute_url()).content.decode()
+    changes = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.split('id="changes"')[1]))
+    for text in expected:
+        assert text in changes, text
+    versions = client.get(reverse("registrations:entry_list_versions", args=[signed.pk]))
+    versions = re.sub(r"<[^>]+>|\s+", " ", versions.content.decode())
+    assert "optional units was 8 (Optional Practice), now 9 (Applied Practice)" in versions
+    assert "pathway was General, now Sport" in versions
+    pdf = pdf_text(client.get(reverse("registrations:entry_list_pdf", args=[signed.pk])).content)
+    for text in expected:
+        assert text in pdf, text
+    for shown in (changes, versions, pdf):
+        assert "['" not in shown and "optional_units" not in shown and "date_of_birth" not in shown
+
+
+def test_changes_in_words_say_yes_no_blank_and_removed():
+    units = {"8": Unit(number="8", title="Optional Practice", sort_key=8)}
+    row = {
+        "key": "1",
+        "learner": 1,
+        "last_name": "Hale",
+        "first_name": "Amy",
+        "candidate_number": "0001",
+        "programme_code": "",
+        "new_starter": False,
+        "optional_units": ["8"],
+    }
+    gone = {**row, "key": "2", "last_name": "Moss", "candidate_number": ""}
+    after = {**row, "programme_code": "KM01", "new_starter": True, "optional_units": []}
+    lines = documents.describe_changes(signing.diff_rows([row, gone], [after]), units)
+    assert [str(line) for line in lines] == [
+        "Removed: MOSS, Amy (no candidate number)",
+        "Changed: HALE, Amy (0001): optional units was 8 (Optional Practice), now none; "
+        "programme code was blank, now KM01; new starter was no, now yes",
+    ]
+
+
+# --- consortium lists -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def consortium(rnd, cohort, cast, partner_centre):
+    """The own centre's list with one partner centre's learner on it (no programme code)."""
+    visitor = LearnerFactory(
+        centre=partner_centre, last_name="Kestrelson", first_name="Pat", uln=uln()
+    )
+    cohort.teaching_groups.get().learners.add(visitor)
+    entry_list = _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    return entry_list, entry_list.rows().get(learner=visitor)
+
+
+def test_a_consortium_list_shows_each_learners_home_centre(client, cast, consortium):
+    entry_list, visitor = consortium
+    client.force_login(cast[R.EXAMS_OFFICER])
+    html = client.get(entry_list.get_absolute_url()).content.decode()
+    heads = re.findall(r'<th scope="col">(.*?)</th>', html.split('id="entries"')[1])
+    assert "Home centre" in heads
+    rows = [
+        [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr>(\s*<td>.*?)</tr>", html.split('id="entries"')[1], re.S)
+    ]
+    cells = {row[0]: row for row in rows}
+    home = heads.index("Home centre")
+    assert cells["KESTRELSON, Pat"][home] == "40002"
+    assert cells["ASHWORTH, Kit1"][home] == "40001"
+    code = cells["KESTRELSON, Pat"][heads.index("Programme code")]
+    assert code.startswith("missing") and "consortium programme code or sub-site" in code
+
+    pdf = client.get(reverse("registrations:entry_list_pdf", args=[entry_list.pk])).content
+    strings = pdf_strings(pdf)
+    row = strings[strings.index("Kestrelson") - 1 :][:14]
+    assert "40002" in row and "missing" in row
+    assert "a partner centre's learner, registered through their home centre" in pdf_text(pdf)
+
+    data = client.get(reverse("registrations:entry_list_xlsx", args=[entry_list.pk])).content
+    rows = {r[1]: r for r in sheet_rows(data, "Entry list")[1:]}
+    assert rows["Kestrelson"][8] == "40002" and rows["Ashworth"][8] == "40001"
+
+
+def test_a_partners_learner_without_the_consortium_code_is_refused_for_pearson(
+    client, cast, consortium
+):
+    entry_list, visitor = consortium
+    with pytest.raises(documents.PearsonRowsRefused) as refused:
+        documents.pearson_xlsx(entry_list)
+    (problem,) = refused.value.problems
+    assert (problem["row"], problem["learner"], problem["field"]) == (
+        4,
+        "KESTRELSON, Pat",
+        "Programme code",
+    )
+    assert "a learner of centre 40002" in problem["reason"]
+    assert "consortium programme code or sub-site" in problem["reason"]
+
+    services.amend_registration(
+        visitor, by=cast[R.EXAMS_OFFICER], reason="Consortium code", programme_code="KM-CONS1"
+    )
+    rows = sheet_rows(documents.pearson_xlsx(entry_list), "Registrations")
+    assert [r[-1] for r in rows if r[2] == "KESTRELSON"] == ["KM-CONS1"]
+    client.force_login(cast[R.EXAMS_OFFICER])
+    html = client.get(entry_list.get_absolute_url()).content.decode()
+    assert "KM-CONS1" in html and "needs the consortium programme code" not in html
+
+
+def test_a_single_centre_list_page_has_no_home_centre_column(client, cast, returned):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    html = client.get(returned.get_absolute_url()).content.decode()
+    assert "Home centre" not in html.split('id="entries"')[1]
 
 
 # --- the entry list XLSX -----------------------------------------------------------------
@@ -293,8 +395,12 @@ def test_entry_list_xlsx_has_the_same_rows(client, cast, returned):
     assert rows[0] == tuple(documents.ENTRY_HEADINGS)
     assert [r[1] for r in rows[1:]] == ["Ashworth", "Brindley", "Carrow"]
     first = returned.rows().first().learner
-    assert rows[1][3] == "17/05/2009" and rows[1][5] == first.uln
-    assert rows[1][7] == first.candidate_number and rows[1][9] == "8"
+    assert rows[1][3] == dt.datetime(2009, 5, 17) and rows[1][5] == first.uln
+    assert rows[1][7] == first.candidate_number and rows[1][8] == "40001"
+    assert rows[1][10] == "8"
+    ws = load_workbook(io.BytesIO(response.content))["Entry list"]
+    assert ws["D2"].number_format == "dd/mm/yyyy"  # a real date, shown the UK way
+    assert ws.freeze_panes == "A2"
 
 
 def test_spreadsheets_never_carry_a_formula(client, cast, rnd, own_centre, qualification):
@@ -359,8 +465,8 @@ def test_pearson_xlsx_is_laid_out_for_edexcel_online(client, cast, returned):
         "ZOE ANNE",
         "ASHWORTH-ODEGARD",
         "F",
-        "17/05/2009",
-        "31/08/2027",
+        dt.datetime(2009, 5, 17),
+        dt.datetime(2027, 8, 31),
         learner.uln,
         "603/0001/2",
         None,
@@ -395,6 +501,22 @@ def test_pearson_xlsx_is_refused_naming_row_field_and_reason(client, cast, retur
     assert "missing: Pearson requires a ULN" in cells[0][3]
     assert "33 characters; Pearson allows 30" in cells[1][3]
     assert "nothing is left" in cells[2][3]
+
+
+def test_a_learner_with_no_sex_recorded_is_refused_for_pearson(client, cast, returned):
+    """A learner imported from a file without a Sex column has it blank: refused, by name."""
+    learner = returned.rows().get(learner__last_name="Brindley").learner
+    type(learner).objects.filter(pk=learner.pk).update(sex="")
+    client.force_login(cast[R.EXAMS_OFFICER])
+    html = client.get(reverse("registrations:pearson_xlsx", args=[returned.pk])).content.decode()
+    assert "the spreadsheet was not produced" in html
+    rows = [
+        [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr>(.*?)</tr>", html.split('id="problems"')[1], re.S)
+    ]
+    assert [r for r in rows if r] == [
+        ["2", "BRINDLEY, Kit2", "Sex", documents.SEX_MISSING.replace("'", "&#x27;")]
+    ]
 
 
 def test_a_planned_completion_in_the_past_is_refused(returned):
@@ -439,7 +561,10 @@ def test_notices_are_emailed_or_printed_and_recorded(rnd, told, cast):
         "Unit 8: Optional Practice",
         f"ULN (Unique Learner Number): {ashworth.uln}",
         f"Candidate number: {ashworth.candidate_number}",
-        "Registration number: not issued by Pearson yet",
+        "has entered you for the BTEC qualification below in 2026/27",
+        "You are not registered with Pearson yet",
+        "What you are entered for",
+        "Status: entered by the centre; not registered with Pearson yet",
         "Date of birth: 17/05/2009",
         "See the exams office",
         "printed on your certificate",
@@ -574,6 +699,89 @@ def test_a_reprinted_batch_is_the_letters_as_sent_even_after_a_change(client, ca
     assert "Applied" in pdf_text(documents.letters_pdf(result.letters))
 
 
+def test_a_notice_says_entered_until_pearson_registers_then_gives_the_number(
+    client, cast, rnd, told
+):
+    eo = cast[R.EXAMS_OFFICER]
+    notices.send_notices(rnd, eo)
+    send_pending()
+    (entered,) = mail.outbox
+    assert "has entered you for the BTEC qualification below" in entered.body
+    assert "Status: entered by the centre; not registered with Pearson yet" in entered.body
+    assert "registered with Pearson for" not in entered.body
+
+    # Pearson registers Ashworth (as the registration-number import records it).
+    reg = told.rows().get(learner__last_name="Ashworth")
+    type(reg).objects.filter(pk=reg.pk).update(
+        status="registered", registration_number="R1234567", registered_on=dt.date(2026, 10, 9)
+    )
+    client.force_login(eo)
+    page = client.get(reverse("registrations:round_notices", args=[rnd.pk])).content.decode()
+    assert "(registered with Pearson, R1234567)" in page
+    assert page.count("(entered, not yet registered)") == 2
+    assert page.count("Changed since last told") == 1  # the notice now says more: send it
+
+    result = notices.send_notices(rnd, eo)
+    assert (result.emailed, len(result.letters), result.skipped) == (1, 0, 2)
+    send_pending()
+    registered = mail.outbox[1].body
+    assert "has registered you with Pearson for the BTEC qualification below" in registered
+    assert "What you are registered for" in registered
+    assert (
+        "Status: registered with Pearson on 09/10/2026, registration number R1234567" in registered
+    )
+    assert "not registered" not in registered
+
+
+def test_a_notice_for_a_list_sent_to_pearson_is_still_not_registered(rnd, told, cast):
+    reg = told.rows().get(learner__last_name="Carrow")
+    type(reg).objects.filter(pk=reg.pk).update(status="submitted", submitted_on=TODAY)
+    (notice,) = [n for n in notices.notices_for_round(rnd) if n.learner.last_name == "Carrow"]
+    assert (
+        "Status: entered, and sent to Pearson on 14/09/2026; not registered with Pearson yet "
+        "(Pearson has not issued a registration number)" in notice.text
+    )
+
+
+def test_the_letters_can_be_previewed_before_anything_is_sent(client, cast, rnd, told):
+    client.force_login(cast[R.EXAMS_OFFICER])
+    page_url = reverse("registrations:round_notices", args=[rnd.pk])
+    html = client.get(page_url).content.decode()
+    preview_url = reverse("registrations:round_letters_preview", args=[rnd.pk])
+    assert f'href="{preview_url}"' in html and "Preview the 2 letters to print" in html
+    # The letters download is not yet there: it says why and points to the preview.
+    response = client.get(reverse("registrations:round_letters", args=[rnd.pk]), follow=True)
+    assert "No letters have been sent for this round yet" in response.content.decode()
+    assert "Preview the letters first" in response.content.decode()
+
+    events, emails = AuditEvent.objects.count(), OutgoingEmail.objects.count()
+    response = client.get(preview_url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = pdf_page_strings(response.content)
+    assert len(pages) == 2
+    for page in pages:  # every page says it is a preview
+        assert "PREVIEW" in page
+        assert "PREVIEW: not sent, and nothing has been recorded" in page
+    text = pdf_text(response.content)
+    assert "Dear Kit2" in text and "Dear Kit3" in text and "Dear Kit1" not in text
+    assert "14/09/2026" in text and "printed on your certificate" in text
+    # Nothing was recorded: no notice, no audit event, no e-mail, no batch.
+    assert not LearnerNotice.objects.exists()
+    assert (AuditEvent.objects.count(), OutgoingEmail.objects.count()) == (events, emails)
+    assert client.get(page_url).content.decode().count("Not told yet") == 3
+
+    # The letters sent are the letters previewed; afterwards there is nothing to preview.
+    result = notices.send_notices(rnd, cast[R.EXAMS_OFFICER])
+    sent = documents.letters_pdf(result.letters)
+    assert [s for s in pdf_strings(sent) if s.startswith("Dear ")] == [
+        s for s in pdf_strings(response.content) if s.startswith("Dear ")
+    ]
+    assert "PREVIEW" not in pdf_text(sent)
+    response = client.get(preview_url, follow=True)
+    assert "There are no letters to preview" in response.content.decode()
+    assert "Preview the" not in client.get(page_url).content.decode()
+
+
 # --- who may ------------------------------------------------------------------------------
 
 VIEWERS = {"registrations:entry_list_pdf": STAFF, "registrations:entry_list_xlsx": STAFF}
@@ -581,6 +789,7 @@ OFFICE = {
     "registrations:pearson_xlsx": {R.EXAMS_OFFICER},
     "registrations:round_notices": {R.EXAMS_OFFICER},
     "registrations:round_letters": {R.EXAMS_OFFICER},
+    "registrations:round_letters_preview": {R.EXAMS_OFFICER},
 }
 
 
@@ -592,7 +801,10 @@ def _url(name, entry_list, rnd):
 @pytest.mark.parametrize("role", sorted(Role, key=str))
 @pytest.mark.parametrize("name", sorted(VIEWERS | OFFICE))
 def test_who_may_open_each_document_at_their_own_centre(client, cast, rnd, returned, name, role):
-    notices.send_notices(rnd, cast[R.EXAMS_OFFICER])  # a letters batch to download
+    eo = cast[R.EXAMS_OFFICER]
+    notices.send_notices(rnd, eo)  # a letters batch to download
+    reg = returned.rows().get(learner__last_name="Carrow")  # and a changed letter to preview
+    services.amend_registration(reg, by=eo, reason="Applied pathway", pathway="Applied")
     client.force_login(cast[role])
     response = client.get(_url(name, returned, rnd))
     expected = 200 if role in (VIEWERS | OFFICE)[name] else 403

@@ -231,7 +231,7 @@ def test_enter_return_sign_amend_submit(client, cast, rnd, cohort):
     entry_list.refresh_from_db()
     assert entry_list.status == EntryList.Status.AMENDED
     page = client.get(entry_list.get_absolute_url()).content.decode()
-    assert "Changed since it was signed" in page and "pathway — → Sport" in page
+    assert "Changed since it was signed" in page and "pathway was blank, now Sport" in page
     # The signed version is untouched: what was signed is still what it was.
     assert signature.version.snapshot == signing.signatures(entry_list).get().version.snapshot
     assert all(r["pathway"] == "" for r in signature.version.snapshot["rows"])

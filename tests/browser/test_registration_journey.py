@@ -178,7 +178,7 @@ def enter_and_return(page, site, title: str, year: str, count: int) -> None:
     proposed.get_by_role("button", name="Make the ticked entries").click()
     expect_message(page, f"{count} entries made.")
     expect(page.locator("#entries tbody tr")).to_have_count(count)
-    expect(page.locator("#entries tbody tr td:nth-child(9)")).to_have_text(["Entered"] * count)
+    expect(page.locator("#entries tbody tr td.entry-status")).to_have_text(["Entered"] * count)
     page.get_by_role("button", name="Return the list to the programme leader to sign").click()
     expect_message(page, "The list has gone to the programme leader to check and sign.")
     expect(list_status(page)).to_have_text("Awaiting the programme leader's signature")
@@ -222,7 +222,7 @@ def submit(page, site, title: str, year: str, count: int) -> None:
     expect_message(page, "Submission to Pearson recorded.")
     expect(list_status(page)).to_have_text("Submitted to Pearson")
     expect(page.get_by_text(f"· submitted to Pearson on {today}")).to_be_visible()
-    expect(page.locator("#entries tbody tr td:nth-child(9)")).to_have_text(
+    expect(page.locator("#entries tbody tr td.entry-status")).to_have_text(
         ["Submitted to Pearson"] * count
     )
     expect(page.get_by_role("region", name="Record the submission to Pearson")).to_have_count(0)
