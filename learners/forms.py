@@ -2,9 +2,21 @@ from django import forms
 
 from btecqa.forms import Form, ModelForm
 
-from .models import Learner
+from .models import Learner, Programme
 from .services import EDITABLE_FIELDS
 from .validators import validate_date_of_birth
+
+
+def programme_choice_label(programme: Programme) -> str:
+    """Two centres can each run "Business 2026/27": name the centre and its number too."""
+    return f"{programme} · {programme.centre.name} ({programme.centre.number})"
+
+
+def programme_choices(programmes):
+    """Programmes for a drop-down: by centre, then qualification, then the newest year first."""
+    return programmes.select_related("qualification", "centre").order_by(
+        "centre__name", "centre__number", "qualification__title", *Programme._meta.ordering
+    )
 
 
 class LearnerSearchForm(Form):
@@ -25,7 +37,8 @@ class LearnerSearchForm(Form):
     def __init__(self, *args, centres, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
-        self.fields["programme"].queryset = programmes
+        self.fields["programme"].queryset = programme_choices(programmes)
+        self.fields["programme"].label_from_instance = programme_choice_label
         years = sorted(set(programmes.values_list("academic_year", flat=True)), reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
 

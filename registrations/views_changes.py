@@ -17,6 +17,7 @@ from btecqa.forms import Form
 from btecqa.params import int_param
 from btecqa.validators import text_problem
 from centres.models import Centre
+from learners.forms import programme_choice_label, programme_choices
 from learners.models import Learner, Programme
 
 from . import calendar, changes
@@ -190,7 +191,7 @@ class RegisterFilterForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, y) for y in years]
         self.fields["programme"].queryset = programmes
-        self.fields["programme"].label_from_instance = lambda p: p.qualification.title
+        self.fields["programme"].label_from_instance = programme_choice_label
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -559,9 +560,11 @@ def register(request):
         reverse=True,
     )
     year = request.GET.get("year") if request.GET.get("year") in years else current
-    programmes = Programme.objects.filter(
-        pk__in=regs.filter(programme__academic_year=year).values("programme_id")
-    ).select_related("qualification")
+    programmes = programme_choices(
+        Programme.objects.filter(
+            pk__in=regs.filter(programme__academic_year=year).values("programme_id")
+        )
+    )
     form = RegisterFilterForm(
         request.GET or None, initial={"year": year}, years=years, programmes=programmes
     )
