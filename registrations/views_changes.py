@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, home_centres, requires, scope
-from btecqa.forms import Form
+from btecqa.forms import Form, show_again
 from btecqa.params import int_param
-from btecqa.validators import text_problem
 from centres.models import Centre
 from learners.forms import programme_choice_label, programme_choices
 from learners.models import Learner, Programme
@@ -176,6 +175,13 @@ class ActionForm(Form):
 
 class CancelForm(Form):
     why = forms.CharField(label="Why cancel this request?", max_length=300)
+
+
+class VerifyForm(Form):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_verify_%s", **kwargs)
 
 
 class RegisterFilterForm(Form):
@@ -425,7 +431,7 @@ def _make_request(kind, data, learner, registration, user) -> ChangeRequest:
 # --- one request: detail, action, cancel --------------------------------------------------
 
 
-def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
+def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None, verify_form=None):
     user = request.user
     today = timezone.localdate()
     is_open = cr.status == ChangeRequest.Status.OPEN
@@ -456,6 +462,7 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
             "awaiting_verification": changes.awaiting_verification(cr),
             "action_form": action_form,
             "cancel_form": cancel_form,
+            "verify_form": verify_form or VerifyForm(),
             "refund": refund,
             "history": history,
         },
@@ -472,17 +479,17 @@ def change_detail(request, pk: int):
 def change_verify(request, pk: int):
     """The QN verifies a new starter's entry with the exams officer (seed policy)."""
     cr = _change(request, pk, CHECK_ENTRIES)
-    note = request.POST.get("note", "")
-    if problem := text_problem(note, multiline=True):
-        messages.error(request, f"The note {problem}: delete it and type it again.")
-        return redirect("registrations:change_detail", pk=pk)
-    try:
-        changes.verify_new_starter(cr, by=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{cr.learner}'s entry verified.")
-    return redirect("registrations:change_detail", pk=pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.verify_new_starter(cr, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{cr.learner}'s entry verified.")
+            return redirect("registrations:change_detail", pk=pk)
+    show_again(request, form)
+    return _detail(request, cr, verify_form=form)
 
 
 @requires(RUN_REGISTRATIONS)
