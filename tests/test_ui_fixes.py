@@ -42,7 +42,7 @@ from .factories import (
     RoleAssignmentFactory,
     join,
 )
-from .test_registration_round import TODAY, _returned
+from .test_registration_round import TODAY, _returned, _signed
 
 R = Role
 DOB = dt.date(2009, 5, 17)
@@ -75,26 +75,29 @@ def _tree(response) -> Element:
     return parse_html(response.content.decode())
 
 
-def _by_id(node, element_id: str) -> Element:
+def _walk(node):
+    """Every element under `node` (itself included), in document order."""
     stack = [node]
     while stack:
         n = stack.pop()
         if isinstance(n, Element):
-            if dict(n.attributes).get("id") == element_id:
-                return n
-            stack.extend(n.children)
+            yield n
+            stack.extend(reversed(n.children))
+
+
+def _attr(element: Element, name: str) -> str:
+    return dict(element.attributes).get(name) or ""
+
+
+def _by_id(node, element_id: str) -> Element:
+    for element in _walk(node):
+        if _attr(element, "id") == element_id:
+            return element
     raise AssertionError(f"nothing on the page has id {element_id!r}")
 
 
-def _forms(node) -> list[Element]:
-    found, stack = [], [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Element):
-            if n.name == "form":
-                found.append(n)
-            stack.extend(n.children)
-    return found
+def _named(node, tag: str) -> list[Element]:
+    return [e for e in _walk(node) if e.name == tag]
 
 
 def _text(node) -> str:
@@ -104,7 +107,7 @@ def _text(node) -> str:
 
 
 def _form_posting_to(response, url: str) -> Element:
-    (form,) = [f for f in _forms(_tree(response)) if dict(f.attributes).get("action") == url]
+    (form,) = [f for f in _named(_tree(response), "form") if _attr(f, "action") == url]
     return form
 
 
@@ -192,14 +195,7 @@ def test_a_wrong_password_is_shown_by_the_password_field_and_signing_again_works
 
 @pytest.mark.usefixtures("_september")
 def test_a_submission_date_that_is_not_a_date_is_shown_by_its_field(client, cast, rnd, programme):
-    entry_list = _returned(rnd, programme, cast)
-    services.sign_entry_list(
-        entry_list,
-        user=cast[R.PROGRAMME_LEADER],
-        password=PASSWORD,
-        seen_sha256=signing.current_sha256(entry_list),
-    )
-    entry_list.refresh_from_db()
+    entry_list = _signed(rnd, programme, cast)
     client.force_login(cast[R.EXAMS_OFFICER])
     url = reverse("registrations:entry_list_submit", args=[entry_list.pk])
     response = client.post(url, {"submitted_on": "31/02/2026", "lock": entry_list.lock_version})
@@ -323,15 +319,8 @@ def test_a_verification_note_with_a_control_character_is_shown_by_the_note(
 
 
 def _options(response, name: str) -> list[str]:
-    stack, found = [_tree(response)], []
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Element):
-            if n.name == "select" and dict(n.attributes).get("name") == name:
-                found = [_text(o) for o in n.children if isinstance(o, Element)]
-                break
-            stack.extend(reversed(n.children))
-    return found
+    (select,) = [e for e in _named(_tree(response), "select") if _attr(e, "name") == name]
+    return [_text(option) for option in _named(select, "option")]
 
 
 def test_the_programme_filter_names_each_programmes_centre_and_year(
@@ -380,24 +369,12 @@ def test_the_register_shows_each_learners_candidate_number_and_date_of_birth(
         client.force_login(cast[R.EXAMS_OFFICER])
         response = client.get(reverse("registrations:register"))
     table = _by_id(_tree(response), "register")
-    (head,) = [r for r in _rows(table) if r.name == "tr" and _cells(r, "th")]
+    (head,) = [r for r in _named(table, "tr") if _cells(r, "th")]
     headings = [_text(c) for c in _cells(head, "th")]
-    (row,) = [r for r in _rows(table) if _cells(r, "td")]
+    (row,) = [r for r in _named(table, "tr") if _cells(r, "td")]
     cells = dict(zip(headings, [_text(c) for c in _cells(row, "td")], strict=True))
     assert cells["Cand. no."] == "0042"
     assert cells["Date of birth"] == "17/05/2009"
-
-
-def _rows(table) -> list[Element]:
-    stack, rows = [table], []
-    while stack:
-        n = stack.pop(0)
-        if isinstance(n, Element):
-            if n.name == "tr":
-                rows.append(n)
-            else:
-                stack.extend(n.children)
-    return rows
 
 
 def _cells(row, kind: str) -> list[Element]:
@@ -412,14 +389,7 @@ def _heading(response, heading_id: str) -> Element:
 
 
 def _badges(node) -> list[str]:
-    stack, found = [node], []
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Element):
-            if "badge" in (dict(n.attributes).get("class") or "").split():
-                found.append(_text(n))
-            stack.extend(n.children)
-    return found
+    return [_text(e) for e in _walk(node) if "badge" in _attr(e, "class").split()]
 
 
 def test_the_dashboard_shows_no_badge_for_nothing_overdue_or_open(client, cast, own_centre):
@@ -445,7 +415,7 @@ def test_an_empty_entry_list_and_a_clear_check_show_no_count_badge(
     services.request_entries(rnd, programme=programme, due_date=TODAY, by=rnd.opened_by)
     client.force_login(cast[R.EXAMS_OFFICER])
     page = client.get(programme.entry_list.get_absolute_url())
-    entries = [h for h in _headings(page) if _text(h).startswith("Entries")]
+    entries = [h for h in _named(_tree(page), "h2") if _text(h).startswith("Entries")]
     assert entries and _badges(entries[0]) == []
 
     client.force_login(cast[R.QUALITY_NOMINEE])
@@ -453,14 +423,3 @@ def test_an_empty_entry_list_and_a_clear_check_show_no_count_badge(
     assert _badges(_heading(client.get(check_url), "outstanding-heading")) == ["1"]
     entry_check.resolve_discrepancy(discrepancy, by=cast[R.QUALITY_NOMINEE], note="No error")
     assert _badges(_heading(client.get(check_url), "outstanding-heading")) == []
-
-
-def _headings(response) -> list[Element]:
-    stack, found = [_tree(response)], []
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Element):
-            if n.name == "h2":
-                found.append(n)
-            stack.extend(n.children)
-    return found
