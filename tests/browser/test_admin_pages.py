@@ -1,6 +1,7 @@
 """Every Django admin page a superuser opens loads under the site's CSP (no 'unsafe-inline')
-with no accessibility violations: the index, each app's page, and for every registered model
-its changelist, its add form (where adding is allowed) and the change form of one row.
+with no accessibility violations: the log-in, the index, each app's page, the password
+pages, and for every registered model its changelist, its add form (where adding is
+allowed) and the change form of one row.
 
 The demo fills most tables; a model it leaves empty gets one plain row, so every change
 form is opened. Where a form has inline rows, "Add another" is clicked and the page checked
@@ -56,7 +57,11 @@ def _admin_pages(superuser) -> list[tuple[str, str]]:
     """(what, path) for every admin page the brief names, as this superuser sees them."""
     request = RequestFactory().get("/admin/")
     request.user = superuser
-    pages = {reverse("admin:index"): "the admin index"}
+    pages = {
+        reverse("admin:index"): "the admin index",
+        reverse("admin:password_change"): "changing one's own password",
+        reverse("admin:auth_user_password_change", args=[superuser.pk]): "setting a password",
+    }
     for model, model_admin in sorted(
         admin.site._registry.items(), key=lambda item: item[0]._meta.label
     ):
@@ -106,12 +111,14 @@ def test_every_admin_page_loads_without_csp_violations_or_axe_findings(
         ),
     )
     page.goto(f"{site}/admin/login/")
+    problems = [
+        f"the admin log-in: {f}" for f in _findings(page, browser_log, failed_loads, (0, 0))
+    ]
     fill_login_form(page, superuser.username, PASSWORD)
     page.wait_for_url(f"{site}/admin/")
 
     pages = _admin_pages(superuser)
     assert len([p for p in pages if p[0].endswith("change form")]) == len(admin.site._registry)
-    problems = []
     for what, path in pages:
         seen = (len(browser_log.messages), len(browser_log.page_errors))
         failed_loads.clear()
