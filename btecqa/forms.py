@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.contrib import messages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.forms.utils import pretty_name
@@ -126,3 +127,25 @@ class Form(CleanInput, forms.Form):
 
 class ModelForm(CleanInput, forms.ModelForm):
     pass
+
+
+FORM_REFUSED = "Nothing was saved: the form below says why."
+FORM_INCOMPLETE = "The form was incomplete: reload the page and try again."
+
+
+def show_again(request, form, **current) -> None:
+    """Ready a refused form to go back on its page, bound: each error beside its field and
+    what concerns the record (someone else changed it, it is closed) at the form's top.
+    The page's banner carries the latter too, since the form may be far down a long page
+    or, the record having changed, no longer offered; for field errors alone it points down
+    to the form. An error on a hidden field reads as the form being incomplete. `current`
+    replaces values the page carries (a record's version, the hash of what it shows), so
+    the form sent again acts on the page as it is now, not as it was."""
+    if any(form.fields[name].widget.is_hidden for name in form.errors if name in form.fields):
+        form.add_error(None, FORM_INCOMPLETE)
+    if current:
+        form.data = form.data.copy()
+        for name, value in current.items():
+            form.data[form.add_prefix(name)] = str(value)
+    about_the_record = form.non_field_errors()
+    messages.error(request, " ".join(about_the_record) if about_the_record else FORM_REFUSED)

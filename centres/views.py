@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, requires, scope
+from btecqa.forms import show_again
 from todos.models import ToDo
 
 from . import services
@@ -46,12 +47,6 @@ def summary(request):
 
 def _fail(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label or 'Form'}: {' '.join(errors)}")
 
 
 def _lock(form) -> int | None:
@@ -120,6 +115,13 @@ def arrangement_detail(request, pk: int):
         CollaborativeArrangement.objects.select_related("lead_centre"),
         pk=pk,
     )
+    return _arrangement_page(request, arrangement)
+
+
+def _arrangement_page(
+    request, arrangement, *, invite_form=None, qualification_form=None, told_form=None
+):
+    """The arrangement page; a refused form goes back on it bound, with its errors."""
     partners = list(arrangement.partners.select_related("centre", "invited_by", "responded_by"))
     quals = list(arrangement.qualifications.select_related("qualification", "lead_iv"))
     todos = _todos_for(arrangement, partners, quals, request.user)
@@ -137,6 +139,9 @@ def arrangement_detail(request, pk: int):
         t.can_note = t.kind == services.NOTE_CHANGE and has_perm(
             request.user, NOTE_ARRANGEMENT_CHANGES, t.centre_id
         )
+        if t.can_record_told:
+            refused = told_form is not None and told_form.todo_pk == t.pk
+            t.told_form = told_form if refused else _told_form(t.pk)
     return render(
         request,
         "centres/arrangement_detail.html",
@@ -147,10 +152,25 @@ def arrangement_detail(request, pk: int):
             "sharing": sharing(arrangement, partners, quals),
             "todos": todos,
             "can_manage": can_manage,
-            "invite_form": InviteForm(arrangement=arrangement),
-            "qualification_form": QualificationForm(arrangement=arrangement),
+            "invite_form": invite_form or InviteForm(arrangement=arrangement),
+            "qualification_form": qualification_form or QualificationForm(arrangement=arrangement),
         },
     )
+
+
+def _told_form(todo_pk: int, data=None) -> PearsonToldForm:
+    """One 'Pearson told' form per action on the page: its own ids, and which action it is."""
+    form = PearsonToldForm(data, auto_id=f"told-{todo_pk}-%s")
+    form.todo_pk = todo_pk
+    return form
+
+
+def _refused(request, arrangement, form, exc: ValidationError | None = None, **forms):
+    """Back to the arrangement page with the form and its errors, beside their fields."""
+    if exc is not None:
+        form.add_error(None, exc)
+    show_again(request, form)
+    return _arrangement_page(request, arrangement, **forms)
 
 
 def _managed(request, pk):
@@ -167,21 +187,17 @@ def _managed(request, pk):
 def partner_invite(request, pk: int):
     arrangement = _managed(request, pk)
     form = InviteForm(request.POST, arrangement=arrangement)
-    if form.is_valid():
-        try:
-            services.invite_partner(
-                arrangement, centre=form.cleaned_data["centre"], by=request.user
-            )
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(
-                request,
-                f"{form.cleaned_data['centre'].name} is invited. Nothing is shared until its "
-                "Quality Nominee or Head of Centre accepts.",
-            )
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, arrangement, form, invite_form=form)
+    try:
+        services.invite_partner(arrangement, centre=form.cleaned_data["centre"], by=request.user)
+    except ValidationError as exc:
+        return _refused(request, arrangement, form, exc, invite_form=form)
+    messages.success(
+        request,
+        f"{form.cleaned_data['centre'].name} is invited. Nothing is shared until its "
+        "Quality Nominee or Head of Centre accepts.",
+    )
     return redirect("centres:arrangement_detail", pk=arrangement.pk)
 
 
@@ -263,24 +279,20 @@ def partner_withdraw(request, pk: int, partner_pk: int):
 def qualification_add(request, pk: int):
     arrangement = _managed(request, pk)
     form = QualificationForm(request.POST, arrangement=arrangement)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_qualification(
-                arrangement,
-                qualification=d["qualification"],
-                lead_iv=d["lead_iv"],
-                added_on=d["added_on"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(
-                request, "Qualification added. A 'tell Pearson' action is open for the QN."
-            )
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, arrangement, form, qualification_form=form)
+    d = form.cleaned_data
+    try:
+        services.add_qualification(
+            arrangement,
+            qualification=d["qualification"],
+            lead_iv=d["lead_iv"],
+            added_on=d["added_on"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        return _refused(request, arrangement, form, exc, qualification_form=form)
+    messages.success(request, "Qualification added. A 'tell Pearson' action is open for the QN.")
     return redirect("centres:arrangement_detail", pk=arrangement.pk)
 
 
@@ -318,16 +330,14 @@ def pearson_told(request, pk: int, todo_pk: int):
         kind=services.TELL_PEARSON,
         centre=arrangement.lead_centre,
     )
-    form = PearsonToldForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_pearson_told(todo, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, "Recorded: Pearson was told.")
-    else:
-        _form_errors(request, form)
+    form = _told_form(todo.pk, request.POST)
+    if not form.is_valid():
+        return _refused(request, arrangement, form, told_form=form)
+    try:
+        services.record_pearson_told(todo, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(request, arrangement, form, exc, told_form=form)
+    messages.success(request, "Recorded: Pearson was told.")
     return redirect("centres:arrangement_detail", pk=arrangement.pk)
 
 

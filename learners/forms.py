@@ -2,9 +2,21 @@ from django import forms
 
 from btecqa.forms import Form, ModelForm
 
-from .models import Learner
+from .models import Cohort, Learner
 from .services import EDITABLE_FIELDS
 from .validators import validate_date_of_birth
+
+
+def cohort_choice_label(cohort: Cohort) -> str:
+    """Two centres can each run "Business 2026/27": name the centre and its number too."""
+    return f"{cohort} · {cohort.centre.name} ({cohort.centre.number})"
+
+
+def cohort_choices(cohorts):
+    """Cohorts for a drop-down: by centre, then qualification, then the newest year first."""
+    return cohorts.select_related("qualification", "centre").order_by(
+        "centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering
+    )
 
 
 class LearnerSearchForm(Form):
@@ -25,7 +37,8 @@ class LearnerSearchForm(Form):
     def __init__(self, *args, centres, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
-        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].queryset = cohort_choices(cohorts)
+        self.fields["cohort"].label_from_instance = cohort_choice_label
         years = sorted({y for c in cohorts for y in c.academic_years}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
 

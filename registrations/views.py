@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 import audit
 from accounts.permissions import can, get_object, has_perm, requires, scope
+from btecqa.forms import FORM_REFUSED, show_again
 from btecqa.params import id_list_param, int_param
 from btecqa.validators import text_problem
 from centres.models import Centre
@@ -123,10 +124,17 @@ def calendar_edit(request):
 
 @requires(VIEW_REGISTRATIONS)
 def round_detail(request, pk: int):
-    rnd = round_for(request.user, pk)
+    return _round_page(request, round_for(request.user, pk))
+
+
+def _round_page(request, rnd, refused: RequestEntriesForm | None = None):
+    """The round's page; a refused request for entries goes back on it with its errors."""
     context = selectors.round_overview(rnd, request.user, timezone.localdate())
     if context["can_run"]:
         context["request_form"] = RequestEntriesForm(cohorts=context["unrequested"])
+    if refused is not None:
+        show_again(request, refused)
+        context["request_form"] = refused
     return render(request, "registrations/round_detail.html", context)
 
 
@@ -135,26 +143,25 @@ def round_detail(request, pk: int):
 def request_entries(request, pk: int):
     rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
     form = RequestEntriesForm(request.POST, cohorts=selectors.unrequested_cohorts(rnd))
-    if form.is_valid():
-        try:
-            req = services.request_entries(rnd, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(
-                request,
-                f"Entries requested from {req.cohort.leader or 'the cohort leaders'} "
-                f"by {req.due_date:%d/%m/%Y}.",
-            )
-            if req.cohort.leader_id is None and not _has_programme_leader(rnd.centre_id):
-                messages.warning(
-                    request,
-                    f"Nobody at {rnd.centre.name} holds the Programme Leader role, so nobody "
-                    "can propose these entries yet: ask the centre administrator to give "
-                    "someone the role, or set the programme's leader.",
-                )
-    else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    if not form.is_valid():
+        return _round_page(request, rnd, refused=form)
+    try:
+        req = services.request_entries(rnd, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _round_page(request, rnd, refused=form)
+    messages.success(
+        request,
+        f"Entries requested from {req.cohort.leader or 'the cohort leaders'} "
+        f"by {req.due_date:%d/%m/%Y}.",
+    )
+    if req.cohort.leader_id is None and not _has_programme_leader(rnd.centre_id):
+        messages.warning(
+            request,
+            f"Nobody at {rnd.centre.name} holds the Programme Leader role, so nobody "
+            "can propose these entries yet: ask the centre administrator to give "
+            "someone the role, or set the programme's leader.",
+        )
     return redirect(rnd)
 
 
@@ -197,12 +204,27 @@ def proposals(request, pk: int):
         ids = id_list_param(request.POST, "learner")
         new_starters = set(map(str, id_list_param(request.POST, "new_starter")))
         pathway = request.POST.get("pathway", "").strip()[:100]
+        errors = {}
         if problem := text_problem(pathway):
-            messages.error(request, f"The pathway {problem}: delete it and type it again.")
-            return redirect("registrations:proposals", pk=pk)
-        learners = Learner.objects.filter(pk__in=ids, teaching_groups__cohort=cohort).distinct()
+            errors["pathway"] = f"The pathway {problem}: delete it and type it again."
         if not ids:
-            messages.error(request, "Tick the learners to propose.")
+            errors["learner"] = "Tick the learners to propose."
+        if errors:  # nothing written: the page again, ticks and pathway kept
+            messages.error(request, FORM_REFUSED)
+            return render(
+                request,
+                "registrations/proposals.html",
+                {
+                    "req": req,
+                    "can_propose": can_propose,
+                    "errors": errors,
+                    "ticked": set(ids),
+                    "starters": {int(i) for i in new_starters},
+                    "pathway": pathway,
+                    **selectors.proposal_rows(req),
+                },
+            )
+        learners = Learner.objects.filter(pk__in=ids, teaching_groups__cohort=cohort).distinct()
         done, refused = 0, []
         for learner in learners:
             try:
@@ -284,13 +306,26 @@ def proposals_send(request, pk: int):
 
 @requires(VIEW_REGISTRATIONS)
 def entry_list_detail(request, pk: int):
-    entry_list = entry_list_for(request.user, pk)
+    return _entry_list_page(request, entry_list_for(request.user, pk))
+
+
+def _entry_list_page(request, entry_list, refused: SignForm | SubmitForm | None = None):
+    """The entry list; a refused signature or submission goes back on it with its errors,
+    carrying the list's version and hash as the page now shows them."""
+    if refused is not None:
+        entry_list.refresh_from_db()
     context = selectors.entry_list_page(entry_list, request.user)
     context["sign_form"] = SignForm(initial={"seen": context["sha256"]})
     context["submit_form"] = SubmitForm(
         initial={"lock": entry_list.lock_version, "submitted_on": timezone.localdate()}
     )
     context["query_form"] = QueryForm()
+    if isinstance(refused, SignForm):
+        show_again(request, refused, seen=context["sha256"])
+        context["sign_form"] = refused
+    elif isinstance(refused, SubmitForm):
+        show_again(request, refused, lock=entry_list.lock_version)
+        context["submit_form"] = refused
     return render(request, "registrations/entry_list.html", context)
 
 
@@ -337,20 +372,19 @@ def entry_list_sign(request, pk: int):
     if request.method != "POST":
         return redirect(entry_list)
     form = SignForm(request.POST)
-    if form.is_valid():
-        try:
-            services.sign_entry_list(
-                entry_list,
-                user=request.user,
-                password=form.cleaned_data["password"],
-                seen_sha256=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, "Signed and dated. The exams office has been told.")
-    else:
-        messages.error(request, "Re-enter your password to sign.")
+    if not form.is_valid():
+        return _entry_list_page(request, entry_list, refused=form)
+    try:
+        services.sign_entry_list(
+            entry_list,
+            user=request.user,
+            password=form.cleaned_data["password"],
+            seen_sha256=form.cleaned_data["seen"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _entry_list_page(request, entry_list, refused=form)
+    messages.success(request, "Signed and dated. The exams office has been told.")
     return redirect(entry_list)
 
 
@@ -477,21 +511,20 @@ def row_remove(request, pk: int, reg: int):
 def entry_list_submit(request, pk: int):
     entry_list = entry_list_for(request.user, pk, RUN_REGISTRATIONS)
     form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.submit_entry_list(
-                entry_list,
-                by=request.user,
-                submitted_on=form.cleaned_data["submitted_on"],
-                order_number=form.cleaned_data["order_number"],
-                expected_lock=form.cleaned_data["lock"],
-            )
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, "Submission to Pearson recorded.")
-    else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    if not form.is_valid():
+        return _entry_list_page(request, entry_list, refused=form)
+    try:
+        services.submit_entry_list(
+            entry_list,
+            by=request.user,
+            submitted_on=form.cleaned_data["submitted_on"],
+            order_number=form.cleaned_data["order_number"],
+            expected_lock=form.cleaned_data["lock"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _entry_list_page(request, entry_list, refused=form)
+    messages.success(request, "Submission to Pearson recorded.")
     return redirect(entry_list)
 
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, home_centres, requires, scope
-from btecqa.forms import Form
+from btecqa.forms import Form, show_again
 from btecqa.params import int_param
-from btecqa.validators import text_problem
 from centres.models import Centre
+from learners.forms import cohort_choice_label, cohort_choices
 from learners.models import Cohort, Learner
 
 from . import calendar, changes
@@ -175,6 +175,13 @@ class CancelForm(Form):
     why = forms.CharField(label="Why cancel this request?", max_length=300)
 
 
+class VerifyForm(Form):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_verify_%s", **kwargs)
+
+
 class RegisterFilterForm(Form):
     year = forms.ChoiceField(label="Academic year")
     cohort = forms.ModelChoiceField(
@@ -188,7 +195,7 @@ class RegisterFilterForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, y) for y in years]
         self.fields["cohort"].queryset = cohorts
-        self.fields["cohort"].label_from_instance = lambda p: p.qualification.title
+        self.fields["cohort"].label_from_instance = cohort_choice_label
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -420,7 +427,7 @@ def _make_request(kind, data, learner, registration, user) -> ChangeRequest:
 # --- one request: detail, action, cancel --------------------------------------------------
 
 
-def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
+def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None, verify_form=None):
     user = request.user
     today = timezone.localdate()
     is_open = cr.status == ChangeRequest.Status.OPEN
@@ -451,6 +458,7 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None):
             "awaiting_verification": changes.awaiting_verification(cr),
             "action_form": action_form,
             "cancel_form": cancel_form,
+            "verify_form": verify_form or VerifyForm(),
             "refund": refund,
             "history": history,
         },
@@ -467,17 +475,17 @@ def change_detail(request, pk: int):
 def change_verify(request, pk: int):
     """The QN verifies a new starter's entry with the exams officer (seed policy)."""
     cr = _change(request, pk, CHECK_ENTRIES)
-    note = request.POST.get("note", "")
-    if problem := text_problem(note, multiline=True):
-        messages.error(request, f"The note {problem}: delete it and type it again.")
-        return redirect("registrations:change_detail", pk=pk)
-    try:
-        changes.verify_new_starter(cr, by=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{cr.learner}'s entry verified.")
-    return redirect("registrations:change_detail", pk=pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.verify_new_starter(cr, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{cr.learner}'s entry verified.")
+            return redirect("registrations:change_detail", pk=pk)
+    show_again(request, form)
+    return _detail(request, cr, verify_form=form)
 
 
 @requires(RUN_REGISTRATIONS)
@@ -555,9 +563,9 @@ def register(request):
         reverse=True,
     )
     year = request.GET.get("year") if request.GET.get("year") in years else current
-    cohorts = Cohort.objects.filter(
-        pk__in=regs.filter(cohort__start_year=year).values("cohort_id")
-    ).select_related("qualification")
+    cohorts = cohort_choices(
+        Cohort.objects.filter(pk__in=regs.filter(cohort__start_year=year).values("cohort_id"))
+    )
     form = RegisterFilterForm(
         request.GET or None, initial={"year": year}, years=years, cohorts=cohorts
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import get_object, requires
-from btecqa.forms import Form
+from btecqa.forms import Form, show_again
 
 from . import calendar
 from . import entry_check as service
@@ -117,15 +117,6 @@ def _discrepancy(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> Discrepanc
 
 def _fail(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
-
-
-def _form_errors(request, form) -> None:
-    if "lock" in form.errors:
-        messages.error(request, "The form was incomplete: reload the page and try again.")
-    for name, errors in form.errors.items():
-        if name != "lock":
-            label = form.fields[name].label if name in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
 def check_url(check: EntryCheck) -> str:
@@ -233,36 +224,47 @@ def discrepancy_add(request, pk: int):
 # --- one discrepancy -------------------------------------------------------------------
 
 
+# One page, several forms: each its context name and its own ids (the field names stay as
+# the views read them).
+PAGE_FORMS = {
+    QuestionForm: ("question_form", "ask_%s"),
+    AnswerForm: ("answer_form", "answer_%s"),
+    AmendmentForm: ("amendment_form", "amend_%s"),
+    ResolveForm: ("resolve_form", "resolve_%s"),
+    LockForm: ("lock_form", "pass_%s"),
+}
+
+
 @requires(VIEW_REGISTRATIONS)
 def discrepancy_detail(request, pk: int):
-    d = _discrepancy(request, pk)
+    return _discrepancy_page(request, _discrepancy(request, pk))
+
+
+def _discrepancy_page(request, d: Discrepancy, refused=None):
+    """The discrepancy; a refused form goes back on it with its errors and today's version."""
     context = selectors.discrepancy_page(d, request.user)
     initial = {"lock": d.lock_version}
-    context.update(
-        # One page, several forms: distinct ids (the field names stay as the views read them).
-        question_form=QuestionForm(initial=initial, auto_id="ask_%s"),
-        answer_form=AnswerForm(initial=initial, auto_id="answer_%s"),
-        amendment_form=AmendmentForm(initial=initial, auto_id="amend_%s"),
-        resolve_form=ResolveForm(initial=initial, auto_id="resolve_%s"),
-        lock_form=LockForm(initial=initial, auto_id="pass_%s"),
-    )
+    for form_class, (name, ids) in PAGE_FORMS.items():
+        context[name] = form_class(initial=initial, auto_id=ids)
+    if refused is not None:
+        show_again(request, refused, lock=d.lock_version)
+        context[PAGE_FORMS[type(refused)][0]] = refused
     return render(request, "registrations/check/discrepancy_detail.html", context)
 
 
 def _act(request, d: Discrepancy, form_class, action, success: str):
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=PAGE_FORMS[form_class][1])
     if form.is_valid():
         data = dict(form.cleaned_data)
         lock = data.pop("lock")
         try:
             action(d, by=request.user, expected_lock=lock, **data)
         except ValidationError as exc:
-            _fail(request, exc)
+            form.add_error(None, exc)
         else:
             messages.success(request, success)
-    else:
-        _form_errors(request, form)
-    return redirect(discrepancy_url(d))
+            return redirect(discrepancy_url(d))
+    return _discrepancy_page(request, _discrepancy(request, d.pk), refused=form)
 
 
 @requires(CHECK_ENTRIES)

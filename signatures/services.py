@@ -98,7 +98,8 @@ def sign(record, *, user, password: str, role, seen_sha256: str) -> Signature:
     and points at a frozen version, so later changes cannot alter what was signed.
     """
     if not password or not user.check_password(password):
-        raise ValidationError("That password is not right, so nothing was signed.")
+        # Named for the form's password field, so the form shows it there.
+        raise ValidationError({"password": "That password is not right, so nothing was signed."})
     with transaction.atomic():
         type(record).objects.select_for_update().filter(pk=record.pk).first()
         check_unchanged(record, seen_sha256)
