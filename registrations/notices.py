@@ -29,7 +29,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Q, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -83,11 +83,13 @@ class SendResult:
 
 
 def live_registrations(rnd: RegistrationRound, learner_ids=None):
-    """Registrations the round's centre made for its learners this year, on a list."""
+    """Registrations the round's centre made for its learners this year, on a list.
+
+    Entries made in this round only: a continuing learner was told when registered."""
     qs = (
         Registration.objects.filter(
+            Q(round=rnd) | Q(round__isnull=True, cohort__start_year=rnd.academic_year),
             centre=rnd.centre_id,
-            cohort__academic_year=rnd.academic_year,
             status__in=Registration.ON_LIST,
         )
         .select_related("learner", "cohort__qualification", "cohort__centre")

@@ -87,7 +87,7 @@ def test_exams_officer_sets_up_a_cohort_with_leader_and_optional_units(
         {
             "qualification": qualification.pk,
             "centre": own_centre.pk,
-            "academic_year": "2027/28",
+            "start_year": "2027/28",
             "leader": cast[R.PROGRAMME_LEADER].pk,
             "optional_units": [option_a.pk],
         },
@@ -112,7 +112,7 @@ def test_cohort_form_refuses_a_leader_from_elsewhere_and_a_wrong_year(
         {
             "qualification": qualification.pk,
             "centre": own_centre.pk,
-            "academic_year": "2027/29",
+            "start_year": "2027/29",
             "leader": outsider.pk,
         },
     )
@@ -135,7 +135,7 @@ def test_mandatory_or_foreign_units_are_not_optional_units(client, cast, cohort)
     client.force_login(cast[R.EXAMS_OFFICER])
     response = client.post(
         reverse("learners:cohort_edit", args=[cohort.pk]),
-        {"academic_year": cohort.academic_year, "optional_units": [foreign.pk]},
+        {"start_year": cohort.start_year, "optional_units": [foreign.pk]},
     )
     assert response.status_code == 200
     assert "Not an optional unit of" in response.content.decode()
@@ -148,7 +148,7 @@ def test_edit_records_before_and_after(client, cast, cohort):
     client.post(
         reverse("learners:cohort_edit", args=[cohort.pk]),
         {
-            "academic_year": cohort.academic_year,
+            "start_year": cohort.start_year,
             "leader": cast[R.PROGRAMME_LEADER].pk,
             "optional_units": [option_b.pk],
         },
@@ -184,7 +184,15 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
     )
     assert refused.status_code == 200 and not cohort.teaching_groups.exists()
 
-    client.post(url, {"name": "12X", "delivering_centre": partner_centre.pk, "learners": [ours.pk]})
+    client.post(
+        url,
+        {
+            "academic_year": cohort.start_year,
+            "name": "12X",
+            "delivering_centre": partner_centre.pk,
+            "learners": [ours.pk],
+        },
+    )
     group = cohort.teaching_groups.get()
     assert group.delivering_centre == partner_centre
     assert list(group.learners.all()) == [ours]
@@ -194,7 +202,12 @@ def test_teaching_group_at_a_partner_centre_and_membership_on_each_learners_trai
 
     client.post(
         reverse("learners:group_edit", args=[cohort.pk, group.pk]),
-        {"name": "12X", "delivering_centre": partner_centre.pk, "learners": []},
+        {
+            "academic_year": cohort.start_year,
+            "name": "12X",
+            "delivering_centre": partner_centre.pk,
+            "learners": [],
+        },
     )
     assert not group.learners.exists()
     assert AuditEvent.objects.filter(

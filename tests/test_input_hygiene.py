@@ -297,7 +297,7 @@ def test_cohorts_arrangements_and_centre_dates_refuse_far_off_years(client, cast
     qualification = QualificationFactory()
     page = client.post(
         reverse("learners:cohort_create"),
-        {"qualification": qualification.pk, "centre": own_centre.pk, "academic_year": "9999/00"},
+        {"qualification": qualification.pk, "centre": own_centre.pk, "start_year": "9999/00"},
     ).content.decode()
     assert "9999/00 is outside the years btecqa accepts today: 2000/01 to 2028/29." in page
     assert not Cohort.objects.exists()

@@ -30,6 +30,7 @@ from registrations.models import (
     RegistrationStep,
 )
 from signatures import services as signing
+from todos.kinds import register_kind
 from todos.models import ToDo
 from todos.services import open_todo
 
@@ -45,6 +46,9 @@ from .factories import (
 from .test_registration_round import TODAY, _returned, _signed
 
 R = Role
+
+for _code in ("ui.late", "ui.soon"):
+    register_kind(_code, f"Test action {_code}", owner=Role.EXAMS_OFFICER)
 DOB = dt.date(2009, 5, 17)
 # The September round's fixtures: a programme of three learners and its open round.
 _september, cohort, rnd = round_tests._september, round_tests.cohort, round_tests.rnd
@@ -414,7 +418,7 @@ def test_an_empty_entry_list_and_a_clear_check_show_no_count_badge(
 ):
     services.request_entries(rnd, cohort=cohort, due_date=TODAY, by=rnd.opened_by)
     client.force_login(cast[R.EXAMS_OFFICER])
-    page = client.get(cohort.entry_list.get_absolute_url())
+    page = client.get(cohort.entry_lists.get().get_absolute_url())
     entries = [h for h in _named(_tree(page), "h2") if _text(h).startswith("Entries")]
     assert entries and _badges(entries[0]) == []
 
