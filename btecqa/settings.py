@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "outbox",
     "todos",
     "signatures",
+    "tabular",
     # reference data
     "qualifications",
     # the exams office's work
