@@ -40,7 +40,7 @@ from tabular.files import MAX_IMPORT_BYTES, read_upload
 from tabular.names import normalise_name
 from tabular.pipeline import Preview, plan, read_into, sha256
 from tabular.problems import FileRefused, ImportRefused, Problem
-from tabular.rowlog import LOG_SUFFIX, FirstSeen, LogRows, Row, RowLog, Tally, batches
+from tabular.rowlog import LOG_SUFFIX, LogRows, Repeats, Row, RowLog, Tally, batches
 from tabular.selectors import remembered_mapping
 from tabular.services import remember_mapping
 
@@ -579,17 +579,17 @@ _LAST, _FIRST, _BORN, _SEX, _ADNO = (
     _L["admission_number"],
 )
 _LEARNER_IDS = ("uln", "uci", "candidate_number", "admission_number")  # checked for clashes
-_PERSON = len(UNIQUE_IN_FILE)  # the key tag of a (first name, last name, born) in FirstSeen
+_PERSON = len(UNIQUE_IN_FILE)  # the tag of a (first name, last name, born) key in Repeats
 
 
 class _LearnerPlanner:
     """Works out each row's effect, a chunk at a time, against the centre's learners.
 
     What it keeps between chunks is proportional to the centre's learners (their index,
-    who was matched), not to the file, but for the keys that find a value repeated in the
-    file: one hash each (FirstSeen). A problem a later row finds with an earlier one (both
-    rows of a duplicate, the first of two rows matching one learner, two new learners
-    alike) is kept and applied to the rows log at the end (fix()).
+    who was matched), not to the file: values repeated in the file are found in fixed
+    memory (Repeats) and confirmed at the end. A problem a later row finds with an earlier
+    one (both rows of a duplicate, the first of two rows matching one learner, two new
+    learners alike) is put into the rows log at the end (prepare_fixes(), fix()).
     """
 
     record = staticmethod(_record)
@@ -612,9 +612,9 @@ class _LearnerPlanner:
             ].append(learner)
         self.match_keys = [(_L[f], f, index[f]) for f in MATCH_KEYS]
         self.compared = [(_L[f], f) for f in KIND_FIELDS[LEARNERS]]
-        self.seen = FirstSeen()
-        self.dups: dict[int, tuple[str, list[int]]] = {}  # key hash -> (field, its rows)
-        self.alike: dict[int, list[int]] = {}  # person hash -> the rows of new learners alike
+        self.repeats = Repeats()
+        self.dups: list[tuple[str, list[int]]] = []  # (field, the rows giving one value)
+        self.alike: list[list[int]] = []  # the rows of new learners alike
         self.matched_by: dict[int, int] = {}  # learner pk -> the first row matching them
         self.appended: dict[int, list[Problem]] = defaultdict(list)  # row -> errors found later
         self.in_file_adnos: set[str] = set()  # those of the centre's learners only
@@ -624,10 +624,16 @@ class _LearnerPlanner:
     @property
     def unclean(self) -> bool:
         """A row already passed on has an error found since (a commit cannot go on)."""
-        return bool(self.dups or self.appended)
+        return bool(self.appended)
 
-    @property
-    def needs_fixing(self) -> bool:
+    def prepare_fixes(self) -> bool:
+        """The values the file repeats, now all its rows are planned: any fix to make?"""
+        for tag, rows in self.repeats.groups():
+            if tag == _PERSON:
+                self.alike.append(rows)
+            else:
+                self.dups.append((UNIQUE_IN_FILE[tag], rows))
+        self.repeats.close()
         return bool(self.dups or self.appended or self.alike)
 
     def _elsewhere(self, chunk) -> dict[str, set]:
@@ -648,7 +654,7 @@ class _LearnerPlanner:
         return found
 
     def plan(self, chunk: list[RowResult]) -> None:
-        heading_of, index, seen = self.heading_of, self.index, self.seen
+        heading_of, index, repeats = self.heading_of, self.index, self.repeats
         elsewhere = self._elsewhere(chunk)
         clash_keys = [(_L[f], f, index[f], elsewhere.get(f, ())) for f in _LEARNER_IDS]
         adnos = index["admission_number"]
@@ -656,19 +662,10 @@ class _LearnerPlanner:
             v = r.vals
             r.mark = len(r.errors)  # a duplicate's errors go here (fix())
             # Values repeated in the file: every row with one is told of the others (fix())
-            repeated = False
             for pos, f, tag in self.unique:
                 value = v[pos]
                 if value:
-                    h = hash((tag, value))
-                    first = seen.add(h, r.row)
-                    if first:
-                        repeated = True
-                        rows = self.dups.get(h)
-                        if rows is None:
-                            self.dups[h] = (f, [first, r.row])
-                        else:
-                            rows[1].append(r.row)
+                    repeats.add((f, value), r.row, tag)
             learner = None
             for pos, f, known in self.match_keys:
                 value = v[pos]
@@ -738,11 +735,8 @@ class _LearnerPlanner:
                             )
                         )
                 if learner is None:  # two new learners alike (an existing one: above)
-                    h = hash((_PERSON, *key))
-                    first = seen.add(h, r.row)
-                    if first:
-                        self.alike.setdefault(h, [first]).append(r.row)
-            if r.errors or repeated:
+                    repeats.add((_PERSON, *key), r.row, _PERSON)
+            if r.errors:
                 r.effect = ERROR
                 continue
             if not v[_SEX] and (learner is None or not learner.sex):
@@ -802,11 +796,11 @@ class _LearnerPlanner:
         if self._fixes is None:
             fixes: dict[int, dict] = defaultdict(lambda: {"dups": [], "alike": []})
             order = {f: i for i, f in enumerate(UNIQUE_IN_FILE)}
-            for f, rows in self.dups.values():
+            for f, rows in self.dups:
                 for row in rows:
                     others = ", ".join(str(o) for o in rows if o != row)
                     fixes[row]["dups"].append((order[f], f, others))
-            for rows in self.alike.values():
+            for rows in self.alike:
                 for row in rows:
                     fixes[row]["alike"].append(", ".join(str(o) for o in rows if o != row))
             for row in self.appended:
@@ -885,14 +879,18 @@ class _ClassListPlanner:
             ).values_list("teachinggroup_id", "learner_id")
         )
         self.new_groups: dict[str, str] = {}
-        self.seen = FirstSeen()
-        self.appended: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self.repeats = Repeats()
+        self.again: dict[int, list] = {}  # row -> the other rows of its learner and group
 
-    @property
-    def unclean(self) -> bool:
-        return bool(self.appended)
+    unclean = False  # a row's problem with an earlier row is found at the end
 
-    needs_fixing = unclean
+    def prepare_fixes(self) -> bool:
+        """The learners listed for a group twice, now all rows are planned: any fix?"""
+        for _tag, rows in self.repeats.groups():
+            for row in rows:
+                self.again[row] = rows
+        self.repeats.close()
+        return bool(self.again)
 
     def plan(self, chunk: list[RowResult]) -> None:
         heading_of, ids, index = self.heading_of, self.ids, self.index
@@ -932,17 +930,7 @@ class _ClassListPlanner:
             group = self.groups.get(name) or self.folded.get(name.casefold()) if name else None
             r.group = group.name if group else name
             if learner is not None and name:
-                first = self.seen.add(hash((learner.pk, r.group.casefold())), r.row)
-                if first:
-                    r.add_error(
-                        Problem(
-                            f"{learner} is listed for group {r.group} again on row {first}",
-                            r.row,
-                            heading_of["group"],
-                            r.group,
-                        )
-                    )
-                    self.appended[first].append((str(learner), r.row))
+                self.repeats.add((learner.pk, r.group.casefold()), r.row)  # found at the end
             if r.errors:
                 r.effect = ERROR
                 continue
@@ -967,18 +955,21 @@ class _ClassListPlanner:
         return []
 
     def fix(self, rec: dict) -> None:
-        later = self.appended.get(rec.get("row"))
-        if not later:
+        row = rec.get("row")
+        rows = self.again.get(row)
+        if not rows:
             return
-        group = rec.get("group", "")
+        group, learner = rec.get("group", ""), rec.get("name", "")
+        first = rows[0]
+        later = rows[1:] if row == first else [first]  # the first row is told of each later one
         rec.pop("at", None)
         rec["errors"] = rec.get("errors", []) + [
             [
                 self.heading_of["group"],
                 group,
-                f"{learner} is listed for group {group} again on row {row}",
+                f"{learner} is listed for group {group} again on row {other}",
             ]
-            for learner, row in later
+            for other in later
         ]
         rec["e"] = ERROR
         rec.pop("changes", None)
@@ -1164,7 +1155,7 @@ def _logged_rows_to_plan(fh, kind: str):
     with fh:
         for rec in LogRows(lambda: fh, lambda effect, problem: effect != LEAVER):
             r = row_class(rec.get("row"))
-            r.vals = layout.from_json(rec.get("values", {}))
+            r.vals = layout.from_dict(rec.get("values", {}))
             if rec.get("errors"):  # never in a previewed import; kept if it were
                 for p in rowlog.problems_of(rec):
                     r.add_error(p)
@@ -1284,7 +1275,8 @@ class _Writer:
 
     A chunk's learners (or group memberships) are written with bulk inserts and updates,
     and its audit events in one audit.batch() (a savepoint of the commit's transaction):
-    memory holds one chunk, never the file. At the first error it raises _Unclean.
+    memory holds one chunk, never the file. At the first error it raises _Unclean; so
+    does a value the file repeats, found once every row is planned.
     """
 
     def __init__(self, import_obj: LearnerImport, actor):
@@ -1300,7 +1292,7 @@ class _Writer:
             raise _Unclean
         self.tally.count(chunk)
         with audit.batch():
-            self.write(chunk)
+            self.write_rows(chunk)
 
     def leavers(self, leavers: list[RowResult]) -> None:
         self._leavers = leavers
@@ -1309,7 +1301,8 @@ class _Writer:
         raise _Unclean
 
     def finish(self, preview) -> None:
-        if preview.file_errors or (self.planner is not None and self.planner.unclean):
+        planner = self.planner
+        if preview.file_errors or (planner is not None and planner.prepare_fixes()):
             raise _Unclean
         for chunk in batches(self._leavers, rowlog.CHUNK_ROWS):
             self.tally.count(chunk)
@@ -1317,7 +1310,7 @@ class _Writer:
                 self.write_leavers(chunk)
         self._leavers = []
 
-    def write(self, chunk):
+    def write_rows(self, chunk):
         raise NotImplementedError
 
     def write_leavers(self, chunk):
@@ -1325,7 +1318,7 @@ class _Writer:
 
 
 class _LearnerWriter(_Writer):
-    def write(self, chunk: list[RowResult]) -> None:
+    def write_rows(self, chunk: list[RowResult]) -> None:
         actor, reason, centre = self.actor, self.reason, self.import_obj.centre
         L = _L
         new = [
@@ -1419,7 +1412,7 @@ class _ClassListWriter(_Writer):
             g.name.casefold(): g for g in TeachingGroup.objects.filter(programme=self.programme)
         }
 
-    def write(self, chunk: list[RowResult]) -> None:
+    def write_rows(self, chunk: list[RowResult]) -> None:
         programme, groups = self.programme, self.groups
         adds = [r for r in chunk if r.effect == ADD]
         names: dict[str, str] = {}

@@ -46,7 +46,7 @@ from tabular.files import read_upload
 from tabular.names import normalise_name
 from tabular.pipeline import Preview, plan, read_into, sha256
 from tabular.problems import FileRefused, ImportRefused, Problem
-from tabular.rowlog import FirstSeen, LogRows, Row, RowLog, batches
+from tabular.rowlog import LogRows, Repeats, Row, RowLog, batches
 from tabular.selectors import remembered_mapping
 from todos.models import ToDo
 from todos.services import close_todos, open_todo
@@ -213,7 +213,7 @@ class NumberRow(Row):
 
     @property
     def values(self) -> dict:
-        return LAYOUT.as_json(self.vals)
+        return LAYOUT.as_dict(self.vals)
 
     @property
     def number(self) -> str:
@@ -282,7 +282,7 @@ class LoggedNumber:
 
     @property
     def values(self) -> dict:
-        return LAYOUT.as_json(LAYOUT.from_json(self._rec.get("values", {})))
+        return LAYOUT.as_dict(LAYOUT.from_dict(self._rec.get("values", {})))
 
 
 def _show(outcome):
@@ -442,8 +442,8 @@ class _Planner:
 
     The centre's learners and registrations are loaded once; who holds the chunk's numbers
     is one query a chunk. The same number, or the same learner for the same registration,
-    twice in the file is an error on every such row: found with FirstSeen as the rows go,
-    and put into the earlier rows' lines at the end (fix()).
+    twice in the file is an error on every such row: found in fixed memory (Repeats) as the
+    rows go, confirmed at the end and put into the rows' lines then (fix()).
     """
 
     record = staticmethod(_record)
@@ -451,14 +451,10 @@ class _Planner:
     def __init__(self, centre, heading_of: dict, *, lock: bool = False):
         self.centre, self.heading_of = centre, heading_of
         self.index = _index(centre, lock=lock)
-        self.seen = FirstSeen()
-        self.by_number: dict[int, tuple[str, list[int]]] = {}  # hash -> (number, rows)
-        self.by_learner: dict[int, list[int]] = {}  # hash -> rows
+        self.repeats = Repeats()
+        self.by_number: list[list[int]] = []  # the rows of one number
+        self.by_learner: list[list[int]] = []  # the rows of one learner and registration
         self._fixes = None
-
-    @property
-    def needs_fixing(self) -> bool:
-        return bool(self.by_number or self.by_learner)
 
     def plan(self, chunk: list[NumberRow]) -> None:
         numbers = sorted({r.number for r in chunk if r.number})
@@ -473,23 +469,17 @@ class _Planner:
         for r in chunk:
             if not r.errors:
                 _match(r, self.index, held, self.centre, self.heading_of)
-            self._repeats(r)
+            for tag, key in _keys(r):
+                self.repeats.add(key, r.row, tag)  # every row of a repeat is told at the end
             if r.errors:
                 r.effect = ERROR
 
-    def _repeats(self, r: NumberRow) -> None:
-        if r.number:
-            h = hash(("number", r.number))
-            first = self.seen.add(h, r.row)
-            if first:  # every row of it is told at the end (fix())
-                self.by_number.setdefault(h, (r.number, [first]))[1].append(r.row)
-        who = _identity(r)
-        if who is not None:
-            target = r.registration.pk if r.registration else _qualification_key(r.values)
-            h = hash(("learner", who, target))
-            first = self.seen.add(h, r.row)
-            if first:
-                self.by_learner.setdefault(h, [first]).append(r.row)
+    def prepare_fixes(self) -> bool:
+        """The numbers and learners the file repeats, now every row is planned: any fix?"""
+        for tag, rows in self.repeats.groups():
+            (self.by_number if tag == _NUMBER_KEY else self.by_learner).append(rows)
+        self.repeats.close()
+        return bool(self.by_number or self.by_learner)
 
     def _number_dup(self, number, row, rows) -> Problem:
         others = ", ".join(str(o) for o in rows if o != row)
@@ -506,11 +496,11 @@ class _Planner:
         if self._fixes is None:
             fixes: dict[int, dict] = defaultdict(lambda: {"number": [], "learner": []})
             reported = set()
-            for number, rows in self.by_number.values():
+            for rows in self.by_number:
                 reported.add(frozenset(rows))
                 for row in rows:
-                    fixes[row]["number"].append((number, rows))
-            for rows in self.by_learner.values():
+                    fixes[row]["number"].append(rows)
+            for rows in self.by_learner:
                 if frozenset(rows) in reported:
                     continue
                 for row in rows:
@@ -524,8 +514,8 @@ class _Planner:
             return
         row, errors = rec["row"], rec.get("errors", [])
         column = self.heading_of["registration_number"]
-        for number, rows in fix["number"]:
-            p = self._number_dup(number, row, rows)
+        for rows in fix["number"]:
+            p = self._number_dup(rec.get("number", ""), row, rows)
             errors.append([p.column, p.value, p.reason])
         for rows in fix["learner"]:
             others = ", ".join(str(o) for o in rows if o != row)
@@ -673,6 +663,20 @@ def _match(r: NumberRow, index: _Index, held, centre, heading_of: dict) -> None:
     r.effect = MATCHED
 
 
+_NUMBER_KEY, _LEARNER_KEY = 0, 1
+
+
+def _keys(r: NumberRow):
+    """(tag, key) of what a row must not share with another: its number, and who it is
+    about for which registration."""
+    if r.number:
+        yield _NUMBER_KEY, ("number", r.number)
+    who = _identity(r)
+    if who is not None:
+        target = r.registration.pk if r.registration else _qualification_key(r.values)
+        yield _LEARNER_KEY, ("learner", who, target)
+
+
 def _identity(r: NumberRow):
     """Who the row is about: the learner found, else the identifiers it gives."""
     if r.learner is not None:
@@ -804,7 +808,7 @@ def _logged_to_plan(fh):
     with fh:
         for rec in LogRows(lambda: fh):
             r = NumberRow(rec.get("row"))
-            r.vals = LAYOUT.from_json(rec.get("values", {}))
+            r.vals = LAYOUT.from_dict(rec.get("values", {}))
             # A value the file's row got wrong stays wrong (a duplicate is found again).
             for column, value, reason in rec.get("errors", ()):
                 if not reason.startswith("duplicate rows: "):

@@ -130,11 +130,11 @@ class Layout:
 
     # ----------------------------------------------------------------- values in a log
 
-    def as_json(self, vals) -> dict:
+    def as_dict(self, vals) -> dict:
         """A row's values by field name, as its log line keeps them (dates ISO)."""
         return {f.name: v for f, v in zip(self.stored, vals, strict=False) if v is not None}
 
-    def from_json(self, values: dict) -> tuple:
+    def from_dict(self, values: dict) -> tuple:
         """A row's values, in order, from its log line: dates back to dates."""
         out = []
         for f in self.stored:

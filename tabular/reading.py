@@ -7,10 +7,11 @@ XLSX is a ``Formula`` (its text, "=SUM(A1:A3)"), never its cached result, and so
 cell that a spreadsheet would run ("=…"). Text in an XLSX that only starts with "=" (typed
 with a leading quote, or exported by btecqa's own writer) stays text.
 
-The XLSX reader is openpyxl's read-only reader with three small overrides, pinned by
+The XLSX reader is openpyxl's read-only reader with four small overrides, pinned by
 uv.lock (tests/test_tabular.py fails if an openpyxl upgrade breaks them): no sizing pass
 over a sheet without stored dimensions, each row dropped from the parsed tree once read
-(memory flat in the rows), and values built straight from the parsed cells.
+(memory flat in the rows), values built straight from the parsed cells, and inline
+strings read from their XML without openpyxl's descriptor classes.
 """
 
 from __future__ import annotations
@@ -163,13 +164,43 @@ def _read_only_reader():
     """openpyxl's reader for load_workbook(read_only=True), with the overrides above."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
     data_tag = f"{{{SHEET_MAIN_NS}}}sheetData"
+    text_tag, run_tag = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
     class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            """An inline string (what openpyxl's own write-only files and many exports hold)
+            read straight from its <t> and runs, as openpyxl's Text.content joins them, not
+            through its descriptor classes; every other cell as openpyxl reads it."""
+            if element.get("t") != "inlineStr" or element.find(FORMULA_TAG) is not None:
+                return super().parse_cell(element)
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            value = None
+            child = element.find(INLINE_STRING)
+            if child is not None:
+                parts = [t.text or "" for t in child.findall(text_tag)]
+                parts += [r.findtext(text_tag) or "" for r in child.findall(run_tag)]
+                value = "".join(parts)
+            style_id = element.get("s", 0)
+            return {
+                "row": row,
+                "column": column,
+                "value": value,
+                "data_type": "s",
+                "style_id": int(style_id) if style_id else 0,
+            }
+
         def parse(self):
             """The rows, each dropped from the parsed tree once read.
 

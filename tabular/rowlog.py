@@ -6,9 +6,10 @@ the row has a problem come first, so a page of a filter is picked out without pa
 every line), and keeps in memory only the counts and the first ``MAX_STORED_ERRORS`` errors
 and warnings (``Tally``). Problems a later row finds with an earlier one (the two rows of a
 duplicate) are put into the earlier line by one more pass over the log at the end
-(``planner.fix(line)``). ``LogRows`` pages through a kept log for the preview page;
-``ProblemList`` streams every error of a preview, the first ones from memory, the rest
-from the log. ``FirstSeen`` finds a value repeated in the file in about 17 bytes a value.
+(``planner.fix(line)``, when ``planner.prepare_fixes()`` says there are any). ``Repeats``
+finds the values a file repeats in fixed memory. ``LogRows`` pages through a kept log for
+the preview page; ``ProblemList`` streams every error of a preview, the first ones from
+memory, the rest from the log.
 """
 
 from __future__ import annotations
@@ -181,11 +182,15 @@ class RowLog:
         self.planner = None
         self._start()
 
-    def finish(self, preview=None) -> None:
+    def close(self) -> None:
         self._out.close()
         self.file.flush()
+
+    def finish(self, preview=None) -> None:
+        """Close the log; put into earlier lines what later rows found with them."""
+        self.close()
         planner = self.planner
-        if planner is not None and getattr(planner, "needs_fixing", False):
+        if planner is not None and planner.prepare_fixes():
             old = self.file
             self.tally = Tally(self.extra)
             self._start()
@@ -304,51 +309,84 @@ class ProblemList(Sequence):
         return f"<ProblemList of {len(self)} {self._kind}>"
 
 
-class FirstSeen:
-    """A compact set of 64-bit key hashes, each with the row it was first seen on.
+class Repeats:
+    """Values the file repeats (a number on two rows), found in fixed memory, whatever the
+    file's length.
 
-    Open addressing over two arrays: 12 bytes a slot, kept under 70% full, so finding a
-    value again in the file (a duplicate) costs about 17 bytes a key, not a Python object.
+    add(key, row, tag) as the rows go: a Bloom filter of a fixed half megabyte remembers
+    every key's hash, and a key it may have seen before becomes a candidate (a repeat
+    always does; a false alarm is rare, about one key in a thousand near MAX_ROWS). Each
+    (hash, row, tag) is also appended to a temporary file, 12 bytes a key, so that groups()
+    can find every row of each candidate afterwards, in one pass over the file:
+    [(tag, [rows])] for each key on two rows or more. In memory: the filter, a small
+    buffer and the candidates, never a Python object per row.
     """
 
-    __slots__ = ("keys", "rows", "mask", "used")
+    BITS = 1 << 22
+    HASHES = 5
+    BUFFER = 4096  # entries written to the file at a time
 
-    def __init__(self, size: int = 1024):
-        self.keys = array("q", bytes(8 * size))
-        self.rows = array("i", bytes(4 * size))
-        self.mask = size - 1
-        self.used = 0
+    def __init__(self):
+        self._bits = bytearray(self.BITS >> 3)
+        self.candidates: set[int] = set()
+        self._hashes, self._rows = array("q"), array("q")
+        self._file = None
 
-    def add(self, h: int, row: int) -> int:
-        """0 if h is new (and now recorded on row), else the row it was first seen on."""
-        h = h or 1
-        keys, mask = self.keys, self.mask
-        i = h & mask
-        while True:
-            k = keys[i]
-            if k == 0:
-                break
-            if k == h:
-                return self.rows[i]
-            i = (i + 1) & mask
-        keys[i] = h
-        self.rows[i] = row
-        self.used += 1
-        if self.used * 10 > 7 * (mask + 1):
-            self._grow()
-        return 0
+    def add(self, key, row: int, tag: int = 0) -> None:
+        h = hash(key)
+        bits, mask = self._bits, self.BITS - 1
+        a, step = h & mask, (h >> 32) | 1
+        seen = True
+        for _ in range(self.HASHES):
+            byte, bit = a >> 3, 1 << (a & 7)
+            if not bits[byte] & bit:
+                seen = False
+                bits[byte] |= bit
+            a = (a + step) & mask
+        if seen:
+            self.candidates.add(h)
+        self._hashes.append(h)
+        self._rows.append(row << 8 | tag)
+        if len(self._hashes) == self.BUFFER:
+            self._spill()
 
-    def _grow(self) -> None:
-        old_keys, old_rows = self.keys, self.rows
-        size = 2 * (self.mask + 1)
-        self.keys = array("q", bytes(8 * size))
-        self.rows = array("i", bytes(4 * size))
-        self.mask = size - 1
-        keys, rows, mask = self.keys, self.rows, self.mask
-        for k, row in zip(old_keys, old_rows, strict=True):
-            if k:
-                i = k & mask
-                while keys[i]:
-                    i = (i + 1) & mask
-                keys[i] = k
-                rows[i] = row
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="btecqa-repeats-")
+        self._hashes.tofile(self._file)  # a full buffer: BUFFER hashes, then their rows
+        self._rows.tofile(self._file)
+        del self._hashes[:], self._rows[:]
+
+    def _blocks(self):
+        if self._file is not None:
+            self._file.seek(0)
+            while True:
+                hashes, rows = array("q"), array("q")
+                try:
+                    hashes.fromfile(self._file, self.BUFFER)
+                except EOFError:
+                    break
+                rows.fromfile(self._file, self.BUFFER)
+                yield hashes, rows
+        yield self._hashes, self._rows
+
+    def groups(self) -> list[tuple[int, list[int]]]:
+        """(tag, [rows, in file order]) of every key added on two rows or more."""
+        if not self.candidates:
+            return []
+        found: dict[int, list[int]] = {}
+        candidates = self.candidates
+        for hashes, rows in self._blocks():
+            for h, packed in zip(hashes, rows, strict=True):
+                if h in candidates:
+                    found.setdefault(h, []).append(packed)
+        return [
+            (rows[0] & 0xFF, [packed >> 8 for packed in rows])
+            for rows in found.values()
+            if len(rows) > 1
+        ]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -311,3 +311,98 @@ def test_sims_file_still_reads_every_column_as_before(own_centre):
         "ULN",
         "candidate number",
     ]
+
+
+# --------------------------------------------------------------------------- repeats
+
+
+@pytest.fixture
+def crowded(monkeypatch):
+    """A filter of 64 bits: nearly every value looks seen before, so each is confirmed."""
+    from tabular.rowlog import Repeats
+
+    monkeypatch.setattr(Repeats, "BITS", 64)
+
+
+def test_values_repeated_in_the_file_are_found_in_fixed_memory(monkeypatch):
+    from tabular.rowlog import Repeats
+
+    monkeypatch.setattr(Repeats, "BUFFER", 1000)  # most entries go through the file
+    repeats = Repeats()
+    for row in range(2, 20_002):
+        repeats.add(("uln", row), row, 3)
+    repeats.add(("uln", 77), 20_002, 3)
+    repeats.add(("adno", 77), 20_003, 1)
+    assert repeats.groups() == [(3, [77, 20_002])]
+    assert len(repeats._bits) == Repeats.BITS // 8 and len(repeats._hashes) < 1000
+    repeats.close()
+
+
+def test_a_crowded_filter_never_reports_a_false_repeat(own_centre, crowded):
+    rows = [
+        [f"Sur{i}", f"Fore{i}", "01/01/2009", "F", f"S{i}", make_uln(700 + i), f"{200 + i:04d}"]
+        for i in range(60)
+    ]
+    p = learners_preview(own_centre, csv_bytes([SIMPLE, *rows]))
+    assert p.ok, messages(p)
+    done = imports.commit_import(p.import_obj, None)
+    assert done.counts["create"] == 60 == Learner.objects.filter(centre=own_centre).count()
+
+
+def test_a_crowded_filter_still_finds_the_real_repeat(own_centre, crowded):
+    rows = [
+        [f"Sur{i}", f"Fore{i}", "01/01/2009", "F", f"S{i}", make_uln(800 + i), ""]
+        for i in range(30)
+    ]
+    rows[20][4] = "S3"  # row 22 repeats row 5's admission number
+    p = learners_preview(own_centre, csv_bytes([SIMPLE, *rows]))
+    assert messages(p) == [
+        "row 5, column Adno: admission number S3 appears more than once in the file (also row 22)",
+        "row 22, column Adno: admission number S3 appears more than once in the file (also row 5)",
+    ]
+
+
+def test_a_learner_listed_twice_for_a_group_is_an_error_on_both_rows(own_centre):
+    from .factories import ProgrammeFactory
+
+    for i in range(3):
+        LearnerFactory(centre=own_centre, admission_number=f"C{i}")
+    programme = ProgrammeFactory(centre=own_centre)
+    data = csv_bytes(
+        [["Adno", "Class"], ["C0", "12A"], ["C1", "12A"], ["C0", "12a"], ["C2", "12B"]]
+    )
+    p = imports.preview_import(
+        centre=own_centre,
+        kind="class_list",
+        uploaded_file=data,
+        file_name="class.csv",
+        programme=programme,
+    )
+    learner = str(Learner.objects.get(admission_number="C0"))
+    assert messages(p) == [
+        f"row 2, column Class: {learner} is listed for group 12A again on row 4",
+        f"row 4, column Class: {learner} is listed for group 12a again on row 2",
+    ]
+    assert [r.effect for r in p.rows] == ["error", "add", "error", "add"]
+
+
+def test_inline_strings_read_as_openpyxl_reads_them():
+    """Plain and rich (runs) inline strings, spaces kept: what openpyxl's own reader gives."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Name", "Note"])
+    ws.append(["  Zoë  ", CellRichText(["plain ", TextBlock(InlineFont(b=True), "bold"), " end"])])
+    ws.append(["", "x"])
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    with reading.open_table(data, XLSX) as table:
+        ours = [cells for _n, cells in table.first.rows()]
+    theirs = [
+        list(r) for r in load_workbook(io.BytesIO(data), read_only=True).active.values
+    ]
+    assert ours == theirs == [["Name", "Note"], ["  Zoë  ", "plain bold end"], [None, "x"]]
