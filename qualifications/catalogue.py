@@ -252,7 +252,7 @@ def _read_sheet(name: str, sheet: Sheet, errors: list[Problem]) -> list[_Row]:
     try:
         for r in parse_rows(rows, header, layout, ctx, max_rows=MAX_ROWS_PER_SHEET, sheet=name):
             errors += r.errors
-            out.append(_Row(r.row, layout.as_json(r.vals), header.names))
+            out.append(_Row(r.row, layout.as_dict(r.vals), header.names))
     except FileRefused as exc:
         errors.append(Problem(exc.problem.reason, sheet=name))
     return out
