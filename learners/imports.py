@@ -531,6 +531,11 @@ def analyse(
         max_bytes=max_bytes,
         kept=kept,
     )  # fmt: skip
+    return _finish(preview, sink, planner)
+
+
+def _finish(preview: ImportPreview, sink, planner) -> ImportPreview:
+    """The leavers after the rows, then the sink's fix-ups; the preview with its counts."""
     if planner is not None:
         sink.leavers(planner.finish())
     sink.finish(preview)
@@ -1191,11 +1196,7 @@ def _replan(import_obj: LearnerImport, sink=None) -> ImportPreview:
             today=today,
         ),
     )  # fmt: skip
-    if planner is not None:
-        sink.leavers(planner.finish())
-    sink.finish(preview)
-    preview.tally = sink.tally
-    return preview
+    return _finish(preview, sink, planner)
 
 
 CHANGED_MEANWHILE = (

@@ -28,6 +28,7 @@ from tabular.problems import FileRefused, Problem
 from tabular.services import remember_mapping
 
 from .factories import LearnerFactory
+from .test_catalogue import edited
 from .test_learner_import import SIMPLE, csv_bytes, make_uln, xlsx_bytes
 
 
@@ -123,13 +124,8 @@ def test_the_registration_number_import_refuses_a_value_past_the_headings(own_ce
 def test_the_catalogue_import_refuses_a_value_past_the_headings(db):
     catalogue.load_shipped_qualifications()
     business = Qualification.objects.get(number="601/7159/5")
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(catalogue.export_structure_xlsx(business)))
-    wb["Units"]["G3"] = "a note"
-    out = io.BytesIO()
-    wb.save(out)
-    result = catalogue.import_structure_xlsx(out.getvalue(), None)
+    data = edited(catalogue.export_structure_xlsx(business), ("Units", "G3", "a note"))
+    result = catalogue.import_structure_xlsx(data, None)
     assert not result.ok
     assert [str(e) for e in result.errors] == [
         "Units row 3, column G: a value past the last heading (Mandatory): give its column "
