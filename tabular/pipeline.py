@@ -26,7 +26,7 @@ from .columns import FORMULA_REASON, Column, Header, Layout
 from .files import MAX_IMPORT_BYTES, MAX_XLSX_EXPANDED_BYTES, SPREADSHEETS, check_file
 from .problems import FileRefused, Problem
 from .reading import Formula, Sheet, Table, cell_text, column_letter, is_formula, open_table
-from .rowlog import LogRows, ProblemList, Row, RowLog, Tally, all_rows, batches
+from .rowlog import ProblemList, Row, RowLog, Tally, batches
 
 MAX_ROWS = 50_000
 PAST_LAST_HEADING = (
@@ -71,11 +71,6 @@ class Preview:
     def needs_mapping(self) -> bool:
         """Required columns are missing but the file has headings a mapping could name."""
         return bool(self.missing_fields) and bool(self.headings)
-
-    def logged(self, keep=all_rows, row_class=dict) -> LogRows:
-        if self.log is None:
-            return LogRows(lambda: None, keep, row_class)
-        return LogRows(self.log.open, keep, row_class)
 
 
 def sha256(data) -> str:

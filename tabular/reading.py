@@ -163,8 +163,8 @@ def _open_xlsx(data) -> Table:
 def _read_only_reader():
     """openpyxl's reader for load_workbook(read_only=True), with the overrides above."""
     from openpyxl.reader.excel import ExcelReader
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse

@@ -398,7 +398,5 @@ def test_inline_strings_read_as_openpyxl_reads_them():
     data = out.getvalue()
     with reading.open_table(data, XLSX) as table:
         ours = [cells for _n, cells in table.first.rows()]
-    theirs = [
-        list(r) for r in load_workbook(io.BytesIO(data), read_only=True).active.values
-    ]
+    theirs = [list(r) for r in load_workbook(io.BytesIO(data), read_only=True).active.values]
     assert ours == theirs == [["Name", "Note"], ["  Zoë  ", "plain bold end"], [None, "x"]]
