@@ -1004,15 +1004,6 @@ def _stored_errors(preview: ImportPreview) -> list[dict]:
 _SHOWN = ("notes", "columns", "sheet", "header_row", "has_headings", "rows_with_problems")
 
 
-def _settings(import_obj: LearnerImport) -> dict:
-    return import_obj.settings
-
-
-def log_name(import_obj: LearnerImport) -> str:
-    """Where the rows log of an import is kept ("" if it has none)."""
-    return import_obj.log_name
-
-
 def _relog(import_obj: LearnerImport) -> None:
     """Work out (once) the rows log of an import recorded before its log was kept with its
     hash, from its kept file."""
@@ -1114,10 +1105,6 @@ def preview_import(
     obj.save()
     preview.import_obj = obj
     return preview
-
-
-def read_stored_file(import_obj: LearnerImport) -> bytes:
-    return import_obj.read_kept()
 
 
 def analyse_import(

@@ -204,7 +204,7 @@ def mapping(request, pk):
         new = imports.preview_import(
             centre=obj.centre,
             kind=obj.kind,
-            uploaded_file=imports.read_stored_file(obj),
+            uploaded_file=obj.read_kept(),
             file_name=obj.file_name,
             user=request.user,
             mapping=chosen,
@@ -256,7 +256,7 @@ def preview(request, pk):
             "error_count": error_count,
             "errors_listed": min(error_count, rowlog.MAX_STORED_ERRORS),
             "errors_capped": error_count > rowlog.MAX_STORED_ERRORS,
-            "has_rows": bool(obj.stored_file) and bool(imports.log_name(obj)),
+            "has_rows": bool(obj.stored_file) and bool(obj.log_name),
             "page": page,
             "query": f"show={show}",
             "show": show,
