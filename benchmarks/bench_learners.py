@@ -3,21 +3,25 @@ learner list searched over a large centre.
 
 learners.import  A generated SIMS-like XLSX of 10,000 learners through the importer's two
                  steps, as the upload page and `import_learners` call them:
-                 preview_import() (reads and checks everything, writes no learner) and
-                 commit_import() (reads the kept file again and applies it, with an audit
-                 event per learner, in one transaction). The floor, measured in the same
-                 run: openpyxl load_workbook(read_only=True) reading every row of the same
-                 file, plus one Learner bulk_create of the same rows (committed, then
-                 deleted untimed). Goal: each within 3x. For context, commit against that
-                 floor plus a bulk_create of its 10,000 audit events (hashes precomputed),
-                 and preview's peak Python memory (tracemalloc) at 2,000 and 10,000 rows:
-                 flat if the rows were streamed through, not held.
+                 preview_import() (reads and checks everything, writes no learner, keeps
+                 the rows log) and commit_import() (reads the checked rows back from the
+                 log, plans them against the database again and applies them, with an
+                 audit event per learner, in one transaction). The floor, measured in the
+                 same run: openpyxl load_workbook(read_only=True) reading every row of the
+                 same file, plus one Learner bulk_create of the same rows (committed, then
+                 deleted untimed). Goal: each within 2x. Each time is the best of REPEATS
+                 runs, the floor's parts alike, so a busy machine moves figure and floor
+                 together. For context, commit against that floor plus a bulk_create of its
+                 10,000 audit events (hashes precomputed), and preview's peak Python memory
+                 (tracemalloc) at 2,000 and 10,000 rows: flat if the rows were streamed
+                 through, not held (goal: within 1.5x).
 learners.list    The learner list page (Django test Client, logged in as the centre's exams
                  officer) over 20,000 learners at one centre, a third in teaching groups:
                  page 1, a surname fragment, a ULN. Each is the median of REQUESTS requests,
-                 with its query count, against the floor of one query fetching the same 50
-                 (or fewer) rows as a values list and rendering them through a minimal
-                 django.template.Template.
+                 with its query count, against the floor of a bare view (below, through the
+                 same Client, middleware, session and user) that fetches the same 50 (or
+                 fewer) rows with one query as a values list and renders them through a
+                 minimal django.template.Template, as the entry list is measured. Goal: 2x.
 
 The sizes are fixed (run.py's --events is the audit benchmarks' N).
 """
@@ -34,10 +38,11 @@ from collections.abc import Callable, Iterator
 import openpyxl
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.template import Context, Template
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -45,7 +50,7 @@ from accounts.models import RoleAssignment
 from accounts.roles import Role
 from audit.models import AuditEvent, AuditEventDetail
 from audit.services import _actor_repr, canonical_json, pending_details
-from benchmarks.harness import mebibytes, peak_memory, per_second, seconds, timed
+from benchmarks.harness import best_time, mebibytes, peak_memory, per_second, seconds, timed
 from centres.models import Centre
 from learners.imports import AUDITED_FIELDS, LEARNERS, commit_import, preview_import
 from learners.models import Cohort, Learner, LearnerImport, TeachingGroup
@@ -56,6 +61,7 @@ SMALL_ROWS = 2_000  # preview memory is measured here too: flat means alike
 WARM_ROWS = 200
 LIST_LEARNERS = 20_000
 REQUESTS = 15  # requests of each kind; the median is kept
+REPEATS = 3  # runs of each import step (and of the floor's parts); the best is kept
 PAGE_SIZE = 50  # learners.views.PAGE_SIZE
 BATCH_SIZE = 500  # the batch_size _apply_learners gives bulk_create
 MEMORY_FLAT = 1.5  # peak at 10k over peak at 2k that still reads as flat
@@ -287,8 +293,9 @@ def _warm_up(user) -> None:
 def bench_import(table, _events: int) -> None:
     """preview and commit of a 10,000-learner XLSX against openpyxl's read plus a bulk_create.
 
-    Each timing runs once (they are the long ones), after an untimed warm-up; peak memory
-    is measured in runs of its own, as tracemalloc slows what it traces.
+    Each is the best of REPEATS runs after an untimed warm-up (the learners are deleted,
+    untimed, between runs); peak memory is measured in runs of its own, as tracemalloc
+    slows what it traces.
     """
     centre = _centre(IMPORT_CENTRE)
     user = _officer("bench.import", centre)
@@ -299,13 +306,19 @@ def bench_import(table, _events: int) -> None:
     n = IMPORT_ROWS
 
     # Floor: read every row with openpyxl, then one bulk_create of the same learners.
-    with timed() as parse:
-        rows = _parse(data)
+    parse, rows = best_time(lambda: _parse(data), REPEATS)
     assert len(rows) == n + 2, len(rows)
     learners = _floor_learners(centre, rows)
     del rows
-    with timed() as insert, transaction.atomic():
-        Learner.objects.bulk_create(learners, batch_size=BATCH_SIZE)
+    insert = float("inf")
+    for _ in range(REPEATS):
+        for learner in learners:
+            learner.pk = None
+        with timed() as t, transaction.atomic():
+            Learner.objects.bulk_create(learners, batch_size=BATCH_SIZE)
+        insert = min(insert, t.seconds)
+        _delete_learners(centre)
+    learners = Learner.objects.bulk_create(learners, batch_size=BATCH_SIZE)
     events = _floor_events(user, learners)
     with timed() as audit_insert, transaction.atomic():  # rolled back: the trail is append-only
         AuditEvent.objects.bulk_create(events, batch_size=1000)
@@ -313,19 +326,23 @@ def bench_import(table, _events: int) -> None:
         transaction.set_rollback(True)
     del learners, events
     _delete_learners(centre)
-    floor = parse.seconds + insert.seconds
+    floor = parse + insert
 
-    with timed() as preview_t:
-        preview = _preview(centre, user, data, "sims-10000.xlsx")
-    committed = _check_preview(preview, n)
-    del preview
-    with timed() as commit_t:
-        done = commit_import(committed, user)
-    assert done.counts["create"] == n == Learner.objects.filter(centre=centre).count()
-    assert LearnerImport.objects.get(pk=committed.pk).status == LearnerImport.Status.COMMITTED
+    preview_s = commit_s = float("inf")
+    for _ in range(REPEATS):
+        with timed() as preview_t:
+            preview = _preview(centre, user, data, "sims-10000.xlsx")
+        committed = _check_preview(preview, n)
+        del preview
+        with timed() as commit_t:
+            done = commit_import(committed, user)
+        assert done.counts["create"] == n == Learner.objects.filter(centre=centre).count()
+        assert LearnerImport.objects.get(pk=committed.pk).status == LearnerImport.Status.COMMITTED
+        preview_s, commit_s = min(preview_s, preview_t.seconds), min(commit_s, commit_t.seconds)
+        del done
+        _delete_learners(centre)
 
     # Memory, in runs of their own: preview at 10k and 2k, commit at 10k.
-    _delete_learners(centre)
     preview, peak_preview = peak_memory(_preview, centre, user, data, "sims-10000.xlsx")
     again = _check_preview(preview, n)
     del preview
@@ -336,13 +353,10 @@ def bench_import(table, _events: int) -> None:
     assert done.counts["create"] == n
     del done
 
-    note = (
-        f"read {parse.seconds:.3f} + insert {insert.seconds:.3f} s; "
-        f"{per_second(n, preview_t.seconds)} rows"
-    )
+    note = f"read {parse:.3f} + insert {insert:.3f} s; {per_second(n, preview_s)} rows"
     table.row(
         f"learners.import preview x{n:,}",
-        preview_t.seconds,
+        preview_s,
         floor,
         seconds,
         floor_is="openpyxl + bulk_create",
@@ -351,22 +365,23 @@ def bench_import(table, _events: int) -> None:
     )
     table.row(
         f"learners.import commit x{n:,}",
-        commit_t.seconds,
+        commit_s,
         floor,
         seconds,
         floor_is="openpyxl + bulk_create",
         goal=2,
-        note=f"{per_second(n, commit_t.seconds)} rows; reads the file again, audits each learner",
+        note=f"{per_second(n, commit_s)} rows; the checked rows from the log, each learner "
+        "matched again and audited",
     )
     with_audit = floor + audit_insert.seconds
     table.row(
         "  commit vs floor + audit rows",
-        commit_t.seconds,
+        commit_s,
         with_audit,
         seconds,
         floor_is="floor + audit inserts",
         note=f"events insert {audit_insert.seconds:.3f} s; "
-        f"commit - preview = {commit_t.seconds - preview_t.seconds:.3f} s",
+        f"commit - preview = {commit_s - preview_s:.3f} s",
     )
     table.row(
         f"  preview peak memory @{n:,}",
@@ -397,6 +412,20 @@ FLOOR_TEMPLATE = Template(
     "<td>{{ cand }}</td><td>{{ uln }}</td></tr>{% endfor %}</table>"
 )
 ROW_LINK = re.compile(r'href="/learners/(\d+)/"')
+_BARE_ROWS: dict = {}  # case -> the values-list queryset the bare view pages
+
+
+def bare_learner_list(request):
+    """The same rows with one query and a plain template, behind the same middleware,
+    session and user as the page: what the page cannot go below."""
+    rows = list(_BARE_ROWS[request.GET["case"]][:PAGE_SIZE])
+    return HttpResponse(FLOOR_TEMPLATE.render(Context({"rows": rows})))
+
+
+urlpatterns = [  # ROOT_URLCONF while the list is measured: the app's URLs and the bare view
+    path("bench/learners/", bare_learner_list),
+    path("", include("btecqa.urls")),
+]
 
 
 def _list_world():
@@ -481,38 +510,48 @@ def bench_list(table, _events: int) -> None:
         (f"q={SURNAME_FRAGMENT!r}", {"q": SURNAME_FRAGMENT}, surname),
         ("q=<ULN>", {"q": uln}, base.filter(uln=uln)),
     )
-    for label, params, floor_qs in cases:
+    with override_settings(ROOT_URLCONF="benchmarks.bench_learners"):
+        for label, params, floor_qs in cases:
+            _measure_list(table, client, url, label, params, floor_qs)
 
-        def page(params=params):
-            response = client.get(url, params)
-            assert response.status_code == 200, response.status_code
-            return response.content.decode()
 
-        floor_rows = floor_qs.order_by("last_name", "first_name", "pk").values_list(
-            "pk", "last_name", "first_name", "candidate_number", "uln"
-        )
+def _measure_list(table, client, url, label, params, floor_qs) -> None:
+    def page():
+        response = client.get(url, params)
+        assert response.status_code == 200, response.status_code
+        return response.content.decode()
 
-        def bare(floor_rows=floor_rows):
-            rows = list(floor_rows[:PAGE_SIZE])
-            return rows, FLOOR_TEMPLATE.render(Context({"rows": rows}))
+    _BARE_ROWS[label] = floor_qs.order_by("last_name", "first_name", "pk").values_list(
+        "pk", "last_name", "first_name", "candidate_number", "uln"
+    )
 
-        with warnings.catch_warnings():  # whitenoise: the throwaway VAR_DIR has no staticfiles/
-            warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-            page()  # warm: templates compiled and cached, the connection open
+    def bare():
+        response = client.get("/bench/learners/", {"case": label})
+        assert response.status_code == 200, response.status_code
+        return response.content.decode()
+
+    with warnings.catch_warnings():  # whitenoise: the throwaway VAR_DIR has no staticfiles/
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+        page()  # warm: templates compiled and cached, the connection open
         bare()
-        with CaptureQueriesContext(connection) as captured:
-            html = page()
-        queries = len(captured)  # now: the next request clears the connection's query log
-        figure, _ = _median(page)
-        floor, (rows, _) = _median(bare)
-        shown = [int(pk) for pk in ROW_LINK.findall(html)]
-        assert shown == [r[0] for r in rows] and shown, (label, shown[:3], rows[:3])
-        table.row(
-            f"learners.list {label}",
-            figure,
-            floor,
-            seconds,
-            floor_is="1 query + Template",
-            note=f"{queries} queries; {len(shown)} rows shown; "
-            f"median of {REQUESTS}, {LIST_LEARNERS:,} learners",
-        )
+    with CaptureQueriesContext(connection) as captured:
+        html = page()
+    queries = len(captured)  # now: the next request clears the connection's query log
+    with CaptureQueriesContext(connection) as captured:
+        floor_html = bare()
+    bare_queries = len(captured)
+    figure, _ = _median(page)
+    floor, _ = _median(bare)
+    shown = [int(pk) for pk in ROW_LINK.findall(html)]
+    expected = [int(pk) for pk in ROW_LINK.findall(floor_html)]
+    assert shown == expected and shown, (label, shown[:3], expected[:3])
+    table.row(
+        f"learners.list {label}",
+        figure,
+        floor,
+        seconds,
+        floor_is="bare view, 1 query",
+        goal=2,
+        note=f"{queries} queries (bare view {bare_queries}, both with session+user); "
+        f"{len(shown)} rows shown; median of {REQUESTS}, {LIST_LEARNERS:,} learners",
+    )

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "outbox",
     "todos",
     "signatures",
+    "tabular",
     # reference data
     "qualifications",
     # the exams office's work

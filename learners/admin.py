@@ -2,13 +2,7 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
 
-from .models import (
-    Cohort,
-    ColumnMapping,
-    Learner,
-    LearnerImport,
-    TeachingGroup,
-)
+from .models import Cohort, Learner, LearnerImport, TeachingGroup
 
 
 @admin.register(Cohort)
@@ -28,11 +22,6 @@ class LearnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "centre", "uln", "candidate_number", "on_roll"]
     list_filter = ["centre", "on_roll"]
     search_fields = ["last_name", "first_name", "uln", "uci", "candidate_number"]
-
-
-@admin.register(ColumnMapping)
-class ColumnMappingAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["centre", "kind", "updated_at"]
 
 
 @admin.register(LearnerImport)

@@ -23,7 +23,8 @@ class LearnerSearchForm(Form):
     q = forms.CharField(
         label="Search",
         required=False,
-        help_text="Name, ULN, UCI, candidate number or admission number",
+        help_text="Name (accents and apostrophes need not match: Zoe finds Zoë), ULN, UCI, "
+        "candidate number or admission number",
     )
     centre = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my centres")
     cohort = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any programme")

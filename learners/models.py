@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from accounts.permissions import Access
 from qualifications.models import Qualification, Unit
+from tabular.models import ImportRecord
+from tabular.names import normalise_name
 
 from .validators import validate_candidate_number, validate_uci, validate_uln
 
@@ -109,6 +111,15 @@ class Cohort(models.Model):
     def covers(self, academic_year: str) -> bool:
         return academic_year in self.academic_years
 
+    def year_taught(self, today=None) -> str:
+        """The cohort's year being taught today; its first before it starts (or once done)."""
+        from django.utils import timezone
+
+        from btecqa.validators import academic_year_for
+
+        now = academic_year_for(today or timezone.localdate())
+        return now if self.covers(now) else self.start_year
+
     def year_number(self, academic_year: str) -> int:
         """1 in the cohort's first year, 2 in its second."""
         return self.academic_years.index(academic_year) + 1
@@ -161,6 +172,53 @@ class TeachingGroup(models.Model):
         super().save(*args, **kwargs)
 
 
+NAME_FIELDS = ("last_name", "first_name", "preferred_name")
+SEARCH_NAME_LENGTH = 400
+
+
+def search_name_of(last_name: str, first_name: str, preferred_name: str = "") -> str:
+    """A learner's names as search and matching compare them, through the one name
+    normaliser: "o'neill / zoe / " for O’NEILL, Zoë (accents, curly apostrophes, case)."""
+    parts = (normalise_name(last_name), normalise_name(first_name), normalise_name(preferred_name))
+    return " / ".join(parts)[:SEARCH_NAME_LENGTH]
+
+
+class LearnerQuerySet(models.QuerySet):
+    """Keeps each learner's search_name with their names, bulk writes included."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for learner in objs:
+            learner.search_name = learner.compute_search_name()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if set(fields) & set(NAME_FIELDS):
+            objs = list(objs)
+            for learner in objs:
+                learner.search_name = learner.compute_search_name()
+            if "search_name" not in fields:
+                fields = [*fields, "search_name"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if not set(kwargs) & set(NAME_FIELDS):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        done = super().update(**kwargs)
+        for start in range(0, len(pks), 1000):
+            learners = list(
+                Learner.objects.filter(pk__in=pks[start : start + 1000]).only("pk", *NAME_FIELDS)
+            )
+            Learner.objects.bulk_update([_with_search_name(lr) for lr in learners], ["search_name"])
+        return done
+
+
+def _with_search_name(learner):
+    learner.search_name = learner.compute_search_name()
+    return learner
+
+
 class Learner(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -176,7 +234,8 @@ class Learner(models.Model):
     last_name = models.CharField("legal last name", max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
-    sex = models.CharField(max_length=1, choices=Sex.choices)
+    # Blank when the MIS file gave none: flagged as needed before Pearson's registration file.
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
     uln = models.CharField(
         "ULN", max_length=10, null=True, blank=True, unique=True, validators=[validate_uln]
     )
@@ -190,6 +249,11 @@ class Learner(models.Model):
     email = models.EmailField(blank=True)
     on_roll = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True)
+    # The names through tabular.names.normalise_name, kept on every write (save, the
+    # queryset's bulk writes): what learner search and the imports' matching compare.
+    search_name = models.CharField(max_length=SEARCH_NAME_LENGTH, editable=False, default="")
+
+    objects = LearnerQuerySet.as_manager()
 
     access = Access(
         centre="centre",
@@ -213,41 +277,29 @@ class Learner(models.Model):
     def __str__(self) -> str:
         return f"{self.last_name.upper()}, {self.first_name}"
 
+    def save(self, *args, update_fields=None, **kwargs):
+        self.search_name = self.compute_search_name()
+        if update_fields is not None and set(update_fields) & set(NAME_FIELDS):
+            update_fields = {*update_fields, "search_name"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_absolute_url(self):
         return reverse("learners:learner_detail", args=[self.pk])
+
+    def compute_search_name(self) -> str:
+        return search_name_of(self.last_name, self.first_name, self.preferred_name)
 
     @property
     def audit_learner(self):
         return self
 
 
-class ColumnMapping(models.Model):
-    """A centre's remembered mapping from its MIS export's column headings to btecqa's fields."""
+class LearnerImport(ImportRecord):
+    """One upload of an MIS file: kept with its hash, who, when, counts and the errors shown."""
 
     class Kind(models.TextChoices):
         LEARNERS = "learners", "Learners"
         CLASS_LIST = "class_list", "Class list"
-
-    centre = models.ForeignKey(
-        "centres.Centre", on_delete=models.CASCADE, related_name="column_mappings"
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    mapping = models.JSONField(default=dict, help_text="heading (lower case) -> field name")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    access = Access(centre="centre", view="learners.import_learners")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["centre", "kind"], name="one_mapping_per_centre_kind")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.centre} {self.kind} mapping"
-
-
-class LearnerImport(models.Model):
-    """One upload of an MIS file: kept with its hash, who, when, counts and the errors shown."""
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed (nothing written)"
@@ -257,23 +309,14 @@ class LearnerImport(models.Model):
     centre = models.ForeignKey(
         "centres.Centre", on_delete=models.PROTECT, related_name="learner_imports"
     )
-    kind = models.CharField(max_length=20, choices=ColumnMapping.Kind.choices)
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64, db_index=True)
-    stored_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    committed_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
-    counts = models.JSONField(default=dict)
-    errors = models.JSONField(default=list)
+    committed_at = models.DateTimeField(null=True, blank=True)
 
     access = Access(centre="centre", view="learners.import_learners")
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ImportRecord.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"

@@ -7,8 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.permissions import scope
 from audit.models import AuditEvent
 from centres.models import Centre
+from tabular.names import normalise_name
 
-from .models import Cohort, Learner, TeachingGroup
+from .models import Cohort, Learner, TeachingGroup, search_name_of
 from .permissions import VIEW_LEARNERS
 
 Membership = Learner.teaching_groups.through
@@ -40,13 +41,13 @@ def learner_search(
                 Q(candidate_number=compact.zfill(4)) | Q(admission_number__iexact=compact)
             )
         else:
-            # Words, so "O'NEILL, Zoë" as the list shows a learner finds them.
+            # Words, so "O'NEILL, Zoë" as the list shows a learner finds them. Each is
+            # compared through the one name normaliser with the learner's search_name
+            # (their names, normalised when saved): "Zoe" finds Zoë, "O’Neill" O'Neill,
+            # the same on SQLite and PostgreSQL.
             for word in q.replace(",", " ").split():
                 qs = qs.filter(
-                    Q(last_name__icontains=word)
-                    | Q(first_name__icontains=word)
-                    | Q(preferred_name__icontains=word)
-                    | Q(admission_number__iexact=word)
+                    Q(search_name__contains=normalise_name(word)) | Q(admission_number__iexact=word)
                 )
     if centre_id:
         qs = qs.filter(centre_id=centre_id)
@@ -94,15 +95,15 @@ def learner_timeline(learner, user) -> QuerySet[AuditEvent]:
 
 
 def possible_duplicates(learner, user) -> QuerySet[Learner]:
-    """Same legal name and date of birth at the same centre: flagged, never merged; only the
-    records this user may open."""
+    """Same legal name (through the one name normaliser: Zoë is Zoe) and date of birth at the
+    same centre: flagged, never merged; only the records this user may open."""
+    legal = search_name_of(learner.last_name, learner.first_name).removesuffix(" / ")
     return scope(
         user,
         VIEW_LEARNERS,
         Learner.objects.filter(
             centre_id=learner.centre_id,
             date_of_birth=learner.date_of_birth,
-            first_name__iexact=learner.first_name,
-            last_name__iexact=learner.last_name,
+            search_name__startswith=legal + " / ",
         ).exclude(pk=learner.pk),
     )

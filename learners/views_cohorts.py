@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from accounts.permissions import get_object, requires, scope
 from centres.models import Centre
@@ -62,14 +61,6 @@ def cohort_edit(request, pk: int):
     return render(request, "learners/cohort_form.html", {"form": form, "cohort": cohort})
 
 
-def _year_now(cohort) -> str:
-    """The cohort's year being taught today, or its first."""
-    from btecqa.validators import academic_year_for
-
-    now = academic_year_for(timezone.localdate())
-    return now if cohort.covers(now) else cohort.start_year
-
-
 @requires(MANAGE_COHORTS)
 def group_edit(request, pk: int, group_pk: int | None = None):
     cohort = _managed_cohort(request, pk)
@@ -87,7 +78,7 @@ def group_edit(request, pk: int, group_pk: int | None = None):
             "learners": current,
         }
         if group.pk
-        else {"delivering_centre": cohort.centre, "academic_year": _year_now(cohort)}
+        else {"delivering_centre": cohort.centre, "academic_year": cohort.year_taught()}
     )
     form = TeachingGroupForm(request.POST or None, initial=initial, cohort=cohort, current=current)
     if request.method == "POST" and form.is_valid():

@@ -19,9 +19,12 @@ from accounts.permissions import get_object, requires, scope
 from btecqa.forms import Form
 from btecqa.params import int_param
 from centres.models import Centre
+from tabular import rowlog
+from tabular.columns import normalise_heading
+from tabular.files import MAX_IMPORT_BYTES, MB
 
 from . import imports
-from .models import Cohort, ColumnMapping, LearnerImport
+from .models import Cohort, LearnerImport
 from .permissions import IMPORT_LEARNERS
 
 
@@ -32,7 +35,7 @@ def _centres(user):
 class UploadForm(Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), empty_label=None)
     kind = forms.ChoiceField(
-        choices=ColumnMapping.Kind.choices,
+        choices=LearnerImport.Kind.choices,
         initial=imports.LEARNERS,
         label="What the file holds",
         help_text="Learners: one row per learner. Class list: a learner identifier "
@@ -40,7 +43,7 @@ class UploadForm(Form):
     )
     file = forms.FileField(
         label="MIS export (CSV or XLSX)",
-        help_text=f"Up to {imports.MAX_IMPORT_BYTES // imports.MB} MB. Nothing is written "
+        help_text=f"Up to {MAX_IMPORT_BYTES // MB} MB. Nothing is written "
         "until you have checked the preview.",
     )
     cohort = forms.ModelChoiceField(
@@ -50,9 +53,10 @@ class UploadForm(Form):
     )
     mark_leavers = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Mark learners missing from the file as leavers",
-        help_text="Only for a full learner file with admission numbers.",
+        help_text="Only for a full learner file with admission numbers: every learner on "
+        "roll whom the file leaves out is marked as having left today.",
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -81,20 +85,20 @@ class MappingForm(Form):
     def __init__(self, *args, preview, **kwargs):
         super().__init__(*args, **kwargs)
         kind = preview.kind
+        self.layout = layout = imports.LAYOUTS[kind]
         choices = [("", "\u2014 not used \u2014")] + [
             (f, imports.FIELD_LABELS[f]) for f in imports.KIND_FIELDS[kind]
         ]
         self.headings = []
         resolved = {c.index: c.field for c in preview.columns}
+        mapping = layout.mapping_index(preview.mapping_used)
         for index, heading in enumerate(preview.headings):
             if not heading:
                 continue
             name = f"col_{index}"
             initial = resolved.get(index)
             if index not in resolved:
-                initial = imports._recognise(
-                    heading, imports._mapping_index(preview.mapping_used), {}
-                )[0]
+                initial = layout.recognise(heading, mapping)[0]
             self.fields[name] = forms.ChoiceField(
                 choices=choices,
                 required=False,
@@ -109,7 +113,7 @@ class MappingForm(Form):
         # A mapping goes by heading: two columns headed alike cannot be told apart by it.
         alike = defaultdict(list)
         for name, heading in self.headings:
-            alike[imports.normalise_heading(heading)].append((name, heading))
+            alike[normalise_heading(heading)].append((name, heading))
         for columns in alike.values():
             if len(columns) > 1 and any(data.get(name) for name, _ in columns):
                 name, heading = columns[0]
@@ -130,13 +134,9 @@ class MappingForm(Form):
                         f"{heading} and {chosen[f]} are both set to {imports.FIELD_LABELS[f]}.",
                     )
                 chosen[f] = heading
-        missing = imports._missing(self.kind, chosen)
+        missing = self.layout.missing_columns(chosen)
         if missing:
-            labels = ", ".join(imports.FIELD_LABELS[f] for f in missing)
-            if self.kind == imports.CLASS_LIST and "admission_number" in missing:
-                labels = labels.replace(
-                    imports.FIELD_LABELS["admission_number"], "a learner identifier"
-                )
+            labels = ", ".join(self.layout.label_of(f) for f in missing)
             raise forms.ValidationError(f"Choose a column for: {labels}.")
         data["mapping"] = {
             heading: data.get(name) or imports.IGNORE for name, heading in self.headings
@@ -175,14 +175,6 @@ def upload(request):
     return render(request, "learners/imports/upload.html", {"form": form})
 
 
-def _worth_remembering(heading: str, field: str, kind: str) -> bool:
-    """Only what the built-in headings would not give: a new field, or a known column off."""
-    alias = imports.ALIAS_INDEX.get(imports.normalise_heading(heading), (None,))[0]
-    if field == imports.IGNORE:
-        return alias in imports.KIND_FIELDS[kind]
-    return field != alias
-
-
 @requires(IMPORT_LEARNERS)
 def mapping(request, pk):
     obj = get_object(
@@ -200,10 +192,10 @@ def mapping(request, pk):
     form = MappingForm(request.POST or None, preview=preview)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["mapping"]
-        remember = {h: f for h, f in chosen.items() if _worth_remembering(h, f, obj.kind)}
+        remember = {h: f for h, f in chosen.items() if imports.worth_remembering(h, f, obj.kind)}
         if remember:
             imports.save_mapping(obj.centre, obj.kind, remember, user=request.user)
-        settings = (obj.counts or {}).get("settings", {})
+        settings = obj.settings
         cohort = (
             Cohort.objects.filter(pk=settings.get("cohort")).first()
             if settings.get("cohort")
@@ -212,12 +204,12 @@ def mapping(request, pk):
         new = imports.preview_import(
             centre=obj.centre,
             kind=obj.kind,
-            uploaded_file=imports.read_stored_file(obj),
+            uploaded_file=obj.read_kept(),
             file_name=obj.file_name,
             user=request.user,
             mapping=chosen,
             cohort=cohort,
-            mark_leavers=settings.get("mark_leavers", True),
+            mark_leavers=settings.get("mark_leavers", False),
         )
         messages.info(
             request, f"Column mapping saved for {obj.centre}; it will be used for its next files."
@@ -262,9 +254,9 @@ def preview(request, pk):
             "import": obj,
             "problems": problems,
             "error_count": error_count,
-            "errors_listed": min(error_count, imports.MAX_STORED_ERRORS),
-            "errors_capped": error_count > imports.MAX_STORED_ERRORS,
-            "has_rows": bool(obj.stored_file) and bool(imports.log_name(obj)),
+            "errors_listed": min(error_count, rowlog.MAX_STORED_ERRORS),
+            "errors_capped": error_count > rowlog.MAX_STORED_ERRORS,
+            "has_rows": bool(obj.stored_file) and bool(obj.log_name),
             "page": page,
             "query": f"show={show}",
             "show": show,

@@ -9,44 +9,42 @@ A qualification's *structure* is three tables, the same in the shipped JSON file
 
 The catalogue is Pearson's, not a centre's: nothing here is centre-scoped.
 
-Import validates every row first and reports each problem by sheet, row, column
-and reason; only a file with no problem at all is written, in one transaction with
-its audit events (all or nothing). An import never deletes: units or criteria in
-the catalogue but not in the file are kept and listed in the result.
+Import reads the workbook with the import framework (``tabular``): the file checks, each
+sheet's header row and columns (``LAYOUTS``), typed cells; then the rules across rows and
+sheets (a unit listed twice, a criterion for a unit not on the Units sheet …). Every
+problem names its sheet, row, column and reason; only a file with no problem at all is
+written, in one transaction with its audit events (all or nothing). An import never
+deletes: units or criteria in the catalogue but not in the file are kept and listed in the
+result. The shipped JSON goes through the same layouts and rules.
 
 Formula injection (export): a text cell beginning with = + - @ (or tab/CR, per
 OWASP) is written as a *string* cell (data_type "s", so no <f> formula element
 exists in the file) with the cell style's quotePrefix flag set, so Excel shows it
 as text and keeps it text when edited. The value itself is unchanged (no leading
 apostrophe is added), so an export imports back exactly. On import a formula cell
-anywhere is an error: the file is read with data_only=False so formulas are seen
-as formulas, never as their cached results.
+anywhere is an error: formulas are read as formulas, never as their cached results.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import re
-import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError
+from django.utils import timezone
 
 import audit
-from btecqa.spreadsheets import (
-    XLSX_BOMB,
-    XLSX_DAMAGED,
-    XLSX_MACROS,
-    XLSX_NOT_WORKBOOK,
-    inspect_xlsx_archive,
-)
-from btecqa.validators import text_problem
 from documents.xlsx import Column, xlsx_bytes
+from tabular.cells import Check, Choice, Context, Integer, Text
+from tabular.columns import FORMULA_REASON, Field, Layout
+from tabular.files import XLSX, check_file, read_upload
+from tabular.pipeline import Preview, parse_rows, read_header, sha256
+from tabular.problems import FileRefused, Problem
+from tabular.reading import Sheet, Table, column_letter, is_formula, open_table
 
 from .models import AssessmentCriterion, LearningAim, Qualification, Unit
 
@@ -65,33 +63,100 @@ AIM_CODE_RE = re.compile(r"^[A-Z]{1,3}$")
 
 QUALIFICATION_SHEET, UNITS_SHEET, CRITERIA_SHEET = "Qualification", "Units", "Criteria"
 SHEET_ORDER = (QUALIFICATION_SHEET, UNITS_SHEET, CRITERIA_SHEET)
+FILE = "File"  # the "sheet" of a problem with the file as a whole
 
-# sheet -> [(field, heading, accepted heading spellings (normalised))]
-COLUMNS: dict[str, list[tuple[str, str, set[str]]]] = {
+TRUE_WORDS = ("yes", "y", "true", "t", "mandatory", "m", "1")
+FALSE_WORDS = ("no", "n", "false", "f", "optional", "o", "0")
+WHOLE_HOURS = "GLH must be a whole number of hours above 0 (found '{text}')."
+
+
+def _shown(value) -> str:
+    text = "" if value is None else str(value).strip()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _pattern(regex, message, *, upper=True):
+    """Text matching regex (in capitals when upper); message gets the value as {shown}."""
+
+    def check(text, ctx):
+        value = text.upper() if upper else text
+        if not regex.match(value):
+            return None, message.format(shown=_shown(value))
+        return value, None
+
+    return Check(check)
+
+
+GLH = Integer(minimum=1, message=WHOLE_HOURS)
+SCHEMES = Choice(
+    {
+        **{c.value: c.value for c in Qualification.GradingScheme},
+        **{c.label: c.value for c in Qualification.GradingScheme},
+    },
+    "Unknown grading scheme '{text}' (use one of "
+    + ", ".join(c.value for c in Qualification.GradingScheme)
+    + ").",
+)
+ASSESSMENT = Choice(
+    {key: c.value for c in Unit.Assessment for key in (c.value, c.label, c.value[:3])},
+    "Assessment must be 'internal' or 'external' (found '{text}').",
+)
+MANDATORY = Choice(
+    {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)},
+    "Mandatory must be 'yes' or 'no' (found '{text}').",
+)
+
+
+def _column(name, heading, spellings, cell, **options) -> Field:
+    """A column of btecqa's own workbook: its heading, then the spellings also accepted."""
+    options.setdefault("column_required", True)
+    return Field(name, heading, (heading, *spellings), cell, **options)
+
+
+# Each sheet: its columns, the headings accepted for each, its typed cells.
+LAYOUTS: dict[str, Layout] = {
     QUALIFICATION_SHEET: [
-        ("title", "Title", {"title", "qualificationtitle"}),
-        ("number", "Ofqual number", {"ofqualnumber", "number", "qualificationnumber", "qn", "qan"}),
-        ("level", "Level", {"level"}),
-        ("glh", "GLH", {"glh", "size", "sizeglh", "guidedlearninghours"}),
-        ("grading_scheme", "Grading scheme", {"gradingscheme", "grading"}),
+        _column("title", "Title", ("Qualification title",), Text(250), required=True,
+                missing="The title is missing."),
+        _column("number", "Ofqual number", ("Number", "Qualification number", "QN", "QAN"),
+                _pattern(OFQUAL_NUMBER_RE, "'{shown}' is not an Ofqual number like 601/7159/5 "
+                         "(three digits / four digits / a digit or X)."),
+                required=True, missing="The Ofqual qualification number is missing."),
+        _column("level", "Level", (), Text(10), required=True, missing="The level is missing."),
+        _column("glh", "GLH", ("Size", "Size GLH", "Guided learning hours"), GLH,
+                required=True, missing=WHOLE_HOURS.format(text="")),
+        _column("grading_scheme", "Grading scheme", ("Grading",), SCHEMES, column_required=False),
     ],
     UNITS_SHEET: [
-        ("number", "Unit number", {"unitnumber", "number", "unit", "unitno"}),
-        ("title", "Title", {"title", "unittitle"}),
-        ("glh", "GLH", {"glh", "guidedlearninghours"}),
-        ("assessment", "Assessment", {"assessment", "assessed", "internalexternal"}),
-        ("mandatory", "Mandatory", {"mandatory", "mandatoryoptional"}),
+        _column("number", "Unit number", ("Number", "Unit", "Unit no"), Text(10), required=True,
+                missing="The unit number is missing."),
+        _column("title", "Title", ("Unit title",), Text(250), required=True,
+                missing="The unit title is missing."),
+        _column("glh", "GLH", ("Guided learning hours",), GLH, required=True,
+                missing=WHOLE_HOURS.format(text="")),
+        _column("assessment", "Assessment", ("Assessed", "Internal external"), ASSESSMENT,
+                required=True, missing=ASSESSMENT.message.format(text="")),
+        _column("mandatory", "Mandatory", ("Mandatory optional",), MANDATORY, required=True,
+                missing=MANDATORY.message.format(text="")),
     ],
     CRITERIA_SHEET: [
-        ("unit", "Unit number", {"unitnumber", "unit", "unitno"}),
-        ("aim", "Learning aim", {"learningaim", "aim", "aimcode", "learningaimcode"}),
-        ("aim_label", "Aim label", {"aimlabel", "learningaimlabel"}),
-        ("code", "Criterion code", {"criterioncode", "code", "criterion"}),
-        ("label", "Label", {"label", "criterionlabel"}),
+        _column("unit", "Unit number", ("Unit", "Unit no"), Text(10), required=True,
+                missing="The unit number is missing."),
+        _column("aim", "Learning aim", ("Aim", "Aim code", "Learning aim code"),
+                _pattern(AIM_CODE_RE, "'{shown}' is not a learning aim code like A, B or C.")),
+        _column("aim_label", "Aim label", ("Learning aim label",), Text(250),
+                column_required=False),
+        _column("code", "Criterion code", ("Code", "Criterion"),
+                _pattern(CRITERION_CODE_RE,
+                         "'{shown}' is not a criterion code like P1, A.P1, B.M2 or AB.D1."),
+                required=True, missing="The criterion code is missing."),
+        _column("label", "Label", ("Criterion label",), Text(250), column_required=False),
     ],
+}  # fmt: skip
+LAYOUTS = {
+    sheet: Layout(fields, letters=True, what="sheet", examples=", ".join(f.label for f in fields))
+    for sheet, fields in LAYOUTS.items()
 }
-# Columns a sheet may leave out entirely (filled with blanks).
-OPTIONAL_COLUMNS = {QUALIFICATION_SHEET: {"grading_scheme"}, CRITERIA_SHEET: {"aim_label", "label"}}
 
 COUNT_LABELS = {
     "qualification_updated": "Qualification details changed",
@@ -103,29 +168,8 @@ COUNT_LABELS = {
     "criterion_updated": "Criteria changed",
 }
 
-TRUE_WORDS = {"yes", "y", "true", "t", "mandatory", "m", "1"}
-FALSE_WORDS = {"no", "n", "false", "f", "optional", "o", "0"}
-
 
 # ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in an uploaded structure: where it is and why it is wrong."""
-
-    sheet: str
-    row: int | None
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = self.sheet
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.reason}"
 
 
 @dataclass
@@ -153,7 +197,7 @@ class ApplyResult:
 @dataclass
 class ImportResult:
     ok: bool
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     error_count: int = 0
     file_sha256: str = ""
     applied: ApplyResult | None = None
@@ -168,276 +212,86 @@ class ImportResult:
 
 @dataclass
 class _Row:
-    number: int  # as the spreadsheet numbers it (headings are row 1)
-    cells: dict[str, tuple[object, str]]  # field -> (value, column letter)
+    number: int  # as the spreadsheet numbers it
+    values: dict  # field -> typed value (None when empty or refused)
+    names: dict  # field -> its column, as problems name it ("C (GLH)")
 
     def value(self, name):
-        return self.cells.get(name, (None, ""))[0]
+        return self.values.get(name)
 
     def col(self, sheet: str, name: str) -> str:
-        letter = self.cells.get(name, (None, ""))[1]
-        heading = next(h for f, h, _ in COLUMNS[sheet] if f == name)
-        return f"{letter} ({heading})" if letter else heading
+        return self.names.get(name) or LAYOUTS[sheet].fields[name].label
 
 
-def _normalise_heading(value) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(value or "").lower())
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
-def _sniff(data: bytes) -> list[RowError]:
-    """Refuse anything that is not a plain, reasonably sized XLSX before openpyxl sees it."""
-
-    def refuse(reason):
-        return [RowError("File", None, "", reason)]
-
-    if len(data) > MAX_UPLOAD_BYTES:
-        return refuse(
-            f"The file is {len(data) / 1048576:.1f} MB; "
-            f"the limit is {MAX_UPLOAD_BYTES // 1048576} MB."
-        )
-    if not data:
-        return refuse("The file is empty.")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return refuse(
-            "This is an old-style .xls or a password-protected workbook. Save it as an "
-            "unprotected Excel Workbook (.xlsx) and upload that."
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        return refuse(
-            "This is not an Excel workbook (.xlsx). Save the spreadsheet as .xlsx and upload that."
-        )
-    problem, expanded = inspect_xlsx_archive(
-        data, max_expanded=MAX_UNCOMPRESSED_BYTES, max_members=MAX_ZIP_MEMBERS
-    )
-    if problem == XLSX_DAMAGED:
-        return refuse("The file is damaged: it is not a readable .xlsx archive.")
-    if problem == XLSX_NOT_WORKBOOK:
-        return refuse("This archive is not an Excel workbook (.xlsx).")
-    if problem == XLSX_BOMB:
-        return refuse(
-            f"The workbook expands to {expanded / 1048576:.0f} MB or has too many parts; "
-            "it is refused (possible zip bomb)."
-        )
-    if problem == XLSX_MACROS:
-        return refuse(
-            "Macro-enabled workbooks are refused. Save as a plain Excel Workbook (.xlsx)."
-        )
-    return []
-
-
-def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[RowError]]:
-    """The three sheets as rows of {field: (value, column)}, and every reading problem."""
-    from openpyxl import load_workbook
-
-    errors: list[RowError] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds on a malformed part
-        return {}, [
-            RowError(
-                "File",
-                None,
-                "",
-                "The workbook could not be read. Open it in Excel, save it as .xlsx and try again.",
-            )
-        ]
+def _read_table(table: Table) -> tuple[dict[str, list[_Row]], list[Problem]]:
+    """The three sheets as typed rows, and every problem found reading them."""
+    errors: list[Problem] = []
     sheets: dict[str, list[_Row]] = {}
-    try:
-        by_name = {name.strip().lower(): name for name in wb.sheetnames}
-        for sheet in SHEET_ORDER:
-            real = by_name.get(sheet.lower())
-            if real is None:
-                errors.append(RowError(sheet, None, "", f"The workbook has no '{sheet}' sheet."))
-                continue
-            sheets[sheet] = _read_sheet(sheet, wb[real], errors)
-        for name in wb.sheetnames:  # a formula in any other sheet is refused too
-            if name.strip().lower() not in {s.lower() for s in SHEET_ORDER}:
-                _scan_for_formulas(name, wb[name], errors)
-    except Exception:
-        errors.append(RowError("File", None, "", "The workbook could not be read to the end."))
-    finally:
-        wb.close()
+    for name in SHEET_ORDER:
+        sheet = table.sheet(name)
+        if sheet is None:
+            errors.append(Problem(f"The workbook has no '{name}' sheet.", sheet=name))
+            continue
+        sheets[name] = _read_sheet(name, sheet, errors)
+    known = {s.casefold() for s in SHEET_ORDER}
+    for sheet in table.sheets:  # a formula in any other sheet is refused too
+        if sheet.name.strip().casefold() not in known:
+            errors += _formulas(sheet)
     return sheets, errors
 
 
-def _is_formula(cell) -> bool:
-    return getattr(cell, "data_type", None) == "f"
-
-
-def _scan_for_formulas(name, ws, errors) -> None:
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        if r > MAX_ROWS_PER_SHEET:
-            break
-        for c, cell in enumerate(row):
-            if _is_formula(cell):
-                errors.append(
-                    RowError(
-                        name, r, _column_letter(c), "Formulas are not accepted: type the value."
-                    )
-                )
-
-
-def _read_sheet(sheet: str, ws, errors: list[RowError]) -> list[_Row]:
-    spec = COLUMNS[sheet]
-    rows_iter = ws.iter_rows()
-    header = next(rows_iter, None)
+def _read_sheet(name: str, sheet: Sheet, errors: list[Problem]) -> list[_Row]:
+    layout = LAYOUTS[name]
+    preview = Preview()
+    header, rows = read_header(sheet, preview, layout, {}, sheet_name=name)
+    errors += preview.file_errors
     if header is None:
-        errors.append(
-            RowError(sheet, 1, "", "The sheet is empty: row 1 must hold the column headings.")
-        )
         return []
-    positions: dict[str, int] = {}
-    for c, cell in enumerate(header):
-        if _is_formula(cell):
-            errors.append(
-                RowError(
-                    sheet, 1, _column_letter(c), "Formulas are not accepted: type the heading."
-                )
-            )
-            continue
-        key = _normalise_heading(cell.value)
-        for name, heading, spellings in spec:
-            if key in spellings:
-                if name in positions:
-                    errors.append(
-                        RowError(
-                            sheet, 1, _column_letter(c), f"A second '{heading}' column: keep one."
-                        )
-                    )
-                else:
-                    positions[name] = c
-    for name, heading, _ in spec:
-        if name not in positions and name not in OPTIONAL_COLUMNS.get(sheet, set()):
-            errors.append(RowError(sheet, 1, "", f"No '{heading}' column heading in row 1."))
-    headings = {name: heading for name, heading, _ in spec}
-    rows: list[_Row] = []
-    for r, row in enumerate(rows_iter, start=2):
-        if r > MAX_ROWS_PER_SHEET + 1:
-            errors.append(
-                RowError(sheet, r, "", f"More than {MAX_ROWS_PER_SHEET} rows: split the file.")
-            )
+    ctx = Context(timezone.localdate(), sheet.date_base)
+    out = []
+    try:
+        for r in parse_rows(rows, header, layout, ctx, max_rows=MAX_ROWS_PER_SHEET, sheet=name):
+            errors += r.errors
+            out.append(_Row(r.row, layout.as_dict(r.vals), header.names))
+    except FileRefused as exc:
+        errors.append(Problem(exc.problem.reason, sheet=name))
+    return out
+
+
+def _formulas(sheet: Sheet) -> list[Problem]:
+    found = []
+    for n, cells in sheet.rows():
+        if n > MAX_ROWS_PER_SHEET:
             break
-        cells: dict[str, tuple[object, str]] = {}
-        for c, cell in enumerate(row):
-            if _is_formula(cell):
-                errors.append(
-                    RowError(
-                        sheet, r, _column_letter(c), "Formulas are not accepted: type the value."
-                    )
-                )
-        for name, c in positions.items():
-            cell = row[c] if c < len(row) else None
-            value = None if cell is None or _is_formula(cell) else cell.value
-            if isinstance(value, str):
-                value = value.strip() or None
-                if value and (problem := text_problem(value)):
-                    errors.append(
-                        RowError(
-                            sheet,
-                            r,
-                            _column_letter(c),
-                            f"{headings[name]} {problem}: delete it and type it again.",
-                        )
-                    )
-            cells[name] = (value, _column_letter(c))
-        if all(v is None for v, _ in cells.values()):
-            continue  # blank row
-        rows.append(_Row(r, cells))
-    return rows
+        for i, c in enumerate(cells):
+            if is_formula(c):
+                found.append(Problem(FORMULA_REASON, n, column_letter(i), str(c)[:60], sheet.name))
+    return found
 
 
-def _rows_from_dict(structure: dict) -> dict[str, list[_Row]]:
-    """The shipped JSON (or structure_of()) as if it had been read from the workbook."""
+def _table_from_dict(structure: dict) -> Table:
+    """The shipped JSON (or structure_of()) as if it were a workbook of the three sheets."""
 
-    def rows(sheet, records):
-        letters = {name: _column_letter(i) for i, (name, _, _) in enumerate(COLUMNS[sheet])}
-        return [
-            _Row(i, {name: (rec.get(name), letters[name]) for name, _, _ in COLUMNS[sheet]})
-            for i, rec in enumerate(records, start=2)
+    def sheet(name, records):
+        fields = LAYOUTS[name].stored
+        rows = [[f.label for f in fields]]
+        rows += [[rec.get(f.name) for f in fields] for rec in records]
+        return Sheet(name, lambda: enumerate(rows, start=1))
+
+    return Table(
+        [
+            sheet(QUALIFICATION_SHEET, [structure.get("qualification", {})]),
+            sheet(UNITS_SHEET, structure.get("units", [])),
+            sheet(CRITERIA_SHEET, structure.get("criteria", [])),
         ]
-
-    return {
-        QUALIFICATION_SHEET: rows(QUALIFICATION_SHEET, [structure.get("qualification", {})]),
-        UNITS_SHEET: rows(UNITS_SHEET, structure.get("units", [])),
-        CRITERIA_SHEET: rows(CRITERIA_SHEET, structure.get("criteria", [])),
-    }
+    )
 
 
-# ---------------------------------------------------------------- validating
+# ---------------------------------------------------------------- the rules across rows
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _positive_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-        return number if number > 0 else None
-    return None
-
-
-def _flag(value) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    text = _text(value).lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    return None
-
-
-def _assessment(value) -> str | None:
-    text = _text(value).lower()
-    for choice in Unit.Assessment:
-        if text in {choice.value, choice.label.lower(), choice.value[:3]}:
-            return choice.value
-    return None
-
-
-def _grading_scheme(value) -> str | None:
-    text = _text(value).lower()
-    if not text:
-        return Qualification.GradingScheme.NATIONALS
-    for choice in Qualification.GradingScheme:
-        if text in {choice.value, choice.label.lower()}:
-            return choice.value
-    return None
-
-
-def _shown(value) -> str:
-    text = _text(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _check_length(errors, sheet, row, name, text, limit):
-    if len(text) > limit:
-        errors.append(
-            RowError(sheet, row.number, row.col(sheet, name), f"Longer than {limit} characters.")
-        )
+    return "" if value is None else str(value)
 
 
 @dataclass
@@ -448,8 +302,9 @@ class _Structure:
     criteria: list[dict]  # unit, aim ("" for none), code, label
 
 
-def _validate(sheets: dict[str, list[_Row]]) -> tuple[_Structure | None, list[RowError]]:
-    errors: list[RowError] = []
+def _validate(sheets: dict[str, list[_Row]]) -> tuple[_Structure | None, list[Problem]]:
+    """The rules across rows and sheets, on the typed rows (cell problems are already in)."""
+    errors: list[Problem] = []
     q = _validate_qualification(
         sheets.get(QUALIFICATION_SHEET, []), errors, present=QUALIFICATION_SHEET in sheets
     )
@@ -458,158 +313,56 @@ def _validate(sheets: dict[str, list[_Row]]) -> tuple[_Structure | None, list[Ro
         mandatory = sum(u["glh"] for u in units if u.get("mandatory") and u.get("glh"))
         if mandatory > q["glh"]:
             errors.append(
-                RowError(
-                    UNITS_SHEET,
-                    None,
-                    "GLH",
+                Problem(
                     f"The mandatory units total {mandatory} GLH, more than the "
                     f"qualification's {q['glh']}.",
+                    column="GLH",
+                    sheet=UNITS_SHEET,
                 )
             )
     unit_numbers = {_text(r.value("number")) for r in sheets.get(UNITS_SHEET, [])} - {""}
     aims, criteria = _validate_criteria(sheets.get(CRITERIA_SHEET, []), unit_numbers, errors)
-    if errors:
-        return None, errors
-    return _Structure(q, units, aims, criteria), []
+    return _Structure(q, units, aims, criteria), errors
 
 
 def _validate_qualification(rows, errors, *, present) -> dict | None:
     S = QUALIFICATION_SHEET
     if not rows:
         if present:
-            errors.append(RowError(S, 2, "", "No qualification: row 2 must describe it."))
+            errors.append(Problem("No qualification: row 2 must describe it.", 2, sheet=S))
         return None
     for extra in rows[1:]:
         errors.append(
-            RowError(S, extra.number, "", "Only one qualification per file: remove this row.")
+            Problem("Only one qualification per file: remove this row.", extra.number, sheet=S)
         )
-    row = rows[0]
-    out: dict = {}
-    title = _text(row.value("title"))
-    if not title:
-        errors.append(RowError(S, row.number, row.col(S, "title"), "The title is missing."))
-    _check_length(errors, S, row, "title", title, 250)
-    out["title"] = title
-    number = _text(row.value("number")).upper()
-    if not number:
-        errors.append(
-            RowError(
-                S, row.number, row.col(S, "number"), "The Ofqual qualification number is missing."
-            )
-        )
-    elif not OFQUAL_NUMBER_RE.match(number):
-        errors.append(
-            RowError(
-                S,
-                row.number,
-                row.col(S, "number"),
-                f"'{_shown(number)}' is not an Ofqual number like 601/7159/5 "
-                "(three digits / four digits / a digit or X).",
-            )
-        )
-    out["number"] = number
-    level = _text(row.value("level"))
-    if not level:
-        errors.append(RowError(S, row.number, row.col(S, "level"), "The level is missing."))
-    _check_length(errors, S, row, "level", level, 10)
-    out["level"] = level
-    glh = _positive_int(row.value("glh"))
-    if glh is None:
-        errors.append(
-            RowError(
-                S,
-                row.number,
-                row.col(S, "glh"),
-                "GLH must be a whole number of hours above 0 "
-                f"(found '{_shown(row.value('glh'))}').",
-            )
-        )
-    out["glh"] = glh
-    scheme = _grading_scheme(row.value("grading_scheme"))
-    if scheme is None:
-        choices = ", ".join(c.value for c in Qualification.GradingScheme)
-        errors.append(
-            RowError(
-                S,
-                row.number,
-                row.col(S, "grading_scheme"),
-                f"Unknown grading scheme '{_shown(row.value('grading_scheme'))}' "
-                f"(use one of {choices}).",
-            )
-        )
-    out["grading_scheme"] = scheme
-    return out
+    values = dict(rows[0].values)
+    values["grading_scheme"] = values.get("grading_scheme") or Qualification.GradingScheme.NATIONALS
+    return {k: values.get(k, "") if k != "glh" else values.get(k) for k in QUALIFICATION_FIELDS}
 
 
 def _validate_units(rows, errors, *, present) -> list[dict]:
     S = UNITS_SHEET
     if present and not rows:
-        errors.append(RowError(S, 2, "", "No units: list the qualification's units from row 2."))
+        errors.append(Problem("No units: list the qualification's units from row 2.", 2, sheet=S))
     seen: dict[str, int] = {}
     units = []
     for row in rows:
-        unit: dict = {}
         number = _text(row.value("number"))
-        if not number:
+        if number and number in seen:
             errors.append(
-                RowError(S, row.number, row.col(S, "number"), "The unit number is missing.")
-            )
-        elif number in seen:
-            errors.append(
-                RowError(
-                    S,
+                Problem(
+                    f"Unit {_shown(number)} is listed twice (first on row {seen[number]}).",
                     row.number,
                     row.col(S, "number"),
-                    f"Unit {_shown(number)} is listed twice (first on row {seen[number]}).",
+                    sheet=S,
                 )
             )
-        else:
+        elif number:
             seen[number] = row.number
-        _check_length(errors, S, row, "number", number, 10)
-        unit["number"] = number
-        title = _text(row.value("title"))
-        if not title:
-            errors.append(
-                RowError(S, row.number, row.col(S, "title"), "The unit title is missing.")
-            )
-        _check_length(errors, S, row, "title", title, 250)
-        unit["title"] = title
-        glh = _positive_int(row.value("glh"))
-        if glh is None:
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "glh"),
-                    "GLH must be a whole number of hours above 0 "
-                    f"(found '{_shown(row.value('glh'))}').",
-                )
-            )
-        unit["glh"] = glh
-        assessment = _assessment(row.value("assessment"))
-        if assessment is None:
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "assessment"),
-                    "Assessment must be 'internal' or 'external' "
-                    f"(found '{_shown(row.value('assessment'))}').",
-                )
-            )
-        unit["assessment"] = assessment
-        mandatory = _flag(row.value("mandatory"))
-        if mandatory is None:
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "mandatory"),
-                    f"Mandatory must be 'yes' or 'no' (found '{_shown(row.value('mandatory'))}').",
-                )
-            )
-        unit["mandatory"] = mandatory
-        units.append(unit)
+        units.append(
+            {k: row.value(k) if k != "number" else number for k in UNIT_FIELDS}
+            | {"title": _text(row.value("title"))}
+        )
     return units
 
 
@@ -619,96 +372,51 @@ def _validate_criteria(rows, unit_numbers, errors):
     seen: dict[tuple[str, str], int] = {}
     criteria = []
     for row in rows:
+
+        def problem(reason, name, row=row):
+            errors.append(Problem(reason, row.number, row.col(S, name), sheet=S))
+
         unit = _text(row.value("unit"))
-        if not unit:
-            errors.append(
-                RowError(S, row.number, row.col(S, "unit"), "The unit number is missing.")
+        if unit and unit not in unit_numbers:
+            problem(f"Unit {_shown(unit)} is not on the Units sheet.", "unit")
+        code = _text(row.value("code"))
+        prefix = code.split(".")[0] if "." in code else ""
+        if code and (unit, code) in seen:
+            problem(
+                f"{code} is listed twice for unit {_shown(unit)} "
+                f"(first on row {seen[(unit, code)]}).",
+                "code",
             )
-        elif unit not in unit_numbers:
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "unit"),
-                    f"Unit {_shown(unit)} is not on the Units sheet.",
-                )
-            )
-        code = _text(row.value("code")).upper()
-        prefix = ""
-        if not code:
-            errors.append(
-                RowError(S, row.number, row.col(S, "code"), "The criterion code is missing.")
-            )
-        elif not CRITERION_CODE_RE.match(code):
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "code"),
-                    f"'{_shown(code)}' is not a criterion code like P1, A.P1, B.M2 or AB.D1.",
-                )
-            )
-        else:
-            prefix = code.split(".")[0] if "." in code else ""
-            if (unit, code) in seen:
-                errors.append(
-                    RowError(
-                        S,
-                        row.number,
-                        row.col(S, "code"),
-                        f"{code} is listed twice for unit {_shown(unit)} "
-                        f"(first on row {seen[(unit, code)]}).",
-                    )
-                )
-            else:
-                seen[(unit, code)] = row.number
-        aim = _text(row.value("aim")).upper()
-        if aim and not AIM_CODE_RE.match(aim):
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "aim"),
-                    f"'{_shown(aim)}' is not a learning aim code like A, B or C.",
-                )
-            )
-        elif aim and prefix and aim not in prefix:
-            errors.append(
-                RowError(
-                    S,
-                    row.number,
-                    row.col(S, "aim"),
-                    f"{code} does not belong to learning aim {aim}.",
-                )
-            )
+        elif code:
+            seen[(unit, code)] = row.number
+        aim = _text(row.value("aim"))
+        if aim and prefix and aim not in prefix:
+            problem(f"{code} does not belong to learning aim {aim}.", "aim")
         elif not aim and prefix:
             aim = prefix[0]  # A.P1 is learning aim A's; AB.D1 is filed under A
         aim_label = _text(row.value("aim_label"))
-        _check_length(errors, S, row, "aim_label", aim_label, 250)
         if aim and unit:
             known = aims.get((unit, aim))
             if known and aim_label and known[0] and known[0] != aim_label:
-                errors.append(
-                    RowError(
-                        S,
-                        row.number,
-                        row.col(S, "aim_label"),
-                        f"Learning aim {aim} of unit {_shown(unit)} is labelled differently "
-                        f"on row {known[1]}.",
-                    )
+                problem(
+                    f"Learning aim {aim} of unit {_shown(unit)} is labelled differently "
+                    f"on row {known[1]}.",
+                    "aim_label",
                 )
             elif not known or (aim_label and not known[0]):
                 aims[(unit, aim)] = (aim_label, row.number)
         elif aim_label and not aim:
-            errors.append(
-                RowError(
-                    S, row.number, row.col(S, "aim"), "An aim label needs a learning aim code."
-                )
-            )
+            problem("An aim label needs a learning aim code.", "aim")
         label = _text(row.value("label"))
-        _check_length(errors, S, row, "label", label, 250)
         criteria.append({"unit": unit, "aim": aim, "code": code, "label": label})
     return {key: (label or key[1]) for key, (label, _) in aims.items()}, criteria
+
+
+def _structure(table: Table) -> tuple[_Structure | None, list[Problem]]:
+    sheets, errors = _read_table(table)
+    structure, more = _validate(sheets)
+    errors += more
+    return (None if errors else structure), errors
 
 
 # ---------------------------------------------------------------- writing
@@ -855,7 +563,7 @@ def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
     parsed = []
     for path in sorted(CATALOGUE_DIR.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        structure, errors = _validate(_rows_from_dict(data))
+        structure, errors = _structure(_table_from_dict(data))
         if errors:
             raise ImproperlyConfigured(f"{path.name}: " + "; ".join(str(e) for e in errors))
         parsed.append(structure)
@@ -863,14 +571,35 @@ def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
         return [_apply(structure, actor) for structure in parsed]
 
 
-def import_structure_xlsx(file_bytes: bytes, user) -> ImportResult:
-    """Validate a structure workbook completely, then write it all or nothing."""
-    sha = hashlib.sha256(file_bytes).hexdigest() if len(file_bytes) <= MAX_UPLOAD_BYTES else ""
-    errors = _sniff(file_bytes)
-    if not errors:
-        sheets, errors = _read_workbook(file_bytes)
-        structure, validation_errors = _validate(sheets) if sheets else (None, [])
-        errors += validation_errors
+CHANGED_MEANWHILE = (
+    "The catalogue changed while this file was being imported; nothing was written. Try again."
+)
+
+
+def import_structure_xlsx(upload, user) -> ImportResult:
+    """Validate a structure workbook completely, then write it all or nothing.
+
+    upload: the file's bytes, an UploadedFile or an open binary file (read within the
+    limit, whatever its size).
+    """
+    try:
+        data = read_upload(upload, MAX_UPLOAD_BYTES)
+        check_file(
+            data,
+            accept=(XLSX,),
+            max_bytes=MAX_UPLOAD_BYTES,
+            max_expanded=MAX_UNCOMPRESSED_BYTES,
+            max_members=MAX_ZIP_MEMBERS,
+        )
+        table = open_table(data, XLSX)
+    except FileRefused as exc:
+        return _refused([exc.problem], "")
+    sha = sha256(data)
+    with table:
+        try:
+            structure, errors = _structure(table)
+        except FileRefused as exc:  # a sheet damaged part-way through
+            structure, errors = None, [exc.problem]
     if errors:
         return _refused(errors, sha)
     try:
@@ -889,25 +618,16 @@ def import_structure_xlsx(file_bytes: bytes, user) -> ImportResult:
                 },
             )
     except IntegrityError:
-        return _refused(
-            [
-                RowError(
-                    "File",
-                    None,
-                    "",
-                    "The catalogue changed while this file was being "
-                    "imported; nothing was written. Try again.",
-                )
-            ],
-            sha,
-        )
+        return _refused([Problem(CHANGED_MEANWHILE)], sha)
     return ImportResult(True, file_sha256=sha, applied=applied)
 
 
-def _refused(errors: list[RowError], sha: str) -> ImportResult:
-    order = {name: i for i, name in enumerate(("File", *SHEET_ORDER))}
+def _refused(errors: list[Problem], sha: str) -> ImportResult:
+    """Every problem once, the file's first, then sheet by sheet, row by row."""
+    errors = {e if e.sheet else replace(e, sheet=FILE) for e in errors}
+    order = {name: i for i, name in enumerate((FILE, *SHEET_ORDER))}
     errors = sorted(
-        set(errors), key=lambda e: (order.get(e.sheet, 99), e.sheet, e.row or 0, e.column, e.reason)
+        errors, key=lambda e: (order.get(e.sheet, 99), e.sheet, e.row or 0, e.column, e.reason)
     )
     return ImportResult(False, errors[:MAX_ERRORS_SHOWN], len(errors), sha)
 
@@ -965,8 +685,8 @@ def export_structure_xlsx(qualification: Qualification) -> bytes:
     return xlsx_bytes(
         (
             sheet,
-            [Column(heading, 60 if heading in wide else 16) for _, heading, _ in COLUMNS[sheet]],
-            ([record.get(name) for name, _, _ in COLUMNS[sheet]] for record in tables[sheet]),
+            [Column(f.label, 60 if f.label in wide else 16) for f in LAYOUTS[sheet].stored],
+            ([record.get(f.name) for f in LAYOUTS[sheet].stored] for record in tables[sheet]),
         )
         for sheet in SHEET_ORDER
     )

@@ -106,24 +106,7 @@ def structure_import(request):
     form = StructureUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > catalogue.MAX_UPLOAD_BYTES:
-            result = catalogue.ImportResult(
-                False,
-                [
-                    catalogue.RowError(
-                        "File",
-                        None,
-                        "",
-                        f"The file is {upload.size / 1048576:.1f} MB; the limit is "
-                        f"{catalogue.MAX_UPLOAD_BYTES // 1048576} MB.",
-                    )
-                ],
-                1,
-            )
-        else:
-            result = catalogue.import_structure_xlsx(
-                upload.read(catalogue.MAX_UPLOAD_BYTES + 1), request.user
-            )
+        result = catalogue.import_structure_xlsx(upload, request.user)
         return render(
             request,
             "qualifications/import_result.html",

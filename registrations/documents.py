@@ -445,7 +445,7 @@ def pearson_rows(entry_list, today: dt.date | None = None) -> tuple[list[list], 
     spreadsheet (Centre reference, First names, Last names, Sex, Date of birth, Planned
     completion, ULN) for Functional Skills and says BTEC uses the same information; the
     exact BTEC column order was not found. Planned completion is 31/08 at the end of the
-    programme's academic year (the programme records one year, not its length).
+    cohort's final year (a two-year cohort starting 2026/27 completes on 31/08/2028).
     """
     today = today or timezone.localdate()
     cohort = entry_list.cohort

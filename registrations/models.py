@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.permissions import Access
 from accounts.roles import Role
+from tabular.models import ImportRecord
 
 
 class RegistrationYear(models.Model):
@@ -469,8 +470,11 @@ class RowQuery(models.Model):
         return self.registration.learner
 
 
-class RegistrationNumberImport(models.Model):
-    """An Edexcel Online export of registration numbers: previewed, then confirmed."""
+class RegistrationNumberImport(ImportRecord):
+    """An Edexcel Online export of registration numbers: previewed, then confirmed.
+
+    Its rows (each with its match and outcome) are in the rows log kept with the file.
+    """
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed"
@@ -478,22 +482,13 @@ class RegistrationNumberImport(models.Model):
         REFUSED = "refused", "Refused"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
     applied_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
-    rows = models.JSONField(default=list, help_text="Every row with its match and outcome")
-    errors = models.JSONField(default=list)
-    counts = models.JSONField(default=dict)
 
     access = Access(centre="centre", view="registrations.view")
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ImportRecord.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Registration numbers {self.file_name} ({self.created_at:%d/%m/%Y})"

@@ -2,65 +2,52 @@
 
 After submitting a programme's entries the exams officer registers the learners on
 Edexcel Online, exports them with their registration numbers (CSV or XLSX) and uploads
-the export here. Two phases, as the MIS import (learners/imports.py), whose file checks
-and readers this module reuses:
+the export here. Two phases on the import framework (``tabular``), as the MIS import:
 
 * ``preview_registration_numbers()`` checks the file (size, type sniffed from the content,
   encoding, XLSX archive, formulas), finds the header row among the first ten, reads every
-  row and matches it to a registration of the chosen centre: by ULN, then candidate
-  number, then surname, forename and date of birth, against the centre's learners and
-  registrations loaded in a few queries up front (dicts, never a query per row). Each
-  row is *matched* (will be registered), *unchanged* (already registered with this
-  number), *unmatched* (no such learner, or no registration submitted to Pearson),
-  a *conflict* (the file and btecqa disagree: nothing is guessed) or in *error* (a bad
-  value, another centre's row, a duplicate). The plan is kept on a
-  ``RegistrationNumberImport``; nothing else is written.
-* ``apply_registration_numbers()`` works the plan out again from the kept rows and refuses
-  if it no longer agrees with what was previewed (the preview is then brought up to
-  date); otherwise it registers every matched row in one transaction inside
-  ``audit.batch()``: bulk updates, a "Registered" RegistrationStep and an audit event per
-  registration, and one to-do listing the rows left over (unmatched and conflicts).
-  An applied import is never applied again; importing the same file again finds every
-  row unchanged and writes nothing.
+  row through its typed cells and matches it to a registration of the chosen centre: by
+  ULN, then candidate number, then surname, forename and date of birth (names through the
+  one name normaliser), against the centre's learners and registrations loaded in a few
+  queries up front (dicts, never a query per row). Each row is *matched* (will be
+  registered), *unchanged* (already registered with this number), *unmatched* (no such
+  learner, or no registration submitted to Pearson), a *conflict* (the file and btecqa
+  disagree: nothing is guessed) or in *error* (a bad value, another centre's row, a
+  duplicate). Rows are planned a chunk at a time into the rows log kept beside the file;
+  the ``RegistrationNumberImport`` keeps the counts and the first errors.
+* ``apply_registration_numbers()`` plans every row again from the rows log, under lock, and
+  refuses if any outcome differs from the preview (the preview is then brought up to
+  date); otherwise it registers every matched row in one transaction: bulk updates, a
+  "Registered" RegistrationStep and an audit event per registration, and one to-do
+  listing the rows left over (unmatched and conflicts). An applied import is never
+  applied again; importing the same file again finds every row unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
 import re
-import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 import audit
 from accounts.permissions import require
 from accounts.roles import Role
-from btecqa.validators import text_problem
-from learners.imports import (
-    FORMULA_REASON,
-    HEADER_SEARCH_ROWS,
-    MAX_ROWS,
-    FileRefused,
-    ImportRefused,
-    Problem,
-    _clean,
-    _column_letter,
-    _in_chunks,
-    _is_formula,
-    _open_rows,
-    _text,
-    check_file,
-    normalise_heading,
-    parse_date,
-    read_upload,
-)
+from learners import cells
 from learners.models import Learner
-from learners.validators import date_of_birth_problem
+from tabular import rowlog
+from tabular.cells import Check, Date, Text, not_in_future
+from tabular.columns import Field, Layout
+from tabular.files import read_upload
+from tabular.names import normalise_name
+from tabular.pipeline import Preview, plan, read_into, sha256
+from tabular.problems import FileRefused, ImportRefused, Problem
+from tabular.rowlog import LogRows, Repeats, Row, RowLog, batches
+from tabular.selectors import remembered_mapping
 from todos.models import ToDo
 from todos.services import close_todos, open_todo
 
@@ -75,6 +62,7 @@ __all__ = [
     "preview_registration_numbers",
 ]
 
+KIND = "registration_numbers"  # its column mappings, remembered per centre
 NUMBERS_TODO = "registrations.registration_numbers_left"
 TODO_DAYS = 7
 
@@ -94,312 +82,284 @@ OUTCOMES = {
 }
 LEFT_OVER = (UNMATCHED, CONFLICT)  # the rows the to-do lists
 
-FIELD_LABELS = {
-    "registration_number": "registration number",
-    "centre_number": "centre number",
-    "uln": "ULN",
-    "candidate_number": "candidate number",
-    "last_name": "surname",
-    "first_name": "forename",
-    "date_of_birth": "date of birth",
-    "qualification": "qualification",
-    "programme_code": "programme code",
-    "registered_on": "registration date",
-}
-# Edexcel Online's headings and their usual variants, most specific first.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "registration_number": (
-        "Learner Registration Number",
-        "Registration Number",
-        "Learner Registration No",
-        "Registration No",
-        "Learner Reg No",
-        "Reg No",
-        "Reg Number",
-    ),
-    "centre_number": ("Centre Number", "Centre No", "Centre"),
-    "uln": ("ULN", "Unique Learner Number"),
-    "candidate_number": ("Candidate Number", "Candidate No", "Cand No"),
-    "last_name": ("Surname", "Last Name", "Last Names", "Family Name", "Legal Surname"),
-    "first_name": (
-        "Forename",
-        "Forenames",
-        "First Name",
-        "First Names",
-        "Given Name",
-        "Legal Forename",
-    ),
-    "date_of_birth": ("Date of Birth", "DOB", "Birth Date"),
-    "qualification": (
-        "Qualification",
-        "Qualification Number",
-        "Qualification Code",
-        "Qualification Title",
-        "QN",
-    ),
-    "programme_code": ("Programme Code",),
-    "registered_on": ("Registration Date", "Date Registered", "Registered On"),
-}
-ALIAS_INDEX: dict[str, tuple[str, int]] = {}
-for _field, _names in ALIASES.items():
-    for _rank, _heading in enumerate(_names):
-        ALIAS_INDEX.setdefault(normalise_heading(_heading), (_field, _rank))
-
-PERSON = ("last_name", "first_name", "date_of_birth")
-DATES = ("date_of_birth", "registered_on")
 MAX_NUMBER_LENGTH = Registration._meta.get_field("registration_number").max_length
 MAX_TEXT = 100
 _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9/-]*$")
 _NON_ALNUM = re.compile(r"[^0-9a-z]")
 
 
-# --------------------------------------------------------------------------- reading
+def _registration_number(text, ctx):
+    value = text.replace(" ", "").upper()
+    if len(value) > MAX_NUMBER_LENGTH:
+        return None, (
+            f"{text} is not a registration number: longer than {MAX_NUMBER_LENGTH} characters"
+        )
+    if not _NUMBER.match(value):
+        return None, f"{text} is not a registration number: letters, digits, / and - only"
+    return value, None
 
 
-@dataclass
-class RowPlan:
-    """One row of the file: its values, what they match and what applying it would do."""
+def _centre_number(text, ctx):
+    value = text.replace(" ", "")
+    if value.isdigit() and len(value) < 5:
+        value = value.zfill(5)  # Excel drops leading zeros
+    if len(value) != 5 or not value.isdigit():
+        return None, f"{text} is not a centre number (five digits)"
+    if value != ctx.centre.number:
+        return None, (
+            f"another centre's number: this row is for centre {value}, but this import is for "
+            f"centre {ctx.centre.number}; upload each centre's export at its own centre"
+        )
+    return value, None
 
-    row: int
-    values: dict = field(default_factory=dict)  # field -> cleaned value (text or date)
-    value_errors: list[Problem] = field(default_factory=list)  # found while reading
-    errors: list[Problem] = field(default_factory=list)  # value errors + duplicates
-    outcome: str = ""
-    problem: Problem | None = None  # why it is unmatched or a conflict
-    learner: Learner | None = None
-    registration: Registration | None = None
-    matched_by: str = ""
+
+# Edexcel Online's headings and their usual variants, most specific first.
+LAYOUT = Layout(
+    [
+        Field(
+            "registration_number",
+            "registration number",
+            (
+                "Learner Registration Number",
+                "Registration Number",
+                "Learner Registration No",
+                "Registration No",
+                "Learner Reg No",
+                "Reg No",
+                "Reg Number",
+            ),
+            Check(_registration_number),
+            required=True,
+            column_required=False,  # its absence is worded below, with the other layout needs
+            missing="missing: the registration number is empty",
+        ),
+        Field(
+            "centre_number",
+            "centre number",
+            ("Centre Number", "Centre No", "Centre"),
+            Check(_centre_number),
+        ),
+        Field("uln", "ULN", ("ULN", "Unique Learner Number"), cells.ULN),
+        Field(
+            "candidate_number",
+            "candidate number",
+            ("Candidate Number", "Candidate No", "Cand No"),
+            cells.CANDIDATE_NUMBER,
+        ),
+        Field(
+            "last_name",
+            "surname",
+            ("Surname", "Last Name", "Last Names", "Family Name", "Legal Surname"),
+            Text(MAX_TEXT),
+        ),
+        Field(
+            "first_name",
+            "forename",
+            ("Forename", "Forenames", "First Name", "First Names", "Given Name", "Legal Forename"),
+            Text(MAX_TEXT),
+        ),
+        Field(
+            "date_of_birth",
+            "date of birth",
+            ("Date of Birth", "DOB", "Birth Date"),
+            cells.DATE_OF_BIRTH,
+        ),
+        Field(
+            "qualification",
+            "qualification",
+            (
+                "Qualification",
+                "Qualification Number",
+                "Qualification Code",
+                "Qualification Title",
+                "QN",
+            ),
+            Text(MAX_TEXT),
+        ),
+        Field("programme_code", "programme code", ("Programme Code",), Text(MAX_TEXT)),
+        Field(
+            "registered_on",
+            "registration date",
+            ("Registration Date", "Date Registered", "Registered On"),
+            Date(check=not_in_future),
+        ),
+    ],
+    examples="Registration Number, ULN, Candidate Number, Surname, Forename, Date of Birth",
+    no_header=(
+        "wrong layout: none of the first {rows} rows has the headings of an Edexcel Online "
+        "export (such as {examples}); row {row} has: {found}"
+    ),
+)
+FIELD_LABELS = {name: f.label for name, f in LAYOUT.fields.items()}
+PERSON = ("last_name", "first_name", "date_of_birth")
+IDENTIFIERS = ("uln", "candidate_number", *PERSON)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class NumberRow(Row):
+    """One row of the export: its values, what they match and what applying it would do."""
+
+    __slots__ = ("problem", "learner", "registration", "matched_by")
+    FIELDS = tuple(f.name for f in LAYOUT.stored)
+
+    def __init__(self, row, effect=ERROR, vals=()):
+        super().__init__(row, effect, vals)
+        self.problem: Problem | None = None  # why it is unmatched or a conflict
+        self.learner: Learner | None = None
+        self.registration: Registration | None = None
+        self.matched_by = ""
+
+    @property
+    def values(self) -> dict:
+        return LAYOUT.as_dict(self.vals)
 
     @property
     def number(self) -> str:
-        return self.values.get("registration_number", "")
+        return self.vals[0] or ""
 
 
-@dataclass
-class Layout:
-    file_type: str = ""
-    sheet: str = ""
-    header_row: int | None = None
-    columns: dict[str, str] = field(default_factory=dict)  # field -> heading in the file
-    ignored: list[str] = field(default_factory=list)
+def _record(r: NumberRow) -> dict:
+    """A row's line in the rows log."""
+    reg, values = r.registration, r.values
+    rec = {
+        "e": r.effect,
+        "p": 1 if r.errors or r.problem else 0,
+        "row": r.row,
+        "number": r.number,
+        "learner_id": r.learner.pk if r.learner else None,
+        "learner": str(r.learner) if r.learner else _row_name(values),
+        "ids": _identifiers(values),
+        "by": r.matched_by,
+        "reg": reg.pk if reg else None,
+        "cohort": _on(reg) if reg else "",
+        "values": values,
+    }
+    rec.update(rowlog.problem_lists(r))
+    if r.problem is not None:
+        p = r.problem
+        rec["why"] = [p.column, p.value, p.reason]
+    return rec
 
 
-def _columns(headings: list[str]) -> dict[str, int]:
-    """{field: column index} for the recognised headings (the most specific one wins)."""
-    best: dict[str, tuple[int, int]] = {}
-    for index, heading in enumerate(headings):
-        hit = ALIAS_INDEX.get(normalise_heading(heading)) if heading else None
-        if hit:
-            f, rank = hit
-            if f not in best or rank < best[f][0]:
-                best[f] = (rank, index)
-    return {f: index for f, (_rank, index) in best.items()}
+class LoggedNumber:
+    """A row of the rows log, as the preview page and the tests read it."""
+
+    __slots__ = (
+        "row",
+        "outcome",
+        "registration_number",
+        "learner_id",
+        "learner",
+        "identifiers",
+        "matched_by",
+        "registration_id",
+        "cohort",
+        "_rec",
+    )
+
+    def __init__(self, rec: dict):
+        self._rec = rec
+        self.row, self.outcome = rec.get("row"), rec["e"]
+        self.registration_number = rec.get("number", "")
+        self.learner_id, self.learner = rec.get("learner_id"), rec.get("learner", "")
+        self.identifiers, self.matched_by = rec.get("ids", ""), rec.get("by", "")
+        self.registration_id, self.cohort = rec.get("reg"), rec.get("cohort", "")
+
+    def __repr__(self) -> str:
+        return f"<LoggedNumber row {self.row}: {self.outcome}>"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return rowlog.problems_of(self._rec)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The errors, then why it is unmatched or a conflict."""
+        why = self._rec.get("why")
+        return self.errors + ([Problem(why[2], self.row, why[0], why[1])] if why else [])
+
+    @property
+    def values(self) -> dict:
+        return LAYOUT.as_dict(LAYOUT.from_dict(self._rec.get("values", {})))
 
 
-def _can_match(used) -> bool:
-    return "uln" in used or "candidate_number" in used or all(f in used for f in PERSON)
+def _show(outcome):
+    return lambda effect, problem: effect == outcome
 
 
-def read_file(data: bytes, centre, today: dt.date) -> tuple[list[Problem], list[RowPlan], Layout]:
-    """(problems with the file as a whole, one plan per data row, the layout found)."""
-    layout = Layout()
-    try:
-        file_type, encoding = check_file(data)
-        source = _open_rows(data, file_type, encoding)
-    except FileRefused as exc:
-        return [exc.problem], [], layout
-    layout.file_type, layout.sheet = file_type, source.sheet
-    try:
-        return *_read_rows(source, centre, layout, today), layout
-    except FileRefused as exc:
-        return [exc.problem], [], layout
-    finally:
-        if source.close:
-            source.close()
+SHOW_FILTERS = {"all": rowlog.all_rows, **{k: _show(k) for k in OUTCOMES}}
 
 
-def _found(headings) -> str:
-    text = ", ".join(h for h in headings if h) or "none"
-    return text if len(text) <= 300 else text[:300] + "\u2026"
+def logged_rows(imp: RegistrationNumberImport, show: str = "all") -> LogRows:
+    """The rows of an import's rows log that show picks (every row, or one outcome)."""
+    return imp.logged_rows(SHOW_FILTERS[show], LoggedNumber)
 
 
-def _read_rows(source, centre, layout: Layout, today: dt.date):
-    rows = iter(source.rows)
-    buffered = []
-    for n, cells in rows:
-        if any(_text(c) for c in cells):
-            buffered.append((n, cells))
-            if len(buffered) >= HEADER_SEARCH_ROWS:
-                break
-    if not buffered:
-        return [Problem("the file is empty: it has no rows at all")], []
-    header_at = None
-    for i, (_n, cells) in enumerate(buffered):
-        if len(_columns([_text(c) if isinstance(c, str) else "" for c in cells])) >= 2:
-            header_at = i
-            break
-    if header_at is None:
-        n, cells = buffered[0]
-        found = _found(_text(c) for c in cells)
-        return [
-            Problem(
-                f"wrong layout: none of the first {HEADER_SEARCH_ROWS} rows has the headings of "
-                "an Edexcel Online export (such as Registration Number, ULN, Candidate Number, "
-                f"Surname, Forename, Date of Birth); row {n} has: {found}",
-                row=n,
-            )
-        ], []
-    header_n, header_cells = buffered[header_at]
-    headings = [_text(c) for c in header_cells]
-    used = _columns(headings)
-    layout.header_row = header_n
-    layout.columns = {f: headings[i] for f, i in used.items()}
-    layout.ignored = [h for i, h in enumerate(headings) if h and i not in used.values()]
-    problems = [
-        Problem(FORMULA_REASON, header_n, _column_letter(i), str(c)[:60])
-        for i, c in enumerate(header_cells)
-        if _is_formula(c)
-    ]
+# --------------------------------------------------------------------------- reading
+
+
+def _layout_problems(header) -> list[Problem]:
+    used, found = header.used, ", ".join(h for h in header.headings if h) or "none"
+    found = found if len(found) <= 300 else found[:300] + "\u2026"
+    problems = []
     if "registration_number" not in used:
         problems.append(
             Problem(
                 "wrong layout: there is no registration number column (a heading such as "
                 "\u201cRegistration Number\u201d, \u201cLearner Registration Number\u201d or "
-                f"\u201cReg No\u201d); headings found: {_found(headings)}",
-                row=header_n,
+                f"\u201cReg No\u201d); headings found: {found}",
+                row=header.row,
             )
         )
-    if not _can_match(used):
+    if not ("uln" in used or "candidate_number" in used or all(f in used for f in PERSON)):
         problems.append(
             Problem(
                 "wrong layout: there is no way to match a learner: the file needs a ULN "
                 "column, a Candidate Number column, or Surname, Forename and Date of Birth "
-                f"columns; headings found: {_found(headings)}",
-                row=header_n,
+                f"columns; headings found: {found}",
+                row=header.row,
             )
         )
-    if problems:
-        return problems, []
-    heading_of = {f: headings[i] or _column_letter(i) for f, i in used.items()}
-    plans: list[RowPlan] = []
-    for n, cells in itertools.chain(buffered[header_at + 1 :], rows):
-        if not any(_text(c) for c in cells):
-            continue
-        if len(plans) >= MAX_ROWS:
-            raise FileRefused(
-                f"the file has more than {MAX_ROWS:,} rows; split it into smaller files"
+    return problems
+
+
+def _identifiable(parsed, header):
+    """Each row, told when it gives nothing a learner could be matched by."""
+    heading_of = header.names
+    ids = [f for f in IDENTIFIERS if f in heading_of]
+    id_columns = {heading_of[f] for f in ids}
+    for r in parsed:
+        v = r.values
+        if not (
+            v.get("uln") or v.get("candidate_number") or all(v.get(f) for f in PERSON)
+        ) and not any(p.column in id_columns for p in r.errors):
+            r.add_error(
+                Problem(
+                    "missing: nothing to match the learner by: give the ULN, the candidate "
+                    "number, or the surname, forename and date of birth",
+                    r.row,
+                    heading_of[ids[0]],
+                )
             )
-        plans.append(
-            _read_row(n, cells, headings, used, heading_of, source.date_base, centre, today)
-        )
-    if not plans:
-        return [
-            Problem(
-                f"the file is empty: there are no rows below the headings (row {header_n})",
-                row=header_n,
-            )
-        ], []
-    return [], plans
-
-
-def _read_row(n, cells, headings, used, heading_of, date_base, centre, today) -> RowPlan:
-    plan = RowPlan(row=n)
-    for i, c in enumerate(cells):
-        if _is_formula(c):
-            heading = headings[i] if i < len(headings) and headings[i] else _column_letter(i)
-            plan.value_errors.append(Problem(FORMULA_REASON, n, heading, str(c)[:60]))
-    for f, i in used.items():
-        cell = cells[i] if i < len(cells) else None
-        if _is_formula(cell):
-            continue
-        text = _text(cell)
-        value, reason = _clean_value(f, cell, text, date_base, centre, today)
-        if reason:
-            plan.value_errors.append(Problem(reason, n, heading_of[f], text))
-        elif value not in (None, ""):
-            plan.values[f] = value
-    bad = {p.column for p in plan.value_errors}
-    heading = heading_of["registration_number"]
-    if "registration_number" not in plan.values and heading not in bad:
-        plan.value_errors.append(Problem("missing: the registration number is empty", n, heading))
-    ids = [f for f in ("uln", "candidate_number", *PERSON) if f in used]
-    if not _identifiable(plan.values) and not any(heading_of[f] in bad for f in ids):
-        plan.value_errors.append(
-            Problem(
-                "missing: nothing to match the learner by: give the ULN, the candidate number, "
-                "or the surname, forename and date of birth",
-                n,
-                heading_of[ids[0]],
-            )
-        )
-    return plan
-
-
-def _identifiable(values: dict) -> bool:
-    return bool(values.get("uln") or values.get("candidate_number")) or all(
-        values.get(f) for f in PERSON
-    )
-
-
-def _clean_value(f, cell, text, date_base, centre, today):
-    """(value, None) or (None, why not); (None, None) for an empty cell."""
-    if not text:
-        return None, None
-    if problem := text_problem(text):
-        return None, problem
-    if f == "registration_number":
-        value = text.replace(" ", "").upper()
-        if len(value) > MAX_NUMBER_LENGTH:
-            return None, (
-                f"{text} is not a registration number: longer than {MAX_NUMBER_LENGTH} characters"
-            )
-        if not _NUMBER.match(value):
-            return None, f"{text} is not a registration number: letters, digits, / and - only"
-        return value, None
-    if f == "centre_number":
-        value = text.replace(" ", "")
-        if value.isdigit() and len(value) < 5:
-            value = value.zfill(5)  # Excel drops leading zeros
-        if len(value) != 5 or not value.isdigit():
-            return None, f"{text} is not a centre number (five digits)"
-        if value != centre.number:
-            return None, (
-                f"another centre's number: this row is for centre {value}, but this import is "
-                f"for centre {centre.number}; upload each centre's export at its own centre"
-            )
-        return value, None
-    if f in ("uln", "candidate_number"):
-        return _clean(f, cell, text, date_base, today)
-    if f in DATES:
-        day, reason = parse_date(cell, date_base)
-        if reason:
-            return None, reason
-        if f == "date_of_birth" and (problem := date_of_birth_problem(day, today)):
-            return None, problem
-        if day > today:
-            return None, f"{day:%d/%m/%Y} is in the future"
-        return day, None
-    if len(text) > MAX_TEXT:
-        return None, f"longer than {MAX_TEXT} characters"
-    return text, None
+        yield r
 
 
 # --------------------------------------------------------------------------- matching
 
 
 def _fold(text: str) -> str:
-    """Names as Pearson prints them: case, accents and spacing do not matter."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.casefold().split())
+    return normalise_name(text or "")
 
 
 def _person_key(last: str, first: str, born: dt.date) -> tuple:
+    """Names as Pearson prints them: case, accents and spacing do not matter."""
     return (_fold(last), _fold(first), born)
 
 
 def _alnum(text: str) -> str:
-    return _NON_ALNUM.sub("", _fold(text or ""))
+    return _NON_ALNUM.sub("", _fold(text))
 
 
 def _qualification_key(values: dict) -> str:
@@ -448,11 +408,11 @@ class _Index:
     by_candidate: dict
     by_person: dict
     registrations: dict  # learner id -> [submitted or registered registrations]
-    held: dict  # registration number -> [registrations holding it, any centre]
+    by_id: dict  # registration id -> registration
 
 
-def _index(plans: list[RowPlan], centre, *, lock: bool) -> _Index:
-    """The centre's learners and registrations, and who holds the file's numbers: 3+ queries."""
+def _index(centre, *, lock: bool) -> _Index:
+    """The centre's learners and their registrations with Pearson: two queries."""
     by_uln, by_candidate, by_person = {}, {}, defaultdict(list)
     for learner in Learner.objects.filter(centre=centre).only(
         "id", "centre_id", "first_name", "last_name", "date_of_birth", "uln", "candidate_number"
@@ -470,49 +430,122 @@ def _index(plans: list[RowPlan], centre, *, lock: bool) -> _Index:
     ).select_related("learner", "cohort__qualification")
     if lock:
         regs = regs.select_for_update(of=("self",))
-    registrations = defaultdict(list)
+    registrations, by_id = defaultdict(list), {}
     for reg in regs.order_by("pk"):
         registrations[reg.learner_id].append(reg)
-    held = defaultdict(list)
-    numbers = sorted({p.number for p in plans if p.number})
-    for chunk in _in_chunks(numbers):
-        for reg in (
-            Registration.objects.filter(registration_number__in=chunk)
-            .select_related("learner", "cohort__qualification")
-            .order_by("pk")
-        ):
-            held[reg.registration_number].append(reg)
-    return _Index(by_uln, by_candidate, by_person, registrations, held)
+        by_id[reg.pk] = reg
+    return _Index(by_uln, by_candidate, by_person, registrations, by_id)
 
 
-def plan_rows(plans: list[RowPlan], centre, heading_of: dict, *, lock: bool = False) -> None:
-    """Work out each row's outcome against the database as it is now (writes nothing)."""
-    index = _index(plans, centre, lock=lock)
-    for p in plans:
-        p.errors = list(p.value_errors)
-        p.outcome, p.problem, p.learner, p.registration, p.matched_by = "", None, None, None, ""
-        if p.errors:
-            p.outcome = ERROR
-            continue
-        _match(p, index, centre, heading_of)
-    _duplicates(plans, heading_of)
-    for p in plans:
-        if p.errors:
-            p.outcome = ERROR
+class _Planner:
+    """Each row's outcome against the database as it is now, a chunk at a time.
+
+    The centre's learners and registrations are loaded once; who holds the chunk's numbers
+    is one query a chunk. The same number, or the same learner for the same registration,
+    twice in the file is an error on every such row: found in fixed memory (Repeats) as the
+    rows go, confirmed at the end and put into the rows' lines then (fix()).
+    """
+
+    record = staticmethod(_record)
+
+    def __init__(self, centre, heading_of: dict, *, lock: bool = False):
+        self.centre, self.heading_of = centre, heading_of
+        self.index = _index(centre, lock=lock)
+        self.repeats = Repeats()
+        self.by_number: list[list[int]] = []  # the rows of one number
+        self.by_learner: list[list[int]] = []  # the rows of one learner and registration
+        self._fixes = None
+
+    def plan(self, chunk: list[NumberRow]) -> None:
+        numbers = sorted({r.number for r in chunk if r.number})
+        held = defaultdict(list)
+        if numbers:
+            for reg in (
+                Registration.objects.filter(registration_number__in=numbers)
+                .select_related("learner", "cohort__qualification")
+                .order_by("pk")
+            ):
+                held[reg.registration_number].append(reg)
+        for r in chunk:
+            if not r.errors:
+                _match(r, self.index, held, self.centre, self.heading_of)
+            for tag, key in _keys(r):
+                self.repeats.add(key, r.row, tag)  # every row of a repeat is told at the end
+            if r.errors:
+                r.effect = ERROR
+
+    def prepare_fixes(self) -> bool:
+        """The numbers and learners the file repeats, now every row is planned: any fix?"""
+        for tag, rows in self.repeats.groups():
+            (self.by_number if tag == _NUMBER_KEY else self.by_learner).append(rows)
+        self.repeats.close()
+        return bool(self.by_number or self.by_learner)
+
+    def _number_dup(self, number, row, rows) -> Problem:
+        others = ", ".join(str(o) for o in rows if o != row)
+        return Problem(
+            f"duplicate rows: registration number {number} is also on row {others}",
+            row,
+            self.heading_of["registration_number"],
+            number,
+        )
+
+    def _by_row(self) -> dict[int, dict]:
+        """For each row in a duplicate: the number groups (all rows) and the learner groups
+        not already reported as the same number."""
+        if self._fixes is None:
+            fixes: dict[int, dict] = defaultdict(lambda: {"number": [], "learner": []})
+            reported = set()
+            for rows in self.by_number:
+                reported.add(frozenset(rows))
+                for row in rows:
+                    fixes[row]["number"].append(rows)
+            for rows in self.by_learner:
+                if frozenset(rows) in reported:
+                    continue
+                for row in rows:
+                    fixes[row]["learner"].append(rows)
+            self._fixes = dict(fixes)
+        return self._fixes
+
+    def fix(self, rec: dict) -> None:
+        fix = self._by_row().get(rec.get("row"))
+        if fix is None:
+            return
+        row, errors = rec["row"], rec.get("errors", [])
+        column = self.heading_of["registration_number"]
+        for rows in fix["number"]:
+            p = self._number_dup(rec.get("number", ""), row, rows)
+            errors.append([p.column, p.value, p.reason])
+        for rows in fix["learner"]:
+            others = ", ".join(str(o) for o in rows if o != row)
+            who = rec["learner"] if rec.get("learner_id") else f"the learner with {rec['ids']}"
+            errors.append(
+                [
+                    column,
+                    rec.get("number", ""),
+                    f"duplicate rows: the same learner ({who}) is also on row {others}",
+                ]
+            )
+        if errors:
+            rec["e"], rec["errors"], rec["p"] = ERROR, errors, 1
+
+    def finish(self):
+        return []
 
 
-def _conflict(p: RowPlan, reason: str, column: str) -> None:
-    p.outcome = CONFLICT
-    p.problem = Problem(reason, p.row, column, p.number)
+def _conflict(r: NumberRow, reason: str, column: str) -> None:
+    r.effect = CONFLICT
+    r.problem = Problem(reason, r.row, column, r.number)
 
 
-def _unmatched(p: RowPlan, reason: str, column: str) -> None:
-    p.outcome = UNMATCHED
-    p.problem = Problem(reason, p.row, column, p.number)
+def _unmatched(r: NumberRow, reason: str, column: str) -> None:
+    r.effect = UNMATCHED
+    r.problem = Problem(reason, r.row, column, r.number)
 
 
-def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
-    v, number = p.values, p.number
+def _match(r: NumberRow, index: _Index, held, centre, heading_of: dict) -> None:
+    v, number = r.values, r.number
     found = []  # (how, learner, field), in the match order: ULN, candidate number, person
     if v.get("uln") in index.by_uln:
         found.append(("ULN", index.by_uln[v["uln"]], "uln"))
@@ -528,7 +561,7 @@ def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
     if len({learner.pk for _how, learner, _f in found}) > 1:
         named = "; ".join(f"the {how} gives {learner}" for how, learner, _f in found)
         _conflict(
-            p,
+            r,
             f"the row's identifiers name different learners: {named}",
             heading_of[found[0][2]],
         )
@@ -536,15 +569,15 @@ def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
     if not found:
         if len(people) > 1:
             _conflict(
-                p,
+                r,
                 f"{len(people)} learners at this centre are called {_row_name(v)} and were born "
                 f"on {v['date_of_birth']:%d/%m/%Y}: add the ULN or candidate number to say which",
                 heading_of["last_name"],
             )
         else:
-            first = next(f for f in ("uln", "candidate_number", *PERSON) if v.get(f))
+            first = next(f for f in IDENTIFIERS if v.get(f))
             _unmatched(
-                p,
+                r,
                 f"unknown learner: no learner at centre {centre.number} has {_identifiers(v)}",
                 heading_of[first],
             )
@@ -552,57 +585,59 @@ def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
     how, learner, f = found[0]
     if v.get("uln") and learner.uln and learner.uln != v["uln"]:
         _conflict(
-            p,
+            r,
             f"matched by {how} to {learner}, whose ULN is {learner.uln}, not {v['uln']}",
             heading_of["uln"],
         )
         return
-    p.learner, p.matched_by = learner, how
+    r.learner, r.matched_by = learner, how
     regs = index.registrations.get(learner.pk, [])
-    same = [r for r in regs if r.status == Registration.Status.REGISTERED]
-    same = [r for r in same if r.registration_number == number]
+    same = [r_ for r_ in regs if r_.status == Registration.Status.REGISTERED]
+    same = [r_ for r_ in same if r_.registration_number == number]
     if same:
-        p.registration, p.outcome = same[0], UNCHANGED
+        r.registration, r.effect = same[0], UNCHANGED
         return
-    chosen = [r for r in regs if _is_for(r, v)]
-    submitted = [r for r in chosen if r.status == Registration.Status.SUBMITTED]
-    registered = [r for r in chosen if r.status == Registration.Status.REGISTERED]
+    chosen = [r_ for r_ in regs if _is_for(r_, v)]
+    submitted = [r_ for r_ in chosen if r_.status == Registration.Status.SUBMITTED]
+    registered = [r_ for r_ in chosen if r_.status == Registration.Status.REGISTERED]
     which = heading_of.get("qualification") or heading_of.get("programme_code")
     if not submitted:
         if registered:
-            listed = "; ".join(f"{_on(r)} with number {r.registration_number}" for r in registered)
+            listed = "; ".join(
+                f"{_on(r_)} with number {r_.registration_number}" for r_ in registered
+            )
             _conflict(
-                p,
+                r,
                 f"{learner} is already registered on {listed}; the file gives {number}",
                 heading_of["registration_number"],
             )
         elif regs and which:
-            listed = "; ".join(_on(r) for r in regs)
+            listed = "; ".join(_on(r_) for r_ in regs)
             wanted = v.get("qualification") or v.get("programme_code")
             _conflict(
-                p,
+                r,
                 f"{learner}'s registrations with Pearson are for {listed}; none is {wanted}",
                 which,
             )
         else:
             _unmatched(
-                p,
+                r,
                 f"{learner} (found by {how}) has no registration submitted to Pearson at "
                 f"centre {centre.number}",
                 heading_of[f],
             )
         return
     if len(submitted) > 1:
-        listed = "; ".join(_on(r) for r in submitted)
+        listed = "; ".join(_on(r_) for r_ in submitted)
         _conflict(
-            p,
+            r,
             f"{learner} has {len(submitted)} registrations submitted to Pearson ({listed}): "
             "add a Qualification column to say which this number is for",
             which or heading_of["registration_number"],
         )
         return
-    reg = p.registration = submitted[0]
-    others = [r for r in index.held.get(number, []) if r.pk != reg.pk]
+    reg = r.registration = submitted[0]
+    others = [o for o in held.get(number, []) if o.pk != reg.pk]
     if others:
         other = others[0]
         who = (
@@ -611,7 +646,7 @@ def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
             else "a registration at another centre"
         )
         _conflict(
-            p,
+            r,
             f"registration number {number} is already held by {who}",
             heading_of["registration_number"],
         )
@@ -619,20 +654,34 @@ def _match(p: RowPlan, index: _Index, centre, heading_of: dict) -> None:
     on = v.get("registered_on")
     if on and reg.submitted_on and on < reg.submitted_on:
         _conflict(
-            p,
+            r,
             f"registered on {on:%d/%m/%Y}, before the entries were submitted to Pearson "
             f"on {reg.submitted_on:%d/%m/%Y}",
             heading_of["registered_on"],
         )
         return
-    p.outcome = MATCHED
+    r.effect = MATCHED
 
 
-def _identity(p: RowPlan):
+_NUMBER_KEY, _LEARNER_KEY = 0, 1
+
+
+def _keys(r: NumberRow):
+    """(tag, key) of what a row must not share with another: its number, and who it is
+    about for which registration."""
+    if r.number:
+        yield _NUMBER_KEY, ("number", r.number)
+    who = _identity(r)
+    if who is not None:
+        target = r.registration.pk if r.registration else _qualification_key(r.values)
+        yield _LEARNER_KEY, ("learner", who, target)
+
+
+def _identity(r: NumberRow):
     """Who the row is about: the learner found, else the identifiers it gives."""
-    if p.learner is not None:
-        return ("learner", p.learner.pk)
-    v = p.values
+    if r.learner is not None:
+        return ("learner", r.learner.pk)
+    v = r.values
     if v.get("uln"):
         return ("uln", v["uln"])
     if v.get("candidate_number"):
@@ -642,112 +691,29 @@ def _identity(p: RowPlan):
     return None
 
 
-def _duplicates(plans: list[RowPlan], heading_of: dict) -> None:
-    """The same number, or the same learner for the same registration, twice: both rows."""
-    by_number, by_learner = defaultdict(list), defaultdict(list)
-    for p in plans:
-        if p.number:
-            by_number[p.number].append(p)
-        who = _identity(p)
-        if who is not None:
-            target = p.registration.pk if p.registration else _qualification_key(p.values)
-            by_learner[(who, target)].append(p)
-    reported = set()
-    for number, ps in by_number.items():
-        if len(ps) < 2:
-            continue
-        reported.add(frozenset(p.row for p in ps))
-        for p in ps:
-            others = ", ".join(str(o.row) for o in ps if o is not p)
-            p.errors.append(
-                Problem(
-                    f"duplicate rows: registration number {number} is also on row {others}",
-                    p.row,
-                    heading_of["registration_number"],
-                    number,
-                )
-            )
-    for ps in by_learner.values():
-        if len(ps) < 2 or frozenset(p.row for p in ps) in reported:
-            continue
-        for p in ps:
-            others = ", ".join(str(o.row) for o in ps if o is not p)
-            who = str(p.learner) if p.learner else f"the learner with {_identifiers(p.values)}"
-            p.errors.append(
-                Problem(
-                    f"duplicate rows: the same learner ({who}) is also on row {others}",
-                    p.row,
-                    heading_of["registration_number"],
-                    p.number,
-                )
-            )
+# --------------------------------------------------------------------------- the record
 
 
-# --------------------------------------------------------------------------- storing a plan
+def _counts(preview: Preview, extra: dict | None = None) -> dict:
+    effects = preview.tally.effects
+    counts = {k: effects[k] for k in OUTCOMES} | {"rows": preview.tally.rows}
+    return counts | (extra or {})
 
 
-def _json_value(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def row_json(p: RowPlan) -> dict:
-    reg = p.registration
-    problems = [e.as_dict() for e in p.errors]
-    if p.problem is not None:
-        problems.append(p.problem.as_dict())
-    return {
-        "row": p.row,
-        "outcome": p.outcome,
-        "registration_number": p.number,
-        "learner_id": p.learner.pk if p.learner else None,
-        "learner": str(p.learner) if p.learner else _row_name(p.values),
-        "identifiers": _identifiers(p.values),
-        "matched_by": p.matched_by,
-        "registration_id": reg.pk if reg else None,
-        "cohort": _on(reg) if reg else "",
-        "problems": problems,
-        "values": {k: _json_value(v) for k, v in p.values.items()},
-        "value_errors": [e.as_dict() for e in p.value_errors],
-    }
-
-
-def plan_from_json(row: dict) -> RowPlan:
-    values = dict(row.get("values", {}))
-    for f in DATES:
-        if values.get(f):
-            values[f] = dt.date.fromisoformat(values[f])
-    return RowPlan(
-        row=row["row"],
-        values=values,
-        value_errors=[Problem.from_dict(e) for e in row.get("value_errors", [])],
-    )
-
-
-def tally(plans: list[RowPlan]) -> dict:
-    counts = dict.fromkeys(OUTCOMES, 0)
-    for p in plans:
-        counts[p.outcome] += 1
-    counts["rows"] = len(plans)
-    return counts
-
-
-def _errors(file_problems: list[Problem], plans: list[RowPlan]) -> list[dict]:
+def _errors(file_problems: list[Problem], preview: Preview) -> list[dict]:
+    """The file's problems (marked "file") and the first MAX_STORED_ERRORS row errors."""
     out = [dict(p.as_dict(), file=True) for p in file_problems]
-    out += [e.as_dict() for p in plans for e in p.errors]
-    return out
+    return out + [p.as_dict() for p in preview.tally.first_errors]
 
 
 def _stamp(moment) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
-# --------------------------------------------------------------------------- the two phases
-
-
 def preview_registration_numbers(
     file, centre, by, *, file_name: str | None = None
 ) -> RegistrationNumberImport:
-    """Read and match the export; record the plan as a RegistrationNumberImport.
+    """Read and match the export; record it as a RegistrationNumberImport with its rows log.
 
     Writes no registration. The import is "refused" when the file itself is wrong (not a
     spreadsheet, empty, a wrong layout) or every row is in error; otherwise "previewed".
@@ -756,23 +722,42 @@ def preview_registration_numbers(
     name = file_name or getattr(file, "name", "") or "upload"
     name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
     today = timezone.localdate()
+    sink = RowLog()
+    preview = Preview(file_name=name, log=sink)
+    preview.mapping_used = LAYOUT.mapping_index(remembered_mapping(centre, KIND))
     try:
         data = read_upload(file)
     except FileRefused as exc:
-        data, file_problems, plans, layout = b"", [exc.problem], [], Layout()
+        data = b""
+        preview.file_errors.append(exc.problem)
     else:
-        file_problems, plans, layout = read_file(data, centre, today)
-    if plans:
-        plan_rows(plans, centre, layout.columns)
-    sha = hashlib.sha256(data).hexdigest() if data else ""
-    counts = tally(plans) | {
-        "header_row": layout.header_row,
-        "sheet": layout.sheet,
-        "file_type": layout.file_type,
-        "columns": layout.columns,
-        "column_labels": {layout.columns[f]: FIELD_LABELS[f] for f in layout.columns},
-        "ignored": layout.ignored,
-    }
+        read_into(
+            data,
+            preview,
+            sink,
+            layout=LAYOUT,
+            make_planner=lambda header: _Planner(centre, header.names),
+            today=today,
+            check=_layout_problems,
+            each=_identifiable,
+            row_class=NumberRow,
+            centre=centre,
+        )
+    sink.finish(preview)
+    preview.tally = sink.tally
+    sha = sha256(data)
+    counts = _counts(
+        preview,
+        {
+            "header_row": preview.header_row,
+            "sheet": preview.sheet,
+            "file_type": preview.file_type,
+            "columns": preview.names,
+            "column_labels": {preview.names[f]: FIELD_LABELS[f] for f in preview.names},
+            "ignored": [c.heading for c in preview.columns if c.field is None],
+            "settings": {"encoding": preview.encoding, "names": preview.names},
+        },
+    )
     earlier = (
         RegistrationNumberImport.objects.filter(
             centre=centre, file_sha256=sha, status=RegistrationNumberImport.Status.APPLIED
@@ -784,21 +769,24 @@ def preview_registration_numbers(
     )
     if earlier is not None:
         counts["same_file_applied"] = _stamp(earlier.applied_at)
-    refused = bool(file_problems) or not plans or all(p.outcome == ERROR for p in plans)
-    return RegistrationNumberImport.objects.create(
+    rows = preview.tally.rows
+    refused = bool(preview.file_errors) or not rows or preview.tally.effects[ERROR] == rows
+    Status = RegistrationNumberImport.Status
+    imp = RegistrationNumberImport(
         centre=centre,
         file_name=name,
         file_sha256=sha,
         uploaded_by=by,
-        status=(
-            RegistrationNumberImport.Status.REFUSED
-            if refused
-            else RegistrationNumberImport.Status.PREVIEWED
-        ),
-        rows=[row_json(p) for p in plans],
-        errors=_errors(file_problems, plans),
+        status=Status.REFUSED if refused else Status.PREVIEWED,
+        errors=_errors(preview.file_errors, preview),
         counts=counts,
     )
+    if preview.file_type:
+        imp.keep_file(data, preview.file_type)
+        if rows:
+            imp.counts["log"], imp.counts["log_sha256"] = imp.keep_log(sink)
+    imp.save()
+    return imp
 
 
 def can_apply(imp: RegistrationNumberImport) -> bool:
@@ -810,24 +798,39 @@ def can_apply(imp: RegistrationNumberImport) -> bool:
 
 
 class _Changed(Exception):
-    def __init__(self, plans, problems):
+    def __init__(self, log, preview, problems):
         super().__init__("changed since the preview")
-        self.plans, self.problems = plans, problems
+        self.log, self.preview, self.problems = log, preview, problems
 
 
-def _changes(rows: list[dict], plans: list[RowPlan]) -> list[Problem]:
+def _logged_to_plan(fh):
+    """The preview's rows, read back from its log, as the planner takes them."""
+    with fh:
+        for rec in LogRows(lambda: fh):
+            r = NumberRow(rec.get("row"))
+            r.vals = LAYOUT.from_dict(rec.get("values", {}))
+            # A value the file's row got wrong stays wrong (a duplicate is found again).
+            for column, value, reason in rec.get("errors", ()):
+                if not reason.startswith("duplicate rows: "):
+                    r.add_error(Problem(reason, r.row, column, value))
+            yield r
+
+
+def _changes(old_log, new_log) -> list[Problem]:
+    """The rows whose outcome (or registration) is not what the preview showed."""
     out = []
-    for old, new in zip(rows, plans, strict=True):
-        new_reg = new.registration.pk if new.registration else None
-        if (old["outcome"], old.get("registration_id")) != (new.outcome, new_reg):
-            why = new.problem.reason if new.problem else ""
-            if new.errors:
-                why = new.errors[0].reason
+    with old_log, new_log:
+        pairs = zip(LogRows(lambda: old_log), LogRows(lambda: new_log), strict=True)
+        for old, new in pairs:
+            if (old["e"], old.get("reg")) == (new["e"], new.get("reg")):
+                continue
+            why = new["why"][2] if new.get("why") else ""
+            if new.get("errors"):
+                why = new["errors"][0][2]
             out.append(
                 Problem(
-                    f"previewed as {old['outcome']}, now {new.outcome}"
-                    + (f": {why}" if why else ""),
-                    new.row,
+                    f"previewed as {old['e']}, now {new['e']}" + (f": {why}" if why else ""),
+                    new.get("row"),
                 )
             )
     return out
@@ -837,18 +840,16 @@ def apply_registration_numbers(imp: RegistrationNumberImport, by) -> Registratio
     """Register the matched rows, all in one transaction, and list what is left on a to-do.
 
     The import is claimed first with a conditional UPDATE, so two clicks apply it once and
-    an applied (or refused) import is never applied. The rows are matched again under
-    lock; if the outcome of any row differs from the preview, nothing is written, the
-    preview is brought up to date and ImportRefused says which rows changed.
+    an applied (or refused) import is never applied. Every row is planned again from the
+    rows log, under lock; if the outcome of any row differs from the preview, nothing is
+    written, the preview is brought up to date and ImportRefused says which rows changed.
     """
     require(by, RUN_REGISTRATIONS, imp.centre_id)
     Status = RegistrationNumberImport.Status
     today = timezone.localdate()
     try:
-        with audit.batch():
-            claimed = RegistrationNumberImport.objects.filter(
-                pk=imp.pk, status=Status.PREVIEWED
-            ).update(status=Status.APPLIED, applied_at=timezone.now())
+        with transaction.atomic():
+            claimed = imp.claim(Status.PREVIEWED, Status.APPLIED, applied_at=timezone.now())
             locked = RegistrationNumberImport.objects.select_related("centre").get(pk=imp.pk)
             if not claimed:
                 if locked.status == Status.APPLIED:
@@ -859,16 +860,24 @@ def apply_registration_numbers(imp: RegistrationNumberImport, by) -> Registratio
                 else:
                     reason = "this import was refused: upload a corrected file"
                 raise ImportRefused([Problem(reason)])
-            heading_of = (locked.counts or {}).get("columns", {})
-            plans = [plan_from_json(r) for r in locked.rows]
-            plan_rows(plans, locked.centre, heading_of, lock=True)
-            changed = _changes(locked.rows, plans)
+            names = locked.settings.get("names") or locked.counts.get("columns", {})
+            sink = RowLog()
+            preview = Preview(file_name=locked.file_name, log=sink)
+            planner = _Planner(locked.centre, names, lock=True)
+            plan(
+                _logged_to_plan(locked.open_log(verify=True)),
+                sink,
+                lambda: planner,
+            )
+            sink.planner = planner
+            sink.finish(preview)
+            preview.tally = sink.tally
+            changed = _changes(locked.open_log(), sink.open())
             if changed:
-                raise _Changed(plans, changed)
-            applied = _register(plans, locked, by, today)
-            locked.rows = [row_json(p) for p in plans]
-            locked.counts = (locked.counts or {}) | tally(plans) | {"applied": applied}
-            locked.save(update_fields=["rows", "counts"])
+                raise _Changed(sink, preview, changed)
+            applied, left = _register(sink, planner.index, locked, by, today)
+            locked.counts = (locked.counts or {}) | _counts(preview) | {"applied": applied}
+            locked.save(update_fields=["counts"])
             audit.record(
                 by,
                 "registrations.numbers_imported",
@@ -881,12 +890,13 @@ def apply_registration_numbers(imp: RegistrationNumberImport, by) -> Registratio
                     **{k: locked.counts.get(k, 0) for k in OUTCOMES},
                 },
             )
-            _update_todos(locked, plans, by, today)
+            _update_todos(locked, left, by, today)
     except _Changed as exc:
+        log, log_sha = imp.keep_log(exc.log)
+        counts = (imp.counts or {}) | _counts(exc.preview) | {"log": log, "log_sha256": log_sha}
         RegistrationNumberImport.objects.filter(pk=imp.pk, status=Status.PREVIEWED).update(
-            rows=[row_json(p) for p in exc.plans],
-            counts=(imp.counts or {}) | tally(exc.plans),
-            errors=[e for e in imp.errors if e.get("file")] + _errors([], exc.plans),
+            counts=counts,
+            errors=[e for e in imp.errors if e.get("file")] + _errors([], exc.preview),
         )
         imp.refresh_from_db()
         raise ImportRefused(exc.problems) from None
@@ -894,14 +904,31 @@ def apply_registration_numbers(imp: RegistrationNumberImport, by) -> Registratio
     return imp
 
 
-def _register(plans: list[RowPlan], imp: RegistrationNumberImport, by, today) -> int:
+def _register(log: RowLog, index: _Index, imp, by, today) -> tuple[int, set[str]]:
+    """Register the matched rows of the (re-planned) log, a chunk at a time, with a step and
+    an audit event each; (how many, the numbers left over for the to-do)."""
+    applied, left = 0, set()
+    with log.open() as fh:
+        for chunk in batches(LogRows(lambda: fh), rowlog.CHUNK_ROWS):
+            matched = []
+            for rec in chunk:
+                if rec["e"] == MATCHED:
+                    matched.append(rec)
+                elif rec["e"] in LEFT_OVER:
+                    left.add(rec.get("number", ""))
+            if matched:
+                with audit.batch():
+                    applied += _register_chunk(matched, index, imp, by, today)
+    return applied, left
+
+
+def _register_chunk(recs: list[dict], index: _Index, imp, by, today) -> int:
     regs, steps = [], []
     by_repr = _name(by)
-    for p in plans:
-        if p.outcome != MATCHED:
-            continue
-        reg, number = p.registration, p.number
-        on = p.values.get("registered_on") or today
+    for rec in recs:
+        reg, number = index.by_id[rec["reg"]], rec["number"]
+        on = rec.get("values", {}).get("registered_on")
+        on = dt.date.fromisoformat(on) if on else today
         before = {
             "status": reg.status,
             "registration_number": reg.registration_number,
@@ -913,7 +940,7 @@ def _register(plans: list[RowPlan], imp: RegistrationNumberImport, by, today) ->
         reg.lock_version += 1
         detail = (
             f"Pearson registration number {number}, registered on {on:%d/%m/%Y} "
-            f"(Edexcel Online export {imp.file_name}, row {p.row})"
+            f"(Edexcel Online export {imp.file_name}, row {rec['row']})"
         )[:500]
         regs.append(reg)
         steps.append(
@@ -935,38 +962,35 @@ def _register(plans: list[RowPlan], imp: RegistrationNumberImport, by, today) ->
                 "detail": detail,
             },
         )
-    if regs:
-        # What every row shares is one UPDATE per chunk (per date for registered_on); only
-        # the numbers differ row by row. Django's bulk_update writes a CASE per field and
-        # row, which is most of the cost of a 5,000-row apply.
-        for chunk in _in_chunks([r.pk for r in regs]):
-            Registration.objects.filter(pk__in=chunk).update(
-                status=Registration.Status.REGISTERED, lock_version=F("lock_version") + 1
-            )
-        on_date = defaultdict(list)
-        for reg in regs:
-            on_date[reg.registered_on].append(reg.pk)
-        for day, pks in on_date.items():
-            for chunk in _in_chunks(pks):
-                Registration.objects.filter(pk__in=chunk).update(registered_on=day)
-        Registration.objects.bulk_update(regs, ["registration_number"], batch_size=500)
-        RegistrationStep.objects.bulk_create(steps, batch_size=500)
+    # What every row shares is one UPDATE per chunk (per date for registered_on); only the
+    # numbers differ row by row. Django's bulk_update writes a CASE per field and row,
+    # which is most of the cost of a 5,000-row apply.
+    Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
+        status=Registration.Status.REGISTERED, lock_version=F("lock_version") + 1
+    )
+    on_date = defaultdict(list)
+    for reg in regs:
+        on_date[reg.registered_on].append(reg.pk)
+    for day, pks in on_date.items():
+        Registration.objects.filter(pk__in=pks).update(registered_on=day)
+    Registration.objects.bulk_update(regs, ["registration_number"], batch_size=500)
+    RegistrationStep.objects.bulk_create(steps, batch_size=500)
     return len(regs)
 
 
-def left_over(rows: list[dict]) -> set[str]:
+def left_over(imp: RegistrationNumberImport) -> set[str]:
     """The registration numbers an import could not apply that need the exams officer."""
-    return {r["registration_number"] for r in rows if r["outcome"] in LEFT_OVER}
+    keep = lambda effect, problem: effect in LEFT_OVER  # noqa: E731
+    return {rec.get("number", "") for rec in imp.logged_rows(keep)}
 
 
-def _update_todos(imp: RegistrationNumberImport, plans: list[RowPlan], by, today) -> None:
+def _update_todos(imp: RegistrationNumberImport, mine: set[str], by, today) -> None:
     """One to-do per import for the rows left over (see the module docstring).
 
     An earlier import's to-do closes when every number it left over is now registered
     at the centre, or when this import leaves the same numbers over (they move to this
     import's to-do). Importing the same file again opens nothing new.
     """
-    mine = {p.number for p in plans if p.outcome in LEFT_OVER}
     open_ids = ToDo.objects.filter(
         kind=NUMBERS_TODO, centre=imp.centre, closed_at__isnull=True
     ).values_list("target_id", flat=True)
@@ -975,10 +999,10 @@ def _update_todos(imp: RegistrationNumberImport, plans: list[RowPlan], by, today
             pk__in=[int(t) for t in open_ids if t.isdigit()]
         ).exclude(pk=imp.pk)
     )
-    left = {o.pk: left_over(o.rows) for o in older}
+    left = {o.pk: left_over(o) for o in older}
     wanted = sorted(set().union(*left.values())) if left else []
     done = set()
-    for chunk in _in_chunks(wanted):
+    for chunk in batches(wanted, 500):
         done.update(
             Registration.objects.filter(
                 centre=imp.centre,
@@ -1001,7 +1025,7 @@ def _update_todos(imp: RegistrationNumberImport, plans: list[RowPlan], by, today
             still_open |= remaining
     if not (mine - still_open):
         return
-    count = len([p for p in plans if p.outcome in LEFT_OVER])
+    count = sum(imp.counts.get(k, 0) for k in LEFT_OVER)
     open_todo(
         NUMBERS_TODO,
         centre=imp.centre,

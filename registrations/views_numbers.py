@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import get_object, requires, scope
 from btecqa.forms import Form
 from centres.models import Centre
-from learners.imports import MAX_IMPORT_BYTES, MB
+from tabular.files import MAX_IMPORT_BYTES, MB
 
 from . import number_import
 from .models import RegistrationNumberImport
@@ -81,7 +81,7 @@ def numbers_preview(request, pk):
     )
     show = request.GET.get("show", "all")
     show = show if show in SHOW else "all"
-    rows = imp.rows if show == "all" else [r for r in imp.rows if r["outcome"] == show]
+    rows = number_import.logged_rows(imp, show)  # a page at a time from the rows log
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     counts = imp.counts or {}
     return render(

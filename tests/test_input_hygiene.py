@@ -383,7 +383,9 @@ def test_the_registration_number_import_names_the_control_character(cast, own_ce
     imp = number_import.preview_registration_numbers(
         csv_bytes(rows), own_centre, cast[R.EXAMS_OFFICER], file_name="eo.csv"
     )
-    problems = {r["row"]: [(p["column"], p["reason"]) for p in r["problems"]] for r in imp.rows}
+    problems = {
+        r.row: [(p.column, p.reason) for p in r.problems] for r in number_import.logged_rows(imp)
+    }
     assert ("Surname", "contains a control character (vertical tab, U+000B)") in problems[2]
     assert any(
         column == "Date of Birth" and reason.startswith("01/01/0001 makes the learner")
@@ -399,7 +401,7 @@ def test_the_catalogue_import_names_sheet_row_column_and_the_character(cast):
     out = io.BytesIO()
     wb.save(out)
     result = catalogue.import_structure_xlsx(out.getvalue(), cast[R.EXAMS_OFFICER])
-    assert "Units row 2, column B: Title contains a control character (next line, U+0085): " in (
+    assert "Units row 2, column B (Title): contains a control character (next line, U+0085)" in (
         " | ".join(str(e) for e in result.errors)
     )
     assert not Unit.objects.filter(title__contains="\x85").exists()

@@ -8,6 +8,7 @@ names row, column and reason, and the database is exactly as it was.
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -25,8 +26,10 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from learners import imports
 from learners.imports import Problem, commit_import, preview_import
-from learners.models import ColumnMapping, Learner, LearnerImport, TeachingGroup
+from learners.models import Learner, LearnerImport, TeachingGroup
 from learners.validators import uci_check_letter
+from tabular import files, rowlog
+from tabular.models import ColumnMapping
 
 from .factories import CohortFactory, LearnerFactory, TeachingGroupFactory
 
@@ -270,7 +273,7 @@ def test_an_empty_file(own_centre, name):
 
 def test_a_header_without_rows(own_centre):
     p = refused(own_centre, corpus("header_only.csv"))
-    assert messages(p) == ["row 1: there are no rows below the header row (row 1)"]
+    assert messages(p) == ["row 1: the file is empty: there are no rows below the headings (row 1)"]
 
 
 @pytest.mark.parametrize(
@@ -324,15 +327,15 @@ def _bomb(size: int) -> bytes:
 
 
 def test_a_zip_bomb_is_refused(own_centre):
-    data = _bomb(120 * imports.MB)
-    assert len(data) < imports.MB
+    data = _bomb(120 * files.MB)
+    assert len(data) < files.MB
     p = refused(own_centre, data, "bomb.xlsx")
     (msg,) = messages(p)
     assert msg.startswith("refused: the XLSX expands to 120 MB")
 
 
 def test_a_small_but_very_compressed_xlsx_is_refused_too(own_centre):
-    p = refused(own_centre, _bomb(5 * imports.MB), "bomb.xlsx")
+    p = refused(own_centre, _bomb(5 * files.MB), "bomb.xlsx")
     assert messages(p)[0].startswith("refused: the XLSX expands to 5 MB")
 
 
@@ -579,7 +582,7 @@ def test_reimporting_the_same_file_changes_nothing(own_centre):
 
 
 def test_leavers_are_marked_off_roll_at_commit(own_centre, on_roll):
-    p = run(own_centre, roll_file(with_cat=False))
+    p = run(own_centre, roll_file(with_cat=False), mark_leavers=True)
     assert [(r.name, r.effect) for r in p.leavers] == [("COLE, Cat", "leaver")]
     assert p.counts["leaver"] == 1
     commit_import(p.import_obj, None)
@@ -587,7 +590,7 @@ def test_leavers_are_marked_off_roll_at_commit(own_centre, on_roll):
     assert not cat.on_roll and cat.left_on == timezone.localdate()
     assert AuditEvent.objects.filter(action="learners.learner.left", learner_id=cat.pk).count() == 1
     # Back in next year's file: back on roll.
-    p = run(own_centre, roll_file())
+    p = run(own_centre, roll_file(), mark_leavers=True)
     assert p.rows[2].effect == "update" and ("on roll", "no", "yes") in p.rows[2].changes
     commit_import(p.import_obj, None)
     assert Learner.objects.get(pk=cat.pk).on_roll
@@ -688,8 +691,8 @@ def test_the_remembered_mapping_is_used_without_set_up(own_centre):
     )
     assert ColumnMapping.objects.get(centre=own_centre).mapping["pupil surname"] == "last_name"
     p = run(own_centre, data)
-    assert not p.missing_fields
-    assert messages(p) == ["row 2, column Sex: missing: sex (M or F) is needed for a new learner"]
+    assert not p.missing_fields and p.ok
+    assert [str(w) for w in p.warnings] == [f"row 2, column Sex: {imports.SEX_NEEDED}"]
 
 
 def test_class_list_adds_learners_to_groups_and_creates_new_ones(own_centre, on_roll):
@@ -1084,7 +1087,7 @@ def test_preview_rows_are_kept_in_a_log_and_paged_without_reading_the_file(
 def test_errors_past_the_kept_ones_are_all_in_the_log_and_printed(
     client, own_centre, exams_officer, monkeypatch, capsys, tmp_path
 ):
-    monkeypatch.setattr(imports, "MAX_STORED_ERRORS", 3)
+    monkeypatch.setattr(rowlog, "MAX_STORED_ERRORS", 3)
     rows = learner_rows(6)
     for r in rows[1:]:
         r[5] = "123"  # rows 3-7: five bad ULNs
@@ -1108,7 +1111,7 @@ def test_errors_past_the_kept_ones_are_all_in_the_log_and_printed(
 
 
 def test_problems_a_later_chunk_finds_with_an_earlier_row(own_centre, on_roll, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(rowlog, "CHUNK_ROWS", 2)
     rows = learner_rows(5)
     rows[4][4] = "S1"  # row 6 repeats row 2's admission number
     rows[3][1:3] = ["Fore1", "01/01/2009"]  # row 5 is alike row 2 (a new learner)
@@ -1134,13 +1137,13 @@ def test_problems_a_later_chunk_finds_with_an_earlier_row(own_centre, on_roll, m
 
 
 def test_commit_in_chunks_writes_every_row_with_an_event_each(own_centre, on_roll, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(rowlog, "CHUNK_ROWS", 2)
     data = roll_file(
         *[r[:4] + [str(r[4]), r[5], r[6]] for r in learner_rows(5)],
         ben_surname="Baker-Smith",
         with_cat=False,
     )
-    p = run(own_centre, data)
+    p = run(own_centre, data, mark_leavers=True)
     assert p.ok and p.counts == p.counts | {"create": 5, "update": 1, "leaver": 1, "rows": 7}
     events = AuditEvent.objects.count()
     done = commit_import(p.import_obj, None)
@@ -1152,7 +1155,7 @@ def test_commit_in_chunks_writes_every_row_with_an_event_each(own_centre, on_rol
 
 
 def test_an_error_in_a_later_chunk_at_commit_writes_nothing(own_centre, on_roll, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(rowlog, "CHUNK_ROWS", 2)
     data = roll_file(*learner_rows(5), with_cat=False)
     p = run(own_centre, data)
     assert p.ok
@@ -1231,3 +1234,75 @@ def test_a_small_file_that_would_mark_most_of_the_roll_as_leavers_is_questioned(
     assert "more than the 3 rows it holds" in html
     response = upload(client, own_centre, data, mark_leavers="")
     assert "as leaving" not in client.get(response.url).content.decode()
+
+
+# --------------------------------------------------------------------------- what a new user hit
+
+
+def test_marking_leavers_is_unticked_until_asked_for(client, own_centre, exams_officer, on_roll):
+    client.force_login(exams_officer)
+    page = client.get(reverse("learner_imports:upload")).content.decode()
+    box = re.search(r'<input[^>]*name="mark_leavers"[^>]*>', page).group()
+    assert "checked" not in box
+    # The form as it comes, box left alone: Cat, missing from the file, stays on roll.
+    response = client.post(
+        reverse("learner_imports:upload"),
+        {
+            "centre": own_centre.pk,
+            "kind": "learners",
+            "file": SimpleUploadedFile("roll.csv", roll_file(with_cat=False)),
+        },
+    )
+    obj = LearnerImport.objects.get()
+    assert obj.counts["leaver"] == 0 and obj.settings["mark_leavers"] is False
+    html = client.get(response.url).content.decode()
+    assert "Leavers are not marked" in html
+    client.post(reverse("learner_imports:commit", args=[obj.pk]))
+    assert Learner.objects.get(pk=on_roll[2].pk).on_roll
+
+
+def test_a_file_without_a_sex_column_imports_its_learners_flagged(
+    client, own_centre, exams_officer
+):
+    data = csv_bytes(
+        [
+            ["Legal Surname", "Legal Forename", "DOB", "Adno"],
+            ["Nowak", "Piotr", "13/02/2009", "N1"],
+            ["Adeyemi", "Grace", "22/07/2008", "N2"],
+        ]
+    )
+    client.force_login(exams_officer)
+    response = upload(client, own_centre, data, name="no-sex.csv")
+    obj = LearnerImport.objects.get()
+    assert obj.status == "previewed" and obj.counts["no_sex"] == 2
+    html = client.get(response.url).content.decode()
+    assert "Commit this import" in html
+    assert "2 new or updated learners have no sex" in html
+    assert html.count("no sex given: the learner is imported") == 2
+    client.post(reverse("learner_imports:commit", args=[obj.pk]))
+    piotr = Learner.objects.get(admission_number="N1")
+    assert piotr.sex == "" and Learner.objects.filter(sex="").count() == 2
+    page = client.get(reverse("learners:learner_detail", args=[piotr.pk])).content.decode()
+    assert "No sex recorded: Pearson's registration file needs it" in page
+    # The next file gives it: the learner is updated and no longer flagged.
+    with_sex = csv_bytes(
+        [
+            ["Legal Surname", "Legal Forename", "DOB", "Adno", "Sex"],
+            ["Nowak", "Piotr", "13/02/2009", "N1", "M"],
+        ]
+    )
+    p = run(own_centre, with_sex)
+    assert p.rows[0].changes == [("sex", "\u2014", "M")] and p.counts["no_sex"] == 0
+    commit_import(p.import_obj, exams_officer)
+    assert Learner.objects.get(pk=piotr.pk).sex == "M"
+
+
+def test_a_learner_already_without_sex_is_flagged_again_while_the_file_gives_none(own_centre):
+    LearnerFactory(centre=own_centre, admission_number="Q1", sex="", first_name="Quin",
+                   last_name="Quail", date_of_birth=dt.date(2009, 5, 5))  # fmt: skip
+    data = csv_bytes(
+        [["Surname", "Forename", "DOB", "Adno"], ["Quail", "Quin", "05/05/2009", "Q1"]]
+    )
+    p = run(own_centre, data)
+    (row,) = p.rows
+    assert row.effect == "unchanged" and [w.reason for w in row.warnings] == [imports.SEX_NEEDED]

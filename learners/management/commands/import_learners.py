@@ -6,6 +6,8 @@
 
 A dry run prints each error as ``row N, column C: reason`` and exits 1 when anything is
 refused; ``--commit`` applies the file (all or nothing) and still exits 1 on any error.
+Learners missing from a full learner file are marked as leavers unless ``--keep-leavers``
+(a nightly sync sends the whole roll; the upload page asks, and does not by default).
 The column mapping is the centre's remembered one, or ``--mapping FILE.json``
 (``{"heading": "field", ...}``, field ``ignore`` to skip a column).
 """
@@ -133,6 +135,8 @@ class Command(BaseCommand):
                 f"{c['unchanged']} unchanged",
                 f"{c['leaver']} leavers",
             ]
+            if c.get("no_sex"):
+                parts.append(f"{c['no_sex']} with no sex (flagged: needed before the Pearson file)")
         return ", ".join(parts)
 
     def _report(self, preview):
