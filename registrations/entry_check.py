@@ -735,6 +735,41 @@ def record_amendment(
     )
 
 
+def _refuse_while_still_not_entered(d: Discrepancy) -> None:
+    """A learner in this year's group and not entered is not resolved by a note: they are
+    entered (a registration, or a new starter at Pearson), or leave the group or the roll."""
+    learner, cohort = d.learner, d.cohort
+    year = d.entry_check.round.academic_year
+    if not Learner.objects.filter(pk=learner.pk, on_roll=True).exists():
+        return  # has left: not entering them is right
+    if Registration.objects.filter(
+        learner=learner, cohort=cohort, status__in=Registration.ACTIVE
+    ).exists():
+        return
+    groups = list(
+        TeachingGroup.objects.filter(
+            cohort=cohort, academic_year=year, learners=learner
+        ).values_list("name", flat=True)
+    )
+    if not groups:
+        return  # taken out of the class: the list was right
+    from .models import ChangeRequest
+
+    if (
+        ChangeRequest.objects.filter(
+            learner=learner, cohort=cohort, kind=ChangeRequest.Kind.NEW_STARTER
+        )
+        .exclude(status=ChangeRequest.Status.CANCELLED)
+        .exists()
+    ):
+        return  # notified as a new starter: the change request carries it to Pearson
+    raise ValidationError(
+        f"{learner} is still in {', '.join(sorted(groups))} and not entered for {cohort}: "
+        "enter them (record a new starter if the list has gone to Pearson) or take them out "
+        "of the group. A note alone does not resolve it."
+    )
+
+
 def resolve_discrepancy(
     d: Discrepancy, *, by, note: str = "", expected_lock: int | None = None
 ) -> Discrepancy:
@@ -747,6 +782,8 @@ def resolve_discrepancy(
             raise ValidationError(
                 "Nothing has been amended: add a note saying why it is not an error."
             )
+        if d.kind == K.NOT_ENTERED:
+            _refuse_while_still_not_entered(d)
         d.resolved_by, d.resolved_at = by, timezone.now()
         return {"note": note}
 

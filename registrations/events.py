@@ -64,6 +64,16 @@ ROUND_OPENED = _(
     "{actor} opened the {academic_year} registration round",
     replaces=["registrations.round_opened"],
 )
+ROUND_CLOSED = _(
+    "registrations.round.closed",
+    "Registration round closed",
+    "{actor} closed the {academic_year} registration round",
+)
+COHORTS_STARTED = _(
+    "registrations.round.cohorts_started",
+    "New cohorts started",
+    "{actor} started {count} new cohort(s) for {academic_year}: {titles}",
+)
 CALENDAR_SAVED = _(
     "registrations.calendar.saved",
     "Centre dates saved",

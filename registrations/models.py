@@ -95,6 +95,11 @@ class RegistrationRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     opened_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
 
     access = Access(centre="centre", view="registrations.view")
 

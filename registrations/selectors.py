@@ -164,6 +164,9 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
     return {
         "entry_list": entry_list,
         "cohort": cohort,
+        "year_number": cohort.year_number(entry_list.round.academic_year)
+        if cohort.covers(entry_list.round.academic_year)
+        else 1,
         "rows": page_rows,
         "proposed": proposed,
         "signature": signature,

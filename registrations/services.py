@@ -90,9 +90,94 @@ def open_round(*, centre, academic_year: str, by) -> RegistrationRound:
     return rnd
 
 
+def close_round(rnd: RegistrationRound, *, by) -> RegistrationRound:
+    """The September round is over: every list submitted, nothing waiting, the check closed."""
+
+    def change(rnd):
+        waiting = EntryRequest.objects.filter(round=rnd, status=EntryRequest.Status.REQUESTED)
+        if waiting.exists():
+            names = ", ".join(str(r.cohort) for r in waiting.select_related("cohort")[:5])
+            raise ValidationError(f"Entries are still requested and not proposed: {names}.")
+        open_lists = EntryList.objects.filter(round=rnd).exclude(status=EntryList.Status.SUBMITTED)
+        if open_lists.exists():
+            names = ", ".join(str(e.cohort) for e in open_lists.select_related("cohort")[:5])
+            raise ValidationError(f"These entry lists are not submitted to Pearson yet: {names}.")
+        check = getattr(rnd, "entry_check", None)
+        if check is not None and check.is_open:
+            raise ValidationError("The Quality Nominee's entry check is still open.")
+        rnd.closed_by, rnd.closed_at = by, timezone.now()
+        return {"academic_year": rnd.academic_year}
+
+    return step(
+        rnd,
+        by=by,
+        action=events.ROUND_CLOSED,
+        permission=RUN_REGISTRATIONS,
+        allowed=[RegistrationRound.Status.OPEN],
+        refusal="This round is already closed",
+        status=RegistrationRound.Status.CLOSED,
+        change=change,
+    )
+
+
+def cohorts_to_start(rnd: RegistrationRound):
+    """Last year's first-year cohorts whose qualification has no cohort starting this year:
+    the new intake a round in September usually needs."""
+    from learners.models import Cohort, _shift
+
+    last_year = _shift(rnd.academic_year, -1)
+    started = Cohort.objects.filter(centre=rnd.centre_id, start_year=rnd.academic_year)
+    return (
+        Cohort.objects.filter(centre=rnd.centre_id, start_year=last_year)
+        .exclude(qualification__in=started.values("qualification"))
+        .select_related("qualification", "leader")
+        .order_by("qualification__title")
+    )
+
+
+@transaction.atomic
+def start_cohorts(rnd: RegistrationRound, *, previous, by) -> list:
+    """Start this year's cohorts like last year's: same qualification, leader, length and
+    optional units, starting in the round's year."""
+    from learners.models import Cohort
+
+    if not can(by, RUN_REGISTRATIONS, rnd):
+        raise PermissionDenied("The exams officer starts the year's cohorts.")
+    if rnd.status != RegistrationRound.Status.OPEN:
+        raise ValidationError("This round is closed.")
+    allowed = {c.pk: c for c in cohorts_to_start(rnd)}
+    chosen = [allowed[c.pk] for c in previous if c.pk in allowed]
+    if not chosen:
+        raise ValidationError("Tick at least one cohort to start.")
+    created = []
+    for old in chosen:
+        cohort = Cohort.objects.create(
+            qualification=old.qualification,
+            centre=old.centre,
+            start_year=rnd.academic_year,
+            years=old.years,
+            leader=old.leader,
+        )
+        cohort.optional_units.set(old.optional_units.all())
+        created.append(cohort)
+    audit.record(
+        by,
+        events.COHORTS_STARTED,
+        rnd,
+        after={
+            "academic_year": rnd.academic_year,
+            "count": len(created),
+            "titles": ", ".join(c.qualification.title for c in created),
+        },
+    )
+    return created
+
+
 @transaction.atomic
 def request_entries(rnd: RegistrationRound, *, cohort, due_date: dt.date, by) -> EntryRequest:
     """Ask the programme leader for entries: a dashboard to-do and an e-mail (the outbox)."""
+    if rnd.status != RegistrationRound.Status.OPEN:
+        raise ValidationError("This round is closed.")
     if cohort.centre_id != rnd.centre_id or not cohort.covers(rnd.academic_year):
         raise ValidationError(f"{cohort} is not taught at this centre in {rnd.academic_year}.")
     if EntryRequest.objects.filter(cohort=cohort, round=rnd).exists():

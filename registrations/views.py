@@ -132,10 +132,45 @@ def _round_page(request, rnd, refused: RequestEntriesForm | None = None):
     context = selectors.round_overview(rnd, request.user, timezone.localdate())
     if context["can_run"]:
         context["request_form"] = RequestEntriesForm(cohorts=context["unrequested"])
+        context["new_cohorts"] = list(services.cohorts_to_start(rnd))
     if refused is not None:
         show_again(request, refused)
         context["request_form"] = refused
     return render(request, "registrations/round_detail.html", context)
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def round_close(request, pk: int):
+    rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
+    try:
+        services.close_round(rnd, by=request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"The {rnd.academic_year} round is closed.")
+    return redirect(rnd)
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def round_start_cohorts(request, pk: int):
+    """Start this year's intake like last year's cohorts (the ticked ones)."""
+    rnd = round_for(request.user, pk, RUN_REGISTRATIONS)
+    ids = id_list_param(request.POST, "cohort")
+    try:
+        created = services.start_cohorts(
+            rnd, previous=services.cohorts_to_start(rnd).filter(pk__in=ids), by=request.user
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request,
+            f"{len(created)} cohort{'s' if len(created) != 1 else ''} started for "
+            f"{rnd.academic_year}: set up their teaching groups, then request entries.",
+        )
+    return redirect(rnd)
 
 
 @requires(RUN_REGISTRATIONS)

@@ -54,10 +54,31 @@ class NewStarterForm(Form):
     details = _details(
         "Details", "When they joined, their teaching group, and their options if chosen"
     )
+    other_cohort = forms.BooleanField(
+        required=False,
+        label="Yes, register them on this programme, not the one the entry check found",
+    )
 
-    def __init__(self, *args, cohorts, **kwargs):
+    def __init__(self, *args, cohorts, expected=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts
+        self.expected = expected  # the cohort the entry check found them not entered for
+        if expected is not None:
+            self.fields["cohort"].initial = expected.pk
+        else:
+            del self.fields["other_cohort"]
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("cohort")
+        if self.expected and chosen and chosen != self.expected and not data.get("other_cohort"):
+            self.add_error(
+                "cohort",
+                f"The entry check found this learner in a group of {self.expected} and not "
+                f"entered for it; you chose {chosen}. Choose {self.expected}, or tick below to "
+                "confirm the other programme.",
+            )
+        return data
 
 
 class WithdrawalForm(Form):
@@ -377,9 +398,10 @@ def _request_form(request, kind, learner, registration):
     data = request.POST if request.method == "POST" else None
     if kind == Kind.NEW_STARTER:
         live = Registration.objects.filter(learner=learner, status__in=Registration.ACTIVE)
+        cohorts = changes.cohorts_open_to(learner).exclude(pk__in=live.values("cohort_id"))
+        wanted = int_param(request.GET, "cohort")
         return NewStarterForm(
-            data,
-            cohorts=changes.cohorts_open_to(learner).exclude(pk__in=live.values("cohort_id")),
+            data, cohorts=cohorts, expected=cohorts.filter(pk=wanted).first() if wanted else None
         )
     if kind == Kind.WITHDRAWAL:
         return WithdrawalForm(data)

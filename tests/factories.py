@@ -126,3 +126,13 @@ def join(arrangement, centre, *, by=None):
         arrangement, centre=centre, by=by or centre_qn(arrangement.lead_centre)
     )
     return services.accept_invitation(partner, by=centre_qn(centre))
+
+
+def make_uln(n: int) -> str:
+    """A valid ULN (DfE check digit) for each n, different for different n."""
+    while True:
+        prefix = f"{400000000 + n:09d}"
+        r = sum(int(prefix[i]) * (10 - i) for i in range(9)) % 11
+        if r:
+            return prefix + str(10 - r)
+        n += 10_000_000

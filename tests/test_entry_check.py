@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -261,9 +262,13 @@ def test_running_again_adds_only_what_is_new(client, world, check, cast, found):
     assert [(d.learner.last_name, d.kind) for d in new] == [("Ashworth", K.NO_GROUP)]
     assert check.discrepancies.count() == len(EXPECTED) + 1
 
-    # One the Quality Nominee resolved as no error is not raised again with the same facts.
+    # A learner in the class and not entered is not resolved by a note alone...
     dunmore = found[("Dunmore", "Testing", K.NOT_ENTERED)]
-    entry_check.resolve_discrepancy(dunmore, by=qn, note="Joins the course in January")
+    with pytest.raises(ValidationError, match="A note alone does not resolve it"):
+        entry_check.resolve_discrepancy(dunmore, by=qn, note="Joins the course in January")
+    # ...but once out of the group it is, and it is not raised again with the same facts.
+    ashworth_nogroup = [d for d in new if d.kind == K.NO_GROUP][0]
+    entry_check.resolve_discrepancy(ashworth_nogroup, by=qn, note="Left the class on purpose")
     assert entry_check.run_entry_check(check, by=qn) == []
 
 
@@ -370,8 +375,14 @@ def test_question_answer_pass_amend_resolve_close(client, world, check, cast, fo
     resolve = reverse("registrations:discrepancy_resolve", args=[other.pk])
     response = client.post(resolve, {"lock": 0, "note": ""}, follow=True)
     assert "add a note saying why it is not an error" in _messages(response)
+    page = client.post(resolve, {"lock": 0, "note": "Left the course on 9 October."})
+    assert "A note alone does not resolve it" in page.content.decode()
+    world.g12a.learners.remove(world.people["Dunmore"])  # left the class: the list was right
     client.post(resolve, {"lock": 0, "note": "Left the course on 9 October."})
     for left in check.discrepancies.filter(status=S.OPEN):
+        if left.kind == K.NOT_ENTERED:  # not resolved by a note while still in the class
+            for group in left.cohort.teaching_groups.all():
+                group.learners.remove(left.learner)
         entry_check.resolve_discrepancy(left, by=qn, note="Checked: not an error")
 
     response = client.post(close, follow=True)

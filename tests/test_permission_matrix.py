@@ -362,6 +362,8 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         ],
         "registrations:round_detail": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:request_entries": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
+        "registrations:round_close": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
+        "registrations:round_start_cohorts": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:round_notices": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:round_letters": site(lambda s: {"pk": s.round.pk}, RegistrationRound),
         "registrations:round_letters_preview": site(
