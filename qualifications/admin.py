@@ -2,12 +2,12 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
 
-from .models import AssessmentCriterion, LearningAim, Qualification, Unit
+from .models import AssessmentCriterion, LearningAim, Qualification, QualificationFamily, Unit
 
 
 @admin.register(Qualification)
 class QualificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "number", "level", "glh"]
+    list_display = ["title", "number", "level", "glh", "family"]
     search_fields = ["title", "number"]
 
 
@@ -25,3 +25,8 @@ class LearningAimAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(AssessmentCriterion)
 class AssessmentCriterionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["unit", "code", "label"]
+
+
+@admin.register(QualificationFamily)
+class QualificationFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "transferable"]

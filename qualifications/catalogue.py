@@ -448,6 +448,21 @@ def _record_change(actor, action, obj, changed):
     )
 
 
+SCHEME_FAMILIES = {
+    "nationals": "btec-nationals",
+    "tech_award": "tech-award-2022",
+    "firsts": "btec-firsts",
+}
+
+
+def family_for_scheme(scheme: str):
+    """The family a newly imported qualification starts in; the admin can move it."""
+    from .models import QualificationFamily
+
+    code = SCHEME_FAMILIES.get(scheme)
+    return QualificationFamily.objects.filter(code=code).first() if code else None
+
+
 def _apply(structure: _Structure, actor) -> ApplyResult:
     """Create or update one qualification's structure. Call inside audit.batch()."""
     qd = structure.qualification
@@ -455,7 +470,9 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
     qualification = Qualification.objects.select_for_update().filter(number=qd["number"]).first()
     result_created = qualification is None
     if result_created:
-        qualification = Qualification.objects.create(number=qd["number"], **values)
+        qualification = Qualification.objects.create(
+            number=qd["number"], family=family_for_scheme(values["grading_scheme"]), **values
+        )
         audit.record(
             actor,
             "catalogue.qualification_created",

@@ -8,6 +8,33 @@ rules of combination and grading tables (the Assessment issue) live here too.
 from django.db import models
 
 
+class QualificationFamily(models.Model):
+    """A suite of qualifications Pearson treats alike (BTEC Nationals, the 2022 Tech Awards).
+
+    What differs by family is configuration, not code: whether Pearson lets a registration
+    be transferred, and (per year, in registrations/) the registration deadline.
+    """
+
+    code = models.SlugField(max_length=40, unique=True, help_text="e.g. tech-award-2022")
+    name = models.CharField(max_length=120, unique=True)
+    transferable = models.BooleanField(
+        default=True,
+        help_text="Untick where Pearson refuses transfers (the 2022 Tech Awards)",
+    )
+    transfer_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why a transfer is refused, and where the fact comes from",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "qualification families"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Qualification(models.Model):
     class GradingScheme(models.TextChoices):
         NATIONALS = "nationals", "BTEC Nationals (P/M/D, points)"
@@ -23,6 +50,14 @@ class Qualification(models.Model):
     glh = models.PositiveIntegerField("size (guided learning hours)")
     grading_scheme = models.CharField(
         max_length=20, choices=GradingScheme.choices, default=GradingScheme.NATIONALS
+    )
+    family = models.ForeignKey(
+        QualificationFamily,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="qualifications",
+        help_text="Decides transfers and the registration deadline",
     )
     typical_years = models.PositiveSmallIntegerField(
         "usual length (academic years)",
