@@ -401,8 +401,28 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
 
     # 9. The exams officer records the amendment: the list is submitted, so it was made
     #    at Pearson as a late entry.
+    #    A note alone does not enter him: the exams officer records him as a new starter
+    #    from the discrepancy (the cohort comes with the link) and actions it at Pearson.
     become(page, site, "eo")
     open_todo(page, site, f"Amend the entry for {LEFT_OUT} ({business_year}): entry check")
+    discrepancy_url = page.url
+    page.get_by_role("region", name="Amend the entry").get_by_role(
+        "link", name="record a new starter"
+    ).click()
+    expect(page.get_by_label("Programme joined")).to_have_value(re.compile(r"^\d+$"))
+    expect(page.get_by_label("Programme joined").locator("option:checked")).to_contain_text(
+        BUSINESS
+    )
+    page.get_by_label("Details").fill("Missed from the signed list; in 26BUS-L since September.")
+    page.get_by_role("button", name="Send to the exams officer").click()
+    expect_message(
+        page, f"New starter for {LEFT_OUT} sent to the exams officer and the Quality Nominee."
+    )
+    page.get_by_label("Done at Pearson on").fill(ddmmyyyy(timezone.localdate()))
+    page.get_by_label("Pearson's reference").fill("EOL-LATE-0001")
+    page.get_by_role("button", name="Record as done at Pearson").click()
+    expect_message(page, re.compile(rf"^New starter for {re.escape(LEFT_OUT)} done at Pearson on "))
+    page.goto(discrepancy_url)
     amendment = "Entered at Pearson as a late entry on the Business programme."
     page.get_by_role("region", name="Amend the entry").get_by_label("What you changed").fill(
         amendment
@@ -493,7 +513,13 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(page.get_by_role("region", name="Programmes and teaching groups")).to_contain_text(
         f"{BUSINESS} {year} — group {business_group}"
     )
-    expect(page.get_by_role("region", name="Registrations")).to_contain_text("No registrations.")
+    # He is registered now, as a new starter actioned at Pearson, not by a note.
+    expect(page.get_by_role("region", name="Registrations")).to_contain_text(
+        f"{BUSINESS} {year} Submitted to Pearson"
+    )
+    expect(page.get_by_role("region", name="Registrations")).to_contain_text(
+        "Pearson reference EOL-LATE-0001"
+    )
     timeline = page.get_by_role("region", name="Audit timeline")
     # Newest first; the to-dos opened and closed along the way are on it too.
     # Each step reads as a sentence (the audit action registry), newest first.
