@@ -8,7 +8,7 @@ the days before `today`. So a newcomer sees what a centre usually has at that ti
 year:
 
 * early September: the round just opened, entries requested and due in a fortnight;
-* late September: lists proposed, entered, some signed and some awaiting signature; the
+* mid to late September: lists proposed, entered, signed and submitted one by one; the
   Quality Nominee's check has found a learner who joined the Business group late;
 * from October: every list submitted to Pearson, the check closed before half term;
   registration numbers back for most learners (the rest follow in January);
@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 import audit
 from registrations import changes, entry_check, number_import, services
@@ -197,9 +198,8 @@ def _round(script: _Script, *, centre, cohorts, people, year, day, late_joiner) 
             el, user=pl, password=DEMO_PASSWORD, seen_sha256=current_sha256(el)
         )
 
-    def submit_all():
-        for cohort in cohorts:
-            services.submit_entry_list(entry_list(cohort), by=eo, submitted_on=day(18))
+    def submit(cohort):
+        services.submit_entry_list(entry_list(cohort), by=eo, submitted_on=timezone.localdate())
 
     def numbers(hold_back: int):
         """Pearson's registration numbers for everyone submitted, bar the last `hold_back`."""
@@ -229,16 +229,17 @@ def _round(script: _Script, *, centre, cohorts, people, year, day, late_joiner) 
         script.on(day(5), 14, confirm_continuing)
         script.on(day(6), 10, lambda: [enter_and_return(c) for c in continuing])
         script.on(day(8), 11, lambda: [sign(c) for c in continuing])
+        script.on(day(9), 10, lambda: [submit(c) for c in continuing])
     # New cohorts: Business a week ahead of Applied Science, so late September shows both.
     for n, cohort in enumerate(new):
         script.on(day(7 + 2 * n), 15, lambda c=cohort: propose(c))
         script.on(day(10 + 2 * n), 10, lambda c=cohort: enter_and_return(c))
-        script.on(day(13 + 3 * n), 13, lambda c=cohort: sign(c))
+        script.on(day(13 + n), 13, lambda c=cohort: sign(c))
+        script.on(day(14 + n), 10, lambda c=cohort: submit(c))
     if late_joiner:
         _late_joiner(script, state, centre=centre, cohort=new[0], people=people, year=year, day=day)
     else:
         script.on(day(15), 10, lambda: _check(state, qn))
-    script.on(day(18), 10, submit_all)
     script.on(day(19), 15, lambda: entry_check.close_entry_check(state["check"], by=qn))
     # Most numbers a week after submitting (a few held back), the rest in January.
     script.on(day(24), 10, lambda: numbers(hold_back=3 if late_joiner else 0))
@@ -305,8 +306,8 @@ def _late_joiner(script, state, *, centre, cohort, people, year, day) -> None:
         changes.verify_new_starter(_fresh(state["new_starter"]), by=qn)
         entry_check.resolve_discrepancy(_fresh(state["discrepancy"]), by=qn)
 
-    script.on(day(14), 9, joins)
-    script.on(day(15), 10, found)
+    script.on(day(11), 9, joins)
+    script.on(day(12), 10, found)
     script.on(day(17), 9, answered, minute=30)
     script.on(day(18), 11, registered)
     script.on(day(19), 10, resolved)

@@ -161,7 +161,7 @@ def test_in_early_september_the_round_has_just_opened_with_requests_due_soon(db)
 
 
 def test_in_late_september_the_lists_are_part_way_and_the_check_has_a_question_open(db):
-    day = dt.date(2026, 9, 23)
+    day = dt.date(2026, 9, 21)
     load_demo(day)
     rnd = _this_years(LEAD[0], day)
     statuses = set(EntryList.objects.filter(round=rnd).values_list("status", flat=True))
