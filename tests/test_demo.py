@@ -1,5 +1,6 @@
 """The demo loader: idempotent, every role covered, and nothing real in it."""
 
+import datetime as dt
 import hashlib
 import re
 import subprocess
@@ -8,13 +9,28 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.models import RoleAssignment
+from accounts.models import RoleAssignment, User
 from accounts.roles import Role
+from audit.models import AuditEvent
 from audit.services import verify_chain
+from btecqa.demo import DEMO_QUALIFICATIONS, LEAD, PARTNER, UNIQUE_NAMES, demo_name, load_demo
 from centres.models import Centre
-from learners.models import Learner
+from learners.models import Cohort, Learner
 from learners.validators import uci_problem, uln_problem
+from registrations.calendar import academic_year_for
+from registrations.entry_check import find_discrepancies
+from registrations.models import (
+    Discrepancy,
+    EntryCheck,
+    EntryList,
+    EntryRequest,
+    Registration,
+    RegistrationRound,
+    RegistrationStep,
+)
+from todos.models import ToDo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,8 +64,15 @@ def test_loading_the_demo_twice_changes_nothing(db, capsys):
     call_command("load_demo")
     assert _counts() == first
     assert verify_chain().ok
-    assert first["centres.Centre"] == 2 and 55 <= first["learners.Learner"] <= 70
+    assert first["centres.Centre"] == 2 and 110 <= first["learners.Learner"] <= 130
     assert first["centres.CollaborativeArrangement"] == 1
+
+
+def test_a_second_run_on_a_later_day_changes_nothing_either(db):
+    load_demo(dt.date(2026, 9, 8))
+    first = _counts()
+    load_demo(dt.date(2026, 12, 2))
+    assert _counts() == first
 
 
 def test_the_demo_has_a_lead_and_partner_centre_and_a_user_for_every_role(db):
@@ -105,12 +128,112 @@ def test_no_name_from_the_policy_documents_appears_anywhere_in_the_project():
     assert hits == []
 
 
-def test_the_demo_round_is_part_way_through(db):
-    from registrations.models import Discrepancy, EntryList
+def test_no_two_demo_learners_share_a_full_name_and_each_has_one_date_of_birth(db):
+    load_demo(dt.date(2026, 12, 2))
+    names = list(Learner.objects.values_list("first_name", "last_name"))
+    assert len(names) > 100
+    assert len(set(names)) == len(names)
+    # and the name generator holds for as many learners as it has names
+    assert len({demo_name(n) for n in range(UNIQUE_NAMES)}) == UNIQUE_NAMES
 
-    call_command("load_demo")
-    statuses = sorted(EntryList.objects.values_list("status", flat=True))
-    assert statuses == ["awaiting_signature", "draft", "signed"]  # draft: partner requested
-    open_ = Discrepancy.objects.exclude(status="resolved")
-    assert open_.count() >= 1
-    assert open_.filter(kind="not_entered").exists()
+
+def _this_years(centre_number: str, day: dt.date):
+    return RegistrationRound.objects.get(
+        centre__number=centre_number, academic_year=academic_year_for(day)
+    )
+
+
+def _open_due_dates(day: dt.date) -> list[dt.date]:
+    return list(ToDo.objects.filter(closed_at=None).values_list("due_date", flat=True))
+
+
+def test_in_early_september_the_round_has_just_opened_with_requests_due_soon(db):
+    day = dt.date(2026, 9, 8)
+    load_demo(day)
+    rnd = _this_years(LEAD[0], day)
+    assert rnd.status == "open"
+    requests = EntryRequest.objects.filter(round=rnd)
+    assert requests.count() == 4  # Business and Applied Science: this year's and last year's
+    assert {r.status for r in requests} == {"requested"}
+    assert all(day < r.due_date <= day + dt.timedelta(days=28) for r in requests)
+    assert not EntryCheck.objects.filter(round=rnd).exists()
+    assert all(due >= day for due in _open_due_dates(day)), "nothing overdue on the dashboard"
+
+
+def test_in_late_september_the_lists_are_part_way_and_the_check_has_a_question_open(db):
+    day = dt.date(2026, 9, 21)
+    load_demo(day)
+    rnd = _this_years(LEAD[0], day)
+    statuses = set(EntryList.objects.filter(round=rnd).values_list("status", flat=True))
+    assert {"signed", "awaiting_signature"} <= statuses
+    open_ = Discrepancy.objects.filter(entry_check__round=rnd).exclude(status="resolved")
+    assert open_.filter(kind="not_entered").count() == 1
+    assert all(due >= day for due in _open_due_dates(day))
+
+
+def test_in_december_the_check_is_done_lists_submitted_and_most_numbers_back(db):
+    day = dt.date(2026, 12, 2)
+    load_demo(day)
+    for centre in (LEAD[0], PARTNER[0]):
+        rnd = _this_years(centre, day)
+        assert set(EntryList.objects.filter(round=rnd).values_list("status", flat=True)) == {
+            "submitted"
+        }
+        check = EntryCheck.objects.get(round=rnd)
+        assert check.closed_at is not None and check.closed_at.date() <= check.deadline
+        assert not check.discrepancies.exclude(status="resolved").exists()
+    year = academic_year_for(day)
+    this_year = Registration.objects.filter(cohort__start_year=year)
+    registered = this_year.filter(status="registered").count()
+    assert registered > 0.9 * this_year.count() and registered < this_year.count()
+    assert Registration.objects.filter(status="submitted").exists()  # a few still to come
+
+
+def test_in_spring_everyone_is_registered_and_the_round_closed(db):
+    day = dt.date(2027, 3, 15)
+    load_demo(day)
+    assert _this_years(LEAD[0], day).status == "closed"
+    assert set(Registration.objects.values_list("status", flat=True)) == {"registered"}
+    assert not ToDo.objects.filter(closed_at=None).exists()
+
+
+def test_the_history_happened_before_the_day_the_demo_is_loaded_for(db):
+    day = dt.date(2026, 9, 23)
+    load_demo(day)
+    latest = AuditEvent.objects.order_by("-occurred_at").first().occurred_at
+    assert timezone.localdate(latest) < day
+    first = AuditEvent.objects.order_by("occurred_at").first().occurred_at
+    assert timezone.localdate(first) < dt.date(2025, 9, 1)  # set up before last year's round
+
+
+def test_last_years_intake_is_in_its_second_year_and_continuing(db):
+    day = dt.date(2026, 12, 2)
+    load_demo(day)
+    year = academic_year_for(day)
+    second = Cohort.objects.filter(centre__number=LEAD[0], start_year="2025/26")
+    assert second.count() == 2 and all(c.covers(year) and c.years == 2 for c in second)
+    business = second.get(qualification__number=DEMO_QUALIFICATIONS[0])
+    # registered last year, in this year's group, confirmed as continuing this year
+    regs = business.registrations.all()
+    assert {r.round.academic_year for r in regs} == {"2025/26"}
+    assert {r.status for r in regs} == {"registered"}
+    group = business.teaching_groups.get(academic_year=year)
+    assert set(group.learners.all()) == {r.learner for r in regs}
+    assert RegistrationStep.objects.filter(
+        registration__cohort=business, what=f"Continuing in {year}"
+    ).count() == len(regs)
+    this_list = EntryList.objects.get(cohort=business, round__academic_year=year)
+    assert this_list.continuing
+    # Their learners are never 'not entered' in this year's check.
+    check = EntryCheck.objects.get(round__centre__number=LEAD[0], round__academic_year=year)
+    flagged = set(check.discrepancies.filter(kind="not_entered").values_list("learner", flat=True))
+    assert flagged.isdisjoint({r.learner_id for r in regs})
+    assert find_discrepancies(check.round) == []
+
+
+def test_the_demo_round_page_shows_the_continuing_cohort(client, db):
+    day = dt.date(2026, 9, 23)
+    load_demo(day)
+    client.force_login(User.objects.get(username="eo"))
+    page = client.get(_this_years(LEAD[0], day).get_absolute_url()).content.decode()
+    assert "Year 2: continuing" in page and "First year: new entries" in page

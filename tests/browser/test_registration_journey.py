@@ -38,17 +38,18 @@ SCIENCE = "Pearson BTEC Level 3 National Extended Certificate in Applied Science
 NAMES = {"eo": "Priya Okonjo", "pl": "Hannah Brightwell", "qn": "Tomas Whitacre"}
 ACTOR = {u: f"{name} ({u})" for u, name in NAMES.items()}  # as the audit trail names them
 WHEN = r"\d\d/\d\d/\d{4} \d\d:\d\d "
-# The demo's names repeat; these two are each the only one of their name in the
-# Business teaching group (27 learners), so a label or link names exactly one learner.
-LEFT_OUT = "NETHERBY, Leo"
-ENTERED = "KITTERING, Gina"
+# Two of this year's Business group (27 learners); no two demo learners share a name.
+LEFT_OUT = "NETHERBY, Ben"
+ENTERED = "KITTERING, Wes"
 BUSINESS_GROUP_SIZE = 27
 SCIENCE_GROUP_SIZE = 13
 
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo centres, people, programmes and learners, without a registration round."""
+    """The demo centres, people, programmes and learners, and last year's round (its intake
+    now continuing in year 2), without this year's round. The demo's day is today: the
+    journey's own dates (half term, due dates) are set from it."""
     load_demo(with_round=False)
 
 
@@ -198,7 +199,13 @@ def sign(page, site, title: str, year: str) -> None:
     signing_box.get_by_role("button", name="Sign the entry list").click()
     expect_message(page, "Signed and dated. The exams office has been told.")
     expect(list_status(page)).to_have_text("Signed")
-    signature = signing.latest_signature(EntryList.objects.get(cohort__qualification__title=title))
+    signature = signing.latest_signature(
+        EntryList.objects.get(
+            cohort__qualification__title=title,
+            cohort__centre__number="91234",
+            cohort__start_year=year[:7],  # the cohort's span starts with its first year
+        )
+    )
     expect(page.locator("#signature")).to_have_text(
         re.compile(
             rf"^\s*Signed by {NAMES['pl']} \(Programme Leader\) on "
@@ -244,15 +251,16 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     assert deadline > today
     due = today + dt.timedelta(days=7)
     business_group = f"{year[2:4]}BUS-L"
-    business_year = f"{BUSINESS} {year}"
+    # This year's intake: a two-year cohort, named by its span.
+    span = f"{year}–{int(year[:4]) + 1}/{(int(year[:4]) + 2) % 100:02d}"
+    business_year = f"{BUSINESS} {span}"
 
     # 1. The exams officer opens the round, enters the centre's dates, requests entries.
     become(page, site, "eo")
     nav_to(page, "Registrations")
     page.wait_for_url(f"{site}/registrations/")
-    expect(
-        page.get_by_role("cell", name="No registration round has been opened yet.")
-    ).to_be_visible()
+    # Only last year's round, closed: its intake is in its second year now.
+    expect(page.get_by_role("link", name=year, exact=True)).to_have_count(0)
     page.get_by_role("link", name="Open a round").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Open the registration round")
     expect(page.get_by_label("Centre").locator("option:checked")).to_have_text(f"{CENTRE} (91234)")
@@ -274,7 +282,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     page.get_by_label("October half term starts").fill(ddmmyyyy(half_term))
     page.get_by_role("button", name="Save dates").click()
     expect_message(page, f"Dates saved. The entry check closes on {ddmmyyyy(deadline)}.")
-    saved = page.locator("tbody tr").filter(has_text=CENTRE)
+    saved = page.locator("tbody tr").filter(has_text=CENTRE).filter(has_text=year)
     expect(saved.locator("td")).to_have_text(
         [
             CENTRE,
@@ -293,19 +301,22 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(cohort_row(page, BUSINESS).locator("td").nth(4)).to_have_text(
         f"Requested, due {ddmmyyyy(due)}"
     )
-    request_entries(page, f"{SCIENCE} {year}", due)
+    request_entries(page, f"{SCIENCE} {span}", due)
     expect(cohort_row(page, SCIENCE).locator("td").nth(4)).to_have_text(
         f"Requested, due {ddmmyyyy(due)}"
     )
-    # Every programme has been asked: the form has gone.
-    expect(page.get_by_role("heading", name="Request entries")).to_have_count(0)
+    # Every new cohort has been asked: only last year's (continuing) are left to ask.
+    last = f"{int(year[:4]) - 1}/{year[2:4]}–{year}"
+    expect(page.get_by_label("Cohort").locator("option:not([value=''])")).to_have_text(
+        [f"{SCIENCE} {last}", f"{BUSINESS} {last}"]  # by title
+    )
     expect(cohort_row(page, BUSINESS).locator("td").nth(5)).to_have_text("Being prepared")
     assert_no_axe_violations(page)
 
     # 2. The programme leader proposes: all the Business class but one, all of Science.
     become(page, site, "pl")
-    propose(page, site, BUSINESS, year, BUSINESS_GROUP_SIZE, leave_out=LEFT_OUT)
-    propose(page, site, SCIENCE, year, SCIENCE_GROUP_SIZE, leave_out=None)
+    propose(page, site, BUSINESS, span, BUSINESS_GROUP_SIZE, leave_out=LEFT_OUT)
+    propose(page, site, SCIENCE, span, SCIENCE_GROUP_SIZE, leave_out=None)
     dashboard(page, site)
     expect(page.get_by_role("link", name=re.compile(r"^Propose entries"))).to_have_count(0)
 
@@ -320,13 +331,13 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
 
     # 4. The programme leader checks and signs each list.
     become(page, site, "pl")
-    sign(page, site, BUSINESS, year)
-    sign(page, site, SCIENCE, year)
+    sign(page, site, BUSINESS, span)
+    sign(page, site, SCIENCE, span)
 
     # 5. The exams officer records each submission to Pearson.
     become(page, site, "eo")
-    submit(page, site, BUSINESS, year, BUSINESS_GROUP_SIZE - 1)
-    submit(page, site, SCIENCE, year, SCIENCE_GROUP_SIZE)
+    submit(page, site, BUSINESS, span, BUSINESS_GROUP_SIZE - 1)
+    submit(page, site, SCIENCE, span, SCIENCE_GROUP_SIZE)
     open_round(page, site, year)
     expect(cohort_row(page, BUSINESS).locator("td").nth(5)).to_have_text("Submitted to Pearson")
     expect(cohort_row(page, SCIENCE).locator("td").nth(5)).to_have_text("Submitted to Pearson")
@@ -373,7 +384,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(page.get_by_role("heading", level=1)).to_have_text("In a teaching group but not entered")
     expect(discrepancy_status(page)).to_have_text("Open")
     assert_no_axe_violations(page)
-    question = "Leo is on the 12 Business register: should he have been entered?"
+    question = "Ben is on the 12 Business register: should he have been entered?"
     page.get_by_label("Question for the programme leader").fill(question)
     page.get_by_role("button", name="Ask the programme leader").click()
     expect_message(page, "Question sent to the programme leader.")
@@ -465,9 +476,11 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     )
     expect(page.get_by_text(f"closed {ddmmyyyy(today)} by {NAMES['qn']}")).to_be_visible()
     expect(page.get_by_role("button", name="Close the check")).to_have_count(0)
-    check = EntryCheck.objects.get()
+    check = EntryCheck.objects.get(round__academic_year=year, round__centre__number="91234")
     assert check.closed_at is not None and timezone.localdate(check.closed_at) <= check.deadline
-    closed = AuditEvent.objects.get(action="registrations.entry_check.closed")
+    closed = AuditEvent.objects.get(
+        action="registrations.entry_check.closed", object_id=str(check.pk)
+    )
     assert closed.after_data["late"] is False
     dashboard(page, site)
     expect(page.get_by_role("region", name="Entry checks")).to_have_count(0)
@@ -511,7 +524,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     page.get_by_role("main").get_by_role("link", name=LEFT_OUT).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(LEFT_OUT)
     expect(page.get_by_role("region", name="Programmes and teaching groups")).to_contain_text(
-        f"{BUSINESS} {year} — group {business_group}"
+        f"{business_year} — group {business_group}"
     )
     # He is registered now, as a new starter actioned at Pearson, not by a note.
     expect(page.get_by_role("region", name="Registrations")).to_contain_text(
