@@ -745,6 +745,8 @@ def _hand_over(
     reg = _lock_registration(cr.registration, "transfer")
     _refuse_untransferable(reg)
     learner = reg.learner
+    reported = _reported(achievement, achievement_detail, handover=True)
+    cr.achievement, cr.achievement_detail = reported.choice, reported.detail
     if not cr.to_centre.is_active:
         raise ValidationError(f"{cr.to_centre} is no longer an active centre: cancel instead.")
     number = registration_number or reg.registration_number
@@ -770,8 +772,6 @@ def _hand_over(
             f"The UCI {uci} is not the one on {learner}'s record ({learner.uci}): hand over "
             "the learner's own UCI."
         )
-    reported = _reported(achievement, achievement_detail, handover=True)
-    cr.achievement, cr.achievement_detail = reported.choice, reported.detail
     handover = TransferHandover.objects.create(
         change=cr,
         from_centre_id=reg.centre_id,

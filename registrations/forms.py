@@ -145,6 +145,7 @@ class CompleteTransferForm(Form):
         label="The learner at this centre",
         empty_label="Add them as a new learner here (keeping their UCI and ULN)",
         widget=forms.RadioSelect,
+        blank=True,
     )
 
     def __init__(self, *args, cohorts, learners, **kwargs):
