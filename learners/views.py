@@ -87,6 +87,7 @@ def learner_detail(request, pk: int):
             "duplicates": possible_duplicates(learner, request.user).select_related("centre"),
             "can_change": can(request.user, CHANGE_LEARNERS, learner),
             "registrations": _registration_history(request.user, learner),
+            "can_reinstate": _may_reinstate(request.user, learner),
         },
     )
 
@@ -96,6 +97,13 @@ def _registration_history(user, learner):
     from registrations.selectors import learner_registrations
 
     return learner_registrations(user, learner)
+
+
+def _may_reinstate(user, learner) -> bool:
+    """The exams officer may reinstate the learner's withdrawn registrations."""
+    from registrations.selectors import may_reinstate
+
+    return may_reinstate(user, learner)
 
 
 @requires(CHANGE_LEARNERS)

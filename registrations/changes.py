@@ -11,7 +11,18 @@ RegistrationStep on each registration involved and an audit event.
 
 Deletions: a withdrawal actioned inside Pearson's refund window (the
 RegistrationYear's `refund_window_days` from registration) may be a deletion
-for a refund instead; after the window it is refused, naming the date it ended.
+for a refund instead; after the window it is refused, naming the date it ended. It
+needs the exams officer's confirmation that no unit results were reported (btecqa holds
+no unit results yet, so the confirmation is the whole check). A withdrawal records what
+was reported to Pearson of the achievement to date; a withdrawn registration can be
+reinstated (Pearson reactivates it), back to the status it had.
+
+Transfers to another centre are completed by the receiving centre (Pearson's "Transfer
+from another centre"): the sending exams officer reports the achievement to date and
+hands over the UCI and registration number (a TransferHandover, all the receiving centre
+sees); the receiving exams officer completes it, and only then is the sending
+registration transferred. Families Pearson will not transfer (the 2022 Tech Awards) are
+refused, with the family's reason: withdraw, then register again.
 """
 
 from __future__ import annotations
@@ -25,15 +36,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audit
-from accounts.permissions import can, get_permission
+from accounts.permissions import can, get_permission, require_object
 from accounts.roles import Role
 from centres.models import Centre, CollaborativeArrangement
-from learners.models import Cohort
+from learners.models import Cohort, Learner
+from learners.validators import validate_uci
 from todos.services import close_todos, open_todo
 from workflow import Close, step
 
 from . import calendar, events
-from .models import ChangeRequest, Registration, RegistrationStep, RegistrationYear
+from .models import (
+    ChangeRequest,
+    Registration,
+    RegistrationStep,
+    RegistrationYear,
+    TransferHandover,
+)
 from .permissions import (
     CANCEL_OWN_CHANGE,
     CHECK_ENTRIES,
@@ -47,9 +65,12 @@ from .services import _programme_code, add_step
 
 Kind = ChangeRequest.Kind
 Status = Registration.Status
+Achievement = ChangeRequest.Achievement
+Handover = TransferHandover.Status
 
 ACTION_TODO = "registrations.action_change"
 VERIFY_NEW_STARTER_TODO = "registrations.verify_new_starter"
+RECEIVE_TRANSFER_TODO = events.RECEIVE_TRANSFER
 ACTION_DAYS = 5
 
 # The permission that lets a person notify each kind of change (the seed policy's roles).
@@ -92,10 +113,47 @@ def _require_request(user, kind: str, learner) -> None:
 
 
 def may_cancel(user, cr: ChangeRequest) -> bool:
-    """Open, and either the exams officer or the person who made the request."""
+    """Open, and either the exams officer or the person who made the request; once handed
+    over to a receiving centre, the sending exams officer alone (it never arrived)."""
+    if cr.status == ChangeRequest.Status.HANDED_OVER:
+        return can(user, RUN_REGISTRATIONS, cr)
     return cr.status == ChangeRequest.Status.OPEN and (
         can(user, RUN_REGISTRATIONS, cr) or can(user, CANCEL_OWN_CHANGE, cr)
     )
+
+
+# --- families Pearson will not transfer -----------------------------------------------------
+
+
+class NotTransferable(ValidationError):
+    """A transfer Pearson refuses: the page offers withdraw, then register again."""
+
+
+def _family_reason(family) -> str:
+    return family.transfer_note or (
+        f"Pearson does not transfer {family.name} registrations: withdraw the learner, "
+        "then register them again."
+    )
+
+
+def transfer_refusal(registration) -> str:
+    """Why this registration cannot be transferred at all, or "" when it can."""
+    family = registration.cohort.qualification.family
+    if family is None or family.transferable:
+        return ""
+    return f"{registration} cannot be transferred. {_family_reason(family)}"
+
+
+def _refuse_untransferable(registration=None, to_cohort=None) -> None:
+    if registration is not None and (why := transfer_refusal(registration)):
+        raise NotTransferable(why)
+    if to_cohort is not None:
+        family = to_cohort.qualification.family
+        if family is not None and not family.transferable:
+            raise NotTransferable(
+                f"No one can be transferred into {to_cohort}: it is a {family.name} "
+                f"programme. {_family_reason(family)}"
+            )
 
 
 # --- what may be chosen -------------------------------------------------------------------
@@ -354,9 +412,11 @@ def request_transfer(
     if registration is None and to_centre is not None:
         raise ValidationError("A transfer to another centre starts from a registration here.")
     if registration is not None:
+        _refuse_untransferable(registration)
         _at_pearson(registration, "transfer")
         _refuse_if_open_request(registration=registration)
     if to_cohort is not None:
+        _refuse_untransferable(to_cohort=to_cohort)
         year = registration.cohort.start_year if registration else None
         if registration is not None and to_cohort.pk == registration.cohort_id:
             raise ValidationError(f"{learner} is already registered on {to_cohort}.")
@@ -390,7 +450,10 @@ def request_transfer(
             action=events.R_TRANSFER_REQUESTED,
             detail=f"{where}: {details}",
         )
-    _open(cr, by=by, title=f"Transfer {learner} at Pearson: {where}")
+    title = f"Transfer {learner} at Pearson: {where}"
+    if to_centre is not None:
+        title = f"Hand {learner} over to {to_centre}: report the achievement to date"
+    _open(cr, by=by, title=title)
     return cr
 
 
@@ -471,6 +534,65 @@ def _new_registration(learner, cohort, *, by, **fields) -> Registration:
     return reg
 
 
+def _pearson_reference(pearson_reference: str) -> str:
+    reference = " ".join((pearson_reference or "").split())
+    if not reference:
+        raise ValidationError(
+            "Enter Pearson's reference for this change (the Edexcel Online case or "
+            "confirmation number), so it can be traced."
+        )
+    if len(reference) > 50:
+        raise ValidationError("Pearson's reference is at most 50 characters.")
+    return reference
+
+
+def _actioned_on(actioned_on: dt.date | None) -> dt.date:
+    if actioned_on is None:
+        raise ValidationError("Enter the date the change was made at Pearson.")
+    if actioned_on > timezone.localdate():
+        raise ValidationError(
+            f"The date actioned at Pearson ({actioned_on:%d/%m/%Y}) is in the future: "
+            f"record the change once it has been made."
+        )
+    return actioned_on
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The answer to "what was reported to Pearson of the achievement to date?"."""
+
+    choice: str
+    detail: str
+
+    @property
+    def text(self) -> str:
+        if self.choice == Achievement.REPORTED:
+            return f"achievement to date reported: {self.detail}"
+        if self.choice == Achievement.NONE:
+            return "achievement to date reported: nothing achieved yet"
+        return f"achievement to date not reported: {self.detail}"
+
+
+def _reported(choice: str, detail: str, *, handover: bool = False) -> Reported:
+    detail = _clean(detail)
+    if choice not in Achievement.values:
+        raise ValidationError(
+            "Say what was reported to Pearson of the learner's achievement to date: Pearson "
+            "asks for it on a transfer or withdrawal, even when nothing was achieved."
+        )
+    if choice == Achievement.REPORTED and not detail:
+        raise ValidationError("Say which units were achieved and the results reported so far.")
+    if choice == Achievement.NOT_REPORTED:
+        if handover:
+            raise ValidationError(
+                "Report the achievement to date to Pearson before handing over: the receiving "
+                "centre carries on from it."
+            )
+        if not detail:
+            raise ValidationError("Say why the achievement to date was not reported, and when.")
+    return Reported(choice, detail)
+
+
 @transaction.atomic
 def action_change(
     cr: ChangeRequest,
@@ -480,28 +602,23 @@ def action_change(
     by,
     delete_for_refund: bool = False,
     registration_number: str = "",
+    achievement: str = "",
+    achievement_detail: str = "",
+    no_results_confirmed: bool = False,
+    uci: str = "",
 ) -> ChangeRequest:
-    """The exams officer has made the change at Pearson: record it and apply its effect."""
+    """The exams officer has made the change at Pearson: record it and apply its effect.
+
+    A transfer to another centre is only handed over here (the receiving centre completes
+    it, complete_transfer()); a withdrawal records what achievement was reported.
+    """
     if not can(by, RUN_REGISTRATIONS, cr):
         raise PermissionDenied("Only the exams officer actions changes at Pearson.")
-    reference = " ".join((pearson_reference or "").split())
-    if not reference:
-        raise ValidationError(
-            "Enter Pearson's reference for this change (the Edexcel Online case or "
-            "confirmation number), so it can be traced."
-        )
-    if len(reference) > 50:
-        raise ValidationError("Pearson's reference is at most 50 characters.")
-    if actioned_on is None:
-        raise ValidationError("Enter the date the change was made at Pearson.")
-    today = timezone.localdate()
-    if actioned_on > today:
-        raise ValidationError(
-            f"The date actioned at Pearson ({actioned_on:%d/%m/%Y}) is in the future: "
-            f"record the change once it has been made."
-        )
+    reference = _pearson_reference(pearson_reference)
+    actioned_on = _actioned_on(actioned_on)
     registration_number = (registration_number or "").strip()
     ref = f"Pearson reference {reference}, {actioned_on:%d/%m/%Y}"
+    hand_over = cr.kind == Kind.TRANSFER and bool(cr.to_centre_id)
 
     def change(cr):
         _refuse_before_pearson(cr, actioned_on)
@@ -512,11 +629,17 @@ def action_change(
             by=by,
             on=actioned_on,
             ref=ref,
+            reference=reference,
             delete_for_refund=delete_for_refund,
             registration_number=registration_number,
+            achievement=achievement,
+            achievement_detail=achievement_detail,
+            no_results_confirmed=no_results_confirmed,
+            uci=uci,
         )
         cr.actioned_on, cr.pearson_reference = actioned_on, reference
-        cr.closed_by, cr.closed_at = by, timezone.now()
+        if not hand_over:
+            cr.closed_by, cr.closed_at = by, timezone.now()
         return {"effect": effect}
 
     # A new starter's to-do stays with the Quality Nominee: the policy has the exams officer
@@ -527,7 +650,7 @@ def action_change(
         action=events.CHANGE_ACTIONED,
         allowed=[ChangeRequest.Status.OPEN],
         refusal="This request is already closed: nothing was done",
-        status=ChangeRequest.Status.DONE,
+        status=ChangeRequest.Status.HANDED_OVER if hand_over else ChangeRequest.Status.DONE,
         change=change,
         close=[Close(ACTION_TODO, note=f"done at Pearson: {reference}")],
     )
@@ -550,10 +673,34 @@ def _refuse_before_pearson(cr: ChangeRequest, actioned_on: dt.date) -> None:
         )
 
 
-def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
+def _apply_withdrawal(
+    cr,
+    *,
+    by,
+    on,
+    ref,
+    delete_for_refund,
+    achievement="",
+    achievement_detail="",
+    no_results_confirmed=False,
+    **_,
+) -> str:
     reg = _lock_registration(cr.registration, "withdraw")
     reason = cr.get_reason_display().lower()
     if delete_for_refund:
+        # Pearson deletes for a refund only a registration with no units completed. btecqa
+        # holds no unit results yet, so the exams officer's confirmation is the check.
+        if not no_results_confirmed:
+            raise ValidationError(
+                "Confirm that no unit results have been reported to Pearson for this "
+                "registration: only a registration with no units completed is deleted for a "
+                "refund. If results were reported, withdraw the learner instead."
+            )
+        if achievement == Achievement.REPORTED:
+            raise ValidationError(
+                "Achievement was reported for this learner, so the registration cannot be "
+                "deleted for a refund: withdraw instead."
+            )
         window = refund_window(reg, on)
         if window is None:
             raise ValidationError(
@@ -567,22 +714,127 @@ def _apply_withdrawal(cr, *, by, on, ref, delete_for_refund, **_) -> str:
                 f"closed on {window.deadline:%d/%m/%Y}. Withdraw the learner instead "
                 f"(no refund)."
             )
+        cr.no_results_confirmed = True
         _end(reg, Status.DELETED, on)
         add_step(
             reg,
             by=by,
             what="Deleted",
             action=events.R_DELETED,
-            detail=f"for a refund ({reason}); {ref}",
+            detail=f"for a refund ({reason}); {ref}; no unit results reported",
         )
         return "deleted"
+    reported = _reported(achievement, achievement_detail)
+    cr.achievement, cr.achievement_detail = reported.choice, reported.detail
     _end(reg, Status.WITHDRAWN, on)
-    add_step(reg, by=by, what="Withdrawn", action=events.R_WITHDRAWN, detail=f"{reason}; {ref}")
+    add_step(
+        reg,
+        by=by,
+        what="Withdrawn",
+        action=events.R_WITHDRAWN,
+        detail=f"{reason}; {ref}; {reported.text}",
+    )
     return "withdrawn"
+
+
+def _hand_over(
+    cr, *, by, on, ref, reference, registration_number, achievement, achievement_detail, uci, **_
+) -> str:
+    """The sending centre's side of a transfer to another centre: the registration stays
+    live here until the receiving centre completes the transfer at Pearson."""
+    reg = _lock_registration(cr.registration, "transfer")
+    _refuse_untransferable(reg)
+    learner = reg.learner
+    reported = _reported(achievement, achievement_detail, handover=True)
+    cr.achievement, cr.achievement_detail = reported.choice, reported.detail
+    if not cr.to_centre.is_active:
+        raise ValidationError(f"{cr.to_centre} is no longer an active centre: cancel instead.")
+    number = registration_number or reg.registration_number
+    if not number:
+        raise ValidationError(
+            "Enter the learner's Pearson registration number: the receiving centre needs it "
+            'to do "Transfer from another centre" (import Pearson\'s numbers if not known).'
+        )
+    if reg.registration_number and number != reg.registration_number:
+        raise ValidationError(
+            f"The registration number {number} is not this registration's "
+            f"({reg.registration_number})."
+        )
+    uci = "".join((uci or learner.uci or "").split()).upper()
+    if not uci:
+        raise ValidationError(
+            "Enter the learner's UCI: the receiving centre must keep it (a learner has one UCI "
+            "for life), never make a new one."
+        )
+    validate_uci(uci)
+    if learner.uci and uci != learner.uci:
+        raise ValidationError(
+            f"The UCI {uci} is not the one on {learner}'s record ({learner.uci}): hand over "
+            "the learner's own UCI."
+        )
+    handover = TransferHandover.objects.create(
+        change=cr,
+        from_centre_id=reg.centre_id,
+        to_centre_id=cr.to_centre_id,
+        first_name=learner.first_name,
+        last_name=learner.last_name,
+        preferred_name=learner.preferred_name,
+        date_of_birth=learner.date_of_birth,
+        sex=learner.sex,
+        uci=uci,
+        uln=learner.uln or "",
+        registration_number=number,
+        qualification_id=reg.cohort.qualification_id,
+        submitted_on=reg.submitted_on,
+        registered_on=reg.registered_on,
+        achievement=reported.choice,
+        achievement_detail=reported.detail,
+        handed_over_on=on,
+        handed_over_by=by,
+    )
+    add_step(
+        reg,
+        by=by,
+        what="Handed over for transfer",
+        action=events.R_HANDED_OVER,
+        detail=(
+            f"to {cr.to_centre}, which completes the transfer: UCI {uci}, registration number "
+            f"{number}; {reported.text}; {ref}"
+        ),
+    )
+    # The receiving centre's trail and to-do: the handover is all it sees.
+    audit.record(
+        by,
+        events.TRANSFER_HANDED_OVER,
+        handover,
+        learner=None,
+        centre=cr.to_centre_id,
+        after={
+            "from_centre": str(reg.centre),
+            "qualification": str(reg.cohort.qualification),
+            "uci": uci,
+            "registration_number": number,
+            "achievement": reported.text,
+        },
+    )
+    open_todo(
+        RECEIVE_TRANSFER_TODO,
+        centre=cr.to_centre,
+        role=Role.EXAMS_OFFICER,
+        title=(
+            f"Complete the transfer of {learner.last_name.upper()}, {learner.first_name} "
+            f"from {reg.centre}"
+        ),
+        due=timezone.localdate() + dt.timedelta(days=ACTION_DAYS),
+        target=handover,
+        actor=by,
+    )
+    return f"handed over to {cr.to_centre}"
 
 
 def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
     if cr.registration_id is None:  # from another centre
+        _refuse_untransferable(to_cohort=cr.to_cohort)
         _refuse_if_live(cr.learner, cr.to_cohort)
         fields = {"submitted_on": on, "status": Status.SUBMITTED}
         if registration_number:
@@ -598,17 +850,10 @@ def _apply_transfer(cr, *, by, on, ref, registration_number, **_) -> str:
             detail=f"from another centre ({cr.details}); {ref}",
         )
         return f"registration {new.pk} created"
-    reg = _lock_registration(cr.registration, "transfer")
     if cr.to_centre_id:
-        _end(reg, Status.TRANSFERRED, on)
-        add_step(
-            reg,
-            by=by,
-            what="Transferred",
-            action=events.R_TRANSFERRED,
-            detail=f"to {cr.to_centre}; {ref}",
-        )
-        return "transferred to another centre"
+        return _hand_over(cr, by=by, on=on, ref=ref, registration_number=registration_number, **_)
+    reg = _lock_registration(cr.registration, "transfer")
+    _refuse_untransferable(reg, cr.to_cohort)
     _refuse_if_live(reg.learner, cr.to_cohort)
     # A transfer keeps the registration at Pearson: same dates, and the number once registered.
     fields = {"status": Status.SUBMITTED, "submitted_on": reg.submitted_on}
@@ -742,12 +987,20 @@ def verify_new_starter(cr: ChangeRequest, *, by, note: str = "") -> Registration
 
 @transaction.atomic
 def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
-    """Withdraw a request not yet actioned: the person who made it, or the exams officer."""
-    if not may_cancel(by, cr) and cr.status == ChangeRequest.Status.OPEN:
+    """Withdraw a request not yet actioned: the person who made it, or the exams officer.
+    A handover the receiving centre has not completed is cancelled by the sending
+    exams officer (the learner did not arrive): the receiving centre's to-do closes."""
+    if not may_cancel(by, cr) and cr.status in (
+        ChangeRequest.Status.OPEN,
+        ChangeRequest.Status.HANDED_OVER,
+    ):
+        if cr.status == ChangeRequest.Status.HANDED_OVER:
+            raise PermissionDenied("Only the exams officer may cancel a transfer handed over.")
         raise PermissionDenied("Only the person who made the request or the exams officer may.")
     why = _clean(why)
     if not why:
         raise ValidationError("Say why the request is cancelled.")
+    handover = TransferHandover.objects.filter(change=cr).first()
 
     def change(cr):
         cr.closed_by, cr.closed_at = by, timezone.now()
@@ -762,13 +1015,16 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
                 action=events.R_CHANGE_CANCELLED,
                 detail=f"{cr.get_kind_display().lower()}: {why}",
             )
+        if handover is not None:
+            TransferHandover.objects.filter(pk=handover.pk).update(status=Handover.CANCELLED)
+            close_todos(RECEIVE_TRANSFER_TODO, target=handover, by=by, note=f"cancelled: {why}")
         return {"why": why}
 
     return step(
         cr,
         by=by,
         action=events.CHANGE_CANCELLED,
-        allowed=[ChangeRequest.Status.OPEN],
+        allowed=[ChangeRequest.Status.OPEN, ChangeRequest.Status.HANDED_OVER],
         refusal="This request is already closed: nothing was done",
         status=ChangeRequest.Status.CANCELLED,
         change=change,
@@ -777,3 +1033,262 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
             Close(VERIFY_NEW_STARTER_TODO, note=f"cancelled: {why}"),
         ],
     )
+
+
+# --- the receiving centre completes a transfer --------------------------------------------
+
+
+def receiving_cohorts(handover: TransferHandover):
+    """The receiving centre's programmes being taught now, whose family may be transferred."""
+    year = calendar.academic_year_for(timezone.localdate())
+    return (
+        Cohort.objects.filter(centre_id=handover.to_centre_id)
+        .covering(year)
+        .exclude(qualification__family__transferable=False)
+        .select_related("qualification", "centre")
+        .order_by("qualification__title", "-start_year")
+    )
+
+
+def learners_like(handover: TransferHandover):
+    """The receiving centre's learners who may be the same person: their UCI or ULN, or
+    their last name and date of birth. The exams officer chooses; never merged unasked."""
+    same = Q(last_name__iexact=handover.last_name, date_of_birth=handover.date_of_birth)
+    same |= Q(uci=handover.uci)
+    if handover.uln:
+        same |= Q(uln=handover.uln)
+    return Learner.objects.filter(same, centre_id=handover.to_centre_id).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def _place_identifiers(handover, target: Learner, sender: Learner | None, *, by) -> None:
+    """The UCI and ULN go with the learner (one UCI for life, unique in btecqa): the
+    receiving centre's record takes them; the sending record gives them up, its values
+    kept on the handover, the change request's step and this audit event."""
+    wanted = {"uci": handover.uci, "uln": handover.uln or None}
+    for field, value in wanted.items():
+        mine = getattr(target, field)
+        if mine and value and mine != value:
+            raise ValidationError(
+                f"{target} has the {field.upper()} {mine} here, and the sending centre handed "
+                f"over {value}: check they are the same person. A learner keeps one UCI for "
+                "life; if they have two, Pearson is asked to merge them."
+            )
+    holders = Learner.objects.filter(
+        Q(uci=handover.uci) | (Q(uln=handover.uln) if handover.uln else Q(pk__in=[]))
+    ).exclude(pk=target.pk)
+    for holder in holders:
+        if sender is None or holder.pk != sender.pk:
+            raise ValidationError(
+                "The UCI or ULN handed over is held by another learner record in btecqa: "
+                "nothing was done. Ask the system administrator to check the two records."
+            )
+        others = Registration.objects.filter(
+            learner=holder, status__in=Registration.ACTIVE
+        ).exclude(pk=handover.change.registration_id)
+        if others.exists():
+            raise ValidationError(
+                "The learner is still registered on another programme at the sending centre, "
+                "whose record keeps their UCI: the sending centre transfers or withdraws that "
+                "registration first."
+            )
+        before = {"uci": holder.uci, "uln": holder.uln}
+        Learner.objects.filter(pk=holder.pk).update(uci=None, uln=None)
+        audit.record(
+            by,
+            events.TRANSFER_IDS_MOVED,
+            holder,
+            centre=holder.centre_id,
+            before=before,
+            after={"uci": None, "uln": None, "detail": f"to {handover.to_centre}"},
+        )
+    changed = {f: v for f, v in wanted.items() if v and getattr(target, f) != v}
+    if changed:
+        before = {f: getattr(target, f) for f in changed}
+        Learner.objects.filter(pk=target.pk).update(**changed)
+        for f, v in changed.items():
+            setattr(target, f, v)
+        audit.record(
+            by,
+            events.TRANSFER_IDS_MOVED,
+            target,
+            centre=target.centre_id,
+            before=before,
+            after={**changed, "detail": f"from {handover.from_centre}"},
+        )
+
+
+@transaction.atomic
+def complete_transfer(
+    handover: TransferHandover,
+    *,
+    cohort,
+    learner: Learner | None,
+    actioned_on: dt.date,
+    pearson_reference: str,
+    by,
+) -> Registration:
+    """The receiving centre has done "Transfer from another centre" at Pearson: the learner
+    (found here, or added from the handover, keeping their UCI and ULN) is registered on
+    one of this centre's programmes with the handed-over number; only now is the sending
+    centre's registration transferred."""
+    if not can(by, RUN_REGISTRATIONS, handover):
+        raise PermissionDenied("Only the receiving centre's exams officer completes a transfer.")
+    handover = (
+        TransferHandover.objects.select_for_update(of=("self",))
+        .select_related("change__registration__cohort", "from_centre", "to_centre")
+        .get(pk=handover.pk)
+    )
+    if handover.status != Handover.WAITING:
+        raise ValidationError(
+            f"This transfer is already {lower_first(handover.get_status_display())}: "
+            "nothing was done."
+        )
+    reference = _pearson_reference(pearson_reference)
+    actioned_on = _actioned_on(actioned_on)
+    if actioned_on < handover.handed_over_on:
+        raise ValidationError(
+            f"The date done at Pearson ({actioned_on:%d/%m/%Y}) is before the sending centre "
+            f"handed over on {handover.handed_over_on:%d/%m/%Y}: check the date."
+        )
+    if cohort is None or cohort.centre_id != handover.to_centre_id:
+        raise ValidationError(f"Choose one of {handover.to_centre}'s programmes.")
+    _refuse_untransferable(to_cohort=cohort)
+    cr = handover.change
+    sending = _lock_registration(cr.registration, "transfer")
+    if learner is not None and learner.centre_id != handover.to_centre_id:
+        raise ValidationError(f"Choose a learner at {handover.to_centre}, or add them.")
+    if learner is not None:
+        _refuse_if_live(learner, cohort)
+    ref = f"Pearson reference {reference}, {actioned_on:%d/%m/%Y}"
+    added = learner is None
+    if added:
+        learner = Learner.objects.create(
+            centre_id=handover.to_centre_id,
+            first_name=handover.first_name,
+            last_name=handover.last_name,
+            preferred_name=handover.preferred_name,
+            date_of_birth=handover.date_of_birth,
+            sex=handover.sex,
+        )
+    _place_identifiers(handover, learner, sending.learner, by=by)
+    if added:
+        audit.record(
+            by,
+            events.TRANSFER_LEARNER_ADDED,
+            learner,
+            centre=learner.centre_id,
+            after={"from_centre": str(handover.from_centre), "uci": learner.uci},
+        )
+    new = _new_registration(
+        learner,
+        cohort,
+        by=by,
+        status=Status.REGISTERED,
+        registration_number=handover.registration_number,
+        submitted_on=handover.submitted_on or actioned_on,
+        registered_on=handover.registered_on or actioned_on,
+    )
+    reported = Reported(handover.achievement, handover.achievement_detail)
+    add_step(
+        new,
+        by=by,
+        what="Transferred in",
+        action=events.R_TRANSFERRED_IN,
+        detail=(
+            f"from {handover.from_centre}: registration number {handover.registration_number}, "
+            f"UCI {handover.uci}; {reported.text}; {ref}"
+        ),
+    )
+    _end(sending, Status.TRANSFERRED, actioned_on)
+    add_step(
+        sending,
+        by=by,
+        what="Transferred",
+        action=events.R_TRANSFERRED,
+        detail=f"to {handover.to_centre}, completed there; {ref}",
+    )
+    handover.status = Handover.DONE
+    handover.completed_on, handover.pearson_reference = actioned_on, reference
+    handover.completed_by, handover.completed_at = by, timezone.now()
+    handover.learner, handover.registration = learner, new
+    handover.save()
+    audit.record(
+        by,
+        events.TRANSFER_COMPLETED,
+        handover,
+        learner=learner,
+        centre=handover.to_centre_id,
+        after={
+            "completed_on": actioned_on,
+            "pearson_reference": reference,
+            "cohort": str(cohort),
+            "learner_added": added,
+        },
+    )
+    ChangeRequest.objects.filter(pk=cr.pk).update(
+        status=ChangeRequest.Status.DONE, closed_by=by, closed_at=timezone.now()
+    )
+    audit.record(
+        by,
+        events.TRANSFER_COMPLETED,
+        cr,
+        centre=cr.centre_id,
+        before={"status": ChangeRequest.Status.HANDED_OVER},
+        after={
+            "status": ChangeRequest.Status.DONE,
+            "completed_on": actioned_on,
+            "pearson_reference": reference,
+        },
+    )
+    close_todos(RECEIVE_TRANSFER_TODO, target=handover, by=by, note=f"done at Pearson: {reference}")
+    return new
+
+
+# --- reinstating a withdrawal -------------------------------------------------------------
+
+
+@transaction.atomic
+def reinstate_registration(registration: Registration, *, reason: str, by) -> Registration:
+    """Pearson reactivates a withdrawn registration (domain 4.4): it returns to the live
+    status it had, registered when Pearson had given it a number, else submitted."""
+    require_object(by, RUN_REGISTRATIONS, registration)
+    reason = _clean(reason)
+    if not reason:
+        raise ValidationError("Say why the registration is reinstated.")
+    reg = (
+        Registration.objects.select_for_update()
+        .select_related("learner", "cohort__qualification")
+        .get(pk=registration.pk)
+    )
+    if reg.status != Status.WITHDRAWN:
+        if reg.status == Status.DELETED:
+            raise ValidationError(
+                f"{reg} was deleted at Pearson, not withdrawn: register the learner again."
+            )
+        raise ValidationError(
+            f"Only a withdrawn registration can be reinstated: {reg} is "
+            f"{lower_first(reg.get_status_display())}."
+        )
+    if Registration.objects.filter(
+        learner=reg.learner_id, cohort=reg.cohort_id, status__in=Registration.ACTIVE
+    ).exists():
+        raise ValidationError(
+            f"{reg.learner} already has a live registration on {reg.cohort}: "
+            "there is nothing to reinstate."
+        )
+    reg.status = (
+        Status.REGISTERED if (reg.registration_number or reg.registered_on) else (Status.SUBMITTED)
+    )
+    reg.ended_on = None
+    reg.lock_version += 1
+    reg.save(update_fields=["status", "ended_on", "lock_version"])
+    add_step(
+        reg,
+        by=by,
+        what="Reinstated",
+        action=events.R_REINSTATED,
+        detail=f"{lower_first(reg.get_status_display())} again: {reason}",
+    )
+    return reg

@@ -47,6 +47,12 @@ VERIFY_NEW_STARTER = register_kind(
     owner=QN,
     due_days=5,
 )
+RECEIVE_TRANSFER = register_kind(
+    "registrations.receive_transfer",
+    "Complete a transfer from another centre",
+    owner=EO,
+    due_days=5,
+)
 NUMBERS_LEFT = register_kind(
     "registrations.registration_numbers_left",
     "Match the registration numbers left over",
@@ -227,6 +233,27 @@ CHANGE_CANCELLED = _(
     replaces=["registrations.change_cancelled"],
 )
 
+TRANSFER_HANDED_OVER = _(
+    "registrations.transfer.handed_over",
+    "Transfer handed over",
+    "{actor} handed over {object}: registration number {registration_number}, UCI {uci}",
+)
+TRANSFER_COMPLETED = _(
+    "registrations.transfer.completed",
+    "Transfer completed",
+    "{actor} completed {object} at Pearson on {completed_on} (reference {pearson_reference})",
+)
+TRANSFER_LEARNER_ADDED = _(
+    "registrations.transfer.learner_added",
+    "Learner added by a transfer",
+    "{actor} added {object} from a transfer, keeping their UCI {uci}",
+)
+TRANSFER_IDS_MOVED = _(
+    "registrations.transfer.identifiers_moved",
+    "UCI and ULN moved with a transfer",
+    "{actor} moved {object}'s UCI and ULN to the receiving centre's record ({detail})",
+)
+
 
 def _step(verb: str, label: str, sentence: str, *old: str) -> str:
     """A history step; `registration.<verb>` was its code before the scheme."""
@@ -308,6 +335,14 @@ R_TRANSFERRED_IN = _step(
     "{actor} transferred {learner} in: {detail}",
     "registration.transferred",
     "registration.transferred_in",
+)
+R_HANDED_OVER = _step(
+    "handed_over",
+    "Handed over for transfer",
+    "{actor} handed {learner} over to another centre: {detail}",
+)
+R_REINSTATED = _step(
+    "reinstated", "Reinstated", "{actor} reinstated {learner}'s registration: {detail}"
 )
 R_NEW_STARTER = _step(
     "new_starter_submitted",

@@ -127,3 +127,41 @@ class OptionsForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["optional_units"].queryset = cohort.qualification.units.filter(mandatory=False)
         self.fields["optional_units"].label_from_instance = lambda u: f"Unit {u.number}: {u.title}"
+
+
+class CompleteTransferForm(Form):
+    """The receiving exams officer: done at Pearson, onto which programme, which learner."""
+
+    actioned_on = forms.DateField(label="Transferred at Pearson on", help_text="dd/mm/yyyy")
+    pearson_reference = forms.CharField(
+        label="Pearson's reference",
+        max_length=50,
+        help_text="The Edexcel Online confirmation of \u201cTransfer from another centre\u201d",
+    )
+    cohort = forms.ModelChoiceField(queryset=None, label="Programme joining at this centre")
+    learner = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="The learner at this centre",
+        empty_label="Add them as a new learner here (keeping their UCI and ULN)",
+        widget=forms.RadioSelect,
+        blank=True,
+    )
+
+    def __init__(self, *args, cohorts, learners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["learner"].queryset = learners
+        self.fields["learner"].label_from_instance = lambda lr: (
+            f"{lr} · born {lr.date_of_birth:%d/%m/%Y}"
+            + (f" · UCI {lr.uci}" if lr.uci else "")
+            + (f" · candidate {lr.candidate_number}" if lr.candidate_number else "")
+        )
+
+
+class ReinstateForm(Form):
+    reason = forms.CharField(
+        label="Why is the registration reinstated?",
+        max_length=300,
+        help_text="e.g. the learner came back; Pearson reactivated it on Edexcel Online",
+    )

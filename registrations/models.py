@@ -637,8 +637,17 @@ class ChangeRequest(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for the exams officer"
+        HANDED_OVER = "handover", "Handed over: waiting for the receiving centre"
         DONE = "done", "Done at Pearson"
         CANCELLED = "cancelled", "Cancelled"
+
+    class Achievement(models.TextChoices):
+        """What was reported to Pearson of the learner's achievement to date (domain 4.4:
+        reported on transfer or withdrawal, even when nothing was achieved)."""
+
+        REPORTED = "reported", "Achievement to date reported to Pearson"
+        NONE = "none", "Nothing achieved yet: reported to Pearson as no units achieved"
+        NOT_REPORTED = "not_reported", "Not reported to Pearson yet"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
@@ -675,6 +684,15 @@ class ChangeRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    achievement = models.CharField(
+        "achievement to date", max_length=12, choices=Achievement.choices, blank=True
+    )
+    achievement_detail = models.CharField(
+        max_length=500, blank=True, help_text="The units achieved and results reported, or why not"
+    )
+    no_results_confirmed = models.BooleanField(
+        default=False, help_text="A deletion for a refund: no unit results were reported"
+    )
 
     access = Access(
         centre="centre",
@@ -693,6 +711,88 @@ class ChangeRequest(models.Model):
         from django.urls import reverse
 
         return reverse("registrations:change_detail", args=[self.pk])
+
+    @property
+    def audit_learner(self):
+        return self.learner
+
+
+class TransferHandover(models.Model):
+    """What the sending centre hands over when a learner transfers to another centre.
+
+    Pearson's "Transfer from another centre" is done by the receiving centre, reusing the
+    learner's UCI and registration number (domain 4.4a). This record is all the receiving
+    centre sees: a copy of the learner's identity, the UCI, the registration number and
+    the achievement to date, never the sending centre's own records.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the receiving centre"
+        DONE = "done", "Transfer completed"
+        CANCELLED = "cancelled", "Cancelled by the sending centre"
+
+    change = models.OneToOneField(ChangeRequest, on_delete=models.PROTECT, related_name="handover")
+    from_centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    to_centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, blank=True)
+    uci = models.CharField("UCI", max_length=13)
+    uln = models.CharField("ULN", max_length=10, blank=True)
+    registration_number = models.CharField(max_length=20)
+    qualification = models.ForeignKey(
+        "qualifications.Qualification", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_on = models.DateField(null=True, blank=True)
+    registered_on = models.DateField(null=True, blank=True)
+    achievement = models.CharField(max_length=12, choices=ChangeRequest.Achievement.choices)
+    achievement_detail = models.CharField(max_length=500, blank=True)
+    handed_over_on = models.DateField()
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_on = models.DateField(null=True, blank=True, help_text="Done at Pearson")
+    pearson_reference = models.CharField(max_length=50, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    learner = models.ForeignKey(
+        "learners.Learner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The learner at the receiving centre",
+    )
+    registration = models.ForeignKey(
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The registration at the receiving centre",
+    )
+
+    access = Access(centre="to_centre", view="registrations.view")
+
+    class Meta:
+        ordering = ["-handed_over_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Transfer in: {self.last_name.upper()}, {self.first_name} from {self.from_centre}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registrations:transfer_detail", args=[self.pk])
+
+    @property
+    def centre_id(self):
+        return self.to_centre_id
 
     @property
     def audit_learner(self):

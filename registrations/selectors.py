@@ -209,3 +209,12 @@ def learner_registrations(user, learner):
 def _uk_date(iso: str) -> str:
     """2009-05-17 -> 17/05/2009 without a date object per row."""
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
+def may_reinstate(user, learner) -> bool:
+    """The exams officer of the learner's home centre, through which they are registered."""
+    from accounts.permissions import can
+
+    from .permissions import RUN_REGISTRATIONS
+
+    return can(user, RUN_REGISTRATIONS, learner)

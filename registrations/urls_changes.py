@@ -12,4 +12,11 @@ urlpatterns = [
     path("<id:pk>/action/", views.change_action, name="change_action"),
     path("<id:pk>/cancel/", views.change_cancel, name="change_cancel"),
     path("<id:pk>/verify/", views.change_verify, name="change_verify"),
+    path("transfers/<id:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<id:pk>/complete/", views.transfer_complete, name="transfer_complete"),
+    path(
+        "registrations/<id:pk>/reinstate/",
+        views.registration_reinstate,
+        name="registration_reinstate",
+    ),
 ]

@@ -20,8 +20,16 @@ from learners.forms import cohort_choice_label, cohort_choices
 from learners.models import Cohort, Learner
 
 from . import calendar, changes
-from .models import ChangeRequest, Registration, RegistrationStep
-from .permissions import CHECK_ENTRIES, REQUEST_CHANGES, RUN_REGISTRATIONS, VIEW_REGISTRATIONS
+from .forms import CompleteTransferForm, ReinstateForm
+from .models import ChangeRequest, Registration, RegistrationStep, TransferHandover
+from .permissions import (
+    CHECK_ENTRIES,
+    NOTIFY_NEW_STARTER,
+    NOTIFY_WITHDRAWAL,
+    REQUEST_CHANGES,
+    RUN_REGISTRATIONS,
+    VIEW_REGISTRATIONS,
+)
 
 Kind = ChangeRequest.Kind
 PAGE_SIZE = 50
@@ -161,6 +169,8 @@ class DetailsForm(Form):
 
 
 class ActionForm(Form):
+    """Recording the change made at Pearson; which fields show depends on the change."""
+
     WITHDRAW, DELETE = "withdraw", "delete"
     actioned_on = forms.DateField(label="Done at Pearson on", help_text="dd/mm/yyyy")
     pearson_reference = forms.CharField(
@@ -177,6 +187,31 @@ class ActionForm(Form):
         initial=WITHDRAW,
         widget=forms.RadioSelect,
     )
+    achievement = forms.ChoiceField(
+        label="Achievement to date",
+        choices=ChangeRequest.Achievement.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Pearson asks for it on a withdrawal or transfer, even when nothing was achieved",
+    )
+    achievement_detail = forms.CharField(
+        label="Units achieved and results reported",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="e.g. Unit 1 Merit, Unit 2 Pass; or why not reported yet",
+    )
+    no_results_confirmed = forms.BooleanField(
+        required=False,
+        label="For a deletion: I confirm no unit results have been reported to Pearson for "
+        "this registration",
+    )
+    uci = forms.CharField(
+        label="Learner's UCI",
+        max_length=13,
+        required=False,
+        help_text="Handed over: the receiving centre keeps it, never makes a new one",
+    )
     registration_number = forms.CharField(
         label="Pearson registration number",
         max_length=20,
@@ -186,10 +221,46 @@ class ActionForm(Form):
 
     def __init__(self, *args, cr: ChangeRequest, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = cr.kind
+        self.hand_over = cr.kind == Kind.TRANSFER and bool(cr.to_centre_id)
         if cr.kind != Kind.WITHDRAWAL:
-            del self.fields["outcome"]
-        if not (cr.kind == Kind.TRANSFER and cr.registration_id is None):
+            for name in ("outcome", "no_results_confirmed"):
+                del self.fields[name]
+        if cr.kind != Kind.WITHDRAWAL and not self.hand_over:
+            for name in ("achievement", "achievement_detail"):
+                del self.fields[name]
+        if not self.hand_over:
+            del self.fields["uci"]
+        if not (cr.kind == Kind.TRANSFER and (cr.registration_id is None or self.hand_over)):
             del self.fields["registration_number"]
+        if self.hand_over:
+            reg = cr.registration
+            self.fields["achievement"].choices = [
+                c for c in ChangeRequest.Achievement.choices if c[0] != "not_reported"
+            ]
+            self.fields["achievement"].help_text = "Reported before handing over"
+            self.fields["uci"].initial = reg.learner.uci
+            self.fields["registration_number"].initial = reg.registration_number
+            self.fields[
+                "registration_number"
+            ].help_text = "Handed over: the receiving centre transfers the registration with it"
+            self.fields["actioned_on"].label = "Achievement reported and handed over on"
+
+    def clean(self):
+        data = super().clean()
+        withdrawing = self.kind == Kind.WITHDRAWAL and data.get("outcome") == self.WITHDRAW
+        if (withdrawing or self.hand_over) and not data.get("achievement"):
+            self.add_error(
+                "achievement",
+                "Say what was reported to Pearson of the learner's achievement to date.",
+            )
+        if data.get("outcome") == self.DELETE and not data.get("no_results_confirmed"):
+            self.add_error(
+                "no_results_confirmed",
+                "Confirm that no unit results were reported: only then does Pearson delete "
+                "for a refund. Otherwise withdraw.",
+            )
+        return data
 
 
 class CancelForm(Form):
@@ -284,6 +355,11 @@ def change_list(request):
             "statuses": ChangeRequest.Status.choices,
             "query": f"show={show}" if show else "",
             "can_request": has_perm(request.user, REQUEST_CHANGES),
+            "incoming": scope(
+                request.user,
+                VIEW_REGISTRATIONS,
+                TransferHandover.objects.filter(status=TransferHandover.Status.WAITING),
+            ).select_related("from_centre", "qualification"),
         },
     )
 
@@ -368,9 +444,14 @@ def change_new(request):
         return redirect(f"{reverse('registrations:change_new')}?learner={learner.pk}")
 
     form = _request_form(request, kind, learner, registration)
-    if request.method == "POST" and form.is_valid():
+    refused = ""  # a family Pearson will not transfer: withdraw, then register again
+    if kind == Kind.TRANSFER and registration is not None:
+        refused = changes.transfer_refusal(registration)
+    if request.method == "POST" and not refused and form.is_valid():
         try:
             cr = _make_request(kind, form.cleaned_data, learner, registration, user)
+        except changes.NotTransferable as exc:
+            refused = " ".join(exc.messages)
         except ValidationError as exc:
             _fail(form, exc)
         else:
@@ -390,8 +471,27 @@ def change_new(request):
             "learner": learner,
             "registration": registration,
             "transfer_in": kind == Kind.TRANSFER and registration is None,
+            "reregister": _reregister(user, learner, registration, refused),
+            "show_form": not (
+                kind == Kind.TRANSFER
+                and registration is not None
+                and changes.transfer_refusal(registration)
+            ),
         },
     )
+
+
+def _reregister(user, learner, registration, why: str):
+    """Withdraw, then register again: the way round a family Pearson will not transfer."""
+    if not why:
+        return None
+    base = reverse("registrations:change_new")
+    withdraw = new_starter = ""
+    if registration is not None and can(user, NOTIFY_WITHDRAWAL, learner):
+        withdraw = f"{base}?registration={registration.pk}&kind=withdrawal"
+    if can(user, NOTIFY_NEW_STARTER, learner):
+        new_starter = f"{base}?learner={learner.pk}&kind=new_starter"
+    return {"why": why, "withdraw_url": withdraw, "new_starter_url": new_starter}
 
 
 def _request_form(request, kind, learner, registration):
@@ -467,6 +567,16 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None, v
         .select_related("cohort__qualification")
         .prefetch_related(Prefetch("steps", queryset=RegistrationStep.objects.order_by("at", "pk")))
     )
+    register_again = None
+    if (
+        cr.kind == Kind.WITHDRAWAL
+        and cr.status == ChangeRequest.Status.DONE
+        and changes.transfer_refusal(cr.registration)
+        and can(user, NOTIFY_NEW_STARTER, cr.learner)
+    ):
+        register_again = (
+            f"{reverse('registrations:change_new')}?learner={cr.learner_id}&kind=new_starter"
+        )
     return render(
         request,
         "registrations/changes/change_detail.html",
@@ -483,6 +593,11 @@ def _detail(request, cr: ChangeRequest, *, action_form=None, cancel_form=None, v
             "verify_form": verify_form or VerifyForm(),
             "refund": refund,
             "history": history,
+            "handover": TransferHandover.objects.filter(change=cr)
+            .select_related("to_centre", "handed_over_by")
+            .first(),
+            "register_again": register_again,
+            "can_reinstate": can(user, RUN_REGISTRATIONS, cr),
         },
     )
 
@@ -533,11 +648,17 @@ def change_action(request, pk: int):
                 by=request.user,
                 delete_for_refund=data.get("outcome") == ActionForm.DELETE,
                 registration_number=data.get("registration_number", ""),
+                achievement=data.get("achievement", ""),
+                achievement_detail=data.get("achievement_detail", ""),
+                no_results_confirmed=bool(data.get("no_results_confirmed")),
+                uci=data.get("uci", ""),
             )
         except ValidationError as exc:
             _fail(form, exc)
         else:
             done = "deleted for a refund" if data.get("outcome") == ActionForm.DELETE else "done"
+            if cr.status == ChangeRequest.Status.HANDED_OVER:
+                done = f"handed over to {cr.to_centre}, who completes it,"
             messages.success(
                 request,
                 f"{cr.get_kind_display()} for {cr.learner} {done} at Pearson on "
@@ -567,6 +688,110 @@ def change_cancel(request, pk: int):
             messages.success(request, "Request cancelled.")
             return redirect("registrations:change_detail", pk=pk)
     return _detail(request, cr, cancel_form=form)
+
+
+# --- the receiving centre's side of a transfer -----------------------------------------
+
+
+HANDOVER_RELATED = ("from_centre", "to_centre", "qualification", "handed_over_by", "learner")
+
+
+def _handover(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> TransferHandover:
+    """Only the receiving centre's staff: the handover is at its centre, nothing else is."""
+    return get_object(
+        request.user, perm, TransferHandover.objects.select_related(*HANDOVER_RELATED), pk=pk
+    )
+
+
+def _complete_form(handover, data=None):
+    return CompleteTransferForm(
+        data,
+        initial={"actioned_on": timezone.localdate()},
+        cohorts=changes.receiving_cohorts(handover),
+        learners=changes.learners_like(handover),
+    )
+
+
+def _handover_page(request, handover, form=None):
+    can_complete = handover.status == TransferHandover.Status.WAITING and can(
+        request.user, RUN_REGISTRATIONS, handover
+    )
+    if can_complete and form is None:
+        form = _complete_form(handover)
+    return render(
+        request,
+        "registrations/changes/transfer_detail.html",
+        {"h": handover, "form": form if can_complete else None, "can_complete": can_complete},
+    )
+
+
+@requires(VIEW_REGISTRATIONS)
+def transfer_detail(request, pk: int):
+    return _handover_page(request, _handover(request, pk))
+
+
+@requires(RUN_REGISTRATIONS)
+def transfer_complete(request, pk: int):
+    handover = _handover(request, pk, RUN_REGISTRATIONS)
+    if request.method != "POST":
+        return redirect("registrations:transfer_detail", pk=pk)
+    if handover.status != TransferHandover.Status.WAITING:
+        messages.error(
+            request,
+            f"This transfer is already {changes.lower_first(handover.get_status_display())}: "
+            "nothing was done.",
+        )
+        return redirect("registrations:transfer_detail", pk=pk)
+    form = _complete_form(handover, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reg = changes.complete_transfer(
+                handover,
+                cohort=data["cohort"],
+                learner=data["learner"],
+                actioned_on=data["actioned_on"],
+                pearson_reference=data["pearson_reference"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{reg.learner} transferred in on {reg.cohort}, registration number "
+                f"{reg.registration_number}.",
+            )
+            return redirect("registrations:transfer_detail", pk=pk)
+    show_again(request, form)
+    return _handover_page(request, handover, form)
+
+
+# --- reinstating a withdrawn registration ------------------------------------------------
+
+
+@requires(RUN_REGISTRATIONS)
+def registration_reinstate(request, pk: int):
+    reg = get_object(
+        request.user,
+        RUN_REGISTRATIONS,
+        Registration.objects.select_related("learner", "cohort__qualification"),
+        pk=pk,
+    )
+    form = ReinstateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.reinstate_registration(reg, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, f"{reg} reinstated.")
+            return redirect("learners:learner_detail", pk=reg.learner_id)
+    return render(
+        request,
+        "registrations/changes/reinstate.html",
+        {"reg": reg, "form": form, "withdrawn": reg.status == Registration.Status.WITHDRAWN},
+    )
 
 
 # --- the registration register ------------------------------------------------------------

@@ -135,7 +135,13 @@ def dashboard(client, user) -> str:
 
 def action(client, eo, cr, **data):
     client.force_login(eo)
-    payload = {"actioned_on": "05/10/2026", "pearson_reference": "CAS-100200", **data}
+    # A withdrawal says what achievement to date was reported (ignored by other kinds).
+    payload = {
+        "actioned_on": "05/10/2026",
+        "pearson_reference": "CAS-100200",
+        "achievement": "none",
+        **data,
+    }
     return client.post(reverse("registrations:change_action", args=[cr.pk]), payload, follow=True)
 
 
@@ -296,12 +302,21 @@ def test_inside_the_refund_window_the_exams_officer_deletes_for_a_refund(client,
         page = text(client.get(reverse("registrations:change_detail", args=[cr.pk])))
         assert "Inside Pearson's refund window: 12 days left (until 13/12/2026)" in page
         page = text(
-            action(client, cast[R.EXAMS_OFFICER], cr, outcome="delete", actioned_on="01/12/2026")
+            action(
+                client,
+                cast[R.EXAMS_OFFICER],
+                cr,
+                outcome="delete",
+                actioned_on="01/12/2026",
+                no_results_confirmed="on",
+            )
         )
     assert "deleted for a refund at Pearson on 01/12/2026" in page
     reg.refresh_from_db()
     assert (reg.status, reg.ended_on) == ("deleted", dt.date(2026, 12, 1))
     assert steps(reg)[-2:] == ["Withdrawal requested", "Deleted"]
+    cr.refresh_from_db()
+    assert cr.no_results_confirmed
 
 
 def test_after_the_refund_window_deletion_is_refused_with_the_date_it_closed(client, cast, world):
@@ -312,7 +327,16 @@ def test_after_the_refund_window_deletion_is_refused_with_the_date_it_closed(cli
         client.force_login(eo)
         page = text(client.get(reverse("registrations:change_detail", args=[cr.pk])))
         assert "The refund window closed on 13/12/2026" in page
-        page = text(action(client, eo, cr, outcome="delete", actioned_on="15/12/2026"))
+        page = text(
+            action(
+                client,
+                eo,
+                cr,
+                outcome="delete",
+                actioned_on="15/12/2026",
+                no_results_confirmed="on",
+            )
+        )
         assert "Too late to delete for a refund" in page and "closed on 13/12/2026" in page
         reg.refresh_from_db()
         cr.refresh_from_db()
@@ -416,10 +440,19 @@ def test_transfer_to_a_consortium_centre(client, cast, world, own_centre, partne
     client.post(url, {"direction": "centre", "to_centre": partner_centre.pk, "details": "Moving"})
     cr = ChangeRequest.objects.get()
     assert cr.to_centre == partner_centre
+    # The sending centre hands over (tests/test_transfers.py follows it to the end): the
+    # registration stays live here until the receiving centre completes the transfer.
+    Registration.objects.filter(pk=reg.pk).update(registration_number="RN0043")
+    reg.learner.uci = "681990012058G"
+    reg.learner.save()
     action(client, eo, cr, pearson_reference="TRF-9")
     reg.refresh_from_db()
-    assert (reg.status, reg.ended_on) == ("transferred", dt.date(2026, 10, 5))
-    assert reg.steps.last().detail.startswith(f"to {partner_centre}; Pearson reference TRF-9")
+    cr.refresh_from_db()
+    assert (reg.status, cr.status) == ("submitted", "handover")
+    assert reg.steps.last().detail.startswith(
+        f"to {partner_centre}, which completes the transfer: UCI 681990012058G, "
+        "registration number RN0043"
+    )
 
 
 def test_transfer_in_from_another_centre(client, cast, world, own_centre):
@@ -603,7 +636,12 @@ def test_request_detail_by_role_and_centre(client, cast, open_withdrawal, their_
 @pytest.mark.parametrize("role", sorted(Role, key=str))
 def test_action_by_role_and_centre(client, cast, open_withdrawal, their_withdrawal, role):
     client.force_login(cast[role])
-    data = {"actioned_on": "05/10/2026", "pearson_reference": "X1", "outcome": "withdraw"}
+    data = {
+        "actioned_on": "05/10/2026",
+        "pearson_reference": "X1",
+        "outcome": "withdraw",
+        "achievement": "none",
+    }
     other = client.post(reverse("registrations:change_action", args=[their_withdrawal.pk]), data)
     own = client.post(reverse("registrations:change_action", args=[open_withdrawal.pk]), data)
     if role == R.EXAMS_OFFICER:
@@ -802,7 +840,16 @@ def test_a_change_dated_before_the_registration_reached_pearson_is_refused(clien
     eo = cast[R.EXAMS_OFFICER]
     with on(dt.date(2026, 12, 15)):  # the refund window closed on 13/12/2026
         cr = _withdrawal(client, cast[R.QUALITY_NOMINEE], reg)
-        page = text(action(client, eo, cr, outcome="delete", actioned_on="01/01/2026"))
+        page = text(
+            action(
+                client,
+                eo,
+                cr,
+                outcome="delete",
+                actioned_on="01/01/2026",
+                no_results_confirmed="on",
+            )
+        )
         assert "before" in page and "14/09/2026" in page
         reg.refresh_from_db()
         cr.refresh_from_db()

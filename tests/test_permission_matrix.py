@@ -49,7 +49,7 @@ from centres.models import ArrangementPartner, ArrangementQualification
 from learners.imports import preview_import
 from learners.models import Learner, TeachingGroup
 from registrations import changes, entry_check, number_import, services
-from registrations.models import CentreCalendar, Discrepancy
+from registrations.models import CentreCalendar, ChangeRequest, Discrepancy, TransferHandover
 from todos.models import ToDo
 
 from .factories import (
@@ -234,6 +234,32 @@ class World:
         site.change = changes.request_details_change(
             site.learner, details="Surname spelt wrongly", by=eo
         )
+        # A transfer handed over TO this centre (the handover's centre is the receiving one).
+        sender = self.U if centre != self.U else self.O
+        handed = ChangeRequest.objects.create(
+            kind="transfer",
+            centre=centre,
+            learner=site.learner,
+            registration=site.registration,
+            to_centre=sender,
+            details="Matrix transfer",
+            requested_by=eo,
+            status="handover",
+        )
+        site.extra["handover"] = TransferHandover.objects.create(
+            change=handed,
+            from_centre=sender,
+            to_centre=centre,
+            first_name="Incoming",
+            last_name="Transferee",
+            date_of_birth=dt.date(2009, 5, 1),
+            uci="681990012058G",
+            registration_number="MXRN1",
+            qualification=qualification,
+            achievement="none",
+            handed_over_on=dt.date(2026, 9, 20),
+            handed_over_by=eo,
+        )
         csv = (
             "Admission number,Legal surname,Legal forename,Date of birth,Sex\r\n"
             f"MX{centre.number},{site.marker},Imported,01/02/2009,F\r\n"
@@ -298,6 +324,7 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         RegistrationNumberImport,
         RegistrationRound,
         RowQuery,
+        TransferHandover,
     )
 
     def site(make, model):
@@ -433,6 +460,13 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
                 "registrations:change_verify",
             )
         },
+        **{
+            name: site(lambda s: {"pk": s.extra["handover"].pk}, TransferHandover)
+            for name in ("registrations:transfer_detail", "registrations:transfer_complete")
+        },
+        "registrations:registration_reinstate": site(
+            lambda s: {"pk": s.registration.pk}, Registration
+        ),
     }
 
 
