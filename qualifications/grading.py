@@ -13,7 +13,7 @@ grading a whole class makes the same few queries for one learner or three hundre
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .models import (
     UNIT_GRADE_RANK,
@@ -181,7 +181,6 @@ class Estimate:
     missing_tables: tuple[str, ...] = ()
     unconfirmed: tuple[str, ...] = ()  # the UNCONFIRMED notes of the tables used
     sources: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def possible(self) -> bool:
