@@ -1,8 +1,20 @@
 from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
+from btecqa.forms import ModelForm
 
-from .models import AssessmentCriterion, LearningAim, Qualification, QualificationFamily, Unit
+from .models import (
+    AssessmentCriterion,
+    EligibilityRule,
+    GradeThreshold,
+    GradingTable,
+    LearningAim,
+    Qualification,
+    QualificationFamily,
+    Unit,
+    UnitPoints,
+    grading_rows,
+)
 
 
 @admin.register(Qualification)
@@ -30,3 +42,69 @@ class AssessmentCriterionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(QualificationFamily)
 class QualificationFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "transferable"]
+
+
+class UnitPointsInline(admin.TabularInline):
+    model = UnitPoints
+    form = ModelForm
+    extra = 0
+
+
+class GradeThresholdInline(admin.TabularInline):
+    model = GradeThreshold
+    form = ModelForm
+    extra = 0
+
+
+class EligibilityRuleInline(admin.TabularInline):
+    model = EligibilityRule
+    form = ModelForm
+    extra = 0
+    fields = ["position", "kind", "units", "minimum_grade", "minimum", "note"]
+
+
+ROW_INLINES = {
+    GradingTable.Kind.UNIT_POINTS: UnitPointsInline,
+    GradingTable.Kind.THRESHOLDS: GradeThresholdInline,
+    GradingTable.Kind.ELIGIBILITY: EligibilityRuleInline,
+}
+
+
+@admin.register(GradingTable)
+class GradingTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Where UNCONFIRMED figures are corrected from the specification.
+
+    A table saved here is marked `edited`, so loading the shipped catalogue again keeps it.
+    Its rows are edited inline (the inline for its kind, once the table is saved), and the
+    rows before and after go on the trail with the table.
+    """
+
+    list_display = ["qualification", "kind", "from_cohort", "unconfirmed_flag", "edited"]
+    list_filter = ["kind", "qualification"]
+    readonly_fields = ["edited"]
+
+    @admin.display(boolean=True, description="UNCONFIRMED figures")
+    def unconfirmed_flag(self, obj):
+        return obj.is_unconfirmed
+
+    def get_inlines(self, request, obj):
+        return [ROW_INLINES[obj.kind]] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        self._rows_before = grading_rows(GradingTable.objects.get(pk=obj.pk)) if change else []
+        obj.edited = True
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        from audit import record
+
+        super().save_related(request, form, formsets, change)
+        after = grading_rows(form.instance)
+        if after != self._rows_before:
+            record(
+                request.user,
+                "gradingtable.changed_in_admin",
+                form.instance,
+                before={"rows": self._rows_before},
+                after={"rows": after},
+            )

@@ -46,6 +46,7 @@ from tabular.pipeline import Preview, parse_rows, read_header, sha256
 from tabular.problems import FileRefused, Problem
 from tabular.reading import Sheet, Table, column_letter, is_formula, open_table
 
+from .grading_data import apply_grading, grading_problems
 from .models import AssessmentCriterion, LearningAim, Qualification, Unit
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue_data"
@@ -166,6 +167,8 @@ COUNT_LABELS = {
     "aim_updated": "Learning aims relabelled",
     "criterion_created": "Criteria added",
     "criterion_updated": "Criteria changed",
+    "grading_created": "Grading tables added",
+    "grading_updated": "Grading tables changed",
 }
 
 
@@ -179,6 +182,7 @@ class ApplyResult:
     counts: Counter = field(default_factory=Counter)  # e.g. {"unit_created": 3}
     kept_units: list[str] = field(default_factory=list)  # in the catalogue, not in the file
     kept_criteria: list[str] = field(default_factory=list)  # "unit 3 A.P1"
+    kept_grading: list[str] = field(default_factory=list)  # edited in the admin, left as is
 
     @property
     def changed(self) -> bool:
@@ -572,7 +576,7 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
 
 
 def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
-    """Create or update every shipped qualification; idempotent.
+    """Create or update every shipped qualification and its grading tables; idempotent.
 
     Matched by Ofqual number, so a second run creates nothing and writes no audit
     event; a run after a data file changed updates just what changed.
@@ -581,11 +585,20 @@ def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
     for path in sorted(CATALOGUE_DIR.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         structure, errors = _structure(_table_from_dict(data))
+        grading = data.get("grading", {})
+        if structure is not None:
+            errors += grading_problems(grading, {u["number"] for u in structure.units})
         if errors:
             raise ImproperlyConfigured(f"{path.name}: " + "; ".join(str(e) for e in errors))
-        parsed.append(structure)
+        parsed.append((structure, grading))
     with audit.batch():
-        return [_apply(structure, actor) for structure in parsed]
+        results = []
+        for structure, grading in parsed:
+            result = _apply(structure, actor)
+            counts, result.kept_grading = apply_grading(result.qualification, grading, actor)
+            result.counts.update(counts)
+            results.append(result)
+        return results
 
 
 CHANGED_MEANWHILE = (

@@ -57,3 +57,13 @@ STRUCTURE_IMPORTED = _(
     "{actor} imported the structure of {object}",
     replaces=["catalogue.structure_imported"],
 )
+GRADING_TABLE_CREATED = _(
+    "qualifications.grading_table.created",
+    "Grading table added",
+    "{actor} added the grading table {object}",
+)
+GRADING_TABLE_UPDATED = _(
+    "qualifications.grading_table.updated",
+    "Grading table changed",
+    "{actor} changed the grading table {object}",
+)

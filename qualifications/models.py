@@ -141,3 +141,204 @@ class AssessmentCriterion(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# ---------------------------------------------------------------- grading tables
+#
+# Pearson's grading figures are configuration data, like the yearly registration figures:
+# each table names its source and what in it is UNCONFIRMED (domain.md §2), and applies to
+# cohorts starting in its `from_cohort` year or later, until a later table of the same
+# kind (Pearson ties thresholds to the registration cohort and reviews them). The shipped
+# tables are in catalogue_data/ and loaded with the catalogue; qualifications/grading.py
+# reads them.
+
+
+class UnitGrade(models.TextChoices):
+    """A unit's outcome. N (Near Pass) exists only for external units of the Nationals."""
+
+    U = "U", "U (Unclassified)"
+    N = "N", "N (Near Pass)"
+    P = "P", "P (Pass)"
+    M = "M", "M (Merit)"
+    D = "D", "D (Distinction)"
+
+
+UNIT_GRADE_RANK = {g: i for i, g in enumerate(UnitGrade.values)}  # U < N < P < M < D
+
+
+class GradingTable(models.Model):
+    """One grading table of a qualification, for cohorts from a start year on."""
+
+    class Kind(models.TextChoices):
+        UNIT_POINTS = "unit_points", "Unit points"
+        THRESHOLDS = "thresholds", "Qualification grade thresholds"
+        ELIGIBILITY = "eligibility", "Eligibility rules"
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="grading_tables"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_cohort = models.CharField(
+        "applies from the cohort starting",
+        max_length=7,
+        help_text="e.g. 2020/21: cohorts starting then or later use it, until a later table",
+    )
+    source = models.CharField(max_length=1000, help_text="Where the figures came from")
+    unconfirmed = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Which figures are UNCONFIRMED and must be checked against the specification",
+    )
+    edited = models.BooleanField(
+        "changed here",
+        default=False,
+        editable=False,
+        help_text="Changed in the admin: loading the shipped catalogue leaves it as it is",
+    )
+
+    class Meta:
+        ordering = ["qualification", "kind", "-from_cohort"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "kind", "from_cohort"],
+                name="one_grading_table_per_kind_and_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.qualification.number} from {self.from_cohort}"
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return bool(self.unconfirmed.strip())
+
+    def clean(self):
+        from btecqa.validators import academic_year_problem
+
+        if problem := academic_year_problem(self.from_cohort):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"from_cohort": f"{problem[0].upper()}{problem[1:]}."})
+
+
+class UnitPoints(models.Model):
+    """Points a unit of this size earns at this grade (internal units: fixed points)."""
+
+    table = models.ForeignKey(GradingTable, on_delete=models.CASCADE, related_name="unit_points")
+    glh = models.PositiveIntegerField("unit size (GLH)")
+    grade = models.CharField(max_length=1, choices=UnitGrade.choices)
+    points = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["table", "glh", "points"]
+        verbose_name_plural = "unit points"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "glh", "grade"], name="one_points_value_per_size_and_grade"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.glh} GLH {self.grade}: {self.points}"
+
+
+class GradeThreshold(models.Model):
+    """The fewest points for a qualification grade (U 0, P 36 … D*D*D* 270)."""
+
+    table = models.ForeignKey(GradingTable, on_delete=models.CASCADE, related_name="thresholds")
+    grade = models.CharField(max_length=10, help_text="e.g. U, P, D*, MP, D*D*D")
+    min_points = models.PositiveIntegerField("minimum points")
+
+    class Meta:
+        ordering = ["table", "min_points"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "grade"], name="threshold_grade_once"),
+            models.UniqueConstraint(fields=["table", "min_points"], name="threshold_points_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade} from {self.min_points}"
+
+
+class EligibilityRule(models.Model):
+    """A condition for any qualification grade, whatever the points (the must-pass rules)."""
+
+    class Kind(models.TextChoices):
+        COMPLETE = "complete", "An outcome for every unit of a combination that makes the size"
+        UNITS_AT_LEAST = "units_at_least", "Each of these units at the minimum grade or above"
+        GLH_AT_LEAST = "glh_at_least", "At least this many GLH at the minimum grade or above"
+        COUNT_AT_LEAST = "count_at_least", "At least this many units at the minimum grade or above"
+
+    table = models.ForeignKey(GradingTable, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    units = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Unit numbers, e.g. '2, 3'; blank: every unit of the learner's combination",
+    )
+    minimum_grade = models.CharField(max_length=1, choices=UnitGrade.choices, blank=True)
+    minimum = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The GLH or number of units the rule asks for"
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="What the rule is, and why")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["table", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    @property
+    def unit_numbers(self) -> list[str]:
+        return [n.strip() for n in self.units.replace(";", ",").split(",") if n.strip()]
+
+    def describe(self) -> str:
+        """The rule in a sentence, for refusals and the admin."""
+        units = self.unit_numbers
+        which = ("units " + ", ".join(units)) if units else "the units"
+        grade = UnitGrade(self.minimum_grade).label if self.minimum_grade else ""
+        if self.kind == self.Kind.COMPLETE:
+            return "an outcome for every unit of a combination that makes the qualification's size"
+        if self.kind == self.Kind.UNITS_AT_LEAST:
+            return f"{which} each at {grade} or above"
+        if self.kind == self.Kind.GLH_AT_LEAST:
+            return f"at least {self.minimum} GLH of {which} at {grade} or above"
+        return f"at least {self.minimum} of {which} at {grade} or above"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.kind != self.Kind.COMPLETE and not self.minimum_grade:
+            errors["minimum_grade"] = "This rule needs a minimum grade."
+        if self.kind in (self.Kind.GLH_AT_LEAST, self.Kind.COUNT_AT_LEAST) and not self.minimum:
+            errors["minimum"] = "This rule needs the GLH or number of units it asks for."
+        if self.table_id and (numbers := self.unit_numbers):
+            known = set(self.table.qualification.units.values_list("number", flat=True))
+            if unknown := [n for n in numbers if n not in known]:
+                errors["units"] = (
+                    f"Not units of {self.table.qualification.number}: {', '.join(unknown)}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+def grading_rows(table: GradingTable) -> list[dict]:
+    """A table's rows in a comparable, JSON-ready form (the loader's diff, the audit trail)."""
+    if table.kind == GradingTable.Kind.UNIT_POINTS:
+        rows = table.unit_points.order_by("glh", "points")
+        return [{"glh": r.glh, "grade": r.grade, "points": r.points} for r in rows]
+    if table.kind == GradingTable.Kind.THRESHOLDS:
+        rows = table.thresholds.order_by("min_points")
+        return [{"grade": r.grade, "min_points": r.min_points} for r in rows]
+    return [
+        {
+            "kind": r.kind,
+            "units": r.units,
+            "minimum_grade": r.minimum_grade,
+            "minimum": r.minimum,
+            "note": r.note,
+        }
+        for r in table.rules.order_by("position", "pk")
+    ]

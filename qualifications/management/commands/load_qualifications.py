@@ -1,4 +1,4 @@
-"""Load the shipped qualification structures (qualifications/catalogue_data/). Safe to re-run."""
+"""Load the shipped qualification structures and grading tables (catalogue_data/). Re-runnable."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +6,10 @@ from qualifications.catalogue import load_shipped_qualifications
 
 
 class Command(BaseCommand):
-    help = "Create or update the shipped BTEC qualification structures; re-running changes nothing."
+    help = (
+        "Create or update the shipped BTEC qualification structures and grading tables; "
+        "re-running changes nothing."
+    )
 
     def handle(self, *args, **options):
         results = load_shipped_qualifications()
@@ -20,6 +23,8 @@ class Command(BaseCommand):
                 line += f" ({detail})"
             style = self.style.SUCCESS if r.changed else (lambda s: s)
             self.stdout.write(style(line))
+            for table in r.kept_grading:
+                self.stdout.write(f"          kept as changed in the admin: {table}")
         created = sum(r.created for r in results)
         updated = sum(r.changed and not r.created for r in results)
         unchanged = len(results) - created - updated
