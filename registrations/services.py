@@ -19,6 +19,7 @@ from accounts.permissions import can
 from accounts.roles import Role
 from btecqa.validators import validate_academic_year
 from centres.models import ArrangementQualification
+from qualifications.services import check_combination, combination_problems
 from signatures import services as signing
 from todos.services import close_todos, open_todo
 from workflow import Close, Open, step
@@ -239,13 +240,9 @@ def _programme_code(cohort) -> str:
     return aq.arrangement.programme_code if aq else ""
 
 
-def _check_units(cohort, units) -> None:
-    wrong = [u for u in units if u.qualification_id != cohort.qualification_id or u.mandatory]
-    if wrong:
-        raise ValidationError(
-            f"Not an optional unit of {cohort.qualification.title}: "
-            + ", ".join(str(u) for u in wrong)
-        )
+def _check_units(cohort, units, *, learner=None, rule: bool = True) -> None:
+    """Optional units of the cohort's qualification that follow its rule of combination."""
+    check_combination(cohort.qualification, units, learner=learner, rule=rule)
 
 
 @transaction.atomic
@@ -266,8 +263,10 @@ def propose_entry(
         )
     if cohort.registrations.filter(learner=learner, status__in=Registration.ACTIVE).exists():
         raise ValidationError(f"{learner} is already proposed or entered for {cohort}.")
+    # A choice made now follows the rule of combination; the cohort's defaults may still
+    # be completed per learner (signing refuses a list whose rows break the rule).
     units = list(optional_units) or list(cohort.optional_units.all())
-    _check_units(cohort, units)
+    _check_units(cohort, units, learner=learner, rule=bool(optional_units))
     reg = Registration.objects.create(
         learner=learner,
         cohort=cohort,
@@ -313,7 +312,7 @@ def choose_options(registration: Registration, *, by, pathway: str, optional_uni
     cohort = registration.cohort
     _require_leader(cohort, by, "chooses its learners' options")
     units = list(optional_units)
-    _check_units(cohort, units)
+    _check_units(cohort, units, learner=registration.learner)
 
     def change(reg):
         old = (reg.pathway, sorted(u.number for u in reg.optional_units.all()))
@@ -546,9 +545,29 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
     )
 
 
+def combination_breaches(entry_list: EntryList) -> list[str]:
+    """Each learner on the list whose optional units break the rule of combination."""
+    qualification = entry_list.cohort.qualification
+    if not qualification.has_combination_rule:
+        return []
+    mandatory = sum(u.glh for u in qualification.units.filter(mandatory=True))
+    out = []
+    for reg in entry_list.rows():
+        for problem in combination_problems(
+            qualification, list(reg.optional_units.all()), mandatory_glh=mandatory
+        ):
+            out.append(f"{reg.learner}: {problem}")
+    return out
+
+
 def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: str):
     """The programme leader signs and dates the list they checked (password re-entered)."""
     _refuse_unless_signable(entry_list)
+    if breaches := combination_breaches(entry_list):
+        raise ValidationError(
+            "The list cannot be signed: these learners' optional units break the rule of "
+            "combination (ask the exams office to amend them): " + "; ".join(breaches) + "."
+        )
     if not can(user, PROPOSE_ENTRIES, entry_list):
         raise ValidationError(
             f"Only the programme leader, {entry_list.cohort.leader}, signs this list."
@@ -673,7 +692,7 @@ def amend_registration(
             changes["programme code"] = (reg.programme_code, programme_code)
             reg.programme_code = programme_code
         if optional_units is not None:
-            _check_units(reg.cohort, optional_units)
+            _check_units(reg.cohort, optional_units, learner=reg.learner)
             old = sorted(u.number for u in reg.optional_units.all())
             new = sorted(u.number for u in optional_units)
             if old != new:
