@@ -12,23 +12,17 @@ from audit.admin import AuditedAdminMixin
 from . import models
 
 
-class FamilyDeadlineInline(admin.TabularInline):
-    """A family whose deadline differs from the year's (HNC/HND: 15 November)."""
-
-    model = models.FamilyDeadline
-    extra = 0
-    fields = ["family", "registration_deadline", "fee_bands", "source", "unconfirmed"]
-
-
 @admin.register(models.FamilyDeadline)
 class FamilyDeadlineAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A family whose deadline differs from the year's (HNC/HND: 15 November). Its own
+    page, not an inline, so each change is audited like the year's."""
+
     list_display = ["year", "family", "registration_deadline"]
     list_filter = ["year"]
 
 
 @admin.register(models.RegistrationYear)
 class RegistrationYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    inlines = [FamilyDeadlineInline]
     list_display = [
         "academic_year",
         "registration_deadline",

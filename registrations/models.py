@@ -61,15 +61,17 @@ class RegistrationYear(models.Model):
         FamilyDeadline row, else the year's (a qualification without a family too)."""
         from .calendar import Deadline
 
-        row = None
-        if family is not None:
-            rows = getattr(self, "_family_rows", None)
-            if rows is None:
-                rows = self._family_rows = {
-                    d.family_id: d for d in self.family_deadlines.select_related("family")
-                }
-            row = rows.get(family.pk)
+        row = self.family_rows().get(family.pk) if family is not None else None
         return Deadline(self, family if row else None, row)
+
+    def family_rows(self) -> dict:
+        """The year's FamilyDeadline rows by family id, read once per instance."""
+        rows = getattr(self, "_family_rows", None)
+        if rows is None:
+            rows = self._family_rows = {
+                d.family_id: d for d in self.family_deadlines.select_related("family")
+            }
+        return rows
 
 
 class FamilyDeadline(models.Model):

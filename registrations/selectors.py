@@ -23,7 +23,7 @@ from .models import (
     snapshot_rows,
 )
 from .permissions import PROPOSE_ENTRIES, RUN_REGISTRATIONS
-from .services import changes_since_signed, consortium_arrangement
+from .services import changes_since_signed, combination_breaches, consortium_arrangement
 
 
 def round_overview(rnd, user, today: dt.date | None = None) -> dict:
@@ -237,6 +237,8 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         # A consortium list: a partner's learner on it, or a consortium programme code.
         "consortium": any(r["partner"] or r["r"]["programme_code"] for r in page_rows),
         "arrangement": (aq := consortium_arrangement(cohort)) and aq.arrangement,
+        # Rows whose optional units break the rule of combination: signing is refused.
+        "breaches": combination_breaches(entry_list),
         "sha256": sha,
         "latest_version": signing.latest_version(entry_list),
         "open_queries": sum(1 for qs in queries.values() for q in qs if not q.answered_at),

@@ -638,9 +638,7 @@ def register(request):
             "fee_warning": calendar.fee_warning(year_facts, today),
             "fee_today": calendar.fee_band_on(year_facts, today) if year_facts else None,
             "next_fee_change": calendar.next_fee_change(year_facts, today) if year_facts else None,
-            "family_deadlines": (
-                year_facts.family_deadlines.select_related("family") if year_facts else ()
-            ),
+            "family_deadlines": list(year_facts.family_rows().values()) if year_facts else (),
             "query": query.urlencode(),
         },
     )

@@ -193,6 +193,8 @@ def test_signing_is_refused_while_a_learners_units_break_the_rule(
     cohort = _cohort(own_centre, cast, ext_cert, "4", "5", "6", learners=("Ashworth", "Brindley"))
     entry_list = _returned(rnd, cohort, cast)
     client.force_login(cast[R.PROGRAMME_LEADER])
+    page = client.get(entry_list.get_absolute_url()).content.decode()
+    assert "Optional units that break the rule of combination" in page
     response = client.post(
         reverse("registrations:entry_list_sign", args=[entry_list.pk]),
         {"password": PASSWORD, "seen": signing.current_sha256(entry_list)},
