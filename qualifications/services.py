@@ -48,6 +48,12 @@ def combination_problems(
         and mandatory_glh + chosen_glh == qualification.glh
     ):
         return []
+    if not count_wrong and chosen_glh == need_glh:  # the configuration disagrees with itself
+        return [
+            f"the mandatory units ({mandatory_glh} GLH) and the optional units "
+            f"({chosen_glh} GLH) make {mandatory_glh + chosen_glh} GLH, not the "
+            f"{qualification.title}'s {qualification.glh}: check its rule of combination"
+        ]
     numbers = ", ".join(u.number for u in sorted(units, key=lambda u: u.sort_key))
     chosen = (
         f"{_glh_phrase(units)} chosen (unit{'s' if len(units) > 1 else ''} {numbers}: "

@@ -143,6 +143,18 @@ def test_optional_glh_must_add_up_to_the_qualification_without_a_unit_count(
     assert "needs 120 GLH" in str(refused.value)
 
 
+def test_a_rule_that_does_not_add_up_to_the_qualification_says_so(ext_cert):
+    """Written past the admin's check: the refusal points at the configuration."""
+    from qualifications.services import combination_problems
+
+    Qualification.objects.filter(pk=ext_cert.pk).update(
+        optional_units_required=None, optional_glh_required=60
+    )
+    ext_cert.refresh_from_db()
+    (problem,) = combination_problems(ext_cert, _options(ext_cert, "4"))
+    assert "make 300 GLH, not the Extended Certificate in Rules's 360" in problem
+
+
 def test_without_a_configured_rule_only_membership_is_checked(cast, rnd, own_centre, ext_cert):
     ext_cert.optional_units_required = None
     ext_cert.save()
