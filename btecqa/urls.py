@@ -18,5 +18,6 @@ urlpatterns = [
     path("learners/", include("learners.urls")),
     path("qualifications/", include("qualifications.urls")),
     path("registrations/", include("registrations.urls")),
+    path("verification/", include("verification.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -89,6 +89,11 @@ def _pattern(regex, message, *, upper=True):
 
 
 GLH = Integer(minimum=1, message=WHOLE_HOURS)
+COUNT = Integer(
+    minimum=0,
+    maximum=100,
+    message="The number of optional units must be a whole number (found '{text}').",
+)
 SCHEMES = Choice(
     {
         **{c.value: c.value for c in Qualification.GradingScheme},
@@ -127,6 +132,11 @@ LAYOUTS: dict[str, Layout] = {
         _column("glh", "GLH", ("Size", "Size GLH", "Guided learning hours"), GLH,
                 required=True, missing=WHOLE_HOURS.format(text="")),
         _column("grading_scheme", "Grading scheme", ("Grading",), SCHEMES, column_required=False),
+        # The rule of combination: optional columns; a blank cell leaves the figure as it is.
+        _column("optional_units_required", "Optional units required", ("Optional units",),
+                COUNT, column_required=False),
+        _column("optional_glh_required", "Optional GLH required", ("Optional GLH",), GLH,
+                column_required=False),
     ],
     UNITS_SHEET: [
         _column("number", "Unit number", ("Number", "Unit", "Unit no"), Text(10), required=True,
@@ -341,7 +351,11 @@ def _validate_qualification(rows, errors, *, present) -> dict | None:
         )
     values = dict(rows[0].values)
     values["grading_scheme"] = values.get("grading_scheme") or Qualification.GradingScheme.NATIONALS
-    return {k: values.get(k, "") if k != "glh" else values.get(k) for k in QUALIFICATION_FIELDS}
+    out = {k: values.get(k, "") if k != "glh" else values.get(k) for k in QUALIFICATION_FIELDS}
+    for k in COMBINATION_FIELDS:
+        if values.get(k) not in (None, ""):
+            out[k] = values[k]
+    return out
 
 
 def _validate_units(rows, errors, *, present) -> list[dict]:
@@ -428,6 +442,8 @@ def _structure(table: Table) -> tuple[_Structure | None, list[Problem]]:
 
 QUALIFICATION_FIELDS = ("title", "number", "level", "glh", "grading_scheme")
 UNIT_FIELDS = ("number", "title", "glh", "assessment", "mandatory")
+# Written only when the file gives a figure: a file without them keeps the admin's.
+COMBINATION_FIELDS = ("optional_units_required", "optional_glh_required")
 
 
 def _save_diff(obj, values: dict) -> dict | None:
@@ -470,7 +486,8 @@ def family_for_scheme(scheme: str):
 def _apply(structure: _Structure, actor) -> ApplyResult:
     """Create or update one qualification's structure. Call inside audit.batch()."""
     qd = structure.qualification
-    values = {k: qd[k] for k in QUALIFICATION_FIELDS if k != "number"}
+    values = {k: qd[k] for k in (*QUALIFICATION_FIELDS, *COMBINATION_FIELDS) if k in qd}
+    del values["number"]
     qualification = Qualification.objects.select_for_update().filter(number=qd["number"]).first()
     result_created = qualification is None
     if result_created:
@@ -697,7 +714,9 @@ def structure_of(qualification: Qualification) -> dict:
                 }
             )
     return {
-        "qualification": {k: getattr(qualification, k) for k in QUALIFICATION_FIELDS},
+        "qualification": {
+            k: getattr(qualification, k) for k in (*QUALIFICATION_FIELDS, *COMBINATION_FIELDS)
+        },
         "units": [{k: getattr(u, k) for k in UNIT_FIELDS} for u in units],
         "criteria": criteria,
     }

@@ -64,6 +64,33 @@ class Qualification(models.Model):
         default=1,
         help_text="How long a cohort usually takes: 2 for a National taken over Years 12 and 13",
     )
+    # The rule of combination (from the specification): blank = not configured, and then
+    # only "is it an optional unit of this qualification" is checked.
+    optional_units_required = models.PositiveSmallIntegerField(
+        "optional units required",
+        null=True,
+        blank=True,
+        help_text="How many optional units a learner takes; blank if not configured",
+    )
+    optional_glh_required = models.PositiveIntegerField(
+        "optional GLH required",
+        null=True,
+        blank=True,
+        help_text=(
+            "Guided learning hours the optional units add up to; blank: the qualification's "
+            "GLH less its mandatory units' GLH (when the number of units is configured)"
+        ),
+    )
+    combination_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the rule of combination comes from (specification, issue, page)",
+    )
+    combination_unconfirmed = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What in the rule of combination is not confirmed against the specification",
+    )
 
     class Meta:
         db_table = "learners_qualification"  # moved from learners/ with its rows
@@ -71,6 +98,28 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.number})"
+
+    @property
+    def has_combination_rule(self) -> bool:
+        return self.optional_units_required is not None or self.optional_glh_required is not None
+
+    def clean(self):
+        """The configured optional GLH and the mandatory units must add up to the size."""
+        from django.core.exceptions import ValidationError
+
+        if self.pk and self.optional_glh_required is not None and self.glh:
+            mandatory = sum(u.glh for u in self.units.filter(mandatory=True))
+            if mandatory and mandatory + self.optional_glh_required != self.glh:
+                raise ValidationError(
+                    {
+                        "optional_glh_required": (
+                            f"The mandatory units are {mandatory} GLH; with "
+                            f"{self.optional_glh_required} optional GLH that is "
+                            f"{mandatory + self.optional_glh_required}, not the qualification's "
+                            f"{self.glh} GLH."
+                        )
+                    }
+                )
 
 
 class Unit(models.Model):

@@ -12,6 +12,15 @@ from audit.admin import AuditedAdminMixin
 from . import models
 
 
+@admin.register(models.FamilyDeadline)
+class FamilyDeadlineAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A family whose deadline differs from the year's (HNC/HND: 15 November). Its own
+    page, not an inline, so each change is audited like the year's."""
+
+    list_display = ["year", "family", "registration_deadline"]
+    list_filter = ["year"]
+
+
 @admin.register(models.RegistrationYear)
 class RegistrationYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [

@@ -61,6 +61,50 @@ def entry_check_deadline(calendar) -> dt.date:
     )
 
 
+class Deadline:
+    """Pearson's deadline and fee bands for one family in one year (its own, or the year's).
+
+    Has the RegistrationYear's attributes, so every function below takes either.
+    """
+
+    def __init__(self, year, family=None, row=None):
+        self.year, self.family, self.row = year, family, row
+        self.academic_year = year.academic_year
+        self.registration_deadline = (
+            row.registration_deadline if row else year.registration_deadline
+        )
+        self.fee_bands = (row.fee_bands if row and row.fee_bands else None) or year.fee_bands
+        self.refund_window_days = year.refund_window_days
+        self.claim_gap_weeks = year.claim_gap_weeks
+        self.source = row.source if row else year.source
+        self.unconfirmed = row.unconfirmed if row else year.unconfirmed
+
+    @property
+    def own(self) -> bool:
+        """The family has its own deadline this year (not the year's)."""
+        return self.row is not None
+
+    @property
+    def label(self) -> str:
+        return self.family.name if self.family else "Other qualifications"
+
+    def __eq__(self, other):
+        return isinstance(other, Deadline) and (self.year.pk, self.row and self.row.pk) == (
+            other.year.pk,
+            other.row and other.row.pk,
+        )
+
+    def __hash__(self):
+        return hash((self.year.pk, self.row and self.row.pk))
+
+
+def late_entry_check(check_deadline: dt.date | None, deadlines) -> list:
+    """The Pearson deadlines an entry-check deadline falls after (corrections would be late)."""
+    if check_deadline is None:
+        return []
+    return [d for d in deadlines if check_deadline > d.registration_deadline]
+
+
 @dataclass(frozen=True)
 class FeeBand:
     starts: dt.date | None

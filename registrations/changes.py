@@ -61,7 +61,7 @@ from .permissions import (
     NOTIFY_WITHDRAWAL,
     RUN_REGISTRATIONS,
 )
-from .services import _programme_code, add_step
+from .services import add_step, programme_code_for
 
 Kind = ChangeRequest.Kind
 Status = Registration.Status
@@ -524,7 +524,7 @@ def _new_registration(learner, cohort, *, by, **fields) -> Registration:
         learner=learner,
         cohort=cohort,
         centre_id=learner.centre_id,
-        programme_code=_programme_code(cohort),
+        programme_code=programme_code_for(cohort, learner),
         proposed_by=by,
         proposed_at=timezone.now(),
         entered_at=timezone.now(),

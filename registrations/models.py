@@ -56,6 +56,60 @@ class RegistrationYear(models.Model):
     def __str__(self) -> str:
         return self.academic_year
 
+    def deadline_for(self, family):
+        """Pearson's deadline and fee bands for one qualification family this year: its own
+        FamilyDeadline row, else the year's (a qualification without a family too)."""
+        from .calendar import Deadline
+
+        row = self.family_rows().get(family.pk) if family is not None else None
+        return Deadline(self, family if row else None, row)
+
+    def family_rows(self) -> dict:
+        """The year's FamilyDeadline rows by family id, read once per instance."""
+        rows = getattr(self, "_family_rows", None)
+        if rows is None:
+            rows = self._family_rows = {
+                d.family_id: d for d in self.family_deadlines.select_related("family")
+            }
+        return rows
+
+
+class FamilyDeadline(models.Model):
+    """Pearson's registration deadline for one qualification family in one year.
+
+    Pearson's deadlines differ by suite (1 November for Nationals, Firsts and Tech Awards;
+    15 November for HNC/HND and Art and Design diplomas): yearly configuration, falling
+    back to the RegistrationYear's deadline for a family without a row.
+    """
+
+    year = models.ForeignKey(
+        RegistrationYear, on_delete=models.CASCADE, related_name="family_deadlines"
+    )
+    family = models.ForeignKey(
+        "qualifications.QualificationFamily", on_delete=models.PROTECT, related_name="+"
+    )
+    registration_deadline = models.DateField(
+        help_text="Last day for standard-fee registration for this family"
+    )
+    fee_bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="This family's late-fee bands, as the year's; empty: the year's bands",
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="Where the date came from")
+    unconfirmed = models.CharField(
+        max_length=300, blank=True, help_text="What is not confirmed for this year"
+    )
+
+    class Meta:
+        ordering = ["year", "family__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "family"], name="one_deadline_per_family_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.year}: {self.registration_deadline:%d/%m/%Y}"
+
 
 class CentreCalendar(models.Model):
     """A centre's own dates for a year: the October half term is entered by the centre."""

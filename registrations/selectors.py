@@ -23,7 +23,7 @@ from .models import (
     snapshot_rows,
 )
 from .permissions import PROPOSE_ENTRIES, RUN_REGISTRATIONS
-from .services import changes_since_signed
+from .services import changes_since_signed, combination_breaches, consortium_arrangement
 
 
 def round_overview(rnd, user, today: dt.date | None = None) -> dict:
@@ -63,18 +63,81 @@ def round_overview(rnd, user, today: dt.date | None = None) -> dict:
     cal = CentreCalendar.objects.filter(
         centre=rnd.centre_id, academic_year=rnd.academic_year
     ).first()
+    deadlines = centre_deadlines(rnd.centre_id, rnd.academic_year, year=year)
+    check_deadline = calendar.entry_check_deadline(cal) if cal else None
     return {
         "round": rnd,
         "rows": rows,
         "unrequested": unrequested_cohorts(rnd),
         "year": year,
         "calendar": cal,
-        "entry_check_deadline": calendar.entry_check_deadline(cal) if cal else None,
-        "fee_warning": calendar.fee_warning(year, today),
-        "fee_band": calendar.fee_band_on(year, today) if year else None,
+        "entry_check_deadline": check_deadline,
+        "deadlines": [
+            {"deadline": d, "families": names, "band": calendar.fee_band_on(d, today)}
+            for d, names in deadlines
+        ],
+        "fee_warning": " ".join(
+            (f"{', '.join(names)}: " if len(deadlines) > 1 and names else "") + warning
+            for d, names in deadlines
+            if (warning := calendar.fee_warning(d, today))
+        ),
+        "late_check": late_check_warning(check_deadline, deadlines),
         "can_run": can(user, RUN_REGISTRATIONS, rnd),
         "today": today,
     }
+
+
+def centre_deadlines(centre_id, academic_year: str, *, year=None) -> list[tuple]:
+    """Pearson's deadlines for the families of the centre's cohorts starting this year (the
+    ones registered this year), as (Deadline, family names); the year's alone if none."""
+    year = year or RegistrationYear.objects.filter(academic_year=academic_year).first()
+    if year is None:
+        return []
+    families = {}
+    for cohort in Cohort.objects.filter(centre=centre_id, start_year=academic_year).select_related(
+        "qualification__family"
+    ):
+        family = cohort.qualification.family
+        families[family.pk if family else None] = family
+    if not families:
+        return [(year.deadline_for(None), [])]
+    grouped: dict = {}
+    for family in sorted(families.values(), key=lambda f: f.name if f else "~"):
+        grouped.setdefault(year.deadline_for(family), []).append(
+            family.name if family else "qualifications without a family"
+        )
+    return sorted(grouped.items(), key=lambda item: item[0].registration_deadline)
+
+
+def calendar_rows(calendars) -> list[tuple]:
+    """Each centre's dates with its entry-check deadline and any late-check warning."""
+    years = {y.academic_year: y for y in RegistrationYear.objects.all()}
+    out = []
+    for cal in calendars:
+        deadline = calendar.entry_check_deadline(cal)
+        year = years.get(cal.academic_year)
+        warning = ""
+        if year is not None:
+            deadlines = centre_deadlines(cal.centre_id, cal.academic_year, year=year)
+            warning = late_check_warning(deadline, deadlines)
+        out.append((cal, deadline, warning))
+    return out
+
+
+def late_check_warning(check_deadline, deadlines) -> str:
+    """The entry check would end after Pearson's deadline for some family: say which."""
+    late = calendar.late_entry_check(check_deadline, [d for d, _ in deadlines])
+    if not late:
+        return ""
+    names = dict(deadlines)
+    parts = [
+        f"{', '.join(names[d]) or 'this year'} ({d.registration_deadline:%d/%m/%Y})" for d in late
+    ]
+    return (
+        f"The entry check deadline, {check_deadline:%d/%m/%Y}, falls after Pearson's "
+        f"registration deadline for {'; '.join(parts)}: corrections found by the check "
+        "would pay late fees. Set an earlier entry check deadline on the centre dates page."
+    )
 
 
 def unrequested_cohorts(rnd):
@@ -173,6 +236,9 @@ def entry_list_page(entry_list: EntryList, user) -> dict:
         "changes": changes,
         # A consortium list: a partner's learner on it, or a consortium programme code.
         "consortium": any(r["partner"] or r["r"]["programme_code"] for r in page_rows),
+        "arrangement": (aq := consortium_arrangement(cohort)) and aq.arrangement,
+        # Rows whose optional units break the rule of combination: signing is refused.
+        "breaches": combination_breaches(entry_list),
         "sha256": sha,
         "latest_version": signing.latest_version(entry_list),
         "open_queries": sum(1 for qs in queries.values() for q in qs if not q.answered_at),

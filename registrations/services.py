@@ -19,6 +19,7 @@ from accounts.permissions import can
 from accounts.roles import Role
 from btecqa.validators import validate_academic_year
 from centres.models import ArrangementQualification
+from qualifications.services import check_combination, combination_problems
 from signatures import services as signing
 from todos.services import close_todos, open_todo
 from workflow import Close, Open, step
@@ -218,34 +219,70 @@ def request_entries(rnd: RegistrationRound, *, cohort, due_date: dt.date, by) ->
     return req
 
 
+def consortium_arrangement(cohort, learner_centre_id=None):
+    """The arrangement the cohort's qualification is shared on (ArrangementQualification):
+    led by the cohort's centre or joined by it. With `learner_centre_id` (a learner of
+    another centre), only one where both centres are in it, the other an accepted partner."""
+    live = ArrangementQualification.objects.filter(
+        qualification=cohort.qualification_id, withdrawn_on__isnull=True
+    ).select_related("arrangement")
+    accepted = {"arrangement__partners__status": "accepted"}
+    if learner_centre_id is None or learner_centre_id == cohort.centre_id:
+        return (
+            live.filter(arrangement__lead_centre=cohort.centre_id).first()
+            or live.filter(arrangement__partners__centre=cohort.centre_id, **accepted).first()
+        )
+    return (
+        live.filter(
+            arrangement__lead_centre=cohort.centre_id,
+            arrangement__partners__centre=learner_centre_id,
+            **accepted,
+        ).first()
+        or live.filter(
+            arrangement__lead_centre=learner_centre_id,
+            arrangement__partners__centre=cohort.centre_id,
+            **accepted,
+        ).first()
+    )
+
+
 def _programme_code(cohort) -> str:
     """The consortium programme code when the programme's qualification is on an arrangement."""
-    aq = (
-        ArrangementQualification.objects.filter(
-            qualification=cohort.qualification_id, withdrawn_on__isnull=True
-        )
-        .filter(arrangement__lead_centre=cohort.centre_id)
-        .select_related("arrangement")
-        .first()
-        or ArrangementQualification.objects.filter(
-            qualification=cohort.qualification_id,
-            withdrawn_on__isnull=True,
-            arrangement__partners__centre=cohort.centre_id,
-            arrangement__partners__status="accepted",
-        )
-        .select_related("arrangement")
-        .first()
-    )
+    aq = consortium_arrangement(cohort)
     return aq.arrangement.programme_code if aq else ""
 
 
-def _check_units(cohort, units) -> None:
-    wrong = [u for u in units if u.qualification_id != cohort.qualification_id or u.mandatory]
-    if wrong:
+def programme_code_for(cohort, learner) -> str:
+    """The code a learner is registered under on this cohort's list.
+
+    A partner centre's learner is registered under the consortium programme code or
+    sub-site, never silently on the lead centre's own list: without a live arrangement
+    sharing the qualification between the two centres, or without its code, refused.
+    """
+    if learner.centre_id == cohort.centre_id:
+        return _programme_code(cohort)
+    home, here = learner.centre, cohort.centre
+    aq = consortium_arrangement(cohort, learner.centre_id)
+    if aq is None:
         raise ValidationError(
-            f"Not an optional unit of {cohort.qualification.title}: "
-            + ", ".join(str(u) for u in wrong)
+            f"{learner} is a learner of {home.name} ({home.number}), not {here.name}: no "
+            f"collaborative arrangement shares {cohort.qualification.title} between the two "
+            f"centres, so they cannot go on {here.name}'s own entry list. A partner's learner "
+            "is registered under the consortium programme code or sub-site: add the "
+            "qualification to the arrangement first, or enter them at their own centre."
         )
+    if not aq.arrangement.programme_code.strip():
+        raise ValidationError(
+            f"{learner} is a learner of {home.name} ({home.number}): they are registered under "
+            f"the consortium programme code or sub-site, and {aq.arrangement} has none "
+            "recorded. Add it to the arrangement first."
+        )
+    return aq.arrangement.programme_code
+
+
+def _check_units(cohort, units, *, learner=None, rule: bool = True) -> None:
+    """Optional units of the cohort's qualification that follow its rule of combination."""
+    check_combination(cohort.qualification, units, learner=learner, rule=rule)
 
 
 @transaction.atomic
@@ -266,15 +303,17 @@ def propose_entry(
         )
     if cohort.registrations.filter(learner=learner, status__in=Registration.ACTIVE).exists():
         raise ValidationError(f"{learner} is already proposed or entered for {cohort}.")
+    # A choice made now follows the rule of combination; the cohort's defaults may still
+    # be completed per learner (signing refuses a list whose rows break the rule).
     units = list(optional_units) or list(cohort.optional_units.all())
-    _check_units(cohort, units)
+    _check_units(cohort, units, learner=learner, rule=bool(optional_units))
     reg = Registration.objects.create(
         learner=learner,
         cohort=cohort,
         centre_id=learner.centre_id,
         pathway=pathway,
         new_starter=new_starter,
-        programme_code=_programme_code(cohort),
+        programme_code=programme_code_for(cohort, learner),
         round=req.round,
         proposed_by=by,
         proposed_at=timezone.now(),
@@ -313,7 +352,7 @@ def choose_options(registration: Registration, *, by, pathway: str, optional_uni
     cohort = registration.cohort
     _require_leader(cohort, by, "chooses its learners' options")
     units = list(optional_units)
-    _check_units(cohort, units)
+    _check_units(cohort, units, learner=registration.learner)
 
     def change(reg):
         old = (reg.pathway, sorted(u.number for u in reg.optional_units.all()))
@@ -415,10 +454,14 @@ def make_entries(entry_list: EntryList, *, registrations, by, expected_lock=None
                 raise ValidationError(f"{reg} is not on {el.cohort}.")
             if reg.status != Registration.Status.PROPOSED:
                 continue
+            if reg.centre_id != el.cohort.centre_id and not reg.programme_code.strip():
+                # A partner's learner proposed before the arrangement had a code: given
+                # it now, or refused (never entered on the lead's own list).
+                reg.programme_code = programme_code_for(el.cohort, reg.learner)
             reg.status = Registration.Status.ENTERED
             reg.entered_at = timezone.now()
             reg.lock_version += 1
-            reg.save(update_fields=["status", "entered_at", "lock_version"])
+            reg.save(update_fields=["status", "entered_at", "lock_version", "programme_code"])
             add_step(
                 reg,
                 by=by,
@@ -546,9 +589,29 @@ def answer_query(query: RowQuery, *, answer: str, by) -> None:
     )
 
 
+def combination_breaches(entry_list: EntryList) -> list[str]:
+    """Each learner on the list whose optional units break the rule of combination."""
+    qualification = entry_list.cohort.qualification
+    if not qualification.has_combination_rule:
+        return []
+    mandatory = sum(u.glh for u in qualification.units.filter(mandatory=True))
+    out = []
+    for reg in entry_list.rows():
+        for problem in combination_problems(
+            qualification, list(reg.optional_units.all()), mandatory_glh=mandatory
+        ):
+            out.append(f"{reg.learner}: {problem}")
+    return out
+
+
 def sign_entry_list(entry_list: EntryList, *, user, password: str, seen_sha256: str):
     """The programme leader signs and dates the list they checked (password re-entered)."""
     _refuse_unless_signable(entry_list)
+    if breaches := combination_breaches(entry_list):
+        raise ValidationError(
+            "The list cannot be signed: these learners' optional units break the rule of "
+            "combination (ask the exams office to amend them): " + "; ".join(breaches) + "."
+        )
     if not can(user, PROPOSE_ENTRIES, entry_list):
         raise ValidationError(
             f"Only the programme leader, {entry_list.cohort.leader}, signs this list."
@@ -669,11 +732,17 @@ def amend_registration(
         if pathway is not None and pathway != reg.pathway:
             changes["pathway"] = (reg.pathway, pathway)
             reg.pathway = pathway
+        if programme_code is not None and not programme_code.strip():
+            if reg.centre_id != reg.cohort.centre_id:  # a partner's learner keeps a code
+                raise ValidationError(
+                    f"{reg.learner} is a learner of {reg.centre.name}: their entry keeps the "
+                    "consortium programme code or sub-site; it cannot be blank."
+                )
         if programme_code is not None and programme_code != reg.programme_code:
             changes["programme code"] = (reg.programme_code, programme_code)
             reg.programme_code = programme_code
         if optional_units is not None:
-            _check_units(reg.cohort, optional_units)
+            _check_units(reg.cohort, optional_units, learner=reg.learner)
             old = sorted(u.number for u in reg.optional_units.all())
             new = sorted(u.number for u in optional_units)
             if old != new:

@@ -115,10 +115,7 @@ def calendar_edit(request):
     return render(
         request,
         "registrations/calendar_form.html",
-        {
-            "form": form,
-            "calendars": [(c, calendar.entry_check_deadline(c)) for c in calendars],
-        },
+        {"form": form, "calendars": selectors.calendar_rows(calendars)},
     )
 
 

@@ -822,7 +822,7 @@ def register(request):
             rows_qs = rows_qs.filter(cohort=form.cleaned_data["cohort"])
         if form.cleaned_data["status"]:
             rows_qs = rows_qs.filter(status=form.cleaned_data["status"])
-    rows_qs = rows_qs.select_related("learner", "cohort__qualification", "centre").order_by(
+    rows_qs = rows_qs.select_related("learner", "cohort__qualification__family", "centre").order_by(
         "learner__last_name", "learner__first_name", "cohort__qualification__title", "pk"
     )
     page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -833,7 +833,9 @@ def register(request):
     for reg in page:
         band = refund = None
         if year_facts and reg.submitted_on:
-            band = calendar.fee_band_on(year_facts, reg.submitted_on)
+            # The band of the learner's own family's deadline (the year's if it has none).
+            family = reg.cohort.qualification.family
+            band = calendar.fee_band_on(year_facts.deadline_for(family), reg.submitted_on)
         if year_facts and reg.status in changes.AT_PEARSON:
             window = changes.refund_window(reg, today, year=year_facts)
             if window and window.open:
@@ -861,6 +863,7 @@ def register(request):
             "fee_warning": calendar.fee_warning(year_facts, today),
             "fee_today": calendar.fee_band_on(year_facts, today) if year_facts else None,
             "next_fee_change": calendar.next_fee_change(year_facts, today) if year_facts else None,
+            "family_deadlines": list(year_facts.family_rows().values()) if year_facts else (),
             "query": query.urlencode(),
         },
     )

@@ -51,6 +51,8 @@ from learners.models import Learner, TeachingGroup
 from registrations import changes, entry_check, number_import, services
 from registrations.models import CentreCalendar, ChangeRequest, Discrepancy, TransferHandover
 from todos.models import ToDo
+from verification import services as lead_ivs
+from verification.models import LeadIVAppointment
 
 from .factories import (
     CentreFactory,
@@ -260,6 +262,14 @@ class World:
             handed_over_on=dt.date(2026, 9, 20),
             handed_over_by=eo,
         )
+        site.extra["lead_iv"] = lead_ivs.appoint_lead_iv(
+            centre=centre,
+            qualification=qualification,
+            academic_year="2026/27",
+            lead_iv=self.user(key, R.LEAD_IV),
+            cover=self.user(key, R.ASSESSOR_IV),
+            by=qnu,
+        )
         csv = (
             "Admission number,Legal surname,Legal forename,Date of birth,Sex\r\n"
             f"MX{centre.number},{site.marker},Imported,01/02/2009,F\r\n"
@@ -425,6 +435,9 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
             )
         },
         "registrations:query_answer": site(lambda s: {"pk": s.query.pk}, RowQuery),
+        "verification:lead_iv_edit": site(
+            lambda s: {"pk": s.extra["lead_iv"].pk}, LeadIVAppointment
+        ),
         "registrations:numbers_preview": site(
             lambda s: {"pk": s.numbers_import.pk}, RegistrationNumberImport
         ),
@@ -574,7 +587,16 @@ def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
     return {s[k].marker for k in mine}
 
 
-NAMESPACES = ["", "audit", "centres", "learners", "learner_imports", "catalogue", "registrations"]
+NAMESPACES = [
+    "",
+    "audit",
+    "centres",
+    "learners",
+    "learner_imports",
+    "catalogue",
+    "registrations",
+    "verification",
+]
 
 
 def _namespace(name: str) -> str:

@@ -25,7 +25,7 @@ from outbox.services import send_pending
 from outbox.tasks import send_pending as send_pending_task
 from qualifications.models import Unit
 from registrations import documents, notices, services
-from registrations.models import LearnerNotice
+from registrations.models import LearnerNotice, Registration
 from signatures import services as signing
 
 from .factories import (
@@ -316,12 +316,24 @@ def test_changes_in_words_say_yes_no_blank_and_removed():
 
 @pytest.fixture
 def consortium(rnd, cohort, cast, partner_centre):
-    """The own centre's list with one partner centre's learner on it (no programme code)."""
+    """The own centre's list with one partner centre's learner on it (no programme code).
+
+    Proposing or entering such a learner is refused now (tests/test_registration_rules.py);
+    the row is written as one entered before that check, which the list, its documents and
+    the Pearson file must still show as missing its code."""
+    entry_list = _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
     visitor = LearnerFactory(
         centre=partner_centre, last_name="Kestrelson", first_name="Pat", uln=uln()
     )
     cohort.teaching_groups.get().learners.add(visitor)
-    entry_list = _returned(rnd, cohort, cast[R.EXAMS_OFFICER], cast[R.PROGRAMME_LEADER])
+    Registration.objects.create(
+        learner=visitor,
+        cohort=cohort,
+        centre=partner_centre,
+        pathway="General",
+        round=rnd,
+        status=Registration.Status.ENTERED,
+    )
     return entry_list, entry_list.rows().get(learner=visitor)
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualifications', '0003_families'),
+        ('qualifications', '0004_rules_of_combination'),
     ]
 
     operations = [

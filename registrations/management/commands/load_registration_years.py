@@ -7,9 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from btecqa.validators import academic_year_problem
-from registrations.models import RegistrationYear
+from qualifications.models import QualificationFamily
+from registrations.models import FamilyDeadline, RegistrationYear
 
 DATA = Path(__file__).resolve().parents[2] / "year_data"
+FAMILY_FIELDS = ["registration_deadline", "fee_bands", "source", "unconfirmed"]
 FIELDS = [
     "registration_deadline",
     "fee_bands",
@@ -41,7 +43,26 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: {exc}") from exc
             except Exception as exc:  # ValidationError: name the field
                 raise CommandError(f"{path}: {exc}") from exc
-            RegistrationYear.objects.update_or_create(
+            year, _ = RegistrationYear.objects.update_or_create(
                 academic_year=data["academic_year"], defaults=values
             )
+            for item in data.get("family_deadlines", []):
+                self._family_deadline(path, year, item)
             self.stdout.write(f"{data['academic_year']}: loaded from {path.name}")
+
+    def _family_deadline(self, path, year, item):
+        """One family's own deadline this year ("family" is the family's code)."""
+        code = item.get("family", "")
+        family = QualificationFamily.objects.filter(code=code).first()
+        if family is None:
+            known = ", ".join(QualificationFamily.objects.values_list("code", flat=True))
+            raise CommandError(
+                f"{path}: family_deadlines: no qualification family '{code}' (known: {known})."
+            )
+        values = {f: item[f] for f in FAMILY_FIELDS if f in item}
+        row = FamilyDeadline(year=year, family=family, **values)
+        try:
+            row.full_clean(validate_unique=False)
+        except Exception as exc:  # ValidationError: name the family and the field
+            raise CommandError(f"{path}: family_deadlines '{code}': {exc}") from exc
+        FamilyDeadline.objects.update_or_create(year=year, family=family, defaults=values)

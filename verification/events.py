@@ -1,0 +1,14 @@
+"""What the trail says about Lead IV appointments."""
+
+from audit.actions import register_action
+
+LEAD_IV_APPOINTED = register_action(
+    "verification.lead_iv.appointed",
+    "Lead IV identified",
+    "{actor} identified the Lead IV: {object}",
+)
+LEAD_IV_CHANGED = register_action(
+    "verification.lead_iv.changed",
+    "Lead IV or cover changed",
+    "{actor} changed {object}",
+)

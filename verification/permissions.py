@@ -1,0 +1,20 @@
+"""Who sees and who keeps the list of Lead IVs (the Quality Nominee, domain.md 3.1)."""
+
+from accounts.permissions import register
+from accounts.roles import STAFF_ROLES, Role
+
+VIEW_LEAD_IVS = register(
+    "verification.view_lead_ivs",
+    STAFF_ROLES,
+    writes=False,
+    description="See who is Lead IV (and cover) for each qualification at their centre.",
+)
+MANAGE_LEAD_IVS = register(
+    "verification.manage_lead_ivs",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description=(
+        "The Quality Nominee identifies each qualification's Lead IV for the year and "
+        "their succession cover."
+    ),
+)

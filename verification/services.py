@@ -1,0 +1,140 @@
+"""Identifying the Lead IV: one per qualification per centre per year, with cover.
+
+Each change is audited at the centre. The people chosen must hold a role at that centre
+(a Lead IV from elsewhere cannot run this centre's internal verification), and the cover
+is someone else. A mid-year replacement must complete the centre's standardisation
+materials (Pearson's Lead IV article), so changing the Lead IV asks for the note.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+import audit
+from accounts.models import RoleAssignment
+from accounts.permissions import require, require_object
+from btecqa.validators import academic_year_problem
+
+from . import events
+from .models import LeadIVAppointment
+from .permissions import MANAGE_LEAD_IVS
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def _check_people(centre, lead_iv, cover) -> None:
+    errors = {}
+    holders = set(
+        RoleAssignment.objects.filter(centre=centre, user__in=[u for u in (lead_iv, cover) if u])
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    if lead_iv is None:
+        errors["lead_iv"] = "Choose the Lead IV."
+    elif lead_iv.pk not in holders:
+        errors["lead_iv"] = f"{_person(lead_iv)} holds no role at {centre.name}."
+    if cover is not None:
+        if lead_iv is not None and cover.pk == lead_iv.pk:
+            errors["cover"] = "The cover must be a different person from the Lead IV."
+        elif cover.pk not in holders:
+            errors["cover"] = f"{_person(cover)} holds no role at {centre.name}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _state(appt: LeadIVAppointment) -> dict:
+    return {
+        "qualification": appt.qualification.number,
+        "academic_year": appt.academic_year,
+        "lead_iv": _person(appt.lead_iv),
+        "cover": _person(appt.cover),
+        "standardisation_note": appt.standardisation_note,
+    }
+
+
+@transaction.atomic
+def appoint_lead_iv(
+    *, centre, qualification, academic_year: str, lead_iv, cover=None, note: str = "", by
+) -> LeadIVAppointment:
+    """The Quality Nominee identifies the Lead IV (and cover) for the year."""
+    require(by, MANAGE_LEAD_IVS, centre.pk)
+    if problem := academic_year_problem(academic_year):
+        raise ValidationError({"academic_year": problem})
+    _check_people(centre, lead_iv, cover)
+    if LeadIVAppointment.objects.filter(
+        centre=centre, qualification=qualification, academic_year=academic_year
+    ).exists():
+        raise ValidationError(
+            {
+                "qualification": (
+                    f"{qualification.title} already has a Lead IV at {centre.name} for "
+                    f"{academic_year}: change that one (one Lead IV per qualification a year)."
+                )
+            }
+        )
+    try:
+        with transaction.atomic():
+            appt = LeadIVAppointment.objects.create(
+                centre=centre,
+                qualification=qualification,
+                academic_year=academic_year,
+                lead_iv=lead_iv,
+                cover=cover,
+                standardisation_note=note.strip(),
+                appointed_by=by,
+            )
+    except IntegrityError as exc:  # a second tab won the race
+        raise ValidationError(f"{qualification.title} already has a Lead IV.") from exc
+    audit.record(by, events.LEAD_IV_APPOINTED, appt, centre=centre.pk, after=_state(appt))
+    return appt
+
+
+@transaction.atomic
+def change_lead_iv(
+    appt: LeadIVAppointment, *, lead_iv, cover=None, note: str = "", by, expected_lock=None
+) -> LeadIVAppointment:
+    """A new Lead IV (mid-year replacement), a new cover, or the standardisation note."""
+    require_object(by, MANAGE_LEAD_IVS, appt)
+    appt = (
+        LeadIVAppointment.objects.select_for_update()
+        .select_related("centre", "qualification", "lead_iv", "cover")
+        .get(pk=appt.pk)
+    )
+    if expected_lock is not None and expected_lock != appt.lock_version:
+        raise ValidationError(
+            "Someone changed this Lead IV record after you opened it: reload and check."
+        )
+    _check_people(appt.centre, lead_iv, cover)
+    before = _state(appt)
+    replaced = lead_iv.pk != appt.lead_iv_id
+    note = note.strip()
+    if replaced and (not note or note == appt.standardisation_note):
+        raise ValidationError(
+            {
+                "standardisation_note": (
+                    f"A replacement Lead IV must complete the centre standardisation "
+                    f"materials: say when {_person(lead_iv)} did, or will."
+                )
+            }
+        )
+    appt.lead_iv, appt.cover, appt.standardisation_note = lead_iv, cover, note
+    if replaced:
+        appt.appointed_by, appt.appointed_on = by, timezone.localdate()
+    after = _state(appt)
+    if after == before:
+        raise ValidationError("Nothing was changed.")
+    appt.lock_version += 1
+    appt.save()
+    audit.record(
+        by,
+        events.LEAD_IV_CHANGED,
+        appt,
+        centre=appt.centre_id,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    return appt

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "verification"
+
+urlpatterns = [
+    path("lead-ivs/", views.lead_iv_list, name="lead_iv_list"),
+    path("lead-ivs/new/", views.lead_iv_add, name="lead_iv_add"),
+    path("lead-ivs/<id:pk>/", views.lead_iv_edit, name="lead_iv_edit"),
+]
