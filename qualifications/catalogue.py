@@ -94,6 +94,11 @@ COUNT = Integer(
     maximum=100,
     message="The number of optional units must be a whole number (found '{text}').",
 )
+YEARS = Integer(
+    minimum=1,
+    maximum=6,
+    message="The usual length must be a whole number of academic years, 1 to 6 (found '{text}').",
+)
 SCHEMES = Choice(
     {
         **{c.value: c.value for c in Qualification.GradingScheme},
@@ -136,6 +141,9 @@ LAYOUTS: dict[str, Layout] = {
         _column("optional_units_required", "Optional units required", ("Optional units",),
                 COUNT, column_required=False),
         _column("optional_glh_required", "Optional GLH required", ("Optional GLH",), GLH,
+                column_required=False),
+        # How many academic years a cohort usually takes (2 for a National over Years 12-13).
+        _column("typical_years", "Usual length (years)", ("Years", "Length in years"), YEARS,
                 column_required=False),
     ],
     UNITS_SHEET: [
@@ -443,7 +451,7 @@ def _structure(table: Table) -> tuple[_Structure | None, list[Problem]]:
 QUALIFICATION_FIELDS = ("title", "number", "level", "glh", "grading_scheme")
 UNIT_FIELDS = ("number", "title", "glh", "assessment", "mandatory")
 # Written only when the file gives a figure: a file without them keeps the admin's.
-COMBINATION_FIELDS = ("optional_units_required", "optional_glh_required")
+COMBINATION_FIELDS = ("optional_units_required", "optional_glh_required", "typical_years")
 
 
 def _save_diff(obj, values: dict) -> dict | None:

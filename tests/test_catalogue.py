@@ -506,3 +506,42 @@ def test_the_import_page_lists_every_problem_or_the_outcome(client, exams_office
     page = response.content.decode()
     assert "Structure imported" in page and "Units added" in page
     assert business.units.filter(number="27").exists()
+
+
+def test_shipped_nationals_run_over_two_years_and_a_new_cohort_takes_it(shipped):
+    """A new cohort of a shipped Extended Certificate runs for Years 12 and 13, so its
+    planned completion is the end of the second year, on a fresh database too."""
+    from centres.models import Centre
+    from learners.forms_cohorts import CohortForm
+    from tests.factories import CentreFactory
+
+    business = Qualification.objects.get(number=BUSINESS)
+    assert business.typical_years == 2
+    assert business.family.code == "btec-nationals"
+    centre = CentreFactory()
+    form = CohortForm(
+        data={"qualification": business.pk, "centre": centre.pk, "start_year": "2026/27"},
+        centres=Centre.objects.filter(pk=centre.pk),
+    )
+    assert form.is_valid(), form.errors
+    cohort = form.save()
+    assert cohort.years == 2
+    assert cohort.planned_completion.isoformat() == "2028-08-31"
+
+
+def test_the_workbook_carries_the_usual_length_and_refuses_a_bad_one(shipped):
+    business = Qualification.objects.get(number=BUSINESS)
+    data = export_structure_xlsx(business)
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    headings = [c.value for c in sheet[1]]
+    assert "Usual length (years)" in headings
+    sheet.cell(row=2, column=headings.index("Usual length (years)") + 1, value="nine")
+    out = io.BytesIO()
+    book.save(out)
+    result = catalogue.import_structure_xlsx(out.getvalue(), None)
+    assert not result.ok
+    assert any(
+        "usual length must be a whole number of academic years" in str(e).lower()
+        for e in result.errors
+    ), result.errors
