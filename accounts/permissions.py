@@ -29,7 +29,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .roles import Role
@@ -242,34 +242,66 @@ def require(user, perm: str, centre_id: int | None = None) -> None:
 
 # --- reaches -------------------------------------------------------------------------
 
-ReachProvider = Callable[[object, Permission, Access, type], "Q | None"]
+ReachProvider = Callable[[object, Permission, Access, QuerySet, set], "Q | None"]
 _REACHES: dict[str, ReachProvider] = {}
+
+# A reach's rows beyond the user's own centres are fetched once and kept as a list of ids
+# up to this many; past it the condition stays a subquery (the same rows, no list in SQL).
+MATERIALISE_AT_MOST = 1000
 
 
 def register_reach(name: str, provider: ReachProvider) -> None:
-    """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT)."""
+    """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT).
+
+    provider(user, perm, spec, queryset, own) returns the condition for rows of `queryset`
+    it reaches beyond the user's own centres `own` (None when it reaches none of them).
+    """
     if name not in KNOWN_REACHES - {HOME}:
         raise ImproperlyConfigured(f"Unknown reach {name!r}.")
     _REACHES[name] = provider
 
 
-def _through_centres(model, path: str, centre_ids) -> Q:
-    """Rows related to one of the centres by a (possibly many-valued) path, without duplicates."""
-    return Q(pk__in=model._default_manager.filter(**{f"{path}__in": centre_ids}).values("pk"))
+def _source(queryset) -> QuerySet:
+    """The rows a reach is worked out over: the queryset being scoped, when plain, so a list
+    of a few learners costs a few rows; otherwise every row of its model."""
+    q = queryset.query
+    if q.annotations or q.is_sliced or q.combinator or q.distinct_fields or q.values_select:
+        return queryset.model._default_manager.all()
+    return queryset.order_by()
 
 
-def _delivering(user, perm: Permission, spec: Access, model) -> Q | None:
+def beyond_own(queryset, spec: Access, own, condition: Q | dict) -> Q | None:
+    """Rows of `queryset` matching `condition` whose own centre is not one of `own` (those
+    the home branch keeps already), materialised in one query: None when there are none,
+    so the OR branch is dropped and the home centre's index still orders the page."""
+    condition = condition if isinstance(condition, Q) else Q(**condition)
+    # Driven from the rows away from the user's own centres (few, or none, for most users),
+    # each checked once, not from everything the reach touches (mostly their own rows).
+    reached = queryset.model._default_manager.filter(condition, pk=OuterRef("pk"))
+    rows = (
+        _source(queryset)
+        .exclude(**{f"{spec.centre}__in": own})
+        .filter(Exists(reached))
+        .values("pk")
+    )
+    ids = list(rows.values_list("pk", flat=True)[: MATERIALISE_AT_MOST + 1])
+    if not ids:
+        return None
+    if len(ids) > MATERIALISE_AT_MOST:
+        return Q(pk__in=rows)
+    return Q(pk__in=ids)
+
+
+def _delivering(user, perm: Permission, spec: Access, queryset, own) -> Q | None:
     if not spec.delivering:
         return None
-    ids = _centres_with(user, perm)
-    return _through_centres(model, spec.delivering, ids) if ids else None
+    return beyond_own(queryset, spec, own, {f"{spec.delivering}__in": own})
 
 
-def _member(user, perm: Permission, spec: Access, model) -> Q | None:
+def _member(user, perm: Permission, spec: Access, queryset, own) -> Q | None:
     if not spec.member:
         return None
-    ids = _centres_with(user, perm)
-    return _through_centres(model, spec.member, ids) if ids else None
+    return beyond_own(queryset, spec, own, {f"{spec.member}__in": own})
 
 
 _REACHES[DELIVERING] = _delivering
@@ -280,21 +312,23 @@ def _centres_with(user, perm: Permission) -> set[int]:
     return {c for r, c in assignments(user) if r in perm.roles}
 
 
-def rows_condition(user, perm_code: str, model) -> Q | None:
-    """The condition on `model`'s rows that `perm` grants this user; None means every row."""
+def rows_condition(user, perm_code: str, queryset) -> Q | None:
+    """The condition on the rows of `queryset` (or a model) that `perm` grants this user;
+    None means every row. Reaches beyond home are worked out over those rows only."""
+    qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
     perm = get_permission(perm_code)
     if _is_super(user):
         return None
-    spec = access_of(model)
+    spec = access_of(qs.model)
     own = _centres_with(user, perm)
     if not own:  # every reach starts from holding the permission at one's own centre
         return Q(pk__in=[])
-    condition = Q(**{f"{spec.centre}__in": own})
-    for reach in perm.reach - {HOME}:
+    condition = Q(**{f"{spec.centre}__in": sorted(own)})
+    for reach in sorted(perm.reach - {HOME}):
         provider = _REACHES.get(reach)
         if provider is None:
             raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
-        widened = provider(user, perm, spec, model)
+        widened = provider(user, perm, spec, qs, own)
         if widened is not None:
             condition |= widened
     for rule in perm.rules:
@@ -305,7 +339,7 @@ def rows_condition(user, perm_code: str, model) -> Q | None:
 def scope(user, perm: str, queryset) -> QuerySet:
     """Only the rows `perm` lets this user see or act on (lists, searches, exports)."""
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
-    condition = rows_condition(user, perm, qs.model)
+    condition = rows_condition(user, perm, qs)
     return qs if condition is None else qs.filter(condition)
 
 
@@ -328,7 +362,7 @@ def get_object(user, perm: str, queryset, **lookup):
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
     if not lookup:
         raise ImproperlyConfigured("get_object() needs a lookup, e.g. pk=pk.")
-    obj = scope(user, perm, qs).filter(**lookup).first()
+    obj = scope(user, perm, qs.filter(**lookup)).first()
     if obj is not None:
         return obj
     found = list(qs.model._default_manager.filter(**lookup).values_list("pk", flat=True)[:2])

@@ -26,7 +26,7 @@ def learner_search(
     on_roll: bool | None = None,
 ) -> QuerySet[Learner]:
     """The learners `perm` reaches for this user (an export passes the export permission)."""
-    qs = scope(user, perm, Learner.objects.select_related("centre"))
+    qs = Learner.objects.select_related("centre")
     q = (q or "").strip()
     if q:
         compact = q.replace(" ", "").upper()
@@ -62,7 +62,8 @@ def learner_search(
         )
     if on_roll is not None:
         qs = qs.filter(on_roll=on_roll)
-    return qs.order_by("last_name", "first_name", "pk")
+    # Scoped last, so a reach beyond home is worked out over the matching learners only.
+    return scope(user, perm, qs).order_by("last_name", "first_name", "pk")
 
 
 def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
@@ -75,6 +76,26 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     return learners.prefetch_related(
         Prefetch("teaching_groups", queryset=groups, to_attr="visible_groups")
     )
+
+
+def attach_visible_groups(learners, user, perm: str = VIEW_LEARNERS) -> list[Learner]:
+    """The page's learners, each with `visible_groups` as with_groups() gives them, in one
+    query over the memberships of these learners only (the reach worked out over them)."""
+    learners = list(learners)
+    for learner in learners:
+        learner.visible_groups = []
+    by_pk = {learner.pk: learner for learner in learners}
+    if not by_pk:
+        return learners
+    memberships = scope(
+        user, perm, Membership.objects.filter(learner_id__in=sorted(by_pk))
+    ).select_related("teachinggroup__cohort__qualification", "teachinggroup__delivering_centre")
+    groups = {}
+    for m in memberships.order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering)):
+        groups.setdefault(m.learner_id, []).append(m.teachinggroup)
+    for pk, learner in by_pk.items():
+        learner.visible_groups = groups.get(pk, [])
+    return learners
 
 
 def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:

@@ -16,6 +16,7 @@ from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
 from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_COHORTS, VIEW_LEARNERS
 from .selectors import (
+    attach_visible_groups,
     learner_search,
     learner_timeline,
     possible_duplicates,
@@ -50,9 +51,8 @@ def _search(request, perm: str = VIEW_LEARNERS):
 @requires(VIEW_LEARNERS)
 def learner_list(request):
     form, learners = _search(request)
-    page = Paginator(with_groups(learners, request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(learners, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_visible_groups(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
