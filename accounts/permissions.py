@@ -29,7 +29,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from .roles import Role
@@ -242,66 +242,101 @@ def require(user, perm: str, centre_id: int | None = None) -> None:
 
 # --- reaches -------------------------------------------------------------------------
 
-ReachProvider = Callable[[object, Permission, Access, QuerySet, set], "Q | None"]
+ReachProvider = Callable[[object, Permission, Access, type, set], "Q | None"]
 _REACHES: dict[str, ReachProvider] = {}
 
-# A reach's rows beyond the user's own centres are fetched once and kept as a list of ids
-# up to this many; past it the condition stays a subquery (the same rows, no list in SQL).
+# Rows a reach finds beyond the user's own centres are kept as a list of ids up to this
+# many; past it the condition stays a subquery (the same rows, no long list in the SQL).
 MATERIALISE_AT_MOST = 1000
 
 
 def register_reach(name: str, provider: ReachProvider) -> None:
     """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT).
 
-    provider(user, perm, spec, queryset, own) returns the condition for rows of `queryset`
-    it reaches beyond the user's own centres `own` (None when it reaches none of them).
+    provider(user, perm, spec, model, own) returns the condition on `model`'s rows that it
+    reaches beyond the user's own centres `own` (the home branch keeps those), or None.
     """
     if name not in KNOWN_REACHES - {HOME}:
         raise ImproperlyConfigured(f"Unknown reach {name!r}.")
     _REACHES[name] = provider
 
 
-def _source(queryset) -> QuerySet:
-    """The rows a reach is worked out over: the queryset being scoped, when plain, so a list
-    of a few learners costs a few rows; otherwise every row of its model."""
-    q = queryset.query
-    if q.annotations or q.is_sliced or q.combinator or q.distinct_fields or q.values_select:
-        return queryset.model._default_manager.all()
-    return queryset.order_by()
+def _model_at(model, path: str):
+    """The model a lookup path ends on ("teaching_groups" from Learner: TeachingGroup)."""
+    for part in path.split("__") if path else ():
+        model = model._meta.get_field(part).related_model
+    return model
 
 
-def beyond_own(queryset, spec: Access, own, condition: Q | dict) -> Q | None:
-    """Rows of `queryset` matching `condition` whose own centre is not one of `own` (those
-    the home branch keeps already), materialised in one query: None when there are none,
-    so the OR branch is dropped and the home centre's index still orders the page."""
-    condition = condition if isinstance(condition, Q) else Q(**condition)
-    # Driven from the rows away from the user's own centres (few, or none, for most users),
-    # each checked once, not from everything the reach touches (mostly their own rows).
-    reached = queryset.model._default_manager.filter(condition, pk=OuterRef("pk"))
+def materialised(model, spec: Access, own, condition: Q) -> Q | None:
+    """`model`'s rows matching `condition` away from the user's own centres, fetched once as
+    ids: None when there are none, so the OR branch is dropped and the home centre's index
+    still orders a list. `condition` must start from a small side (a few groups, pairs)."""
     rows = (
-        _source(queryset)
-        .exclude(**{f"{spec.centre}__in": own})
-        .filter(Exists(reached))
-        .values("pk")
+        model._default_manager.filter(condition)
+        .exclude(**{f"{spec.centre}__in": sorted(own)})
+        .order_by()
+        .values_list("pk", flat=True)
+        .distinct()
     )
-    ids = list(rows.values_list("pk", flat=True)[: MATERIALISE_AT_MOST + 1])
+    ids = list(rows[: MATERIALISE_AT_MOST + 1])
     if not ids:
         return None
     if len(ids) > MATERIALISE_AT_MOST:
         return Q(pk__in=rows)
-    return Q(pk__in=ids)
+    return Q(pk__in=sorted(ids))
 
 
-def _delivering(user, perm: Permission, spec: Access, queryset, own) -> Q | None:
+def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int, int]]:
+    """(group, delivering centre, home centre) for the groups one of the user's centres
+    teaches for another centre (consortium groups; normally few or none). One query per
+    user and request, shared by every permission and model scoped on the page."""
+    cache = getattr(user, "_btecqa_delivered_away", None)
+    if cache is None:
+        cache = user._btecqa_delivered_away = {}
+    key = (group_model._meta.label, field)
+    if key not in cache:
+        home = access_of(group_model).centre
+        cache[key] = list(
+            group_model._default_manager.filter(**{f"{field}__in": sorted(any_centre_ids(user))})
+            .exclude(**{field: F(home)})
+            .order_by()
+            .values_list("pk", field, home)
+        )
+    return cache[key]
+
+
+def _delivering(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """Rows through the groups the user's centres teach for other centres' cohorts.
+
+    Worked out from the small side: those groups first (`spec.delivering` ends on the
+    group's delivering-centre field, the group model declares its own home centre), then
+    the rows through them. A group's members are its cohort's centre's learners, so a
+    group taught for one's own centre reaches nothing the home branch does not keep."""
     if not spec.delivering:
         return None
-    return beyond_own(queryset, spec, own, {f"{spec.delivering}__in": own})
+    prefix, _, field = spec.delivering.rpartition("__")
+    groups = sorted(
+        {
+            g
+            for g, delivering, home in _groups_delivered_away(user, _model_at(model, prefix), field)
+            if delivering in own and home not in own
+        }
+    )
+    if not groups:
+        return None
+    if not prefix:  # the groups themselves
+        return Q(pk__in=groups)
+    return materialised(model, spec, own, Q(**{f"{prefix}__in": groups}))
 
 
-def _member(user, perm: Permission, spec: Access, queryset, own) -> Q | None:
+def _member(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """Rows another centre holds that one of the user's centres takes part in: arrangements,
+    a handful of rows found from the member side, so a subquery (no query of its own)."""
     if not spec.member:
         return None
-    return beyond_own(queryset, spec, own, {f"{spec.member}__in": own})
+    rows = model._default_manager.filter(**{f"{spec.member}__in": sorted(own)})
+    return Q(pk__in=rows.exclude(**{f"{spec.centre}__in": sorted(own)}).values("pk"))
 
 
 _REACHES[DELIVERING] = _delivering
@@ -312,14 +347,13 @@ def _centres_with(user, perm: Permission) -> set[int]:
     return {c for r, c in assignments(user) if r in perm.roles}
 
 
-def rows_condition(user, perm_code: str, queryset) -> Q | None:
-    """The condition on the rows of `queryset` (or a model) that `perm` grants this user;
-    None means every row. Reaches beyond home are worked out over those rows only."""
-    qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
+def rows_condition(user, perm_code: str, model) -> Q | None:
+    """The condition on `model`'s rows that `perm` grants this user; None means every row."""
+    model = model.model if isinstance(model, QuerySet) else model
     perm = get_permission(perm_code)
     if _is_super(user):
         return None
-    spec = access_of(qs.model)
+    spec = access_of(model)
     own = _centres_with(user, perm)
     if not own:  # every reach starts from holding the permission at one's own centre
         return Q(pk__in=[])
@@ -328,7 +362,7 @@ def rows_condition(user, perm_code: str, queryset) -> Q | None:
         provider = _REACHES.get(reach)
         if provider is None:
             raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
-        widened = provider(user, perm, spec, qs, own)
+        widened = provider(user, perm, spec, model, own)
         if widened is not None:
             condition |= widened
     for rule in perm.rules:
@@ -339,7 +373,7 @@ def rows_condition(user, perm_code: str, queryset) -> Q | None:
 def scope(user, perm: str, queryset) -> QuerySet:
     """Only the rows `perm` lets this user see or act on (lists, searches, exports)."""
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
-    condition = rows_condition(user, perm, qs)
+    condition = rows_condition(user, perm, qs.model)
     return qs if condition is None else qs.filter(condition)
 
 
@@ -362,7 +396,7 @@ def get_object(user, perm: str, queryset, **lookup):
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
     if not lookup:
         raise ImproperlyConfigured("get_object() needs a lookup, e.g. pk=pk.")
-    obj = scope(user, perm, qs.filter(**lookup)).first()
+    obj = scope(user, perm, qs).filter(**lookup).first()
     if obj is not None:
         return obj
     found = list(qs.model._default_manager.filter(**lookup).values_list("pk", flat=True)[:2])

@@ -30,7 +30,7 @@ from accounts.permissions import (
     Access,
     Permission,
     assignments,
-    beyond_own,
+    materialised,
     register_reach,
 )
 from accounts.roles import Role
@@ -113,20 +113,21 @@ def _compute_pairs(user, perm: Permission) -> set[tuple[int, int]]:
     return pairs
 
 
-def arrangement_reach(user, perm: Permission, spec: Access, queryset, own) -> Q | None:
-    """The shared (centre, qualification) pairs' rows beyond the user's own centres, once."""
+def arrangement_reach(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """The shared (centre, qualification) pairs' rows beyond the user's own centres (the
+    home branch keeps theirs), from the pairs: no query when none reach beyond."""
     if not spec.qualification:
         return None
     by_centre: dict[int, set[int]] = defaultdict(set)
     for c, q in shared_pairs(user, perm):
-        if c not in own:  # the home branch keeps every row of the user's own centres
+        if c not in own:
             by_centre[c].add(q)
     if not by_centre:
         return None
     condition = Q(pk__in=[])
     for c, qs in sorted(by_centre.items()):
         condition |= Q(**{spec.centre: c, f"{spec.qualification}__in": sorted(qs)})
-    return beyond_own(queryset, spec, own, condition)
+    return materialised(model, spec, own, condition)
 
 
 def install() -> None:
