@@ -14,8 +14,12 @@ def cohort_choice_label(cohort: Cohort) -> str:
 
 def cohort_choices(cohorts):
     """Cohorts for a drop-down: by centre, then qualification, then the newest year first."""
-    return cohorts.select_related("qualification", "centre").order_by(
-        "centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering
+    # Only what the label shows (not the leader a programme page needs).
+    return (
+        cohorts.select_related(None)
+        .select_related("qualification", "centre")
+        .only("start_year", "years", "qualification__title", "centre__name", "centre__number")
+        .order_by("centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering)
     )
 
 
