@@ -78,23 +78,21 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     )
 
 
-def attach_visible_groups(learners, user, perm: str = VIEW_LEARNERS) -> list[Learner]:
-    """The page's learners, each with `visible_groups` as with_groups() gives them, in one
-    query over the memberships of these learners only (the reach worked out over them)."""
+def attach_group_names(learners, user, perm: str = VIEW_LEARNERS) -> list[Learner]:
+    """The page's learners, each with `group_names`: the groups with_groups() would show
+    (only those `perm` reaches), as the list prints them, from one query of names over
+    these learners' memberships only."""
     learners = list(learners)
-    for learner in learners:
-        learner.visible_groups = []
-    by_pk = {learner.pk: learner for learner in learners}
-    if not by_pk:
+    if not learners:
         return learners
     memberships = scope(
-        user, perm, Membership.objects.filter(learner_id__in=sorted(by_pk))
-    ).select_related("teachinggroup__cohort__qualification", "teachinggroup__delivering_centre")
-    groups = {}
-    for m in memberships.order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering)):
-        groups.setdefault(m.learner_id, []).append(m.teachinggroup)
-    for pk, learner in by_pk.items():
-        learner.visible_groups = groups.get(pk, [])
+        user, perm, Membership.objects.filter(learner_id__in=sorted(lr.pk for lr in learners))
+    ).order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering))
+    names: dict[int, list[str]] = {}
+    for learner_id, name in memberships.values_list("learner_id", "teachinggroup__name"):
+        names.setdefault(learner_id, []).append(name)
+    for learner in learners:
+        learner.group_names = ", ".join(names.get(learner.pk, ()))
     return learners
 
 

@@ -17,7 +17,7 @@ from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
 from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_COHORTS, VIEW_LEARNERS
 from .selectors import (
-    attach_visible_groups,
+    attach_group_names,
     learner_search,
     learner_timeline,
     possible_duplicates,
@@ -28,6 +28,17 @@ from .selectors import (
 from .services import update_learner
 
 PAGE_SIZE = 50
+# What a row of the list shows (the rest of a learner is not read).
+LIST_FIELDS = (
+    "last_name",
+    "first_name",
+    "preferred_name",
+    "candidate_number",
+    "uln",
+    "on_roll",
+    "left_on",
+    "centre__number",
+)
 ROW_ID = 987654321  # stands for a row's id in the one reversed detail link
 
 
@@ -53,6 +64,7 @@ def _search(request, perm: str = VIEW_LEARNERS):
 @requires(VIEW_LEARNERS)
 def learner_list(request):
     form, learners = _search(request)
+    learners = learners.only(*LIST_FIELDS)
     number = request.GET.get("page")
     paginator = Paginator(learners, PAGE_SIZE)
     first = None
@@ -62,7 +74,7 @@ def learner_list(request):
         if len(first) < PAGE_SIZE:
             paginator.count = len(first)
     page = paginator.get_page(number)
-    rows = attach_visible_groups(first if first is not None else page.object_list, request.user)
+    rows = attach_group_names(first if first is not None else page.object_list, request.user)
     # One reverse() for the page, not one a row: the links differ only by the learner's id.
     head, tail = reverse("learners:learner_detail", args=[ROW_ID]).split(str(ROW_ID))
     for learner in rows:
