@@ -1,6 +1,7 @@
 """The navigation bar: each entry shows only to people whose roles grant its permission."""
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .permissions import has_perm
 
@@ -19,9 +20,20 @@ MENU = [
 ]
 
 
+_URLS: dict[tuple, str] = {}
+
+
+def _url(name: str) -> str:
+    """reverse(name), once per URL configuration and script prefix (every page draws the menu)."""
+    key = (name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    if key not in _URLS:
+        _URLS[key] = reverse(name)
+    return _URLS[key]
+
+
 def menu_for(user) -> list[dict]:
     return [
-        {"label": label, "url": reverse(name), "name": name}
+        {"label": label, "url": _url(name), "name": name}
         for label, name, perm in MENU
         if perm is None or has_perm(user, perm)
     ]

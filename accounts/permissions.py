@@ -29,7 +29,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from .roles import Role
@@ -242,34 +242,101 @@ def require(user, perm: str, centre_id: int | None = None) -> None:
 
 # --- reaches -------------------------------------------------------------------------
 
-ReachProvider = Callable[[object, Permission, Access, type], "Q | None"]
+ReachProvider = Callable[[object, Permission, Access, type, set], "Q | None"]
 _REACHES: dict[str, ReachProvider] = {}
+
+# Rows a reach finds beyond the user's own centres are kept as a list of ids up to this
+# many; past it the condition stays a subquery (the same rows, no long list in the SQL).
+MATERIALISE_AT_MOST = 1000
 
 
 def register_reach(name: str, provider: ReachProvider) -> None:
-    """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT)."""
+    """Plug in a reach computed from another app's data (centres/ provides ARRANGEMENT).
+
+    provider(user, perm, spec, model, own) returns the condition on `model`'s rows that it
+    reaches beyond the user's own centres `own` (the home branch keeps those), or None.
+    """
     if name not in KNOWN_REACHES - {HOME}:
         raise ImproperlyConfigured(f"Unknown reach {name!r}.")
     _REACHES[name] = provider
 
 
-def _through_centres(model, path: str, centre_ids) -> Q:
-    """Rows related to one of the centres by a (possibly many-valued) path, without duplicates."""
-    return Q(pk__in=model._default_manager.filter(**{f"{path}__in": centre_ids}).values("pk"))
+def _model_at(model, path: str):
+    """The model a lookup path ends on ("teaching_groups" from Learner: TeachingGroup)."""
+    for part in path.split("__") if path else ():
+        model = model._meta.get_field(part).related_model
+    return model
 
 
-def _delivering(user, perm: Permission, spec: Access, model) -> Q | None:
+def materialised(model, spec: Access, own, condition: Q) -> Q | None:
+    """`model`'s rows matching `condition` away from the user's own centres, fetched once as
+    ids: None when there are none, so the OR branch is dropped and the home centre's index
+    still orders a list. `condition` must start from a small side (a few groups, pairs)."""
+    rows = (
+        model._default_manager.filter(condition)
+        .exclude(**{f"{spec.centre}__in": sorted(own)})
+        .order_by()
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    ids = list(rows[: MATERIALISE_AT_MOST + 1])
+    if not ids:
+        return None
+    if len(ids) > MATERIALISE_AT_MOST:
+        return Q(pk__in=rows)
+    return Q(pk__in=sorted(ids))
+
+
+def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int, int]]:
+    """(group, delivering centre, home centre) for the groups one of the user's centres
+    teaches for another centre (consortium groups; normally few or none). One query per
+    user and request, shared by every permission and model scoped on the page."""
+    cache = getattr(user, "_btecqa_delivered_away", None)
+    if cache is None:
+        cache = user._btecqa_delivered_away = {}
+    key = (group_model._meta.label, field)
+    if key not in cache:
+        home = access_of(group_model).centre
+        cache[key] = list(
+            group_model._default_manager.filter(**{f"{field}__in": sorted(any_centre_ids(user))})
+            .exclude(**{field: F(home)})
+            .order_by()
+            .values_list("pk", field, home)
+        )
+    return cache[key]
+
+
+def _delivering(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """Rows through the groups the user's centres teach for other centres' cohorts.
+
+    Worked out from the small side: those groups first (`spec.delivering` ends on the
+    group's delivering-centre field, the group model declares its own home centre), then
+    the rows through them. A group's members are its cohort's centre's learners, so a
+    group taught for one's own centre reaches nothing the home branch does not keep."""
     if not spec.delivering:
         return None
-    ids = _centres_with(user, perm)
-    return _through_centres(model, spec.delivering, ids) if ids else None
+    prefix, _, field = spec.delivering.rpartition("__")
+    groups = sorted(
+        {
+            g
+            for g, delivering, home in _groups_delivered_away(user, _model_at(model, prefix), field)
+            if delivering in own and home not in own
+        }
+    )
+    if not groups:
+        return None
+    if not prefix:  # the groups themselves
+        return Q(pk__in=groups)
+    return materialised(model, spec, own, Q(**{f"{prefix}__in": groups}))
 
 
-def _member(user, perm: Permission, spec: Access, model) -> Q | None:
+def _member(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """Rows another centre holds that one of the user's centres takes part in: arrangements,
+    a handful of rows found from the member side, so a subquery (no query of its own)."""
     if not spec.member:
         return None
-    ids = _centres_with(user, perm)
-    return _through_centres(model, spec.member, ids) if ids else None
+    rows = model._default_manager.filter(**{f"{spec.member}__in": sorted(own)})
+    return Q(pk__in=rows.exclude(**{f"{spec.centre}__in": sorted(own)}).values("pk"))
 
 
 _REACHES[DELIVERING] = _delivering
@@ -282,6 +349,7 @@ def _centres_with(user, perm: Permission) -> set[int]:
 
 def rows_condition(user, perm_code: str, model) -> Q | None:
     """The condition on `model`'s rows that `perm` grants this user; None means every row."""
+    model = model.model if isinstance(model, QuerySet) else model
     perm = get_permission(perm_code)
     if _is_super(user):
         return None
@@ -289,12 +357,12 @@ def rows_condition(user, perm_code: str, model) -> Q | None:
     own = _centres_with(user, perm)
     if not own:  # every reach starts from holding the permission at one's own centre
         return Q(pk__in=[])
-    condition = Q(**{f"{spec.centre}__in": own})
-    for reach in perm.reach - {HOME}:
+    condition = Q(**{f"{spec.centre}__in": sorted(own)})
+    for reach in sorted(perm.reach - {HOME}):
         provider = _REACHES.get(reach)
         if provider is None:
             raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
-        widened = provider(user, perm, spec, model)
+        widened = provider(user, perm, spec, model, own)
         if widened is not None:
             condition |= widened
     for rule in perm.rules:

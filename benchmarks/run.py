@@ -48,7 +48,7 @@ BENCHMARKS = {
     "learners.list": (
         "benchmarks.bench_learners",
         "bench_list",
-        "learner list page over 20,000 learners (page 1, surname, ULN) vs 1 query + a Template",
+        "learner list page, 20,000 learners (page 1, surname, ULN) vs bare view with session+user",
     ),
     "registrations.list": (
         "benchmarks.bench_registrations",

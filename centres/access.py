@@ -25,7 +25,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.permissions import ARRANGEMENT, Access, Permission, assignments, register_reach
+from accounts.permissions import (
+    ARRANGEMENT,
+    Access,
+    Permission,
+    assignments,
+    materialised,
+    register_reach,
+)
 from accounts.roles import Role
 
 # The lead centre's roles that oversee the partners' records (policy 3.1.3, 3.2.1).
@@ -106,24 +113,21 @@ def _compute_pairs(user, perm: Permission) -> set[tuple[int, int]]:
     return pairs
 
 
-def arrangement_reach(user, perm: Permission, spec: Access, model) -> Q | None:
+def arrangement_reach(user, perm: Permission, spec: Access, model, own) -> Q | None:
+    """The shared (centre, qualification) pairs' rows beyond the user's own centres (the
+    home branch keeps theirs), from the pairs: no query when none reach beyond."""
     if not spec.qualification:
         return None
-    pairs = shared_pairs(user, perm)
-    if not pairs:
-        return None
     by_centre: dict[int, set[int]] = defaultdict(set)
-    for c, q in pairs:
-        by_centre[c].add(q)
+    for c, q in shared_pairs(user, perm):
+        if c not in own:
+            by_centre[c].add(q)
+    if not by_centre:
+        return None
     condition = Q(pk__in=[])
-    manager = model._default_manager
-    for c, qs in by_centre.items():
-        condition |= Q(
-            pk__in=manager.filter(**{f"{spec.centre}": c, f"{spec.qualification}__in": qs}).values(
-                "pk"
-            )
-        )
-    return condition
+    for c, qs in sorted(by_centre.items()):
+        condition |= Q(**{spec.centre: c, f"{spec.qualification}__in": sorted(qs)})
+    return materialised(model, spec, own, condition)
 
 
 def install() -> None:

@@ -14,8 +14,12 @@ def cohort_choice_label(cohort: Cohort) -> str:
 
 def cohort_choices(cohorts):
     """Cohorts for a drop-down: by centre, then qualification, then the newest year first."""
-    return cohorts.select_related("qualification", "centre").order_by(
-        "centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering
+    # Only what the label shows (not the leader a programme page needs).
+    return (
+        cohorts.select_related(None)
+        .select_related("qualification", "centre")
+        .only("start_year", "years", "qualification__title", "centre__name", "centre__number")
+        .order_by("centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering)
     )
 
 
@@ -37,11 +41,34 @@ class LearnerSearchForm(Form):
 
     def __init__(self, *args, centres, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each list fetched once: the drop-downs, the years and a chosen filter's check.
+        centre_list = list(centres)
+        cohort_list = list(cohort_choices(cohorts))
         self.fields["centre"].queryset = centres
         self.fields["cohort"].queryset = cohort_choices(cohorts)
         self.fields["cohort"].label_from_instance = cohort_choice_label
-        years = sorted({y for c in cohorts for y in c.academic_years}, reverse=True)
+        years = sorted({y for c in cohort_list for y in c.academic_years}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
+        self._options = {
+            "centre": [("", "All my centres")] + [(str(c.pk), str(c)) for c in centre_list],
+            "cohort": [("", "Any programme")]
+            + [(str(c.pk), cohort_choice_label(c)) for c in cohort_list],
+            "year": self.fields["year"].choices,
+            "on_roll": self.fields["on_roll"].choices,
+        }
+
+    def fields_to_show(self):
+        """(bound field, its options with the chosen one marked, or None for a text box):
+        the search form drawn by a plain template, not a widget template per option."""
+        shown = []
+        for name in ("q", "centre", "cohort", "year", "on_roll"):
+            bound = self[name]
+            options = self._options.get(name)
+            if options is not None:
+                chosen = "" if bound.value() is None else str(bound.value())
+                options = [(value, label, value == chosen) for value, label in options]
+            shown.append((bound, options))
+        return shown
 
 
 class LearnerForm(ModelForm):

@@ -26,7 +26,7 @@ def learner_search(
     on_roll: bool | None = None,
 ) -> QuerySet[Learner]:
     """The learners `perm` reaches for this user (an export passes the export permission)."""
-    qs = scope(user, perm, Learner.objects.select_related("centre"))
+    qs = Learner.objects.select_related("centre")
     q = (q or "").strip()
     if q:
         compact = q.replace(" ", "").upper()
@@ -62,7 +62,8 @@ def learner_search(
         )
     if on_roll is not None:
         qs = qs.filter(on_roll=on_roll)
-    return qs.order_by("last_name", "first_name", "pk")
+    # Scoped last, so a reach beyond home is worked out over the matching learners only.
+    return scope(user, perm, qs).order_by("last_name", "first_name", "pk")
 
 
 def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
@@ -75,6 +76,24 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     return learners.prefetch_related(
         Prefetch("teaching_groups", queryset=groups, to_attr="visible_groups")
     )
+
+
+def attach_group_names(learners, user, perm: str = VIEW_LEARNERS) -> list[Learner]:
+    """The page's learners, each with `group_names`: the groups with_groups() would show
+    (only those `perm` reaches), as the list prints them, from one query of names over
+    these learners' memberships only."""
+    learners = list(learners)
+    if not learners:
+        return learners
+    memberships = scope(
+        user, perm, Membership.objects.filter(learner_id__in=sorted(lr.pk for lr in learners))
+    ).order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering))
+    names: dict[int, list[str]] = {}
+    for learner_id, name in memberships.values_list("learner_id", "teachinggroup__name"):
+        names.setdefault(learner_id, []).append(name)
+    for learner in learners:
+        learner.group_names = ", ".join(names.get(learner.pk, ()))
+    return learners
 
 
 def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:
