@@ -1257,38 +1257,43 @@ def reinstate_registration(registration: Registration, *, reason: str, by) -> Re
     reason = _clean(reason)
     if not reason:
         raise ValidationError("Say why the registration is reinstated.")
-    reg = (
-        Registration.objects.select_for_update()
-        .select_related("learner", "cohort__qualification")
-        .get(pk=registration.pk)
-    )
-    if reg.status != Status.WITHDRAWN:
-        if reg.status == Status.DELETED:
+    if registration.status == Status.DELETED:
+        raise ValidationError(
+            f"{registration} was deleted at Pearson, not withdrawn: register the learner again."
+        )
+
+    def change(reg):
+        if Registration.objects.filter(
+            learner=reg.learner_id, cohort=reg.cohort_id, status__in=Registration.ACTIVE
+        ).exists():
             raise ValidationError(
-                f"{reg} was deleted at Pearson, not withdrawn: register the learner again."
+                f"{reg.learner} already has a live registration on {reg.cohort}: "
+                "there is nothing to reinstate."
             )
-        raise ValidationError(
-            f"Only a withdrawn registration can be reinstated: {reg} is "
-            f"{lower_first(reg.get_status_display())}."
+        live = reg.registration_number or reg.registered_on
+        reg.status = Status.REGISTERED if live else Status.SUBMITTED
+        reg.ended_on = None
+        return {"reason": reason}
+
+    def history(reg):
+        add_step(
+            reg,
+            by=by,
+            what="Reinstated",
+            action=events.R_REINSTATED,
+            detail=f"{lower_first(reg.get_status_display())} again: {reason}",
+            audited=False,  # the step's own event
         )
-    if Registration.objects.filter(
-        learner=reg.learner_id, cohort=reg.cohort_id, status__in=Registration.ACTIVE
-    ).exists():
-        raise ValidationError(
-            f"{reg.learner} already has a live registration on {reg.cohort}: "
-            "there is nothing to reinstate."
-        )
-    reg.status = (
-        Status.REGISTERED if (reg.registration_number or reg.registered_on) else (Status.SUBMITTED)
-    )
-    reg.ended_on = None
-    reg.lock_version += 1
-    reg.save(update_fields=["status", "ended_on", "lock_version"])
-    add_step(
-        reg,
+
+    return step(
+        registration,
         by=by,
-        what="Reinstated",
         action=events.R_REINSTATED,
-        detail=f"{lower_first(reg.get_status_display())} again: {reason}",
+        allowed=[Status.WITHDRAWN],
+        refusal=f"Only a withdrawn registration can be reinstated: {registration} was not",
+        change=change,
+        history=history,
+        related=("learner", "cohort__qualification"),
+        learner=registration.learner,
+        centre=registration.centre_id,
     )
-    return reg
