@@ -482,6 +482,32 @@ SCHEME_FAMILIES = {
     "firsts": "btec-firsts",
 }
 
+# The families the shipped catalogue knows (migration 0003_families made the same rows on
+# an existing database). Pearson's refusal to transfer a 2022 Tech Award registration is
+# CONFIRMED: support article "Registrations: Transfers"; domain.md section 2.2.
+SHIPPED_FAMILIES = {
+    "btec-nationals": ("BTEC Nationals", True, ""),
+    "tech-award-2022": (
+        "BTEC Tech Awards (2022)",
+        False,
+        "Pearson cannot transfer a 2022 Tech Award registration: withdraw or delete it, "
+        "then register the learner again (Pearson, Registrations: Transfers).",
+    ),
+    "btec-firsts": ("BTEC Firsts", True, ""),
+}
+
+
+def ensure_shipped_families() -> None:
+    """Create any shipped family that is missing; one changed in the admin is kept."""
+    from .models import QualificationFamily
+
+    have = set(QualificationFamily.objects.values_list("code", flat=True))
+    for code, (name, transferable, note) in SHIPPED_FAMILIES.items():
+        if code not in have:
+            QualificationFamily.objects.create(
+                code=code, name=name, transferable=transferable, transfer_note=note
+            )
+
 
 def family_for_scheme(scheme: str):
     """The family a newly imported qualification starts in; the admin can move it."""
@@ -509,6 +535,11 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
             after={k: getattr(qualification, k) for k in QUALIFICATION_FIELDS},
         )
     result = ApplyResult(qualification, result_created)
+    if not result_created and qualification.family_id is None:
+        # One made before families existed, or on a database emptied since: place it.
+        family = family_for_scheme(qualification.grading_scheme)
+        if family is not None:
+            values["family"] = family
     if not result_created and (changed := _save_diff(qualification, values)):
         _record_change(actor, "catalogue.qualification_updated", qualification, changed)
         result.counts["qualification_updated"] += 1
@@ -617,6 +648,7 @@ def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
             raise ImproperlyConfigured(f"{path.name}: " + "; ".join(str(e) for e in errors))
         parsed.append((structure, grading))
     with audit.batch():
+        ensure_shipped_families()
         results = []
         for structure, grading in parsed:
             result = _apply(structure, actor)

@@ -545,3 +545,22 @@ def test_the_workbook_carries_the_usual_length_and_refuses_a_bad_one(shipped):
         "usual length must be a whole number of academic years" in str(e).lower()
         for e in result.errors
     ), result.errors
+
+
+def test_the_shipped_families_come_back_with_the_catalogue_on_an_emptied_database(db):
+    """A database emptied since migrating (a test flush, a restored dump without seed rows)
+    still gets the families, so Pearson's transfer rule and deadlines apply."""
+    from qualifications.models import QualificationFamily
+
+    Qualification.objects.all().delete()
+    QualificationFamily.objects.all().delete()
+    load_shipped_qualifications()
+    tech = QualificationFamily.objects.get(code="tech-award-2022")
+    assert not tech.transferable and "withdraw" in tech.transfer_note
+    assert not Qualification.objects.filter(family__isnull=True).exists()
+    # An older qualification without a family is placed on the next load, and audited.
+    business = Qualification.objects.get(number=BUSINESS)
+    Qualification.objects.filter(pk=business.pk).update(family=None)
+    load_shipped_qualifications()
+    business.refresh_from_db()
+    assert business.family.code == "btec-nationals"

@@ -179,7 +179,12 @@ def test_a_withdrawal_in_the_second_year_works_as_in_the_first(cohort, cast, yea
             reg, reason=ChangeRequest.Reason.LEFT_SCHOOL, details="Moved away", by=qn
         )
         changes.action_change(
-            cr, actioned_on=dt.date(2027, 11, 20), pearson_reference="CAS-9", by=eo
+            cr,
+            actioned_on=dt.date(2027, 11, 20),
+            pearson_reference="CAS-9",
+            by=eo,
+            achievement="reported",
+            achievement_detail="Units 1 and 2 at Merit reported in year one",
         )
     reg.refresh_from_db()
     assert reg.status == Registration.Status.WITHDRAWN
