@@ -38,6 +38,6 @@ def bare_entry_list(request, cohort_id: int):
 
 
 urlpatterns = [
-    path("bench/entry-list/<int:programme_id>/", bare_entry_list),
+    path("bench/entry-list/<int:cohort_id>/", bare_entry_list),
     path("", include("btecqa.urls")),
 ]
