@@ -29,7 +29,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
 from .roles import Role
@@ -287,46 +287,81 @@ def materialised(model, spec: Access, own, condition: Q) -> Q | None:
     return Q(pk__in=sorted(ids))
 
 
-def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int, int]]:
-    """(group, delivering centre, home centre) for the groups one of the user's centres
-    teaches for another centre (consortium groups; normally few or none). One query per
-    user and request, shared by every permission and model scoped on the page."""
+def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int, int, bool]]:
+    """(group, delivering centre, home centre, has members from elsewhere) for the groups one
+    of the user's centres teaches either for another centre's cohort, or with learners of
+    another centre in it (a partner's learners in the lead centre's consortium cohort).
+    Normally few or none. One query per user and request, shared by every permission and
+    model scoped on the page; its cost is bounded by the user's own centres' groups."""
     cache = getattr(user, "_btecqa_delivered_away", None)
     if cache is None:
         cache = user._btecqa_delivered_away = {}
     key = (group_model._meta.label, field)
     if key not in cache:
         home = access_of(group_model).centre
-        cache[key] = list(
-            group_model._default_manager.filter(**{f"{field}__in": sorted(any_centre_ids(user))})
-            .exclude(**{field: F(home)})
-            .order_by()
-            .values_list("pk", field, home)
+        groups = group_model._default_manager.filter(
+            **{f"{field}__in": sorted(any_centre_ids(user))}
         )
+        members = _members_model(group_model)
+        if members is None:
+            mixed = Value(False)
+        else:
+            through, to_group, learner_centre = members
+            mixed = Exists(
+                through._default_manager.filter(**{to_group: OuterRef("pk")}).exclude(
+                    **{learner_centre: OuterRef(home)}
+                )
+            )
+        cache[key] = [
+            (pk, delivering, centre, is_mixed)
+            for pk, delivering, centre, is_mixed in groups.annotate(_mixed=mixed)
+            .order_by()
+            .values_list("pk", field, home, "_mixed")
+            if delivering != centre or is_mixed
+        ]
     return cache[key]
 
 
+def _members_model(group_model):
+    """The group's membership table, its link to the group and its learner's centre, when
+    the group has learners (a TeachingGroup); None otherwise."""
+    field = next(
+        (f for f in group_model._meta.many_to_many if f.name == "learners"),
+        None,
+    )
+    if field is None:
+        return None
+    through = field.remote_field.through
+    spec = access_of(through)
+    to_group = next(
+        f.name for f in through._meta.fields if f.is_relation and f.related_model is group_model
+    )
+    return through, to_group, spec.centre
+
+
 def _delivering(user, perm: Permission, spec: Access, model, own) -> Q | None:
-    """Rows through the groups the user's centres teach for other centres' cohorts.
+    """Rows through the groups the user's centres teach for other centres.
 
     Worked out from the small side: those groups first (`spec.delivering` ends on the
     group's delivering-centre field, the group model declares its own home centre), then
-    the rows through them. A group's members are its cohort's centre's learners, so a
-    group taught for one's own centre reaches nothing the home branch does not keep."""
+    the rows through them, away from the user's own centres. A group of one's own cohort
+    counts only when it has another centre's learners in it (a consortium cohort)."""
     if not spec.delivering:
         return None
     prefix, _, field = spec.delivering.rpartition("__")
     groups = sorted(
         {
             g
-            for g, delivering, home in _groups_delivered_away(user, _model_at(model, prefix), field)
-            if delivering in own and home not in own
+            for g, delivering, home, mixed in _groups_delivered_away(
+                user, _model_at(model, prefix), field
+            )
+            if delivering in own and (home not in own or mixed)
         }
     )
     if not groups:
         return None
     if not prefix:  # the groups themselves
-        return Q(pk__in=groups)
+        return materialised(model, spec, own, Q(pk__in=groups))
     return materialised(model, spec, own, Q(**{f"{prefix}__in": groups}))
 
 

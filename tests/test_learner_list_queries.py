@@ -85,3 +85,22 @@ def test_a_search_finding_less_than_a_page_still_says_how_many_without_counting_
     assert response.context["page"].paginator.count == 60
     assert "Page 1 of 2" in response.content.decode()
     assert few == full - 1  # the full page's COUNT(*) is the one query more
+
+
+def test_a_partners_learner_in_our_consortium_cohorts_group_is_on_our_list(
+    client, own_centre, partner_centre, make_user
+):
+    """The lead centre teaches the consortium cohort: a partner's learner in one of its
+    groups is on the lead's list (the delivering reach), and an unrelated partner learner
+    is not; the partner still sees its own learner."""
+    cohort = CohortFactory(centre=own_centre)
+    group = TeachingGroupFactory(cohort=cohort, delivering_centre=own_centre)
+    visitor, stranger = _learners(partner_centre, 2, "Visitor")
+    group.learners.add(visitor)
+    client.force_login(make_user("lead.eo", Role.EXAMS_OFFICER, centre=own_centre))
+    page = client.get(reverse("learners:learner_list")).content.decode()
+    assert visitor.last_name.upper() in page.upper()
+    assert stranger.last_name.upper() not in page.upper()
+    detail = client.get(reverse("learners:learner_detail", args=[visitor.pk]))
+    assert detail.status_code == 200
+    assert client.get(reverse("learners:learner_detail", args=[stranger.pk])).status_code == 404
