@@ -100,7 +100,7 @@ def change_lead_iv(
     """A new Lead IV (mid-year replacement), a new cover, or the standardisation note."""
     require_object(by, MANAGE_LEAD_IVS, appt)
     appt = (
-        LeadIVAppointment.objects.select_for_update()
+        LeadIVAppointment.objects.select_for_update(of=("self",))
         .select_related("centre", "qualification", "lead_iv", "cover")
         .get(pk=appt.pk)
     )
