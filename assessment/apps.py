@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class AssessmentConfig(AppConfig):
     name = "assessment"
+
+    def ready(self):
+        from . import permissions  # noqa: F401

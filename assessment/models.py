@@ -1,1 +1,247 @@
-"""Assessment plans, assignment briefs and assessment decisions (to come)."""
+"""Assessment: the Lead IV's plan, the assignments it lists, and criterion decisions.
+
+The backbone every later record hangs off (Assessment issue, 000-3.3, 000-3.2.3):
+
+- an AssessmentPlan is written by the qualification's Lead IV for one cohort in one of
+  its academic years, and reviewed by the Quality Nominee;
+- each PlannedAssignment on it covers some criteria of one internal unit, with a method,
+  an assessor, an internal verifier and the dates the policy asks for;
+- a CriterionDecision is one assessor's judgement on one learner, one assignment, one
+  criterion: achieved or not yet. Decisions are never edited once internally verified:
+  a change is a new row (`version` + 1) that names the one it replaces and why.
+- an ImportedUnitResult is a unit grade that came in from a school's spreadsheet with
+  no criteria behind it: kept apart, with who imported it and when.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.permissions import Access
+from qualifications.models import UnitGrade
+
+
+class AssessmentPlan(models.Model):
+    """The Lead IV's plan for one cohort in one of its academic years."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "With the Quality Nominee"
+        RETURNED = "returned", "Returned for changes"
+        APPROVED = "approved", "Approved"
+
+    cohort = models.ForeignKey(
+        "learners.Cohort", on_delete=models.PROTECT, related_name="assessment_plans"
+    )
+    academic_year = models.CharField(max_length=7, help_text="e.g. 2026/27")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The Lead IV who wrote it",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True, help_text="The Quality Nominee's overall comment")
+    lock_version = models.PositiveIntegerField(default=0)
+
+    access = Access(
+        centre="cohort__centre",
+        view="assessment.view_plans",
+        delivering="cohort__teaching_groups__delivering_centre",
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
+    )
+
+    class Meta:
+        ordering = ["-academic_year", "cohort__qualification__title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "academic_year"], name="one_assessment_plan_per_cohort_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment plan: {self.cohort.qualification.title}, {self.academic_year}"
+
+
+class AssessmentMethod(models.TextChoices):
+    """How an assignment is assessed; IV sampling spreads across these (000-3.2.3)."""
+
+    WRITTEN_REPORT = "written_report", "Written report"
+    PRACTICAL = "practical", "Practical"
+    PRESENTATION = "presentation", "Presentation"
+    OBSERVATION = "observation", "Observation"
+    PORTFOLIO = "portfolio", "Portfolio"
+    PRODUCT = "product", "Product or artefact"
+    RESEARCH = "research", "Research or investigation"
+    OTHER = "other", "Other"
+
+
+class PlannedAssignment(models.Model):
+    """One assignment on a plan: which criteria of which unit, how, by whom, and when."""
+
+    plan = models.ForeignKey(AssessmentPlan, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    criteria = models.ManyToManyField(
+        "qualifications.AssessmentCriterion", related_name="planned_assignments"
+    )
+    method = models.CharField(max_length=20, choices=AssessmentMethod.choices)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments_assessed"
+    )
+    internal_verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments_verified"
+    )
+    delivering_centre = models.ForeignKey(
+        "centres.Centre",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The site that teaches it, in a consortium (blank: the cohort's own centre)",
+    )
+    hand_out = models.DateField("hand-out date")
+    hand_in = models.DateField("hand-in date")
+    brief_iv_by = models.DateField("brief internally verified by")
+    resubmission_by = models.DateField(
+        "resubmission window ends", help_text="The planned end of the resubmission window"
+    )
+    decisions_iv_by = models.DateField("decisions internally verified by")
+    review_comment = models.TextField(
+        blank=True, help_text="The Quality Nominee's comment on this row"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    access = Access(
+        centre="plan__cohort__centre",
+        view="assessment.view_plans",
+        delivering="plan__cohort__teaching_groups__delivering_centre",
+        qualification="plan__cohort__qualification",
+        paths={"cohort": "plan__cohort", "assessor": "assessor"},
+    )
+
+    class Meta:
+        ordering = ["plan", "unit__sort_key", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(assessor=models.F("internal_verifier")),
+                name="assignment_assessor_is_not_its_iv",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Unit {self.unit.number}: {self.title}"
+
+
+class Attempt(models.TextChoices):
+    FIRST = "first", "First submission"
+    RESUBMISSION = "resubmission", "Resubmission"
+    RETAKE = "retake", "Retake"
+
+
+class CriterionDecision(models.Model):
+    """An assessor's decision on one criterion for one learner on one assignment.
+
+    Rows are never changed once internally verified: a change is a new row with
+    `version` + 1, `replaces` the old one and a `reason`; only the newest is `current`.
+    """
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="criterion_decisions"
+    )
+    assignment = models.ForeignKey(
+        PlannedAssignment, on_delete=models.PROTECT, related_name="decisions"
+    )
+    criterion = models.ForeignKey(
+        "qualifications.AssessmentCriterion", on_delete=models.PROTECT, related_name="decisions"
+    )
+    attempt = models.CharField(max_length=12, choices=Attempt.choices, default=Attempt.FIRST)
+    achieved = models.BooleanField(help_text="Achieved, or not yet")
+    decided_on = models.DateField(default=timezone.localdate)
+    feedback = models.TextField(blank=True)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+    current = models.BooleanField(default=True)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why a verified decision changed"
+    )
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was internally verified; it is frozen from then"
+    )
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_decisions",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="assignment__plan__cohort__qualification",
+        paths={"cohort": "assignment__plan__cohort", "assessor": "assignment__assessor"},
+    )
+
+    class Meta:
+        ordering = ["learner", "assignment", "criterion__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "assignment", "criterion", "attempt"],
+                condition=models.Q(current=True),
+                name="one_current_decision_per_criterion_attempt",
+            )
+        ]
+        indexes = [models.Index(fields=["assignment", "current"])]
+
+    def __str__(self) -> str:
+        state = "achieved" if self.achieved else "not yet"
+        return f"{self.criterion.code} {state}"
+
+
+class ImportedUnitResult(models.Model):
+    """A unit grade imported from a tracking sheet with no criteria behind it."""
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="imported_unit_results"
+    )
+    cohort = models.ForeignKey("learners.Cohort", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField(max_length=1, choices=UnitGrade.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=255, blank=True, help_text="The file it came from")
+    current = models.BooleanField(default=True)
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_decisions",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
+    )
+
+    class Meta:
+        ordering = ["learner", "unit__sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "cohort", "unit"],
+                condition=models.Q(current=True),
+                name="one_current_imported_result_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Unit {self.unit.number}: {self.grade} (imported)"

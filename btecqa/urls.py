@@ -18,6 +18,7 @@ urlpatterns = [
     path("learners/", include("learners.urls")),
     path("qualifications/", include("qualifications.urls")),
     path("registrations/", include("registrations.urls")),
+    path("assessment/", include("assessment.urls")),
     path("verification/", include("verification.urls")),
     path("admin/", admin.site.urls),
 ]

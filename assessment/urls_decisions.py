@@ -1,0 +1,3 @@
+"""URLs for the decisions pages (joined into assessment.urls)."""
+
+urlpatterns: list = []

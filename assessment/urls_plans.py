@@ -1,0 +1,3 @@
+"""URLs for the plans pages (joined into assessment.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs for the tracking pages (joined into assessment.urls)."""
+
+urlpatterns: list = []
