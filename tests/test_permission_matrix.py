@@ -54,6 +54,7 @@ from todos.models import ToDo
 from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
+from . import matrix_decisions, matrix_plans, matrix_tracking
 from .factories import (
     CentreFactory,
     CohortFactory,
@@ -67,6 +68,9 @@ from .factories import (
 
 R = Role
 ROLES = sorted(Role, key=str)
+# Later apps keep their part of the matrix in their own module: `fill(world, key, site)`
+# adds their records to a site (in site.extra), `makers(site)` names their URLs' targets.
+MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking)
 PUBLIC = {
     "login",
     "logout",
@@ -285,6 +289,8 @@ class World:
         site.numbers_import = number_import.preview_registration_numbers(
             SimpleUploadedFile("numbers.csv", numbers), centre, eo
         )
+        for area in MATRIX_AREAS:
+            area.fill(self, key, site)
         return site
 
 
@@ -480,6 +486,7 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         "registrations:registration_reinstate": site(
             lambda s: {"pk": s.registration.pk}, Registration
         ),
+        **{name: made for area in MATRIX_AREAS for name, made in area.makers(site).items()},
     }
 
 
@@ -596,6 +603,7 @@ NAMESPACES = [
     "catalogue",
     "registrations",
     "verification",
+    "assessment",
 ]
 
 
@@ -626,7 +634,8 @@ def test_every_url_has_a_maker_or_is_a_list_page_or_public():
     needs_maker = {name for name, conv in pattern_kwargs.items() if conv}
     import inspect
 
-    known = set(re.findall(r'"([a-z_]+:[a-z_]+)"', inspect.getsource(makers)))
+    sources = [inspect.getsource(makers), *(inspect.getsource(a) for a in MATRIX_AREAS)]
+    known = set(re.findall(r'"([a-z_]+:[a-z_]+)"', "\n".join(sources)))
     assert needs_maker - known == set(), "URLs with no object maker in the matrix"
     assert set(NAMESPACES) >= {_namespace(n) for n in pattern_kwargs}
 
