@@ -27,7 +27,11 @@ from qualifications.models import Qualification
 from registrations.calendar import academic_year_for
 from registrations.models import RegistrationRound
 
+from . import demo_decisions, demo_plans, demo_tracking
 from .demo_registrations import DemoClock, tell_year
+
+# Each later area tells its part of the demo year in its own module (plans before decisions).
+DEMO_AREAS = (demo_plans, demo_decisions, demo_tracking)
 
 DEMO_PASSWORD = "btecqa-demo-2026"
 
@@ -142,6 +146,11 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
                 created += tell_year(
                     clock, centres=centres, cohorts=cohorts, users=users, year=year, upto=today
                 )
+                # Then the year's assessment, area by area, in the order the office works.
+                for area in DEMO_AREAS:
+                    created += area.tell(
+                        clock, centres=centres, cohorts=cohorts, users=users, year=year, today=today
+                    )
 
     return DemoResult(
         created=created,
