@@ -29,7 +29,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import F, Model, Q, QuerySet, Value
 from django.http import Http404
 
 from .roles import Role
@@ -288,55 +288,32 @@ def materialised(model, spec: Access, own, condition: Q) -> Q | None:
 
 
 def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int, int, bool]]:
-    """(group, delivering centre, home centre, has members from elsewhere) for the groups one
-    of the user's centres teaches either for another centre's cohort, or with learners of
+    """(group, delivering centre, home centre, holds other centres' learners) for the groups
+    one of the user's centres teaches either for another centre's cohort, or with learners of
     another centre in it (a partner's learners in the lead centre's consortium cohort).
-    Normally few or none. One query per user and request, shared by every permission and
-    model scoped on the page; its cost is bounded by the user's own centres' groups."""
+    Normally few or none. One short query per user and request, shared by every permission
+    and model scoped on the page: the group model keeps a `visiting_learners` flag
+    (learners/groups.py) so no group's members are read here."""
     cache = getattr(user, "_btecqa_delivered_away", None)
     if cache is None:
         cache = user._btecqa_delivered_away = {}
     key = (group_model._meta.label, field)
     if key not in cache:
         home = access_of(group_model).centre
+        away = ~Q(**{field: F(home)})
+        has_flag = any(f.name == VISITING for f in group_model._meta.fields)
         groups = group_model._default_manager.filter(
-            **{f"{field}__in": sorted(any_centre_ids(user))}
+            away | Q(**{VISITING: True}) if has_flag else away,
+            **{f"{field}__in": sorted(any_centre_ids(user))},
         )
-        members = _members_model(group_model)
-        if members is None:
-            mixed = Value(False)
-        else:
-            through, to_group, learner_centre = members
-            mixed = Exists(
-                through._default_manager.filter(**{to_group: OuterRef("pk")}).exclude(
-                    **{learner_centre: OuterRef(home)}
-                )
-            )
-        cache[key] = [
-            (pk, delivering, centre, is_mixed)
-            for pk, delivering, centre, is_mixed in groups.annotate(_mixed=mixed)
-            .order_by()
-            .values_list("pk", field, home, "_mixed")
-            if delivering != centre or is_mixed
-        ]
+        mixed = F(VISITING) if has_flag else Value(False)
+        cache[key] = list(
+            groups.annotate(_mixed=mixed).order_by().values_list("pk", field, home, "_mixed")
+        )
     return cache[key]
 
 
-def _members_model(group_model):
-    """The group's membership table, its link to the group and its learner's centre, when
-    the group has learners (a TeachingGroup); None otherwise."""
-    field = next(
-        (f for f in group_model._meta.many_to_many if f.name == "learners"),
-        None,
-    )
-    if field is None:
-        return None
-    through = field.remote_field.through
-    spec = access_of(through)
-    to_group = next(
-        f.name for f in through._meta.fields if f.is_relation and f.related_model is group_model
-    )
-    return through, to_group, spec.centre
+VISITING = "visiting_learners"  # the group field saying it holds other centres' learners
 
 
 def _delivering(user, perm: Permission, spec: Access, model, own) -> Q | None:

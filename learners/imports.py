@@ -45,6 +45,7 @@ from tabular.selectors import remembered_mapping
 from tabular.services import remember_mapping
 
 from . import cells
+from .groups import refresh_visiting_learners
 from .models import Cohort, Learner, LearnerImport, TeachingGroup
 from .services import EDITABLE_FIELDS
 
@@ -1447,6 +1448,7 @@ class _ClassListWriter(_Writer):
         Through.objects.bulk_create(
             [Through(teachinggroup_id=g.pk, learner_id=lr.pk) for g, lr in links], batch_size=500
         )
+        refresh_visiting_learners({g.pk for g, _ in links})  # a bulk write: no m2m signal
         for group, learner in links:
             audit.record(
                 self.actor,

@@ -145,6 +145,11 @@ class TeachingGroup(models.Model):
         "centres.Centre", on_delete=models.PROTECT, related_name="delivered_groups"
     )
     learners = models.ManyToManyField("Learner", blank=True, related_name="teaching_groups")
+    visiting_learners = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Whether it holds learners of a centre other than the cohort's (a consortium)",
+    )
 
     access = Access(
         centre="cohort__centre",

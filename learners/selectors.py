@@ -78,22 +78,19 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     )
 
 
-def attach_group_names(learners, user, perm: str = VIEW_LEARNERS) -> list[Learner]:
-    """The page's learners, each with `group_names`: the groups with_groups() would show
-    (only those `perm` reaches), as the list prints them, from one query of names over
-    these learners' memberships only."""
-    learners = list(learners)
-    if not learners:
-        return learners
+def group_names(learner_ids, user, perm: str = VIEW_LEARNERS) -> dict[int, str]:
+    """Each learner's groups as the list prints them ("12B1, 13B1"): only the groups `perm`
+    reaches, as with_groups() would show them, from one query over these learners'
+    memberships only."""
+    if not learner_ids:
+        return {}
     memberships = scope(
-        user, perm, Membership.objects.filter(learner_id__in=sorted(lr.pk for lr in learners))
+        user, perm, Membership.objects.filter(learner_id__in=sorted(learner_ids))
     ).order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering))
     names: dict[int, list[str]] = {}
     for learner_id, name in memberships.values_list("learner_id", "teachinggroup__name"):
         names.setdefault(learner_id, []).append(name)
-    for learner in learners:
-        learner.group_names = ", ".join(names.get(learner.pk, ()))
-    return learners
+    return {pk: ", ".join(found) for pk, found in names.items()}
 
 
 def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:
