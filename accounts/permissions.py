@@ -186,17 +186,72 @@ def _is_super(user) -> bool:
     return bool(getattr(user, "is_superuser", False) and getattr(user, "is_active", False))
 
 
+# Facts about each of a person's centres that decide whether a reach needs a query of its
+# own at all ("does this centre lead any arrangement?", "does it teach any group away?").
+# Other apps declare them (centres/access.py, learners/groups.py); each is an Exists()
+# over OuterRef("centre") read in the same query as the role assignments, so a centre
+# taking part in no consortium pays no query for one.
+_CENTRE_FACTS: dict[str, Callable] = {}
+
+
+def register_centre_fact(name: str, exists_for: Callable) -> None:
+    """`exists_for(user)` returns an Exists() over OuterRef("centre") (the assignment's)."""
+    _CENTRE_FACTS[name] = exists_for
+
+
+def _load_assignments(user) -> None:
+    facts = sorted(_CENTRE_FACTS)
+    rows = (
+        user.role_assignments.filter(centre__is_active=True)
+        .annotate(**{f"_fact_{n.replace('.', '_')}": _CENTRE_FACTS[n](user) for n in facts})
+        .values_list(
+            "role",
+            "centre_id",
+            "centre__number",
+            "centre__name",
+            *(f"_fact_{n.replace('.', '_')}" for n in facts),
+        )
+    )
+    held, centres, true = [], {}, {n: set() for n in facts}
+    for role, centre_id, number, name, *values in rows:
+        held.append((role, centre_id))
+        centres[centre_id] = (number, name)
+        for fact, value in zip(facts, values, strict=True):
+            if value:
+                true[fact].add(centre_id)
+    user._btecqa_assignments = held
+    user._btecqa_centres = centres
+    user._btecqa_facts = true
+
+
 def assignments(user) -> list[tuple[str, int]]:
     """(role, centre_id) pairs for the user, cached on the user for the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_btecqa_assignments", None)
-    if cached is None:
-        cached = list(
-            user.role_assignments.filter(centre__is_active=True).values_list("role", "centre_id")
-        )
-        user._btecqa_assignments = cached
-    return cached
+    if getattr(user, "_btecqa_assignments", None) is None:
+        _load_assignments(user)
+    return user._btecqa_assignments
+
+
+def forget_access(user) -> None:
+    """Drop what the layer has read for this user (roles, centre facts, reaches): the next
+    check reads them again, as the next request would. Access is read once per request; a
+    test that goes on with the same user object after changing roles, arrangements or
+    groups calls this where a new request would begin."""
+    for name in [n for n in vars(user) if n.startswith("_btecqa_")]:
+        delattr(user, name)
+
+
+def own_centres(user) -> dict[int, tuple[str, str]]:
+    """{centre id: (number, name)} of the active centres the user holds a role at."""
+    return user._btecqa_centres if assignments(user) else {}
+
+
+def centres_where(user, fact: str) -> set[int] | None:
+    """The user's centres where a registered fact holds; None if no app declares it."""
+    if fact not in _CENTRE_FACTS:
+        return None
+    return user._btecqa_facts.get(fact, set()) if assignments(user) else set()
 
 
 def roles_of(user, centre_id: int | None = None) -> set[Role]:
@@ -298,6 +353,8 @@ def _groups_delivered_away(user, group_model, field: str) -> list[tuple[int, int
     if cache is None:
         cache = user._btecqa_delivered_away = {}
     key = (group_model._meta.label, field)
+    if key not in cache and centres_where(user, f"teaches_away:{group_model._meta.label}") == set():
+        cache[key] = []  # none of the user's centres teaches such a group: no query
     if key not in cache:
         home = access_of(group_model).centre
         away = ~Q(**{field: F(home)})
@@ -359,6 +416,33 @@ def _centres_with(user, perm: Permission) -> set[int]:
     return {c for r, c in assignments(user) if r in perm.roles}
 
 
+def _widenings(user, perm: Permission, spec: Access, model, own) -> list[Q]:
+    """What each of the permission's reaches adds beyond the user's own centres."""
+    out = []
+    for reach in sorted(perm.reach - {HOME}):
+        provider = _REACHES.get(reach)
+        if provider is None:
+            raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
+        widened = provider(user, perm, spec, model, own)
+        if widened is not None:
+            out.append(widened)
+    return out
+
+
+def only_own_centres(user, perm_code: str, model) -> set[int] | None:
+    """The user's own centres, when `perm` reaches `model`'s rows there and nowhere else
+    (no reach widens it, no rule narrows it): a page can then list those centres' rows
+    from what it already knows. None when it reaches further or is narrowed."""
+    model = model.model if isinstance(model, QuerySet) else model
+    perm = get_permission(perm_code)
+    if _is_super(user) or perm.rules:
+        return None
+    own = _centres_with(user, perm)
+    if own and _widenings(user, perm, access_of(model), model, own):
+        return None
+    return own
+
+
 def rows_condition(user, perm_code: str, model) -> Q | None:
     """The condition on `model`'s rows that `perm` grants this user; None means every row."""
     model = model.model if isinstance(model, QuerySet) else model
@@ -370,13 +454,8 @@ def rows_condition(user, perm_code: str, model) -> Q | None:
     if not own:  # every reach starts from holding the permission at one's own centre
         return Q(pk__in=[])
     condition = Q(**{f"{spec.centre}__in": sorted(own)})
-    for reach in sorted(perm.reach - {HOME}):
-        provider = _REACHES.get(reach)
-        if provider is None:
-            raise ImproperlyConfigured(f"{perm.code}: no provider for the {reach!r} reach.")
-        widened = provider(user, perm, spec, model, own)
-        if widened is not None:
-            condition |= widened
+    for widened in _widenings(user, perm, spec, model, own):
+        condition |= widened
     for rule in perm.rules:
         condition &= rule.q(user, spec)
     return condition

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.permissions import (
@@ -30,10 +30,29 @@ from accounts.permissions import (
     Access,
     Permission,
     assignments,
+    centres_where,
     materialised,
+    register_centre_fact,
     register_reach,
 )
 from accounts.roles import Role
+
+ARRANGEMENT_FACT = "centres.in_an_arrangement"
+
+
+def _in_an_arrangement(user):
+    """Does any arrangement qualification have the centre as lead, or the user as Lead IV?
+    Read with the role assignments, so the pairs below need no query when none does."""
+    from .models import ArrangementQualification
+
+    return Exists(
+        ArrangementQualification.objects.filter(
+            Q(arrangement__lead_centre=OuterRef("centre")) | Q(lead_iv=user.pk)
+        )
+    )
+
+
+register_centre_fact(ARRANGEMENT_FACT, _in_an_arrangement)
 
 # The lead centre's roles that oversee the partners' records (policy 3.1.3, 3.2.1).
 LEAD_OVERSIGHT_ROLES = frozenset({Role.QUALITY_NOMINEE})
@@ -64,8 +83,8 @@ def _compute_pairs(user, perm: Permission) -> set[tuple[int, int]]:
     from .models import ArrangementPartner, ArrangementQualification, QualificationApproval
 
     held = [(r, c) for r, c in assignments(user) if r in perm.roles]
-    if not held:
-        return set()
+    if not held or centres_where(user, ARRANGEMENT_FACT) == set():
+        return set()  # no arrangement has the user's centres as lead, nor the user as Lead IV
     accepted = Q(status=ArrangementPartner.Status.ACCEPTED)
     partner_ok, qual_ok = accepted, Q(withdrawn_on__isnull=True)
     if perm.after_withdrawal:

@@ -39,10 +39,12 @@ class LearnerSearchForm(Form):
         choices=[("", "Everyone"), ("yes", "On roll"), ("no", "Left")],
     )
 
-    def __init__(self, *args, centres, cohorts, **kwargs):
+    def __init__(self, *args, centres, cohorts, centre_options=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Each list fetched once: the drop-downs, the years and a chosen filter's check.
-        centre_list = list(centres)
+        # Each list fetched once: the drop-downs, the years and a chosen filter's check
+        # (the centres' names may come with the role assignments: `centre_options`).
+        if centre_options is None:
+            centre_options = [(c.pk, str(c)) for c in centres]
         cohort_list = list(cohort_choices(cohorts))
         self.fields["centre"].queryset = centres
         self.fields["cohort"].queryset = cohort_choices(cohorts)
@@ -50,7 +52,7 @@ class LearnerSearchForm(Form):
         years = sorted({y for c in cohort_list for y in c.academic_years}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
         self._options = {
-            "centre": [("", "All my centres")] + [(str(c.pk), str(c)) for c in centre_list],
+            "centre": [("", "All my centres")] + [(str(pk), label) for pk, label in centre_options],
             "cohort": [("", "Any programme")]
             + [(str(c.pk), cohort_choice_label(c)) for c in cohort_list],
             "year": self.fields["year"].choices,

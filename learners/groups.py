@@ -10,9 +10,11 @@ side) through the signal, and bulk writes to the membership table by calling
 `refresh_visiting_learners` themselves.
 """
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+
+from accounts.permissions import register_centre_fact
 
 from .models import Learner, TeachingGroup
 
@@ -54,3 +56,17 @@ def _members_changed(sender, instance, action, reverse, pk_set, **kwargs):
             refresh_visiting_learners(pk_set or ())
         else:
             refresh_visiting_learners([instance.pk])
+
+
+def _teaches_away(user):
+    """Does the centre teach any group for another centre, or one holding another centre's
+    learners? Read with the role assignments: when no centre of the user does, the
+    delivering reach needs no query of its own."""
+    return Exists(
+        TeachingGroup.objects.filter(delivering_centre=OuterRef("centre")).filter(
+            ~Q(cohort__centre=OuterRef("centre")) | Q(visiting_learners=True)
+        )
+    )
+
+
+register_centre_fact(f"teaches_away:{TeachingGroup._meta.label}", _teaches_away)

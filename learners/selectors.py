@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.permissions import scope
+from accounts.permissions import only_own_centres, own_centres, scope
 from audit.models import AuditEvent
 from centres.models import Centre
 from tabular.names import normalise_name
@@ -99,6 +99,19 @@ def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:
 
 def visible_centres(user) -> QuerySet[Centre]:
     return scope(user, VIEW_LEARNERS, Centre.objects.all())
+
+
+def centre_options(user, perm: str = VIEW_LEARNERS) -> list[tuple[int, str]]:
+    """(id, "Name (number)") of the centres whose learners `perm` shows, for a filter:
+    from the role assignments already read when it reaches only the user's own centres."""
+    own = only_own_centres(user, perm, Centre)
+    if own is None:
+        return [(c.pk, str(c)) for c in scope(user, perm, Centre.objects.all())]
+    names = own_centres(user)
+    return [
+        (c, f"{names[c][1]} ({names[c][0]})")
+        for c in sorted(own, key=lambda c: (names[c][1], names[c][0]))
+    ]
 
 
 def learner_timeline(learner, user) -> QuerySet[AuditEvent]:

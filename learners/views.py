@@ -20,6 +20,7 @@ from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
 from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_COHORTS, VIEW_LEARNERS
 from .selectors import (
+    centre_options,
     group_names,
     learner_search,
     learner_timeline,
@@ -69,7 +70,10 @@ ROW_ID = 987654321  # stands for a row's id in the one reversed detail link
 def _search(request, perm: str = VIEW_LEARNERS):
     cohorts = visible_cohorts(request.user, perm)
     form = LearnerSearchForm(
-        request.GET or None, centres=visible_centres(request.user), cohorts=cohorts
+        request.GET or None,
+        centres=visible_centres(request.user),
+        centre_options=centre_options(request.user, perm),
+        cohorts=cohorts,
     )
     filters = {}
     if form.is_bound:

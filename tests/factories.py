@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import RoleAssignment
+from accounts.permissions import forget_access
 from centres.models import Centre
 from learners.models import Cohort, Learner, TeachingGroup
 from qualifications.models import Qualification
@@ -114,7 +115,7 @@ def centre_qn(centre):
     """A Quality Nominee at the centre (made once), who answers invitations for it."""
     user = UserFactory(username=f"qn_{centre.number}")
     RoleAssignment.objects.get_or_create(user=user, centre=centre, role="quality_nominee")
-    user.__dict__.pop("_btecqa_assignments", None)
+    forget_access(user)
     return user
 
 

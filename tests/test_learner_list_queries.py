@@ -157,3 +157,19 @@ def test_a_group_of_our_own_learners_is_not_counted_as_visited(own_centre):
     group.learners.add(*_learners(own_centre, 3, "Home"))
     group.refresh_from_db()
     assert group.visiting_learners is False
+
+
+def test_a_centre_in_no_consortium_pays_no_query_for_one(client, own_centre, make_user):
+    """The reaches' shortcuts: read with the role assignments, "does any arrangement have
+    this centre as lead?" and "does it teach any group away?" spare their own queries."""
+    cohort = CohortFactory(centre=own_centre)
+    group = TeachingGroupFactory(cohort=cohort, delivering_centre=own_centre)
+    group.learners.add(*_learners(own_centre, 3, "Home"))
+    client.force_login(make_user("solo.eo", Role.EXAMS_OFFICER, centre=own_centre))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("learners:learner_list")).content.decode()
+    assert "3 learners." in page
+    standalone = [q["sql"] for q in captured if not q["sql"].startswith('SELECT "django_session"')]
+    assert not [s for s in standalone if s.startswith('SELECT "centres_arrangementqualification"')]
+    assert not [s for s in standalone if s.startswith('SELECT "learners_teachinggroup"."id"')]
+    assert not [s for s in standalone if s.startswith('SELECT "centres_centre"')]
