@@ -22,17 +22,22 @@ from tests.factories import PASSWORD
 from .conftest import assert_no_axe_violations, fill_login_form
 
 
-def _plain_value(field):
+def _plain_value(field, nth: int = 0):
     if field.choices:
         return field.choices[0][0]
     if field.is_relation:
-        return field.related_model._default_manager.order_by("pk").first()
+        # The second link to the same table takes the second row (an assignment's
+        # assessor and its internal verifier must be different people).
+        related = field.related_model._default_manager.order_by("pk")
+        return related[nth] if related.count() > nth else related.first()
     if isinstance(field, models.DateTimeField):
         return timezone.now()
     if isinstance(field, models.DateField):
         return timezone.localdate()
     if isinstance(field, models.IntegerField):
         return 1
+    if isinstance(field, models.BooleanField):
+        return False
     return "x"
 
 
@@ -47,9 +52,10 @@ def _one_row_in_each_empty_model() -> None:
     with the first choice, the first related row, today, 1 or "x"."""
     for model in admin.site._registry:
         if not model._default_manager.exists():
-            row = model()
+            row, links = model(), {}
             for field in filter(_needs_value, model._meta.concrete_fields):
-                setattr(row, field.name, _plain_value(field))
+                nth = links[field.related_model] = links.get(field.related_model, -1) + 1
+                setattr(row, field.name, _plain_value(field, nth if field.is_relation else 0))
             row.save()
 
 
