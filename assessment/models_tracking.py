@@ -93,7 +93,7 @@ class TrackingImport(ImportRecord):
         pass
 
     def __str__(self) -> str:
-        return f"Tracking import {self.file_name} ({self.get_status_display()})"
+        return f"Tracking import {self.file_name} ({self.status})"
 
 
 class ComponentMark(models.Model):
