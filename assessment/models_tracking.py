@@ -39,7 +39,7 @@ class TrackingSheet(models.Model):
     )
 
     class Meta:
-        ordering = ["cohort", "teaching_group"]
+        ordering = ["cohort_id", "teaching_group_id"]  # no join: sign() locks the row
         constraints = [
             models.UniqueConstraint(
                 fields=["cohort"],

@@ -27,7 +27,11 @@ class Record:
     def table(self) -> list[list]:
         out = []
         for learner, marks in self.rows:
-            row = [learner.uln, learner.candidate_number, f"{learner.last_name}, {learner.first_name}"]
+            row = [
+                learner.uln,
+                learner.candidate_number,
+                f"{learner.last_name}, {learner.first_name}",
+            ]
             for m in marks:
                 row += [m.raw_mark, m.grade] if m else ["", ""]
             out.append(row)

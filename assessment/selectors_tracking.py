@@ -189,8 +189,13 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
 
     for learner in learners:
         cells = [
-            _cell(unit, decided.get((learner.pk, unit.pk)), imported.get((learner.pk, unit.pk)),
-                  criteria.get(unit.pk, {}), tables)
+            _cell(
+                unit,
+                decided.get((learner.pk, unit.pk)),
+                imported.get((learner.pk, unit.pk)),
+                criteria.get(unit.pk, {}),
+                tables,
+            )
             for unit in units
         ]
         grades = {c.unit.number: c.grade for c in cells if c.grade}

@@ -59,9 +59,14 @@ def internal_components(series: AssessmentSeries):
     ).order_by("sort_key")
 
 
-def configure_component(series, unit, *, max_mark: int, boundaries: dict, source: str, unconfirmed: str):
+def configure_component(
+    series, unit, *, max_mark: int, boundaries: dict, source: str, unconfirmed: str
+):
     """Set one component's raw-mark maximum and grade boundaries for a series (data)."""
-    if unit.assessment != Unit.Assessment.INTERNAL or unit.qualification_id != series.qualification_id:
+    if (
+        unit.assessment != Unit.Assessment.INTERNAL
+        or unit.qualification_id != series.qualification_id
+    ):
         raise ValidationError(f"Component {unit.number} is not an internal component of {series}.")
     with transaction.atomic():
         component, _ = SeriesComponent.objects.update_or_create(

@@ -29,10 +29,9 @@ import audit
 from documents.xlsx import Column, Sheet, xlsx_bytes
 from learners import cells as learner_cells
 from learners.models import Learner
-from qualifications.models import UnitGrade
 from signatures import services as signing
 from tabular.cells import Choice, Text
-from tabular.columns import Field, Layout, normalise_heading
+from tabular.columns import Field, Layout
 from tabular.files import read_upload
 from tabular.pipeline import Preview, read_into, sha256
 from tabular.problems import ImportRefused, Problem
@@ -143,7 +142,9 @@ def _layout(units, criteria_by_unit) -> Layout:
         Field("estimate", "estimated grade", ("Estimated grade",), Text(), stored=False),
     ]
     for unit in units:
-        fields.append(Field(f"unit:{unit.pk}", f"Unit {unit.number}", (f"Unit {unit.number}",), GRADE))
+        fields.append(
+            Field(f"unit:{unit.pk}", f"Unit {unit.number}", (f"Unit {unit.number}",), GRADE)
+        )
         for criterion in criteria_by_unit.get(unit.pk, ()):
             heading = f"Unit {unit.number} {criterion.code}"
             fields.append(Field(f"crit:{criterion.pk}", heading, (heading,), ACHIEVED))
@@ -205,9 +206,9 @@ class _Planner:
             if learner.candidate_number:
                 self.by_candidate[learner.candidate_number].append(learner)
         self.on_cohort = set(
-            Registration.objects.filter(
-                cohort=cohort, status__in=Registration.ACTIVE
-            ).values_list("learner_id", flat=True)
+            Registration.objects.filter(cohort=cohort, status__in=Registration.ACTIVE).values_list(
+                "learner_id", flat=True
+            )
         )
         self.assignment_for = {}
         for assignment in (
@@ -523,12 +524,7 @@ def confirm_import(record: TrackingImport, *, by) -> int:
     return changed
 
 
-def normalised(heading: str) -> str:
-    return normalise_heading(heading)
-
-
 __all__ = [
-    "UnitGrade",
     "confirm_import",
     "export_xlsx",
     "preview_upload",

@@ -7,7 +7,9 @@ from . import views_tracking as views
 urlpatterns = [
     path("tracking/<id:pk>/", views.tracking_sheet_page, name="tracking_sheet"),
     path("tracking/<id:pk>/export/", views.tracking_export, name="tracking_export"),
-    path("tracking/<id:pk>/sign/teacher/", views.tracking_sign_teacher, name="tracking_sign_teacher"),
+    path(
+        "tracking/<id:pk>/sign/teacher/", views.tracking_sign_teacher, name="tracking_sign_teacher"
+    ),
     path("tracking/<id:pk>/sign/leader/", views.tracking_sign_leader, name="tracking_sign_leader"),
     path("tracking/<id:pk>/import/", views.tracking_import, name="tracking_import"),
     path(

@@ -447,7 +447,9 @@ class SeriesComponent(models.Model):
     every series, so these are per-series data, never constants, and UNCONFIRMED until
     checked against Pearson's marks converter for the series."""
 
-    series = models.ForeignKey(AssessmentSeries, on_delete=models.CASCADE, related_name="components")
+    series = models.ForeignKey(
+        AssessmentSeries, on_delete=models.CASCADE, related_name="components"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     max_mark = models.PositiveSmallIntegerField("raw mark maximum")
     source = models.CharField(max_length=1000, help_text="Where the figures came from")

@@ -154,9 +154,7 @@ def planned_assignment(cohort, unit, codes, *, assessor, verifier, title="Assign
     """An assignment on the cohort's plan covering these criteria of the unit."""
     from assessment.models import AssessmentPlan, PlannedAssignment
 
-    plan, _ = AssessmentPlan.objects.get_or_create(
-        cohort=cohort, academic_year=cohort.start_year
-    )
+    plan, _ = AssessmentPlan.objects.get_or_create(cohort=cohort, academic_year=cohort.start_year)
     day = dt.date(2026, 10, 1)
     assignment = PlannedAssignment.objects.create(
         plan=plan,

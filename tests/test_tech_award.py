@@ -24,7 +24,9 @@ BOUNDARIES = {"L1P": 10, "L1M": 15, "L1D": 20, "L2P": 25, "L2M": 32, "L2D": 40}
 def award(db, own_centre):
     load_shipped_tech_awards()
     q = Qualification.objects.get(number="603/7055/5")
-    series = AssessmentSeries.objects.get(qualification=q, academic_year="2026/27", window="may_jun")
+    series = AssessmentSeries.objects.get(
+        qualification=q, academic_year="2026/27", window="may_jun"
+    )
     component = configure_component(
         series,
         q.units.get(number="1"),

@@ -12,7 +12,6 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from accounts.roles import Role
-from assessment import services_tracking as services
 from assessment.models import CriterionDecision, ImportedUnitResult, TrackingSheet
 from assessment.selectors_tracking import (
     GRADED,
@@ -214,7 +213,9 @@ def test_a_wrong_password_or_a_changed_sheet_signs_nothing(world, client, cast):
     seen = page.content.decode().split('name="seen" value="')[1].split('"')[0]
     decide(a, world["assignment"], PASS)  # someone records decisions meanwhile
     response = _sign(client, world, "tracking_sign_teacher", seen=seen)
-    assert response.status_code == 400 and "changed after you opened it" in response.content.decode()
+    assert (
+        response.status_code == 400 and "changed after you opened it" in response.content.decode()
+    )
     assert not TrackingSheet.objects.filter(cohort=world["cohort"]).exists() or not list(
         __import__("signatures.services").services.signatures(
             TrackingSheet.objects.get(cohort=world["cohort"])
@@ -306,7 +307,11 @@ def run_import(world, tmp_path, rows, *, commit=False, name="sheet.xlsx", data=N
 
 def test_unit_grades_are_a_dry_run_until_commit_then_imported_with_who_and_when(world, tmp_path):
     a, b = learners(world, 2)
-    rows = [["ULN", "Candidate number", "Unit 2", "Unit 3"], [a.uln, "", "P", "m"], ["", "0002", "D", ""]]
+    rows = [
+        ["ULN", "Candidate number", "Unit 2", "Unit 3"],
+        [a.uln, "", "P", "m"],
+        ["", "0002", "D", ""],
+    ]
     code, out, err = run_import(world, tmp_path, rows)
     assert code == 0 and "2 learner(s) would change" in out
     assert not ImportedUnitResult.objects.exists()
@@ -369,7 +374,9 @@ def test_every_refusal_names_row_column_and_reason_and_nothing_is_written(
     assert "row 4, column ULN: learner not on the cohort" in err
     assert "row 6, column Candidate number: duplicate learner row" in err and "row 5" in err
     assert not ImportedUnitResult.objects.exists()
-    code, _, err = run_import(world, tmp_path, [["ULN", "Unit 2", "Unit 9", "Unit 1 Z.P9"], [a.uln, "P", "P", "Y"]])
+    code, _, err = run_import(
+        world, tmp_path, [["ULN", "Unit 2", "Unit 9", "Unit 1 Z.P9"], [a.uln, "P", "P", "Y"]]
+    )
     assert code == 1
     assert "row 1, column Unit 9: unknown unit: the cohort has no unit 9" in err
     assert "row 1, column Unit 1 Z.P9: unknown criterion: unit 1 has no criterion Z.P9" in err

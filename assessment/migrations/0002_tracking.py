@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('teaching_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learners.teachinggroup')),
             ],
             options={
-                'ordering': ['cohort', 'teaching_group'],
+                'ordering': ['cohort_id', 'teaching_group_id'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('teaching_group__isnull', True)), fields=('cohort',), name='one_whole_cohort_tracking_sheet'), models.UniqueConstraint(fields=('cohort', 'teaching_group'), name='one_tracking_sheet_per_group')],
             },
         ),
