@@ -313,7 +313,7 @@ class _Planner:
                     continue
                 old = self.results.get((learner.pk, unit.pk))
                 if old is None or old.grade != value:
-                    r.results.append((unit, value))
+                    r.results.append((unit, value, old.pk if old else None))
             elif kind == "crit" and value:
                 criterion = self.criteria[int(pk)]
                 assignment = self.assignment_for.get(criterion.pk)
@@ -405,17 +405,15 @@ def write_tracking_import(preview: TrackingPreview, cohort, *, by, source: str =
     now = timezone.now()
     changed = 0
     with transaction.atomic(), audit.batch():
-        for r in preview.rows:
-            if r.effect != CHANGE:
-                continue
-            changed += 1
-            learner = r.learner
-            for unit, grade in r.results:
-                ImportedUnitResult.objects.filter(
-                    learner=learner, cohort=cohort, unit=unit, current=True
-                ).update(current=False)
-                result = ImportedUnitResult.objects.create(
-                    learner=learner,
+        rows = [r for r in preview.rows if r.effect == CHANGE]
+        # Unit grades: the old current rows set aside in one update, the new in one insert.
+        replaced = [old for r in rows for _u, _g, old in r.results if old]
+        if replaced:
+            ImportedUnitResult.objects.filter(pk__in=replaced).update(current=False)
+        results = ImportedUnitResult.objects.bulk_create(
+            [
+                ImportedUnitResult(
+                    learner=r.learner,
                     cohort=cohort,
                     unit=unit,
                     grade=grade,
@@ -423,14 +421,23 @@ def write_tracking_import(preview: TrackingPreview, cohort, *, by, source: str =
                     imported_at=now,
                     source=source[:255],
                 )
-                audit.record(
-                    by,
-                    events.UNIT_RESULT_IMPORTED,
-                    result,
-                    learner=learner,
-                    centre=cohort.centre_id,
-                    after={"unit": unit.number, "grade": grade, "file": source},
-                )
+                for r in rows
+                for unit, grade, _old in r.results
+            ],
+            batch_size=1000,
+        )
+        for result in results:
+            audit.record(
+                by,
+                events.UNIT_RESULT_IMPORTED,
+                result,
+                learner=result.learner,
+                centre=cohort.centre_id,
+                after={"unit": result.unit.number, "grade": result.grade, "file": source},
+            )
+        for r in rows:
+            changed += 1
+            learner = r.learner
             made = []
             for assignment, criterion in r.decisions:
                 old = CriterionDecision.objects.filter(
