@@ -66,13 +66,23 @@ def _bare(request, pk):
 
 
 def _bare_export(request, pk):
+    """The same learners and decisions read with values lists, one row of 15 cells each."""
+    from assessment.models import CriterionDecision
     from learners.models import Learner
 
+    grades = {}
+    for lid, unit, ok in CriterionDecision.objects.filter(
+        assignment__plan__cohort_id=pk, current=True
+    ).values_list("learner_id", "criterion__unit__number", "achieved"):
+        grades.setdefault(lid, {})[unit] = "D" if ok else "U"
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Tracking sheet")
-    ws.append(["ULN", "Learner"])
-    for row in Learner.objects.filter(registrations__cohort_id=pk).values_list("uln", "last_name"):
-        ws.append(list(row))
+    ws.append(["ULN", "Candidate number", "Learner", *range(UNITS), "Points", "Estimated grade"])
+    for lid, uln, cand, last in Learner.objects.filter(registrations__cohort_id=pk).values_list(
+        "pk", "uln", "candidate_number", "last_name"
+    ):
+        g = grades.get(lid, {})
+        ws.append([uln, cand, last, *(g.get(str(i + 1), "") for i in range(UNITS)), 0, "Est"])
     out = io.BytesIO()
     wb.save(out)
     return HttpResponse(out.getvalue())
