@@ -37,3 +37,24 @@ class CriterionDecisionAdmin(ReadOnlyAdmin):
 @admin.register(ImportedUnitResult)
 class ImportedUnitResultAdmin(ReadOnlyAdmin):
     list_display = ["learner", "unit", "grade", "imported_by", "imported_at"]
+
+
+# --- tracking ---------------------------------------------------------------------------
+
+from .models import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402
+
+
+@admin.register(TrackingSheet)
+class TrackingSheetAdmin(ReadOnlyAdmin):
+    list_display = ["cohort", "teaching_group", "created_at"]
+
+
+@admin.register(TrackingImport)
+class TrackingImportAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "cohort", "uploaded_by", "status", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ComponentMark)
+class ComponentMarkAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "component", "raw_mark", "grade", "entered_by", "entered_at"]

@@ -245,3 +245,7 @@ class ImportedUnitResult(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit.number}: {self.grade} (imported)"
+
+
+# The tracking area's models live in their own module (joined here for Django).
+from .models_tracking import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402, F401

@@ -4,8 +4,8 @@ Every permission reaches objects through the one access layer (accounts.permissi
 the object's own centre decides, 404 outside reach, 403 for a role too weak.
 """
 
-from accounts.permissions import ARRANGEMENT, DELIVERING, register
-from accounts.roles import STAFF_ROLES
+from accounts.permissions import ARRANGEMENT, DELIVERING, LEADS_PROGRAMME, register
+from accounts.roles import STAFF_ROLES, Role
 
 # --- assessment plans and assignment briefs ------------------------------------------
 
@@ -37,5 +37,50 @@ VIEW_DECISIONS = register(
 
 # --- the tracking sheet and Tech Award marks -------------------------------------------
 
+VIEW_TRACKING = register(
+    "assessment.view_tracking",
+    STAFF_ROLES,
+    writes=False,
+    reach=[DELIVERING, ARRANGEMENT],
+    description="See a cohort's tracking sheet: unit statuses, unit grades, points, estimates.",
+)
+EXPORT_TRACKING = register(
+    "assessment.export_tracking",
+    {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.PROGRAMME_LEADER, Role.LEAD_IV},
+    writes=False,
+    reach=[DELIVERING, ARRANGEMENT],
+    description=(
+        "Download the tracking sheet and the Tech Award assessment record as XLSX: "
+        "exactly the learners this permission reaches."
+    ),
+)
+IMPORT_TRACKING = register(
+    "assessment.import_tracking",
+    {Role.EXAMS_OFFICER, Role.PROGRAMME_LEADER},
+    writes=True,
+    description="Import unit grades or criteria from a school's tracking spreadsheet.",
+)
+SIGN_TRACKING_TEACHER = register(
+    "assessment.sign_tracking_teacher",
+    {Role.ASSESSOR_IV, Role.LEAD_IV},
+    writes=True,
+    description="The class teacher signs off the tracking sheet (policy 004, certification).",
+)
+SIGN_TRACKING_LEADER = register(
+    "assessment.sign_tracking_leader",
+    {Role.PROGRAMME_LEADER},
+    writes=True,
+    rules=[LEADS_PROGRAMME],
+    description="The programme leader signs off the tracking sheet (policy 004, certification).",
+)
+RECORD_COMPONENT_MARKS = register(
+    "assessment.record_component_marks",
+    {Role.ASSESSOR_IV, Role.LEAD_IV, Role.EXAMS_OFFICER},
+    writes=True,
+    description="Record Tech Award Pearson Set Assignment raw marks for a series.",
+)
+
+
+from . import events_tracking  # noqa: E402, F401  (the tracking area's audit codes)
 
 # (tracking: further permissions go above this line)

@@ -1,3 +1,20 @@
 """URLs for the tracking pages (joined into assessment.urls)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_tracking as views
+
+urlpatterns = [
+    path("tracking/<id:pk>/", views.tracking_sheet_page, name="tracking_sheet"),
+    path("tracking/<id:pk>/export/", views.tracking_export, name="tracking_export"),
+    path(
+        "tracking/<id:pk>/sign/teacher/", views.tracking_sign_teacher, name="tracking_sign_teacher"
+    ),
+    path("tracking/<id:pk>/sign/leader/", views.tracking_sign_leader, name="tracking_sign_leader"),
+    path("tracking/<id:pk>/import/", views.tracking_import, name="tracking_import"),
+    path(
+        "tracking/imports/<id:pk>/confirm/",
+        views.tracking_import_confirm,
+        name="tracking_import_confirm",
+    ),
+]

@@ -108,3 +108,27 @@ class GradingTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 before={"rows": self._rows_before},
                 after={"rows": after},
             )
+
+
+# --- Tech Award series and mark-to-grade configuration (tracking area) -------------------
+# Edited here: the raw-mark boundaries change every series and are UNCONFIRMED until
+# checked against Pearson's marks converter (domain.md §2.2).
+
+from .models import AssessmentSeries, ComponentBoundary, SeriesComponent  # noqa: E402
+
+
+@admin.register(AssessmentSeries)
+class AssessmentSeriesAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["qualification", "academic_year", "window", "marks_due"]
+    list_filter = ["window", "academic_year"]
+
+
+class ComponentBoundaryInline(admin.TabularInline):
+    model = ComponentBoundary
+    extra = 0
+
+
+@admin.register(SeriesComponent)
+class SeriesComponentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["series", "unit", "max_mark", "unconfirmed"]
+    inlines = [ComponentBoundaryInline]

@@ -391,3 +391,102 @@ def grading_rows(table: GradingTable) -> list[dict]:
         }
         for r in table.rules.order_by("position", "pk")
     ]
+
+
+# --- Tech Award series and mark-to-grade configuration (tracking area) -------------------
+
+
+class ComponentGrade(models.TextChoices):
+    """A Tech Award (2022) component grade: six, no D* (domain.md §2.2, CONFIRMED); below
+    L1P is U (our assumption, as domain.md says)."""
+
+    U = "U", "U (Unclassified)"
+    L1P = "L1P", "Level 1 Pass"
+    L1M = "L1M", "Level 1 Merit"
+    L1D = "L1D", "Level 1 Distinction"
+    L2P = "L2P", "Level 2 Pass"
+    L2M = "L2M", "Level 2 Merit"
+    L2D = "L2D", "Level 2 Distinction"
+
+
+COMPONENT_GRADE_RANK = {g: i for i, g in enumerate(ComponentGrade.values)}
+
+
+class AssessmentSeries(models.Model):
+    """A Tech Award series: the one in which a Pearson Set Assignment is completed and
+    entered (Dec/Jan or May/June; marks and sample due 15 December / 15 May)."""
+
+    class Window(models.TextChoices):
+        DEC_JAN = "dec_jan", "December/January"
+        MAY_JUN = "may_jun", "May/June"
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="assessment_series"
+    )
+    academic_year = models.CharField(max_length=7, help_text="e.g. 2026/27")
+    window = models.CharField(max_length=8, choices=Window.choices)
+    marks_due = models.DateField(help_text="Centre marks and the sample of work are due")
+    source = models.CharField(max_length=1000, blank=True, help_text="Where the dates came from")
+
+    class Meta:
+        ordering = ["qualification", "academic_year", "window"]
+        verbose_name_plural = "assessment series"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "academic_year", "window"], name="one_series_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_window_display()} series {self.academic_year}"
+
+
+class SeriesComponent(models.Model):
+    """One internally assessed component in one series: its raw mark maximum and the raw
+    marks at which each component grade starts. Pearson's raw-to-UMS conversion changes
+    every series, so these are per-series data, never constants, and UNCONFIRMED until
+    checked against Pearson's marks converter for the series."""
+
+    series = models.ForeignKey(
+        AssessmentSeries, on_delete=models.CASCADE, related_name="components"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    max_mark = models.PositiveSmallIntegerField("raw mark maximum")
+    source = models.CharField(max_length=1000, help_text="Where the figures came from")
+    unconfirmed = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="What is UNCONFIRMED about these figures (blank when checked)",
+    )
+
+    class Meta:
+        ordering = ["series", "unit__sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "unit"], name="one_component_per_series")
+        ]
+
+    def __str__(self) -> str:
+        return f"Component {self.unit.number}, {self.series}"
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return bool(self.unconfirmed)
+
+
+class ComponentBoundary(models.Model):
+    """The lowest raw mark that earns a component grade in a series."""
+
+    component = models.ForeignKey(
+        SeriesComponent, on_delete=models.CASCADE, related_name="boundaries"
+    )
+    grade = models.CharField(max_length=3, choices=ComponentGrade.choices)
+    min_mark = models.PositiveSmallIntegerField("lowest raw mark")
+
+    class Meta:
+        ordering = ["component", "min_mark"]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "grade"], name="one_boundary_per_grade")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade} from {self.min_mark}"

@@ -137,3 +137,59 @@ def make_uln(n: int) -> str:
         if r:
             return prefix + str(10 - r)
         n += 10_000_000
+
+
+# --- tracking
+
+
+def register_on(cohort, learner, status="registered"):
+    """A live registration of the learner on the cohort (what puts them on its sheet)."""
+    from registrations.models import Registration
+
+    return Registration.objects.create(
+        learner=learner, cohort=cohort, centre=cohort.centre, status=status
+    )
+
+
+def planned_assignment(cohort, unit, codes, *, assessor, verifier, title="Assignment"):
+    """An assignment on the cohort's plan covering these criteria of the unit."""
+    from assessment.models import AssessmentPlan, PlannedAssignment
+
+    plan, _ = AssessmentPlan.objects.get_or_create(cohort=cohort, academic_year=cohort.start_year)
+    day = dt.date(2026, 10, 1)
+    assignment = PlannedAssignment.objects.create(
+        plan=plan,
+        unit=unit,
+        title=title,
+        method="written_report",
+        assessor=assessor,
+        internal_verifier=verifier,
+        hand_out=day,
+        hand_in=day,
+        brief_iv_by=day,
+        resubmission_by=day,
+        decisions_iv_by=day,
+    )
+    assignment.criteria.set(unit.criteria.filter(code__in=codes))
+    return assignment
+
+
+def decide(learner, assignment, codes, *, achieved=True, verified=False):
+    """Current decisions on these criteria of the assignment, made directly."""
+    from django.utils import timezone
+
+    from assessment.models import CriterionDecision
+
+    made = []
+    for criterion in assignment.criteria.filter(code__in=codes):
+        made.append(
+            CriterionDecision.objects.create(
+                learner=learner,
+                assignment=assignment,
+                criterion=criterion,
+                achieved=achieved,
+                assessor=assignment.assessor,
+                verified_at=timezone.now() if verified else None,
+            )
+        )
+    return made

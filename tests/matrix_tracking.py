@@ -6,8 +6,36 @@ each of this area's URL names to its targets, through the matrix's `site(make, m
 
 
 def fill(world, key, site) -> None:
-    """Add this area's records for centre `key` to `site.extra`."""
+    """Add this area's records for centre `key` to `site.extra`: an import to confirm."""
+    from assessment.models import TrackingImport
+
+    site.extra["tracking_import"] = TrackingImport.objects.create(
+        cohort=site.cohort,
+        file_name="mx-tracking.csv",
+        file_sha256="",
+        status=TrackingImport.Status.PREVIEWED,
+    )
 
 
 def makers(site) -> dict:
-    return {}
+    from assessment.models import TrackingImport
+    from learners.models import Cohort
+
+    def cohort(s):
+        return {"pk": s.cohort.pk}
+
+    return {
+        **{
+            name: site(cohort, Cohort)
+            for name in (
+                "assessment:tracking_sheet",
+                "assessment:tracking_export",
+                "assessment:tracking_sign_teacher",
+                "assessment:tracking_sign_leader",
+                "assessment:tracking_import",
+            )
+        },
+        "assessment:tracking_import_confirm": site(
+            lambda s: {"pk": s.extra["tracking_import"].pk}, TrackingImport
+        ),
+    }

@@ -1,0 +1,407 @@
+"""The tracking sheet: statuses, grades, estimates, sign-off, export and import (policy 004)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from accounts.roles import Role
+from assessment.models import CriterionDecision, ImportedUnitResult, TrackingSheet
+from assessment.selectors_tracking import (
+    GRADED,
+    IMPORTED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    VERIFIED,
+    tracking_sheet,
+)
+from audit.models import AuditEvent
+from qualifications.catalogue import load_shipped_qualifications
+from qualifications.models import Qualification
+from tests.factories import (
+    PASSWORD,
+    CohortFactory,
+    LearnerFactory,
+    TeachingGroupFactory,
+    decide,
+    make_uln,
+    planned_assignment,
+    register_on,
+)
+
+BUSINESS = "601/7159/5"
+UNIT_1 = ["A.P1", "A.P2", "A.M1", "AB.D1", "B.P3", "B.M2", "C.P4", "C.P5", "C.M3", "C.D2"]
+UNIT_1 += ["D.P6", "D.M4", "D.D3", "E.P7", "E.M5", "E.D4"]
+PASS = [c for c in UNIT_1 if ".P" in c]
+MERIT = [c for c in UNIT_1 if ".M" in c]
+
+
+@pytest.fixture
+def world(db, own_centre, cast):
+    load_shipped_qualifications()
+    q = Qualification.objects.get(number=BUSINESS)
+    cohort = CohortFactory(
+        qualification=q, centre=own_centre, start_year="2026/27", leader=cast[Role.PROGRAMME_LEADER]
+    )
+    cohort.optional_units.add(q.units.get(number="8"))
+    unit1 = q.units.get(number="1")
+    assignment = planned_assignment(
+        cohort,
+        unit1,
+        UNIT_1,
+        assessor=cast[Role.ASSESSOR_IV],
+        verifier=cast[Role.LEAD_IV],
+    )
+    group = TeachingGroupFactory(cohort=cohort, name="12B")
+    return {"q": q, "cohort": cohort, "unit1": unit1, "assignment": assignment, "group": group}
+
+
+def learners(world, n, start=0):
+    made = []
+    for i in range(start, start + n):
+        learner = LearnerFactory(
+            centre=world["cohort"].centre,
+            last_name=f"Tracked{i:03d}",
+            uln=make_uln(i + 1),
+            candidate_number=f"{i + 1:04d}",
+        )
+        register_on(world["cohort"], learner)
+        world["group"].learners.add(learner)
+        made.append(learner)
+    return made
+
+
+def cell(sheet, learner, number):
+    row = next(r for r in sheet.rows if r.learner.pk == learner.pk)
+    return next(c for c in row.cells if c.unit.number == number)
+
+
+def test_each_status_is_told_from_the_current_decisions(world):
+    a, b, c, d, e = learners(world, 5)
+    assignment = world["assignment"]
+    decide(b, assignment, ["A.P1"])  # some decisions, Pass not reached
+    decide(c, assignment, PASS + MERIT)  # every Pass and Merit: M
+    decide(d, assignment, PASS, verified=True)  # P, all verified
+    ImportedUnitResult.objects.create(
+        learner=e, cohort=world["cohort"], unit=world["unit1"], grade="D", imported_by=a_user(world)
+    )
+    sheet = tracking_sheet(world["cohort"])
+    assert (cell(sheet, a, "1").status, cell(sheet, a, "1").grade) == (NOT_STARTED, "")
+    assert (cell(sheet, b, "1").status, cell(sheet, b, "1").grade) == (IN_PROGRESS, "")
+    assert (cell(sheet, c, "1").status, cell(sheet, c, "1").grade) == (GRADED, "M")
+    assert (cell(sheet, d, "1").status, cell(sheet, d, "1").grade) == (VERIFIED, "P")
+    assert (cell(sheet, e, "1").status, cell(sheet, e, "1").grade) == (IMPORTED, "D")
+    # A later decision not yet verified takes the unit back from verified to graded.
+    decide(d, assignment, ["A.M1"])
+    assert cell(tracking_sheet(world["cohort"]), d, "1").status == GRADED
+
+
+def a_user(world):
+    return world["assignment"].assessor
+
+
+def test_points_and_the_estimate_always_say_they_are_an_estimate(world):
+    (a,) = learners(world, 1)
+    decide(a, world["assignment"], PASS)
+    for number, grade in (("2", "P"), ("3", "M"), ("8", "D")):
+        ImportedUnitResult.objects.create(
+            learner=a,
+            cohort=world["cohort"],
+            unit=world["q"].units.get(number=number),
+            grade=grade,
+            imported_by=a_user(world),
+        )
+    row = tracking_sheet(world["cohort"]).rows[0]
+    assert row.points > 0
+    assert row.estimate.label.startswith("Estimated: ")
+    assert row.points == row.estimate.points
+
+
+def test_an_ungraded_learner_gets_no_estimate_and_the_reason(world):
+    (a,) = learners(world, 1)
+    row = tracking_sheet(world["cohort"]).rows[0]
+    assert row.estimate.label.startswith("Estimate not possible: ")
+    assert "no grade yet for unit 1" in row.estimate.label
+
+
+def test_one_teaching_group_shows_only_its_learners(world):
+    a, b = learners(world, 2)
+    other = TeachingGroupFactory(cohort=world["cohort"], name="12C")
+    world["group"].learners.remove(b)
+    other.learners.add(b)
+    assert [r.learner for r in tracking_sheet(world["cohort"], group=other).rows] == [b]
+
+
+def _page_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_the_page_makes_the_same_queries_for_3_or_30_learners(world, client, cast):
+    client.force_login(cast[Role.PROGRAMME_LEADER])
+    url = reverse("assessment:tracking_sheet", args=[world["cohort"].pk])
+    few = learners(world, 3)
+    for learner in few:
+        decide(learner, world["assignment"], PASS)
+    client.get(url)  # warm the session and the content types
+    small, _ = _page_queries(client, url)
+    more = learners(world, 27, start=3)
+    for learner in more:
+        decide(learner, world["assignment"], PASS + MERIT, verified=True)
+    large, response = _page_queries(client, url)
+    assert small == large
+    text = response.content.decode()
+    assert "Tracked029" in text and "Internally verified" in text and "Estimate" in text
+
+
+def test_a_governor_may_not_see_the_page_and_another_centre_gets_404(
+    world, client, cast, other_centre, make_user
+):
+    url = reverse("assessment:tracking_sheet", args=[world["cohort"].pk])
+    client.force_login(cast[Role.GOVERNOR])
+    assert client.get(url).status_code == 403
+    client.force_login(make_user("elsewhere", Role.EXAMS_OFFICER, centre=other_centre))
+    assert client.get(url).status_code == 404
+
+
+# --------------------------------------------------------------------------- sign-off
+
+
+def _sign(client, world, name, password=PASSWORD, seen=None):
+    url = reverse(f"assessment:{name}", args=[world["cohort"].pk])
+    if seen is None:
+        page = client.get(reverse("assessment:tracking_sheet", args=[world["cohort"].pk]))
+        seen = page.content.decode().split('name="seen" value="')[1].split('"')[0]
+    return client.post(url, {"password": password, "seen": seen})
+
+
+def test_the_class_teacher_and_the_programme_leader_both_sign_off(world, client, cast):
+    (a,) = learners(world, 1)
+    decide(a, world["assignment"], PASS)
+    client.force_login(cast[Role.ASSESSOR_IV])
+    assert _sign(client, world, "tracking_sign_teacher").status_code == 302
+    client.force_login(cast[Role.PROGRAMME_LEADER])
+    assert _sign(client, world, "tracking_sign_leader").status_code == 302
+    sheet = TrackingSheet.objects.get(cohort=world["cohort"], teaching_group=None)
+    from signatures.services import signatures
+
+    roles = sorted(s.role for s in signatures(sheet))
+    assert roles == ["class_teacher", "programme_leader"]
+    page = client.get(reverse("assessment:tracking_sheet", args=[world["cohort"].pk]))
+    text = page.content.decode()
+    assert text.count("signed by") == 2 and "the sheet has changed since" not in text
+    # The snapshot signed is the grid: a new decision shows both sign-offs as overtaken.
+    decide(a, world["assignment"], MERIT)
+    text = client.get(reverse("assessment:tracking_sheet", args=[world["cohort"].pk])).content
+    assert text.decode().count("the sheet has changed since") == 2
+
+
+def test_a_wrong_password_or_a_changed_sheet_signs_nothing(world, client, cast):
+    (a,) = learners(world, 1)
+    client.force_login(cast[Role.ASSESSOR_IV])
+    response = _sign(client, world, "tracking_sign_teacher", password="wrong")
+    assert response.status_code == 400 and "not right" in response.content.decode()
+    page = client.get(reverse("assessment:tracking_sheet", args=[world["cohort"].pk]))
+    seen = page.content.decode().split('name="seen" value="')[1].split('"')[0]
+    decide(a, world["assignment"], PASS)  # someone records decisions meanwhile
+    response = _sign(client, world, "tracking_sign_teacher", seen=seen)
+    assert (
+        response.status_code == 400 and "changed after you opened it" in response.content.decode()
+    )
+    assert not TrackingSheet.objects.filter(cohort=world["cohort"]).exists() or not list(
+        __import__("signatures.services").services.signatures(
+            TrackingSheet.objects.get(cohort=world["cohort"])
+        )
+    )
+
+
+def test_only_the_programme_leader_signs_as_programme_leader(world, client, cast):
+    learners(world, 1)
+    client.force_login(cast[Role.ASSESSOR_IV])
+    assert _sign(client, world, "tracking_sign_leader").status_code == 403
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_the_export_has_the_headings_and_each_learners_grades(world, client, cast, tmp_path):
+    a, b = learners(world, 2)
+    decide(a, world["assignment"], PASS + MERIT)
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    response = client.get(reverse("assessment:tracking_export", args=[world["cohort"].pk]))
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == [
+        "ULN",
+        "Candidate number",
+        "Learner",
+        "Unit 1",
+        "Unit 2",
+        "Unit 3",
+        "Unit 8",
+        "Points",
+        "Estimated grade",
+    ]
+    first = rows[1]
+    assert first[0] == a.uln and first[3] == "M" and first[8].startswith("Estimate")
+    out = tmp_path / "sheet.xlsx"
+    call_command(
+        "export_tracking_sheet",
+        centre=world["cohort"].centre.number,
+        qualification=BUSINESS,
+        cohort="2026/27",
+        out=str(out),
+    )
+    again = [[c.value for c in r] for r in load_workbook(out).worksheets[0].iter_rows()]
+    assert again == rows
+
+
+def test_a_role_without_the_export_permission_cannot_download(world, client, cast):
+    client.force_login(cast[Role.ASSESSOR_IV])
+    url = reverse("assessment:tracking_export", args=[world["cohort"].pk])
+    assert client.get(url).status_code == 403
+
+
+# --------------------------------------------------------------------------- import
+
+
+def xlsx(rows) -> bytes:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run_import(world, tmp_path, rows, *, commit=False, name="sheet.xlsx", data=None):
+    path = tmp_path / name
+    path.write_bytes(data if data is not None else xlsx(rows))
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command(
+            "import_tracking_sheet",
+            str(path),
+            centre=world["cohort"].centre.number,
+            qualification=BUSINESS,
+            cohort="2026/27",
+            commit=commit,
+            user=world["assignment"].assessor.username,
+            stdout=out,
+            stderr=err,
+        )
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_unit_grades_are_a_dry_run_until_commit_then_imported_with_who_and_when(world, tmp_path):
+    a, b = learners(world, 2)
+    rows = [
+        ["ULN", "Candidate number", "Unit 2", "Unit 3"],
+        [a.uln, "", "P", "m"],
+        ["", "0002", "D", ""],
+    ]
+    code, out, err = run_import(world, tmp_path, rows)
+    assert code == 0 and "2 learner(s) would change" in out
+    assert not ImportedUnitResult.objects.exists()
+    code, out, err = run_import(world, tmp_path, rows, commit=True)
+    assert code == 0, err
+    got = {(r.learner_id, r.unit.number): r.grade for r in ImportedUnitResult.objects.all()}
+    assert got == {(a.pk, "2"): "P", (a.pk, "3"): "M", (b.pk, "2"): "D"}
+    result = ImportedUnitResult.objects.filter(learner=a).first()
+    assert result.imported_by == world["assignment"].assessor and result.imported_at
+    assert AuditEvent.objects.filter(action="assessment.unit_result.imported").count() == 3
+    assert {e.learner_id for e in AuditEvent.objects.filter(action__startswith="assessment.")} == {
+        a.pk,
+        b.pk,
+    }
+    # The same file again changes nothing.
+    code, out, _ = run_import(world, tmp_path, rows)
+    assert "0 learner(s) would change" in out
+
+
+def test_criteria_become_decisions_on_the_plans_assignment(world, tmp_path):
+    (a,) = learners(world, 1)
+    rows = [["ULN", "Unit 1 A.P1", "Unit 1 A.P2", "Unit 1 A.M1"], [a.uln, "Y", "y", ""]]
+    code, _, err = run_import(world, tmp_path, rows, commit=True)
+    assert code == 0, err
+    made = CriterionDecision.objects.filter(learner=a, current=True)
+    assert sorted(d.criterion.code for d in made) == ["A.P1", "A.P2"]
+    assert {d.assignment for d in made} == {world["assignment"]} and all(d.achieved for d in made)
+    assert AuditEvent.objects.filter(
+        action="assessment.criterion_decision.imported", learner_id=a.pk
+    ).exists()
+    assert cell(tracking_sheet(world["cohort"]), a, "1").status == IN_PROGRESS
+
+
+def test_a_criterion_no_assignment_covers_is_refused_with_that_reason(world, tmp_path):
+    (a,) = learners(world, 1)
+    rows = [["ULN", "Unit 8 A.P1"], [a.uln, "Y"]]
+    code, _, err = run_import(world, tmp_path, rows, commit=True)
+    assert code == 1
+    assert "row 2, column Unit 8 A.P1: no assignment on the cohort's assessment plan" in err
+    assert not CriterionDecision.objects.exists()
+
+
+def test_every_refusal_names_row_column_and_reason_and_nothing_is_written(
+    world, tmp_path, other_centre
+):
+    a, b = learners(world, 2)
+    stranger = LearnerFactory(centre=world["cohort"].centre, uln=make_uln(900))  # not on it
+    rows = [
+        ["ULN", "Candidate number", "Unit 2", "Unit 3"],
+        [a.uln, "", "P", "X"],
+        [make_uln(901), "", "P", ""],
+        [stranger.uln, "", "P", ""],
+        [b.uln, "", "M", ""],
+        ["", "0002", "M", ""],
+    ]
+    code, _, err = run_import(world, tmp_path, rows, commit=True)
+    assert code == 1
+    assert "row 2, column Unit 3: bad grade: X is not a unit grade" in err
+    assert "row 3, column ULN: unknown learner" in err
+    assert "row 4, column ULN: learner not on the cohort" in err
+    assert "row 6, column Candidate number: duplicate learner row" in err and "row 5" in err
+    assert not ImportedUnitResult.objects.exists()
+    code, _, err = run_import(
+        world, tmp_path, [["ULN", "Unit 2", "Unit 9", "Unit 1 Z.P9"], [a.uln, "P", "P", "Y"]]
+    )
+    assert code == 1
+    assert "row 1, column Unit 9: unknown unit: the cohort has no unit 9" in err
+    assert "row 1, column Unit 1 Z.P9: unknown criterion: unit 1 has no criterion Z.P9" in err
+
+
+def test_a_csv_file_imports_too(world, tmp_path):
+    (a,) = learners(world, 1)
+    data = f"ULN,Unit 2\r\n{a.uln},D\r\n".encode()
+    code, _, err = run_import(world, tmp_path, None, commit=True, name="s.csv", data=data)
+    assert code == 0, err
+    assert ImportedUnitResult.objects.get(learner=a).grade == "D"
+
+
+def test_the_page_previews_then_confirms_once(world, client, cast):
+    (a,) = learners(world, 1)
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    url = reverse("assessment:tracking_import", args=[world["cohort"].pk])
+    upload = io.BytesIO(xlsx([["ULN", "Unit 2"], [a.uln, "M"]]))
+    upload.name = "school.xlsx"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200 and "1 learner would change" in response.content.decode()
+    assert not ImportedUnitResult.objects.exists()
+    record = response.context["record"]
+    confirm = reverse("assessment:tracking_import_confirm", args=[record.pk])
+    assert client.post(confirm).status_code == 302
+    assert ImportedUnitResult.objects.get(learner=a).source == "school.xlsx"
+    client.post(confirm)  # a second click imports nothing more
+    assert ImportedUnitResult.objects.count() == 1
