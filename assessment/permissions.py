@@ -80,7 +80,4 @@ RECORD_COMPONENT_MARKS = register(
     description="Record Tech Award Pearson Set Assignment raw marks for a series.",
 )
 
-
-from . import events_tracking  # noqa: E402, F401  (the tracking area's audit codes)
-
 # (tracking: further permissions go above this line)

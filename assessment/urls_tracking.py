@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import views_tech_award as tech_award
 from . import views_tracking as views
 
 urlpatterns = [
@@ -17,4 +18,11 @@ urlpatterns = [
         views.tracking_import_confirm,
         name="tracking_import_confirm",
     ),
+    path("tech-award/<id:pk>/record/", tech_award.moderation_record, name="moderation_record"),
+    path(
+        "tech-award/<id:pk>/record/export/",
+        tech_award.moderation_record_export,
+        name="moderation_record_export",
+    ),
+    path("tech-award/<id:pk>/record/mark/", tech_award.record_mark, name="moderation_record_mark"),
 ]

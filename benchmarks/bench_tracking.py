@@ -11,10 +11,6 @@ tracking.import  A 1,000-learner x 10-unit XLSX (10,000 grade cells) read, check
                  committed (ImportedUnitResult rows, an audit event per result), against
                  openpyxl read_only reading every row plus one bulk_create of the same
                  10,000 rows. Goal: 2x.
-
-The lead wires these into run.py's BENCHMARKS; until then:
-    python -c "import benchmarks.run as r; r.BENCHMARKS.update(
-        benchmarks.bench_tracking.ENTRIES); r.main(['--only', 'tracking'])"
 """
 
 from __future__ import annotations
@@ -35,10 +31,6 @@ from openpyxl import Workbook
 
 from benchmarks.harness import best_time, seconds
 
-ENTRIES = {
-    "tracking.sheet": ("benchmarks.bench_tracking", "bench_sheet", "tracking sheet page+export"),
-    "tracking.import": ("benchmarks.bench_tracking", "bench_import", "10,000-cell import"),
-}
 LEARNERS, UNITS, CRITERIA = 300, 10, ("A.P1", "A.P2", "B.M1", "B.D1")
 IMPORT_LEARNERS = 1000
 REQUESTS = 5

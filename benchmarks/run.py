@@ -65,6 +65,16 @@ BENCHMARKS = {
         "bench_numbers",
         "import of 5,000 Edexcel Online registration numbers, preview and apply",
     ),
+    "tracking.sheet": (
+        "benchmarks.bench_tracking",
+        "bench_sheet",
+        "tracking sheet page and XLSX export, 300 learners x 10 units, vs a bare view",
+    ),
+    "tracking.import": (
+        "benchmarks.bench_tracking",
+        "bench_import",
+        "tracking-sheet import of 10,000 grade cells vs openpyxl read + one bulk insert",
+    ),
 }
 
 

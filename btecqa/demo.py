@@ -140,6 +140,7 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
             )
             with clock.at(dt.date(int(year[:4]), 7, 9), 10):
                 cohorts = _start_cohorts(centres, quals, users, year, offset=1)
+                cohorts.update(demo_tracking.start_tech_award(centres, users, year))
                 cohorts.update(_second_year_groups(previous, users, year))
             created += len(cohorts)
             if with_round:
@@ -299,15 +300,18 @@ def _second_year_groups(previous: dict, users, year: str) -> dict:
     return dict(previous)
 
 
-def _demo_learner(centre, candidate: str, n: int, start: int, **names) -> Learner:
-    """One invented learner, as the MIS import would bring them in (audited)."""
+def _demo_learner(
+    centre, candidate: str, n: int, start: int, born: dt.date | None = None, **names
+) -> Learner:
+    """One invented learner, as the MIS import would bring them in (audited); a Year 12
+    unless `born` says otherwise."""
     first, last = demo_name(n) if not names else (names["first"], names["last"])
     learner = Learner.objects.create(
         centre=centre,
         candidate_number=candidate,
         first_name=first,
         last_name=last,
-        date_of_birth=demo_date_of_birth(n, start),
+        date_of_birth=born or demo_date_of_birth(n, start),
         sex="F" if n % 2 else "M",
         uln=demo_uln(n),
         uci=demo_uci(centre.number, f"{start % 100:02d}", candidate),

@@ -281,6 +281,10 @@ def cohort_detail(request, pk: int):
             "optional_units": cohort.optional_units.all(),
             "can_manage": can(request.user, MANAGE_COHORTS, cohort),
             "can_export": can(request.user, EXPORT_LEARNERS, cohort),
+            # The assessment pages hang off the cohort (named by code: learners does not
+            # import the assessment app, which builds on it).
+            "can_track": can(request.user, "assessment.view_tracking", cohort),
+            "tech_award": cohort.qualification.grading_scheme == "tech_award",
         },
     )
 

@@ -6,8 +6,19 @@ each of this area's URL names to its targets, through the matrix's `site(make, m
 
 
 def fill(world, key, site) -> None:
-    """Add this area's records for centre `key` to `site.extra`: an import to confirm."""
+    """Add this area's records for centre `key` to `site.extra`: an import to confirm, and
+    a series for the cohort's qualification (so its moderation record has one to show)."""
+    import datetime as dt
+
     from assessment.models import TrackingImport
+    from qualifications.models import AssessmentSeries
+
+    AssessmentSeries.objects.get_or_create(
+        qualification=site.cohort.qualification,
+        academic_year="2026/27",
+        window=AssessmentSeries.Window.DEC_JAN,
+        defaults={"marks_due": dt.date(2026, 12, 15)},
+    )
 
     site.extra["tracking_import"] = TrackingImport.objects.create(
         cohort=site.cohort,
@@ -33,6 +44,9 @@ def makers(site) -> dict:
                 "assessment:tracking_sign_teacher",
                 "assessment:tracking_sign_leader",
                 "assessment:tracking_import",
+                "assessment:moderation_record",
+                "assessment:moderation_record_export",
+                "assessment:moderation_record_mark",
             )
         },
         "assessment:tracking_import_confirm": site(

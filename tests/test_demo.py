@@ -64,7 +64,7 @@ def test_loading_the_demo_twice_changes_nothing(db, capsys):
     call_command("load_demo")
     assert _counts() == first
     assert verify_chain().ok
-    assert first["centres.Centre"] == 2 and 110 <= first["learners.Learner"] <= 130
+    assert first["centres.Centre"] == 2 and 120 <= first["learners.Learner"] <= 145
     assert first["centres.CollaborativeArrangement"] == 1
 
 
@@ -153,7 +153,8 @@ def test_in_early_september_the_round_has_just_opened_with_requests_due_soon(db)
     rnd = _this_years(LEAD[0], day)
     assert rnd.status == "open"
     requests = EntryRequest.objects.filter(round=rnd)
-    assert requests.count() == 4  # Business and Applied Science: this year's and last year's
+    # Business and Applied Science, this year's and last year's, and this year's Tech Award
+    assert requests.count() == 5
     assert {r.status for r in requests} == {"requested"}
     assert all(day < r.due_date <= day + dt.timedelta(days=28) for r in requests)
     assert not EntryCheck.objects.filter(round=rnd).exists()

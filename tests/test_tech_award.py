@@ -105,3 +105,90 @@ def test_marks_are_recorded_audited_and_listed_for_moderation(award, cast):
     table = record.table()
     assert table[0][3:5] == [41, "L2D"] and table[1][3:5] == ["", ""]
     assert record.unconfirmed == [f"{component}: UNCONFIRMED: test figures"]
+
+
+def _record_url(cohort, series):
+    from django.urls import reverse
+
+    return f"{reverse('assessment:moderation_record', args=[cohort.pk])}?series={series.pk}"
+
+
+def test_the_moderation_record_page_enters_a_mark_and_downloads_the_record(award, cast, client):
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+
+    q, series, component, cohort = award
+    a = LearnerFactory(centre=cohort.centre, last_name="Alpha", uln=make_uln(21))
+    register_on(cohort, a)
+    client.force_login(cast[Role.ASSESSOR_IV])
+    page = client.get(_record_url(cohort, series)).content.decode()
+    assert "ALPHA" in page and "Component 1" in page
+    assert "No raw-mark maximum or grade boundaries for Component 2" in page
+    mark_url = reverse("assessment:moderation_record_mark", args=[cohort.pk])
+    post = {"series": series.pk, "component": component.pk, "learner": a.pk, "raw_mark": 33}
+    response = client.post(mark_url, post, follow=True)
+    assert "Mark recorded for" in response.content.decode()
+    assert "33 (L2M)" in client.get(_record_url(cohort, series)).content.decode()
+    response = client.post(mark_url, {**post, "raw_mark": 99}, follow=True)
+    assert "marks run from 0 to 60" in response.content.decode()
+    assert ComponentMark.objects.get(learner=a).raw_mark == 33
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    download = client.get(
+        f"{reverse('assessment:moderation_record_export', args=[cohort.pk])}?series={series.pk}"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == (
+        "ULN",
+        "Candidate number",
+        "Learner",
+        "Component 1 raw mark",
+        "Component 1 grade",
+    )
+    assert rows[1][0] == a.uln and rows[1][3:5] == (33, "L2M")
+
+
+def test_a_nationals_cohort_has_no_moderation_record(db, cast, client, own_centre):
+    from django.urls import reverse
+
+    cohort = CohortFactory(centre=own_centre)
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    url = reverse("assessment:moderation_record", args=[cohort.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_the_moderation_record_runs_as_many_queries_for_2_learners_as_for_20(award, cast, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    q, series, component, cohort = award
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    counts = []
+    for n in (2, 20):
+        while cohort.registrations.count() < n:
+            i = cohort.registrations.count()
+            learner = LearnerFactory(centre=cohort.centre, uln=make_uln(100 + i))
+            register_on(cohort, learner)
+            record_component_mark(learner, cohort, component, 20 + i, by=cast[Role.LEAD_IV])
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(_record_url(cohort, series)).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_cohort_page_leads_to_the_tracking_sheet_and_the_moderation_record(
+    award, cast, client, own_centre
+):
+    from django.urls import reverse
+
+    _q, _series, _component, cohort = award
+    nationals = CohortFactory(centre=own_centre)
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    page = client.get(reverse("learners:cohort_detail", args=[cohort.pk])).content.decode()
+    assert reverse("assessment:tracking_sheet", args=[cohort.pk]) in page
+    assert reverse("assessment:moderation_record", args=[cohort.pk]) in page
+    page = client.get(reverse("learners:cohort_detail", args=[nationals.pk])).content.decode()
+    assert reverse("assessment:tracking_sheet", args=[nationals.pk]) in page
+    assert "Assessment record for moderation" not in page

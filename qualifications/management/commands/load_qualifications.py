@@ -12,7 +12,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        results = load_shipped_qualifications()
+        from assessment.services_tech_award import load_shipped_tech_awards
+
+        # The Nationals, then the Tech Awards (kept apart: marks, not criteria; their series).
+        results = load_shipped_qualifications() + load_shipped_tech_awards()
         for r in results:
             q = r.qualification
             detail = ", ".join(f"{what.lower()}: {n}" for what, n in r.summary)
