@@ -140,7 +140,8 @@ def load_demo(today: dt.date | None = None, *, with_round: bool = True) -> DemoR
             )
             with clock.at(dt.date(int(year[:4]), 7, 9), 10):
                 cohorts = _start_cohorts(centres, quals, users, year, offset=1)
-                cohorts.update(demo_tracking.start_tech_award(centres, users, year))
+                if with_round:  # (a journey that runs the round itself does the Nationals')
+                    cohorts.update(demo_tracking.start_tech_award(centres, users, year))
                 cohorts.update(_second_year_groups(previous, users, year))
             created += len(cohorts)
             if with_round:

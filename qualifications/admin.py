@@ -125,6 +125,7 @@ class AssessmentSeriesAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 class ComponentBoundaryInline(admin.TabularInline):
     model = ComponentBoundary
+    form = ModelForm
     extra = 0
 
 

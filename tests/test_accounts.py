@@ -202,7 +202,9 @@ def test_every_model_is_in_the_admin():
     # A table edited as an inline of its parent (a grading table's rows) is in the admin too.
     from qualifications.admin import ROW_INLINES
 
-    inlined = {i.model for i in ROW_INLINES.values()}
+    inlined = {i.model for i in ROW_INLINES.values()} | {
+        i.model for a in admin.site._registry.values() for i in a.inlines
+    }
     missing = [
         m._meta.label
         for m in apps.get_models()
