@@ -5,7 +5,7 @@ the object's own centre decides, 404 outside reach, 403 for a role too weak.
 """
 
 from accounts.permissions import ARRANGEMENT, DELIVERING, register
-from accounts.roles import STAFF_ROLES
+from accounts.roles import STAFF_ROLES, Role
 
 # --- assessment plans and assignment briefs ------------------------------------------
 
@@ -17,6 +17,23 @@ VIEW_PLANS = register(
     description="See assessment plans, their assignments and briefs.",
 )
 
+# The Lead IV writes and submits the plan; the service also checks they are the Lead IV
+# appointed for the cohort's qualification, centre and year (or the arrangement's).
+WRITE_PLANS = register(
+    "assessment.write_plans",
+    {Role.LEAD_IV},
+    writes=True,
+    reach=[ARRANGEMENT],
+    description="Write an assessment plan and submit it to the Quality Nominee.",
+)
+REVIEW_PLANS = register(
+    "assessment.review_plans",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description="Approve an assessment plan, or return it with comments.",
+)
+
+from . import events_plans  # noqa: E402,F401  (the plans' to-do kinds and audit codes)
 
 # (plans and briefs: further permissions go above this line)
 
