@@ -50,3 +50,31 @@ PLAN_REOPENED = _(
     "Approved plan reopened",
     "{actor} started a new version of {object}: {reason}",
 )
+
+VERIFY_BRIEF = register_kind(
+    "assessment.verify_brief",
+    "Internally verify the assignment brief",
+    owner="assignee",
+    due_days=5,
+)
+
+BRIEF_SAVED = _(
+    "assessment.brief.saved",
+    "Assignment brief saved",
+    "{actor} saved version {version} of {object}",
+)
+BRIEF_CHECKED = _(
+    "assessment.brief.checked",
+    "Brief checked: action required",
+    "{actor} checked {object} and asked for: {actions_required}",
+)
+BRIEF_VERIFIED = _(
+    "assessment.brief.verified",
+    "Assignment brief internally verified",
+    "{actor} internally verified and signed {object}",
+)
+BRIEF_ISSUED = _(
+    "assessment.brief.issued",
+    "Assignment brief issued",
+    "{actor} issued {object} to learners",
+)

@@ -113,3 +113,53 @@ class ReturnForm(forms.Form):
 class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=300, label="Why the approved plan must change")
+
+
+class BriefForm(forms.Form):
+    vocational_scenario = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    tasks = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    evidence = forms.CharField(label="Evidence to submit", widget=forms.Textarea(attrs={"rows": 3}))
+    pearson_authorised = forms.BooleanField(
+        label="This is a Pearson Authorised Assignment Brief", required=False
+    )
+    paab_amended = forms.BooleanField(label="Amended from the authorised brief", required=False)
+    upload = forms.FileField(
+        label="The brief as a PDF or Word (.docx) file",
+        required=False,
+        help_text="Optional; the type is read from the file itself",
+    )
+
+
+class BriefCheckForm(forms.Form):
+    """The internal verifier's check: one yes/no per checklist item (the items are data)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    seen = forms.CharField(widget=forms.HiddenInput)
+    actions_required = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    actions_taken = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        required=False,
+        help_text="Re-enter your password to sign off (needed when every item is met)",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .checklists import BRIEF_CHECKLIST
+
+        super().__init__(*args, **kwargs)
+        for key, text in BRIEF_CHECKLIST:
+            self.fields[f"item_{key}"] = forms.TypedChoiceField(
+                label=text,
+                choices=[("yes", "Met"), ("no", "Not met")],
+                coerce=lambda v: v == "yes",
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[str, bool]:
+        from .checklists import CHECKLIST_KEYS
+
+        return {k: self.cleaned_data[f"item_{k}"] for k in CHECKLIST_KEYS}
+
+
+class IssueForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

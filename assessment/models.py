@@ -288,3 +288,6 @@ class ImportedUnitResult(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit.number}: {self.grade} (imported)"
+
+
+from .models_briefs import AssignmentBrief, BriefVersion  # noqa: E402,F401  (plans2: briefs)

@@ -33,6 +33,21 @@ REVIEW_PLANS = register(
     description="Approve an assessment plan, or return it with comments.",
 )
 
+# The assessor (or Lead IV) writes and uploads a brief and issues it once verified; the
+# internal verifier checks it (the service also checks they are the assignment's IV).
+WRITE_BRIEFS = register(
+    "assessment.write_briefs",
+    {Role.LEAD_IV, Role.ASSESSOR_IV},
+    writes=True,
+    description="Write or upload an assignment brief and issue it once verified.",
+)
+VERIFY_BRIEFS = register(
+    "assessment.verify_briefs",
+    {Role.LEAD_IV, Role.ASSESSOR_IV},
+    writes=True,
+    description="Internally verify an assignment brief against Pearson's checklist.",
+)
+
 from . import events_plans  # noqa: E402,F401  (the plans' to-do kinds and audit codes)
 
 # (plans and briefs: further permissions go above this line)

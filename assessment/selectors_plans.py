@@ -32,7 +32,7 @@ def plan_rows(plan: AssessmentPlan) -> list[PlannedAssignment]:
     """The plan's assignments with everything the page and checks show (two queries)."""
     return list(
         plan.assignments.select_related(
-            "unit", "assessor", "internal_verifier", "delivering_centre"
+            "unit", "assessor", "internal_verifier", "delivering_centre", "brief"
         ).prefetch_related(
             Prefetch(
                 "criteria", queryset=AssessmentCriterion.objects.select_related("learning_aim")

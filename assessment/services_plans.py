@@ -191,6 +191,11 @@ def remove_assignment(plan: AssessmentPlan, assignment: PlannedAssignment, *, by
         locked = AssessmentPlan.objects.select_for_update().get(pk=plan.pk)
         _refuse_unless_editable(locked)
         title = assignment.title
+        if hasattr(assignment, "brief") or assignment.decisions.exists():
+            raise ValidationError(
+                f"“{title}” has a brief or assessment decisions, so it stays on the plan: "
+                "change its row instead."
+            )
         assignment.delete()
         locked.lock_version += 1
         locked.save(update_fields=["lock_version"])

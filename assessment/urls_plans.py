@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import views_briefs as b
 from . import views_plans as v
 
 urlpatterns: list = [
@@ -17,4 +18,9 @@ urlpatterns: list = [
     path("plans/<int:pk>/reopen/", v.plan_reopen, name="plan_reopen"),
     path("plans/<int:pk>/plan.pdf", v.plan_pdf, name="plan_pdf"),
     path("plans/<int:pk>/versions/", v.plan_versions, name="plan_versions"),
+    path("briefs/for/<int:row>/", b.brief_edit, name="brief_edit"),
+    path("briefs/<int:pk>/", b.brief_detail, name="brief_detail"),
+    path("briefs/<int:pk>/verify/", b.brief_verify, name="brief_verify"),
+    path("briefs/<int:pk>/issue/", b.brief_issue, name="brief_issue"),
+    path("briefs/files/<int:pk>/", b.brief_file, name="brief_file"),
 ]

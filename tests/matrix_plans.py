@@ -10,6 +10,7 @@ from accounts.roles import Role
 def fill(world, key, site) -> None:
     """Add this area's records for centre `key` to `site.extra`: a plan with one row."""
     from assessment.models import AssessmentPlan
+    from assessment.models_briefs import AssignmentBrief, BriefVersion
     from qualifications.models import Unit
 
     from .factories import planned_row, unit_with_criteria
@@ -29,9 +30,30 @@ def fill(world, key, site) -> None:
         title="Matrix assignment",
     )
 
+    brief = AssignmentBrief.objects.create(
+        assignment=site.extra["plan_row"],
+        vocational_scenario="Matrix scenario",
+        tasks="Matrix task",
+        evidence="Matrix evidence",
+    )
+    site.extra["brief"] = brief
+    from django.core.files.base import ContentFile
+
+    site.extra["brief_version"] = version = BriefVersion.objects.create(
+        brief=brief,
+        number=1,
+        vocational_scenario="Matrix scenario",
+        tasks="Matrix task",
+        evidence="Matrix evidence",
+        made_by=world.user(key, Role.ASSESSOR_IV),
+        file_type="pdf",
+    )
+    version.file.save(f"mx-brief-{version.pk}.pdf", ContentFile(b"%PDF-1.4 matrix"))
+
 
 def makers(site) -> dict:
-    from assessment.models import AssessmentPlan
+    from assessment.models import AssessmentPlan, PlannedAssignment
+    from assessment.models_briefs import AssignmentBrief, BriefVersion
 
     def plan(s):
         return {"pk": s.extra["plan"].pk}
@@ -57,4 +79,14 @@ def makers(site) -> dict:
         ),
         "assessment:assignment_edit": site(row, AssessmentPlan),
         "assessment:assignment_remove": site(row, AssessmentPlan),
+        "assessment:brief_edit": site(lambda s: {"row": s.extra["plan_row"].pk}, PlannedAssignment),
+        **{
+            name: site(lambda s: {"pk": s.extra["brief"].pk}, AssignmentBrief)
+            for name in (
+                "assessment:brief_detail",
+                "assessment:brief_verify",
+                "assessment:brief_issue",
+            )
+        },
+        "assessment:brief_file": site(lambda s: {"pk": s.extra["brief_version"].pk}, BriefVersion),
     }
