@@ -39,12 +39,14 @@ WRITE_BRIEFS = register(
     "assessment.write_briefs",
     {Role.LEAD_IV, Role.ASSESSOR_IV},
     writes=True,
+    reach=[DELIVERING, ARRANGEMENT],
     description="Write or upload an assignment brief and issue it once verified.",
 )
 VERIFY_BRIEFS = register(
     "assessment.verify_briefs",
     {Role.LEAD_IV, Role.ASSESSOR_IV},
     writes=True,
+    reach=[DELIVERING, ARRANGEMENT],
     description="Internally verify an assignment brief against Pearson's checklist.",
 )
 
