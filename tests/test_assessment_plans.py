@@ -381,3 +381,18 @@ def test_the_plan_page_runs_the_same_queries_at_two_sizes(w, client):
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+def test_the_demo_has_one_returned_plan_and_one_brief_waiting_in_december():
+    from assessment.models_briefs import AssignmentBrief
+    from btecqa.demo import load_demo
+
+    load_demo(dt.date(2026, 12, 2))
+    statuses = sorted(
+        AssessmentPlan.objects.filter(academic_year="2026/27").values_list("status", flat=True)
+    )
+    assert statuses.count("returned") == 1 and set(statuses) == {"approved", "returned"}
+    returned = AssessmentPlan.objects.get(status="returned")
+    assert returned.assignments.exclude(review_comment="").count() == 1
+    briefs = list(AssignmentBrief.objects.values_list("status", flat=True))
+    assert briefs.count("awaiting_iv") == 1 and set(briefs) == {"awaiting_iv", "issued"}
