@@ -58,3 +58,18 @@ class TrackingImportAdmin(ReadOnlyAdmin):
 @admin.register(ComponentMark)
 class ComponentMarkAdmin(ReadOnlyAdmin):
     list_display = ["learner", "component", "raw_mark", "grade", "entered_by", "entered_at"]
+
+
+# --- assignment briefs (plans2) ----------------------------------------------------------
+from .models_briefs import AssignmentBrief, BriefVersion  # noqa: E402
+
+
+@admin.register(AssignmentBrief)
+class AssignmentBriefAdmin(ReadOnlyAdmin):
+    list_display = ["assignment", "status", "pearson_authorised", "verified_by", "issued_at"]
+    list_filter = ["status", "pearson_authorised"]
+
+
+@admin.register(BriefVersion)
+class BriefVersionAdmin(ReadOnlyAdmin):
+    list_display = ["brief", "number", "file_name", "file_type", "size", "made_by", "made_at"]

@@ -70,6 +70,49 @@ class AssessmentPlan(models.Model):
     def __str__(self) -> str:
         return f"Assessment plan: {self.cohort.qualification.title}, {self.academic_year}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("assessment:plan_detail", args=[self.pk])
+
+    signing_statement = (
+        "I have checked this assessment plan: every internal unit and criterion is planned, "
+        "with its method, assessor, internal verifier and dates."
+    )
+
+    def snapshot(self) -> dict:
+        """What a signature on the plan vouches for: its cohort, year and every row."""
+        rows = []
+        for a in self.assignments.select_related(
+            "unit", "assessor", "internal_verifier", "delivering_centre"
+        ).prefetch_related("criteria"):
+            rows.append(
+                {
+                    "key": str(a.pk),
+                    "unit": f"Unit {a.unit.number}: {a.unit.title}",
+                    "title": a.title,
+                    "criteria": ", ".join(sorted(c.code for c in a.criteria.all())),
+                    "method": a.get_method_display(),
+                    "assessor": str(a.assessor.get_full_name() or a.assessor),
+                    "internal_verifier": str(
+                        a.internal_verifier.get_full_name() or a.internal_verifier
+                    ),
+                    "site": str(a.delivering_centre or ""),
+                    "hand_out": a.hand_out.isoformat(),
+                    "hand_in": a.hand_in.isoformat(),
+                    "brief_iv_by": a.brief_iv_by.isoformat(),
+                    "resubmission_by": a.resubmission_by.isoformat(),
+                    "decisions_iv_by": a.decisions_iv_by.isoformat(),
+                }
+            )
+        return {
+            "plan": self.pk,
+            "cohort": str(self.cohort_id),
+            "qualification": self.cohort.qualification.title,
+            "academic_year": self.academic_year,
+            "rows": rows,
+        }
+
 
 class AssessmentMethod(models.TextChoices):
     """How an assignment is assessed; IV sampling spreads across these (000-3.2.3)."""
@@ -248,4 +291,5 @@ class ImportedUnitResult(models.Model):
 
 
 # The tracking area's models live in their own module (joined here for Django).
+from .models_briefs import AssignmentBrief, BriefVersion  # noqa: E402,F401  (plans2: briefs)
 from .models_tracking import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402, F401

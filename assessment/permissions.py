@@ -17,6 +17,39 @@ VIEW_PLANS = register(
     description="See assessment plans, their assignments and briefs.",
 )
 
+# The Lead IV writes and submits the plan; the service also checks they are the Lead IV
+# appointed for the cohort's qualification, centre and year (or the arrangement's).
+WRITE_PLANS = register(
+    "assessment.write_plans",
+    {Role.LEAD_IV},
+    writes=True,
+    reach=[ARRANGEMENT],
+    description="Write an assessment plan and submit it to the Quality Nominee.",
+)
+REVIEW_PLANS = register(
+    "assessment.review_plans",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description="Approve an assessment plan, or return it with comments.",
+)
+
+# The assessor (or Lead IV) writes and uploads a brief and issues it once verified; the
+# internal verifier checks it (the service also checks they are the assignment's IV).
+WRITE_BRIEFS = register(
+    "assessment.write_briefs",
+    {Role.LEAD_IV, Role.ASSESSOR_IV},
+    writes=True,
+    reach=[DELIVERING, ARRANGEMENT],
+    description="Write or upload an assignment brief and issue it once verified.",
+)
+VERIFY_BRIEFS = register(
+    "assessment.verify_briefs",
+    {Role.LEAD_IV, Role.ASSESSOR_IV},
+    writes=True,
+    reach=[DELIVERING, ARRANGEMENT],
+    description="Internally verify an assignment brief against Pearson's checklist.",
+)
+
 
 # (plans and briefs: further permissions go above this line)
 

@@ -193,3 +193,49 @@ def decide(learner, assignment, codes, *, achieved=True, verified=False):
             )
         )
     return made
+
+
+# --- assessment plans (plans2) -------------------------------------------------------------
+
+
+def unit_with_criteria(qualification, number, codes, *, mandatory=True, internal=True):
+    """A unit of `qualification` with these criterion codes (e.g. "A.P1")."""
+    from qualifications.models import AssessmentCriterion, Unit
+
+    unit = Unit.objects.create(
+        qualification=qualification,
+        number=str(number),
+        title=f"Unit {number} topic",
+        glh=60,
+        assessment=Unit.Assessment.INTERNAL if internal else Unit.Assessment.EXTERNAL,
+        mandatory=mandatory,
+    )
+    for code in codes:
+        AssessmentCriterion.objects.create(unit=unit, code=code)
+    return unit
+
+
+def planned_row(plan, unit, *, assessor, iv, criteria=None, title=None, **dates):
+    """A PlannedAssignment on `plan` with dates in order (override any of them)."""
+    from assessment.models import PlannedAssignment
+
+    day = dt.date(2026, 10, 1)
+    values = {
+        "brief_iv_by": day,
+        "hand_out": day + dt.timedelta(days=1),
+        "hand_in": day + dt.timedelta(days=30),
+        "resubmission_by": day + dt.timedelta(days=45),
+        "decisions_iv_by": day + dt.timedelta(days=40),
+        **dates,
+    }
+    row = PlannedAssignment.objects.create(
+        plan=plan,
+        unit=unit,
+        title=title or f"Assignment for Unit {unit.number}",
+        method="written_report",
+        assessor=assessor,
+        internal_verifier=iv,
+        **values,
+    )
+    row.criteria.set(unit.criteria.all() if criteria is None else criteria)
+    return row
