@@ -37,3 +37,30 @@ class CriterionDecisionAdmin(ReadOnlyAdmin):
 @admin.register(ImportedUnitResult)
 class ImportedUnitResultAdmin(ReadOnlyAdmin):
     list_display = ["learner", "unit", "grade", "imported_by", "imported_at"]
+
+
+# --- decisions: submissions, resubmissions, retakes (read-only) ---------------------------
+
+from .models import Resubmission, Retake, Submission  # noqa: E402
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "learner",
+        "assignment",
+        "attempt",
+        "submitted_on",
+        "learner_declared_on",
+        "assessor_declared_on",
+    ]
+
+
+@admin.register(Resubmission)
+class ResubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "assignment", "authorised_by", "authorised_on"]
+
+
+@admin.register(Retake)
+class RetakeAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "unit", "assignment", "authorised_by", "authorised_on"]
