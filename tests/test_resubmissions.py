@@ -83,7 +83,7 @@ def test_an_agreed_extension_keeps_the_right_to_resubmit(world):
 def test_the_window_counts_working_days_skipping_bank_holidays(world):
     a, learner, lead = world
     hand_in(a, learner)
-    # decided Fri 11 Dec 2026: 15 working days skip Christmas, Boxing Day (observed Mon 28) and New Year's Day
+    # decided Fri 11 Dec 2026: 15 working days skip Christmas, Boxing Day (Mon 28), New Year
     decide(a, learner, set(), on=dt.date(2026, 12, 11))
     ok = dt.date(2027, 1, 6)  # the 15th working day
     assert svc.resubmission_refusals(a, learner, on=ok) == []
