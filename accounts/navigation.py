@@ -14,6 +14,7 @@ MENU = [
     ("Qualifications", "catalogue:qualification_list", "qualifications.view_catalogue"),
     ("Registrations", "registrations:round_list", "registrations.view"),
     ("Arrangements", "centres:arrangement_list", "centres.view_arrangements"),
+    ("Assessment plans", "assessment:plan_list", "assessment.view_plans"),
     ("Lead IVs", "verification:lead_iv_list", "verification.view_lead_ivs"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),

@@ -73,3 +73,30 @@ class AssignmentBriefAdmin(ReadOnlyAdmin):
 @admin.register(BriefVersion)
 class BriefVersionAdmin(ReadOnlyAdmin):
     list_display = ["brief", "number", "file_name", "file_type", "size", "made_by", "made_at"]
+
+
+# --- decisions: submissions, resubmissions, retakes (read-only) ---------------------------
+
+from .models import Resubmission, Retake, Submission  # noqa: E402
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "learner",
+        "assignment",
+        "attempt",
+        "submitted_on",
+        "learner_declared_on",
+        "assessor_declared_on",
+    ]
+
+
+@admin.register(Resubmission)
+class ResubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "assignment", "authorised_by", "authorised_on"]
+
+
+@admin.register(Retake)
+class RetakeAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "unit", "assignment", "authorised_by", "authorised_on"]

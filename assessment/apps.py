@@ -5,4 +5,4 @@ class AssessmentConfig(AppConfig):
     name = "assessment"
 
     def ready(self):
-        from . import events_plans, events_tracking, permissions  # noqa: F401
+        from . import events_decisions, events_plans, events_tracking, permissions  # noqa: F401

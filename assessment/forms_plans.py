@@ -4,13 +4,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.roles import Role
+from btecqa.forms import Form, ModelForm
 
 from .models import PlannedAssignment
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class StartPlanForm(forms.Form):
+class StartPlanForm(Form):
     cohort = forms.ModelChoiceField(queryset=None)
     academic_year = forms.CharField(max_length=7, help_text="e.g. 2026/27")
 
@@ -19,7 +20,7 @@ class StartPlanForm(forms.Form):
         self.fields["cohort"].queryset = cohorts
 
 
-class AssignmentForm(forms.ModelForm):
+class AssignmentForm(ModelForm):
     """One row of the plan, for one unit: its criteria are the unit's only."""
 
     class Meta:
@@ -78,7 +79,7 @@ def assessors_at(centre_ids):
     )
 
 
-class SignForm(forms.Form):
+class SignForm(Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Re-enter your password to sign",
@@ -88,7 +89,7 @@ class SignForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label="Overall comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
@@ -110,12 +111,12 @@ class ReturnForm(forms.Form):
         return {row.pk: self.cleaned_data.get(f"row_{row.pk}", "") for row in self.rows}
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=300, label="Why the approved plan must change")
 
 
-class BriefForm(forms.Form):
+class BriefForm(Form):
     vocational_scenario = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     tasks = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
     evidence = forms.CharField(label="Evidence to submit", widget=forms.Textarea(attrs={"rows": 3}))
@@ -130,7 +131,7 @@ class BriefForm(forms.Form):
     )
 
 
-class BriefCheckForm(forms.Form):
+class BriefCheckForm(Form):
     """The internal verifier's check: one yes/no per checklist item (the items are data)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -161,5 +162,5 @@ class BriefCheckForm(forms.Form):
         return {k: self.cleaned_data[f"item_{k}"] for k in CHECKLIST_KEYS}
 
 
-class IssueForm(forms.Form):
+class IssueForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -168,7 +168,11 @@ class PlannedAssignment(models.Model):
         view="assessment.view_plans",
         delivering="plan__cohort__teaching_groups__delivering_centre",
         qualification="plan__cohort__qualification",
-        paths={"cohort": "plan__cohort", "assessor": "assessor"},
+        paths={
+            "cohort": "plan__cohort",
+            "assessor": "assessor",
+            "internal_verifier": "internal_verifier",
+        },
     )
 
     class Meta:
@@ -232,7 +236,11 @@ class CriterionDecision(models.Model):
         learner="learner",
         delivering="learner__teaching_groups__delivering_centre",
         qualification="assignment__plan__cohort__qualification",
-        paths={"cohort": "assignment__plan__cohort", "assessor": "assignment__assessor"},
+        paths={
+            "cohort": "assignment__plan__cohort",
+            "assessor": "assignment__assessor",
+            "internal_verifier": "assignment__internal_verifier",
+        },
     )
 
     class Meta:
@@ -293,3 +301,139 @@ class ImportedUnitResult(models.Model):
 # The tracking area's models live in their own module (joined here for Django).
 from .models_briefs import AssignmentBrief, BriefVersion  # noqa: E402,F401  (plans2: briefs)
 from .models_tracking import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402, F401
+
+# --- decisions: submissions and authenticity, resubmissions, retakes ---------------------
+
+
+class Submission(models.Model):
+    """A learner's hand-in for one assignment and attempt, with both authenticity
+    declarations (domain.md 3.4) and any agreed extension (3.5).
+
+    A decision is refused without both declarations; a resubmission needs the work handed
+    in by the hand-in date or the agreed extension.
+    """
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="submissions"
+    )
+    assignment = models.ForeignKey(
+        PlannedAssignment, on_delete=models.PROTECT, related_name="submissions"
+    )
+    attempt = models.CharField(max_length=12, choices=Attempt.choices, default=Attempt.FIRST)
+    submitted_on = models.DateField(null=True, blank=True)
+    extension_to = models.DateField(
+        "agreed extension to", null=True, blank=True, help_text="An authorised extension"
+    )
+    learner_declared_on = models.DateField(
+        null=True, blank=True, help_text="The learner declared the work their own"
+    )
+    assessor_declared_on = models.DateField(
+        null=True, blank=True, help_text="The assessor authenticated the work"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_decisions",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="assignment__plan__cohort__qualification",
+        paths={"cohort": "assignment__plan__cohort", "assessor": "assignment__assessor"},
+    )
+
+    class Meta:
+        ordering = ["learner", "assignment", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "assignment", "attempt"], name="one_submission_per_attempt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.assignment} ({self.get_attempt_display()})"
+
+    @property
+    def declared(self) -> bool:
+        return bool(self.learner_declared_on and self.assessor_declared_on)
+
+    @property
+    def on_time(self) -> bool:
+        due = max(filter(None, [self.assignment.hand_in, self.extension_to]))
+        return self.submitted_on is not None and self.submitted_on <= due
+
+
+class Resubmission(models.Model):
+    """The one resubmission of an assignment a learner may have, authorised by the Lead IV."""
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="resubmissions"
+    )
+    assignment = models.ForeignKey(
+        PlannedAssignment, on_delete=models.PROTECT, related_name="resubmissions"
+    )
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    authorised_on = models.DateField(default=timezone.localdate)
+    note = models.CharField(max_length=300, blank=True)
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_decisions",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="assignment__plan__cohort__qualification",
+        paths={"cohort": "assignment__plan__cohort"},
+    )
+
+    class Meta:
+        ordering = ["learner", "assignment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "assignment"], name="one_resubmission_per_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Resubmission of {self.assignment} by {self.learner}"
+
+
+class Retake(models.Model):
+    """The one retake of a unit a learner may have, with a new assignment; capped grade."""
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="retakes"
+    )
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(
+        PlannedAssignment,
+        on_delete=models.PROTECT,
+        related_name="retakes",
+        help_text="The new assignment the learner retakes the unit with",
+    )
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    authorised_on = models.DateField(default=timezone.localdate)
+    note = models.CharField(max_length=300, blank=True)
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_decisions",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="assignment__plan__cohort__qualification",
+        paths={"cohort": "assignment__plan__cohort"},
+    )
+
+    class Meta:
+        ordering = ["learner", "unit__sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "unit"], name="one_retake_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"Retake of unit {self.unit.number} by {self.learner}"

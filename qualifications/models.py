@@ -26,6 +26,13 @@ class QualificationFamily(models.Model):
         blank=True,
         help_text="Why a transfer is refused, and where the fact comes from",
     )
+    # domain.md 3.7: a retaken unit's grade is capped (Pass for the Nationals).
+    retake_cap = models.CharField(
+        max_length=1,
+        choices=[("P", "Pass"), ("M", "Merit"), ("D", "Distinction")],
+        default="P",
+        help_text="The highest grade a retaken unit can get",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -58,6 +65,11 @@ class Qualification(models.Model):
         on_delete=models.PROTECT,
         related_name="qualifications",
         help_text="Decides transfers and the registration deadline",
+    )
+    # domain.md 3.6: the resubmission window after the assessment decision.
+    resubmission_working_days = models.PositiveSmallIntegerField(
+        default=15,
+        help_text="Working days after the decision within which a resubmission may be authorised",
     )
     typical_years = models.PositiveSmallIntegerField(
         "usual length (academic years)",

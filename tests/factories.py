@@ -239,3 +239,70 @@ def planned_row(plan, unit, *, assessor, iv, criteria=None, title=None, **dates)
     )
     row.criteria.set(unit.criteria.all() if criteria is None else criteria)
     return row
+
+
+# --- decisions
+def decisions_assignment(
+    centre=None,
+    *,
+    criteria=("A.P1", "A.P2", "A.M1", "A.D1"),
+    assessor=None,
+    iv=None,
+    cohort=None,
+    unit=None,
+    hand_in=dt.date(2026, 11, 2),
+    status="approved",
+    title="Task 1",
+):
+    """An approved plan's PlannedAssignment with a unit and criteria, made with models
+    directly (plans are another helper's). The assessor and IV hold Assessor/IV at the
+    centre; pass `cohort` or `unit` to add a second assignment to the same plan or unit."""
+    from assessment.models import AssessmentPlan, PlannedAssignment
+    from qualifications.models import AssessmentCriterion, LearningAim, Unit
+
+    cohort = cohort or CohortFactory(centre=centre or CentreFactory())
+    centre = cohort.centre
+    if assessor is None:
+        assessor = UserFactory()
+        RoleAssignmentFactory(user=assessor, centre=centre, role="assessor_iv")
+    if iv is None:
+        iv = UserFactory()
+        RoleAssignmentFactory(user=iv, centre=centre, role="assessor_iv")
+    plan, _ = AssessmentPlan.objects.get_or_create(
+        cohort=cohort, academic_year=cohort.start_year, defaults={"status": status}
+    )
+    if unit is None:
+        unit = Unit.objects.create(
+            qualification=cohort.qualification,
+            number=str(Unit.objects.filter(qualification=cohort.qualification).count() + 1),
+            title="Decisions unit",
+            glh=60,
+            assessment="internal",
+        )
+        aim = LearningAim.objects.create(unit=unit, code="A", label="Aim A")
+        for code in criteria:
+            AssessmentCriterion.objects.create(unit=unit, learning_aim=aim, code=code)
+    assignment = PlannedAssignment.objects.create(
+        plan=plan,
+        unit=unit,
+        title=title,
+        method="written_report",
+        assessor=assessor,
+        internal_verifier=iv,
+        hand_out=hand_in - dt.timedelta(days=28),
+        hand_in=hand_in,
+        brief_iv_by=hand_in - dt.timedelta(days=35),
+        resubmission_by=hand_in + dt.timedelta(days=30),
+        decisions_iv_by=hand_in + dt.timedelta(days=40),
+    )
+    assignment.criteria.set(unit.criteria.all())
+    return assignment
+
+
+def decisions_class(assignment, n: int, *, group=None):
+    """n learners in a teaching group of the assignment's cohort."""
+    cohort = assignment.plan.cohort
+    group = group or TeachingGroupFactory(cohort=cohort)
+    learners = LearnerFactory.create_batch(n, centre=cohort.centre)
+    group.learners.add(*learners)
+    return learners

@@ -1,0 +1,196 @@
+"""Criterion decisions on the class grid: authenticity, the assessor's rule, one POST with a
+fixed number of queries, freezing after internal verification (Assessment issue, part 3)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.permissions import scope
+from assessment.models import CriterionDecision, Submission
+from assessment.permissions import RECORD_DECISIONS
+from assessment.selectors_decisions import best_unit_grade
+from audit.models import AuditEvent
+from tests.factories import (
+    RoleAssignmentFactory,
+    UserFactory,
+    decisions_assignment,
+    decisions_class,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def grid_url(a):
+    return reverse("assessment:decisions_grid", kwargs={"pk": a.pk})
+
+
+def post_grid(client, a, learners, value="achieved", declare=True, **extra):
+    data = {"attempt": "first", "decided_on": "2026-11-10", "row": [str(x.pk) for x in learners]}
+    criteria = list(a.criteria.all())
+    for learner in learners:
+        if declare:
+            data[f"ld-{learner.pk}"] = "1"
+            data[f"ad-{learner.pk}"] = "1"
+            data[f"sub-{learner.pk}"] = "2026-11-02"
+        for c in criteria:
+            data[f"c-{learner.pk}-{c.pk}"] = value
+    data.update(extra)
+    return client.post(grid_url(a), data)
+
+
+@pytest.fixture
+def setup(client):
+    a = decisions_assignment()
+    learners = decisions_class(a, 2)
+    client.force_login(a.assessor)
+    return client, a, learners
+
+
+def test_the_whole_grid_saves_in_one_post_and_shows_again(setup):
+    client, a, learners = setup
+    response = post_grid(client, a, learners)
+    assert response.status_code == 302
+    assert CriterionDecision.objects.filter(assignment=a, achieved=True).count() == 8
+    page = client.get(response["Location"]).content.decode()
+    assert "Saved: 8 new" in page
+    assert page.count('<option value="achieved" selected>') == 8
+    # each select has a label naming the learner and the criterion (axe, screen readers)
+    first = learners[0]
+    assert f'for="c-{first.pk}-' in page and f"{first.first_name} {first.last_name}, A.P1" in page
+    assert Submission.objects.get(learner=first, assignment=a).learner_declared_on
+
+
+def test_a_decision_without_both_declarations_is_refused_naming_the_learner(setup):
+    client, a, learners = setup
+    response = post_grid(client, a, learners[:1], declare=False)
+    assert response.status_code == 400
+    text = response.content.decode()
+    name = f"{learners[0].first_name} {learners[0].last_name}"
+    assert "Nothing was saved" in text
+    assert f"{name}: the learner&#x27;s authenticity declaration is missing" in text
+    assert f"{name}: the assessor&#x27;s authenticity declaration is missing" in text
+    assert not CriterionDecision.objects.exists()
+
+
+def test_a_bad_cell_names_row_and_column_and_nothing_is_written(setup):
+    client, a, learners = setup
+    c = a.criteria.order_by("code").first()
+    response = post_grid(client, a, learners, **{f"c-{learners[1].pk}-{c.pk}": "maybe"})
+    assert response.status_code == 400
+    name = f"{learners[1].first_name} {learners[1].last_name}"
+    assert f"{name}, {c.code}: choose achieved, not yet or blank." in response.content.decode()
+    assert not CriterionDecision.objects.exists()
+
+
+def _save_queries(n):
+    from django.test import Client
+
+    a = decisions_assignment(criteria=[f"A.P{i}" for i in range(1, 13)])
+    learners = decisions_class(a, n)
+    client = Client()
+    client.force_login(a.assessor)
+    client.get(grid_url(a))  # session and the like warmed up
+    with CaptureQueriesContext(connection) as ctx:
+        response = post_grid(client, a, learners)
+    assert response.status_code == 302
+    assert CriterionDecision.objects.filter(assignment=a).count() == n * 12
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(grid_url(a)).status_code == 200
+    return len(ctx), len(page)
+
+
+def test_saving_and_showing_the_grid_take_the_same_queries_for_2_and_30_learners():
+    small = _save_queries(2)
+    large = _save_queries(30)
+    assert small == large
+
+
+def test_another_assessor_is_refused_403_and_sees_no_form(setup):
+    client, a, learners = setup
+    other = UserFactory()
+    RoleAssignmentFactory(user=other, centre=a.plan.cohort.centre, role="assessor_iv")
+    client.force_login(other)
+    page = client.get(grid_url(a))
+    assert page.status_code == 200 and 'id="grid-form"' not in page.content.decode()
+    assert post_grid(client, a, learners).status_code == 403
+    assert not CriterionDecision.objects.exists()
+
+
+def test_lead_iv_and_quality_nominee_see_every_assignments_decisions(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    centre = a.plan.cohort.centre
+    for role in ("lead_iv", "quality_nominee"):
+        user = UserFactory()
+        RoleAssignmentFactory(user=user, centre=centre, role=role)
+        client.force_login(user)
+        page = client.get(grid_url(a)).content.decode()
+        assert page.count("Achieved") >= 8
+
+
+def test_the_record_rule_keeps_lists_to_the_assessors_own_learners(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    other = UserFactory()
+    RoleAssignmentFactory(user=other, centre=a.plan.cohort.centre, role="assessor_iv")
+    assert scope(a.assessor, RECORD_DECISIONS, CriterionDecision).count() == 8
+    assert scope(other, RECORD_DECISIONS, CriterionDecision).count() == 0
+    # a learner no longer in the cohort's groups drops out of the assessor's reach
+    learners[0].teaching_groups.clear()
+    assert scope(a.assessor, RECORD_DECISIONS, CriterionDecision).count() == 4
+
+
+def test_verified_decisions_are_frozen_and_a_change_is_a_new_version_with_a_reason(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    learner = learners[0]
+    client.force_login(a.internal_verifier)
+    url = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": learner.pk})
+    assert client.post(url).status_code == 302
+    assert CriterionDecision.objects.filter(learner=learner, verified_at__isnull=False).count() == 4
+    client.force_login(a.assessor)
+    refused = post_grid(client, a, [learner], value="not_yet")
+    assert refused.status_code == 400
+    assert "give the reason for the change" in refused.content.decode()
+    ok = post_grid(client, a, [learner], value="not_yet", **{f"why-{learner.pk}": "Misread"})
+    assert ok.status_code == 302
+    rows = CriterionDecision.objects.filter(learner=learner, assignment=a)
+    assert rows.count() == 8
+    new = rows.get(current=True, criterion__code="A.P1")
+    assert new.version == 2 and not new.achieved and new.reason == "Misread"
+    assert new.replaces.achieved and new.replaces.verified_at and not new.replaces.current
+    events = AuditEvent.objects.filter(
+        action="assessment.decisions.recorded", learner_id=learner.pk
+    )
+    assert events.count() == 2
+    assert AuditEvent.objects.filter(action="assessment.decisions.verified").count() == 1
+
+
+def test_only_the_assignments_iv_marks_it_verified(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    url = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": learners[0].pk})
+    assert client.post(url).status_code == 403  # the assessor holds the role, not the rule
+    assert not CriterionDecision.objects.filter(verified_at__isnull=False).exists()
+
+
+def test_the_unit_grade_follows_the_btec_rule(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners[:1], value="not_yet")
+    learner = learners[0]
+    assert best_unit_grade(learner, a.unit)["grade"] == "U"
+    ids = {c.code: c.pk for c in a.criteria.all()}
+    data = {f"c-{learner.pk}-{ids[code]}": "achieved" for code in ("A.P1", "A.P2", "A.M1")}
+    post_grid(client, a, [learner], value="not_yet", **data)
+    assert best_unit_grade(learner, a.unit)["grade"] == "M"
+
+
+def test_clearing_an_unverified_cell_removes_it(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners[:1])
+    assert post_grid(client, a, learners[:1], value="").status_code == 302
+    assert not CriterionDecision.objects.exists()
+    assert dt.date(2026, 11, 2) == Submission.objects.get().submitted_on
