@@ -5,24 +5,24 @@ from django.urls import path
 from . import views_decisions as v
 
 urlpatterns: list = [
-    path("decisions/assignment/<int:pk>/grid/", v.grid, name="decisions_grid"),
+    path("decisions/assignment/<id:pk>/grid/", v.grid, name="decisions_grid"),
     path(
-        "decisions/assignment/<int:pk>/learner/<int:learner>/",
+        "decisions/assignment/<id:pk>/learner/<id:learner>/",
         v.learner_record,
         name="decisions_learner",
     ),
     path(
-        "decisions/assignment/<int:pk>/learner/<int:learner>/verify/",
+        "decisions/assignment/<id:pk>/learner/<id:learner>/verify/",
         v.verify,
         name="decisions_verify",
     ),
     path(
-        "decisions/assignment/<int:pk>/learner/<int:learner>/resubmission/",
+        "decisions/assignment/<id:pk>/learner/<id:learner>/resubmission/",
         v.resubmission,
         name="decisions_resubmission",
     ),
     path(
-        "decisions/assignment/<int:pk>/learner/<int:learner>/retake/",
+        "decisions/assignment/<id:pk>/learner/<id:learner>/retake/",
         v.retake,
         name="decisions_retake",
     ),
