@@ -249,6 +249,7 @@ def test_the_admin_refuses_an_optional_glh_that_does_not_add_up(client, ext_cert
         "grading_scheme": "nationals",
         "family": "",
         "typical_years": 1,
+        "resubmission_working_days": 15,
         "optional_units_required": 2,
         "optional_glh_required": 180,
         "combination_source": "Specification issue 5, section 2",
