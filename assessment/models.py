@@ -365,6 +365,18 @@ class Submission(models.Model):
         return self.submitted_on is not None and self.submitted_on <= due
 
 
+# A Lead IV's authorisation of a second attempt (a resubmission, a retake) is about the
+# learner, on an assignment of the cohort's plan: both reach a centre the same way.
+LEAD_IV_AUTHORISATION_ACCESS = Access(
+    centre="learner__centre",
+    view="assessment.view_decisions",
+    learner="learner",
+    delivering="learner__teaching_groups__delivering_centre",
+    qualification="assignment__plan__cohort__qualification",
+    paths={"cohort": "assignment__plan__cohort"},
+)
+
+
 class Resubmission(models.Model):
     """The one resubmission of an assignment a learner may have, authorised by the Lead IV."""
 
@@ -380,14 +392,7 @@ class Resubmission(models.Model):
     authorised_on = models.DateField(default=timezone.localdate)
     note = models.CharField(max_length=300, blank=True)
 
-    access = Access(
-        centre="learner__centre",
-        view="assessment.view_decisions",
-        learner="learner",
-        delivering="learner__teaching_groups__delivering_centre",
-        qualification="assignment__plan__cohort__qualification",
-        paths={"cohort": "assignment__plan__cohort"},
-    )
+    access = LEAD_IV_AUTHORISATION_ACCESS
 
     class Meta:
         ordering = ["learner", "assignment"]
@@ -420,14 +425,7 @@ class Retake(models.Model):
     authorised_on = models.DateField(default=timezone.localdate)
     note = models.CharField(max_length=300, blank=True)
 
-    access = Access(
-        centre="learner__centre",
-        view="assessment.view_decisions",
-        learner="learner",
-        delivering="learner__teaching_groups__delivering_centre",
-        qualification="assignment__plan__cohort__qualification",
-        paths={"cohort": "assignment__plan__cohort"},
-    )
+    access = LEAD_IV_AUTHORISATION_ACCESS
 
     class Meta:
         ordering = ["learner", "unit__sort_key"]
