@@ -65,6 +65,11 @@ BENCHMARKS = {
         "bench_numbers",
         "import of 5,000 Edexcel Online registration numbers, preview and apply",
     ),
+    "decisions.grid": (
+        "benchmarks.bench_decisions",
+        "bench_grid",
+        "class grid of 30 learners x 12 criteria saved in one POST vs a bare bulk insert",
+    ),
     "tracking.sheet": (
         "benchmarks.bench_tracking",
         "bench_sheet",
