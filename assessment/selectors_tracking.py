@@ -28,7 +28,14 @@ from django.db.models import Q
 
 from accounts.permissions import scope
 from learners.models import Learner
-from qualifications.grading import Estimate, GradingError, GradingTablesMissing, unit_grade
+from qualifications.grading import (
+    LEVELS,
+    Estimate,
+    GradingError,
+    GradingTablesMissing,
+    criterion_level,
+    estimated_grade,
+)
 from qualifications.models import AssessmentCriterion, Unit
 from qualifications.selectors import grading_tables
 
@@ -185,42 +192,75 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
         ).values_list("learner_id", "unit_id", "grade")
     }
     tables = grading_tables(cohort.qualification, cohort.start_year)
-    from qualifications.grading import estimated_grade
 
+    rules = {unit.pk: _UnitRule(unit, criteria.get(unit.pk, {}), tables) for unit in units}
+    estimates: dict[tuple, Estimate] = {}  # learners with the same grades share an estimate
     for learner in learners:
         cells = [
-            _cell(
-                unit,
-                decided.get((learner.pk, unit.pk)),
-                imported.get((learner.pk, unit.pk)),
-                criteria.get(unit.pk, {}),
-                tables,
+            rules[unit.pk].cell(
+                decided.get((learner.pk, unit.pk)), imported.get((learner.pk, unit.pk))
             )
             for unit in units
         ]
-        grades = {c.unit.number: c.grade for c in cells if c.grade}
-        estimate = estimated_grade(
-            cohort.qualification, grades, cohort.start_year, units=units, tables=tables
-        )
+        key = tuple(c.grade for c in cells)
+        if (estimate := estimates.get(key)) is None:
+            grades = {c.unit.number: c.grade for c in cells if c.grade}
+            estimate = estimates[key] = estimated_grade(
+                cohort.qualification, grades, cohort.start_year, units=units, tables=tables
+            )
         points = sum(c.points for c in cells if c.points is not None)
         sheet.rows.append(LearnerRow(learner, cells, points, estimate))
     return sheet
 
 
-def _cell(unit, decided, imported_grade, codes, tables) -> UnitCell:
-    if decided and codes:
-        achieved = [codes[pk] for pk, (ok, _v) in decided.items() if ok]
-        try:
-            grade = unit_grade(achieved, codes.values())
-        except GradingError:
-            grade = ""
-        if grade in ("", "U"):
-            return UnitCell(unit, IN_PROGRESS)
-        verified = all(v for _ok, v in decided.values())
-        return UnitCell(unit, VERIFIED if verified else GRADED, grade, _points(tables, unit, grade))
-    if imported_grade:
-        return UnitCell(unit, IMPORTED, imported_grade, _points(tables, unit, imported_grade))
-    return UnitCell(unit, NOT_STARTED)
+class _UnitRule:
+    """One unit's grading, worked out once per sheet: its criteria by level (the BTEC rule
+    of ``qualifications.grading.unit_grade``, on criterion ids) and a cell for each outcome,
+    so 300 learners x 10 units grade by set comparisons and share equal cells."""
+
+    def __init__(self, unit, codes: dict[int, str], tables):
+        self.unit, self.tables = unit, tables
+        self.levels: list[tuple[str, frozenset]] = []
+        by_level: dict[str, set] = {level: set() for level in LEVELS}
+        self.gradable = bool(codes)
+        for pk, code in codes.items():
+            try:
+                by_level[criterion_level(code)].add(pk)
+            except GradingError:
+                self.gradable = False  # a malformed code: no grade from criteria, as before
+        for level in LEVELS:
+            if not by_level[level]:
+                break  # a level with no criteria cannot be reached, nor any above it
+            self.levels.append((level, frozenset(by_level[level])))
+        self.cells: dict[tuple, UnitCell] = {}
+
+    def grade(self, achieved: set) -> str:
+        grade = "U"
+        for level, needed in self.levels:
+            if not needed <= achieved:
+                break
+            grade = level
+        return grade
+
+    def cell(self, decided, imported_grade) -> UnitCell:
+        if decided and self.gradable:
+            grade = self.grade({pk for pk, (ok, _v) in decided.items() if ok})
+            if grade == "U":
+                key = (IN_PROGRESS, "")
+            else:
+                verified = all(v for _ok, v in decided.values())
+                key = (VERIFIED if verified else GRADED, grade)
+        elif decided:
+            key = (IN_PROGRESS, "")
+        elif imported_grade:
+            key = (IMPORTED, imported_grade)
+        else:
+            key = (NOT_STARTED, "")
+        if (cell := self.cells.get(key)) is None:
+            status, grade = key
+            points = _points(self.tables, self.unit, grade) if grade else None
+            cell = self.cells[key] = UnitCell(self.unit, status, grade, points)
+        return cell
 
 
 def _points(tables, unit, grade) -> int | None:

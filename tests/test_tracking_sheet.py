@@ -102,6 +102,35 @@ def test_each_status_is_told_from_the_current_decisions(world):
     assert cell(tracking_sheet(world["cohort"]), d, "1").status == GRADED
 
 
+def test_the_sheet_grades_every_mix_of_criteria_as_the_btec_rule_does(world):
+    """The sheet grades by criterion sets worked out once per unit; each learner's grade
+    must still be qualifications.grading.unit_grade of what they achieved."""
+    from qualifications.grading import unit_grade
+
+    mixes = [
+        [],
+        ["A.P1"],
+        PASS[:-1],
+        PASS,
+        PASS + MERIT[:2],
+        PASS + MERIT,
+        PASS + MERIT + ["AB.D1", "C.D2", "D.D3"],
+        UNIT_1,
+        MERIT + [c for c in UNIT_1 if ".D" in c],  # merits and distinctions, a Pass missing
+    ]
+    made = learners(world, len(mixes))
+    for learner, mix in zip(made, mixes, strict=True):
+        decide(learner, world["assignment"], mix)
+        not_yet = [c for c in UNIT_1 if c not in mix][:1]
+        decide(learner, world["assignment"], not_yet, achieved=False)
+    sheet = tracking_sheet(world["cohort"])
+    for learner, mix in zip(made, mixes, strict=True):
+        expected = unit_grade(mix, UNIT_1)
+        got = cell(sheet, learner, "1")
+        assert got.grade == ("" if expected == "U" else expected), mix
+        assert got.status == (IN_PROGRESS if expected == "U" else GRADED), mix
+
+
 def a_user(world):
     return world["assignment"].assessor
 
