@@ -93,5 +93,5 @@ class ExtensionForm(Form):
         label="Reason",
         max_length=300,
         required=False,  # the service names it when missing, beside the date's own checks
-        help_text="Why the extension was agreed under centre policy (for example, illness).",
+        help_text="Required: why it was agreed under centre policy (for example, illness).",
     )

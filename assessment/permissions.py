@@ -131,7 +131,6 @@ AUTHORISE_REATTEMPTS = register(
 )
 
 
-
 def _assessor_or_lead_iv(user, spec: Access) -> Q:
     """The assignment's own assessor (of its cohort's learners, as for decisions), or a
     Lead IV at the object's own centre (as for authorising a resubmission)."""

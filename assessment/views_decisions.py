@@ -3,8 +3,8 @@
 The grid is a table of real selects and checkboxes posted whole in one request (it works
 without JavaScript); saving runs a fixed number of queries whatever the class size.
 Seeing needs VIEW_DECISIONS; saving needs RECORD_DECISIONS on the assignment (its own
-assessor, 403 otherwise); verifying the IV's rule; resubmissions and retakes the Lead IV; an extension the
-assignment's assessor or the Lead IV (AGREE_EXTENSIONS).
+assessor, 403 otherwise); verifying the IV's rule; resubmissions and retakes the Lead
+IV; an extension the assignment's assessor or the Lead IV (AGREE_EXTENSIONS).
 """
 
 from __future__ import annotations
