@@ -87,6 +87,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "assignment",
         "attempt",
         "submitted_on",
+        "extension_to",
         "learner_declared_on",
         "assessor_declared_on",
     ]

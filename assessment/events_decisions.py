@@ -1,4 +1,4 @@
-"""Audit codes for criterion decisions, submissions, resubmissions and retakes."""
+"""Audit codes for criterion decisions, submissions, extensions, resubmissions and retakes."""
 
 from audit.actions import register_action
 
@@ -28,4 +28,9 @@ RETAKE_AUTHORISED = _(
     "assessment.retake.authorised",
     "Retake authorised",
     "authorised a retake",
+)
+EXTENSION_AGREED = _(
+    "assessment.extension.agreed",
+    "Extension agreed",
+    "agreed an extension to the hand-in date",
 )

@@ -4,6 +4,7 @@ The grid's inputs are named per cell: `c-<learner id>-<criterion id>` (achieved,
 blank), and per row: `ld-<id>` / `ad-<id>` (the learner's / the assessor's authenticity
 declaration), `sub-<id>` (hand-in date), `fb-<id>` (feedback) and `why-<id>` (the reason
 for changing a verified decision). Only the rows posted (`row` values) are read.
+The extension page has its own small form (a date and the reason).
 """
 
 from __future__ import annotations
@@ -79,3 +80,18 @@ class RetakeForm(Form):
 
 class ResubmissionForm(Form):
     note = forms.CharField(max_length=300, required=False)
+
+
+class ExtensionForm(Form):
+    to = forms.DateField(
+        label="Extension to",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        help_text="The new hand-in date for this learner (dd/mm/yyyy).",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        required=False,  # the service names it when missing, beside the date's own checks
+        help_text="Required: why it was agreed under centre policy (for example, illness).",
+    )

@@ -324,6 +324,20 @@ class Submission(models.Model):
     extension_to = models.DateField(
         "agreed extension to", null=True, blank=True, help_text="An authorised extension"
     )
+    extension_reason = models.CharField(
+        "reason for the extension",
+        max_length=300,
+        blank=True,
+        help_text="Why the extension was agreed (e.g. illness); required with the date",
+    )
+    extension_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    extension_agreed_on = models.DateField(null=True, blank=True)
     learner_declared_on = models.DateField(
         null=True, blank=True, help_text="The learner declared the work their own"
     )
@@ -349,7 +363,11 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "assignment", "attempt"], name="one_submission_per_attempt"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(extension_to__isnull=True) | ~models.Q(extension_reason=""),
+                name="submission_extension_has_a_reason",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,15 @@ the object's own centre decides, 404 outside reach, 403 for a role too weak.
 
 from django.db.models import Exists, OuterRef, Q
 
-from accounts.permissions import ARRANGEMENT, DELIVERING, LEADS_PROGRAMME, Access, Rule, register
+from accounts.permissions import (
+    ARRANGEMENT,
+    DELIVERING,
+    LEADS_PROGRAMME,
+    Access,
+    Rule,
+    assignments,
+    register,
+)
 from accounts.roles import STAFF_ROLES, Role
 
 # --- assessment plans and assignment briefs ------------------------------------------
@@ -122,6 +130,31 @@ AUTHORISE_REATTEMPTS = register(
     description="The Lead IV authorises a resubmission or a retake (domain.md 3.6, 3.7).",
 )
 
+
+def _assessor_or_lead_iv(user, spec: Access) -> Q:
+    """The assignment's own assessor (of its cohort's learners, as for decisions), or a
+    Lead IV at the object's own centre (as for authorising a resubmission)."""
+    lead_iv_at = sorted({c for role, c in assignments(user) if role == Role.LEAD_IV})
+    return _assessor_of_own_learners(user, spec) | Q(**{f"{spec.centre}__in": lead_iv_at})
+
+
+ASSESSOR_OR_LEAD_IV = Rule(
+    "assessor_or_lead_iv",
+    _assessor_or_lead_iv,
+    "Only the assignment's own assessor or the qualification's Lead IV agrees an extension.",
+)
+
+AGREE_EXTENSIONS = register(
+    "assessment.agree_extensions",
+    {Role.ASSESSOR_IV, Role.LEAD_IV, Role.PROGRAMME_LEADER},
+    writes=True,
+    reach=[DELIVERING],
+    rules=[ASSESSOR_OR_LEAD_IV],
+    description=(
+        "The assignment's assessor or the Lead IV agrees a learner's extension to the "
+        "hand-in date (domain.md 3.5)."
+    ),
+)
 
 # (decisions: further permissions go above this line)
 

@@ -7,6 +7,8 @@ criterion (column) and the reason.
 
 Rules (domain.md):
 - 3.4: a decision needs the learner's and the assessor's authenticity declarations.
+- 3.5: an extension to the hand-in date is agreed, with its reason, by the assignment's
+  assessor or the Lead IV before the deadline passes (see agree_extension).
 - decisions once internally verified are frozen: a change is a new version with a reason.
 - 3.6: one resubmission per assignment, by the Lead IV, when the work met the deadline or
   an agreed extension, was authenticated, and within the qualification's window of working
@@ -30,7 +32,12 @@ from registrations.calendar import working_days_until
 
 from . import events_decisions as ev
 from .models import Attempt, CriterionDecision, PlannedAssignment, Resubmission, Retake, Submission
-from .permissions import AUTHORISE_REATTEMPTS, RECORD_DECISIONS, VERIFY_DECISIONS
+from .permissions import (
+    AGREE_EXTENSIONS,
+    AUTHORISE_REATTEMPTS,
+    RECORD_DECISIONS,
+    VERIFY_DECISIONS,
+)
 
 ACHIEVED, NOT_YET, BLANK = "achieved", "not_yet", ""
 CELL_VALUES = {ACHIEVED, NOT_YET, BLANK}
@@ -363,6 +370,92 @@ def mark_verified(assignment: PlannedAssignment, learner, *, by) -> int:
             after={"criteria": ", ".join(codes), "verified_at": now.isoformat()},
         )
     return count
+
+
+# --- extensions (domain.md 3.5) ----------------------------------------------------------
+
+
+def agree_extension(assignment: PlannedAssignment, learner, *, by, to: dt.date, reason: str):
+    """Record an extension to the assignment's hand-in date agreed for one learner.
+
+    Who: the assignment's own assessor or a Lead IV at the cohort's centre
+    (AGREE_EXTENSIONS; PermissionDenied otherwise). Each rule is refused with its reason,
+    on the field it concerns, and nothing is written:
+
+    - a reason is required (e.g. illness: centre policy decides what is legitimate);
+    - the date must be after the hand-in date (otherwise it extends nothing);
+    - it may not go past the plan's end of the resubmission window (`resubmission_by`):
+      that is the last day the plan schedules work on this assignment from the learner,
+      so a first hand-in after it would leave no resubmission the plan can hold. The
+      decisions-IV date is the verifier's own schedule, not the learner's, and may fall
+      before or after the window; an extension needing more time is a change to the plan;
+    - it is agreed before the deadline passes: once the learner's hand-in is recorded
+      after the hand-in date, an extension (new or changed) would only rescue the right
+      to resubmit after the event (3.5, 3.6), so it is refused.
+
+    The learner's first-attempt Submission row is created if none exists (recorded by
+    `by`). Changing an extension records a new event with the before and after.
+    """
+    require_object(by, AGREE_EXTENSIONS, assignment)
+    reason = (reason or "").strip()
+    who = name_of(learner)
+    with transaction.atomic():
+        sub = (
+            Submission.objects.select_for_update()
+            .filter(assignment=assignment, learner=learner, attempt=Attempt.FIRST)
+            .first()
+        )
+        errors: dict[str, list[str]] = {}
+        if not reason:
+            errors.setdefault("reason", []).append(
+                "Give the reason the extension was agreed (for example, illness)."
+            )
+        if to <= assignment.hand_in:
+            errors.setdefault("to", []).append(
+                f"The extension must be to a date after the hand-in date "
+                f"({assignment.hand_in:%d/%m/%Y})."
+            )
+        elif to > assignment.resubmission_by:
+            errors.setdefault("to", []).append(
+                f"The extension cannot go past the end of the planned resubmission window "
+                f"({assignment.resubmission_by:%d/%m/%Y}): change the plan instead."
+            )
+        if sub is not None and sub.submitted_on and sub.submitted_on > assignment.hand_in:
+            errors.setdefault("__all__", []).append(
+                f"{who} handed in on {sub.submitted_on:%d/%m/%Y}, after the hand-in date "
+                f"({assignment.hand_in:%d/%m/%Y}). An extension is agreed before the deadline "
+                "passes, not afterwards to keep the right to resubmit."
+            )
+        if errors:
+            raise ValidationError(errors)
+        if sub is None:
+            sub = Submission(
+                assignment=assignment, learner=learner, attempt=Attempt.FIRST, recorded_by=by
+            )
+        before = _extension_state(sub)
+        after = {"extension to": to.isoformat(), "reason": reason}
+        if sub.pk and before == after:
+            return sub  # agreed again as it stands: nothing to record
+        sub.extension_to, sub.extension_reason = to, reason
+        sub.extension_agreed_by, sub.extension_agreed_on = by, timezone.localdate()
+        sub.save()
+        audit.record(
+            by,
+            ev.EXTENSION_AGREED,
+            sub,
+            learner=learner,
+            centre=learner.centre_id,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={"assignment": str(assignment), **after},
+        )
+    return sub
+
+
+def _extension_state(sub: Submission) -> dict:
+    return {
+        "extension to": sub.extension_to.isoformat() if sub.extension_to else "",
+        "reason": sub.extension_reason,
+    }
 
 
 # --- resubmissions and retakes ------------------------------------------------------------

@@ -22,6 +22,11 @@ urlpatterns: list = [
         name="decisions_resubmission",
     ),
     path(
+        "decisions/assignment/<id:pk>/learner/<id:learner>/extension/",
+        v.extension,
+        name="decisions_extension",
+    ),
+    path(
         "decisions/assignment/<id:pk>/learner/<id:learner>/retake/",
         v.retake,
         name="decisions_retake",

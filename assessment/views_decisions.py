@@ -3,7 +3,8 @@
 The grid is a table of real selects and checkboxes posted whole in one request (it works
 without JavaScript); saving runs a fixed number of queries whatever the class size.
 Seeing needs VIEW_DECISIONS; saving needs RECORD_DECISIONS on the assignment (its own
-assessor, 403 otherwise); verifying the IV's rule; resubmissions and retakes the Lead IV.
+assessor, 403 otherwise); verifying the IV's rule; resubmissions and retakes the Lead
+IV; an extension the assignment's assessor or the Lead IV (AGREE_EXTENSIONS).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, requires, scope
+from btecqa.forms import show_again
 from learners.models import Learner, TeachingGroup
 
 from . import selectors_decisions as sel
 from . import services_decisions as svc
-from .forms_decisions import ResubmissionForm, RetakeForm, parse_grid
-from .models import Attempt, PlannedAssignment
+from .forms_decisions import ExtensionForm, ResubmissionForm, RetakeForm, parse_grid
+from .models import Attempt, PlannedAssignment, Submission
 from .permissions import (
+    AGREE_EXTENSIONS,
     AUTHORISE_REATTEMPTS,
     RECORD_DECISIONS,
     VERIFY_DECISIONS,
@@ -62,6 +65,7 @@ def grid(request, pk: int):
             cohort_id=assignment.plan.cohort_id, pk=_int(source.get("group"))
         ).first()
     may_record = can(request.user, RECORD_DECISIONS, assignment)
+    may_extend = attempt == Attempt.FIRST and can(request.user, AGREE_EXTENSIONS, assignment)
     problems = []
     if request.method == "POST":
         assignment = _assignment(request, pk, RECORD_DECISIONS)  # 403 for another's
@@ -101,6 +105,7 @@ def grid(request, pk: int):
             "grid": data,
             "assignment": assignment,
             "may_record": may_record,
+            "may_extend": may_extend,
             "problems": problems,
             "attempts": Attempt.choices,
             "posted": request.POST if problems else None,
@@ -211,3 +216,42 @@ def retake(request, pk: int, learner: int):
     else:
         messages.success(request, f"Retake authorised for {svc.name_of(learner)}.")
     return _back(assignment, learner)
+
+
+@requires(AGREE_EXTENSIONS)
+def extension(request, pk: int, learner: int):
+    """Agree (or change) a learner's extension to the hand-in date (domain.md 3.5)."""
+    assignment = _assignment(request, pk, AGREE_EXTENSIONS)
+    learner = _learner(request, assignment, learner)
+    current = Submission.objects.filter(
+        assignment=assignment, learner=learner, attempt=Attempt.FIRST
+    ).first()
+    initial = {}
+    if current is not None and current.extension_to:
+        initial = {"to": current.extension_to, "reason": current.extension_reason}
+    form = ExtensionForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                svc.agree_extension(
+                    assignment,
+                    learner,
+                    by=request.user,
+                    to=form.cleaned_data["to"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Extension for {svc.name_of(learner)} agreed to "
+                    f"{form.cleaned_data['to']:%d/%m/%Y}.",
+                )
+                return redirect("assessment:decisions_grid", pk=assignment.pk)
+        show_again(request, form)
+    return render(
+        request,
+        "assessment/decisions/extension.html",
+        {"assignment": assignment, "learner": learner, "current": current, "form": form},
+    )

@@ -36,4 +36,7 @@ def makers(site) -> dict:
         "assessment:decisions_verify": site(learner, PlannedAssignment),
         "assessment:decisions_resubmission": site(learner, PlannedAssignment),
         "assessment:decisions_retake": site(learner, PlannedAssignment),
+        # GET and POST by AGREE_EXTENSIONS: the assignment's assessor (the site's
+        # Assessor/IV) or a Lead IV at the cohort's centre; any other role 403.
+        "assessment:decisions_extension": site(learner, PlannedAssignment),
     }

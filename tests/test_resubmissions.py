@@ -46,6 +46,7 @@ def hand_in(a, learner, on=dt.date(2026, 11, 2), declared=True, extension=None):
         assignment=a,
         submitted_on=on,
         extension_to=extension,
+        extension_reason="Illness" if extension else "",
         learner_declared_on=on if declared else None,
         assessor_declared_on=on if declared else None,
         recorded_by=a.assessor,
