@@ -151,6 +151,14 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
                     password=DEMO_PASSWORD,
                     seen_sha256=signing.current_sha256(brief),
                 )
+            with clock.at(dt.date(start, 9, 18), 11):
+                brief.refresh_from_db()
+                briefs.sign_brief_as_assessor(
+                    brief,
+                    by=row.assessor,
+                    password=DEMO_PASSWORD,
+                    seen_sha256=signing.current_sha256(brief),
+                )
             with clock.at(dt.date(start, 9, 22), 9):
                 brief.refresh_from_db()
                 briefs.issue_brief(brief, by=row.assessor)
