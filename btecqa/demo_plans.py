@@ -3,7 +3,8 @@
 In September the Lead IV plans each cohort's year; the Quality Nominee approves all but one,
 which goes back with a row comment. For the approved plans the assessors write the briefs
 and the internal verifiers check and sign them off, then the assessors sign them too; all
-are issued but one, which is still waiting for its internal verifier. A second load finds the plans and stops.
+are issued but one, which is still waiting for its internal verifier. A second load finds
+the plans and stops.
 """
 
 import datetime as dt
