@@ -58,6 +58,14 @@ VERIFY_BRIEF = register_kind(
     due_days=5,
 )
 
+SIGN_BRIEF = register_kind(
+    "assessment.sign_brief",
+    "Sign the verified assignment brief as its assessor",
+    owner="assignee",
+    due_days=5,
+    link="assessment:brief_detail",
+)
+
 BRIEF_SAVED = _(
     "assessment.brief.saved",
     "Assignment brief saved",
@@ -72,6 +80,11 @@ BRIEF_VERIFIED = _(
     "assessment.brief.verified",
     "Assignment brief internally verified",
     "{actor} internally verified and signed {object}",
+)
+BRIEF_ASSESSOR_SIGNED = _(
+    "assessment.brief.assessor_signed",
+    "Assignment brief signed by its assessor",
+    "{actor} signed {object} as its assessor (version {version})",
 )
 BRIEF_ISSUED = _(
     "assessment.brief.issued",

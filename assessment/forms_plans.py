@@ -164,3 +164,14 @@ class BriefCheckForm(Form):
 
 class IssueForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BriefSignForm(Form):
+    """The assessor signs the verified brief: password re-entered."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    seen = forms.CharField(widget=forms.HiddenInput)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to sign as the assignment's assessor",
+    )

@@ -49,6 +49,11 @@ class AssignmentBrief(models.Model):
         "I have internally verified this assignment brief against Pearson's checklist and it "
         "is fit to issue to learners."
     )
+    # The assessor signs the same version in their own words (domain.md 3.3: both sign).
+    assessor_signing_statement = (
+        "I am the assessor of this assignment: this is the brief I will issue to learners, "
+        "as its internal verifier checked it."
+    )
 
     def __str__(self) -> str:
         return f"Brief: {self.assignment.title}"

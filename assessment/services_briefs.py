@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 
 import audit
@@ -145,6 +147,7 @@ def save_brief(
         from todos.services import close_todos
 
         close_todos(events.VERIFY_BRIEF, target=brief, by=by, note="a new version")
+        close_todos(events.SIGN_BRIEF, target=brief, by=by, note="a new version")
         from workflow.steps import open_from
 
         open_from(
@@ -240,14 +243,130 @@ def verify_brief(
         status=AssignmentBrief.Status.VERIFIED,
         change=sign_off,
         close=[Close(events.VERIFY_BRIEF, note="verified")],
+        open=[
+            Open(
+                events.SIGN_BRIEF,
+                title=f"Sign the verified brief for {brief.assignment.title} as its assessor",
+                assignee=brief.assignment.assessor,
+            )
+        ],
+    )
+    return signed["signature"]
+
+
+# --- both signatures (domain.md 3.3: an IV checks the brief and both sign) -------------
+
+
+class BriefSignedAs(TextChoices):
+    """The assessor's capacity on a brief's signature. A code-level list, as the tracking
+    sheet's: `Signature.role` is free text (no choices), so no migration. The internal
+    verifier signs as the role they hold, `Role.ASSESSOR_IV`, as before."""
+
+    ASSESSOR = "assessor", "Assessor"
+
+
+@dataclass(frozen=True)
+class BriefSignatures:
+    """The signatures on the brief as it is now (a new version voids both)."""
+
+    iv: object = None  # the internal verifier's sign-off, or None
+    assessor: object = None  # the assessor's signature, or None
+
+    @property
+    def complete(self) -> bool:
+        return self.iv is not None and self.assessor is not None
+
+
+def current_signatures(brief: AssignmentBrief) -> BriefSignatures:
+    """The assignment's own IV's and assessor's latest signatures on the present content."""
+    sha = signing.current_sha256(brief)
+    iv = assessor = None
+    a = brief.assignment
+    for s in signing.signatures(brief).filter(sha256=sha).order_by("signed_at", "pk"):
+        if s.role == Role.ASSESSOR_IV and s.signer_id == a.internal_verifier_id:
+            iv = s
+        elif s.role == BriefSignedAs.ASSESSOR and s.signer_id == a.assessor_id:
+            assessor = s
+    return BriefSignatures(iv=iv, assessor=assessor)
+
+
+_CHANGED_SINCE_SIGN_OFF = (
+    "The assignment changed after the internal verifier signed the brief off: save a new "
+    "version of the brief for them to check again."
+)
+
+
+def _refuse_unless_assessor(brief: AssignmentBrief, user) -> None:
+    require_object(user, WRITE_BRIEFS, brief)
+    if user.pk != brief.assignment.assessor_id:
+        raise PermissionDenied(
+            "Only the assignment's assessor, "
+            f"{brief.assignment.assessor.get_full_name()}, signs this brief as its assessor."
+        )
+
+
+def sign_brief_as_assessor(
+    brief: AssignmentBrief, *, by, password: str, seen_sha256: str, version=None
+):
+    """The assignment's assessor signs the version its internal verifier signed off
+    (password re-entered, content unchanged since they opened it)."""
+    _refuse_unless_assessor(brief, by)
+    if brief.status in (AssignmentBrief.Status.AWAITING_IV, AssignmentBrief.Status.ACTION_REQUIRED):
+        raise ValidationError(
+            "The assessor signs the brief after its internal verifier has signed it off "
+            f"(it is now: {brief.get_status_display().lower()})."
+        )
+    signed = {}
+
+    def change(locked):
+        both = current_signatures(locked)
+        if both.iv is None:
+            raise ValidationError(_CHANGED_SINCE_SIGN_OFF)
+        if both.assessor is not None:
+            raise ValidationError("You have already signed this version of the brief.")
+        signed["signature"] = signing.sign(
+            locked,
+            user=by,
+            password=password,
+            role=BriefSignedAs.ASSESSOR,
+            seen_sha256=seen_sha256,
+            statement=AssignmentBrief.assessor_signing_statement,
+        )
+        return {"version": signed["signature"].version.number}
+
+    step(
+        brief,
+        by=by,
+        action=events.BRIEF_ASSESSOR_SIGNED,
+        allowed=[AssignmentBrief.Status.VERIFIED],
+        refusal="Only a verified brief, not yet issued, is signed by its assessor",
+        expected_version=version,
+        change=change,
+        related=["assignment"],
+        close=[Close(events.SIGN_BRIEF, note="signed")],
     )
     return signed["signature"]
 
 
 def issue_brief(brief: AssignmentBrief, *, by, version=None):
-    """Issue to learners: only a verified brief (a Pearson Authorised one too)."""
+    """Issue to learners: only a verified brief (a Pearson Authorised one too), signed on
+    its present version by both its internal verifier and its assessor."""
 
     def change(locked):
+        both = current_signatures(locked)
+        a = locked.assignment
+        if both.iv is None:
+            raise ValidationError(
+                "The brief cannot be issued to learners until its internal verifier, "
+                f"{a.internal_verifier.get_full_name()}, has signed off this version. "
+                + _CHANGED_SINCE_SIGN_OFF
+            )
+        if both.assessor is None:
+            raise ValidationError(
+                "The brief cannot be issued to learners until its assessor, "
+                f"{a.assessor.get_full_name()}, has signed this version too "
+                "(the internal verifier has signed it off)."
+            )
         locked.issued_by = by
         locked.issued_at = timezone.now()
 
@@ -273,4 +392,5 @@ def issue_brief(brief: AssignmentBrief, *, by, version=None):
         expected_version=version,
         status=AssignmentBrief.Status.ISSUED,
         change=change,
+        related=["assignment__internal_verifier", "assignment__assessor"],
     )

@@ -21,6 +21,7 @@ urlpatterns: list = [
     path("briefs/for/<id:row>/", b.brief_edit, name="brief_edit"),
     path("briefs/<id:pk>/", b.brief_detail, name="brief_detail"),
     path("briefs/<id:pk>/verify/", b.brief_verify, name="brief_verify"),
+    path("briefs/<id:pk>/sign/", b.brief_sign, name="brief_sign"),
     path("briefs/<id:pk>/issue/", b.brief_issue, name="brief_issue"),
     path("briefs/files/<id:pk>/", b.brief_file, name="brief_file"),
 ]

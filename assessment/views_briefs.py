@@ -13,7 +13,7 @@ from accounts.permissions import can, get_object, requires
 from signatures import services as signing
 
 from . import services_briefs as services
-from .forms_plans import BriefCheckForm, BriefForm, IssueForm
+from .forms_plans import BriefCheckForm, BriefForm, BriefSignForm, IssueForm
 from .models import PlannedAssignment
 from .models_briefs import AssignmentBrief, BriefVersion
 from .permissions import VERIFY_BRIEFS, VIEW_PLANS, WRITE_BRIEFS
@@ -78,6 +78,7 @@ def brief_edit(request, row: int):
 
 def _brief_page(request, brief, status=200, **forms):
     seen = signing.current_sha256(brief)
+    both = services.current_signatures(brief)
     ctx = {
         "brief": brief,
         "assignment": brief.assignment,
@@ -85,8 +86,15 @@ def _brief_page(request, brief, status=200, **forms):
         "signatures": list(signing.signatures(brief).order_by("signed_at", "pk")),
         "check_form": BriefCheckForm(initial={"version": brief.lock_version, "seen": seen}),
         "issue_form": IssueForm(initial={"version": brief.lock_version}),
+        "sign_form": BriefSignForm(initial={"version": brief.lock_version, "seen": seen}),
+        "both": both,
         "may_check": request.user.pk == brief.assignment.internal_verifier_id
         and can(request.user, VERIFY_BRIEFS, brief),
+        "may_sign": request.user.pk == brief.assignment.assessor_id
+        and brief.status == AssignmentBrief.Status.VERIFIED
+        and both.iv is not None
+        and both.assessor is None
+        and can(request.user, WRITE_BRIEFS, brief),
         "may_write": can(request.user, WRITE_BRIEFS, brief),
         **forms,
     }
@@ -130,6 +138,33 @@ def brief_verify(request, pk: int):
         if signature
         else "Checked: the actions required are recorded.",
     )
+    return redirect(brief)
+
+
+@requires(WRITE_BRIEFS)
+@require_POST
+def brief_sign(request, pk: int):
+    """The assignment's assessor signs the verified brief (domain.md 3.3: both sign)."""
+    brief = get_object(request.user, WRITE_BRIEFS, BRIEFS, pk=pk)
+    form = BriefSignForm(request.POST)
+    if not form.is_valid():
+        return _brief_page(request, brief, 400, sign_form=form)
+    try:
+        services.sign_brief_as_assessor(
+            brief,
+            by=request.user,
+            password=form.cleaned_data["password"],
+            seen_sha256=form.cleaned_data["seen"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return _brief_page(request, brief, 400, sign_form=form)
+    messages.success(request, "Signed as the assessor: the brief can be issued to learners.")
     return redirect(brief)
 
 

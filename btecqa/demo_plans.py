@@ -2,8 +2,9 @@
 
 In September the Lead IV plans each cohort's year; the Quality Nominee approves all but one,
 which goes back with a row comment. For the approved plans the assessors write the briefs
-and the internal verifiers check and sign them off; all are issued but one, which is still
-waiting for its internal verifier. A second load finds the plans and stops.
+and the internal verifiers check and sign them off, then the assessors sign them too; all
+are issued but one, which is still waiting for its internal verifier. A second load finds
+the plans and stops.
 """
 
 import datetime as dt
@@ -148,6 +149,14 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
                     by=row.internal_verifier,
                     answers={k: True for k in CHECKLIST_KEYS},
                     actions_taken="Dates checked against the plan",
+                    password=DEMO_PASSWORD,
+                    seen_sha256=signing.current_sha256(brief),
+                )
+            with clock.at(dt.date(start, 9, 18), 11):
+                brief.refresh_from_db()
+                briefs.sign_brief_as_assessor(
+                    brief,
+                    by=row.assessor,
                     password=DEMO_PASSWORD,
                     seen_sha256=signing.current_sha256(brief),
                 )

@@ -91,11 +91,16 @@ def check_unchanged(record, seen_sha256: str) -> None:
         )
 
 
-def sign(record, *, user, password: str, role, seen_sha256: str) -> Signature:
+def sign(
+    record, *, user, password: str, role, seen_sha256: str, statement: str | None = None
+) -> Signature:
     """Sign what the person saw: password re-entered, content unchanged since it was opened.
 
     The signature records person, role, date and time and the content's SHA-256,
     and points at a frozen version, so later changes cannot alter what was signed.
+    `statement` is for a record two people sign in different capacities (an assignment
+    brief: its internal verifier and its assessor); by default the record's own
+    `signing_statement`.
     """
     if not password or not user.check_password(password):
         # Named for the form's password field, so the form shows it there.
@@ -111,7 +116,7 @@ def sign(record, *, user, password: str, role, seen_sha256: str) -> Signature:
             role=str(role),
             role_label=getattr(role, "label", str(role)),
             sha256=version.sha256,
-            statement=record.signing_statement,
+            statement=(statement or record.signing_statement)[:300],
         )
         audit.record(
             user,

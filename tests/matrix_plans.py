@@ -85,6 +85,7 @@ def makers(site) -> dict:
             for name in (
                 "assessment:brief_detail",
                 "assessment:brief_verify",
+                "assessment:brief_sign",
                 "assessment:brief_issue",
             )
         },

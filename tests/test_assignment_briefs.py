@@ -159,6 +159,11 @@ def test_issue_is_refused_until_verified_even_for_a_pearson_authorised_brief(w, 
     assert signing.signatures(brief).count() == 1
 
     client.force_login(w.a1)
+    client.post(
+        reverse("assessment:brief_sign", args=[brief.pk]),
+        {"version": brief.lock_version, "seen": current_sha256(brief), "password": PASSWORD},
+    )
+    brief.refresh_from_db()
     client.post(reverse("assessment:brief_issue", args=[brief.pk]), {"version": brief.lock_version})
     brief.refresh_from_db()
     assert brief.status == "issued" and brief.issued_by == w.a1
@@ -196,3 +201,101 @@ def test_an_assignment_with_a_brief_stays_on_a_reopened_plan(w, row):  # noqa: F
     with pytest.raises(ValidationError, match="has a brief or assessment decisions"):
         services_plans.remove_assignment(w.plan, row, by=w.lead)
     assert w.plan.assignments.filter(pk=row.pk).exists()
+
+
+def verified(w, row, paab=False):  # noqa: F811
+    brief = save(w, row, paab=paab).brief
+    briefs.verify_brief(
+        brief, by=w.a2, answers=ALL_MET, password=PASSWORD, seen_sha256=current_sha256(brief)
+    )
+    brief.refresh_from_db()
+    return brief
+
+
+def sign_as_assessor(brief, user, password=PASSWORD):
+    brief.refresh_from_db()
+    return briefs.sign_brief_as_assessor(
+        brief, by=user, password=password, seen_sha256=current_sha256(brief)
+    )
+
+
+def test_issue_is_refused_until_the_assessor_has_signed_too(w, row, client):  # noqa: F811
+    brief = verified(w, row)
+    with pytest.raises(ValidationError, match="until its assessor, .*, has signed this version"):
+        briefs.issue_brief(brief, by=w.a1)
+    brief.refresh_from_db()
+    assert brief.status == "verified"
+    # The IV's sign-off opened a to-do for the assessor.
+    assert ToDo.objects.filter(
+        kind="assessment.sign_brief", assignee=w.a1, closed_at__isnull=True
+    ).exists()
+
+    # On the page: the assessor signs, password re-entered; a wrong password signs nothing.
+    client.force_login(w.a1)
+    page = client.get(reverse("assessment:brief_detail", args=[brief.pk])).content.decode()
+    assert "Sign the brief as its assessor" in page and "Not signed yet" in page
+    assert "Issue to learners</button>" not in page
+    data = {"version": brief.lock_version, "seen": current_sha256(brief)}
+    url = reverse("assessment:brief_sign", args=[brief.pk])
+    bad = client.post(url, {**data, "password": "no"})
+    assert bad.status_code == 400 and "password is not right" in bad.content.decode()
+    assert client.post(url, {**data, "password": PASSWORD}).status_code == 302
+
+    both = briefs.current_signatures(brief)
+    assert both.iv.signer == w.a2 and both.assessor.signer == w.a1
+    assert both.iv.version == both.assessor.version  # the same version, signed twice
+    assert both.assessor.role_label == "Assessor"
+    assert both.assessor.statement == AssignmentBrief.assessor_signing_statement
+    assert AuditEvent.objects.filter(action="assessment.brief.assessor_signed").count() == 1
+    assert not ToDo.objects.filter(kind="assessment.sign_brief", closed_at__isnull=True).exists()
+    page = client.get(reverse("assessment:brief_detail", args=[brief.pk])).content.decode()
+    assert f"Signed off by {w.a2.get_full_name()}" in page
+    assert f"Signed by {w.a1.get_full_name()}" in page
+    assert "Sign the brief as its assessor" not in page
+
+    brief.refresh_from_db()
+    briefs.issue_brief(brief, by=w.a1)
+    brief.refresh_from_db()
+    assert brief.status == "issued"
+
+
+def test_only_the_assignments_assessor_signs_and_only_once(w, row):  # noqa: F811
+    brief = verified(w, row)
+    # The IV (who may write briefs) and the Lead IV are not this assignment's assessor.
+    for other in (w.a2, w.lead):
+        with pytest.raises(PermissionDenied, match="Only the assignment's assessor, .* signs"):
+            sign_as_assessor(brief, other)
+    assert briefs.current_signatures(brief).assessor is None
+    sign_as_assessor(brief, w.a1)
+    with pytest.raises(ValidationError, match="already signed this version"):
+        sign_as_assessor(brief, w.a1)
+
+
+def test_the_assessor_cannot_sign_before_the_iv_has_signed_off(w, row):  # noqa: F811
+    brief = save(w, row).brief
+    with pytest.raises(ValidationError, match="after its internal verifier has signed it off"):
+        sign_as_assessor(brief, w.a1)
+    assert briefs.current_signatures(brief).assessor is None
+
+
+def test_a_new_version_needs_both_signatures_again(w, row):  # noqa: F811
+    brief = verified(w, row)
+    sign_as_assessor(brief, w.a1)
+    save(w, row, SimpleUploadedFile("b.pdf", PDF))  # version 2 voids both
+    brief.refresh_from_db()
+    both = briefs.current_signatures(brief)
+    assert (both.iv, both.assessor) == (None, None)
+    with pytest.raises(ValidationError, match="until its internal verifier"):
+        briefs.issue_brief(brief, by=w.a1)
+
+    briefs.verify_brief(
+        brief, by=w.a2, answers=ALL_MET, password=PASSWORD, seen_sha256=current_sha256(brief)
+    )
+    brief.refresh_from_db()
+    with pytest.raises(ValidationError, match="until its assessor"):
+        briefs.issue_brief(brief, by=w.a1)  # the assessor's signature on version 1 is void
+    sign_as_assessor(brief, w.a1)
+    brief.refresh_from_db()
+    briefs.issue_brief(brief, by=w.a1)
+    brief.refresh_from_db()
+    assert brief.status == "issued"

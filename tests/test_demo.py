@@ -238,3 +238,88 @@ def test_the_demo_round_page_shows_the_continuing_cohort(client, db):
     client.force_login(User.objects.get(username="eo"))
     page = client.get(_this_years(LEAD[0], day).get_absolute_url()).content.decode()
     assert "Year 2: continuing" in page and "First year: new entries" in page
+
+
+def _marked_class():
+    """The demo's marked assignment: its cohort's learners, and those with decisions."""
+    from assessment.models import CriterionDecision, Submission
+
+    decided = set(CriterionDecision.objects.values_list("assignment", flat=True))
+    assert len(decided) == 1, "one assignment of the demo has decisions"
+    from assessment.models import PlannedAssignment
+
+    assignment = PlannedAssignment.objects.get(pk=decided.pop())
+    learners = set(
+        Learner.objects.filter(teaching_groups__cohort=assignment.plan.cohort).values_list(
+            "pk", flat=True
+        )
+    )
+    marked = set(
+        CriterionDecision.objects.filter(assignment=assignment).values_list("learner", flat=True)
+    )
+    subs = Submission.objects.filter(assignment=assignment)
+    return assignment, learners, marked, subs
+
+
+def test_in_december_part_of_a_class_is_marked_and_one_resubmission_authorised(db):
+    from assessment.models import CriterionDecision, Resubmission
+    from registrations.calendar import working_days_until
+
+    day = dt.date(2026, 12, 2)
+    load_demo(day)
+    assignment, learners, marked, subs = _marked_class()
+    assert assignment.brief.status == "issued"
+    assert assignment.plan.status == "approved"
+    # Some, not all: two in three of the class are marked, the rest have nothing yet.
+    assert 0 < len(marked) < len(learners) and marked <= learners
+    assert len(marked) >= len(learners) // 2
+    assert set(subs.values_list("learner", flat=True)) == marked
+    for sub in subs:  # each marked learner handed in and both declared (domain.md 3.4)
+        assert sub.submitted_on and sub.on_time
+        assert sub.learner_declared_on and sub.assessor_declared_on
+    decided_on = {d.decided_on for d in CriterionDecision.objects.filter(assignment=assignment)}
+    assert len(decided_on) == 1 and assignment.hand_in < min(decided_on) < day
+
+    (resub,) = Resubmission.objects.all()  # exactly one, in the whole demo
+    assert resub.assignment == assignment and resub.learner_id in marked
+    assert resub.authorised_by.username == "liv"
+    assert resub.authorised_by.role_assignments.filter(role=Role.LEAD_IV).exists()
+    window = assignment.plan.cohort.qualification.resubmission_working_days
+    assert 0 < working_days_until(min(decided_on), resub.authorised_on) <= window
+    assert resub.authorised_on < day
+    assert CriterionDecision.objects.filter(
+        assignment=assignment,
+        learner=resub.learner,
+        achieved=False,
+        criterion__code__regex=r"\.P[0-9]+$",
+    ).exists(), "a not-yet on a Pass criterion"
+
+
+def test_before_the_hand_in_nothing_is_marked(db):
+    from assessment.models import CriterionDecision, Submission
+
+    load_demo(dt.date(2026, 10, 12))
+    assert not Submission.objects.exists() and not CriterionDecision.objects.exists()
+
+
+def test_after_the_marking_the_resubmission_waits_for_the_lead_iv(db):
+    from assessment.models import CriterionDecision, Resubmission
+
+    load_demo(dt.date(2026, 10, 28))  # marked on 23/10, half term, not yet authorised
+    assert CriterionDecision.objects.exists()
+    assert not Resubmission.objects.exists()
+
+
+def test_loading_the_december_demo_twice_duplicates_no_decision(db):
+    from assessment.models import CriterionDecision, Resubmission, Submission
+
+    day = dt.date(2026, 12, 2)
+    load_demo(day)
+    first = _counts()
+    assert first["assessment.CriterionDecision"] > 0
+    load_demo(day)
+    assert _counts() == first
+    assert Resubmission.objects.count() == 1
+    assert Submission.objects.count() == len(
+        set(CriterionDecision.objects.values_list("learner", flat=True))
+    )
