@@ -32,6 +32,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import F, Model, Q, QuerySet, Value
 from django.http import Http404
 
+from btecqa.compiled import CompiledQuery
+
 from .roles import Role
 
 # --- reaches: where a permission may be exercised beyond the object's own centre ---------
@@ -198,61 +200,39 @@ def register_centre_fact(name: str, exists_for: Callable) -> None:
     """`exists_for(user)` returns an Exists() over OuterRef("centre") (the assignment's);
     it may use `user.pk` only (the query is compiled once, with a stand-in id)."""
     _CENTRE_FACTS[name] = exists_for
-    _ASSIGNMENTS_SQL.clear()
+    _ASSIGNMENTS.forget()
 
 
-_SOMEONE = -424242  # stands for the user's id in the assignments query compiled once
-_ASSIGNMENTS_SQL: dict[tuple, tuple[str, tuple, list[int]]] = {}
+def _assignments_query(user_id, facts: tuple[str, ...]):
+    """Each role the user holds at an active centre, with the centre's number and name and
+    every registered centre fact (compiled once per database and set of facts: every page
+    runs it first, and compiling its joins and EXISTS took far longer than running it)."""
+    from .models import RoleAssignment
 
+    class _Someone:
+        pk = user_id
 
-class _Someone:
-    pk = _SOMEONE
-
-
-def _assignments_sql(using: str, facts: list[str]) -> tuple[str, tuple, list[int]]:
-    """The assignments query's SQL, compiled once per database and set of facts.
-
-    Every page runs it first, and compiling it (a join and an EXISTS per fact) took a
-    millisecond where running it takes a fiftieth of one; only the user's id changes, so
-    it is compiled with a stand-in id whose places in the parameters are remembered.
-    """
-    key = (using, tuple(facts))
-    if key not in _ASSIGNMENTS_SQL:
-        from .models import RoleAssignment
-
-        someone = _Someone()
-        qs = (
-            RoleAssignment.objects.using(using)
-            .filter(user_id=_SOMEONE, centre__is_active=True)
-            .annotate(**{f"_fact_{i}": _CENTRE_FACTS[n](someone) for i, n in enumerate(facts)})
-            .values_list(
-                "role",
-                "centre_id",
-                "centre__number",
-                "centre__name",
-                *(f"_fact_{i}" for i in range(len(facts))),
-            )
+    return (
+        RoleAssignment.objects.filter(user_id=user_id, centre__is_active=True)
+        .annotate(**{f"_fact_{i}": _CENTRE_FACTS[n](_Someone) for i, n in enumerate(facts)})
+        .values_list(
+            "role",
+            "centre_id",
+            "centre__number",
+            "centre__name",
+            *(f"_fact_{i}" for i in range(len(facts))),
         )
-        sql, params = qs.query.sql_with_params()
-        slots = [i for i, p in enumerate(params) if p == _SOMEONE]
-        _ASSIGNMENTS_SQL[key] = (sql, tuple(params), slots)
-    return _ASSIGNMENTS_SQL[key]
+    )
+
+
+_ASSIGNMENTS = CompiledQuery(_assignments_query)
 
 
 def _load_assignments(user) -> None:
-    from django.db import connections
-
     from .models import RoleAssignment
 
-    facts = sorted(_CENTRE_FACTS)
-    using = RoleAssignment.objects.db
-    sql, params, slots = _assignments_sql(using, facts)
-    params = list(params)
-    for i in slots:
-        params[i] = user.pk
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    facts = tuple(sorted(_CENTRE_FACTS))
+    rows = _ASSIGNMENTS.rows(user.pk, key=(facts,), using=RoleAssignment.objects.db)
     held, centres, true = [], {}, {n: set() for n in facts}
     for role, centre_id, number, name, *values in rows:
         held.append((role, centre_id))

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.permissions import only_own_centres, own_centres, scope
 from audit.models import AuditEvent
+from btecqa.compiled import CompiledQuery
 from centres.models import Centre
 from tabular.names import normalise_name
 
@@ -78,19 +79,86 @@ def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):
     )
 
 
+_GROUP_ORDER = tuple(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering)
+
+# The list's group names and programme filter when the permission reaches only the user's
+# own centres (no consortium widens it): the same queries as scope() builds, compiled once.
+_OWN_GROUP_NAMES = CompiledQuery(
+    lambda learner_ids, centre_ids: (
+        Membership.objects.filter(learner_id__in=learner_ids, learner__centre__in=centre_ids)
+        .order_by(*_GROUP_ORDER)
+        .values_list("learner_id", "teachinggroup__name")
+    )
+)
+
+
 def group_names(learner_ids, user, perm: str = VIEW_LEARNERS) -> dict[int, str]:
     """Each learner's groups as the list prints them ("12B1, 13B1"): only the groups `perm`
     reaches, as with_groups() would show them, from one query over these learners'
     memberships only."""
     if not learner_ids:
         return {}
-    memberships = scope(
-        user, perm, Membership.objects.filter(learner_id__in=sorted(learner_ids))
-    ).order_by(*(f"teachinggroup__{f}" for f in TeachingGroup._meta.ordering))
+    ids = sorted(learner_ids)
+    own = only_own_centres(user, perm, Membership)
+    if own:
+        rows = _OWN_GROUP_NAMES.rows(ids, sorted(own), using=Membership.objects.db)
+    else:
+        rows = (
+            scope(user, perm, Membership.objects.filter(learner_id__in=ids))
+            .order_by(*_GROUP_ORDER)
+            .values_list("learner_id", "teachinggroup__name")
+        )
     names: dict[int, list[str]] = {}
-    for learner_id, name in memberships.values_list("learner_id", "teachinggroup__name"):
+    for learner_id, name in rows:
         names.setdefault(learner_id, []).append(name)
     return {pk: ", ".join(found) for pk, found in names.items()}
+
+
+# A programme filter lists cohorts by centre, then qualification, then the newest year first.
+COHORT_OPTION_ORDER = (
+    "centre__name",
+    "centre__number",
+    "qualification__title",
+    *Cohort._meta.ordering,
+)
+_OWN_COHORTS = CompiledQuery(
+    lambda centre_ids: (
+        Cohort.objects.filter(centre__in=centre_ids)
+        .order_by(*COHORT_OPTION_ORDER)
+        .values_list(
+            "pk", "start_year", "years", "qualification__title", "centre__name", "centre__number"
+        )
+    )
+)
+
+
+def cohort_options(user, perm: str = VIEW_LEARNERS) -> list[Cohort]:
+    """The programmes `perm` shows this user, for a filter's options (labels, years): when
+    it reaches only their own centres, from the query compiled once, as unsaved Cohorts
+    carrying just what a label shows; otherwise the scoped queryset's rows."""
+    own = only_own_centres(user, perm, Cohort)
+    if own is None:
+        return list(
+            visible_cohorts(user, perm)
+            .select_related(None)
+            .select_related("qualification", "centre")
+            .order_by(*COHORT_OPTION_ORDER)
+        )
+    if not own:
+        return []
+    qualification = Cohort._meta.get_field("qualification").related_model
+    return [
+        Cohort(
+            pk=pk,
+            start_year=start_year,
+            years=years,
+            qualification=qualification(title=title),
+            centre=Centre(name=name, number=number),
+        )
+        for pk, start_year, years, title, name, number in _OWN_COHORTS.rows(
+            sorted(own), using=Cohort.objects.db
+        )
+    ]
 
 
 def visible_cohorts(user, perm: str = VIEW_LEARNERS) -> QuerySet[Cohort]:
