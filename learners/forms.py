@@ -1,8 +1,12 @@
+from html import escape
+
 from django import forms
+from django.utils.safestring import mark_safe
 
 from btecqa.forms import Form, ModelForm
 
 from .models import Cohort, Learner
+from .selectors import COHORT_OPTION_ORDER
 from .services import EDITABLE_FIELDS
 from .validators import validate_date_of_birth
 
@@ -19,7 +23,7 @@ def cohort_choices(cohorts):
         cohorts.select_related(None)
         .select_related("qualification", "centre")
         .only("start_year", "years", "qualification__title", "centre__name", "centre__number")
-        .order_by("centre__name", "centre__number", "qualification__title", *Cohort._meta.ordering)
+        .order_by(*COHORT_OPTION_ORDER)
     )
 
 
@@ -30,8 +34,10 @@ class LearnerSearchForm(Form):
         help_text="Name (accents and apostrophes need not match: Zoe finds Zoë), ULN, UCI, "
         "candidate number or admission number",
     )
-    centre = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my centres")
-    cohort = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any programme")
+    # Chosen from the options shown, which are what the user may see: checked against
+    # them, not against a second query (the cleaned value is the id).
+    centre = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    cohort = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     year = forms.ChoiceField(required=False, label="Academic year")
     on_roll = forms.ChoiceField(
         required=False,
@@ -39,37 +45,51 @@ class LearnerSearchForm(Form):
         choices=[("", "Everyone"), ("yes", "On roll"), ("no", "Left")],
     )
 
-    def __init__(self, *args, centres, cohorts, centre_options=None, **kwargs):
+    def __init__(self, *args, centre_options, cohort_options, **kwargs):
+        """centre_options: (id, label) pairs (learners.selectors.centre_options);
+        cohort_options: Cohorts (learners.selectors.cohort_options)."""
         super().__init__(*args, **kwargs)
-        # Each list fetched once: the drop-downs, the years and a chosen filter's check
-        # (the centres' names may come with the role assignments: `centre_options`).
-        if centre_options is None:
-            centre_options = [(c.pk, str(c)) for c in centres]
-        cohort_list = list(cohort_choices(cohorts))
-        self.fields["centre"].queryset = centres
-        self.fields["cohort"].queryset = cohort_choices(cohorts)
-        self.fields["cohort"].label_from_instance = cohort_choice_label
-        years = sorted({y for c in cohort_list for y in c.academic_years}, reverse=True)
+        years = sorted({y for c in cohort_options for y in c.academic_years}, reverse=True)
+        self.fields["centre"].choices = [("", "All my centres")] + [
+            (str(pk), label) for pk, label in centre_options
+        ]
+        self.fields["cohort"].choices = [("", "Any programme")] + [
+            (str(c.pk), cohort_choice_label(c)) for c in cohort_options
+        ]
         self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
         self._options = {
-            "centre": [("", "All my centres")] + [(str(pk), label) for pk, label in centre_options],
-            "cohort": [("", "Any programme")]
-            + [(str(c.pk), cohort_choice_label(c)) for c in cohort_list],
-            "year": self.fields["year"].choices,
-            "on_roll": self.fields["on_roll"].choices,
+            name: self.fields[name].choices for name in ("centre", "cohort", "year", "on_roll")
         }
 
     def fields_to_show(self):
-        """(bound field, its options with the chosen one marked, or None for a text box):
-        the search form drawn by a plain template, not a widget template per option."""
+        """(field, its <option>s with the chosen one selected, or None for a text box): the
+        search form drawn by a plain template, not a widget template per option (the list
+        is the office's busiest page). Each field is a dict of what the template prints,
+        read once from its bound field; the options' text is escaped here."""
         shown = []
         for name in ("q", "centre", "cohort", "year", "on_roll"):
             bound = self[name]
+            value = bound.value()
+            field = {
+                "id": bound.id_for_label,
+                "name": bound.html_name,
+                "label": bound.label,
+                "value": "" if value is None else value,
+                "errors": bound.errors,
+                "help_text": bound.help_text,
+            }
             options = self._options.get(name)
             if options is not None:
-                chosen = "" if bound.value() is None else str(bound.value())
-                options = [(value, label, value == chosen) for value, label in options]
-            shown.append((bound, options))
+                chosen = "" if value is None else str(value)
+                options = mark_safe(
+                    "".join(
+                        f'<option value="{escape(str(option))}"'
+                        f"{' selected' if str(option) == chosen else ''}>"
+                        f"{escape(str(label))}</option>"
+                        for option, label in options
+                    )
+                )
+            shown.append((field, options))
         return shown
 
 
