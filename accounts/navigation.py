@@ -32,9 +32,10 @@ def _url(name: str) -> str:
     return _URLS[key]
 
 
-def menu_for(user) -> list[dict]:
+def menu_for(user, current: str | None = None) -> list[dict]:
+    """The entries the user may open; `current` (the page's URL name) marks its own."""
     return [
-        {"label": label, "url": _url(name), "name": name}
+        {"label": label, "url": _url(name), "name": name, "current": name == current}
         for label, name, perm in MENU
         if perm is None or has_perm(user, perm)
     ]
