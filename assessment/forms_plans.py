@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.roles import Role
 from btecqa.forms import Form, ModelForm
+from signatures.forms import SignVersionForm
 
 from .models import PlannedAssignment
 
@@ -79,13 +80,9 @@ def assessors_at(centre_ids):
     )
 
 
-class SignForm(Form):
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Re-enter your password to sign",
-    )
-    seen = forms.CharField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class PlanSignForm(SignVersionForm):
+    """Submitting or approving a plan: signed, with an optional comment."""
+
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -164,14 +161,3 @@ class BriefCheckForm(Form):
 
 class IssueForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class BriefSignForm(Form):
-    """The assessor signs the verified brief: password re-entered."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    seen = forms.CharField(widget=forms.HiddenInput)
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Re-enter your password to sign as the assignment's assessor",
-    )

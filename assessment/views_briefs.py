@@ -10,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import can, get_object, requires
+from btecqa.forms import add_refusal
 from signatures import services as signing
+from signatures.forms import SignVersionForm
 
 from . import services_briefs as services
-from .forms_plans import BriefCheckForm, BriefForm, BriefSignForm, IssueForm
+from .forms_plans import BriefCheckForm, BriefForm, IssueForm
 from .models import PlannedAssignment
 from .models_briefs import AssignmentBrief, BriefVersion
 from .permissions import VERIFY_BRIEFS, VIEW_PLANS, WRITE_BRIEFS
@@ -61,11 +63,7 @@ def brief_edit(request, row: int):
                 upload=d["upload"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, "Brief saved. Its internal verifier has a to-do to check it.")
             return redirect(version.brief)
@@ -74,6 +72,10 @@ def brief_edit(request, row: int):
         "assessment/plans/brief_form.html",
         {"assignment": assignment, "brief": brief, "form": form},
     )
+
+
+def _assessor_sign_form(*args, **kwargs) -> SignVersionForm:
+    return SignVersionForm(*args, purpose="as the assignment's assessor", **kwargs)
 
 
 def _brief_page(request, brief, status=200, **forms):
@@ -86,7 +88,7 @@ def _brief_page(request, brief, status=200, **forms):
         "signatures": list(signing.signatures(brief).order_by("signed_at", "pk")),
         "check_form": BriefCheckForm(initial={"version": brief.lock_version, "seen": seen}),
         "issue_form": IssueForm(initial={"version": brief.lock_version}),
-        "sign_form": BriefSignForm(initial={"version": brief.lock_version, "seen": seen}),
+        "sign_form": _assessor_sign_form(initial={"version": brief.lock_version, "seen": seen}),
         "both": both,
         "may_check": request.user.pk == brief.assignment.internal_verifier_id
         and can(request.user, VERIFY_BRIEFS, brief),
@@ -126,11 +128,7 @@ def brief_verify(request, pk: int):
             version=form.cleaned_data["version"],
         )
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        add_refusal(form, exc)
         return _brief_page(request, brief, 400, check_form=form)
     messages.success(
         request,
@@ -146,7 +144,7 @@ def brief_verify(request, pk: int):
 def brief_sign(request, pk: int):
     """The assignment's assessor signs the verified brief (domain.md 3.3: both sign)."""
     brief = get_object(request.user, WRITE_BRIEFS, BRIEFS, pk=pk)
-    form = BriefSignForm(request.POST)
+    form = _assessor_sign_form(request.POST)
     if not form.is_valid():
         return _brief_page(request, brief, 400, sign_form=form)
     try:
@@ -158,11 +156,7 @@ def brief_sign(request, pk: int):
             version=form.cleaned_data["version"],
         )
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        add_refusal(form, exc)
         return _brief_page(request, brief, 400, sign_form=form)
     messages.success(request, "Signed as the assessor: the brief can be issued to learners.")
     return redirect(brief)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import can, get_object, has_perm, requires, scope
+from btecqa.forms import add_refusal
 from centres.models import Centre
 from learners.models import Cohort
 from signatures import services as signing
@@ -18,9 +19,9 @@ from . import services_plans as services
 from .documents_plans import plan_pdf as build_plan_pdf
 from .forms_plans import (
     AssignmentForm,
+    PlanSignForm,
     ReopenForm,
     ReturnForm,
-    SignForm,
     StartPlanForm,
     assessors_at,
 )
@@ -90,7 +91,7 @@ def _detail_context(request, plan: AssessmentPlan, **extra) -> dict:
         "may_write": may_write,
         "may_review": may_review,
         "signatures": list(signing.signatures(plan).order_by("signed_at", "pk")),
-        "sign_form": SignForm(initial={"seen": seen, "version": version}),
+        "sign_form": PlanSignForm(initial={"seen": seen, "version": version}),
         "return_form": ReturnForm(initial={"version": version}, rows=rows),
         "reopen_form": ReopenForm(initial={"version": version}),
     }
@@ -130,11 +131,7 @@ def _save_row(request, plan, unit, instance=None):
                 assignment=instance,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, "Assignment saved.")
             return redirect(plan)
@@ -190,7 +187,7 @@ def _refused(request, plan, **forms):
 @require_POST
 def plan_submit(request, pk: int):
     plan = _plan(request, pk, WRITE_PLANS)
-    form = SignForm(request.POST)
+    form = PlanSignForm(request.POST)
     if not form.is_valid():
         return _refused(request, plan, sign_form=form)
     try:
@@ -212,7 +209,7 @@ def plan_submit(request, pk: int):
 @require_POST
 def plan_approve(request, pk: int):
     plan = _plan(request, pk, REVIEW_PLANS)
-    form = SignForm(request.POST)
+    form = PlanSignForm(request.POST)
     if not form.is_valid():
         return _refused(request, plan, sign_form=form)
     try:

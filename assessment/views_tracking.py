@@ -14,7 +14,7 @@ from accounts.permissions import can, get_object, requires
 from btecqa.forms import Form
 from btecqa.params import int_param
 from learners.models import Cohort
-from registrations.forms import SignForm
+from signatures.forms import SignForm
 from signatures.services import content_sha256
 from tabular.files import MAX_IMPORT_BYTES, MB
 from tabular.problems import FileRefused, ImportRefused

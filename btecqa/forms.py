@@ -149,3 +149,13 @@ def show_again(request, form, **current) -> None:
             form.data[form.add_prefix(name)] = str(value)
     about_the_record = form.non_field_errors()
     messages.error(request, " ".join(about_the_record) if about_the_record else FORM_REFUSED)
+
+
+def add_refusal(form, exc) -> None:
+    """Put a service's ValidationError on the form: an error about a field beside it, the
+    rest at the form's top (what every page does when a service refuses its form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -90,14 +90,6 @@ class AmendForm(ReasonForm):
         self.order_fields(["pathway", "optional_units", "programme_code", "reason"])
 
 
-class SignForm(Form):
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Re-enter your password to sign",
-    )
-    seen = forms.CharField(widget=forms.HiddenInput)
-
-
 class SubmitForm(Form):
     submitted_on = forms.DateField(label="Submitted to Pearson on", help_text="dd/mm/yyyy")
     order_number = forms.RegexField(

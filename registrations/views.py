@@ -17,6 +17,7 @@ from btecqa.validators import text_problem
 from centres.models import Centre
 from learners.models import Learner
 from signatures import services as signing
+from signatures.forms import SignForm
 
 from . import calendar, documents, selectors, services
 from .access import entry_list_for, round_for, visible_rounds
@@ -29,7 +30,6 @@ from .forms import (
     ReasonForm,
     RequestEntriesForm,
     RoundOpenForm,
-    SignForm,
     SubmitForm,
 )
 from .models import CentreCalendar, EntryRequest, RowQuery
