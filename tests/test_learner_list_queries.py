@@ -173,3 +173,33 @@ def test_a_centre_in_no_consortium_pays_no_query_for_one(client, own_centre, mak
     assert not [s for s in standalone if s.startswith('SELECT "centres_arrangementqualification"')]
     assert not [s for s in standalone if s.startswith('SELECT "learners_teachinggroup"."id"')]
     assert not [s for s in standalone if s.startswith('SELECT "centres_centre"')]
+
+
+def test_each_row_shows_what_the_template_showed_with_every_value_escaped(
+    client, own_centre, make_user
+):
+    """The rows are drawn by a template tag (learners/templatetags/learner_rows.py): names
+    escaped, the preferred name, a missing ULN flagged, a leaver's date."""
+    from .factories import LearnerFactory
+
+    eo = make_user("rows.eo", Role.EXAMS_OFFICER, centre=own_centre)
+    odd = LearnerFactory(
+        centre=own_centre,
+        last_name="O'Brien<b>",
+        first_name="Zoë & Co",
+        preferred_name='"Zed"',
+        uln=None,
+        on_roll=False,
+        left_on=dt.date(2026, 7, 17),
+    )
+    group = TeachingGroupFactory(cohort=CohortFactory(centre=own_centre), name="12<i>A")
+    group.learners.add(odd)
+    client.force_login(eo)
+    page = client.get(reverse("learners:learner_list")).content.decode()
+    row = page[page.index(f'href="/learners/{odd.pk}/"') :].split("</tr>")[0]
+    assert "O&#x27;BRIEN&lt;B&gt;, Zoë &amp; Co" in row
+    assert "(&quot;Zed&quot;)" in row
+    assert '<span class="badge text-bg-warning">missing</span>' in row
+    assert "12&lt;i&gt;A" in row
+    assert "left 17/07/2026" in row
+    assert "<b>" not in row and "<i>" not in row
