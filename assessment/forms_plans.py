@@ -38,6 +38,7 @@ class AssignmentForm(ModelForm):
             "hand_in",
             "resubmission_by",
             "decisions_iv_by",
+            "for_retakes",
         ]
         widgets = {
             "criteria": forms.CheckboxSelectMultiple,

@@ -103,6 +103,8 @@ class AssessmentPlan(models.Model):
                     "brief_iv_by": a.brief_iv_by.isoformat(),
                     "resubmission_by": a.resubmission_by.isoformat(),
                     "decisions_iv_by": a.decisions_iv_by.isoformat(),
+                    # only when set, so plans signed before the field existed still match
+                    **({"for_retakes": True} if a.for_retakes else {}),
                 }
             )
         return {
@@ -160,6 +162,12 @@ class PlannedAssignment(models.Model):
     decisions_iv_by = models.DateField("decisions internally verified by")
     review_comment = models.TextField(
         blank=True, help_text="The Quality Nominee's comment on this row"
+    )
+    for_retakes = models.BooleanField(
+        "a retake assignment",
+        default=False,
+        help_text="A new assignment for learners retaking the unit (domain 3.7): its criteria "
+        "are already covered by the unit's first assignment",
     )
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -28,6 +28,17 @@ def internal_units(plan: AssessmentPlan) -> list[Unit]:
     )
 
 
+def other_years_rows(plan: AssessmentPlan) -> list[PlannedAssignment]:
+    """The assignments of the cohort's plans for its other years, with their criteria (two
+    queries): a unit is planned in one year of the cohort, its criteria once in all."""
+    return list(
+        PlannedAssignment.objects.filter(plan__cohort_id=plan.cohort_id)
+        .exclude(plan_id=plan.pk)
+        .select_related("plan")
+        .prefetch_related("criteria")
+    )
+
+
 def plan_rows(plan: AssessmentPlan) -> list[PlannedAssignment]:
     """The plan's assignments with everything the page and checks show (two queries)."""
     return list(

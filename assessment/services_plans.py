@@ -24,34 +24,59 @@ EDITABLE = (AssessmentPlan.Status.DRAFT, AssessmentPlan.Status.RETURNED)
 
 
 def plan_problems(plan: AssessmentPlan, rows=None, units=None) -> list[str]:
-    """What stops the plan being submitted, each naming its unit, assignment or criterion."""
+    """What stops the plan being submitted, each naming its unit, assignment or criterion.
+
+    A cohort runs over several years with a plan for each; units are planned in one year
+    or another. So each criterion is assessed exactly once across the cohort's plans, at
+    each delivering site (a consortium plan has an assignment per site); a unit planned in
+    no year yet is a problem only on the final year's plan (an earlier year leaves it to a
+    later one). Retake assignments (domain 3.7) re-assess criteria already covered, so
+    they are left out of the count.
+    """
     rows = selectors.plan_rows(plan) if rows is None else rows
     units = selectors.internal_units(plan) if units is None else units
+    cohort = plan.cohort
+    home = cohort.centre_id
+    sites = selectors.delivering_sites(plan)
+    many_sites = len(sites) > 1
+    site_names = {site.pk: site.name for site in sites}
+    earlier_or_later = selectors.other_years_rows(plan)
+    final_year = plan.academic_year == cohort.final_year
     problems: list[str] = []
-    by_unit: dict[int, list[PlannedAssignment]] = {}
-    for row in rows:
-        by_unit.setdefault(row.unit_id, []).append(row)
+    by_unit: dict[int, list] = {}
+    for row in [*rows, *earlier_or_later]:
+        if not row.for_retakes:
+            by_unit.setdefault(row.unit_id, []).append(row)
     for unit in units:
         label = f"Unit {unit.number} ({unit.title})"
         planned = by_unit.get(unit.pk, [])
         if not planned:
-            problems.append(f"{label} has no assignment: every internal unit must be planned.")
+            if final_year:
+                problems.append(
+                    f"{label} has no assignment in this or an earlier year's plan: every "
+                    "internal unit must be planned."
+                )
             continue
-        count: dict[int, list[str]] = {}
+        count: dict[tuple[int, int], list[str]] = {}
         for row in planned:
+            where = row.delivering_centre_id or home
+            year = "" if row.plan_id == plan.pk else f" ({row.plan.academic_year})"
             for criterion in row.criteria.all():
-                count.setdefault(criterion.pk, []).append(row.title)
-        for criterion in unit.criteria.all():
-            titles = count.get(criterion.pk, [])
-            if not titles:
-                problems.append(
-                    f"{label}: criterion {criterion.code} is not covered by any assignment."
-                )
-            elif len(titles) > 1:
-                problems.append(
-                    f"{label}: criterion {criterion.code} is covered more than once "
-                    f"({'; '.join(titles)}); each criterion is assessed by one assignment."
-                )
+                count.setdefault((where, criterion.pk), []).append(row.title + year)
+        at_sites = sorted({row.delivering_centre_id or home for row in planned})
+        for site in at_sites:
+            at = f" at {site_names.get(site, 'the home centre')}" if many_sites else ""
+            for criterion in unit.criteria.all():
+                titles = count.get((site, criterion.pk), [])
+                if not titles:
+                    problems.append(
+                        f"{label}: criterion {criterion.code} is not covered by any assignment{at}."
+                    )
+                elif len(titles) > 1:
+                    problems.append(
+                        f"{label}: criterion {criterion.code} is covered more than once{at} "
+                        f"({'; '.join(titles)}); each criterion is assessed by one assignment."
+                    )
     for row in rows:
         where = f"Unit {row.unit.number}, “{row.title}”"
         if not row.brief_iv_by <= row.hand_out:
@@ -68,11 +93,11 @@ def plan_problems(plan: AssessmentPlan, rows=None, units=None) -> list[str]:
             problems.append(
                 f"{where}: the assessor and the internal verifier must be different people."
             )
-    sites = selectors.delivering_sites(plan)
-    if len(sites) > 1:
-        home = plan.cohort.centre_id
+    if many_sites:
         for unit in units:
-            at = {(r.delivering_centre_id or home) for r in by_unit.get(unit.pk, [])}
+            if unit.pk not in by_unit:
+                continue  # not planned in any year yet: said above, or left to a later year
+            at = {(r.delivering_centre_id or home) for r in by_unit[unit.pk]}
             for site in sites:
                 if site.pk not in at:
                     problems.append(

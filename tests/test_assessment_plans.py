@@ -184,6 +184,69 @@ def test_a_consortium_plan_needs_a_row_per_delivering_site(w):
     )
 
 
+def test_a_consortium_plan_with_an_assignment_per_site_can_be_submitted(w):
+    """Each site assesses every criterion once: two sites' assignments on one unit are not
+    "covered more than once"."""
+    away = CentreFactory(name="Partner Site College")
+    TeachingGroupFactory(cohort=w.cohort, academic_year="2026/27", name="A")
+    TeachingGroupFactory(cohort=w.cohort, academic_year="2026/27", name="B", delivering_centre=away)
+    complete(w)
+    for unit, who in ((w.u1, (w.a1, w.a2)), (w.u2, (w.a2, w.a1))):
+        row = planned_row(w.plan, unit, assessor=who[0], iv=who[1], title=f"Away {unit.number}")
+        row.delivering_centre = away
+        row.save()
+    assert services.plan_problems(w.plan) == []
+    submit(w)
+    w.plan.refresh_from_db()
+    assert w.plan.status == "submitted"
+    # a criterion twice at one site is still caught, and names the site
+    extra = planned_row(w.plan, w.u1, assessor=w.a1, iv=w.a2, title="Second go")
+    extra.delivering_centre = away
+    extra.save()
+    assert any(
+        "criterion A.P1 is covered more than once at Partner Site College" in p
+        for p in services.plan_problems(w.plan)
+    )
+
+
+def test_a_two_year_cohorts_units_are_planned_once_across_its_years(w):
+    w.cohort.years = 2
+    w.cohort.save()
+    planned_row(w.plan, w.u1, assessor=w.a1, iv=w.a2, title="Lab report")
+    # Year 1 leaves unit 2 to year 2: not a problem yet.
+    assert services.plan_problems(w.plan) == []
+    LeadIVAppointment.objects.create(
+        centre=w.centre,
+        qualification=w.qual,
+        academic_year="2027/28",
+        lead_iv=w.lead,
+        appointed_by=w.qn,
+    )
+    year2 = services.start_plan(w.cohort, academic_year="2027/28", by=w.lead)
+    problems = services.plan_problems(year2)
+    assert any(
+        "Unit 2 (Unit 2 topic) has no assignment in this or an earlier" in p for p in problems
+    )
+    assert not any("Unit 1 " in p for p in problems)  # planned in year 1
+    planned_row(year2, w.u2, assessor=w.a2, iv=w.a1, title="Presentation")
+    assert services.plan_problems(year2) == []
+    planned_row(year2, w.u1, assessor=w.a2, iv=w.a1, title="Lab report again")
+    assert any(
+        "criterion A.P1 is covered more than once (Lab report (2026/27); Lab report again)" in p
+        or "criterion A.P1 is covered more than once (Lab report again; Lab report (2026/27))" in p
+        for p in services.plan_problems(year2)
+    )
+
+
+def test_a_retake_assignment_does_not_count_as_covering_the_criteria_twice(w):
+    complete(w)
+    retake = planned_row(w.plan, w.u1, assessor=w.a1, iv=w.a2, title="Retake brief")
+    assert any("covered more than once" in p for p in services.plan_problems(w.plan))
+    retake.for_retakes = True
+    retake.save()
+    assert services.plan_problems(w.plan) == []
+
+
 def test_an_assessor_with_no_standardisation_record_is_warned_not_refused(w, client):
     complete(w)
     client.force_login(w.lead)
