@@ -596,7 +596,11 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
         seen.add((unit.pk, cd["code"]))
         if criterion is None:
             criterion = AssessmentCriterion.objects.create(
-                unit=unit, learning_aim=aim, code=cd["code"], label=cd["label"]
+                unit=unit,
+                learning_aim=aim,
+                code=cd["code"],
+                label=cd["label"],
+                unconfirmed=cd.get("unconfirmed", ""),
             )
             audit.record(
                 actor,
@@ -612,9 +616,10 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
             )
             result.counts["criterion_created"] += 1
         else:
-            changed = _save_diff(
-                criterion, {"learning_aim_id": aim.pk if aim else None, "label": cd["label"]}
-            )
+            wanted = {"learning_aim_id": aim.pk if aim else None, "label": cd["label"]}
+            if "unconfirmed" in cd:  # a shipped file says; a workbook leaves the note alone
+                wanted["unconfirmed"] = cd["unconfirmed"]
+            changed = _save_diff(criterion, wanted)
             if changed:
                 _record_change(actor, "catalogue.criterion_updated", criterion, changed)
                 result.counts["criterion_updated"] += 1
@@ -629,6 +634,14 @@ def _apply(structure: _Structure, actor) -> ApplyResult:
 
 
 # ---------------------------------------------------------------- public API
+
+
+def _criteria_note(data: dict) -> str:
+    """The shipped file's UNCONFIRMED note on its criteria ("" when they were read in a
+    source): its `_provenance.criteria` when that says UNCONFIRMED."""
+    provenance = data.get("_provenance")
+    note = provenance.get("criteria", "") if isinstance(provenance, dict) else ""
+    return note if isinstance(note, str) and "UNCONFIRMED" in note.upper() else ""
 
 
 def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
@@ -646,6 +659,9 @@ def load_shipped_qualifications(actor=None) -> list[ApplyResult]:
             errors += grading_problems(grading, {u["number"] for u in structure.units})
         if errors:
             raise ImproperlyConfigured(f"{path.name}: " + "; ".join(str(e) for e in errors))
+        note = _criteria_note(data)
+        for cd in structure.criteria:
+            cd["unconfirmed"] = note  # the file's word on its criteria, kept on each
         parsed.append((structure, grading))
     with audit.batch():
         ensure_shipped_families()

@@ -191,6 +191,11 @@ class AssessmentCriterion(models.Model):
     )
     code = models.CharField(max_length=10, help_text="e.g. A.P1, B.M2, P1, D1")
     label = models.CharField(max_length=250, blank=True)
+    unconfirmed = models.TextField(
+        blank=True,
+        help_text="Why this criterion is UNCONFIRMED (not read in the specification); "
+        "blank once checked. Shown wherever the criterion is planned or assessed.",
+    )
 
     class Meta:
         db_table = "learners_assessmentcriterion"

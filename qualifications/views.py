@@ -15,7 +15,7 @@ from accounts.permissions import has_perm, requires
 from btecqa.forms import Form
 
 from . import catalogue
-from .models import Qualification
+from .models import AssessmentCriterion, Qualification
 from .permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
 
 
@@ -53,6 +53,16 @@ def qualification_list(request):
 def qualification_detail(request, pk):
     qualification = get_object_or_404(Qualification, pk=pk)
     structure = catalogue.structure_of(qualification)
+    notes = {  # the criteria still UNCONFIRMED, marked on the page
+        (unit, code): note
+        for unit, code, note in AssessmentCriterion.objects.filter(
+            unit__qualification=qualification
+        )
+        .exclude(unconfirmed="")
+        .values_list("unit__number", "code", "unconfirmed")
+    }
+    for c in structure["criteria"]:
+        c["unconfirmed"] = notes.get((c["unit"], c["code"]), "")
     units = []
     for unit in structure["units"]:
         rows = [c for c in structure["criteria"] if c["unit"] == unit["number"]]

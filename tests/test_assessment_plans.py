@@ -459,3 +459,21 @@ def test_the_demo_has_one_returned_plan_and_one_brief_waiting_in_december():
     assert returned.assignments.exclude(review_comment="").count() == 1
     briefs = list(AssignmentBrief.objects.values_list("status", flat=True))
     assert briefs.count("awaiting_iv") == 1 and set(briefs) == {"awaiting_iv", "issued"}
+
+
+def test_an_unconfirmed_criterion_is_marked_on_the_plan_and_the_class_grid(w, client):
+    from django.urls import reverse
+
+    from tests.factories import decisions_assignment, decisions_class
+
+    complete(w)
+    w.u1.criteria.filter(code="A.M1").update(unconfirmed="UNCONFIRMED: from memory")
+    client.force_login(w.lead)
+    page = client.get(w.plan.get_absolute_url()).content.decode()
+    assert page.count('title="UNCONFIRMED: from memory">UNCONFIRMED</abbr>') == 1
+    a = decisions_assignment()
+    a.criteria.filter(code="A.D1").update(unconfirmed="UNCONFIRMED: not in a source")
+    decisions_class(a, 1)
+    client.force_login(a.assessor)
+    grid = client.get(reverse("assessment:decisions_grid", kwargs={"pk": a.pk})).content.decode()
+    assert grid.count(">UNCONFIRMED</abbr>") == 1 and "not in a source" in grid

@@ -565,3 +565,31 @@ def test_the_shipped_families_come_back_with_the_catalogue_on_an_emptied_databas
     load_shipped_qualifications()
     business.refresh_from_db()
     assert business.family.code == "btec-nationals"
+
+
+def test_criteria_the_shipped_file_calls_unconfirmed_stay_marked_where_they_are_used(
+    shipped, client, cast
+):
+    """Applied Science's unit 2 criteria are from memory (its file says UNCONFIRMED), and
+    Business's were read in a source: the marks follow the file, onto the catalogue page,
+    and survive a reload; a workbook import of the structure leaves them alone."""
+    science = Qualification.objects.get(number="601/7436/5")
+    marked = AssessmentCriterion.objects.filter(unit__qualification=science)
+    assert marked.exists() and all(c.unconfirmed.startswith("UNCONFIRMED") for c in marked)
+    business = Qualification.objects.get(number=BUSINESS)
+    assert not AssessmentCriterion.objects.filter(unit__qualification=business).exclude(
+        unconfirmed=""
+    )
+    load_shipped_qualifications()
+    assert all(c.unconfirmed for c in marked.all())
+    client.force_login(cast[Role.ASSESSOR_IV])
+    page = client.get(reverse("catalogue:qualification_detail", args=[science.pk])).content
+    assert page.decode().count(">UNCONFIRMED</abbr>") == marked.count()
+    page = client.get(reverse("catalogue:qualification_detail", args=[business.pk])).content
+    assert b">UNCONFIRMED</abbr>" not in page
+    # the structure workbook has no such column: importing it keeps the notes
+    export = client.get(reverse("catalogue:qualification_export", args=[science.pk])).content
+    from qualifications.catalogue import import_structure_xlsx
+
+    assert import_structure_xlsx(export, cast[Role.EXAMS_OFFICER]).ok
+    assert all(c.unconfirmed for c in marked.all())
