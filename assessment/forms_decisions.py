@@ -58,7 +58,9 @@ def parse_grid(post, learners, criteria) -> tuple[dict[int, RowInput], dt.date, 
         except ValueError:
             problems.append(Problem(who, "Handed in", "enter a date as dd/mm/yyyy."))
         for criterion in criteria:
-            value = post.get(f"c-{key}-{criterion.pk}", "")
+            value = post.get(f"c-{key}-{criterion.pk}")
+            if value is None:
+                continue  # not posted: unchanged (a posted "" clears)
             if value not in CELL_VALUES:
                 problems.append(Problem(who, criterion.code, "choose achieved, not yet or blank."))
                 continue

@@ -6,7 +6,11 @@ nothing is written when any cell is refused. Each refusal names the learner (row
 criterion (column) and the reason.
 
 Rules (domain.md):
-- 3.4: a decision needs the learner's and the assessor's authenticity declarations.
+- 3.4: a decision needs the learner's and the assessor's authenticity declarations: a row
+  whose learner still has current decisions after the save keeps both, whether or not a
+  cell changed (they clear only with all of the learner's decisions, never verified ones).
+- the decision date is neither in the future nor before the assignment's hand-out date
+  (the latest decision date starts the resubmission window).
 - 3.5: an extension to the hand-in date is agreed, with its reason, by the assignment's
   assessor or the Lead IV before the deadline passes (see agree_extension).
 - decisions once internally verified are frozen: a change is a new version with a reason.
@@ -28,16 +32,26 @@ from django.utils import timezone
 
 import audit
 from accounts.permissions import require_object
+from qualifications.models import UNIT_GRADE_RANK, UnitGrade
 from registrations.calendar import working_days_until
 
 from . import events_decisions as ev
-from .models import Attempt, CriterionDecision, PlannedAssignment, Resubmission, Retake, Submission
+from .models import (
+    Attempt,
+    CriterionDecision,
+    ImportedUnitResult,
+    PlannedAssignment,
+    Resubmission,
+    Retake,
+    Submission,
+)
 from .permissions import (
     AGREE_EXTENSIONS,
     AUTHORISE_REATTEMPTS,
     RECORD_DECISIONS,
     VERIFY_DECISIONS,
 )
+from .selectors_decisions import best_unit_grade
 
 ACHIEVED, NOT_YET, BLANK = "achieved", "not_yet", ""
 CELL_VALUES = {ACHIEVED, NOT_YET, BLANK}
@@ -123,7 +137,7 @@ def save_grid(
     require_object(by, RECORD_DECISIONS, assignment)
     learners = {learner.pk: learner for learner in learners}
     criteria = {c.pk: c for c in criteria}
-    problems: list[Problem] = []
+    problems: list[Problem] = decision_date_problems(assignment, decided_on)
     for lid in rows:
         if lid not in learners:
             problems.append(Problem(f"Learner {lid}", "", "is not on this class grid."))
@@ -142,6 +156,9 @@ def save_grid(
                 assignment=assignment, attempt=attempt, learner_id__in=list(rows)
             )
         }
+        decided_cells: dict[int, set[int]] = {}
+        for learner_id, criterion_id in existing:
+            decided_cells.setdefault(learner_id, set()).add(criterion_id)
         allowed_learners = _allowed_for_attempt(assignment, attempt, list(rows))
         today = timezone.localdate()
         now = timezone.now()
@@ -176,6 +193,7 @@ def save_grid(
                     sub.recorded_by, sub.recorded_at = by, now
                     changed_subs.append(sub)
             row_changes = []
+            remaining = set(decided_cells.get(lid, ()))  # current decisions after the save
             for cid, value in row.cells.items():
                 criterion = criteria.get(cid)
                 if criterion is None:
@@ -203,11 +221,13 @@ def save_grid(
                         )
                         continue
                     clear.append(old.pk)
+                    remaining.discard(cid)
                     row_changes.append(
                         (criterion.code, "achieved" if old.achieved else "not yet", "")
                     )
                     continue
                 achieved = value == ACHIEVED
+                remaining.add(cid)
                 if old is not None and old.achieved == achieved:
                     if old.verified_at or row.feedback in ("", old.feedback):
                         continue  # unchanged (empty feedback keeps the old; frozen stays)
@@ -266,8 +286,9 @@ def save_grid(
                     if row.feedback:
                         old.feedback = row.feedback
                     update.append(old)
-            if row_changes and any(after for _, _, after in row_changes):
+            if remaining:  # decisions stand only with both declarations (3.4)
                 problems.extend(_declaration_problems(who, sub))
+            if row_changes and any(after for _, _, after in row_changes):
                 if lid not in allowed_learners:
                     problems.append(Problem(who, "", _ATTEMPT_REFUSALS[attempt]))
             if row_changes or sub_changed:
@@ -314,6 +335,34 @@ def save_grid(
         cleared=len(clear),
         learners_changed=len(changed_learners),
     )
+
+
+def decision_date_problems(assignment: PlannedAssignment, decided_on: dt.date) -> list[Problem]:
+    """The decision date's own checks: not in the future, not before the hand-out date."""
+    today = timezone.localdate()
+    if decided_on > today:
+        return [
+            Problem(
+                "Decision date",
+                "",
+                f"{_uk(decided_on)} is in the future: a decision is dated the day it was "
+                f"made, today ({today:%d/%m/%Y}) at the latest.",
+            )
+        ]
+    if decided_on < assignment.hand_out:
+        return [
+            Problem(
+                "Decision date",
+                "",
+                f"{_uk(decided_on)} is before the assignment's hand-out date "
+                f"({assignment.hand_out:%d/%m/%Y}).",
+            )
+        ]
+    return []
+
+
+def _uk(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"  # year 1 too (strftime: "1")
 
 
 _ATTEMPT_REFUSALS = {
@@ -537,7 +586,23 @@ def retake_refusals(unit, learner, new_assignment: PlannedAssignment) -> list[st
         out.append(f"{who} has no assessment decisions on unit {unit.number} to retake.")
     if new_assignment.decisions.filter(learner=learner).exists():
         out.append("The retake needs a new assignment, not one the learner has been assessed on.")
+    grade = _passed_grade(unit, learner)
+    if grade:
+        out.append(
+            f"{who} has already passed unit {unit.number} ({grade}): a retake is only for a "
+            "unit not yet passed."
+        )
     return out
+
+
+def _passed_grade(unit, learner) -> str | None:
+    """The unit grade of Pass or better the learner already holds, from decisions or import."""
+    grades = [best_unit_grade(learner, unit)["grade"]]
+    grades += ImportedUnitResult.objects.filter(learner=learner, unit=unit).values_list(
+        "grade", flat=True
+    )
+    passed = [g for g in grades if g and UNIT_GRADE_RANK[g] >= UNIT_GRADE_RANK[UnitGrade.P]]
+    return max(passed, key=UNIT_GRADE_RANK.get) if passed else None
 
 
 def authorise_retake(unit, learner, *, new_assignment, by, note=""):

@@ -1,7 +1,10 @@
 """The decisions pages: the class grid of one assignment, and a learner's record on it.
 
 The grid is a table of real selects and checkboxes posted whole in one request (it works
-without JavaScript); saving runs a fixed number of queries whatever the class size.
+without JavaScript: a redirect, or the page again with its problems, 400); saving runs a
+fixed number of queries whatever the class size. With htmx the form posts to the same URL
+and gets only a partial for the status region by the Save button: "Saved: …", or the
+problems with a 400 (static/js/btecqa.js lets a form marked data-swap-errors show a 400).
 Seeing needs VIEW_DECISIONS; saving needs RECORD_DECISIONS on the assignment (its own
 assessor, 403 otherwise); verifying the IV's rule; resubmissions and retakes the Lead
 IV; an extension the assignment's assessor or the Lead IV (AGREE_EXTENSIONS).
@@ -18,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, requires, scope
 from btecqa.forms import show_again
+from btecqa.params import BadParameter
 from learners.models import Learner, TeachingGroup
 
 from . import selectors_decisions as sel
@@ -51,14 +55,37 @@ def _learner(request, assignment, learner_pk) -> Learner:
 
 
 def _attempt(value) -> str:
-    return value if value in Attempt.values else Attempt.FIRST
+    """The attempt a grid request names: missing means the first; anything unknown is a 400."""
+    if value is None or value == "":
+        return Attempt.FIRST
+    if value not in Attempt.values:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise BadParameter(
+            f"attempt={shown!r} in this request is not an attempt: it is one of "
+            f"{', '.join(Attempt.values[:-1])} or {Attempt.values[-1]}. Go back and choose "
+            "from the page again."
+        )
+    return value
+
+
+def _problems(request, problems):
+    """An htmx request's refusal: only the problems, for the grid's status region (400)."""
+    return render(
+        request, "assessment/decisions/_problems.html", {"problems": problems}, status=400
+    )
 
 
 @requires(VIEW_DECISIONS)
 def grid(request, pk: int):
     assignment = _assignment(request, pk)
     source = request.POST if request.method == "POST" else request.GET
-    attempt = _attempt(source.get("attempt"))
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        attempt = _attempt(source.get("attempt"))
+    except BadParameter as exc:
+        if htmx:
+            return _problems(request, [svc.Problem("Attempt", "", str(exc))])
+        raise
     group = None
     if source.get("group"):
         group = TeachingGroup.objects.filter(
@@ -86,6 +113,8 @@ def grid(request, pk: int):
             except svc.GridRefused as refused:
                 problems = refused.problems
             else:
+                if htmx:  # the status region by the Save button says it; no message left over
+                    return render(request, "assessment/decisions/_saved.html", {"result": result})
                 messages.success(
                     request,
                     f"Saved: {result.created} new, {result.changed} changed, "
@@ -93,9 +122,9 @@ def grid(request, pk: int):
                 )
                 url = reverse("assessment:decisions_grid", kwargs={"pk": assignment.pk})
                 query = f"?attempt={attempt}" + (f"&group={group.pk}" if group else "")
-                if request.headers.get("HX-Request"):
-                    return render(request, "assessment/decisions/_saved.html", {"result": result})
                 return redirect(url + query)
+        if problems and htmx:
+            return _problems(request, problems)
     data = sel.class_grid(request.user, assignment, attempt=attempt, group=group)
     status = 400 if problems else 200
     return render(

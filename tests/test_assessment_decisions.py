@@ -27,7 +27,7 @@ def grid_url(a):
     return reverse("assessment:decisions_grid", kwargs={"pk": a.pk})
 
 
-def post_grid(client, a, learners, value="achieved", declare=True, **extra):
+def post_grid(client, a, learners, value="achieved", declare=True, omit=(), headers=None, **extra):
     data = {"attempt": "first", "decided_on": "2026-11-10", "row": [str(x.pk) for x in learners]}
     criteria = list(a.criteria.all())
     for learner in learners:
@@ -38,7 +38,9 @@ def post_grid(client, a, learners, value="achieved", declare=True, **extra):
         for c in criteria:
             data[f"c-{learner.pk}-{c.pk}"] = value
     data.update(extra)
-    return client.post(grid_url(a), data)
+    for key in omit:
+        data.pop(key)
+    return client.post(grid_url(a), data, headers=headers or {})
 
 
 @pytest.fixture
@@ -194,3 +196,158 @@ def test_clearing_an_unverified_cell_removes_it(setup):
     assert post_grid(client, a, learners[:1], value="").status_code == 302
     assert not CriterionDecision.objects.exists()
     assert dt.date(2026, 11, 2) == Submission.objects.get().submitted_on
+
+
+def name(learner):
+    return f"{learner.first_name} {learner.last_name}"
+
+
+def test_a_post_missing_a_cell_leaves_that_decision_as_it_was(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners[:1])
+    learner = learners[0]
+    p1 = a.criteria.get(code="A.P1")
+    # a hand-made or truncated post without the A.P1 field: A.P1 is kept, not cleared
+    response = post_grid(client, a, [learner], value="not_yet", omit=[f"c-{learner.pk}-{p1.pk}"])
+    assert response.status_code == 302
+    kept = CriterionDecision.objects.get(learner=learner, criterion=p1, current=True)
+    assert kept.achieved
+    page = client.get(grid_url(a)).content.decode()
+    assert "Saved: 0 new, 3 changed, 0 cleared" in page
+    # an explicitly posted blank still clears it
+    post_grid(client, a, [learner], value="not_yet", **{f"c-{learner.pk}-{p1.pk}": ""})
+    assert not CriterionDecision.objects.filter(learner=learner, criterion=p1).exists()
+
+
+def test_unticking_the_declarations_while_decisions_stand_is_refused(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    first, second = learners
+    # both rows re-posted unchanged, but the first row's declaration boxes unticked
+    response = post_grid(
+        client,
+        a,
+        learners,
+        omit=[f"ld-{first.pk}", f"ad-{first.pk}"],
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Nothing was saved" in text
+    assert f"{name(first)}: the learner&#x27;s authenticity declaration is missing" in text
+    assert f"{name(first)}: the assessor&#x27;s authenticity declaration is missing" in text
+    assert f"{name(second)}: the" not in text  # the second row kept its declarations
+    sub = Submission.objects.get(learner=first, assignment=a)
+    assert sub.learner_declared_on and sub.assessor_declared_on
+    assert CriterionDecision.objects.filter(learner=first).count() == 4
+    # clearing only some of the decisions with them is refused too
+    p1 = a.criteria.get(code="A.P1")
+    partial = post_grid(
+        client,
+        a,
+        [first],
+        omit=[f"ld-{first.pk}", f"ad-{first.pk}"],
+        **{f"c-{first.pk}-{p1.pk}": ""},
+    )
+    assert partial.status_code == 400
+    assert CriterionDecision.objects.filter(learner=first).count() == 4
+
+
+def test_declarations_clear_only_with_all_the_learners_unverified_decisions(setup):
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    first, second = learners
+    boxes = [f"ld-{first.pk}", f"ad-{first.pk}"]
+    assert post_grid(client, a, [first], value="", omit=boxes).status_code == 302
+    assert not CriterionDecision.objects.filter(learner=first).exists()
+    sub = Submission.objects.get(learner=first, assignment=a)
+    assert sub.learner_declared_on is None and sub.assessor_declared_on is None
+    # verified decisions cannot be cleared, so their declarations stay
+    client.force_login(a.internal_verifier)
+    url = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": second.pk})
+    assert client.post(url).status_code == 302
+    client.force_login(a.assessor)
+    boxes = [f"ld-{second.pk}", f"ad-{second.pk}"]
+    refused = post_grid(client, a, [second], value="", omit=boxes)
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "was internally verified, so it cannot be cleared" in text
+    assert f"{name(second)}: the assessor&#x27;s authenticity declaration is missing" in text
+    assert Submission.objects.get(learner=second, assignment=a).assessor_declared_on
+
+
+def test_an_unknown_attempt_is_a_400_and_a_missing_one_means_the_first(setup):
+    client, a, learners = setup
+    page = client.get(grid_url(a) + "?attempt=second")
+    assert page.status_code == 400
+    assert "attempt=&#x27;second&#x27;" in page.content.decode()
+    assert "first, resubmission or retake" in page.content.decode()
+    refused = post_grid(client, a, learners, attempt="resit")
+    assert refused.status_code == 400
+    assert not CriterionDecision.objects.exists()
+    assert client.get(grid_url(a)).context["grid"].attempt == "first"
+    assert post_grid(client, a, learners, omit=["attempt"]).status_code == 302
+    assert CriterionDecision.objects.filter(attempt="first").count() == 8
+
+
+@pytest.mark.parametrize(
+    "decided_on, reason",
+    [
+        ("0001-01-01", "before the assignment&#x27;s hand-out date (05/10/2026)"),
+        ("2026-10-04", "before the assignment&#x27;s hand-out date (05/10/2026)"),
+        ("2027-01-01", "in the future"),
+    ],
+)
+def test_a_decision_date_before_the_hand_out_or_in_the_future_is_refused(setup, decided_on, reason):
+    client, a, learners = setup
+    response = post_grid(client, a, learners, decided_on=decided_on)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Decision date: " in text and reason in text
+    assert not CriterionDecision.objects.exists()
+    assert not Submission.objects.exists()
+
+
+def test_a_decision_on_the_hand_out_day_is_accepted(setup):
+    client, a, learners = setup
+    assert post_grid(client, a, learners, decided_on="2026-10-05").status_code == 302
+    assert CriterionDecision.objects.filter(decided_on=dt.date(2026, 10, 5)).count() == 8
+
+
+def test_the_grid_posts_with_htmx_into_a_live_status_region_by_the_save_button(setup):
+    client, a, learners = setup
+    page = client.get(grid_url(a)).content.decode()
+    start = page.index('<form method="post" action="' + grid_url(a))
+    form = page[start : page.index("</form>", start)]
+    assert f'hx-post="{grid_url(a)}"' in form and 'hx-target="#grid-status"' in form
+    assert "data-swap-errors" in form
+    status = form.index('id="grid-status"')
+    assert 'aria-live="polite"' in form[status - 80 : status + 80]
+    assert form.index("Save the whole grid") < status
+    script = open("static/js/btecqa.js").read()
+    assert "htmx:beforeSwap" in script and "data-swap-errors" in script
+
+
+def test_an_htmx_save_returns_the_saved_partial_and_leaves_no_message_behind(setup):
+    client, a, learners = setup
+    response = post_grid(client, a, learners, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Saved: 8 new, 0 changed, 0 cleared, for 2 learners." in text
+    assert "<html" not in text and "<nav" not in text
+    assert CriterionDecision.objects.filter(assignment=a).count() == 8
+    assert "Saved:" not in client.get(grid_url(a)).content.decode()
+
+
+def test_an_htmx_refusal_is_a_400_with_only_the_problems(setup):
+    client, a, learners = setup
+    response = post_grid(client, a, learners[:1], declare=False, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Nothing was saved" in text
+    assert f"{name(learners[0])}: the learner&#x27;s authenticity declaration is missing" in text
+    assert "<html" not in text and "<nav" not in text and "<table" not in text
+    assert not CriterionDecision.objects.exists()
+    # without htmx the same refusal is the whole page, with the problems and the grid
+    full = post_grid(client, a, learners[:1], declare=False)
+    assert full.status_code == 400
+    assert "<html" in full.content.decode() and "Nothing was saved" in full.content.decode()

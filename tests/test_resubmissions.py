@@ -142,3 +142,24 @@ def test_a_retake_needs_a_new_assignment_once_per_unit_and_is_capped(world):
         svc.authorise_retake(a.unit, learner, new_assignment=new, by=lead)
     decide(new, learner, {"A.P1", "A.P2", "A.M1", "A.D1"}, attempt=Attempt.RETAKE)
     assert best_unit_grade(learner, a.unit) == {"grade": "P", "attempt": "retake", "capped": True}
+
+
+def test_a_retake_is_refused_for_a_learner_who_has_passed_the_unit(world):
+    a, learner, lead = world
+    hand_in(a, learner)
+    decide(a, learner, {"A.P1", "A.P2"})
+    assert best_unit_grade(learner, a.unit)["grade"] == "P"
+    new = decisions_assignment(
+        cohort=a.plan.cohort,
+        unit=a.unit,
+        assessor=a.assessor,
+        iv=a.internal_verifier,
+        title="Retake task",
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.authorise_retake(a.unit, learner, new_assignment=new, by=lead)
+    assert exc.value.messages == [
+        f"{learner.first_name} {learner.last_name} has already passed unit {a.unit.number} "
+        "(P): a retake is only for a unit not yet passed."
+    ]
+    assert not new.retakes.exists()
