@@ -21,6 +21,8 @@ class GridRow:
     learner: Learner
     cells: list  # [(criterion, decision or None)], in the criteria's order
     submission: Submission | None
+    feedback: str = ""  # what was typed, when a refused grid is shown again
+    reason: str = ""
 
 
 @dataclass
@@ -31,6 +33,40 @@ class Grid:
     rows: list[GridRow]
     groups: list
     group: object | None
+
+
+def show_posted(grid: Grid, rows: dict, *, today) -> None:
+    """A refused grid, shown again without JavaScript, as the assessor left it: the posted
+    cells, declarations, hand-in dates, feedback and reasons in place of the stored ones
+    (unsaved stand-ins), so nothing they typed is lost while they correct it."""
+    for row in grid.rows:
+        posted = rows.get(row.learner.pk)
+        if posted is None:
+            continue
+        was = row.submission
+        row.submission = Submission(
+            learner=row.learner,
+            submitted_on=posted.submitted_on,
+            extension_to=was.extension_to if was else None,
+            learner_declared_on=today if posted.learner_declared else None,
+            assessor_declared_on=today if posted.assessor_declared else None,
+        )
+        cells = []
+        for criterion, decision in row.cells:
+            value = posted.cells.get(criterion.pk)
+            if value is not None:
+                shown = None
+                if value:
+                    shown = CriterionDecision(
+                        criterion=criterion,
+                        achieved=value == "achieved",
+                        verified_at=decision.verified_at if decision else None,
+                        version=decision.version if decision else 1,
+                    )
+                decision = shown
+            cells.append((criterion, decision))
+        row.cells = cells
+        row.feedback, row.reason = posted.feedback, posted.reason
 
 
 def assignment_criteria(assignment) -> list:

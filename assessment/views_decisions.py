@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, requires, scope
@@ -126,6 +127,8 @@ def grid(request, pk: int):
         if problems and htmx:
             return _problems(request, problems)
     data = sel.class_grid(request.user, assignment, attempt=attempt, group=group)
+    if problems and request.method == "POST":
+        sel.show_posted(data, rows, today=timezone.localdate())
     status = 400 if problems else 200
     return render(
         request,

@@ -351,3 +351,22 @@ def test_an_htmx_refusal_is_a_400_with_only_the_problems(setup):
     full = post_grid(client, a, learners[:1], declare=False)
     assert full.status_code == 400
     assert "<html" in full.content.decode() and "Nothing was saved" in full.content.decode()
+
+
+def test_a_refused_grid_without_javascript_shows_again_what_the_assessor_entered(setup):
+    """Without htmx the refusal is the whole page: the cells, feedback and hand-in dates
+    they entered come back as they left them, not as stored, so nothing is typed twice."""
+    client, a, learners = setup
+    response = post_grid(
+        client,
+        a,
+        learners,
+        declare=False,
+        **{f"fb-{learners[0].pk}": "Good start <b>", f"sub-{learners[0].pk}": "2026-11-02"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert not CriterionDecision.objects.exists()
+    assert page.count('<option value="achieved" selected>') == 8
+    assert ">Good start &lt;b&gt;</textarea>" in page
+    assert 'value="2026-11-02"' in page
