@@ -181,6 +181,7 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
     # retake?, every decision verified?]}}, and the (learner, unit) pairs with a retake.
     decided: dict[tuple, dict[int, list[bool]]] = defaultdict(dict)
     retaken: set[tuple] = set()
+    retake = Attempt.RETAKE.value  # a plain str: an enum member compares several times slower
     decisions = CriterionDecision.objects.filter(
         current=True, assignment__plan__cohort=cohort, learner_id__in=learner_ids
     ).values_list("learner_id", "criterion_id", "attempt", "achieved", "verified_at")
@@ -189,7 +190,7 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
         if unit_id is None:
             continue  # a criterion of a unit the cohort no longer takes
         state = decided[(learner_id, unit_id)].setdefault(criterion_id, [False, False, True])
-        if attempt == Attempt.RETAKE:
+        if attempt == retake:
             retaken.add((learner_id, unit_id))
             state[1] = state[1] or achieved
         else:
