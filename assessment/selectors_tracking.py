@@ -7,7 +7,10 @@ plan (and, where there are none, an ImportedUnitResult):
 - **In progress**: some decisions, but not every Pass criterion achieved yet (the grade
   from the criteria so far would be U).
 - **Graded**: every Pass criterion achieved, so the unit grade (P, M or D) is reached
-  (``qualifications.grading.unit_grade`` of the achieved criteria).
+  (``qualifications.grading.unit_grade`` of the achieved criteria). As on the learner's
+  record (``selectors_decisions.best_unit_grade``): the first submission and the
+  resubmission count together; a retake adds its criteria but its grade is capped at the
+  qualification family's retake cap (Pass by default); the better of the two is shown.
 - **Internally verified**: graded, and every current decision on the unit has been
   internally verified (``verified_at`` set).
 - **Imported**: no decisions, but a unit grade imported from a school's spreadsheet
@@ -16,7 +19,8 @@ plan (and, where there are none, an ImportedUnitResult):
 The qualification grade is only ever an estimate (``Estimate.label`` says so).
 
 Queries: the units, their criteria, the learners, their decisions, their imported
-results and the four grading tables (and the access layer's own), whatever the size.
+results, the four grading tables and the qualification's family (none when the cohort came
+with it; and the access layer's own), whatever the size.
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ from qualifications.grading import (
     criterion_level,
     estimated_grade,
 )
-from qualifications.models import AssessmentCriterion, Unit
+from qualifications.models import UNIT_GRADE_RANK, AssessmentCriterion, Unit
 from qualifications.selectors import grading_tables
 
-from .models import CriterionDecision, ImportedUnitResult
+from .models import Attempt, CriterionDecision, ImportedUnitResult
 
 NOT_STARTED, IN_PROGRESS, GRADED, VERIFIED, IMPORTED = (
     "not_started",
@@ -173,18 +177,25 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
     learner_ids = cohort_learners(cohort, group=group, user=user, perm=perm).values("pk")
     if len(ids) <= 500:
         learner_ids = ids  # a short list is cheaper than the subquery
-    # {(learner, unit): {criterion: [achieved?, every decision verified?]}}
+    # {(learner, unit): {criterion: [achieved (first or resubmission)?, achieved on the
+    # retake?, every decision verified?]}}, and the (learner, unit) pairs with a retake.
     decided: dict[tuple, dict[int, list[bool]]] = defaultdict(dict)
+    retaken: set[tuple] = set()
+    retake = Attempt.RETAKE.value  # a plain str: an enum member compares several times slower
     decisions = CriterionDecision.objects.filter(
         current=True, assignment__plan__cohort=cohort, learner_id__in=learner_ids
-    ).values_list("learner_id", "criterion_id", "achieved", "verified_at")
-    for learner_id, criterion_id, achieved, verified_at in decisions:
+    ).values_list("learner_id", "criterion_id", "attempt", "achieved", "verified_at")
+    for learner_id, criterion_id, attempt, achieved, verified_at in decisions:
         unit_id = unit_of.get(criterion_id)
         if unit_id is None:
             continue  # a criterion of a unit the cohort no longer takes
-        state = decided[(learner_id, unit_id)].setdefault(criterion_id, [False, True])
-        state[0] = state[0] or achieved
-        state[1] = state[1] and verified_at is not None
+        state = decided[(learner_id, unit_id)].setdefault(criterion_id, [False, False, True])
+        if attempt == retake:
+            retaken.add((learner_id, unit_id))
+            state[1] = state[1] or achieved
+        else:
+            state[0] = state[0] or achieved
+        state[2] = state[2] and verified_at is not None
     imported = {
         (learner_id, unit_id): grade
         for learner_id, unit_id, grade in ImportedUnitResult.objects.filter(
@@ -193,12 +204,16 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
     }
     tables = grading_tables(cohort.qualification, cohort.start_year)
 
-    rules = {unit.pk: _UnitRule(unit, criteria.get(unit.pk, {}), tables) for unit in units}
+    family = cohort.qualification.family  # select_related by the pages: no query there
+    cap = family.retake_cap if family else "P"
+    rules = {unit.pk: _UnitRule(unit, criteria.get(unit.pk, {}), tables, cap) for unit in units}
     estimates: dict[tuple, Estimate] = {}  # learners with the same grades share an estimate
     for learner in learners:
         cells = [
             rules[unit.pk].cell(
-                decided.get((learner.pk, unit.pk)), imported.get((learner.pk, unit.pk))
+                decided.get((learner.pk, unit.pk)),
+                imported.get((learner.pk, unit.pk)),
+                retaken=(learner.pk, unit.pk) in retaken,
             )
             for unit in units
         ]
@@ -216,10 +231,14 @@ def tracking_sheet(cohort, *, group=None, user=None, perm: str | None = None) ->
 class _UnitRule:
     """One unit's grading, worked out once per sheet: its criteria by level (the BTEC rule
     of ``qualifications.grading.unit_grade``, on criterion ids) and a cell for each outcome,
-    so 300 learners x 10 units grade by set comparisons and share equal cells."""
+    so 300 learners x 10 units grade by set comparisons and share equal cells.
 
-    def __init__(self, unit, codes: dict[int, str], tables):
-        self.unit, self.tables = unit, tables
+    A retake is graded as ``selectors_decisions.best_unit_grade`` grades it: the criteria
+    of the first submission and resubmission with the retake's, capped at `cap`; the cell
+    has the better of that and the uncapped grade without the retake."""
+
+    def __init__(self, unit, codes: dict[int, str], tables, cap: str = "P"):
+        self.unit, self.tables, self.cap = unit, tables, cap
         self.levels: list[tuple[str, frozenset]] = []
         by_level: dict[str, set] = {level: set() for level in LEVELS}
         self.gradable = bool(codes)
@@ -242,13 +261,24 @@ class _UnitRule:
             grade = level
         return grade
 
-    def cell(self, decided, imported_grade) -> UnitCell:
+    def best_grade(self, decided, *, retaken: bool = False) -> str:
+        """The grade of one learner's decisions on the unit (see the class)."""
+        normal = {pk for pk, state in decided.items() if state[0]}
+        grade = self.grade(normal)
+        if retaken:
+            raw = self.grade(normal | {pk for pk, state in decided.items() if state[1]})
+            capped = self.cap if UNIT_GRADE_RANK[raw] > UNIT_GRADE_RANK[self.cap] else raw
+            if UNIT_GRADE_RANK[capped] > UNIT_GRADE_RANK[grade]:
+                grade = capped
+        return grade
+
+    def cell(self, decided, imported_grade, *, retaken: bool = False) -> UnitCell:
         if decided and self.gradable:
-            grade = self.grade({pk for pk, (ok, _v) in decided.items() if ok})
+            grade = self.best_grade(decided, retaken=retaken)
             if grade == "U":
                 key = (IN_PROGRESS, "")
             else:
-                verified = all(v for _ok, v in decided.values())
+                verified = all(state[2] for state in decided.values())
                 key = (VERIFIED if verified else GRADED, grade)
         elif decided:
             key = (IN_PROGRESS, "")

@@ -7,7 +7,11 @@ the page was opened); both signatures are kept and shown, each against its versi
 
 Import: a school's own spreadsheet (XLSX or CSV, one row per learner, found by ULN or
 candidate number) in one of two layouts: one column per unit headed ``Unit N`` holding
-U/P/M/D, or one column per criterion headed ``Unit N <code>`` holding Y. Read through the
+U/P/M/D (N, Near Pass, for an externally assessed unit only), or one column per criterion
+headed ``Unit N <code>`` holding Y. A unit grade is refused for a unit the learner has
+assessment decisions on, unless it is the grade the sheet works out from them (so the
+sheet's own export imports back unchanged); criteria are refused for a unit the learner
+has an imported unit grade for (they would hide it). Read through the
 tabular framework (file checks, header detection, typed cells, problems naming row, column
 and reason). A file with any problem writes nothing; a clean one is written in one
 transaction: unit grades as ImportedUnitResult rows (who imported them, when, from which
@@ -29,6 +33,7 @@ import audit
 from documents.xlsx import Column, Sheet, xlsx_bytes
 from learners import cells as learner_cells
 from learners.models import Learner
+from qualifications.models import Unit
 from signatures import services as signing
 from tabular.cells import Choice, Text
 from tabular.columns import Field, Layout
@@ -107,8 +112,9 @@ def export_xlsx(cohort, *, group=None, user=None, perm=None) -> bytes:
 # --------------------------------------------------------------------------- import
 
 GRADE = Choice(
-    {g: g for g in ("U", "P", "M", "D")},
-    "bad grade: {text} is not a unit grade (U, P, M or D; leave it blank if not yet assessed)",
+    {g: g for g in ("U", "N", "P", "M", "D")},
+    "bad grade: {text} is not a unit grade (U, P, M or D, or N for an externally assessed "
+    "unit; leave it blank if not yet assessed)",
 )
 ACHIEVED = Choice(
     {"y": True, "yes": True},
@@ -230,6 +236,16 @@ class _Planner:
             (r.learner_id, r.unit_id): r
             for r in ImportedUnitResult.objects.filter(cohort=cohort, current=True)
         }
+        # The grade the sheet shows for each unit with decisions: a unit-grade cell equal to
+        # it is the sheet's own export coming back, unchanged. Read only when the file has
+        # unit-grade columns and some learner has decisions (the sheet's fixed queries).
+        self.computed = {}
+        if self.decided_units and any(n.startswith("unit:") for n in header.used):
+            sheet = tracking_sheet(cohort)
+            for row in sheet.rows:
+                for c in row.cells:
+                    if (row.learner.pk, c.unit.pk) in self.decided_units:
+                        self.computed[(row.learner.pk, c.unit.pk)] = c.grade
         self.seen = {}
 
     def plan(self, chunk):
@@ -300,7 +316,20 @@ class _Planner:
             kind, _, pk = name.partition(":")
             if kind == "unit":
                 unit = self.units[int(pk)]
+                if value == "N" and unit.assessment != Unit.Assessment.EXTERNAL:
+                    r.add_error(
+                        Problem(
+                            f"Near Pass (N) is only for an externally assessed unit: unit "
+                            f"{unit.number} is internally assessed (use U, P, M or D)",
+                            r.row,
+                            self._column(name),
+                            value,
+                        )
+                    )
+                    continue
                 if (learner.pk, unit.pk) in self.decided_units:
+                    if self.computed.get((learner.pk, unit.pk)) == value:
+                        continue  # the grade the sheet shows: unchanged
                     r.add_error(
                         Problem(
                             f"unit {unit.number} already has assessment decisions for this "
@@ -316,6 +345,20 @@ class _Planner:
                     r.results.append((unit, value, old.pk if old else None))
             elif kind == "crit" and value:
                 criterion = self.criteria[int(pk)]
+                unit = self.units[criterion.unit_id]
+                if (imported := self.results.get((learner.pk, unit.pk))) is not None:
+                    r.add_error(
+                        Problem(
+                            f"unit {unit.number} already has an imported unit grade "
+                            f"({imported.grade}) for this learner: criteria would hide it. "
+                            f"Leave the criteria blank, or change the grade in a "
+                            f"'Unit {unit.number}' column instead",
+                            r.row,
+                            self._column(name),
+                            "Y",
+                        )
+                    )
+                    continue
                 assignment = self.assignment_for.get(criterion.pk)
                 if assignment is None:
                     r.add_error(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 import audit
 from accounts.permissions import can, get_object, requires
 from btecqa.forms import Form
-from btecqa.params import int_param
+from btecqa.params import BadParameter, to_int
 from learners.models import Cohort
 from signatures.forms import SignForm
 from signatures.services import content_sha256
@@ -47,17 +47,28 @@ class UploadForm(Form):
 
 def _cohort(request, pk, perm):
     return get_object(
-        request.user, perm, Cohort.objects.select_related("qualification", "centre"), pk=pk
+        request.user,
+        perm,
+        Cohort.objects.select_related("qualification__family", "centre"),
+        pk=pk,
     )
 
 
 def _group(request, cohort):
-    group_id = int_param(request.GET, "group")
-    if group_id is None:
+    """The teaching group chosen in ?group=, or None for the whole cohort; 400 saying so when
+    it is not one of the cohort's groups (the same words for any id, so nothing leaks)."""
+    raw = request.GET.get("group", "")
+    if not raw.strip():
         return None
-    group = cohort.teaching_groups.filter(pk=group_id).first()
+    group_id = to_int(raw)
+    group = cohort.teaching_groups.filter(pk=group_id).first() if group_id else None
     if group is None:
-        raise Http404("No such teaching group in this cohort.")
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        raise BadParameter(
+            f"group={shown} in this address is not one of this cohort's teaching groups. "
+            "Choose a group from the list on the tracking sheet, or leave it out to see the "
+            "whole cohort."
+        )
     return group
 
 

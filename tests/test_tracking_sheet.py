@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -434,3 +435,180 @@ def test_the_page_previews_then_confirms_once(world, client, cast):
     assert ImportedUnitResult.objects.get(learner=a).source == "school.xlsx"
     client.post(confirm)  # a second click imports nothing more
     assert ImportedUnitResult.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _retake(world, learner, codes, *, verified=False):
+    """An authorised retake of unit 1 on a new assignment, with these criteria achieved."""
+    from assessment.models import Attempt, Retake
+
+    retake_assignment = world.get("retake_assignment")
+    if retake_assignment is None:
+        retake_assignment = world["retake_assignment"] = planned_assignment(
+            world["cohort"],
+            world["unit1"],
+            UNIT_1,
+            assessor=world["assignment"].assessor,
+            verifier=world["assignment"].internal_verifier,
+            title="Unit 1 retake",
+        )
+    Retake.objects.create(
+        learner=learner,
+        unit=world["unit1"],
+        assignment=retake_assignment,
+        authorised_by=world["assignment"].internal_verifier,
+    )
+    for made in decide(learner, retake_assignment, codes, verified=verified):
+        CriterionDecision.objects.filter(pk=made.pk).update(attempt=Attempt.RETAKE)
+
+
+def test_a_retake_is_capped_on_the_sheet_as_on_the_learners_record(world, tmp_path):
+    from assessment.selectors_decisions import best_unit_grade
+
+    at_u, at_merit, uncapped = learners(world, 3)
+    for learner, first in ((at_u, PASS[:-1]), (at_merit, PASS + MERIT), (uncapped, PASS[:-1])):
+        decide(learner, world["assignment"], first)
+        decide(
+            learner, world["assignment"], [c for c in UNIT_1 if c not in first][:1], achieved=False
+        )
+    _retake(world, at_u, UNIT_1)  # every criterion achieved on the retake
+    _retake(world, at_merit, UNIT_1)
+    sheet = tracking_sheet(world["cohort"])
+    # U at first, D on the retake: capped at Pass (the Nationals' setting), with Pass points.
+    assert best_unit_grade(at_u, world["unit1"])["grade"] == "P"
+    assert (cell(sheet, at_u, "1").status, cell(sheet, at_u, "1").grade) == (GRADED, "P")
+    assert cell(sheet, at_u, "1").points == 9
+    # The first attempt's Merit is better than the capped retake: it stands.
+    assert (
+        cell(sheet, at_merit, "1").grade
+        == "M"
+        == best_unit_grade(at_merit, world["unit1"])["grade"]
+    )
+    assert cell(sheet, uncapped, "1").status == IN_PROGRESS
+    # The export says the same.
+    out = tmp_path / "sheet.xlsx"
+    call_command(
+        "export_tracking_sheet",
+        centre=world["cohort"].centre.number,
+        qualification=BUSINESS,
+        cohort="2026/27",
+        out=str(out),
+    )
+    rows = {r[0].value: [c.value for c in r] for r in load_workbook(out).worksheets[0].iter_rows()}
+    assert rows[at_u.uln][3] == "P" and rows[at_merit.uln][3] == "M"
+    # The cap is the qualification family's setting.
+    family = world["q"].family
+    family.retake_cap = "M"
+    family.save()
+    world["cohort"].refresh_from_db()
+    assert cell(tracking_sheet(world["cohort"]), at_u, "1").grade == "M"
+    assert best_unit_grade(at_u, world["unit1"])["grade"] == "M"
+
+
+def test_the_sheet_with_retakes_makes_the_same_queries_for_3_or_30_learners(world, client, cast):
+    client.force_login(cast[Role.PROGRAMME_LEADER])
+    url = reverse("assessment:tracking_sheet", args=[world["cohort"].pk])
+    for learner in learners(world, 3):
+        decide(learner, world["assignment"], PASS[:-1])
+        _retake(world, learner, UNIT_1)
+    client.get(url)
+    small, _ = _page_queries(client, url)
+    for learner in learners(world, 27, start=3):
+        decide(learner, world["assignment"], PASS[:-1])
+        _retake(world, learner, UNIT_1, verified=True)
+    large, response = _page_queries(client, url)
+    assert small == large
+    assert "Tracked029" in response.content.decode()
+
+
+def test_criteria_for_a_unit_with_an_imported_grade_are_refused(world, tmp_path):
+    (a,) = learners(world, 1)
+    ImportedUnitResult.objects.create(
+        learner=a, cohort=world["cohort"], unit=world["unit1"], grade="M", imported_by=a_user(world)
+    )
+    rows = [["ULN", "Unit 1 A.P1", "Unit 1 A.P2"], [a.uln, "Y", ""]]
+    code, _, err = run_import(world, tmp_path, rows, commit=True)
+    assert code == 1
+    assert "row 2, column Unit 1 A.P1: unit 1 already has an imported unit grade (M)" in err
+    assert "'Unit 1' column" in err  # what to do instead
+    assert not CriterionDecision.objects.exists()
+    assert (cell(tracking_sheet(world["cohort"]), a, "1").status) == IMPORTED
+
+
+def test_the_sheets_own_export_imports_back_with_nothing_changed(world, tmp_path):
+    graded, in_progress, imported, blank = learners(world, 4)
+    decide(graded, world["assignment"], PASS + MERIT)
+    decide(in_progress, world["assignment"], ["A.P1"])
+    ImportedUnitResult.objects.create(
+        learner=imported,
+        cohort=world["cohort"],
+        unit=world["q"].units.get(number="2"),
+        grade="P",
+        imported_by=a_user(world),
+    )
+    out = tmp_path / "export.xlsx"
+    call_command(
+        "export_tracking_sheet",
+        centre=world["cohort"].centre.number,
+        qualification=BUSINESS,
+        cohort="2026/27",
+        out=str(out),
+    )
+    before = (CriterionDecision.objects.count(), ImportedUnitResult.objects.count())
+    events = AuditEvent.objects.count()
+    code, stdout, err = run_import(world, tmp_path, None, commit=True, data=out.read_bytes())
+    assert code == 0, err
+    assert "0 learner(s) changed" in stdout
+    assert (CriterionDecision.objects.count(), ImportedUnitResult.objects.count()) == before
+    assert AuditEvent.objects.count() == events
+    # A different grade for a unit with decisions is still refused, with the reason.
+    code, _, err = run_import(world, tmp_path, [["ULN", "Unit 1"], [graded.uln, "D"]])
+    assert code == 1
+    assert "row 2, column Unit 1: unit 1 already has assessment decisions" in err
+
+
+def test_export_to_a_missing_or_unwritable_place_says_so(world, tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    args = {
+        "centre": world["cohort"].centre.number,
+        "qualification": BUSINESS,
+        "cohort": "2026/27",
+    }
+    with pytest.raises(CommandError, match="/nonexistent/dir.* does not exist"):
+        call_command("export_tracking_sheet", out="/nonexistent/dir/x.xlsx", **args)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(CommandError, match="is not a directory"):
+        call_command("export_tracking_sheet", out=str(a_file / "x.xlsx"), **args)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr("os.access", lambda path, mode: False)  # as a non-root user would see
+    with pytest.raises(CommandError, match="cannot write to the directory"):
+        call_command("export_tracking_sheet", out=str(locked / "x.xlsx"), **args)
+    assert not (locked / "x.xlsx").exists()
+
+
+def test_near_pass_is_imported_for_an_external_unit_only(world, tmp_path):
+    (a,) = learners(world, 1)
+    code, _, err = run_import(world, tmp_path, [["ULN", "Unit 2"], [a.uln, "n"]], commit=True)
+    assert code == 0, err
+    got = cell(tracking_sheet(world["cohort"]), a, "2")
+    assert (got.status, got.grade, got.points) == (IMPORTED, "N", 6)
+    code, _, err = run_import(world, tmp_path, [["ULN", "Unit 1"], [a.uln, "N"]], commit=True)
+    assert code == 1
+    assert "row 2, column Unit 1: Near Pass (N) is only for an externally assessed unit" in err
+    assert not ImportedUnitResult.objects.filter(unit=world["unit1"]).exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "999999"])
+def test_a_group_not_in_the_cohort_is_refused_with_a_clear_message(world, client, cast, value):
+    client.force_login(cast[Role.PROGRAMME_LEADER])
+    url = reverse("assessment:tracking_sheet", args=[world["cohort"].pk])
+    response = client.get(url, {"group": value})
+    assert response.status_code == 400
+    text = html.unescape(response.content.decode())
+    assert f"group={value}" in text and "not one of this cohort's teaching groups" in text
+    assert "leave it out to see the whole cohort" in text
