@@ -372,6 +372,19 @@ class _Planner:
                     )
                     continue
                 old = self.decisions.get((learner.pk, assignment.pk, criterion.pk))
+                if old is not None and old.verified_at and not old.achieved:
+                    r.add_error(
+                        Problem(
+                            f"{criterion.code} of unit {unit.number} was internally verified "
+                            f"as not yet achieved on {old.verified_at:%d/%m/%Y}: a verified "
+                            "decision is changed on the class grid, with a reason, not by "
+                            "an import",
+                            r.row,
+                            self._column(name),
+                            "Y",
+                        )
+                    )
+                    continue
                 if old is None or not old.achieved:
                     r.decisions.append((assignment, criterion))
         if not r.errors:
@@ -498,7 +511,9 @@ def write_tracking_import(preview: TrackingPreview, cohort, *, by, source: str =
                         assignment=assignment,
                         criterion=criterion,
                         achieved=True,
-                        assessor=assignment.assessor,
+                        # who entered it: the importer, not the assessor, who decided
+                        # nothing here (the feedback and the audit event say it came in)
+                        assessor=by,
                         decided_on=now.date(),
                         recorded_at=now,
                         feedback=f"Imported from the tracking sheet {source}".strip(),

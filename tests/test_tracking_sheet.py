@@ -612,3 +612,27 @@ def test_a_group_not_in_the_cohort_is_refused_with_a_clear_message(world, client
     text = html.unescape(response.content.decode())
     assert f"group={value}" in text and "not one of this cohort's teaching groups" in text
     assert "leave it out to see the whole cohort" in text
+
+
+def test_imported_criteria_name_the_importer_and_never_overwrite_a_verified_decision(world, cast):
+    """The criteria came from a spreadsheet, so the decision names whoever imported it (the
+    assessor decided nothing); a criterion internally verified as not yet is frozen, so a
+    Y over it is refused with its row, column and reason and nothing is written."""
+    from assessment.services_tracking import read_tracking_file, write_tracking_import
+
+    a, b = learners(world, 2)
+    decide(b, world["assignment"], ["A.P1"], achieved=False, verified=True)
+    officer = cast[Role.EXAMS_OFFICER]
+    clean = xlsx([["ULN", "Unit 1 A.P1"], [a.uln, "Y"]])
+    preview = read_tracking_file(clean, world["cohort"], file_name="sheet.xlsx")
+    assert preview.ok, preview.problems
+    write_tracking_import(preview, world["cohort"], by=officer, source="sheet.xlsx")
+    made = CriterionDecision.objects.get(learner=a, criterion__code="A.P1", current=True)
+    assert made.assessor == officer and "Imported from the tracking sheet" in made.feedback
+    over = xlsx([["ULN", "Unit 1 A.P1"], [b.uln, "Y"]])
+    preview = read_tracking_file(over, world["cohort"], file_name="sheet.xlsx")
+    assert not preview.ok
+    (problem,) = preview.problems
+    assert (problem.row, problem.column) == (2, "Unit 1 A.P1")
+    assert "was internally verified as not yet achieved" in problem.reason
+    assert not CriterionDecision.objects.get(learner=b, current=True).achieved
