@@ -6,9 +6,10 @@ component is entered in the series in which its PSA is completed (Dec/Jan or May
 the exams officer enters the learners (a ComponentEntry, one live entry per learner and
 component across the series) before any mark is taken for that series, and an entry is
 withdrawn only while it has no mark. A ComponentMark holds the raw mark and the component
-grade (L1P..L2D, U below L1P) that the series' configured boundaries give. The boundaries change every series and are data
-(qualifications.SeriesComponent / ComponentBoundary, edited in the admin), never
-constants here; with none configured the grade is refused, by name, not guessed.
+grade (L1P..L2D, U below L1P) that the series' configured boundaries give. The
+boundaries change every series and are data (qualifications.SeriesComponent /
+ComponentBoundary, edited in the admin), never constants here; with none configured the
+grade is refused, by name, not guessed.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def enter_for_series(cohort, component: SeriesComponent, learners=None, *, by) -
     require_object(by, ENTER_SERIES, cohort)
     if component.series.qualification_id != cohort.qualification_id:
         raise ValidationError(f"{component.series} is not a series of {cohort.qualification}.")
-    registered = Learner.objects.filter(
-        pk__in=_registered(cohort).values("learner_id")
-    ).order_by("last_name", "first_name", "pk")
+    registered = Learner.objects.filter(pk__in=_registered(cohort).values("learner_id")).order_by(
+        "last_name", "first_name", "pk"
+    )
     with transaction.atomic():
         if learners is None:
             chosen = list(
@@ -156,8 +157,9 @@ def enter_for_series(cohort, component: SeriesComponent, learners=None, *, by) -
             ]
             already = {
                 e.learner_id: e
-                for e in live_entries([lr.pk for lr in chosen], [component.unit_id])
-                .select_for_update(of=("self",))
+                for e in live_entries(
+                    [lr.pk for lr in chosen], [component.unit_id]
+                ).select_for_update(of=("self",))
             }
             for lr in chosen:
                 entry = already.get(lr.pk)
@@ -237,9 +239,12 @@ def record_component_mark(learner, cohort, component: SeriesComponent, raw_mark:
     grade = grade_for_mark(component, raw_mark)
     with transaction.atomic():
         # The entry is locked so that it cannot be withdrawn while the mark goes in.
-        if not ComponentEntry.objects.select_for_update().filter(
-            learner=learner, component=component, withdrawn_at__isnull=True
-        ).exists():
+        entry = (
+            ComponentEntry.objects.select_for_update()
+            .filter(learner=learner, component=component, withdrawn_at__isnull=True)
+            .first()
+        )
+        if entry is None:
             raise ValidationError(
                 f"{learner} is not entered for {component}: the exams officer must enter "
                 f"them for {component.series} first."
