@@ -47,6 +47,8 @@ def makers(site) -> dict:
                 "assessment:moderation_record",
                 "assessment:moderation_record_export",
                 "assessment:moderation_record_mark",
+                "assessment:moderation_record_enter",
+                "assessment:moderation_record_withdraw",
             )
         },
         "assessment:tracking_import_confirm": site(
