@@ -41,7 +41,7 @@ class ImportedUnitResultAdmin(ReadOnlyAdmin):
 
 # --- tracking ---------------------------------------------------------------------------
 
-from .models import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402
+from .models import ComponentEntry, ComponentMark, TrackingImport, TrackingSheet  # noqa: E402
 
 
 @admin.register(TrackingSheet)
@@ -53,6 +53,11 @@ class TrackingSheetAdmin(ReadOnlyAdmin):
 class TrackingImportAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "cohort", "uploaded_by", "status", "created_at"]
     list_filter = ["status"]
+
+
+@admin.register(ComponentEntry)
+class ComponentEntryAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "component", "entered_by", "entered_at", "withdrawn_at"]
 
 
 @admin.register(ComponentMark)

@@ -1,4 +1,4 @@
-"""What the trail says about the tracking sheet, its imports and Tech Award marks."""
+"""What the trail says about the tracking sheet, its imports and Tech Award entries and marks."""
 
 from audit.actions import register_action
 
@@ -27,4 +27,14 @@ COMPONENT_MARK_RECORDED = _(
     "assessment.component_mark.recorded",
     "Component mark recorded",
     "{actor} recorded {learner}'s mark for {object}",
+)
+COMPONENT_ENTERED = _(
+    "assessment.component_entry.entered",
+    "Entered for a series",
+    "{actor} entered {learner} for {object}",
+)
+COMPONENT_ENTRY_WITHDRAWN = _(
+    "assessment.component_entry.withdrawn",
+    "Series entry withdrawn",
+    "{actor} withdrew {learner}'s entry for {object}",
 )

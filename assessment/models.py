@@ -308,7 +308,12 @@ class ImportedUnitResult(models.Model):
 
 # The tracking area's models live in their own module (joined here for Django).
 from .models_briefs import AssignmentBrief, BriefVersion  # noqa: E402,F401  (plans2: briefs)
-from .models_tracking import ComponentMark, TrackingImport, TrackingSheet  # noqa: E402, F401
+from .models_tracking import (  # noqa: E402, F401
+    ComponentEntry,
+    ComponentMark,
+    TrackingImport,
+    TrackingSheet,
+)
 
 # --- decisions: submissions and authenticity, resubmissions, retakes ---------------------
 

@@ -4,6 +4,9 @@
   signed off: the class teacher and the programme leader each sign its snapshot (policy
   004: "tracking sheets will be checked by the class teacher and the programme lead");
 - a TrackingImport is one upload of a school's tracking spreadsheet, kept until confirmed;
+- a ComponentEntry is a learner's entry for a Tech Award internal component in the series
+  the Pearson Set Assignment is completed in (domain.md §2.2): one live entry per learner
+  and component across the series, made by the exams officer before any mark;
 - a ComponentMark is one learner's raw mark and component grade for a Tech Award
   component in the series the Pearson Set Assignment was completed in.
 """
@@ -94,6 +97,73 @@ class TrackingImport(ImportRecord):
 
     def __str__(self) -> str:
         return f"Tracking import {self.file_name} ({self.status})"
+
+
+class ComponentEntry(models.Model):
+    """A learner entered for one Tech Award internal component in one series.
+
+    At most one live (not withdrawn) entry per learner and component unit, whichever the
+    series: `unit` is the component's, stored here so the database can say so (a
+    conditional constraint cannot follow series → unit). Withdrawn entries stay, with who
+    and when; a new entry is a new row."""
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="component_entries"
+    )
+    cohort = models.ForeignKey("learners.Cohort", on_delete=models.PROTECT, related_name="+")
+    component = models.ForeignKey(
+        "qualifications.SeriesComponent", on_delete=models.PROTECT, related_name="entries"
+    )
+    unit = models.ForeignKey(
+        "qualifications.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="The component's unit (set from the component)",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    access = Access(
+        centre="learner__centre",
+        view="assessment.view_tracking",
+        learner="learner",
+        delivering="learner__teaching_groups__delivering_centre",
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
+    )
+
+    class Meta:
+        ordering = ["learner", "component", "entered_at"]
+        verbose_name_plural = "component entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "unit"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_live_entry_per_learner_component",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.component)
+
+    def save(self, *args, **kwargs):
+        self.unit_id = self.component.unit_id
+        super().save(*args, **kwargs)
+
+    @property
+    def live(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def audit_learner(self):
+        return self.learner
 
 
 class ComponentMark(models.Model):

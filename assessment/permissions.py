@@ -203,5 +203,16 @@ RECORD_COMPONENT_MARKS = register(
     writes=True,
     description="Record Tech Award Pearson Set Assignment raw marks for a series.",
 )
+# The exams officer enters learners for an internal component in the series in which its
+# Pearson Set Assignment is completed (domain.md §2.2); the same reach as the marks.
+ENTER_SERIES = register(
+    "assessment.enter_series",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "Enter learners for a Tech Award internal component in a series, or withdraw an "
+        "entry before any mark is recorded."
+    ),
+)
 
 # (tracking: further permissions go above this line)

@@ -3,10 +3,13 @@
 Components 1 and 2 are Pearson Set Assignments, marked by the centre with raw marks and
 externally moderated; Component 3 is external (domain.md §2.2). Each learner's internal
 component is entered in the series in which its PSA is completed (Dec/Jan or May/June):
-a ComponentMark holds the raw mark and the component grade (L1P..L2D, U below L1P) that
-the series' configured boundaries give. The boundaries change every series and are data
-(qualifications.SeriesComponent / ComponentBoundary, edited in the admin), never
-constants here; with none configured the grade is refused, by name, not guessed.
+the exams officer enters the learners (a ComponentEntry, one live entry per learner and
+component across the series) before any mark is taken for that series, and an entry is
+withdrawn only while it has no mark. A ComponentMark holds the raw mark and the component
+grade (L1P..L2D, U below L1P) that the series' configured boundaries give. The
+boundaries change every series and are data (qualifications.SeriesComponent /
+ComponentBoundary, edited in the admin), never constants here; with none configured the
+grade is refused, by name, not guessed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ import json
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 import audit
+from accounts.permissions import require_object
 from qualifications import catalogue
 from qualifications.models import AssessmentSeries, ComponentGrade, SeriesComponent, Unit
 
 from . import events_tracking as events
-from .models import ComponentMark
+from .models import ComponentEntry, ComponentMark
+from .permissions import ENTER_SERIES
 
 TECH_AWARD_DIR = catalogue.CATALOGUE_DIR / "tech_award"
 
@@ -102,18 +108,147 @@ def grade_for_mark(component: SeriesComponent, raw_mark: int) -> str:
     return grade
 
 
-def record_component_mark(learner, cohort, component: SeriesComponent, raw_mark: int, *, by):
-    """Enter (or correct) a learner's raw mark for a component in a series; audited."""
+def _registered(cohort):
     from registrations.models import Registration
 
+    return Registration.objects.filter(cohort=cohort, status__in=Registration.ACTIVE)
+
+
+def live_entries(learners, unit_ids=None):
+    """The live (not withdrawn) entries of these learners, optionally for some units."""
+    qs = ComponentEntry.objects.filter(learner__in=learners, withdrawn_at__isnull=True)
+    if unit_ids is not None:
+        qs = qs.filter(unit__in=unit_ids)
+    return qs.select_related("component__series", "component__unit", "learner")
+
+
+def enter_for_series(cohort, component: SeriesComponent, learners=None, *, by) -> list:
+    """Enter learners for a Tech Award internal component in its series (the series in
+    which the Pearson Set Assignment is completed); audited, one event per learner.
+
+    By default the cohort's registered learners not yet entered for the component in any
+    series. A learner named who is not registered on the cohort, or who is already entered
+    for the component in another series (withdraw that entry first), is refused by name
+    and nothing is entered; one already entered in this series is left as they are.
+    Returns the new entries."""
+    from learners.models import Learner
+
+    require_object(by, ENTER_SERIES, cohort)
     if component.series.qualification_id != cohort.qualification_id:
         raise ValidationError(f"{component.series} is not a series of {cohort.qualification}.")
-    if not Registration.objects.filter(
-        learner=learner, cohort=cohort, status__in=Registration.ACTIVE
-    ).exists():
+    registered = Learner.objects.filter(pk__in=_registered(cohort).values("learner_id")).order_by(
+        "last_name", "first_name", "pk"
+    )
+    with transaction.atomic():
+        if learners is None:
+            chosen = list(
+                registered.exclude(
+                    component_entries__unit=component.unit_id,
+                    component_entries__withdrawn_at__isnull=True,
+                )
+            )
+        else:
+            wanted = {lr.pk for lr in learners}
+            chosen = list(registered.filter(pk__in=wanted))
+            missing = wanted - {lr.pk for lr in chosen}
+            problems = [
+                f"{lr} is not registered on {cohort}."
+                for lr in Learner.objects.filter(pk__in=missing).order_by("last_name", "pk")
+            ]
+            already = {
+                e.learner_id: e
+                for e in live_entries(
+                    [lr.pk for lr in chosen], [component.unit_id]
+                ).select_for_update(of=("self",))
+            }
+            for lr in chosen:
+                entry = already.get(lr.pk)
+                if entry is not None and entry.component_id != component.pk:
+                    problems.append(
+                        f"{lr} is already entered for Component {component.unit.number} in "
+                        f"the {entry.component.series}: withdraw that entry first."
+                    )
+            if problems:
+                raise ValidationError(problems)
+            chosen = [lr for lr in chosen if lr.pk not in already]
+        now = timezone.now()
+        entries = [
+            ComponentEntry(
+                learner=lr,
+                cohort=cohort,
+                component=component,
+                unit_id=component.unit_id,
+                entered_by=by,
+                entered_at=now,
+            )
+            for lr in chosen
+        ]
+        try:
+            with transaction.atomic():
+                ComponentEntry.objects.bulk_create(entries)
+        except IntegrityError:  # entered by someone else since this began
+            raise ValidationError(
+                f"Someone else entered learners for Component {component.unit.number} while "
+                "you were doing so. Nothing was entered: reload the page and try again."
+            ) from None
+        with audit.batch():
+            for entry in entries:
+                audit.record(
+                    by,
+                    events.COMPONENT_ENTERED,
+                    entry,
+                    after={"series": str(component.series), "cohort": str(cohort)},
+                )
+    return entries
+
+
+def withdraw_entry(entry: ComponentEntry, *, by) -> ComponentEntry:
+    """Withdraw a learner's series entry, while no mark is recorded for it; audited."""
+    from workflow.steps import step
+
+    def change(locked):
+        if locked.withdrawn_at is not None:
+            raise ValidationError(f"{locked.learner}'s entry for {locked} is already withdrawn.")
+        if ComponentMark.objects.filter(
+            learner_id=locked.learner_id, component_id=locked.component_id
+        ).exists():
+            raise ValidationError(
+                f"{locked.learner} has a mark recorded for {locked}: an entry with a mark "
+                "cannot be withdrawn."
+            )
+        locked.withdrawn_at, locked.withdrawn_by = timezone.now(), by
+        return {"series": str(locked.component.series)}
+
+    return step(
+        entry,
+        by=by,
+        action=events.COMPONENT_ENTRY_WITHDRAWN,
+        permission=ENTER_SERIES,
+        change=change,
+        related=("learner", "component__series", "component__unit"),
+    )
+
+
+def record_component_mark(learner, cohort, component: SeriesComponent, raw_mark: int, *, by):
+    """Enter (or correct) a learner's raw mark for a component in a series; audited. The
+    learner must be entered for the component in that series."""
+    if component.series.qualification_id != cohort.qualification_id:
+        raise ValidationError(f"{component.series} is not a series of {cohort.qualification}.")
+    if not _registered(cohort).filter(learner=learner).exists():
         raise ValidationError(f"{learner} is not registered on {cohort}.")
     grade = grade_for_mark(component, raw_mark)
     with transaction.atomic():
+        # The entry is locked so that it cannot be withdrawn while the mark goes in.
+        entry = (
+            ComponentEntry.objects.select_for_update()
+            .filter(learner=learner, component=component, withdrawn_at__isnull=True)
+            .first()
+        )
+        if entry is None:
+            raise ValidationError(
+                f"{learner} is not entered for {component}: the exams officer must enter "
+                f"them for {component.series} first."
+            )
         mark = (
             ComponentMark.objects.select_for_update()
             .filter(learner=learner, component=component)

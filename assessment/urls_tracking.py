@@ -25,4 +25,12 @@ urlpatterns = [
         name="moderation_record_export",
     ),
     path("tech-award/<id:pk>/record/mark/", tech_award.record_mark, name="moderation_record_mark"),
+    path(
+        "tech-award/<id:pk>/record/enter/", tech_award.enter_series, name="moderation_record_enter"
+    ),
+    path(
+        "tech-award/<id:pk>/record/withdraw/",
+        tech_award.withdraw_entry,
+        name="moderation_record_withdraw",
+    ),
 ]

@@ -1,17 +1,19 @@
-"""Tech Awards: the shipped Tech Award, its series, PSA marks to component grades, and the
-cohort's assessment record for moderation (domain.md §2.2)."""
+"""Tech Awards: the shipped Tech Award, its series, series entries, PSA marks to component
+grades, and the cohort's assessment record for moderation (domain.md §2.2)."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.roles import Role
-from assessment.models import ComponentMark
+from assessment.models import ComponentEntry, ComponentMark
 from assessment.selectors_tech_award import assessment_record
 from assessment.services_tech_award import (
     configure_component,
+    enter_for_series,
     grade_for_mark,
     load_shipped_tech_awards,
     record_component_mark,
+    withdraw_entry,
 )
 from audit.models import AuditEvent
 from qualifications.models import AssessmentSeries, Qualification
@@ -87,6 +89,7 @@ def test_marks_are_recorded_audited_and_listed_for_moderation(award, cast):
     outsider = LearnerFactory(centre=cohort.centre, last_name="Gamma")
     register_on(cohort, a)
     register_on(cohort, b)
+    enter_for_series(cohort, component, by=cast[Role.EXAMS_OFFICER])
     record_component_mark(a, cohort, component, 33, by=teacher)
     record_component_mark(a, cohort, component, 41, by=teacher)  # corrected after feedback
     with pytest.raises(ValidationError, match="not registered"):
@@ -122,6 +125,7 @@ def test_the_moderation_record_page_enters_a_mark_and_downloads_the_record(award
     q, series, component, cohort = award
     a = LearnerFactory(centre=cohort.centre, last_name="Alpha", uln=make_uln(21))
     register_on(cohort, a)
+    enter_for_series(cohort, component, by=cast[Role.EXAMS_OFFICER])
     client.force_login(cast[Role.ASSESSOR_IV])
     page = client.get(_record_url(cohort, series)).content.decode()
     assert "ALPHA" in page and "Component 1" in page
@@ -171,6 +175,7 @@ def test_the_moderation_record_runs_as_many_queries_for_2_learners_as_for_20(awa
             i = cohort.registrations.count()
             learner = LearnerFactory(centre=cohort.centre, uln=make_uln(100 + i))
             register_on(cohort, learner)
+            enter_for_series(cohort, component, [learner], by=cast[Role.EXAMS_OFFICER])
             record_component_mark(learner, cohort, component, 20 + i, by=cast[Role.LEAD_IV])
         with CaptureQueriesContext(connection) as captured:
             assert client.get(_record_url(cohort, series)).status_code == 200
@@ -192,3 +197,177 @@ def test_the_cohort_page_leads_to_the_tracking_sheet_and_the_moderation_record(
     page = client.get(reverse("learners:cohort_detail", args=[nationals.pk])).content.decode()
     assert reverse("assessment:tracking_sheet", args=[nationals.pk]) in page
     assert "Assessment record for moderation" not in page
+
+
+# --- series entries ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_series(award):
+    """The award's May/June component 1, and component 1 in the December/January before."""
+    q, may, component, cohort = award
+    dec = AssessmentSeries.objects.get(qualification=q, academic_year="2026/27", window="dec_jan")
+    dec_component = configure_component(
+        dec,
+        q.units.get(number="1"),
+        max_mark=60,
+        boundaries=BOUNDARIES,
+        source="test figures",
+        unconfirmed="",
+    )
+    return cohort, component, dec_component
+
+
+def _class(cohort, *names):
+    out = []
+    for i, name in enumerate(names):
+        learner = LearnerFactory(centre=cohort.centre, last_name=name, uln=make_uln(300 + i))
+        register_on(cohort, learner)
+        out.append(learner)
+    return out
+
+
+def test_entering_the_class_enters_each_registered_learner_once_and_audits_it(two_series, cast):
+    cohort, component, _dec = two_series
+    officer = cast[Role.EXAMS_OFFICER]
+    a, b = _class(cohort, "Alpha", "Beta")
+    unregistered = LearnerFactory(centre=cohort.centre, last_name="Gamma")
+    entries = enter_for_series(cohort, component, by=officer)
+    assert sorted(e.learner_id for e in entries) == sorted([a.pk, b.pk])
+    assert {e.unit_id for e in ComponentEntry.objects.all()} == {component.unit_id}
+    events = AuditEvent.objects.filter(action="assessment.component_entry.entered")
+    assert sorted(e.learner_id for e in events) == sorted([a.pk, b.pk])
+    assert enter_for_series(cohort, component, by=officer) == []  # nobody left to enter
+    assert ComponentEntry.objects.count() == 2
+    with pytest.raises(ValidationError, match=f"{unregistered} is not registered on"):
+        enter_for_series(cohort, component, [unregistered], by=officer)
+
+
+def test_an_entry_for_the_same_component_in_another_series_is_refused_naming_both(two_series, cast):
+    cohort, may, dec = two_series
+    officer = cast[Role.EXAMS_OFFICER]
+    (a,) = _class(cohort, "Alpha")
+    enter_for_series(cohort, dec, by=officer)
+    with pytest.raises(ValidationError) as refused:
+        enter_for_series(cohort, may, [a], by=officer)
+    assert refused.value.messages == [
+        f"{a} is already entered for Component 1 in the December/January series 2026/27: "
+        "withdraw that entry first."
+    ]
+    assert enter_for_series(cohort, may, by=officer) == []  # the class: not entered twice
+    assert ComponentEntry.objects.filter(withdrawn_at__isnull=True).count() == 1
+
+
+def test_a_mark_without_an_entry_in_its_series_is_refused(two_series, cast):
+    cohort, may, dec = two_series
+    (a,) = _class(cohort, "Alpha")
+    with pytest.raises(ValidationError, match="enter them for May/June series 2026/27 first"):
+        record_component_mark(a, cohort, may, 30, by=cast[Role.ASSESSOR_IV])
+    enter_for_series(cohort, dec, by=cast[Role.EXAMS_OFFICER])
+    with pytest.raises(ValidationError, match="enter them for May/June series 2026/27 first"):
+        record_component_mark(a, cohort, may, 30, by=cast[Role.ASSESSOR_IV])
+    assert not ComponentMark.objects.exists()
+    record_component_mark(a, cohort, dec, 30, by=cast[Role.ASSESSOR_IV])
+    assert ComponentMark.objects.get().component == dec
+
+
+def test_a_withdrawn_entry_lets_the_learner_be_entered_in_the_other_series(two_series, cast):
+    cohort, may, dec = two_series
+    officer = cast[Role.EXAMS_OFFICER]
+    (a,) = _class(cohort, "Alpha")
+    (entry,) = enter_for_series(cohort, dec, by=officer)
+    withdrawn = withdraw_entry(entry, by=officer)
+    assert withdrawn.withdrawn_at is not None and withdrawn.withdrawn_by == officer
+    assert AuditEvent.objects.filter(
+        action="assessment.component_entry.withdrawn", learner_id=a.pk
+    ).exists()
+    with pytest.raises(ValidationError, match="enter them for December/January"):
+        record_component_mark(a, cohort, dec, 30, by=officer)
+    (again,) = enter_for_series(cohort, may, by=officer)
+    assert again.component == may
+    record_component_mark(a, cohort, may, 30, by=officer)
+    with pytest.raises(ValidationError, match="already withdrawn"):
+        withdraw_entry(entry, by=officer)
+
+
+def test_an_entry_with_a_mark_cannot_be_withdrawn(two_series, cast):
+    cohort, may, _dec = two_series
+    officer = cast[Role.EXAMS_OFFICER]
+    (a,) = _class(cohort, "Alpha")
+    (entry,) = enter_for_series(cohort, may, by=officer)
+    record_component_mark(a, cohort, may, 30, by=cast[Role.ASSESSOR_IV])
+    with pytest.raises(ValidationError, match="has a mark recorded for Component 1"):
+        withdraw_entry(entry, by=officer)
+    entry.refresh_from_db()
+    assert entry.withdrawn_at is None
+
+
+def test_only_the_exams_officer_enters_or_withdraws(two_series, cast):
+    from django.core.exceptions import PermissionDenied
+
+    cohort, may, _dec = two_series
+    _class(cohort, "Alpha")
+    with pytest.raises(PermissionDenied):
+        enter_for_series(cohort, may, by=cast[Role.ASSESSOR_IV])
+    (entry,) = enter_for_series(cohort, may, by=cast[Role.EXAMS_OFFICER])
+    with pytest.raises(PermissionDenied):
+        withdraw_entry(entry, by=cast[Role.LEAD_IV])
+    assert not ComponentEntry.objects.filter(withdrawn_at__isnull=False).exists()
+
+
+def test_the_record_page_shows_entries_enters_the_class_and_withdraws(two_series, cast, client):
+    from django.urls import reverse
+
+    cohort, may, dec = two_series
+    a, b = _class(cohort, "Alpha", "Beta")
+    enter_for_series(cohort, dec, [b], by=cast[Role.EXAMS_OFFICER])
+    client.force_login(cast[Role.EXAMS_OFFICER])
+    page = client.get(_record_url(cohort, may.series)).content.decode()
+    assert "Enter the class for Component 1 in this series" in page
+    assert "Not entered" in page and "Entered for December/January series 2026/27" in page
+    response = client.post(
+        reverse("assessment:moderation_record_enter", args=[cohort.pk]),
+        {"series": may.series.pk, "component": may.pk},
+        follow=True,
+    )
+    assert "1 learner entered for Component 1, May/June series 2026/27" in (
+        response.content.decode()
+    )
+    entry = ComponentEntry.objects.get(learner=a, withdrawn_at__isnull=True)
+    assert entry.component == may
+    assert ComponentEntry.objects.get(learner=b, withdrawn_at__isnull=True).component == dec
+    page = client.get(_record_url(cohort, may.series)).content.decode()
+    assert ">Entered<" in page and "Withdraw" in page
+    response = client.post(
+        reverse("assessment:moderation_record_withdraw", args=[cohort.pk]),
+        {"series": may.series.pk, "entry": entry.pk},
+        follow=True,
+    )
+    assert "entry for Component 1, May/June series 2026/27 withdrawn" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.withdrawn_at is not None
+    client.force_login(cast[Role.ASSESSOR_IV])  # records marks, does not enter
+    page = client.get(_record_url(cohort, may.series)).content.decode()
+    assert "Enter the class for" not in page and "Withdraw" not in page
+
+
+def test_the_entry_posts_are_403_for_a_weak_role_and_404_from_another_centre(
+    two_series, cast, client, make_user, other_centre
+):
+    from django.urls import reverse
+
+    cohort, may, _dec = two_series
+    (a,) = _class(cohort, "Alpha")
+    (entry,) = enter_for_series(cohort, may, by=cast[Role.EXAMS_OFFICER])
+    enter_url = reverse("assessment:moderation_record_enter", args=[cohort.pk])
+    withdraw_url = reverse("assessment:moderation_record_withdraw", args=[cohort.pk])
+    enter = {"series": may.series.pk, "component": may.pk}
+    withdraw = {"series": may.series.pk, "entry": entry.pk}
+    client.force_login(cast[Role.ASSESSOR_IV])
+    assert client.post(enter_url, enter).status_code == 403
+    assert client.post(withdraw_url, withdraw).status_code == 403
+    client.force_login(make_user("eo_elsewhere", Role.EXAMS_OFFICER, centre=other_centre))
+    assert client.post(enter_url, enter).status_code == 404
+    assert client.post(withdraw_url, withdraw).status_code == 404
+    entry.refresh_from_db()
+    assert entry.withdrawn_at is None
