@@ -70,6 +70,11 @@ class AssessmentPlan(models.Model):
     def __str__(self) -> str:
         return f"Assessment plan: {self.cohort.qualification.title}, {self.academic_year}"
 
+    @property
+    def audit_centre_id(self) -> int:
+        """The trail its events go on (audit.record): the cohort's centre."""
+        return self.cohort.centre_id
+
     def get_absolute_url(self):
         from django.urls import reverse
 
@@ -194,6 +199,10 @@ class PlannedAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit.number}: {self.title}"
+
+    @property
+    def audit_centre_id(self) -> int:
+        return self.plan.cohort.centre_id
 
 
 class Attempt(models.TextChoices):
