@@ -70,15 +70,15 @@ class AssessmentPlan(models.Model):
     def __str__(self) -> str:
         return f"Assessment plan: {self.cohort.qualification.title}, {self.academic_year}"
 
-    @property
-    def audit_centre_id(self) -> int:
-        """The trail its events go on (audit.record): the cohort's centre."""
-        return self.cohort.centre_id
-
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("assessment:plan_detail", args=[self.pk])
+
+    @property
+    def audit_centre_id(self) -> int:
+        """The trail its events go on (audit.record): the cohort's centre."""
+        return self.cohort.centre_id
 
     signing_statement = (
         "I have checked this assessment plan: every internal unit and criterion is planned, "

@@ -58,15 +58,15 @@ class AssignmentBrief(models.Model):
     def __str__(self) -> str:
         return f"Brief: {self.assignment.title}"
 
-    @property
-    def audit_centre_id(self) -> int:
-        """The trail its events go on (audit.record): the plan's cohort's centre."""
-        return self.assignment.plan.cohort.centre_id
-
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("assessment:brief_detail", args=[self.pk])
+
+    @property
+    def audit_centre_id(self) -> int:
+        """The trail its events go on (audit.record): the plan's cohort's centre."""
+        return self.assignment.plan.cohort.centre_id
 
     def snapshot(self) -> dict:
         a = self.assignment
