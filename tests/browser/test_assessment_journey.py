@@ -247,6 +247,9 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     expect(page.get_by_text(f"Review the assessment plan for {BUSINESS} {span}")).to_be_visible()
     open_plan(page, span)
     expect(plan_status(page)).to_have_text("With the Quality Nominee")
+    # Beside it, the return form: its comment box is labelled as its own.
+    returning = page.get_by_role("region", name="Return for changes")
+    expect(returning.get_by_label("Overall comment")).to_be_editable()
     approve = page.get_by_role("region", name="Approve and sign")
     approve.get_by_label("Password").fill(DEMO_PASSWORD)
     approve.get_by_role("button", name="Approve and sign").click()
