@@ -8,7 +8,7 @@ signs and submits again; the Quality Nominee approves and signs, and reads it on
 audit trail. The first unit's assessor (Grace Lindholm, assessor) writes its brief; its
 internal verifier (the Lead IV) checks it against Pearson's checklist and signs it off;
 the assessor signs it too and issues it. She then opens the class grid and records two
-learners' decisions with the keyboard only, and saves. The programme leader (pl) had seen
+learners' decisions with the keyboard only, and saves (htmx posts the grid). The programme leader (pl) had seen
 the tracking sheet with the unit not started; now one learner's unit is graded and the
 other's in progress. She signs the sheet off and finds the decisions on the learner's
 audit timeline. Each person logs in through the log-in form; axe runs on every page.
@@ -357,7 +357,12 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     expect(page.get_by_role("button", name="Save the whole grid")).to_be_focused()
     page.keyboard.press("Enter")
     decided = sum(len(cells) for cells in plan_for.values())
-    expect_message(page, f"Saved: {decided} new, 0 changed, 0 cleared, for 2 learners.")
+    # htmx posts the grid and says what was saved below the button, in a live region.
+    expect(page.locator("#grid-status[aria-live=polite]")).to_have_text(
+        f"Saved: {decided} new, 0 changed, 0 cleared, for 2 learners."
+    )
+    assert_no_axe_violations(page)
+    page.reload()  # what was stored, drawn again by the server
     for learner, cells in plan_for.items():
         name = " ".join(learner)
         expect(page.get_by_label(f"{name}: learner's authenticity declaration")).to_be_checked()
