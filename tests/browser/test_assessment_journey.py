@@ -8,10 +8,10 @@ signs and submits again; the Quality Nominee approves and signs, and reads it on
 audit trail. The first unit's assessor (Grace Lindholm, assessor) writes its brief; its
 internal verifier (the Lead IV) checks it against Pearson's checklist and signs it off;
 the assessor signs it too and issues it. She then opens the class grid and records two
-learners' decisions with the keyboard only, and saves (htmx posts the grid). The programme leader (pl) had seen
-the tracking sheet with the unit not started; now one learner's unit is graded and the
-other's in progress. She signs the sheet off and finds the decisions on the learner's
-audit timeline. Each person logs in through the log-in form; axe runs on every page.
+learners' decisions with the keyboard only, and saves (htmx posts the grid). The programme
+leader (pl) had seen the tracking sheet with the unit not started; now one learner's unit
+is graded and the other's in progress. She signs the sheet off and finds the decisions on
+the learner's audit timeline. Each person logs in through the log-in form; axe runs on every page.
 """
 
 from __future__ import annotations
