@@ -94,6 +94,9 @@ class ReturnForm(Form):
     )
 
     def __init__(self, *args, rows=(), **kwargs):
+        # Shown beside the approve form (its own comment and version): ids of its own, so
+        # each label names its own field.
+        kwargs.setdefault("auto_id", "return_%s")
         super().__init__(*args, **kwargs)
         self.rows = list(rows)
         for row in self.rows:

@@ -75,6 +75,11 @@ class AssessmentPlan(models.Model):
 
         return reverse("assessment:plan_detail", args=[self.pk])
 
+    @property
+    def audit_centre_id(self) -> int:
+        """The trail its events go on (audit.record): the cohort's centre."""
+        return self.cohort.centre_id
+
     signing_statement = (
         "I have checked this assessment plan: every internal unit and criterion is planned, "
         "with its method, assessor, internal verifier and dates."
@@ -194,6 +199,10 @@ class PlannedAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit.number}: {self.title}"
+
+    @property
+    def audit_centre_id(self) -> int:
+        return self.plan.cohort.centre_id
 
 
 class Attempt(models.TextChoices):

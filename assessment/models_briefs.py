@@ -63,6 +63,11 @@ class AssignmentBrief(models.Model):
 
         return reverse("assessment:brief_detail", args=[self.pk])
 
+    @property
+    def audit_centre_id(self) -> int:
+        """The trail its events go on (audit.record): the plan's cohort's centre."""
+        return self.assignment.plan.cohort.centre_id
+
     def snapshot(self) -> dict:
         a = self.assignment
         latest = self.versions.order_by("-number").first()

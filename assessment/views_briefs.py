@@ -18,7 +18,7 @@ from . import services_briefs as services
 from .forms_plans import BriefCheckForm, BriefForm, IssueForm
 from .models import PlannedAssignment
 from .models_briefs import AssignmentBrief, BriefVersion
-from .permissions import VERIFY_BRIEFS, VIEW_PLANS, WRITE_BRIEFS
+from .permissions import VERIFY_BRIEFS, VIEW_DECISIONS, VIEW_PLANS, WRITE_BRIEFS
 
 BRIEFS = AssignmentBrief.objects.select_related(
     "assignment__plan__cohort__qualification",
@@ -98,6 +98,9 @@ def _brief_page(request, brief, status=200, **forms):
         and both.assessor is None
         and can(request.user, WRITE_BRIEFS, brief),
         "may_write": can(request.user, WRITE_BRIEFS, brief),
+        # Once issued, the assignment's class grid is where its decisions are recorded.
+        "may_see_grid": brief.status == AssignmentBrief.Status.ISSUED
+        and can(request.user, VIEW_DECISIONS, brief.assignment),
         **forms,
     }
     return render(request, "assessment/plans/brief_detail.html", ctx, status=status)

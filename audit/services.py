@@ -166,7 +166,8 @@ def record(
     actor: the person (None for the system, e.g. a scheduled job).
     action: a namespaced code such as "learner.updated".
     obj: the model instance acted on; learner and centre default from it
-    (`obj.audit_learner`, `obj.centre_id`).
+    (`obj.audit_learner`, `obj.centre_id`, else `obj.audit_centre_id` for a record that
+    reaches its centre through another, such as an assessment plan through its cohort).
     Returns the event, or None inside batch() where it is written at the end.
     """
     action = canonical(action)  # registered codes only (audit/actions.py)
@@ -175,6 +176,8 @@ def record(
     centre_id = getattr(centre, "pk", centre)
     if centre_id is None and obj is not None:
         centre_id = getattr(obj, "centre_id", None)
+    if centre_id is None and obj is not None:
+        centre_id = getattr(obj, "audit_centre_id", None)
     if centre_id is None and learner is not None:
         centre_id = getattr(learner, "centre_id", None)
     event = _event(

@@ -477,3 +477,18 @@ def test_an_unconfirmed_criterion_is_marked_on_the_plan_and_the_class_grid(w, cl
     client.force_login(a.assessor)
     grid = client.get(reverse("assessment:decisions_grid", kwargs={"pk": a.pk})).content.decode()
     assert grid.count(">UNCONFIRMED</abbr>") == 1 and "not in a source" in grid
+
+
+def test_the_reviewers_two_forms_label_their_own_fields(w, client):
+    """The approve and return forms share a page: each label must name its own field (a
+    repeated id would give the return form's comment box the approval comment's label)."""
+    import re
+
+    complete(w)
+    submit(w)
+    client.force_login(w.qn)
+    page = client.get(w.plan.get_absolute_url()).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    for target in re.findall(r'<label[^>]*\sfor="([^"]+)"', page):
+        assert target in ids, f"a label points at the missing id {target}"

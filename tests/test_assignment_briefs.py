@@ -299,3 +299,27 @@ def test_a_new_version_needs_both_signatures_again(w, row):  # noqa: F811
     briefs.issue_brief(brief, by=w.a1)
     brief.refresh_from_db()
     assert brief.status == "issued"
+
+
+def test_plan_and_brief_events_are_on_the_cohorts_centres_audit_trail(w, row, client):  # noqa: F811
+    """A plan reaches its centre through its cohort: its events, and its briefs', must
+    still go on that centre's trail, where the Quality Nominee reads them."""
+    brief = verified(w, row)
+    sign_as_assessor(brief, w.a1)
+    brief.refresh_from_db()
+    briefs.issue_brief(brief, by=w.a1)
+    events = AuditEvent.objects.filter(action__startswith="assessment.")
+    actions = set(events.values_list("action", flat=True))
+    assert {
+        "assessment.plan.started",
+        "assessment.plan.submitted",
+        "assessment.plan.approved",
+        "assessment.brief.saved",
+        "assessment.brief.verified",
+        "assessment.brief.assessor_signed",
+        "assessment.brief.issued",
+    } <= actions
+    assert set(events.values_list("centre_id", flat=True)) == {w.centre.pk}
+    client.force_login(w.qn)
+    page = client.get(reverse("audit:event_list")).content.decode()
+    assert "approved and signed Assessment plan: BTEC Plan Studies, 2026/27" in page
