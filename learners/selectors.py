@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import IntegerField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.permissions import only_own_centres, own_centres, scope
 from audit.models import AuditEvent
@@ -31,10 +32,8 @@ def learner_search(
     q = (q or "").strip()
     if q:
         compact = q.replace(" ", "").upper()
-        if compact.isdigit() and len(compact) == 10:
-            qs = qs.filter(uln=compact)
-        elif len(compact) == 13 and compact[:12].isdigit():
-            qs = qs.filter(uci=compact)
+        if identifier := identifier_of(q):
+            qs = qs.filter(**{identifier[0]: identifier[1]})
         elif compact.isdigit() and len(compact) <= 4:
             # A candidate number (Excel drops the zeros of 0042), or an all-digit admission
             # number as SIMS gives them.
@@ -64,7 +63,76 @@ def learner_search(
     if on_roll is not None:
         qs = qs.filter(on_roll=on_roll)
     # Scoped last, so a reach beyond home is worked out over the matching learners only.
-    return scope(user, perm, qs).order_by("last_name", "first_name", "pk")
+    return scope(user, perm, qs).order_by(*LIST_ORDER)
+
+
+LIST_ORDER = ("last_name", "first_name", "pk")
+
+
+def identifier_of(q: str) -> tuple[str, str] | None:
+    """("uln", "1234567890") or ("uci", ...) when a search is a learner's ULN or UCI."""
+    compact = (q or "").replace(" ", "").upper()
+    if compact.isdigit() and len(compact) == 10:
+        return "uln", compact
+    if len(compact) == 13 and compact[:12].isdigit():
+        return "uci", compact
+    return None
+
+
+# Browsing the whole list (no search, no filter) when the permission reaches only the
+# user's own centres: the page opened most, its count and rows compiled once.
+_OWN_LEARNER_COUNT = CompiledQuery(  # one COUNT(*) on the centre index, not grouped
+    lambda centre_ids: (
+        Learner.objects.filter(centre__in=centre_ids)
+        .order_by()
+        .annotate(n=RawSQL("COUNT(*)", (), output_field=IntegerField()))
+        .values_list("n")
+    )
+)
+_OWN_LEARNER_PAGE = CompiledQuery(
+    lambda centre_ids, fields, offset, limit: (
+        Learner.objects.filter(centre__in=centre_ids)
+        .order_by(*LIST_ORDER)
+        .values_list(*fields)[offset : offset + limit]
+    )
+)
+
+
+def browsing_own_centres(user, perm: str = VIEW_LEARNERS) -> list[int] | None:
+    """The centres whose learners a browse of the whole list shows, when `perm` reaches
+    only the user's own (then own_learner_count/own_learner_page serve it); else None."""
+    own = only_own_centres(user, perm, Learner)
+    return sorted(own) if own else None
+
+
+def own_learner_count(centres: list[int]) -> int:
+    """learner_search(user).count() for browsing_own_centres(user)."""
+    return sum(n for (n,) in _OWN_LEARNER_COUNT.rows(centres, using=Learner.objects.db))
+
+
+_OWN_IDENTIFIED = CompiledQuery(
+    lambda centre_ids, value, field, fields: (
+        Learner.objects.filter(centre__in=centre_ids, **{field: value})
+        .order_by(*LIST_ORDER)
+        .values_list(*fields)
+    )
+)
+
+
+def own_learners_identified(centres: list[int], identifier: tuple[str, str], fields) -> list:
+    """learner_search(user, q=<that ULN or UCI>).values_list(*fields), for the centres of
+    browsing_own_centres(user): every match (an identifier names one or two learners)."""
+    field, value = identifier
+    return _OWN_IDENTIFIED.rows(
+        centres, str(value), key=(field, tuple(fields)), using=Learner.objects.db
+    )
+
+
+def own_learner_page(centres: list[int], fields: tuple, offset: int, limit: int) -> list:
+    """learner_search(user).values_list(*fields)[offset:offset + limit], likewise."""
+    return _OWN_LEARNER_PAGE.rows(
+        centres, key=(tuple(fields), offset, limit), using=Learner.objects.db
+    )
 
 
 def with_groups(learners: QuerySet[Learner], user, perm: str = VIEW_LEARNERS):

@@ -20,11 +20,16 @@ from .forms import LearnerForm, LearnerSearchForm
 from .models import Learner
 from .permissions import CHANGE_LEARNERS, EXPORT_LEARNERS, MANAGE_COHORTS, VIEW_LEARNERS
 from .selectors import (
+    browsing_own_centres,
     centre_options,
     cohort_options,
     group_names,
+    identifier_of,
     learner_search,
     learner_timeline,
+    own_learner_count,
+    own_learner_page,
+    own_learners_identified,
     possible_duplicates,
     visible_cohorts,
     with_groups,
@@ -87,15 +92,40 @@ def _search(request, perm: str = VIEW_LEARNERS):
     return form, learner_search(request.user, perm=perm, **filters)
 
 
+def _browsing(request, form, *, searching: bool = False):
+    """The user's own centres when the list is browsed whole (no filter chosen, and no
+    search unless `searching`) and the permission reaches only them; else None."""
+    ignored = {"q"} if searching else set()
+    if form.is_bound and any(
+        form.cleaned_data.get(name) for name in form.fields if name not in ignored
+    ):
+        return None
+    return browsing_own_centres(request.user)
+
+
 @requires(VIEW_LEARNERS)
 def learner_list(request):
     form, matching = _search(request)
     learners = matching.values_list(*LIST_FIELDS)
     number = request.GET.get("page")
     if form.is_bound and form.cleaned_data.get("q"):
-        # A name search is paged without counting it (btecqa/paging.py).
+        # A name search is paged without counting it (btecqa/paging.py). A ULN or UCI
+        # alone, over the user's own centres, is read by a query compiled once.
+        identifier = identifier_of(form.cleaned_data["q"])
+        own = _browsing(request, form, searching=True) if identifier else None
+        if own is not None:
+            learners = own_learners_identified(own, identifier, LIST_FIELDS)
         page = window_page(learners, number, PAGE_SIZE)
         total = page.total
+    elif (own := _browsing(request, form)) is not None:
+        # The whole list, browsed: its count and page from queries compiled once.
+        paginator = Paginator(learners, PAGE_SIZE)
+        paginator.count = own_learner_count(own)
+        page = paginator.get_page(number)
+        page.object_list = own_learner_page(
+            own, LIST_FIELDS, (page.number - 1) * PAGE_SIZE, PAGE_SIZE
+        )
+        total = paginator.count
     else:
         paginator = Paginator(learners, PAGE_SIZE)
         first = None

@@ -1,6 +1,8 @@
 """Queries compiled once (btecqa/compiled.py) give the rows the ORM gives, for each user
 and each shape, on SQLite and PostgreSQL; what cannot vary safely is refused."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -116,3 +118,44 @@ def test_the_search_form_refuses_a_centre_or_programme_outside_the_users_options
         assert f"/learners/{learner.pk}/" not in page
     for learner in two_centres["ours"]:  # the bad filters are dropped, the list still shows
         assert f"/learners/{learner.pk}/" in page
+
+
+def test_the_browsed_list_and_an_identifier_search_are_the_orms_rows(two_centres, own_centre):
+    from learners.selectors import (
+        browsing_own_centres,
+        learner_search,
+        own_learner_count,
+        own_learner_page,
+        own_learners_identified,
+    )
+    from learners.views import LIST_FIELDS
+
+    user = two_centres["eo"]
+    LearnerFactory(centre=own_centre, on_roll=False, left_on=dt.date(2026, 7, 17))
+    own = browsing_own_centres(user)
+    assert own == [own_centre.pk]
+    every = list(learner_search(user).values_list(*LIST_FIELDS))
+    assert own_learner_count(own) == len(every) == 5
+    assert own_learner_page(own, LIST_FIELDS, 0, 3) == every[:3]
+    assert own_learner_page(own, LIST_FIELDS, 3, 3) == every[3:]  # dates and bools too
+    assert any(isinstance(row[-1], dt.date) for row in every)
+    from .factories import make_uln
+
+    chosen = two_centres["ours"][1]
+    chosen.uln = uln = make_uln(77)
+    chosen.save()
+    found = own_learners_identified(own, ("uln", uln), LIST_FIELDS)
+    assert found == list(learner_search(user, q=uln).values_list(*LIST_FIELDS))
+    assert [row[0] for row in found] == [chosen.pk]
+    stranger = two_centres["theirs"][0]
+    stranger.uln = theirs = make_uln(78)
+    stranger.save()
+    assert own_learners_identified(own, ("uln", theirs), LIST_FIELDS) == []
+
+
+def test_text_that_a_lookup_transforms_cannot_vary(db):
+    contains = CompiledQuery(
+        lambda text: Learner.objects.filter(last_name__contains=text).values_list("pk")
+    )
+    with pytest.raises(ValueError, match="text compared with ="):
+        contains.rows("son")
