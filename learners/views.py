@@ -72,7 +72,8 @@ class ListRow(NamedTuple):
 ROW_ID = 987654321  # stands for a row's id in the one reversed detail link
 
 
-def _search(request, perm: str = VIEW_LEARNERS):
+def _search_form(request, perm: str = VIEW_LEARNERS):
+    """The search form, checked, and the filters it gives learner_search()."""
     form = LearnerSearchForm(
         request.GET or None,
         centre_options=centre_options(request.user, perm),
@@ -89,6 +90,11 @@ def _search(request, perm: str = VIEW_LEARNERS):
             "year": d.get("year", ""),
             "on_roll": {"yes": True, "no": False}.get(d.get("on_roll")),
         }
+    return form, filters
+
+
+def _search(request, perm: str = VIEW_LEARNERS):
+    form, filters = _search_form(request, perm)
     return form, learner_search(request.user, perm=perm, **filters)
 
 
@@ -105,9 +111,12 @@ def _browsing(request, form, *, searching: bool = False):
 
 @requires(VIEW_LEARNERS)
 def learner_list(request):
-    form, matching = _search(request)
-    learners = matching.values_list(*LIST_FIELDS)
+    form, filters = _search_form(request)
     number = request.GET.get("page")
+
+    def matching():  # built only where no compiled query serves the page
+        return learner_search(request.user, perm=VIEW_LEARNERS, **filters)
+
     if form.is_bound and form.cleaned_data.get("q"):
         # A name search is paged without counting it (btecqa/paging.py). A ULN or UCI
         # alone, over the user's own centres, is read by a query compiled once.
@@ -115,11 +124,13 @@ def learner_list(request):
         own = _browsing(request, form, searching=True) if identifier else None
         if own is not None:
             learners = own_learners_identified(own, identifier, LIST_FIELDS)
+        else:
+            learners = matching().values_list(*LIST_FIELDS)
         page = window_page(learners, number, PAGE_SIZE)
         total = page.total
     elif (own := _browsing(request, form)) is not None:
         # The whole list, browsed: its count and page from queries compiled once.
-        paginator = Paginator(learners, PAGE_SIZE)
+        paginator = Paginator([], PAGE_SIZE)
         paginator.count = own_learner_count(own)
         page = paginator.get_page(number)
         page.object_list = own_learner_page(
@@ -127,6 +138,8 @@ def learner_list(request):
         )
         total = paginator.count
     else:
+        everyone = matching()
+        learners = everyone.values_list(*LIST_FIELDS)
         paginator = Paginator(learners, PAGE_SIZE)
         first = None
         if number in (None, "", "1"):
@@ -136,7 +149,7 @@ def learner_list(request):
                 paginator.count = len(first)
         if "count" not in vars(paginator):
             # Counted without the listed columns: their join to the centres only slows it.
-            paginator.count = matching.count()
+            paginator.count = everyone.count()
         page = paginator.get_page(number)
         page.object_list = first if first is not None else list(page.object_list)
         total = paginator.count
