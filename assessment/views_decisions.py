@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, requires, scope
-from btecqa.forms import show_again
+from btecqa.forms import add_refusal, show_again
 from btecqa.params import BadParameter
 from learners.models import Learner, TeachingGroup
 
@@ -273,7 +273,7 @@ def extension(request, pk: int, learner: int):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,

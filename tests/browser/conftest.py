@@ -159,3 +159,25 @@ def assert_no_axe_violations(page, context=None) -> None:
             if summary:
                 lines.append(f"      why: {summary}")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def become_as(page, site, username: str, full_name: str) -> None:
+    """Log out whoever is in, then log in as a demo user through the form; returns on their
+    dashboard, checked with axe (the journeys hand the page from one person to the next)."""
+    from playwright.sync_api import expect
+
+    from btecqa.demo import DEMO_PASSWORD
+
+    login = "/accounts/login/"
+    log_out = page.get_by_role("button", name="Log out")
+    if log_out.count():
+        log_out.click()
+        page.wait_for_url(f"{site}{login}")
+    else:
+        page.goto(f"{site}{login}")
+    fill_login_form(page, username, DEMO_PASSWORD)
+    page.wait_for_url(f"{site}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name=full_name, exact=True)).to_be_visible()
+    assert_no_axe_violations(page)

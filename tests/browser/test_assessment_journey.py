@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 from btecqa.demo import DEMO_PASSWORD, load_demo
 from registrations.calendar import academic_year_for
 
-from .conftest import assert_no_axe_violations, fill_login_form
+from .conftest import assert_no_axe_violations, become_as
 
 LOGIN_PATH = "/accounts/login/"
 CENTRE = "Larchfield Vale Academy"
@@ -108,22 +108,6 @@ def demo(transactional_db):
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def become(page, site, username: str) -> None:
-    """Log out whoever is in, then log in as a demo user; returns on their dashboard."""
-    log_out = page.get_by_role("button", name="Log out")
-    if log_out.count():
-        log_out.click()
-        page.wait_for_url(f"{site}{LOGIN_PATH}")
-    else:
-        page.goto(f"{site}{LOGIN_PATH}")
-    fill_login_form(page, username, DEMO_PASSWORD)
-    page.wait_for_url(f"{site}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
-    nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name=NAMES[username], exact=True)).to_be_visible()
-    assert_no_axe_violations(page)
 
 
 def nav_to(page, label: str) -> None:
@@ -209,12 +193,12 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     today = f"{timezone.localdate():%d/%m/%Y}"
 
     # 0. The programme leader's tracking sheet: nothing assessed on the unit yet.
-    become(page, site, "pl")
+    become_as(page, site, "pl", NAMES["pl"])
     open_tracking_sheet(page, span)
     expect(unit_cell(page, first_learner, demo["unit_column"])).to_have_text("– Not started")
 
     # 1. The Lead IV finds the plan returned, puts the commented row right, resubmits.
-    become(page, site, "liv")
+    become_as(page, site, "liv", NAMES["liv"])
     open_plan(page, span)
     expect(plan_status(page)).to_have_text("Returned for changes")
     expect(page.get_by_text(f"The Quality Nominee's comment: {OVERALL_COMMENT}")).to_be_visible()
@@ -243,7 +227,7 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     assert_no_axe_violations(page)
 
     # 2. The Quality Nominee has the review on the dashboard; approves and signs.
-    become(page, site, "qn")
+    become_as(page, site, "qn", NAMES["qn"])
     expect(page.get_by_text(f"Review the assessment plan for {BUSINESS} {span}")).to_be_visible()
     open_plan(page, span)
     expect(plan_status(page)).to_have_text("With the Quality Nominee")
@@ -267,7 +251,7 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     ).to_have_count(1)
 
     # 3. The assessor writes the brief; the IV checks and signs it off; she signs, issues.
-    become(page, site, "assessor")
+    become_as(page, site, "assessor", NAMES["assessor"])
     open_plan(page, span)
     unit_section(page, unit).get_by_role("link", name="Write the brief").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -284,7 +268,7 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     expect(page.locator("h1 + p strong")).to_have_text("Waiting for internal verification")
     assert_no_axe_violations(page)
 
-    become(page, site, "liv")
+    become_as(page, site, "liv", NAMES["liv"])
     expect(page.get_by_text(f"Internally verify the brief for {demo['row'].title}")).to_be_visible()
     open_brief(page, span, unit, "Waiting for internal verification")
     check = page.get_by_role("region", name="Internal verification of the brief")
@@ -302,7 +286,7 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     )
     assert_no_axe_violations(page)
 
-    become(page, site, "assessor")
+    become_as(page, site, "assessor", NAMES["assessor"])
     expect(
         page.get_by_role(
             "link", name=f"Sign the verified brief for {demo['row'].title} as its assessor"
@@ -375,7 +359,7 @@ def test_a_unit_from_its_returned_plan_to_the_signed_tracking_sheet(page, site, 
     assert_no_axe_violations(page)
 
     # 5. The programme leader's tracking sheet now shows the unit graded / in progress.
-    become(page, site, "pl")
+    become_as(page, site, "pl", NAMES["pl"])
     open_tracking_sheet(page, span)
     expect(unit_cell(page, first_learner, demo["unit_column"])).to_have_text("P Graded")
     expect(unit_cell(page, second_learner, demo["unit_column"])).to_have_text("– In progress")

@@ -29,7 +29,7 @@ from registrations.calendar import academic_year_for, default_entry_check_deadli
 from registrations.models import EntryCheck, EntryList
 from signatures import services as signing
 
-from .conftest import assert_no_axe_violations, fill_login_form
+from .conftest import assert_no_axe_violations, become_as
 
 LOGIN_PATH = "/accounts/login/"
 CENTRE = "Larchfield Vale Academy"
@@ -64,21 +64,6 @@ def half_term_after(today: dt.date) -> dt.date:
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def become(page, site, username: str) -> None:
-    """Log out whoever is in, then log in as a demo user; returns on their dashboard."""
-    log_out = page.get_by_role("button", name="Log out")
-    if log_out.count():
-        log_out.click()
-        page.wait_for_url(f"{site}{LOGIN_PATH}")
-    else:
-        page.goto(f"{site}{LOGIN_PATH}")
-    fill_login_form(page, username, DEMO_PASSWORD)
-    page.wait_for_url(f"{site}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
-    nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name=NAMES[username], exact=True)).to_be_visible()
 
 
 def expect_message(page, text) -> None:
@@ -256,7 +241,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     business_year = f"{BUSINESS} {span}"
 
     # 1. The exams officer opens the round, enters the centre's dates, requests entries.
-    become(page, site, "eo")
+    become_as(page, site, "eo", NAMES["eo"])
     nav_to(page, "Registrations")
     page.wait_for_url(f"{site}/registrations/")
     # Only last year's round, closed: its intake is in its second year now.
@@ -322,14 +307,14 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     assert_no_axe_violations(page)
 
     # 2. The programme leader proposes: all the Business class but one, all of Science.
-    become(page, site, "pl")
+    become_as(page, site, "pl", NAMES["pl"])
     propose(page, site, BUSINESS, span, BUSINESS_GROUP_SIZE, leave_out=LEFT_OUT)
     propose(page, site, SCIENCE, span, SCIENCE_GROUP_SIZE, leave_out=None)
     dashboard(page, site)
     expect(page.get_by_role("link", name=re.compile(r"^Propose entries"))).to_have_count(0)
 
     # 3. The exams officer makes the entries and returns each list to be signed.
-    become(page, site, "eo")
+    become_as(page, site, "eo", NAMES["eo"])
     open_ = page.get_by_role("region", name=re.compile(r"^Open"))
     expect(open_.get_by_role("link", name=f"Make the entries for {business_year}")).to_be_visible()
     enter_and_return(page, site, BUSINESS, year, BUSINESS_GROUP_SIZE - 1)
@@ -338,12 +323,12 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(page.get_by_role("link", name=re.compile(r"^Make the entries"))).to_have_count(0)
 
     # 4. The programme leader checks and signs each list.
-    become(page, site, "pl")
+    become_as(page, site, "pl", NAMES["pl"])
     sign(page, site, BUSINESS, span)
     sign(page, site, SCIENCE, span)
 
     # 5. The exams officer records each submission to Pearson.
-    become(page, site, "eo")
+    become_as(page, site, "eo", NAMES["eo"])
     submit(page, site, BUSINESS, span, BUSINESS_GROUP_SIZE - 1)
     submit(page, site, SCIENCE, span, SCIENCE_GROUP_SIZE)
     open_round(page, site, year)
@@ -351,7 +336,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(cohort_row(page, SCIENCE).locator("td").nth(5)).to_have_text("Submitted to Pearson")
 
     # 6. The Quality Nominee starts and runs the entry check: the learner left out is found.
-    become(page, site, "qn")
+    become_as(page, site, "qn", NAMES["qn"])
     open_round(page, site, year)
     page.get_by_role("navigation", name="Round tools").get_by_role(
         "link", name="Entry check (not started)"
@@ -399,7 +384,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(discrepancy_status(page)).to_have_text("Asked the programme leader")
 
     # 7. The programme leader answers, from the dashboard.
-    become(page, site, "pl")
+    become_as(page, site, "pl", NAMES["pl"])
     checks = page.get_by_role("region", name="Entry checks")
     expect(checks).to_contain_text("1 discrepancy outstanding, 1 waiting on you")
     open_todo(page, site, f"Answer the Quality Nominee's question on {LEFT_OUT} ({business_year})")
@@ -411,7 +396,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(discrepancy_status(page)).to_have_text("Answered by the programme leader")
 
     # 8. The Quality Nominee reads the answer and passes it to the exams officer.
-    become(page, site, "qn")
+    become_as(page, site, "qn", NAMES["qn"])
     open_todo(page, site, f"Read the programme leader's answer on {LEFT_OUT} ({business_year})")
     expect(definition(page, "Answer")).to_contain_text(answer)
     page.get_by_role("button", name="Pass to the exams officer to amend").click()
@@ -422,7 +407,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     #    at Pearson as a late entry.
     #    A note alone does not enter him: the exams officer records him as a new starter
     #    from the discrepancy (the cohort comes with the link) and actions it at Pearson.
-    become(page, site, "eo")
+    become_as(page, site, "eo", NAMES["eo"])
     open_todo(page, site, f"Amend the entry for {LEFT_OUT} ({business_year}): entry check")
     discrepancy_url = page.url
     page.get_by_role("region", name="Amend the entry").get_by_role(
@@ -451,7 +436,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(discrepancy_status(page)).to_have_text("Amended by the exams officer")
 
     # 10. The Quality Nominee resolves it and closes the check, before the deadline.
-    become(page, site, "qn")
+    become_as(page, site, "qn", NAMES["qn"])
     open_todo(page, site, f"Confirm the exams officer's amendment for {LEFT_OUT} ({business_year})")
     expect(definition(page, "Amendment")).to_contain_text(amendment)
     page.get_by_role("region", name="Resolve").get_by_role("button", name="Resolve").click()
@@ -494,7 +479,7 @@ def test_september_registration_cycle_with_the_demo_users(page, site, demo, brow
     expect(page.get_by_role("region", name="Entry checks")).to_have_count(0)
 
     # 11. The learners' pages show the whole history.
-    become(page, site, "eo")
+    become_as(page, site, "eo", NAMES["eo"])
     open_round(page, site, year)
     cohort_row(page, BUSINESS).get_by_role("link", name="Submitted to Pearson").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(entry_list_title(BUSINESS))
