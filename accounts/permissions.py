@@ -611,3 +611,15 @@ def _requested_by(user, spec: Access) -> Q:
 REQUESTED_BY_ME = Rule(
     "requested_by_me", _requested_by, "Only the person who made the request may do this."
 )
+
+
+def _not_own_decision(user, spec: Access) -> Q:
+    # ~Q on a nullable path keeps the rows with no decider (Django adds IS NOT NULL).
+    return ~Q(**{spec.path("decided_by"): getattr(user, "pk", None)})
+
+
+NOT_OWN_DECISION = Rule(
+    "not_own_decision",
+    _not_own_decision,
+    "Nobody internally verifies their own assessment decisions (domain.md 3.1).",
+)

@@ -185,6 +185,8 @@ class PlannedAssignment(models.Model):
             "cohort": "plan__cohort",
             "assessor": "assessor",
             "internal_verifier": "internal_verifier",
+            # who made the decisions an IV of this assignment would verify
+            "decided_by": "assessor",
         },
     )
 
@@ -257,6 +259,8 @@ class CriterionDecision(models.Model):
             "cohort": "assignment__plan__cohort",
             "assessor": "assignment__assessor",
             "internal_verifier": "assignment__internal_verifier",
+            # the person who recorded this decision (an importer, or the assessor)
+            "decided_by": "assessor",
         },
     )
 

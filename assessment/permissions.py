@@ -10,6 +10,7 @@ from accounts.permissions import (
     ARRANGEMENT,
     DELIVERING,
     LEADS_PROGRAMME,
+    NOT_OWN_DECISION,
     Access,
     Rule,
     assignments,
@@ -120,7 +121,7 @@ VERIFY_DECISIONS = register(
     {Role.ASSESSOR_IV, Role.LEAD_IV},
     writes=True,
     reach=[DELIVERING],
-    rules=[VERIFIES_ASSIGNMENT],
+    rules=[VERIFIES_ASSIGNMENT, NOT_OWN_DECISION],
     description="The assignment's internal verifier marks a learner's decisions verified.",
 )
 AUTHORISE_REATTEMPTS = register(

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
-from accounts.permissions import require_object
+from accounts.permissions import require_object, scope
 from qualifications.models import UNIT_GRADE_RANK, UnitGrade
 from registrations.calendar import working_days_until
 
@@ -408,6 +408,14 @@ def mark_verified(assignment: PlannedAssignment, learner, *, by) -> int:
         codes = sorted(rows.values_list("criterion__code", flat=True))
         if not codes:
             raise ValidationError(f"{name_of(learner)} has no unverified decisions to verify.")
+        # The access layer's NOT_OWN_DECISION rule: nobody verifies decisions they made
+        # (an IV who imported the tracking sheet, or assessed on a plan's earlier version).
+        allowed = set(scope(by, VERIFY_DECISIONS, rows).values_list("criterion__code", flat=True))
+        if own := [code for code in codes if code not in allowed]:
+            raise ValidationError(
+                f"You recorded {name_of(learner)}'s decision on {', '.join(own)}: another "
+                "internal verifier must verify it, as nobody verifies their own assessment."
+            )
         now = timezone.now()
         count = rows.update(verified_at=now)
         audit.record(

@@ -370,3 +370,29 @@ def test_a_refused_grid_without_javascript_shows_again_what_the_assessor_entered
     assert page.count('<option value="achieved" selected>') == 8
     assert ">Good start &lt;b&gt;</textarea>" in page
     assert 'value="2026-11-02"' in page
+
+
+def test_nobody_verifies_a_decision_they_recorded_themselves(setup):
+    """An IV who recorded one of the learner's decisions (by importing the tracking sheet,
+    say) may not verify them: the access layer's NOT_OWN_DECISION rule (domain.md 3.1)."""
+    client, a, learners = setup
+    post_grid(client, a, learners)
+    learner = learners[0]
+    p1 = CriterionDecision.objects.get(learner=learner, criterion__code="A.P1", current=True)
+    CriterionDecision.objects.filter(pk=p1.pk).update(assessor=a.internal_verifier)
+    client.force_login(a.internal_verifier)
+    url = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": learner.pk})
+    response = client.post(url, follow=True)
+    page = response.content.decode()
+    assert "another internal verifier must verify it" in page and "A.P1" in page
+    assert not CriterionDecision.objects.filter(verified_at__isnull=False).exists()
+    # the same rule decides lists: the IV's verifiable decisions leave out their own
+    from assessment.permissions import VERIFY_DECISIONS
+
+    reachable = scope(a.internal_verifier, VERIFY_DECISIONS, CriterionDecision)
+    assert p1.pk not in set(reachable.values_list("pk", flat=True))
+    assert reachable.filter(learner=learner).count() == 3
+    # the other learner's decisions, all made by the assessor, verify as before
+    other = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": learners[1].pk})
+    assert client.post(other).status_code == 302
+    assert CriterionDecision.objects.filter(verified_at__isnull=False).count() == 4
