@@ -16,6 +16,11 @@ MENU = [
     ("Arrangements", "centres:arrangement_list", "centres.view_arrangements"),
     ("Assessment plans", "assessment:plan_list", "assessment.view_plans"),
     ("Lead IVs", "verification:lead_iv_list", "verification.view_lead_ivs"),
+    (
+        "Standardisation",
+        "verification:standardisation_list",
+        "verification.view_standardisation",
+    ),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
 ]

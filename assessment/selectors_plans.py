@@ -89,11 +89,3 @@ def lead_ivs(plan: AssessmentPlan) -> set[int]:
         ).values_list("lead_iv", flat=True)
     )
     return people
-
-
-def has_standardisation_record(user, centre, academic_year: str) -> bool:
-    """Has this assessor been standardised this year (000-3.3: assessors are standardised
-    before they assess)? There is no standardisation record yet: the Verification issue
-    adds the model and fills this in. Until then nobody has one, so the plan page warns
-    about every assessor (a warning, never a refusal)."""
-    return False

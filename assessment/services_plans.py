@@ -108,20 +108,29 @@ def plan_problems(plan: AssessmentPlan, rows=None, units=None) -> list[str]:
 
 
 def plan_warnings(plan: AssessmentPlan, rows=None) -> list[str]:
+    """Assessors not standardised this year on the units they assess (000-3.1.5): from the
+    standardisation records at the cohort's centre, a warning, never a refusal."""
+    from verification.selectors import is_standardised, standardised_units
+
     rows = selectors.plan_rows(plan) if rows is None else rows
-    out, seen = [], set()
+    units = standardised_units(
+        centre_id=plan.cohort.centre_id,
+        qualification_id=plan.cohort.qualification_id,
+        academic_year=plan.academic_year,
+    )
+    missing: dict[int, list] = {}
+    people = {}
     for row in rows:
-        if row.assessor_id in seen:
-            continue
-        seen.add(row.assessor_id)
-        if not selectors.has_standardisation_record(
-            row.assessor, plan.cohort.centre, plan.academic_year
-        ):
-            out.append(
-                f"{row.assessor.get_full_name() or row.assessor} has no standardisation record "
-                f"for {plan.academic_year}: standardise them before they assess."
-            )
-    return out
+        people[row.assessor_id] = row.assessor
+        if not is_standardised(units, row.assessor_id, row.unit_id):
+            numbers = missing.setdefault(row.assessor_id, [])
+            if row.unit.number not in numbers:
+                numbers.append(row.unit.number)
+    return [
+        f"{people[pk].get_full_name() or people[pk]} has no standardisation record for "
+        f"{plan.academic_year} on unit {', '.join(numbers)}: standardise them before they assess."
+        for pk, numbers in missing.items()
+    ]
 
 
 # --- writing the plan -------------------------------------------------------------------

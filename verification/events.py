@@ -12,3 +12,8 @@ LEAD_IV_CHANGED = register_action(
     "Lead IV or cover changed",
     "{actor} changed {object}",
 )
+STANDARDISATION_RECORDED = register_action(
+    "verification.standardisation.recorded",
+    "Standardisation recorded",
+    "{actor} recorded standardisation: {object}",
+)

@@ -52,3 +52,44 @@ class LeadIVForm(Form):
         if appointment is not None:  # changing one: its centre, year and qualification stay
             for name in ("centre", "academic_year", "qualification"):
                 del self.fields[name]
+
+
+class StandardisationForm(Form):
+    """A standardisation activity, or the Lead IV's Pearson training (000-3.1.5)."""
+
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none())
+    academic_year = forms.CharField(
+        max_length=7, help_text="e.g. 2026/27", validators=[validate_academic_year]
+    )
+    qualification = forms.ModelChoiceField(queryset=Qualification.objects.order_by("title"))
+    unit = forms.ModelChoiceField(
+        required=False,
+        queryset=None,
+        help_text="Leave empty when the activity covered the whole qualification",
+    )
+    held_on = forms.DateField(label="Date held", help_text="dd/mm/yyyy")
+    kind = forms.ChoiceField(choices=())
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), help_text="Everyone who assesses or verifies and took part"
+    )
+    materials = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, centres, people, **kwargs):
+        from qualifications.models import Unit
+
+        from .models_standardisation import StandardisationRecord
+
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        if centres.count() == 1:
+            self.fields["centre"].initial = centres.first()
+        self.fields["unit"].queryset = Unit.objects.select_related("qualification").order_by(
+            "qualification__title", "sort_key"
+        )
+        self.fields["unit"].label_from_instance = lambda u: (
+            f"{u.qualification.title}: unit {u.number} {u.title}"
+        )
+        self.fields["kind"].choices = StandardisationRecord.Kind.choices
+        self.fields["attendees"].queryset = people
+        self.fields["attendees"].label_from_instance = _person_label

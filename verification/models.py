@@ -72,3 +72,6 @@ class LeadIVAppointment(models.Model):
         from django.urls import reverse
 
         return reverse("verification:lead_iv_edit", args=[self.pk])
+
+
+from .models_standardisation import StandardisationRecord  # noqa: E402,F401

@@ -18,3 +18,21 @@ MANAGE_LEAD_IVS = register(
         "their succession cover."
     ),
 )
+
+# --- standardisation (000-3.1.5) -------------------------------------------------------
+
+VIEW_STANDARDISATION = register(
+    "verification.view_standardisation",
+    STAFF_ROLES,
+    writes=False,
+    description="See the centre's standardisation records.",
+)
+RECORD_STANDARDISATION = register(
+    "verification.record_standardisation",
+    {Role.LEAD_IV, Role.QUALITY_NOMINEE},
+    writes=True,
+    description=(
+        "The Lead IV (or the Quality Nominee) records a standardisation activity or the "
+        "Lead IV's Pearson standardisation training."
+    ),
+)

@@ -138,3 +138,82 @@ def change_lead_iv(
         after={k: v for k, v in after.items() if before[k] != v},
     )
     return appt
+
+
+# --- standardisation (000-3.1.5) ---------------------------------------------------------
+
+
+@transaction.atomic
+def record_standardisation(
+    *,
+    centre,
+    qualification,
+    unit,
+    academic_year: str,
+    held_on,
+    kind: str,
+    attendees,
+    materials: str,
+    outcome: str,
+    by,
+):
+    """The Lead IV records a standardisation activity (who attended, the materials, the
+    outcome) or their own Pearson standardisation training, for one year at the centre."""
+    from .models_standardisation import StandardisationRecord
+    from .permissions import RECORD_STANDARDISATION
+
+    require(by, RECORD_STANDARDISATION, centre.pk)
+    errors = {}
+    if problem := academic_year_problem(academic_year):
+        errors["academic_year"] = problem
+    if held_on > timezone.localdate():
+        errors["held_on"] = "The date is in the future: record an activity once it has happened."
+    if unit is not None and unit.qualification_id != qualification.pk:
+        errors["unit"] = f"Unit {unit.number} is not a unit of {qualification.title}."
+    attendees = list(attendees)
+    if not attendees:
+        errors["attendees"] = "Name who attended."
+    holders = set(
+        RoleAssignment.objects.filter(centre=centre, user__in=attendees).values_list(
+            "user_id", flat=True
+        )
+    )
+    if strangers := [_person(u) for u in attendees if u.pk not in holders]:
+        errors["attendees"] = f"{', '.join(strangers)}: no role at {centre.name}."
+    if kind == StandardisationRecord.Kind.PEARSON_TRAINING and not errors:
+        if len(attendees) != 1:
+            errors["attendees"] = "Pearson's training is recorded for one person, the Lead IV."
+    for field, text in (("materials", materials), ("outcome", outcome)):
+        if not text.strip():
+            errors[field] = "Required."
+    if errors:
+        raise ValidationError(errors)
+    record = StandardisationRecord.objects.create(
+        centre=centre,
+        qualification=qualification,
+        unit=unit,
+        academic_year=academic_year,
+        held_on=held_on,
+        kind=kind,
+        materials=materials.strip(),
+        outcome=outcome.strip(),
+        recorded_by=by,
+    )
+    record.attendees.set(attendees)
+    audit.record(
+        by,
+        events.STANDARDISATION_RECORDED,
+        record,
+        centre=centre.pk,
+        after={
+            "qualification": qualification.number,
+            "unit": unit.number if unit else "whole qualification",
+            "academic_year": academic_year,
+            "held_on": held_on.isoformat(),
+            "kind": kind,
+            "attendees": ", ".join(sorted(_person(u) for u in attendees)),
+            "materials": record.materials,
+            "outcome": record.outcome,
+        },
+    )
+    return record
