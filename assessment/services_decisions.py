@@ -34,6 +34,7 @@ import audit
 from accounts.permissions import require_object, scope
 from qualifications.models import UNIT_GRADE_RANK, UnitGrade
 from registrations.calendar import working_days_until
+from verification.selectors import standardisation_refusal
 
 from . import events_decisions as ev
 from .models import (
@@ -138,6 +139,8 @@ def save_grid(
     learners = {learner.pk: learner for learner in learners}
     criteria = {c.pk: c for c in criteria}
     problems: list[Problem] = decision_date_problems(assignment, decided_on)
+    if refusal := standardisation_refusal(by, assignment, doing="record decisions"):
+        problems.append(Problem("Standardisation", "", refusal))
     for lid in rows:
         if lid not in learners:
             problems.append(Problem(f"Learner {lid}", "", "is not on this class grid."))
@@ -411,6 +414,8 @@ def mark_verified(assignment: PlannedAssignment, learner, *, by) -> int:
         # The access layer's NOT_OWN_DECISION rule: nobody verifies decisions they made
         # (an IV who imported the tracking sheet, or assessed on a plan's earlier version).
         allowed = set(scope(by, VERIFY_DECISIONS, rows).values_list("criterion__code", flat=True))
+        if refusal := standardisation_refusal(by, assignment, doing="verify decisions"):
+            raise ValidationError(refusal)
         if own := [code for code in codes if code not in allowed]:
             raise ValidationError(
                 f"You recorded {name_of(learner)}'s decision on {', '.join(own)}: another "

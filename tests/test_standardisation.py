@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from verification.models import LeadIVAppointment, StandardisationRecord
+from verification.models import LeadIVAppointment, StandardisationRecord, StandardisationRule
 
 from .factories import CohortFactory, QualificationFactory, unit_with_criteria
 
@@ -40,7 +40,7 @@ def _form(centre, q, attendees, **over):
         "centre": centre.pk,
         "academic_year": "2026/27",
         "qualification": q.pk,
-        "unit": q.u1.pk,
+        "unit": q.u1.pk if hasattr(q, "u1") else "",
         "held_on": "15/09/2026",
         "kind": "activity",
         "attendees": [u.pk for u in attendees],
@@ -180,3 +180,63 @@ def test_the_lead_iv_list_shows_the_last_activity_and_pearson_training(
         ADD, _form(own_centre, qual, [lead, cast[R.ASSESSOR_IV]], kind="pearson_training")
     )
     assert "recorded for one person" in response.content.decode()
+
+
+@pytest.mark.parametrize("_autumn", [None], indirect=False)
+def test_a_centre_that_blocks_refuses_decisions_and_iv_until_standardised(
+    client, make_user, _autumn
+):
+    """The QN's warn-or-block rule: blocked, the grid and the IV refuse a person with no
+    record for the unit this year, naming them and the unit; standardised, both go through."""
+    from assessment.models import CriterionDecision
+
+    from .factories import decisions_assignment, decisions_class
+    from .test_assessment_decisions import post_grid
+
+    a = decisions_assignment()
+    learners = decisions_class(a, 1)
+    centre, year = a.plan.cohort.centre, a.plan.academic_year
+    qn = make_user("qn_block", R.QUALITY_NOMINEE, centre=centre)
+    client.force_login(qn)
+    rule = reverse("verification:standardisation_rule")
+    assert client.post(rule, {"centre": centre.pk, "block": "1"}).status_code == 302
+    assert "is now blocked" in client.get(LIST).content.decode()
+
+    client.force_login(a.assessor)
+    refused = post_grid(client, a, learners)
+    assert refused.status_code == 400
+    name = a.assessor.get_full_name() or a.assessor.username
+    assert f"{name} has no standardisation record for unit {a.unit.number}" in (
+        refused.content.decode()
+    )
+    assert not CriterionDecision.objects.exists()
+
+    lead = make_user("lead_block", R.LEAD_IV, centre=centre)
+    client.force_login(lead)
+    data = _form(centre, a.plan.cohort.qualification, [a.assessor], unit=a.unit.pk)
+    data["academic_year"], data["held_on"] = year, "01/09/" + year[:4]
+    assert client.post(ADD, data).status_code == 302
+    client.force_login(a.assessor)
+    assert post_grid(client, a, learners).status_code == 302
+
+    client.force_login(a.internal_verifier)
+    verify = reverse("assessment:decisions_verify", kwargs={"pk": a.pk, "learner": learners[0].pk})
+    page = client.post(verify, follow=True).content.decode()
+    assert "lets nobody verify decisions before they are standardised" in page
+    assert not CriterionDecision.objects.filter(verified_at__isnull=False).exists()
+
+    client.force_login(qn)
+    client.post(rule, {"centre": centre.pk, "block": "0"})  # back to warning only
+    client.force_login(a.internal_verifier)
+    assert client.post(verify).status_code == 302
+    assert CriterionDecision.objects.filter(verified_at__isnull=False).exists()
+    assert AuditEvent.objects.filter(action="verification.standardisation.rule_set").count() == 2
+
+
+def test_only_the_quality_nominee_sets_the_rule(client, cast, own_centre, other_centre):
+    rule = reverse("verification:standardisation_rule")
+    client.force_login(cast[R.LEAD_IV])
+    assert client.post(rule, {"centre": own_centre.pk, "block": "1"}).status_code == 403
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    client.post(rule, {"centre": other_centre.pk, "block": "1"})  # not one of theirs
+    assert not StandardisationRule.objects.exists()

@@ -17,3 +17,8 @@ STANDARDISATION_RECORDED = register_action(
     "Standardisation recorded",
     "{actor} recorded standardisation: {object}",
 )
+STANDARDISATION_RULE_SET = register_action(
+    "verification.standardisation.rule_set",
+    "Standardisation rule set",
+    "{actor} set {object}",
+)

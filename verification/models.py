@@ -74,4 +74,4 @@ class LeadIVAppointment(models.Model):
         return reverse("verification:lead_iv_edit", args=[self.pk])
 
 
-from .models_standardisation import StandardisationRecord  # noqa: E402,F401
+from .models_standardisation import StandardisationRecord, StandardisationRule  # noqa: E402,F401

@@ -54,3 +54,25 @@ class StandardisationRecord(models.Model):
         what = f"unit {self.unit.number}" if self.unit_id else "whole qualification"
         when = f"{self.held_on:%d/%m/%Y}"
         return f"{self.get_kind_display()}, {self.qualification.title} ({what}), {when}"
+
+
+class StandardisationRule(models.Model):
+    """The centre's choice (000-3.1.5): is an assessor or IV who has not standardised this
+    year on the unit only warned (the default), or blocked from recording decisions or IV?"""
+
+    centre = models.OneToOneField(
+        "centres.Centre", on_delete=models.CASCADE, related_name="standardisation_rule"
+    )
+    block = models.BooleanField(
+        default=False,
+        help_text="Refuse decisions and IV from anyone not standardised this year on the unit",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    access = Access(centre="centre", view="verification.view_standardisation")
+
+    def __str__(self) -> str:
+        return f"Standardisation rule at {self.centre}: {'block' if self.block else 'warn'}"

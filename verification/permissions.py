@@ -36,3 +36,9 @@ RECORD_STANDARDISATION = register(
         "Lead IV's Pearson standardisation training."
     ),
 )
+SET_STANDARDISATION_RULE = register(
+    "verification.set_standardisation_rule",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description="Choose whether an unstandardised assessor or IV is warned or blocked.",
+)

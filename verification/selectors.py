@@ -80,3 +80,41 @@ def standardisation_records(user, perm: str, *, academic_year: str | None = None
     if academic_year:
         qs = qs.filter(academic_year=academic_year)
     return scope(user, perm, qs)
+
+
+def blocks_unstandardised(centre_id: int) -> bool:
+    from .models_standardisation import StandardisationRule
+
+    return StandardisationRule.objects.filter(centre_id=centre_id, block=True).exists()
+
+
+def standardisation_refusal(user, assignment, *, doing: str) -> str | None:
+    """Why `user` may not record decisions or IV on `assignment` (its unit, this year), when
+    the cohort's centre blocks anyone not standardised (000-3.1.5); None when they may."""
+    cohort = assignment.plan.cohort
+    if not blocks_unstandardised(cohort.centre_id):
+        return None
+    units = standardised_units(
+        centre_id=cohort.centre_id,
+        qualification_id=cohort.qualification_id,
+        academic_year=assignment.plan.academic_year,
+    )
+    if is_standardised(units, user.pk, assignment.unit_id):
+        return None
+    return (
+        f"{user.get_full_name() or user.username} has no standardisation record for unit "
+        f"{assignment.unit.number} in {assignment.plan.academic_year}, and "
+        f"{cohort.centre.name} lets nobody {doing} before they are standardised."
+    )
+
+
+def standardisation_rules(centres) -> list[tuple]:
+    """(centre, blocks?) for the centres whose rule the user may set (one query)."""
+    from .models_standardisation import StandardisationRule
+
+    blocking = set(
+        StandardisationRule.objects.filter(centre__in=centres, block=True).values_list(
+            "centre_id", flat=True
+        )
+    )
+    return [(c, c.pk in blocking) for c in centres]

@@ -217,3 +217,28 @@ def record_standardisation(
         },
     )
     return record
+
+
+@transaction.atomic
+def set_standardisation_rule(*, centre, block: bool, by):
+    """The Quality Nominee chooses whether the centre warns about or blocks an assessor or
+    IV who has not standardised this year on the unit (000-3.1.5)."""
+    from .models_standardisation import StandardisationRule
+    from .permissions import SET_STANDARDISATION_RULE
+
+    require(by, SET_STANDARDISATION_RULE, centre.pk)
+    rule, _ = StandardisationRule.objects.select_for_update().get_or_create(
+        centre=centre, defaults={"changed_by": by}
+    )
+    before = rule.block
+    rule.block, rule.changed_by, rule.changed_at = block, by, timezone.now()
+    rule.save()
+    audit.record(
+        by,
+        events.STANDARDISATION_RULE_SET,
+        rule,
+        centre=centre.pk,
+        before={"block": before},
+        after={"block": block},
+    )
+    return rule

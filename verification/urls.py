@@ -14,6 +14,11 @@ urlpatterns = [
         name="standardisation_list",
     ),
     path(
+        "standardisation/rule/",
+        views_standardisation.standardisation_rule,
+        name="standardisation_rule",
+    ),
+    path(
         "standardisation/new/",
         views_standardisation.standardisation_add,
         name="standardisation_add",

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import has_perm, requires
 from btecqa.forms import show_again
+from btecqa.params import int_param
 
 from . import selectors, services
 from .forms import StandardisationForm
-from .permissions import RECORD_STANDARDISATION, VIEW_STANDARDISATION
+from .permissions import RECORD_STANDARDISATION, SET_STANDARDISATION_RULE, VIEW_STANDARDISATION
 from .views import _centres, _people, _year
 
 
@@ -29,6 +31,9 @@ def standardisation_list(request):
             "year": year,
             "records": records,
             "can_record": has_perm(request.user, RECORD_STANDARDISATION),
+            "rules": selectors.standardisation_rules(
+                _centres(request.user, SET_STANDARDISATION_RULE)
+            ),
         },
     )
 
@@ -55,3 +60,22 @@ def standardisation_add(request):
                 return redirect(f"{url}?year={record.academic_year}")
         show_again(request, form)
     return render(request, "verification/standardisation_form.html", {"form": form})
+
+
+@requires(SET_STANDARDISATION_RULE)
+@require_POST
+def standardisation_rule(request):
+    """The QN's warn-or-block choice, posted from the list page (one per centre)."""
+    centres = _centres(request.user, SET_STANDARDISATION_RULE)
+    centre = centres.filter(pk=int_param(request.POST, "centre") or 0).first()
+    if centre is None:
+        messages.error(request, "Choose one of your centres.")
+    else:
+        block = request.POST.get("block") == "1"
+        services.set_standardisation_rule(centre=centre, block=block, by=request.user)
+        messages.success(
+            request,
+            f"{centre.name}: anyone not standardised on a unit this year is now "
+            f"{'blocked from recording decisions or IV' if block else 'warned on the plan'}.",
+        )
+    return redirect("verification:standardisation_list")
