@@ -1,14 +1,25 @@
-"""Lead IV appointments are kept through the Quality Nominee's pages (checked, audited);
-the admin only reads them."""
+"""Lead IV appointments and standardisation are kept through the Quality Nominee's and Lead
+IV's pages (checked, audited); the admin only reads them."""
 
 from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import LeadIVAppointment
+from .models import LeadIVAppointment, StandardisationRecord, StandardisationRule
 
 
 @admin.register(LeadIVAppointment)
 class LeadIVAppointmentAdmin(ReadOnlyAdmin):
     list_display = ["qualification", "centre", "academic_year", "lead_iv", "cover"]
     list_filter = ["academic_year"]
+
+
+@admin.register(StandardisationRecord)
+class StandardisationRecordAdmin(ReadOnlyAdmin):
+    list_display = ["qualification", "unit", "centre", "academic_year", "held_on", "kind"]
+    list_filter = ["academic_year", "kind"]
+
+
+@admin.register(StandardisationRule)
+class StandardisationRuleAdmin(ReadOnlyAdmin):
+    list_display = ["centre", "block", "changed_by", "changed_at"]
