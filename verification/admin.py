@@ -5,7 +5,17 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import LeadIVAppointment, StandardisationRecord, StandardisationRule
+from .models import (
+    AssessorRating,
+    DecisionFlag,
+    IVPlan,
+    IVRecord,
+    LeadIVAppointment,
+    SampleItem,
+    SamplingStrategy,
+    StandardisationRecord,
+    StandardisationRule,
+)
 
 
 @admin.register(LeadIVAppointment)
@@ -23,3 +33,7 @@ class StandardisationRecordAdmin(ReadOnlyAdmin):
 @admin.register(StandardisationRule)
 class StandardisationRuleAdmin(ReadOnlyAdmin):
     list_display = ["centre", "block", "changed_by", "changed_at"]
+
+
+for model in (SamplingStrategy, AssessorRating, IVPlan, SampleItem, IVRecord, DecisionFlag):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -75,3 +75,11 @@ class LeadIVAppointment(models.Model):
 
 
 from .models_standardisation import StandardisationRecord, StandardisationRule  # noqa: E402,F401
+from .models_sampling import (  # noqa: E402,F401
+    AssessorRating,
+    DecisionFlag,
+    IVPlan,
+    IVRecord,
+    SampleItem,
+    SamplingStrategy,
+)

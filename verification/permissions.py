@@ -42,3 +42,12 @@ SET_STANDARDISATION_RULE = register(
     writes=True,
     description="Choose whether an unstandardised assessor or IV is warned or blocked.",
 )
+
+# --- internal verification sampling (000-3.2.1) ---------------------------------------
+
+VIEW_IV_SAMPLING = register(
+    "verification.view_iv_sampling",
+    STAFF_ROLES,
+    writes=False,
+    description="See the internal verification sampling plans, samples and IV records.",
+)
