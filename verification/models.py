@@ -74,7 +74,6 @@ class LeadIVAppointment(models.Model):
         return reverse("verification:lead_iv_edit", args=[self.pk])
 
 
-from .models_standardisation import StandardisationRecord, StandardisationRule  # noqa: E402,F401
 from .models_sampling import (  # noqa: E402,F401
     AssessorRating,
     DecisionFlag,
@@ -83,3 +82,4 @@ from .models_sampling import (  # noqa: E402,F401
     SampleItem,
     SamplingStrategy,
 )
+from .models_standardisation import StandardisationRecord, StandardisationRule  # noqa: E402,F401

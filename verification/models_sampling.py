@@ -46,15 +46,15 @@ class SamplingStrategy(models.Model):
 
     access = Access(centre="centre", view="verification.view_iv_sampling")
 
+    def __str__(self) -> str:
+        return f"Sampling strategy at {self.centre}"
+
     def rate_for(self, rating: str) -> int:
         return {
             RiskRating.NEW: self.rate_new,
             RiskRating.EXPERIENCED: self.rate_experienced,
             RiskRating.FLAGGED: self.rate_flagged,
         }[rating]
-
-    def __str__(self) -> str:
-        return f"Sampling strategy at {self.centre}"
 
 
 class AssessorRating(models.Model):
@@ -207,13 +207,13 @@ class IVRecord(models.Model):
         },
     )
 
+    def __str__(self) -> str:
+        return f"IV {self.get_outcome_display().lower()}: {self.item}"
+
     @property
     def complete(self) -> bool:
         """IV is complete on an agree, or on a disagree once its action is closed."""
         return self.outcome == self.Outcome.AGREE or self.closed_at is not None
-
-    def __str__(self) -> str:
-        return f"IV {self.get_outcome_display().lower()}: {self.item}"
 
 
 class DecisionFlag(models.Model):
