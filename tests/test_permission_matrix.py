@@ -37,6 +37,7 @@ import audit
 from accounts.permissions import (
     ARRANGEMENT,
     DELIVERING,
+    LEARNERS_HOME,
     MEMBER,
     SIGNED_IN,
     access_of,
@@ -181,6 +182,10 @@ class World:
             "invited": self._site("invited", "N", self.Q, deliver_at="N"),
             "unrelated": self._site("unrelated", "U", self.Q, deliver_at="U"),
         }
+        # One of the partner's learners is taught in the lead centre's own group (a
+        # consortium cohort): the partner reads that cohort's QA records (3.1.7).
+        self.visitor = LearnerFactory(centre=self.P, last_name="Visiting")
+        self.sites["own"].group.learners.add(self.visitor)
 
     def user(self, key, role):
         return self.users[(key, role)]
@@ -304,6 +309,8 @@ class Target:
     model: type | None  # the protected model whose access decides (None: a global page)
     shared: bool = False  # on the arrangement's qualification, at an accepted partner
     delivered_at: str | None = None
+    # centres with learners in the object's cohort (the home-centre reach, policy 3.1.7)
+    learners_from: tuple[str, ...] = ()
 
 
 def _site_targets(w: World, make, model) -> list[tuple[Target, str]]:
@@ -311,7 +318,7 @@ def _site_targets(w: World, make, model) -> list[tuple[Target, str]]:
     s = w.sites
     return [
         (Target(make(s["own"]), "O", model), "O"),
-        (Target(make(s["own"]), "O", model), "P"),
+        (Target(make(s["own"]), "O", model, learners_from=("P",)), "P"),
         (Target(make(s["own"]), "O", model), "U"),
         (Target(make(s["shared"]), "P", model, shared=True), "O"),
         (Target(make(s["unshared"]), "P", model), "O"),
@@ -506,6 +513,13 @@ def _reachable(perm_code: str, target: Target, user_centre: str, role: Role) -> 
     if target.delivered_at == user_centre and DELIVERING in perm.reach and spec.delivering:
         return True
     if MEMBER in perm.reach and spec.member and {user_centre, target.home} <= {"O", "P", "N"}:
+        return True
+    if (
+        user_centre in target.learners_from
+        and LEARNERS_HOME in perm.reach
+        and not spec.learner
+        and "cohort" in spec.paths
+    ):
         return True
     if (
         target.shared

@@ -1,6 +1,6 @@
 """Who sees and who keeps the list of Lead IVs (the Quality Nominee, domain.md 3.1)."""
 
-from accounts.permissions import register
+from accounts.permissions import LEARNERS_HOME, register
 from accounts.roles import STAFF_ROLES, Role
 
 VIEW_LEAD_IVS = register(
@@ -49,5 +49,7 @@ VIEW_IV_SAMPLING = register(
     "verification.view_iv_sampling",
     STAFF_ROLES,
     writes=False,
+    # the home centre reads the IV of its own learners' work wherever it was assessed (3.1.7)
+    reach=[LEARNERS_HOME],
     description="See the internal verification sampling plans, samples and IV records.",
 )
