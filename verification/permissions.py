@@ -53,3 +53,21 @@ VIEW_IV_SAMPLING = register(
     reach=[LEARNERS_HOME],
     description="See the internal verification sampling plans, samples and IV records.",
 )
+
+# --- Pearson's standards verification (000-3.1.11, 000-3.1.13) -------------------------
+
+VIEW_SV = register(
+    "verification.view_sv",
+    STAFF_ROLES,
+    writes=False,
+    description="See each cohort's standards verification: verifier, route, status, samples.",
+)
+MANAGE_SV = register(
+    "verification.manage_sv",
+    {Role.QUALITY_NOMINEE, Role.LEAD_IV},
+    writes=True,
+    description=(
+        "The Quality Nominee or Lead IV records Pearson's allocation, the route, the report's "
+        "status, the samples asked for and sent, and the actions agreed with the verifier."
+    ),
+)
