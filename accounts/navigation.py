@@ -21,6 +21,7 @@ MENU = [
         "verification:standardisation_list",
         "verification.view_standardisation",
     ),
+    ("Standards verification", "verification:sv_list", "verification.view_sv"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
 ]
