@@ -326,3 +326,15 @@ def test_the_visit_page_runs_a_fixed_number_of_queries(
     grow(25)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_in_march_has_a_verification_part_way():
+    from btecqa.demo import load_demo
+
+    load_demo(dt.date(2027, 3, 1))
+    visit = SVVisit.objects.get(academic_year=YEAR)
+    assert visit.verifier_name == "Dr Marguerite Tallis" and visit.status == "not_yet_sampled"
+    sample = visit.samples.get()
+    assert sample.plans_sent_on and sample.learners.count() == 3 and sample.work_submitted_on is None
+    assert visit.cohort.start_year == "2025/26" and visit.route == "standard"
