@@ -55,7 +55,5 @@ def makers(site) -> dict:
             name: site(lambda s: {"pk": s.extra["sv_sample"].pk}, SVSample)
             for name in ("verification:sv_learners", "verification:sv_submitted")
         },
-        "verification:sv_action_close": site(
-            lambda s: {"pk": s.extra["sv_action"].pk}, SVAction
-        ),
+        "verification:sv_action_close": site(lambda s: {"pk": s.extra["sv_action"].pk}, SVAction),
     }

@@ -81,7 +81,10 @@ def build_cohort(centre, cast, n_learners=3):
             recorded_by=cast[R.ASSESSOR_IV],
         )
     item = SampleItem.objects.create(
-        plan=iv_plan, learner=learners[0], assignment=row, sampled_by=cast[R.LEAD_IV],
+        plan=iv_plan,
+        learner=learners[0],
+        assignment=row,
+        sampled_by=cast[R.LEAD_IV],
         snapshot={"decisions": [{"criterion": "A.P1", "achieved": True}]},
     )
     IVRecord.objects.create(item=item, verifier=cast[R.LEAD_IV], outcome="agree", comments="Sound")

@@ -61,9 +61,7 @@ def visit(cohort, cast):
     )
 
 
-def test_the_qn_records_the_allocation_and_it_starts_not_yet_fully_sampled(
-    client, cast, cohort
-):
+def test_the_qn_records_the_allocation_and_it_starts_not_yet_fully_sampled(client, cast, cohort):
     """3.1.11: Pearson's allocation is recorded, audited, on the default route."""
     client.force_login(cast[R.QUALITY_NOMINEE])
     response = client.post(
@@ -84,7 +82,9 @@ def test_the_qn_records_the_allocation_and_it_starts_not_yet_fully_sampled(
     assert "Dr Imogen Quarry" in page and "Not yet fully sampled" in page
     assert "Standard sampling" in page
     event = AuditEvent.objects.get(action="verification.sv.allocated")
-    assert event.centre_id == cohort.centre_id and event.after_data["verifier"] == "Dr Imogen Quarry"
+    assert (
+        event.centre_id == cohort.centre_id and event.after_data["verifier"] == "Dr Imogen Quarry"
+    )
     listing = client.get(reverse("verification:sv_list"), {"year": YEAR}).content.decode()
     assert "Dr Imogen Quarry" in listing and "Not yet fully sampled" in listing
 
@@ -119,9 +119,7 @@ def test_tech_award_2022_defaults_to_moderation_which_other_families_cannot_use(
     services_sv.set_route(visit, route="lsv", by=cast[R.LEAD_IV])  # the alternative label
 
 
-def test_certification_pending_needs_an_action_and_opens_the_second_sample(
-    client, cast, visit
-):
+def test_certification_pending_needs_an_action_and_opens_the_second_sample(client, cast, visit):
     """3.1.13: the verifier found inaccurate assessment: actions, then a second sample."""
     client.force_login(cast[R.LEAD_IV])
     url = reverse("verification:sv_status", args=[visit.pk])
@@ -138,7 +136,9 @@ def test_certification_pending_needs_an_action_and_opens_the_second_sample(
         due_on=dt.date(2027, 2, 20),
         by=cast[R.LEAD_IV],
     )
-    response = client.post(url, {"status": "certification_pending", "report_received_on": "2027-01-30"})
+    response = client.post(
+        url, {"status": "certification_pending", "report_received_on": "2027-01-30"}
+    )
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.sample_number == 2 and visit.samples.filter(number=2).exists()
@@ -180,7 +180,9 @@ def test_the_verifier_names_learners_only_from_the_cohort(client, cast, visit, l
 def test_work_sent_needs_named_learners_and_late_is_recorded(cast, visit, learners):
     sample = services_sv.request_sample(visit, deadline=dt.date(2027, 1, 29), by=cast[R.LEAD_IV])
     with pytest.raises(ValidationError) as refused:
-        services_sv.record_work_submitted(sample, submitted_on=dt.date(2027, 1, 30), by=cast[R.LEAD_IV])
+        services_sv.record_work_submitted(
+            sample, submitted_on=dt.date(2027, 1, 30), by=cast[R.LEAD_IV]
+        )
     assert "No learners are named" in str(refused.value)
     services_sv.name_learners(sample, learners=learners[:1], by=cast[R.LEAD_IV])
     services_sv.record_work_submitted(sample, submitted_on=dt.date(2027, 1, 30), by=cast[R.LEAD_IV])
@@ -205,7 +207,9 @@ def test_an_action_owner_gets_a_todo_and_closing_names_what_changed(client, cast
     url = reverse("verification:sv_action_close", args=[action.pk])
     refused = client.post(url, {"note": "Regraded", "changed_events": "999999"})
     assert "No event 999999 on Own Test Academy" in refused.content.decode()
-    response = client.post(url, {"note": "Regraded A.M1 for two learners", "changed_events": f"{changed.seq}"})
+    response = client.post(
+        url, {"note": "Regraded A.M1 for two learners", "changed_events": f"{changed.seq}"}
+    )
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.closed_by == cast[R.LEAD_IV] and action.changed_events == [changed.seq]
@@ -228,7 +232,9 @@ def test_an_action_owner_must_work_at_the_centre(cast, visit, make_user, other_c
 
 def test_claims_gate_warns_until_released_and_says_why(cast, cohort, visit):
     """3.1.13 / domain 3.10: warn, don't hard-stop, for interim claims; Released is clear."""
-    other = CohortFactory(centre=cohort.centre, qualification=QualificationFactory(), start_year=YEAR)
+    other = CohortFactory(
+        centre=cohort.centre, qualification=QualificationFactory(), start_year=YEAR
+    )
     none = sv_claims_gate(other, YEAR)
     assert not none.clear and none.allows(interim=True) and not none.allows(interim=False)
     assert "No standards verification is recorded" in none.warning
@@ -238,7 +244,11 @@ def test_claims_gate_warns_until_released_and_says_why(cast, cohort, visit):
     assert gate.warning.startswith("Standards verification 2026/27: Not yet fully sampled.")
 
     services_sv.add_action(
-        visit, description="Fix", owner=cast[R.LEAD_IV], due_on=dt.date(2027, 3, 1), by=cast[R.LEAD_IV]
+        visit,
+        description="Fix",
+        owner=cast[R.LEAD_IV],
+        due_on=dt.date(2027, 3, 1),
+        by=cast[R.LEAD_IV],
     )
     services_sv.set_report_status(visit, status="certification_pending", by=cast[R.LEAD_IV])
     gate = sv_claims_gate(cohort, YEAR)
@@ -253,7 +263,19 @@ def test_claims_gate_warns_until_released_and_says_why(cast, cohort, visit):
 def test_routes_and_statuses_are_configuration(tmp_path, monkeypatch, cast, cohort):
     """The statuses' words and meaning come from the config file, per year."""
     data = json.loads(models_sv.CONFIG_FILE.read_text())
-    data["years"] = {YEAR: {"statuses": [*data["statuses"], {"code": "held", "label": "Held by Pearson", "claims": "block", "reason": "Pearson is holding results."}]}}
+    data["years"] = {
+        YEAR: {
+            "statuses": [
+                *data["statuses"],
+                {
+                    "code": "held",
+                    "label": "Held by Pearson",
+                    "claims": "block",
+                    "reason": "Pearson is holding results.",
+                },
+            ]
+        }
+    }
     path = tmp_path / "sv.json"
     path.write_text(json.dumps(data))
     monkeypatch.setattr(models_sv, "CONFIG_FILE", path)
@@ -293,7 +315,12 @@ def test_staff_see_but_only_the_qn_and_lead_iv_change(client, cast, visit, make_
     client.force_login(cast[R.ASSESSOR_IV])
     page = client.get(url)
     assert page.status_code == 200 and "Set the status" not in page.content.decode()
-    assert client.post(reverse("verification:sv_route", args=[visit.pk]), {"route": "enhanced"}).status_code == 403
+    assert (
+        client.post(
+            reverse("verification:sv_route", args=[visit.pk]), {"route": "enhanced"}
+        ).status_code
+        == 403
+    )
     client.force_login(cast[R.GOVERNOR])
     assert client.get(url).status_code == 403
     client.force_login(make_user("elsewhere", R.QUALITY_NOMINEE, centre=other_centre))
@@ -307,14 +334,17 @@ def test_the_visit_page_runs_a_fixed_number_of_queries(
         people = [LearnerFactory(centre=cohort.centre) for _ in range(n)]
         for p in people:
             register_on(cohort, p)
-        sample = SVSample.objects.filter(visit=visit, number=1).first() or services_sv.request_sample(
-            visit, by=cast[R.LEAD_IV]
-        )
+        sample = SVSample.objects.filter(
+            visit=visit, number=1
+        ).first() or services_sv.request_sample(visit, by=cast[R.LEAD_IV])
         sample.learners.add(*people)
         for i in range(n):
             SVAction.objects.create(
-                visit=visit, description=f"Action {i}", owner=cast[R.ASSESSOR_IV],
-                due_on=dt.date(2027, 3, 1), created_by=cast[R.LEAD_IV],
+                visit=visit,
+                description=f"Action {i}",
+                owner=cast[R.ASSESSOR_IV],
+                due_on=dt.date(2027, 3, 1),
+                created_by=cast[R.LEAD_IV],
             )
 
     client.force_login(cast[R.LEAD_IV])
@@ -336,5 +366,7 @@ def test_the_demo_in_march_has_a_verification_part_way():
     visit = SVVisit.objects.get(academic_year=YEAR)
     assert visit.verifier_name == "Dr Marguerite Tallis" and visit.status == "not_yet_sampled"
     sample = visit.samples.get()
-    assert sample.plans_sent_on and sample.learners.count() == 3 and sample.work_submitted_on is None
+    assert (
+        sample.plans_sent_on and sample.learners.count() == 3 and sample.work_submitted_on is None
+    )
     assert visit.cohort.start_year == "2025/26" and visit.route == "standard"

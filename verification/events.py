@@ -33,7 +33,9 @@ SV_ALLOCATED = register_action(
     "{actor} recorded the standards verifier: {object}",
 )
 SV_ROUTE_SET = register_action(
-    "verification.sv.route_set", "Standards verification route set", "{actor} set the route: {object}"
+    "verification.sv.route_set",
+    "Standards verification route set",
+    "{actor} set the route: {object}",
 )
 SV_STATUS_SET = register_action(
     "verification.sv.status_set",
@@ -59,7 +61,9 @@ SV_ACTION_ADDED = register_action(
     "verification.sv.action_added", "Standards verification action agreed", "{actor} added {object}"
 )
 SV_ACTION_CLOSED = register_action(
-    "verification.sv.action_closed", "Standards verification action closed", "{actor} closed {object}"
+    "verification.sv.action_closed",
+    "Standards verification action closed",
+    "{actor} closed {object}",
 )
 SV_PACK_DOWNLOADED = register_action(
     "verification.sv.pack_downloaded",

@@ -68,7 +68,8 @@ def pack_parts() -> list[PackPart]:
 
 def pack_name(cohort, academic_year: str) -> str:
     title = re.sub(r"[^A-Za-z0-9]+", "-", cohort.qualification.title).strip("-").lower()
-    return f"evidence-pack-{cohort.centre.number}-{title}-{cohort.start_year[:4]}-{academic_year[:4]}.zip"
+    years = f"{cohort.start_year[:4]}-{academic_year[:4]}"
+    return f"evidence-pack-{cohort.centre.number}-{title}-{years}.zip"
 
 
 class _Sink(io.RawIOBase):
@@ -418,7 +419,14 @@ def declarations_part(cohort, academic_year):
         return
     story = [
         DataTable(
-            ["Learner", "Assignment", "Attempt", "Handed in", "Learner declared", "Assessor declared"],
+            [
+                "Learner",
+                "Assignment",
+                "Attempt",
+                "Handed in",
+                "Learner declared",
+                "Assessor declared",
+            ],
             rows,
             [50 * mm, 80 * mm, 25 * mm, 25 * mm, 30 * mm, 30 * mm],
         )
@@ -496,4 +504,3 @@ register_pack_part("Assignment briefs and their IV", briefs_part, order=20)
 register_pack_part("Sampled decisions and their IV", iv_sample_part, order=30)
 register_pack_part("Standardisation records", standardisation_part, order=40)
 register_pack_part("Declarations", declarations_part, order=50)
-

@@ -104,7 +104,9 @@ class SVVisit(models.Model):
     """The standards verification of one cohort in one academic year: who Pearson
     allocated, the route (control measure), the report's status and the sample it is on."""
 
-    cohort = models.ForeignKey("learners.Cohort", on_delete=models.PROTECT, related_name="sv_visits")
+    cohort = models.ForeignKey(
+        "learners.Cohort", on_delete=models.PROTECT, related_name="sv_visits"
+    )
     academic_year = models.CharField(max_length=7, help_text="e.g. 2026/27")
     verifier_name = models.CharField("standards verifier", max_length=200, blank=True)
     verifier_email = models.EmailField("verifier's e-mail", blank=True)

@@ -80,8 +80,7 @@ def visit_detail(visit: SVVisit) -> dict:
     )
     seqs = {s for a in actions for s in a.changed_events}
     linked = {
-        e.seq: e
-        for e in AuditEvent.objects.filter(seq__in=seqs, centre_id=visit.cohort.centre_id)
+        e.seq: e for e in AuditEvent.objects.filter(seq__in=seqs, centre_id=visit.cohort.centre_id)
     }
     for action in actions:
         action.linked = [linked[s] for s in action.changed_events if s in linked]
@@ -139,7 +138,11 @@ def sv_claims_gate(cohort, academic_year: str) -> ClaimsGate:
     )
     if visit is None:
         return ClaimsGate(
-            academic_year, "", "No standards verification recorded", False, False,
+            academic_year,
+            "",
+            "No standards verification recorded",
+            False,
+            False,
             config.no_visit_reason,
         )
     status = config.status(visit.status)

@@ -141,9 +141,7 @@ def set_route(visit: SVVisit, *, route: str, by) -> SVVisit:
     qualification = visit.cohort.qualification
     family = qualification.family.code if qualification.family_id else ""
     if choice.families and family not in choice.families:
-        raise ValidationError(
-            {"route": f"{choice.label} is not used for {qualification.title}."}
-        )
+        raise ValidationError({"route": f"{choice.label} is not used for {qualification.title}."})
     before = visit.route
     visit.route = choice.code
     visit.save(update_fields=["route"])
@@ -230,7 +228,11 @@ def request_sample(
     sample, created = SVSample.objects.select_for_update().get_or_create(
         visit=visit, number=number, defaults={"requested_by": by}
     )
-    before = None if created else {"plans_sent_on": _day(sample.plans_sent_on), "deadline": _day(sample.deadline)}
+    before = (
+        None
+        if created
+        else {"plans_sent_on": _day(sample.plans_sent_on), "deadline": _day(sample.deadline)}
+    )
     if plans_sent_on is not None:
         sample.plans_sent_on = plans_sent_on
     if deadline is not None:

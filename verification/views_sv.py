@@ -42,7 +42,11 @@ def sv_list(request):
     centre = centres.filter(pk=wanted).first() if wanted else centres.first()
     year = _year(request)
     can_manage = centre is not None and has_perm(request.user, MANAGE_SV, centre.pk)
-    visits = selectors_sv.sv_visits(request.user, VIEW_SV, centre=centre, academic_year=year) if centre else []
+    visits = (
+        selectors_sv.sv_visits(request.user, VIEW_SV, centre=centre, academic_year=year)
+        if centre
+        else []
+    )
     today = timezone.localdate()
     return render(
         request,
@@ -61,7 +65,9 @@ def sv_list(request):
 
 def _manageable_cohorts(user):
     return scope(
-        user, MANAGE_SV, Cohort.objects.filter(centre__is_active=True).select_related("qualification")
+        user,
+        MANAGE_SV,
+        Cohort.objects.filter(centre__is_active=True).select_related("qualification"),
     ).order_by("qualification__title", "-start_year")
 
 
@@ -79,7 +85,9 @@ def sv_add(request):
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:
-                messages.success(request, f"Recorded: {visit.verifier_name} verifies {visit.cohort}.")
+                messages.success(
+                    request, f"Recorded: {visit.verifier_name} verifies {visit.cohort}."
+                )
                 return redirect(visit)
         show_again(request, form)
     return render(request, "verification/sv_form.html", {"form": form, "visit": None})
@@ -104,7 +112,8 @@ def _page(request, visit, status=200, **bound):
     if manage:
         people = _people([visit.cohort.centre])
         context.update(
-            route_form=bound.get("route_form") or RouteForm(config=config, initial={"route": visit.route}),
+            route_form=bound.get("route_form")
+            or RouteForm(config=config, initial={"route": visit.route}),
             status_form=bound.get("status_form")
             or StatusForm(
                 config=config,
@@ -200,8 +209,10 @@ def sv_status(request, pk: int):
         StatusForm,
         "status_form",
         lambda v, d: services_sv.set_report_status(v, by=request.user, **d),
-        lambda v: f"Report status: {v.status_label}."
-        + (" The second sample is open." if v.sample_number == 2 else ""),
+        lambda v: (
+            f"Report status: {v.status_label}."
+            + (" The second sample is open." if v.sample_number == 2 else "")
+        ),
         config=lambda v: v.config,
     )
 
@@ -229,13 +240,17 @@ def sv_action_add(request, pk: int):
         ActionForm,
         "action_form",
         lambda v, d: services_sv.add_action(v, by=request.user, **d),
-        lambda a: f"Action added for {a.owner.get_full_name() or a.owner}, "
-        f"{services_sv.deadline_in_words(a.due_on)}.",
+        lambda a: (
+            f"Action added for {a.owner.get_full_name() or a.owner}, "
+            f"{services_sv.deadline_in_words(a.due_on)}."
+        ),
         people=_people([visit.cohort.centre]),
     )
 
 
-SAMPLE = SVSample.objects.select_related("visit__cohort__qualification__family", "visit__cohort__centre")
+SAMPLE = SVSample.objects.select_related(
+    "visit__cohort__qualification__family", "visit__cohort__centre"
+)
 
 
 @requires(MANAGE_SV)
@@ -284,7 +299,9 @@ def sv_action_close(request, pk: int):
     action = get_object(
         request.user,
         MANAGE_SV,
-        SVAction.objects.select_related("visit__cohort__centre", "visit__cohort__qualification", "owner"),
+        SVAction.objects.select_related(
+            "visit__cohort__centre", "visit__cohort__qualification", "owner"
+        ),
         pk=pk,
     )
     form = CloseActionForm(request.POST or None)
@@ -298,9 +315,7 @@ def sv_action_close(request, pk: int):
                 messages.success(request, "Action closed.")
                 return redirect(action.visit)
         show_again(request, form)
-    return render(
-        request, "verification/sv_action_close.html", {"form": form, "action": action}
-    )
+    return render(request, "verification/sv_action_close.html", {"form": form, "action": action})
 
 
 @requires(VIEW_SV)

@@ -7,87 +7,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learners', '0008_group_visiting_learners'),
-        ('verification', '0004_iv_sampling'),
+        ("learners", "0008_group_visiting_learners"),
+        ("verification", "0004_iv_sampling"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SVVisit',
+            name="SVVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('academic_year', models.CharField(help_text='e.g. 2026/27', max_length=7)),
-                ('verifier_name', models.CharField(blank=True, max_length=200, verbose_name='standards verifier')),
-                ('verifier_email', models.EmailField(blank=True, max_length=254, verbose_name="verifier's e-mail")),
-                ('verifier_phone', models.CharField(blank=True, max_length=40, verbose_name="verifier's phone")),
-                ('allocated_on', models.DateField(blank=True, null=True)),
-                ('route', models.CharField(help_text='A route code from sv_config.json', max_length=20)),
-                ('status', models.CharField(help_text='A status code from sv_config.json', max_length=40)),
-                ('sample_number', models.PositiveSmallIntegerField(default=1)),
-                ('report_received_on', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sv_visits', to='learners.cohort')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("academic_year", models.CharField(help_text="e.g. 2026/27", max_length=7)),
+                (
+                    "verifier_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="standards verifier"),
+                ),
+                (
+                    "verifier_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="verifier's e-mail"),
+                ),
+                (
+                    "verifier_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="verifier's phone"),
+                ),
+                ("allocated_on", models.DateField(blank=True, null=True)),
+                (
+                    "route",
+                    models.CharField(help_text="A route code from sv_config.json", max_length=20),
+                ),
+                (
+                    "status",
+                    models.CharField(help_text="A status code from sv_config.json", max_length=40),
+                ),
+                ("sample_number", models.PositiveSmallIntegerField(default=1)),
+                ("report_received_on", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sv_visits",
+                        to="learners.cohort",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-academic_year', 'cohort__qualification__title', 'cohort__start_year'],
+                "ordering": [
+                    "-academic_year",
+                    "cohort__qualification__title",
+                    "cohort__start_year",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SVSample',
+            name="SVSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(default=1)),
-                ('plans_sent_on', models.DateField(blank=True, null=True, verbose_name='assessment plans sent')),
-                ('learners_named_on', models.DateField(blank=True, null=True)),
-                ('deadline', models.DateField(blank=True, null=True, verbose_name='work due to the verifier by')),
-                ('work_submitted_on', models.DateField(blank=True, null=True, verbose_name="learners' work sent")),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('learners', models.ManyToManyField(blank=True, related_name='+', to='learners.learner')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='verification.svvisit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "plans_sent_on",
+                    models.DateField(blank=True, null=True, verbose_name="assessment plans sent"),
+                ),
+                ("learners_named_on", models.DateField(blank=True, null=True)),
+                (
+                    "deadline",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="work due to the verifier by"
+                    ),
+                ),
+                (
+                    "work_submitted_on",
+                    models.DateField(blank=True, null=True, verbose_name="learners' work sent"),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "learners",
+                    models.ManyToManyField(blank=True, related_name="+", to="learners.learner"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="samples",
+                        to="verification.svvisit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['visit', 'number'],
+                "ordering": ["visit", "number"],
             },
         ),
         migrations.CreateModel(
-            name='SVAction',
+            name="SVAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('due_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closing_note', models.TextField(blank=True)),
-                ('changed_events', models.JSONField(blank=True, default=list, help_text='The audit event numbers (seq) of the changes the action made')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sv_actions', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='verification.svvisit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("due_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("closing_note", models.TextField(blank=True)),
+                (
+                    "changed_events",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The audit event numbers (seq) of the changes the action made",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sv_actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="verification.svvisit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['visit', 'closed_at', 'due_on', 'pk'],
+                "ordering": ["visit", "closed_at", "due_on", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='svvisit',
-            constraint=models.UniqueConstraint(fields=('cohort', 'academic_year'), name='one_sv_visit_per_cohort_year'),
+            model_name="svvisit",
+            constraint=models.UniqueConstraint(
+                fields=("cohort", "academic_year"), name="one_sv_visit_per_cohort_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='svvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('sample_number__gte', 1), ('sample_number__lte', 2)), name='sv_sample_number_one_or_two'),
+            model_name="svvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sample_number__gte", 1), ("sample_number__lte", 2)),
+                name="sv_sample_number_one_or_two",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='svsample',
-            constraint=models.UniqueConstraint(fields=('visit', 'number'), name='one_sv_sample_per_number'),
+            model_name="svsample",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "number"), name="one_sv_sample_per_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='svsample',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1), ('number__lte', 2)), name='sv_sample_one_or_two'),
+            model_name="svsample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 1), ("number__lte", 2)),
+                name="sv_sample_one_or_two",
+            ),
         ),
     ]
