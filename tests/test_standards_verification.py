@@ -370,3 +370,28 @@ def test_the_demo_in_march_has_a_verification_part_way():
         sample.plans_sent_on and sample.learners.count() == 3 and sample.work_submitted_on is None
     )
     assert visit.cohort.start_year == "2025/26" and visit.route == "standard"
+
+
+def test_the_list_runs_a_fixed_number_of_queries(
+    client, cast, own_centre, django_assert_max_num_queries
+):
+    def grow(n):
+        for _ in range(n):
+            c = CohortFactory(
+                centre=own_centre, qualification=QualificationFactory(), start_year=YEAR
+            )
+            services_sv.record_allocation(
+                cohort=c, academic_year=YEAR, verifier_name="Dr Quarry", by=cast[R.LEAD_IV]
+            )
+            CohortFactory(centre=own_centre, qualification=QualificationFactory(), start_year=YEAR)
+
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    url = reverse("verification:sv_list")
+    grow(2)
+    client.get(url, {"year": YEAR})
+    with django_assert_max_num_queries(30) as small:
+        client.get(url, {"year": YEAR})
+    grow(12)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(url, {"year": YEAR})
+    assert page.content.decode().count("Dr Quarry") == 14
