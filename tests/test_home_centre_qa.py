@@ -144,3 +144,19 @@ def test_when_its_learners_leave_the_group_the_iv_of_their_work_stays_readable(w
     # ...but what was recorded about the partner's learner stays the partner's to read.
     assert list(scope(user, "verification.view_iv_sampling", SampleItem)) == [world["item_theirs"]]
     assert scope(user, "assessment.view_decisions", CriterionDecision).exists()
+
+
+def test_the_partner_reads_the_standards_verification_of_its_learners_cohort(client, world):
+    from verification.models_sv import SVVisit
+
+    visit = SVVisit.objects.create(
+        cohort=world["plan"].cohort,
+        academic_year="2026/27",
+        verifier_name="Dr Invented Verifier",
+        created_by=world["row"].internal_verifier,
+    )
+    client.force_login(world["partner_qn"])
+    page = client.get(reverse("verification:sv_detail", kwargs={"pk": visit.pk}))
+    assert page.status_code == 200 and "Dr Invented Verifier" in page.content.decode()
+    client.force_login(world["stranger"])
+    assert client.get(reverse("verification:sv_detail", kwargs={"pk": visit.pk})).status_code == 404

@@ -60,6 +60,8 @@ VIEW_SV = register(
     "verification.view_sv",
     STAFF_ROLES,
     writes=False,
+    # a partner reads the SV of the lead centre's cohort that holds its learners (3.1.7)
+    reach=[LEARNERS_HOME],
     description="See each cohort's standards verification: verifier, route, status, samples.",
 )
 MANAGE_SV = register(
