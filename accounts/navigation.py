@@ -23,6 +23,7 @@ MENU = [
     ),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
+    ("Policy register", "policies:register", "policies.view_register"),
 ]
 
 
