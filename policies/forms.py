@@ -20,7 +20,7 @@ def _upload(required: bool) -> forms.FileField:
         required=required,
         help_text=(
             "The type is read from the file itself"
-            + ("" if required else "; leave empty when the text did not change (the last file is kept)")
+            + ("" if required else "; leave empty when the text did not change (kept as it was)")
         ),
     )
 
@@ -61,7 +61,7 @@ class AddPolicyForm(PolicyDetailsForm):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
         if len(centres) == 1:
-            self.fields["centre"].initial = centres[0]
+            self.fields["centre"].initial = centres.first()
         del self.fields["lock"]
 
 

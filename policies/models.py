@@ -34,9 +34,7 @@ class Policy(models.Model):
         related_name="coordinated_policies",
         help_text="Who keeps this policy and is reminded when its review is due",
     )
-    sub_committee = models.CharField(
-        "governors' sub-committee", max_length=200, blank=True
-    )
+    sub_committee = models.CharField("governors' sub-committee", max_length=200, blank=True)
     last_reviewed = models.DateField(null=True, blank=True)
     next_review = models.DateField("next review due")
     created_by = models.ForeignKey(
@@ -104,7 +102,9 @@ class PolicyVersion(models.Model):
         related_name="+",
         help_text="The frozen snapshot a signature points at",
     )
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     made_at = models.DateTimeField(default=timezone.now)
 
     access = Access(centre="policy__centre", view=VIEW)
@@ -117,6 +117,15 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} version {self.number}"
+
+    def save(self, *args, **kwargs):
+        # The model's own guard: whatever calls save(), a signed version stays as signed.
+        if self.pk is not None and self.is_signed():
+            raise ValidationError(
+                f"Version {self.number} of {self.title} is signed: it cannot be changed. "
+                "Record a new review to make a new version."
+            )
+        super().save(*args, **kwargs)
 
     @property
     def audit_centre_id(self) -> int:
@@ -144,15 +153,6 @@ class PolicyVersion(models.Model):
         if ChairSignature.objects.filter(version_id=self.pk).exists():
             return True
         return bool(self.record_id) and Signature.objects.filter(version_id=self.record_id).exists()
-
-    def save(self, *args, **kwargs):
-        # The model's own guard: whatever calls save(), a signed version stays as signed.
-        if self.pk is not None and self.is_signed():
-            raise ValidationError(
-                f"Version {self.number} of {self.title} is signed: it cannot be changed. "
-                "Record a new review to make a new version."
-            )
-        super().save(*args, **kwargs)
 
 
 class ChairSignature(models.Model):

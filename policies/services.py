@@ -40,6 +40,7 @@ from .models import (
 from .permissions import MANAGE_REGISTER, SIGN_AS_HEAD
 
 MAX_REMINDER_DAYS = 365
+OVERDUE_WORDS = "overdue for review: it was due on "
 
 
 def default_reminder_days() -> int:
@@ -197,8 +198,8 @@ def add_policy(
 
 
 def _locked(policy: Policy, expected_lock) -> Policy:
-    locked = Policy.objects.select_for_update().select_related("centre", "coordinator").get(
-        pk=policy.pk
+    locked = (
+        Policy.objects.select_for_update().select_related("centre", "coordinator").get(pk=policy.pk)
     )
     if expected_lock is not None and expected_lock != locked.lock_version:
         raise ValidationError(
@@ -459,9 +460,7 @@ def reminder_days(centre) -> int:
 def set_reminder_days(centre, *, days: int, by) -> RegisterSettings:
     require(by, MANAGE_REGISTER, centre.pk)
     if not 1 <= days <= MAX_REMINDER_DAYS:
-        raise ValidationError(
-            {"reminder_days": f"Choose between 1 and {MAX_REMINDER_DAYS} days."}
-        )
+        raise ValidationError({"reminder_days": f"Choose between 1 and {MAX_REMINDER_DAYS} days."})
     row, _ = RegisterSettings.objects.select_for_update().get_or_create(
         centre=centre, defaults={"reminder_days": default_reminder_days()}
     )
@@ -518,7 +517,7 @@ def send_review_reminders(today: dt.date | None = None) -> dict:
                         body=(
                             f"Dear {_person(policy.coordinator)},\n\n"
                             f"The {policy.title} at {policy.centre.name} is "
-                            + ("overdue for review: it was due on " if overdue else "due for review on ")
+                            + (OVERDUE_WORDS if overdue else "due for review on ")
                             + f"{policy.next_review:%d/%m/%Y}. As its coordinator, please "
                             "review it with the governors' sub-committee"
                             + (f" ({policy.sub_committee})" if policy.sub_committee else "")

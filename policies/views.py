@@ -118,7 +118,7 @@ def policy_add(request):
     form = AddPolicyForm(
         request.POST or None,
         request.FILES or None,
-        centres=centres,
+        centres=Centre.objects.filter(pk__in=[c.pk for c in centres]).order_by("name"),
         people=_people([c.pk for c in centres]),
     )
     if request.method == "POST":
@@ -388,9 +388,7 @@ def export_register(request):
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="policy-register-{centre.number}.xlsx"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="policy-register-{centre.number}.xlsx"'
     return response
 
 
