@@ -506,3 +506,27 @@ def test_pages_run_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(detail_small)):
         client.get(p.get_absolute_url())
+
+
+# --- 6. the demo ----------------------------------------------------------------------------
+
+
+def test_the_demo_register_has_an_overdue_policy_and_a_reminder(db):
+    from btecqa.demo import load_demo
+
+    day = dt.date(2026, 12, 3)
+    with time_machine.travel(dt.datetime(2026, 12, 3, 12, 0), tick=True):
+        load_demo(day)
+        load_demo(day)  # a second load adds nothing
+    policies = {p.title: p for p in Policy.objects.all()}
+    assert set(policies) == {
+        "BTEC assessment policy",
+        "Internal verification policy",
+        "Malpractice policy",
+        "Appeals policy",
+    }
+    assert [t for t, p in policies.items() if p.is_overdue(day)] == ["Malpractice policy"]
+    iv = policies["Internal verification policy"]
+    assert _review_todos(iv).filter(closed_at__isnull=True, assignee__username="liv").exists()
+    assert MonitoringRecord.objects.filter(academic_year="2026/27").count() == 1
+    assert Policy.objects.count() == 4 and PolicyVersion.objects.count() == 4
