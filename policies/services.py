@@ -49,8 +49,13 @@ def default_reminder_days() -> int:
 
 
 def max_policy_bytes() -> int:
-    """The policy file limit: the assignment brief's (BTECQA_BRIEF_MAX_BYTES, 10 MB)."""
-    return max_brief_bytes()
+    """BTECQA_POLICY_MAX_BYTES, else the assignment brief's limit (10 MB unless set).
+
+    Never above BTECQA_UPLOAD_MAX_BYTES: btecqa/uploads.py keeps one byte past that limit
+    and drops the rest, so a larger policy limit would accept a cut-off file as whole.
+    """
+    wanted = int(getattr(settings, "BTECQA_POLICY_MAX_BYTES", 0) or max_brief_bytes())
+    return min(wanted, int(settings.BTECQA_UPLOAD_MAX_BYTES))
 
 
 def read_policy_file(upload, field: str = "upload") -> tuple[bytes, str]:
@@ -134,6 +139,8 @@ def _new_version(policy, *, reviewed_on, next_review, notes, by, upload=None, fi
 
 
 def _open_head_todo(policy, version, by) -> None:
+    # One signing to-do a policy, naming the version that now waits.
+    close_todos(events.SIGN_POLICY, target=policy, by=by, note=f"version {version.number} made")
     open_todo(
         events.SIGN_POLICY,
         centre=policy.centre,

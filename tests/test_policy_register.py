@@ -133,7 +133,7 @@ def test_a_bad_file_is_refused_with_the_field_and_the_reason(
     client, settings, own_centre, qn, coordinator, upload, reason
 ):
     if upload == "too_big":
-        settings.BTECQA_BRIEF_MAX_BYTES = 1024
+        settings.BTECQA_POLICY_MAX_BYTES = 1024
         upload = pdf(data=PDF + b"x" * 2048)
     login(client, qn)
     response = client.post(
@@ -155,6 +155,12 @@ def test_a_bad_file_is_refused_with_the_field_and_the_reason(
     assert reason in response.content.decode()
     assert "Nothing was saved" in response.content.decode()
     assert not Policy.objects.exists()
+
+
+def test_the_policy_limit_never_exceeds_the_upload_handlers(settings):
+    settings.BTECQA_POLICY_MAX_BYTES = 50 * 1024 * 1024
+    settings.BTECQA_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    assert services.max_policy_bytes() == 2 * 1024 * 1024
 
 
 def test_a_docx_renamed_pdf_is_read_as_what_it_is(own_centre, qn, coordinator):
@@ -186,6 +192,8 @@ def test_a_review_makes_a_new_version_and_the_old_file_stays_readable(client, po
     assert policy.last_reviewed == dt.date(2026, 9, 30)
     assert policy.next_review == dt.date(2027, 9, 30)
     v1, v2 = policy.versions.order_by("number")
+    sign_todo = ToDo.objects.get(kind=events.SIGN_POLICY, closed_at__isnull=True)
+    assert sign_todo.title.startswith("Sign version 2 of")
     assert (v2.number, v2.notes, v2.file_name) == (2, "Appeals deadline changed", "v2.pdf")
     old = client.get(reverse("policies:version_file", args=[v1.pk]))
     assert old.status_code == 200 and b"".join(old.streaming_content) == PDF
