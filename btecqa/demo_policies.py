@@ -2,10 +2,12 @@
 
 The lead centre keeps four policies. The assessment policy was reviewed in the spring,
 signed by the head and by the chair of governors (recorded by the Quality Nominee); the
-internal verification policy falls due within the reminder days, so its coordinator has
-the to-do; the malpractice policy is overdue for review; the appeals policy has been
-monitored this year. Dates are relative to the day the demo is loaded for. A second load
-finds the register and stops.
+internal verification policy falls due within the reminder days, so its coordinator gets
+the to-do at the next morning's reminders; the malpractice policy is overdue for review
+(shown on the register; the demo's dashboards start with nothing overdue, so the loader
+leaves the reminders to beat); the appeals policy has been monitored this year. Every
+version was signed by the head and the chair. Dates are relative to the day the demo is
+loaded for. A second load finds the register and stops.
 """
 
 import datetime as dt
@@ -69,25 +71,26 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
             )
         created += 2
         version = policy.latest_version()
-        if due_in > 0:  # in date: signed by the head and the chair after the review
-            with clock.at(reviewed_on + dt.timedelta(days=3), 15):
-                services.sign_as_head(
-                    version,
-                    user=head,
-                    password=DEMO_PASSWORD,
-                    seen_sha256=signing.current_sha256(policy),
-                )
-            with clock.at(reviewed_on + dt.timedelta(days=10), 9):
-                services.record_chair_signature(
-                    version,
-                    chair_name=CHAIR,
-                    signed_on=reviewed_on + dt.timedelta(days=8),
-                    by=qn,
-                )
-            created += 2
+        # Each version was signed by the head and by the chair after its review.
+        with clock.at(reviewed_on + dt.timedelta(days=3), 15):
+            services.sign_as_head(
+                version,
+                user=head,
+                password=DEMO_PASSWORD,
+                seen_sha256=signing.current_sha256(policy),
+            )
+        with clock.at(reviewed_on + dt.timedelta(days=10), 9):
+            services.record_chair_signature(
+                version,
+                chair_name=CHAIR,
+                signed_on=reviewed_on + dt.timedelta(days=8),
+                by=qn,
+            )
+        created += 2
         if title == "Appeals policy":
             year_start = dt.date(int(year[:4]), 9, 1)
-            monitored_on = min(today, max(year_start, today - dt.timedelta(days=7)))
+            yesterday = today - dt.timedelta(days=1)
+            monitored_on = min(yesterday, max(year_start, today - dt.timedelta(days=7)))
             with clock.at(monitored_on, 13):
                 services.record_monitoring(
                     policy,
@@ -97,6 +100,4 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
                     by=qn,
                 )
             created += 1
-    with clock.at(today, 6, 20):  # the morning's reminders, as beat would have run them
-        services.send_review_reminders(today)
     return created
