@@ -559,3 +559,48 @@ def test_the_register_pages_by_role(client, cast, url_name):
         client.force_login(cast[role])
         expected = 200 if role in PAGES[url_name] else 403
         assert client.get(reverse(url_name)).status_code == expected, role
+
+
+def test_every_change_is_on_the_audit_trail(own_centre, qn, head, coordinator, password):
+    from signatures import services as signing
+
+    policy = add(own_centre, qn, coordinator)
+    services.change_policy(
+        policy, title="BTEC assessment policy", coordinator=coordinator,
+        sub_committee="Standards", next_review=dt.date(2027, 2, 1), by=qn,
+    )  # fmt: skip
+    version = services.correct_version(
+        policy.latest_version(), reviewed_on=dt.date(2026, 3, 3),
+        next_review=dt.date(2027, 2, 1), by=qn,
+    )  # fmt: skip
+    services.sign_as_head(
+        version, user=head, password=password, seen_sha256=signing.current_sha256(policy)
+    )
+    services.record_chair_signature(
+        version, chair_name="Eleanor Pashley", signed_on=dt.date(2026, 3, 9), by=qn
+    )
+    services.record_monitoring(policy, monitored_on=TODAY, outcome="no_change", by=qn)
+    services.set_reminder_days(own_centre, days=20, by=qn)
+    policy.refresh_from_db()
+    services.record_review(policy, reviewed_on=TODAY, next_review=dt.date(2026, 10, 15), by=qn)
+    policy_review_reminders()
+    actions = set(
+        AuditEvent.objects.filter(centre_id=own_centre.pk).values_list("action", flat=True)
+    )
+    assert {
+        events.POLICY_ADDED,
+        events.POLICY_CHANGED,
+        events.VERSION_CORRECTED,
+        events.HEAD_SIGNED,
+        events.CHAIR_SIGNATURE_RECORDED,
+        events.MONITORED,
+        events.REMINDER_DAYS_SET,
+        events.POLICY_REVIEWED,
+        events.REVIEW_REMINDED,
+        "signatures.record.version_made",
+        "signatures.record.signed",
+    } <= actions
+    sentences = [
+        e.sentence for e in AuditEvent.objects.filter(action=events.CHAIR_SIGNATURE_RECORDED)
+    ]
+    assert "recorded that Eleanor Pashley signed version 1" in sentences[0]
