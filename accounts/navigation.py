@@ -24,6 +24,7 @@ MENU = [
     ("Standards verification", "verification:sv_list", "verification.view_sv"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
+    ("Policy register", "policies:register", "policies.view_register"),
 ]
 
 

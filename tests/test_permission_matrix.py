@@ -55,7 +55,13 @@ from todos.models import ToDo
 from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
-from . import matrix_decisions, matrix_plans, matrix_sv, matrix_tracking
+from . import (
+    matrix_decisions,
+    matrix_plans,
+    matrix_policies,
+    matrix_sv,
+    matrix_tracking,
+)
 from .factories import (
     CentreFactory,
     CohortFactory,
@@ -71,7 +77,13 @@ R = Role
 ROLES = sorted(Role, key=str)
 # Later apps keep their part of the matrix in their own module: `fill(world, key, site)`
 # adds their records to a site (in site.extra), `makers(site)` names their URLs' targets.
-MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking, matrix_sv)
+MATRIX_AREAS = (
+    matrix_plans,
+    matrix_decisions,
+    matrix_tracking,
+    matrix_sv,
+    matrix_policies,
+)
 PUBLIC = {
     "login",
     "logout",
@@ -618,6 +630,7 @@ NAMESPACES = [
     "registrations",
     "verification",
     "assessment",
+    "policies",
 ]
 
 
