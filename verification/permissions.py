@@ -51,3 +51,42 @@ VIEW_IV_SAMPLING = register(
     writes=False,
     description="See the internal verification sampling plans, samples and IV records.",
 )
+
+# --- IV records on sampled decisions (000-3.2.1; domain.md 3.8) --------------------------
+# The internal verifier records agree or disagree on a sampled item: only the
+# assignment's own IV (the same rule as assessment.verify_decisions, whose mark_verified
+# freezes the decisions on an agree), and nobody on decisions they made themselves
+# (NOT_OWN_DECISION, the access layer's rule).
+from accounts.permissions import NOT_OWN_DECISION  # noqa: E402
+from assessment.permissions import (  # noqa: E402
+    ASSESSES_OWN_LEARNERS,
+    VERIFIES_ASSIGNMENT,
+)
+
+RECORD_IV = register(
+    "verification.record_iv",
+    {Role.ASSESSOR_IV, Role.LEAD_IV},
+    writes=True,
+    rules=[VERIFIES_ASSIGNMENT, NOT_OWN_DECISION],
+    description=(
+        "The assignment's internal verifier records agree or disagree on a sampled "
+        "learner's work, and closes the action once it is checked again."
+    ),
+)
+ANSWER_IV_ACTION = register(
+    "verification.answer_iv_action",
+    {Role.ASSESSOR_IV, Role.LEAD_IV, Role.PROGRAMME_LEADER},
+    writes=True,
+    rules=[ASSESSES_OWN_LEARNERS],
+    description="The assessor says the action an IV disagreement set them is done.",
+)
+CLEAR_FLAG = register(
+    "verification.clear_flag",
+    {Role.LEAD_IV, Role.QUALITY_NOMINEE},
+    writes=True,
+    rules=[NOT_OWN_DECISION],
+    description=(
+        "The Lead IV (or Quality Nominee) clears a cohort's flag once every decision it "
+        "covers was checked again."
+    ),
+)

@@ -24,3 +24,17 @@ urlpatterns = [
         name="standardisation_add",
     ),
 ]
+
+# IV records on sampled decisions (000-3.2.1), /verification/iv/...
+from . import views_iv  # noqa: E402
+
+urlpatterns += [
+    path("iv/", views_iv.iv_queue, name="iv_queue"),
+    path("iv/items/<id:pk>/", views_iv.iv_item, name="iv_item"),
+    path("iv/items/<id:pk>/record/", views_iv.iv_record, name="iv_record"),
+    path("iv/actions/", views_iv.iv_actions, name="iv_actions"),
+    path("iv/records/<id:pk>/done/", views_iv.iv_action_done, name="iv_action_done"),
+    path("iv/records/<id:pk>/close/", views_iv.iv_action_close, name="iv_action_close"),
+    path("iv/flags/", views_iv.iv_flags, name="iv_flags"),
+    path("iv/flags/<id:pk>/clear/", views_iv.iv_flag_clear, name="iv_flag_clear"),
+]
