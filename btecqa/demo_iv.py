@@ -6,9 +6,10 @@ builder is another area's: the items are made here directly, each with its snaps
 assignment's internal verifier agrees with one and disagrees with another: the action
 goes to the assessor and every decision by them on that assignment across the cohort is
 flagged. The assessor does the action, the IV checks it again and closes it, and the
-Quality Nominee clears the flag. A week later the IV disagrees with the third learner's
-work too: that action is still open (and flags the cohort again). Each step is told only
-once its day has passed; a second load finds the plan's items and stops.
+Quality Nominee clears the flag. Three weeks later the IV disagrees with the third
+learner's work too: that action is open for a fortnight (early December shows it open, and
+the cohort flagged again), then followed through the same way before the holidays. Each
+step is told only once its day has passed; a second load finds the plan's items and stops.
 """
 
 from .demo_decisions import MARKED_AFTER, add_working_days
@@ -150,16 +151,40 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
             note="The assessor's other decisions on the assignment were checked again: sound.",
         )
 
-    second_on = working(cleared_on, 5)
+    # Three weeks on, a second disagreement: its action is open for a fortnight (still open
+    # early in December), then followed through the same way before the holidays.
+    second_on = working(cleared_on, 15)
     if today <= second_on:
         return created
     with clock.at(second_on, 15):
-        iv.record_iv(
+        second = iv.record_iv(
             items[still_open],
             by=verifier,
             outcome="disagree",
             comments="A pass criterion is awarded without the evidence the unit asks for.",
             action="Check the pass criteria against the unit's assessment guidance.",
-            action_due=working(second_on, 5),
+            action_due=working(second_on, 10),
         )
-    return created + 1
+    created += 1
+    done_on = working(second_on, 10)
+    if today <= done_on:
+        return created
+    with clock.at(done_on, 16):
+        iv.mark_action_done(
+            second, by=assessor, note="Checked against the guidance: the evidence is there."
+        )
+    closed_on = working(done_on, 1)
+    if today <= closed_on:
+        return created
+    with clock.at(closed_on, 11):
+        iv.close_action(second, by=verifier, note="Seen the evidence page: agreed.")
+    cleared_on = working(closed_on, 2)
+    if today <= cleared_on:
+        return created
+    with clock.at(cleared_on, 10):
+        iv.clear_flag(
+            DecisionFlag.objects.get(raised_by=second),
+            by=qn,
+            note="Checked the assessor's decisions on the assignment again: sound.",
+        )
+    return created
