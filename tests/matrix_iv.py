@@ -13,7 +13,7 @@ from accounts.roles import Role
 def fill(world, key, site) -> None:
     from django.utils import timezone
 
-    from tests.factories import decisions_assignment
+    from tests.factories import decide, decisions_assignment
     from verification.models_sampling import DecisionFlag, IVPlan, IVRecord, SampleItem
 
     assessor, iv = world.user(key, Role.ASSESSOR_IV), world.user(key, Role.LEAD_IV)
@@ -23,6 +23,8 @@ def fill(world, key, site) -> None:
     plan, _ = IVPlan.objects.get_or_create(
         cohort=site.cohort, academic_year=a.plan.academic_year, defaults={"created_by": iv}
     )
+    # sampled work has decisions (so the plan keeps the row: remove_assignment refuses it)
+    decide(site.learner, a, ["A.P1"])
     common = {"plan": plan, "learner": site.learner, "assignment": a, "sampled_by": iv}
     site.extra["iv_item"] = SampleItem.objects.create(stage="summative", **common)
     disagreed = SampleItem.objects.create(stage="interim", **common)

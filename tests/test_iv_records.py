@@ -392,3 +392,21 @@ def test_the_queue_lists_only_the_ivs_items_and_other_centres_get_404(w, client)
     assert client.post(reverse("verification:iv_flag_clear", args=[flag.pk])).status_code == 404
     flags = client.get(reverse("verification:iv_flags")).content.decode()
     assert w.learners[0].last_name not in flags
+
+
+def test_a_summative_item_with_no_decisions_is_refused_naming_the_learner(w):
+    item = w.sample(w.learners[0], attempt="resubmission")
+    name = f"{w.learners[0].first_name} {w.learners[0].last_name}"
+    with pytest.raises(ValidationError, match=f"{name} has no decisions on .* to verify yet"):
+        svc.record_iv(item, by=w.iv, outcome="agree", comments="")
+
+
+def test_the_menu_shows_each_iv_page_to_whom_it_serves(w, client):
+    client.force_login(w.assessor)
+    page = client.get(reverse("verification:iv_actions")).content.decode()
+    assert f'href="{reverse("verification:iv_actions")}"' in page
+    assert f'href="{reverse("verification:iv_flags")}"' not in page
+    client.force_login(w.qn)
+    page = client.get(reverse("verification:iv_flags")).content.decode()
+    assert f'href="{reverse("verification:iv_flags")}"' in page
+    assert f'href="{reverse("verification:iv_queue")}"' not in page

@@ -137,6 +137,11 @@ def record_iv(
         if refusal := _own_decisions_refusal(by, item):
             raise ValidationError(refusal)
         decisions = sorted(item_decisions(item).values_list("criterion__code", flat=True))
+        if not decisions and item.stage == SampleItem.Stage.SUMMATIVE:
+            raise ValidationError(
+                f"{name_of(item.learner)} has no decisions on {item.assignment.title} "
+                f"({item.attempt}) to verify yet."
+            )
         record = IVRecord.objects.create(
             item=item,
             verifier=by,
