@@ -410,3 +410,25 @@ def test_the_menu_shows_each_iv_page_to_whom_it_serves(w, client):
     page = client.get(reverse("verification:iv_flags")).content.decode()
     assert f'href="{reverse("verification:iv_flags")}"' in page
     assert f'href="{reverse("verification:iv_queue")}"' not in page
+
+
+def test_a_decision_changed_after_its_iv_no_longer_counts(w):
+    learner = w.learners[0]
+    svc.record_iv(w.sample(learner), by=w.iv, outcome="agree", comments="")
+    old = w.decisions(learner).get(criterion__code="A.D1")
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0), tick=True):
+        CriterionDecision.objects.filter(pk=old.pk).update(current=False)
+        new = CriterionDecision.objects.create(
+            learner=learner,
+            assignment=w.a,
+            criterion=old.criterion,
+            achieved=False,
+            assessor=w.assessor,
+            version=2,
+            replaces=old,
+            reason="Re-marked after moderation",
+        )
+    assert new.pk not in sel.internally_verified_ids(w.decisions(learner))
+    why = {r["learner_id"]: r for r in sel.not_yet_verified(w.cohort)}
+    assert why[learner.pk]["why"] == "changed after its IV"
+    assert why[learner.pk]["criteria"] == ["A.D1"]
