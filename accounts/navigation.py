@@ -46,3 +46,13 @@ def menu_for(user, current: str | None = None) -> list[dict]:
         for label, name, perm in MENU
         if perm is None or has_perm(user, perm)
     ]
+
+
+# Internal verification of assessment decisions (000-3.2.1).
+MENU.extend(
+    [
+        ("IV queue", "verification:iv_queue", "verification.record_iv"),
+        ("IV actions", "verification:iv_actions", "verification.answer_iv_action"),
+        ("IV flags", "verification:iv_flags", "verification.clear_flag"),
+    ]
+)

@@ -29,6 +29,7 @@ from registrations.models import RegistrationRound
 
 from . import (
     demo_decisions,
+    demo_iv,
     demo_plans,
     demo_policies,
     demo_sv,
@@ -42,6 +43,7 @@ DEMO_AREAS = (
     demo_verification,
     demo_plans,
     demo_decisions,
+    demo_iv,
     demo_tracking,
     demo_sv,
     demo_policies,

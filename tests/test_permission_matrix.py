@@ -57,6 +57,7 @@ from verification.models import LeadIVAppointment
 
 from . import (
     matrix_decisions,
+    matrix_iv,
     matrix_plans,
     matrix_policies,
     matrix_sv,
@@ -80,6 +81,7 @@ ROLES = sorted(Role, key=str)
 MATRIX_AREAS = (
     matrix_plans,
     matrix_decisions,
+    matrix_iv,
     matrix_tracking,
     matrix_sv,
     matrix_policies,

@@ -1,6 +1,8 @@
 """What the trail says about Lead IV appointments."""
 
+from accounts.roles import Role
 from audit.actions import register_action
+from todos.kinds import ASSIGNEE, register_kind
 
 LEAD_IV_APPOINTED = register_action(
     "verification.lead_iv.appointed",
@@ -25,7 +27,6 @@ STANDARDISATION_RULE_SET = register_action(
 
 # --- standards verification (000-3.1.11, 000-3.1.13) -----------------------------------
 
-from todos.kinds import ASSIGNEE, register_kind  # noqa: E402
 
 SV_ALLOCATED = register_action(
     "verification.sv.allocated",
@@ -77,4 +78,54 @@ SV_ACTION_TODO = register_kind(
     owner=ASSIGNEE,
     due_days=14,
     link="verification:sv_action_close",
+)
+
+# --- IV records on sampled decisions (000-3.2.1) ---------------------------------------
+
+IV_RECORDED = register_action(
+    "verification.iv.recorded",
+    "IV recorded",
+    "{actor} recorded internal verification: {object}",
+)
+IV_ACTION_DONE = register_action(
+    "verification.iv.action_done",
+    "IV action done",
+    "{actor} said the IV action is done: {object}",
+)
+IV_ACTION_CLOSED = register_action(
+    "verification.iv.action_closed",
+    "IV action closed",
+    "{actor} checked the IV action again and closed it: {object}",
+)
+IV_FLAG_RAISED = register_action(
+    "verification.iv.flag_raised",
+    "Decisions flagged",
+    "{actor} flagged decisions to be checked again: {object}",
+)
+IV_FLAG_CLEARED = register_action(
+    "verification.iv.flag_cleared",
+    "Flag cleared",
+    "{actor} cleared the flag: {object}",
+)
+
+IV_ACTION_TODO = register_kind(
+    "verification.iv_action",
+    "Do the action the internal verifier set",
+    owner=ASSIGNEE,
+    due_days=10,
+    link="verification:iv_action_done",
+)
+IV_RECHECK_TODO = register_kind(
+    "verification.iv_recheck",
+    "Check the assessor's action again and close it",
+    owner=ASSIGNEE,
+    due_days=5,
+    link="verification:iv_action_close",
+)
+IV_FLAG_TODO = register_kind(
+    "verification.iv_flag",
+    "Check again the flagged decisions, then clear the flag",
+    owner=Role.LEAD_IV,
+    due_days=15,
+    link="verification:iv_flag_clear",
 )

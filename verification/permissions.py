@@ -1,7 +1,8 @@
 """Who sees and who keeps the list of Lead IVs (the Quality Nominee, domain.md 3.1)."""
 
-from accounts.permissions import LEARNERS_HOME, register
+from accounts.permissions import LEARNERS_HOME, NOT_OWN_DECISION, register
 from accounts.roles import STAFF_ROLES, Role
+from assessment.permissions import ASSESSES_OWN_LEARNERS, VERIFIES_ASSIGNMENT
 
 VIEW_LEAD_IVS = register(
     "verification.view_lead_ivs",
@@ -71,5 +72,39 @@ MANAGE_SV = register(
     description=(
         "The Quality Nominee or Lead IV records Pearson's allocation, the route, the report's "
         "status, the samples asked for and sent, and the actions agreed with the verifier."
+    ),
+)
+
+# --- IV records on sampled decisions (000-3.2.1; domain.md 3.8) --------------------------
+# The internal verifier records agree or disagree on a sampled item: only the
+# assignment's own IV (the same rule as assessment.verify_decisions, whose mark_verified
+# freezes the decisions on an agree), and nobody on decisions they made themselves
+# (NOT_OWN_DECISION, the access layer's rule).
+
+RECORD_IV = register(
+    "verification.record_iv",
+    {Role.ASSESSOR_IV, Role.LEAD_IV},
+    writes=True,
+    rules=[VERIFIES_ASSIGNMENT, NOT_OWN_DECISION],
+    description=(
+        "The assignment's internal verifier records agree or disagree on a sampled "
+        "learner's work, and closes the action once it is checked again."
+    ),
+)
+ANSWER_IV_ACTION = register(
+    "verification.answer_iv_action",
+    {Role.ASSESSOR_IV, Role.LEAD_IV, Role.PROGRAMME_LEADER},
+    writes=True,
+    rules=[ASSESSES_OWN_LEARNERS],
+    description="The assessor says the action an IV disagreement set them is done.",
+)
+CLEAR_FLAG = register(
+    "verification.clear_flag",
+    {Role.LEAD_IV, Role.QUALITY_NOMINEE},
+    writes=True,
+    rules=[NOT_OWN_DECISION],
+    description=(
+        "The Lead IV (or Quality Nominee) clears a cohort's flag once every decision it "
+        "covers was checked again."
     ),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_standardisation
+from . import views, views_iv, views_standardisation, views_sv
 
 app_name = "verification"
 
@@ -26,8 +26,6 @@ urlpatterns = [
 ]
 
 # Standards verification (000-3.1.11, 000-3.1.13).
-from . import views_sv  # noqa: E402
-
 urlpatterns += [
     path("sv/", views_sv.sv_list, name="sv_list"),
     path("sv/new/", views_sv.sv_add, name="sv_add"),
@@ -41,4 +39,16 @@ urlpatterns += [
     path("sv/samples/<id:pk>/learners/", views_sv.sv_learners, name="sv_learners"),
     path("sv/samples/<id:pk>/submitted/", views_sv.sv_submitted, name="sv_submitted"),
     path("sv/actions/<id:pk>/close/", views_sv.sv_action_close, name="sv_action_close"),
+]
+
+# IV records on sampled decisions (000-3.2.1), /verification/iv/...
+urlpatterns += [
+    path("iv/", views_iv.iv_queue, name="iv_queue"),
+    path("iv/items/<id:pk>/", views_iv.iv_item, name="iv_item"),
+    path("iv/items/<id:pk>/record/", views_iv.iv_record, name="iv_record"),
+    path("iv/actions/", views_iv.iv_actions, name="iv_actions"),
+    path("iv/records/<id:pk>/done/", views_iv.iv_action_done, name="iv_action_done"),
+    path("iv/records/<id:pk>/close/", views_iv.iv_action_close, name="iv_action_close"),
+    path("iv/flags/", views_iv.iv_flags, name="iv_flags"),
+    path("iv/flags/<id:pk>/clear/", views_iv.iv_flag_clear, name="iv_flag_clear"),
 ]
