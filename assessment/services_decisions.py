@@ -401,13 +401,18 @@ def _declaration_problems(who: str, sub) -> list[Problem]:
 # --- internal verification (the marking; sampling comes with the Verification issue) ------
 
 
-def mark_verified(assignment: PlannedAssignment, learner, *, by) -> int:
-    """The IV marks the learner's current decisions on the assignment verified: frozen."""
+def mark_verified(assignment: PlannedAssignment, learner, *, by, attempt: str | None = None) -> int:
+    """The IV marks the learner's current decisions on the assignment verified: frozen.
+
+    With `attempt`, only that attempt's (a resubmission is verified on its own: agreeing it
+    must not freeze a first attempt nobody has verified yet)."""
     require_object(by, VERIFY_DECISIONS, assignment)
     with transaction.atomic():
         rows = CriterionDecision.objects.filter(
             assignment=assignment, learner=learner, current=True, verified_at__isnull=True
         )
+        if attempt is not None:
+            rows = rows.filter(attempt=attempt)
         codes = sorted(rows.values_list("criterion__code", flat=True))
         if not codes:
             raise ValidationError(f"{name_of(learner)} has no unverified decisions to verify.")

@@ -230,6 +230,11 @@ def remove_assignment(plan: AssessmentPlan, assignment: PlannedAssignment, *, by
                 f"“{title}” has a brief or assessment decisions, so it stays on the plan: "
                 "change its row instead."
             )
+        if assignment.iv_samples.exists() or assignment.iv_flags.exists():
+            raise ValidationError(
+                f"“{title}” has learners' work sampled for internal verification, so it stays "
+                "on the plan: change its row instead."
+            )
         assignment.delete()
         locked.lock_version += 1
         locked.save(update_fields=["lock_version"])

@@ -432,3 +432,43 @@ def test_a_decision_changed_after_its_iv_no_longer_counts(w):
     why = {r["learner_id"]: r for r in sel.not_yet_verified(w.cohort)}
     assert why[learner.pk]["why"] == "changed after its IV"
     assert why[learner.pk]["criteria"] == ["A.D1"]
+
+
+def test_agreeing_a_resubmission_leaves_the_unverified_first_attempt_open(w):
+    """The resubmission's IV freezes the resubmission only: the first attempt, never
+    sampled or verified, is not frozen along with it."""
+    learner = w.learners[1]
+    CriterionDecision.objects.create(
+        learner=learner,
+        assignment=w.a,
+        criterion=w.a.criteria.get(code="A.M1"),
+        attempt="resubmission",
+        achieved=True,
+        assessor=w.assessor,
+    )
+    svc.record_iv(w.sample(learner, attempt="resubmission"), by=w.iv, outcome="agree", comments="")
+    rows = CriterionDecision.objects.filter(learner=learner, assignment=w.a, current=True)
+    assert rows.filter(attempt="resubmission", verified_at__isnull=False).exists()
+    assert not rows.filter(attempt="first", verified_at__isnull=False).exists()
+
+
+def test_a_plan_row_with_sampled_work_stays_on_the_plan(w):
+    """Removing an assignment whose learners' work was sampled (interim, no decisions
+    needed) is refused in words, not a server error."""
+    from assessment.services_plans import remove_assignment
+    from verification.services import appoint_lead_iv
+
+    appoint_lead_iv(
+        centre=w.centre,
+        qualification=w.cohort.qualification,
+        academic_year=w.a.plan.academic_year,
+        lead_iv=w.liv,
+        cover=w.iv,
+        by=w.qn,
+    )
+    w.a.plan.status = "draft"
+    w.a.plan.save()
+    CriterionDecision.objects.filter(assignment=w.a).delete()
+    w.sample(w.learners[0], stage="interim")
+    with pytest.raises(ValidationError, match="sampled for internal verification"):
+        remove_assignment(w.a.plan, w.a, by=w.liv)

@@ -77,7 +77,7 @@ def _freeze(item: SampleItem, by) -> None:
     if item.stage != SampleItem.Stage.SUMMATIVE:
         return
     if item_decisions(item).filter(verified_at__isnull=True).exists():
-        mark_verified(item.assignment, item.learner, by=by)
+        mark_verified(item.assignment, item.learner, by=by, attempt=item.attempt)
 
 
 def _items():
