@@ -21,6 +21,7 @@ MENU = [
         "verification:standardisation_list",
         "verification.view_standardisation",
     ),
+    ("IV sampling", "verification:sampling_home", "verification.view_iv_sampling"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
 ]

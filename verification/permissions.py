@@ -51,3 +51,18 @@ VIEW_IV_SAMPLING = register(
     writes=False,
     description="See the internal verification sampling plans, samples and IV records.",
 )
+PLAN_IV_SAMPLING = register(
+    "verification.plan_iv_sampling",
+    {Role.LEAD_IV, Role.QUALITY_NOMINEE},
+    writes=True,
+    description=(
+        "The Lead IV (or the Quality Nominee) sets assessors' risk ratings and builds and "
+        "edits the IV sampling plan."
+    ),
+)
+SET_SAMPLING_STRATEGY = register(
+    "verification.set_sampling_strategy",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description="The Quality Nominee sets the centre's IV sampling rates.",
+)
