@@ -5,7 +5,7 @@ import datetime as dt
 import math
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from assessment.models import Attempt, CriterionDecision, Submission
@@ -331,6 +331,6 @@ def test_other_centres_get_404_and_weak_roles_403(client):
     client.force_login(w.assessor)
     assert client.get(reverse("verification:sampling_plan", args=[w.plan.pk])).status_code == 200
     assert client.post(reverse("verification:sampling_build", args=[w.plan.pk])).status_code == 403
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         svc.build_sample(w.plan, by=w.assessor)
     assert IVPlan.objects.count() == 1
