@@ -80,6 +80,16 @@ BENCHMARKS = {
         "bench_import",
         "tracking-sheet import of 10,000 grade cells vs openpyxl read + one bulk insert",
     ),
+    "sampling.coverage": (
+        "benchmarks.bench_sampling",
+        "bench_coverage",
+        "IV coverage matrix page, 300 learners x 10 units x 6 assessors, vs a bare view",
+    ),
+    "sampling.build": (
+        "benchmarks.bench_sampling",
+        "bench_build",
+        "build_sample() over 3,000 decisions vs reading the same decisions in one query",
+    ),
 }
 
 

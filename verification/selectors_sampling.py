@@ -73,7 +73,7 @@ def coverage(plan) -> dict:
     dims = {k: defaultdict(lambda: [0, 0]) for k in ("sex", "age", "assessor", "method", "site")}
     learners_seen, learners_verified = set(), set()
     for key, work in cw.works.items():
-        if not work.decisions:
+        if not work.decided:
             continue
         cell = cells[work.assignment_id]
         v = key in verified_keys

@@ -238,7 +238,7 @@ def _level(code: str) -> str:
         return "P"
 
 
-@dataclass
+@dataclass(slots=True)
 class Work:
     """One learner's work on one assignment and attempt."""
 
@@ -246,6 +246,8 @@ class Work:
     assignment_id: int
     attempt: str
     decisions: list = field(default_factory=list)  # dicts, for the snapshot
+    achieved: set = field(default_factory=set)  # criterion codes
+    decided: set = field(default_factory=set)
     submission: dict | None = None
     grade: str = NOT_YET
     borderline: str = ""
@@ -280,36 +282,59 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
         ).select_related("unit", "assessor", "delivering_centre")
     }
     criteria: dict[int, list[str]] = defaultdict(list)
-    for aid, code in PlannedAssignment.criteria.through.objects.filter(
+    criterion_codes = []
+    for aid, cid, code in PlannedAssignment.criteria.through.objects.filter(
         plannedassignment_id__in=assignments
-    ).values_list("plannedassignment_id", "assessmentcriterion__code"):
+    ).values_list("plannedassignment_id", "assessmentcriterion_id", "assessmentcriterion__code"):
         criteria[aid].append(code)
+        criterion_codes.append((cid, code))
     works: dict[tuple, Work] = {}
-    fields = ["learner_id", "assignment_id", "attempt", "criterion__code", "achieved"]
+    code_of = {cid: code for cid, code in criterion_codes}
     if with_snapshots:
-        fields += [
+        rows = CriterionDecision.objects.filter(
+            assignment_id__in=assignments, current=True
+        ).values_list(
+            "learner_id",
+            "assignment_id",
+            "attempt",
+            "criterion_id",
+            "achieved",
             "feedback",
             "version",
             "decided_on",
             "assessor__first_name",
             "assessor__last_name",
             "assessor__username",
-        ]
-    for row in CriterionDecision.objects.filter(assignment_id__in=assignments, current=True).values(
-        *fields
-    ):
-        key = (row["learner_id"], row["assignment_id"], row["attempt"])
-        work = works.get(key) or works.setdefault(key, Work(*key))
-        entry = {"criterion": row["criterion__code"], "achieved": row["achieved"]}
-        if with_snapshots:
-            name = f"{row['assessor__first_name']} {row['assessor__last_name']}".strip()
-            entry |= {
-                "feedback": row["feedback"],
-                "assessor": name or row["assessor__username"],
-                "version": row["version"],
-                "decided_on": row["decided_on"].isoformat(),
-            }
-        work.decisions.append(entry)
+        )
+        for lid, aid, attempt, cid, ok, feedback, version, on, first, last, username in rows:
+            key = (lid, aid, attempt)
+            work = works.get(key) or works.setdefault(key, Work(*key))
+            code = code_of.get(cid, "")
+            work.decided.add(code)
+            if ok:
+                work.achieved.add(code)
+            work.decisions.append(
+                {
+                    "criterion": code,
+                    "achieved": ok,
+                    "feedback": feedback,
+                    "assessor": f"{first} {last}".strip() or username,
+                    "version": version,
+                    "decided_on": on.isoformat(),
+                }
+            )
+    else:
+        for lid, aid, attempt, cid, ok in CriterionDecision.objects.filter(
+            assignment_id__in=assignments, current=True
+        ).values_list("learner_id", "assignment_id", "attempt", "criterion_id", "achieved"):
+            key = (lid, aid, attempt)
+            work = works.get(key)
+            if work is None:
+                work = works[key] = Work(*key)
+            code = code_of.get(cid, "")
+            work.decided.add(code)
+            if ok:
+                work.achieved.add(code)
     for sub in Submission.objects.filter(assignment_id__in=assignments).values(
         "learner_id",
         "assignment_id",
@@ -326,24 +351,44 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
             for k, v in sub.items()
             if k not in ("learner_id", "assignment_id", "attempt")
         }
+    graded: dict[tuple, tuple] = {}  # the same criteria achieved grade alike: once each
     for work in works.values():
         codes = criteria.get(work.assignment_id, [])
-        achieved = {d["criterion"] for d in work.decisions if d["achieved"]}
-        work.grade, work.borderline = work_grade(achieved, codes)
-        decided = {d["criterion"] for d in work.decisions}
-        work.complete = bool(codes) and set(codes) <= decided
-        work.decisions.sort(key=lambda d: d["criterion"])
+        memo = (work.assignment_id, frozenset(work.achieved))
+        if memo not in graded:
+            graded[memo] = work_grade(work.achieved, codes)
+        work.grade, work.borderline = graded[memo]
+        work.complete = (
+            bool(codes) and len(work.decided) >= len(codes) and set(codes) <= work.decided
+        )
+        if with_snapshots:
+            work.decisions.sort(key=lambda d: d["criterion"])
     ids = {k[0] for k in works}
-    learners = {
-        row.pk: {
-            "name": f"{row.first_name} {row.last_name}",
-            "sex": row.get_sex_display() if row.sex else "not recorded",
-            "age_band": age_band(row.date_of_birth, plan.academic_year),
-            "centre_id": row.centre_id,
-            "obj": row,
+    people = Learner.objects.filter(pk__in=ids)
+    if with_snapshots:
+        learners = {
+            row.pk: {
+                "name": f"{row.first_name} {row.last_name}",
+                "sex": row.get_sex_display() if row.sex else "not recorded",
+                "age_band": age_band(row.date_of_birth, plan.academic_year),
+                "centre_id": row.centre_id,
+                "obj": row,
+            }
+            for row in people
         }
-        for row in Learner.objects.filter(pk__in=ids)
-    }
+    else:
+        sexes = dict(Learner.Sex.choices)
+        learners = {
+            pk: {
+                "name": f"{first} {last}",
+                "sex": sexes.get(sex, sex) if sex else "not recorded",
+                "age_band": age_band(born, plan.academic_year),
+                "centre_id": centre_id,
+            }
+            for pk, first, last, sex, born, centre_id in people.values_list(
+                "pk", "first_name", "last_name", "sex", "date_of_birth", "centre_id"
+            )
+        }
     return CohortWork(plan, assignments, dict(criteria), works, learners)
 
 
@@ -390,7 +435,7 @@ def batches(cw: CohortWork, strategy: SamplingStrategy, *, stage: str | None = N
         elif stage == SampleItem.Stage.SUMMATIVE:
             keep = work.complete
         else:
-            keep = bool(work.decisions)
+            keep = bool(work.decided)
         if keep:
             pools[work.assignment_id].append(work)
     out = []
