@@ -53,8 +53,10 @@ def coverage(plan) -> dict:
     spread of Candidates, Assessors, Methods, Records and Locations, IV'd or not."""
     cw = cohort_work(plan, with_snapshots=False)
     verified_keys, sampled_keys = set(), set()
-    for lid, aid, attempt, has_record in SampleItem.objects.filter(plan=plan).values_list(
-        "learner_id", "assignment_id", "attempt", "iv_record__id"
+    for lid, aid, attempt, has_record in (
+        SampleItem.objects.filter(plan=plan)
+        .order_by()
+        .values_list("learner_id", "assignment_id", "attempt", "iv_record__id")
     ):
         sampled_keys.add((lid, aid, attempt))
         if has_record is not None:

@@ -291,20 +291,22 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
     works: dict[tuple, Work] = {}
     code_of = {cid: code for cid, code in criterion_codes}
     if with_snapshots:
-        rows = CriterionDecision.objects.filter(
-            assignment_id__in=assignments, current=True
-        ).values_list(
-            "learner_id",
-            "assignment_id",
-            "attempt",
-            "criterion_id",
-            "achieved",
-            "feedback",
-            "version",
-            "decided_on",
-            "assessor__first_name",
-            "assessor__last_name",
-            "assessor__username",
+        rows = (
+            CriterionDecision.objects.filter(assignment_id__in=assignments, current=True)
+            .order_by()
+            .values_list(
+                "learner_id",
+                "assignment_id",
+                "attempt",
+                "criterion_id",
+                "achieved",
+                "feedback",
+                "version",
+                "decided_on",
+                "assessor__first_name",
+                "assessor__last_name",
+                "assessor__username",
+            )
         )
         for lid, aid, attempt, cid, ok, feedback, version, on, first, last, username in rows:
             key = (lid, aid, attempt)
@@ -324,9 +326,11 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
                 }
             )
     else:
-        for lid, aid, attempt, cid, ok in CriterionDecision.objects.filter(
-            assignment_id__in=assignments, current=True
-        ).values_list("learner_id", "assignment_id", "attempt", "criterion_id", "achieved"):
+        for lid, aid, attempt, cid, ok in (
+            CriterionDecision.objects.filter(assignment_id__in=assignments, current=True)
+            .order_by()
+            .values_list("learner_id", "assignment_id", "attempt", "criterion_id", "achieved")
+        ):
             key = (lid, aid, attempt)
             work = works.get(key)
             if work is None:
@@ -335,14 +339,18 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
             work.decided.add(code)
             if ok:
                 work.achieved.add(code)
-    for sub in Submission.objects.filter(assignment_id__in=assignments).values(
-        "learner_id",
-        "assignment_id",
-        "attempt",
-        "submitted_on",
-        "extension_to",
-        "learner_declared_on",
-        "assessor_declared_on",
+    for sub in (
+        Submission.objects.filter(assignment_id__in=assignments)
+        .order_by()
+        .values(
+            "learner_id",
+            "assignment_id",
+            "attempt",
+            "submitted_on",
+            "extension_to",
+            "learner_declared_on",
+            "assessor_declared_on",
+        )
     ):
         key = (sub["learner_id"], sub["assignment_id"], sub["attempt"])
         work = works.get(key) or works.setdefault(key, Work(*key))
@@ -364,7 +372,7 @@ def cohort_work(plan: IVPlan, *, with_snapshots: bool = True) -> CohortWork:
         if with_snapshots:
             work.decisions.sort(key=lambda d: d["criterion"])
     ids = {k[0] for k in works}
-    people = Learner.objects.filter(pk__in=ids)
+    people = Learner.objects.filter(pk__in=ids).order_by()
     if with_snapshots:
         learners = {
             row.pk: {
