@@ -334,3 +334,23 @@ def test_other_centres_get_404_and_weak_roles_403(client):
     with pytest.raises(PermissionDenied):
         svc.build_sample(w.plan, by=w.assessor)
     assert IVPlan.objects.count() == 1
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_in_december_the_demo_has_a_built_sample_whose_coverage_shows_gaps(client):
+    from btecqa.demo import load_demo
+
+    load_demo(dt.date(2026, 12, 2))
+    plan = IVPlan.objects.get()
+    items = list(SampleItem.objects.filter(plan=plan))
+    assert items and all("new assessor" in i.reasons for i in items)
+    assert items[0].sampled_at.date() < dt.date(2026, 12, 2)
+    cov = coverage(plan)
+    assert cov["gaps"], "nothing is internally verified yet"
+    load_demo(dt.date(2026, 12, 2))
+    assert SampleItem.objects.filter(plan=plan).count() == len(items)
+    client.force_login(plan.created_by)
+    page = client.get(reverse("verification:sampling_coverage", args=[plan.pk]))
+    assert "with no IV yet" in page.content.decode()
