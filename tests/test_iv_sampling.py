@@ -354,3 +354,48 @@ def test_in_december_the_demo_has_a_built_sample_whose_coverage_shows_gaps(clien
     client.force_login(plan.created_by)
     page = client.get(reverse("verification:sampling_coverage", args=[plan.pk]))
     assert "with no IV yet" in page.content.decode()
+
+
+def test_a_unit_new_to_the_centre_is_sampled_at_least_at_the_new_unit_rate():
+    w = World(10, history=False)
+    svc.set_rating(w.centre, w.assessor, YEAR, "experienced", by=w.lead, reason="Known")
+    new = svc.build_sample(w.plan, by=w.lead)
+    assert len(new) == 5  # 50% of 10, not 15%
+    assert all("unit new to the centre" in i.reasons for i in new)
+
+
+def test_work_with_an_iv_record_cannot_be_taken_out_of_the_sample(client):
+    w = World(2, history=False)
+    svc.build_sample(w.plan, by=w.lead)
+    item = SampleItem.objects.filter(plan=w.plan).first()
+    IVRecord.objects.create(item=item, verifier=w.iv, outcome="agree")
+    client.force_login(w.lead)
+    response = client.post(
+        reverse("verification:sampling_item_remove", args=[item.pk]), follow=True
+    )
+    assert "its IV record stays" in response.content.decode()
+    assert SampleItem.objects.filter(pk=item.pk).exists()
+
+
+def test_compliance_names_a_grade_with_decisions_but_nothing_planned():
+    w = World(10, grades=[DIST] + [PASS] * 9)
+    lone = w.learners[3]
+    svc.add_item(w.plan, lone, w.a, by=w.lead)
+    svc.add_item(w.plan, w.learners[4], w.a, by=w.lead)
+    svc.add_item(w.plan, w.learners[5], w.a, by=w.lead)
+    result = svc.compliance(w.plan)
+    assert result.shortfalls == ["Grade D: has decisions but nothing planned"]
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_the_strategy_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, n):
+    w = World(2)
+    for i in range(n):
+        other = person(w.centre, "assessor_iv", f"A{i}", "Assessor")
+        decisions_assignment(cohort=w.cohort, assessor=other, iv=w.iv, title=f"Task {i + 2}")
+    client.force_login(w.qn)
+    url = reverse("verification:sampling_strategy")
+    client.get(url, {"centre": w.centre.pk})
+    with django_assert_max_num_queries(16):
+        page = client.get(url, {"centre": w.centre.pk})
+    assert page.status_code == 200 and "Save the rates" in page.content.decode()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 import audit
 from accounts.permissions import require, require_object
@@ -80,8 +81,6 @@ def set_strategy(centre, *, by, **rates) -> SamplingStrategy:
         for name in STRATEGY_FIELDS:
             setattr(strategy, name, int(rates[name]))
         strategy.changed_by = by
-        from django.utils import timezone
-
         strategy.changed_at = timezone.now()
         strategy.save()
         audit.record(
@@ -176,8 +175,6 @@ def set_rating(centre, assessor, academic_year: str, rating: str, *, by, reason:
             centre=centre, assessor=assessor, academic_year=academic_year
         ).first()
         before = {"rating": row.rating, "reason": row.reason} if row else None
-        from django.utils import timezone
-
         row = row or AssessorRating(centre=centre, assessor=assessor, academic_year=academic_year)
         row.rating, row.reason, row.set_by, row.set_at = rating, reason, by, timezone.now()
         row.save()
