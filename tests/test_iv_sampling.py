@@ -256,7 +256,10 @@ def test_the_lead_iv_adds_and_removes_work_by_hand(client):
     w = World(3)
     client.force_login(w.lead)
     url = reverse("verification:sampling_item_add", args=[w.plan.pk])
-    post = {"learner": w.learners[2].pk, "assignment": w.a.pk, "attempt": "first"}
+    page = client.get(reverse("verification:sampling_plan", args=[w.plan.pk])).content.decode()
+    work = f"{w.learners[2].pk}:{w.a.pk}:first"
+    assert f'value="{work}"' in page
+    post = {"work": work}
     client.post(url, {**post, "stage": "summative", "reason": "asked by SV"})
     item = SampleItem.objects.get(plan=w.plan)
     assert item.reasons == "added by the Lead IV, asked by SV"

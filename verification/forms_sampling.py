@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 
-from assessment.models import Attempt
 from btecqa.forms import Form
 
 from .models_sampling import RiskRating, SampleItem
@@ -34,8 +33,8 @@ class BuildForm(Form):
 
 
 class AddItemForm(Form):
-    learner = forms.IntegerField(min_value=1)
-    assignment = forms.IntegerField(min_value=1)
-    attempt = forms.ChoiceField(choices=Attempt.choices, initial=Attempt.FIRST)
+    """One learner's work (learner:assignment:attempt, from the plan's unsampled work)."""
+
+    work = forms.RegexField(regex=r"^[0-9]{1,18}:[0-9]{1,18}:(first|resubmission|retake)$")
     stage = forms.ChoiceField(choices=SampleItem.Stage.choices, initial=SampleItem.Stage.SUMMATIVE)
     reason = forms.CharField(max_length=200, required=False)

@@ -693,6 +693,7 @@ def remove_item(item: SampleItem, *, by, reason: str = "") -> None:
 class Compliance:
     shortfalls: list[str]
     batches: list  # [(Batch, planned count)]
+    unsampled: list = field(default_factory=list)  # [(value "learner:assignment:attempt", label)]
 
     @property
     def compliant(self) -> bool:
@@ -742,4 +743,17 @@ def compliance(plan: IVPlan) -> Compliance:
         for value, ok in dims.get(dim, {}).items():
             if not ok:
                 out.append(f"{dim} {value}: has decisions but nothing planned")
-    return Compliance(out, rows)
+    unsampled = []
+    for batch, _count in rows:
+        a = batch.assignment
+        taken = planned.get(a.pk, set())
+        for w in batch.pool:
+            if w.key not in taken:
+                name = cw.learners.get(w.learner_id, {}).get("name", "")
+                unsampled.append(
+                    (
+                        f"{w.learner_id}:{a.pk}:{w.attempt}",
+                        f"{name}, Unit {a.unit.number} {a.title} ({w.attempt}, {w.grade})",
+                    )
+                )
+    return Compliance(out, rows, unsampled)

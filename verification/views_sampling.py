@@ -223,12 +223,13 @@ def sampling_item_add(request, pk):
     plan = _plan(request, PLAN_IV_SAMPLING, pk)
     form = AddItemForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the learner, the assignment, the attempt and the stage.")
+        messages.error(request, "Choose the learner's work and the stage.")
         return redirect("verification:sampling_plan", pk=plan.pk)
     data = form.cleaned_data
-    learner = Learner.objects.filter(pk=data["learner"]).first()
+    learner_pk, assignment_pk, attempt = data["work"].split(":")
+    learner = Learner.objects.filter(pk=int(learner_pk)).first()
     assignment = (
-        PlannedAssignment.objects.filter(pk=data["assignment"]).select_related("plan").first()
+        PlannedAssignment.objects.filter(pk=int(assignment_pk)).select_related("plan").first()
     )
     if learner is None or assignment is None:
         messages.error(request, "No such learner or assignment on this cohort.")
@@ -239,7 +240,7 @@ def sampling_item_add(request, pk):
             learner,
             assignment,
             by=request.user,
-            attempt=data["attempt"],
+            attempt=attempt,
             stage=data["stage"],
             reason=data["reason"],
         )
