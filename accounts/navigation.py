@@ -22,6 +22,7 @@ MENU = [
         "verification.view_standardisation",
     ),
     ("Standards verification", "verification:sv_list", "verification.view_sv"),
+    ("IV sampling", "verification:sampling_home", "verification.view_iv_sampling"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
     ("Policy register", "policies:register", "policies.view_register"),

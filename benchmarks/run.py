@@ -85,6 +85,16 @@ BENCHMARKS = {
         "bench_pack",
         "evidence pack ZIP of a 300-learner cohort, streamed: time and peak memory vs zipfile",
     ),
+    "sampling.coverage": (
+        "benchmarks.bench_sampling",
+        "bench_coverage",
+        "IV coverage matrix page, 300 learners x 10 units x 6 assessors, vs a bare view",
+    ),
+    "sampling.build": (
+        "benchmarks.bench_sampling",
+        "bench_build",
+        "build_sample() over 3,000 decisions vs reading the same decisions in one query",
+    ),
 }
 
 

@@ -1,8 +1,8 @@
 """The demo's internal verification of assessment decisions (000-3.2.1), told after the
 assessor marked the first assignment (demo_decisions).
 
-Two working days after the marking the Lead IV samples three marked learners (the sample
-builder is another area's: the items are made here directly, each with its snapshot). The
+Two working days after the marking the Lead IV samples three marked learners by hand
+(sampling.add_item; demo_sampling builds the rest of the sample later). The
 assignment's internal verifier agrees with one and disagrees with another: the action
 goes to the assessor and every decision by them on that assignment across the cohort is
 flagged. The assessor does the action, the IV checks it again and closes it, and the
@@ -19,7 +19,8 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
     from assessment.models import AssessmentPlan, CriterionDecision
     from assessment.models_briefs import AssignmentBrief
     from verification import services_iv as iv
-    from verification.models_sampling import IVPlan, SampleItem
+    from verification import services_sampling as sampling
+    from verification.models_sampling import SampleItem
 
     from .demo import DEMO_QUALIFICATIONS
 
@@ -69,33 +70,17 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
     created = 0
 
     with clock.at(sampled_on, 9):
-        iv_plan, made = IVPlan.objects.get_or_create(
-            cohort=assignment.plan.cohort, academic_year=year, defaults={"created_by": lead_iv}
-        )
-        created += made
+        # The Lead IV samples the first marked assignment's work by hand, through the
+        # sampling service (so each item keeps the work as it was sampled).
+        iv_plan = sampling.start_plan(assignment.plan.cohort, year, by=lead_iv)
         items = {}
         for learner, reason in (
             (agreed, "top grade"),
             (disagreed, "first assignment of the year"),
             (still_open, "first assignment of the year"),
         ):
-            items[learner] = SampleItem.objects.create(
-                plan=iv_plan,
-                learner=learner,
-                assignment=assignment,
-                reasons=reason,
-                snapshot={
-                    "decisions": [
-                        {
-                            "criterion": d.criterion.code,
-                            "decision": "achieved" if d.achieved else "not yet",
-                            "version": d.version,
-                        }
-                        for d in by_learner[learner]
-                    ],
-                    "feedback": "",
-                },
-                sampled_by=lead_iv,
+            items[learner] = sampling.add_item(
+                iv_plan, learner, assignment, by=lead_iv, reason=reason
             )
             created += 1
 

@@ -60,6 +60,7 @@ from . import (
     matrix_iv,
     matrix_plans,
     matrix_policies,
+    matrix_sampling,
     matrix_sv,
     matrix_tracking,
 )
@@ -82,6 +83,7 @@ MATRIX_AREAS = (
     matrix_plans,
     matrix_decisions,
     matrix_iv,
+    matrix_sampling,
     matrix_tracking,
     matrix_sv,
     matrix_policies,

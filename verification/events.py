@@ -129,3 +129,36 @@ IV_FLAG_TODO = register_kind(
     due_days=15,
     link="verification:iv_flag_clear",
 )
+
+# --- IV sampling (000-3.2.1) -------------------------------------------------------------
+
+SAMPLING_STRATEGY_SET = register_action(
+    "verification.sampling.strategy_set",
+    "IV sampling strategy set",
+    "{actor} set {object}",
+)
+ASSESSOR_RATING_SET = register_action(
+    "verification.sampling.rating_set",
+    "Assessor risk rating set",
+    "{actor} set a risk rating: {object}",
+)
+IV_PLAN_CREATED = register_action(
+    "verification.sampling.plan_created",
+    "IV sampling plan started",
+    "{actor} started {object}",
+)
+IV_SAMPLE_BUILT = register_action(
+    "verification.sampling.sample_built",
+    "IV sample built",
+    "{actor} built the sample for {object}",
+)
+IV_SAMPLE_ITEM_ADDED = register_action(
+    "verification.sampling.item_added",
+    "Work added to the IV sample",
+    "{actor} added to the IV sample: {object}",
+)
+IV_SAMPLE_ITEM_REMOVED = register_action(
+    "verification.sampling.item_removed",
+    "Work removed from the IV sample",
+    "{actor} removed from the IV sample: {object}",
+)

@@ -108,3 +108,18 @@ CLEAR_FLAG = register(
         "covers was checked again."
     ),
 )
+PLAN_IV_SAMPLING = register(
+    "verification.plan_iv_sampling",
+    {Role.LEAD_IV, Role.QUALITY_NOMINEE},
+    writes=True,
+    description=(
+        "The Lead IV (or the Quality Nominee) sets assessors' risk ratings and builds and "
+        "edits the IV sampling plan."
+    ),
+)
+SET_SAMPLING_STRATEGY = register(
+    "verification.set_sampling_strategy",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description="The Quality Nominee sets the centre's IV sampling rates.",
+)

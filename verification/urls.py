@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_iv, views_standardisation, views_sv
+from . import views, views_iv, views_sampling, views_standardisation, views_sv
 
 app_name = "verification"
 
@@ -22,6 +22,28 @@ urlpatterns = [
         "standardisation/new/",
         views_standardisation.standardisation_add,
         name="standardisation_add",
+    ),
+    path("sampling/", views_sampling.sampling_home, name="sampling_home"),
+    path("sampling/plans/new/", views_sampling.sampling_plan_start, name="sampling_plan_start"),
+    path("sampling/strategy/", views_sampling.sampling_strategy, name="sampling_strategy"),
+    path(
+        "sampling/strategy/set/",
+        views_sampling.sampling_strategy_set,
+        name="sampling_strategy_set",
+    ),
+    path("sampling/ratings/set/", views_sampling.sampling_rating_set, name="sampling_rating_set"),
+    path("sampling/plan/<id:pk>/", views_sampling.sampling_plan, name="sampling_plan"),
+    path("sampling/plan/<id:pk>/build/", views_sampling.sampling_build, name="sampling_build"),
+    path("sampling/plan/<id:pk>/add/", views_sampling.sampling_item_add, name="sampling_item_add"),
+    path(
+        "sampling/plan/<id:pk>/coverage/",
+        views_sampling.sampling_coverage,
+        name="sampling_coverage",
+    ),
+    path(
+        "sampling/item/<id:pk>/remove/",
+        views_sampling.sampling_item_remove,
+        name="sampling_item_remove",
     ),
 ]
 
