@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from btecqa.forms import CleanInput, ModelForm
 
-from .models import RoleAssignment, User
+from .models import RoleAssignment, User, VerifierGrant
 
 
 class UserChangeForm(CleanInput, auth_forms.UserChangeForm):
@@ -61,3 +61,11 @@ class RoleAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "centre", "granted_at"]
     list_filter = ["role", "centre"]
     autocomplete_fields = ["user", "centre"]
+
+
+@admin.register(VerifierGrant)
+class VerifierGrantAdmin(ReadOnlyAdmin):
+    """Granted and ended through the Quality Nominee's page (audited); read here."""
+
+    list_display = ["user", "centre", "expires_on", "granted_by", "granted_at", "revoked_at"]
+    list_filter = ["centre"]

@@ -23,6 +23,7 @@ MENU = [
     ),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
+    ("Verifier access", "accounts:grant_list", "accounts.view_verifier_grants"),
 ]
 
 

@@ -22,7 +22,7 @@ from accounts.roles import STAFF_ROLES, Role
 
 VIEW_PLANS = register(
     "assessment.view_plans",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     reach=[DELIVERING, ARRANGEMENT],
     description="See assessment plans, their assignments and briefs.",
@@ -69,7 +69,7 @@ VERIFY_BRIEFS = register(
 
 VIEW_DECISIONS = register(
     "assessment.view_decisions",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     reach=[DELIVERING, ARRANGEMENT],
     description="See assessment decisions, unit grades and resubmissions.",

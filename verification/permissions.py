@@ -5,7 +5,7 @@ from accounts.roles import STAFF_ROLES, Role
 
 VIEW_LEAD_IVS = register(
     "verification.view_lead_ivs",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     description="See who is Lead IV (and cover) for each qualification at their centre.",
 )
@@ -23,7 +23,7 @@ MANAGE_LEAD_IVS = register(
 
 VIEW_STANDARDISATION = register(
     "verification.view_standardisation",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     description="See the centre's standardisation records.",
 )
@@ -47,7 +47,7 @@ SET_STANDARDISATION_RULE = register(
 
 VIEW_IV_SAMPLING = register(
     "verification.view_iv_sampling",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     description="See the internal verification sampling plans, samples and IV records.",
 )
