@@ -9,8 +9,8 @@ from django.db.models import CharField, Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 

@@ -43,7 +43,7 @@ from accounts.permissions import (
     get_permission,
     protected_models,
 )
-from accounts.roles import Role
+from accounts.roles import EXTERNAL_ROLES, Role
 from centres import services as arrangements
 from centres.models import ArrangementPartner, ArrangementQualification
 from learners.imports import preview_import
@@ -54,7 +54,7 @@ from todos.models import ToDo
 from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
-from . import matrix_decisions, matrix_plans, matrix_tracking
+from . import matrix_decisions, matrix_grants, matrix_plans, matrix_tracking
 from .factories import (
     CentreFactory,
     CohortFactory,
@@ -70,7 +70,7 @@ R = Role
 ROLES = sorted(Role, key=str)
 # Later apps keep their part of the matrix in their own module: `fill(world, key, site)`
 # adds their records to a site (in site.extra), `makers(site)` names their URLs' targets.
-MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking)
+MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking, matrix_grants)
 PUBLIC = {
     "login",
     "logout",
@@ -499,6 +499,8 @@ def _reachable(perm_code: str, target: Target, user_centre: str, role: Role) -> 
     """Does the declared reach of the page's permission extend from the user to the object?"""
     if target.model is None:
         return True  # Pearson's catalogue: the same for every centre
+    if role in EXTERNAL_ROLES:
+        return False  # the world's Standards Verifiers hold a grant naming no cohort
     if user_centre == target.home:
         return True
     perm = get_permission(perm_code)
@@ -586,6 +588,8 @@ def _request(client, method, url):
 # Which sites' records each user may find on a list page, by the user's centre and role.
 def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
     s = world.sites
+    if role in EXTERNAL_ROLES:
+        return set()  # a grant naming no cohort shows nothing
     mine = {k for k, site in s.items() if site.centre == world.centres[user_centre]}
     if user_centre == "O":
         mine.add("delivered")
@@ -596,6 +600,7 @@ def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
 
 NAMESPACES = [
     "",
+    "accounts",
     "audit",
     "centres",
     "learners",
