@@ -369,3 +369,36 @@ def test_the_grant_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         page = client.get(reverse("accounts:grant_list"))
     assert page.content.decode().count("verifier5@pearson.example") >= 1
+
+
+def test_the_sv_reads_the_sampled_cohorts_pages_and_is_offered_no_control(qn, centre, plans):
+    """What the SV opens works, and shows no button or link they cannot use."""
+    from assessment.models_briefs import AssignmentBrief
+
+    from .factories import planned_row, unit_with_criteria
+    from .test_permission_matrix import _dead_controls
+
+    plan = plans["sampled"]
+    assessor = _staff(centre, R.ASSESSOR_IV, "sv_test_assessor")
+    liv = _staff(centre, R.LEAD_IV, "sv_test_liv")
+    unit = unit_with_criteria(plan.cohort.qualification, 7, ["A.P1", "A.M1"])
+    row = planned_row(plan, unit, assessor=assessor, iv=liv, title="Sampled assignment")
+    brief = AssignmentBrief.objects.create(
+        assignment=row, vocational_scenario="Scenario", tasks="Task", evidence="Evidence"
+    )
+    sv = _granted_sv(qn, centre, plans)
+    client = _client(sv)
+    pages = [
+        reverse("dashboard"),
+        reverse("assessment:plan_list"),
+        _plan_url(plan),
+        reverse("assessment:brief_detail", kwargs={"pk": brief.pk}),
+        reverse("assessment:decisions_grid", kwargs={"pk": row.pk}),
+        reverse("verification:standardisation_list"),
+        reverse("verification:lead_iv_list"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _dead_controls(client, sv, response.content.decode()) == [], url
+    assert "Sampled assignment" in client.get(_plan_url(plan)).content.decode()
