@@ -402,3 +402,37 @@ def test_the_sv_reads_the_sampled_cohorts_pages_and_is_offered_no_control(qn, ce
         assert response.status_code == 200, url
         assert _dead_controls(client, sv, response.content.decode()) == [], url
     assert "Sampled assignment" in client.get(_plan_url(plan)).content.decode()
+
+
+def test_records_without_a_cohort_show_for_the_granted_qualification_only(qn, centre, plans):
+    """The Lead IV appointment has no cohort: the SV sees the sampled qualification's only."""
+    from accounts.permissions import scope
+    from verification import services as lead_ivs
+    from verification.models import LeadIVAppointment
+
+    liv = _staff(centre, R.LEAD_IV, "sv_test_liv")
+    for plan in (plans["sampled"], plans["unsampled"]):
+        lead_ivs.appoint_lead_iv(
+            centre=centre,
+            qualification=plan.cohort.qualification,
+            academic_year="2026/27",
+            lead_iv=liv,
+            cover=None,
+            by=qn,
+        )
+    sv = _granted_sv(qn, centre, plans)
+    seen = scope(sv, "verification.view_lead_ivs", LeadIVAppointment)
+    assert [a.qualification.title for a in seen] == ["Sampled Business"]
+    # Nothing the grant does not name: no learner list, no registrations, no audit trail.
+    client = _client(sv)
+    for name in ("learners:learner_list", "registrations:round_list", "audit:event_list"):
+        assert client.get(reverse(name)).status_code == 403, name
+
+
+def test_no_permission_that_writes_can_be_given_to_the_standards_verifier():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.permissions import register
+
+    with pytest.raises(ImproperlyConfigured, match="only reads"):
+        register("test.sv_writes", {R.STANDARDS_VERIFIER}, writes=True)
