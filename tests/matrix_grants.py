@@ -3,7 +3,8 @@
 `fill` gives each site a grant at its centre to an SV of its own (named with the site's
 marker, so a grant list showing another centre's grant is a leak); `makers` maps the grant
 pages to it. The world's own Standards Verifier at each centre (one per role, like everyone)
-holds a live grant that names no cohort: nothing exists for them (`_reachable`).
+holds a live grant (tests/factories.py); at O it names the own site's cohort, so the SV
+reads that cohort's records there and nothing else (`_reachable`); elsewhere it names none.
 """
 
 import datetime as dt
@@ -29,6 +30,9 @@ def fill(world, key, site) -> None:
     )
     grant.cohorts.set([site.cohort])
     site.extra["grant"] = grant
+    if site.key == "own":  # the world's SV at O samples the own site's cohort
+        sampling = VerifierGrant.objects.get(user=world.user(key, Role.STANDARDS_VERIFIER))
+        sampling.cohorts.add(site.cohort)
 
 
 def makers(site) -> dict:

@@ -500,7 +500,11 @@ def _reachable(perm_code: str, target: Target, user_centre: str, role: Role) -> 
     if target.model is None:
         return True  # Pearson's catalogue: the same for every centre
     if role in EXTERNAL_ROLES:
-        return False  # the world's Standards Verifiers hold a grant naming no cohort
+        # The Standards Verifier at O holds a grant on the own site's cohort (matrix_grants);
+        # elsewhere a grant naming none. No reach: only what the grant names.
+        spec = access_of(target.model)
+        granted = "cohort" in spec.paths or spec.qualification is not None
+        return user_centre == target.home == "O" and granted
     if user_centre == target.home:
         return True
     perm = get_permission(perm_code)
@@ -588,8 +592,8 @@ def _request(client, method, url):
 # Which sites' records each user may find on a list page, by the user's centre and role.
 def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
     s = world.sites
-    if role in EXTERNAL_ROLES:
-        return set()  # a grant naming no cohort shows nothing
+    if role in EXTERNAL_ROLES:  # the own site's cohort at O (matrix_grants), else nothing
+        return {s["own"].marker} if user_centre == "O" else set()
     mine = {k for k, site in s.items() if site.centre == world.centres[user_centre]}
     if user_centre == "O":
         mine.add("delivered")
