@@ -21,8 +21,10 @@ MENU = [
         "verification:standardisation_list",
         "verification.view_standardisation",
     ),
+    ("Standards verification", "verification:sv_list", "verification.view_sv"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
+    ("Policy register", "policies:register", "policies.view_register"),
     ("Verifier access", "accounts:grant_list", "accounts.view_verifier_grants"),
 ]
 

@@ -42,7 +42,11 @@ HOME = "home"  # the object's own centre (always)
 DELIVERING = "delivering"  # the centre that teaches a consortium group the object belongs to
 MEMBER = "member"  # a centre taking part in the object (an arrangement's partners)
 ARRANGEMENT = "arrangement"  # what a consented collaborative arrangement grants
-KNOWN_REACHES = {HOME, DELIVERING, MEMBER, ARRANGEMENT}
+# The home centre of a record's learners, wherever they are taught and assessed: their QA
+# records at the lead centre (plans, briefs, IV, SV) for a cohort holding its learners, and
+# records about one of its learners (collaborative arrangements policy 3.1.7).
+LEARNERS_HOME = "learners_home"
+KNOWN_REACHES = {HOME, DELIVERING, MEMBER, ARRANGEMENT, LEARNERS_HOME}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from accounts.permissions import (
     ARRANGEMENT,
     DELIVERING,
     LEADS_PROGRAMME,
+    LEARNERS_HOME,
     NOT_OWN_DECISION,
     Access,
     Rule,
@@ -24,7 +25,8 @@ VIEW_PLANS = register(
     "assessment.view_plans",
     STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
-    reach=[DELIVERING, ARRANGEMENT],
+    # a partner reads the lead centre's plans and briefs for a cohort holding its learners
+    reach=[DELIVERING, ARRANGEMENT, LEARNERS_HOME],
     description="See assessment plans, their assignments and briefs.",
 )
 

@@ -80,6 +80,11 @@ BENCHMARKS = {
         "bench_import",
         "tracking-sheet import of 10,000 grade cells vs openpyxl read + one bulk insert",
     ),
+    "sv.pack": (
+        "benchmarks.bench_evidence_pack",
+        "bench_pack",
+        "evidence pack ZIP of a 300-learner cohort, streamed: time and peak memory vs zipfile",
+    ),
 }
 
 

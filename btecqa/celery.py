@@ -42,6 +42,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
     },
 }
+app.conf.beat_schedule["policy-review-reminders"] = {
+    "task": "policies.tasks.policy_review_reminders",
+    # Before the 06:30 digests, so a policy falling due is in that morning's digest.
+    "schedule": crontab(hour=6, minute=20),
+}
 
 
 @worker_ready.connect

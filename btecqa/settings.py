@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "registrations",
     "assessment",
     "verification",
+    "policies",
     "certification",
 ]
 

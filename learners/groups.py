@@ -14,7 +14,13 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
-from accounts.permissions import register_centre_fact
+from accounts.permissions import (
+    LEARNERS_HOME,
+    centres_where,
+    materialised,
+    register_centre_fact,
+    register_reach,
+)
 
 from .models import Learner, TeachingGroup
 
@@ -70,3 +76,68 @@ def _teaches_away(user):
 
 
 register_centre_fact(f"teaches_away:{TeachingGroup._meta.label}", _teaches_away)
+
+
+# --- the learners' home centre reach (collaborative arrangements policy 3.1.7) ----------
+
+LEARNERS_AWAY_FACT = f"learners_away:{TeachingGroup._meta.label}"
+
+
+def _learners_away(user):
+    """Are any of the centre's learners in a group of another centre's cohort? Read with the
+    role assignments, so a centre whose learners are all taught at home pays no query."""
+    return Exists(
+        TeachingGroup.objects.filter(
+            visiting_learners=True, learners__centre=OuterRef("centre")
+        ).exclude(cohort__centre=OuterRef("centre"))
+    )
+
+
+register_centre_fact(LEARNERS_AWAY_FACT, _learners_away)
+
+
+def _cohorts_holding_learners_of(user, own) -> list[int]:
+    """Other centres' cohorts whose groups hold learners of the user's centres `own` (one
+    short query per user and request, through the groups' flag; none when the fact says so)."""
+    cache = getattr(user, "_btecqa_cohorts_with_my_learners", None)
+    if cache is None:
+        cache = user._btecqa_cohorts_with_my_learners = {}
+    key = tuple(sorted(own))
+    if key not in cache:
+        away = centres_where(user, LEARNERS_AWAY_FACT)
+        mine = sorted(set(own) & away) if away is not None else sorted(own)
+        cache[key] = (
+            sorted(
+                set(
+                    TeachingGroup.objects.filter(
+                        visiting_learners=True, learners__centre_id__in=mine
+                    )
+                    .exclude(cohort__centre_id__in=sorted(own))
+                    .values_list("cohort_id", flat=True)
+                )
+            )
+            if mine
+            else []
+        )
+    return cache[key]
+
+
+def _learners_home(user, perm, spec, model, own):
+    """A record about one of the user's centres' learners (its `learner` path) kept at
+    another centre, or a record of another centre's cohort (its `cohort` path) whose groups
+    hold such learners now."""
+    if spec.learner is not None:
+        if not spec.learner or spec.centre == f"{spec.learner}__centre":
+            return None  # the learner, or a record kept at the learner's centre: home already
+        # Kept while the learner is in the group and after (the IV of their work stays theirs).
+        return materialised(model, spec, own, Q(**{f"{spec.learner}__centre_id__in": sorted(own)}))
+    cohort = spec.paths.get("cohort")
+    if not cohort:
+        return None
+    cohorts = _cohorts_holding_learners_of(user, own)
+    if not cohorts:
+        return None
+    return materialised(model, spec, own, Q(**{f"{cohort}__in": cohorts}))
+
+
+register_reach(LEARNERS_HOME, _learners_home)

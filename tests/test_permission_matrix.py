@@ -37,6 +37,7 @@ import audit
 from accounts.permissions import (
     ARRANGEMENT,
     DELIVERING,
+    LEARNERS_HOME,
     MEMBER,
     SIGNED_IN,
     access_of,
@@ -54,7 +55,14 @@ from todos.models import ToDo
 from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
-from . import matrix_decisions, matrix_grants, matrix_plans, matrix_tracking
+from . import (
+    matrix_decisions,
+    matrix_grants,
+    matrix_plans,
+    matrix_policies,
+    matrix_sv,
+    matrix_tracking,
+)
 from .factories import (
     CentreFactory,
     CohortFactory,
@@ -70,7 +78,14 @@ R = Role
 ROLES = sorted(Role, key=str)
 # Later apps keep their part of the matrix in their own module: `fill(world, key, site)`
 # adds their records to a site (in site.extra), `makers(site)` names their URLs' targets.
-MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking, matrix_grants)
+MATRIX_AREAS = (
+    matrix_plans,
+    matrix_decisions,
+    matrix_tracking,
+    matrix_sv,
+    matrix_policies,
+    matrix_grants,
+)
 PUBLIC = {
     "login",
     "logout",
@@ -181,6 +196,10 @@ class World:
             "invited": self._site("invited", "N", self.Q, deliver_at="N"),
             "unrelated": self._site("unrelated", "U", self.Q, deliver_at="U"),
         }
+        # One of the partner's learners is taught in the lead centre's own group (a
+        # consortium cohort): the partner reads that cohort's QA records (3.1.7).
+        self.visitor = LearnerFactory(centre=self.P, last_name="Visiting")
+        self.sites["own"].group.learners.add(self.visitor)
 
     def user(self, key, role):
         return self.users[(key, role)]
@@ -304,6 +323,8 @@ class Target:
     model: type | None  # the protected model whose access decides (None: a global page)
     shared: bool = False  # on the arrangement's qualification, at an accepted partner
     delivered_at: str | None = None
+    # centres with learners in the object's cohort (the home-centre reach, policy 3.1.7)
+    learners_from: tuple[str, ...] = ()
 
 
 def _site_targets(w: World, make, model) -> list[tuple[Target, str]]:
@@ -311,7 +332,7 @@ def _site_targets(w: World, make, model) -> list[tuple[Target, str]]:
     s = w.sites
     return [
         (Target(make(s["own"]), "O", model), "O"),
-        (Target(make(s["own"]), "O", model), "P"),
+        (Target(make(s["own"]), "O", model, learners_from=("P",)), "P"),
         (Target(make(s["own"]), "O", model), "U"),
         (Target(make(s["shared"]), "P", model, shared=True), "O"),
         (Target(make(s["unshared"]), "P", model), "O"),
@@ -514,6 +535,13 @@ def _reachable(perm_code: str, target: Target, user_centre: str, role: Role) -> 
     if MEMBER in perm.reach and spec.member and {user_centre, target.home} <= {"O", "P", "N"}:
         return True
     if (
+        user_centre in target.learners_from
+        and LEARNERS_HOME in perm.reach
+        and not spec.learner
+        and "cohort" in spec.paths
+    ):
+        return True
+    if (
         target.shared
         and user_centre == "O"
         and ARRANGEMENT in perm.reach
@@ -613,6 +641,7 @@ NAMESPACES = [
     "registrations",
     "verification",
     "assessment",
+    "policies",
 ]
 
 

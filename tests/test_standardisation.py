@@ -240,3 +240,19 @@ def test_only_the_quality_nominee_sets_the_rule(client, cast, own_centre, other_
     client.force_login(cast[R.QUALITY_NOMINEE])
     client.post(rule, {"centre": other_centre.pk, "block": "1"})  # not one of theirs
     assert not StandardisationRule.objects.exists()
+
+
+def test_the_form_offers_only_what_the_centre_delivers(client, cast, own_centre, qual):
+    """Not the whole Pearson catalogue: the qualifications of the centre's cohorts and their
+    units, so a Lead IV cannot pick a unit of a course the centre does not run."""
+    elsewhere = QualificationFactory(title="National Diploma in Elsewhere")
+    unit_with_criteria(elsewhere, 7, ["A.P1"])
+    client.force_login(cast[R.LEAD_IV])
+    page = client.get(ADD).content.decode()
+    assert "National Diploma in Standards" in page
+    assert "Elsewhere" not in page
+    refused = client.post(
+        ADD, _form(own_centre, qual, [cast[R.LEAD_IV]], qualification=elsewhere.pk)
+    )
+    assert "qualification" in refused.context["form"].errors
+    assert not StandardisationRecord.objects.exists()

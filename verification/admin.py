@@ -37,3 +37,8 @@ class StandardisationRuleAdmin(ReadOnlyAdmin):
 
 for model in (SamplingStrategy, AssessorRating, IVPlan, SampleItem, IVRecord, DecisionFlag):
     admin.site.register(model, ReadOnlyAdmin)
+
+from .models_sv import SVAction, SVSample, SVVisit  # noqa: E402
+
+for model in (SVVisit, SVSample, SVAction):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -84,8 +84,13 @@ class StandardisationForm(Form):
         self.fields["centre"].queryset = centres
         if centres.count() == 1:
             self.fields["centre"].initial = centres.first()
-        self.fields["unit"].queryset = Unit.objects.select_related("qualification").order_by(
-            "qualification__title", "sort_key"
+        # Only what the centres deliver: the qualifications of their cohorts, and their units.
+        taught = Qualification.objects.filter(cohorts__centre__in=centres).distinct()
+        self.fields["qualification"].queryset = taught.order_by("title")
+        self.fields["unit"].queryset = (
+            Unit.objects.filter(qualification__in=taught.values("pk"))
+            .select_related("qualification")
+            .order_by("qualification__title", "sort_key")
         )
         self.fields["unit"].label_from_instance = lambda u: (
             f"{u.qualification.title}: unit {u.number} {u.title}"

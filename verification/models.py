@@ -83,3 +83,4 @@ from .models_sampling import (  # noqa: E402,F401
     SamplingStrategy,
 )
 from .models_standardisation import StandardisationRecord, StandardisationRule  # noqa: E402,F401
+from .models_sv import SVAction, SVSample, SVVisit  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """Who sees and who keeps the list of Lead IVs (the Quality Nominee, domain.md 3.1)."""
 
-from accounts.permissions import register
+from accounts.permissions import LEARNERS_HOME, register
 from accounts.roles import STAFF_ROLES, Role
 
 VIEW_LEAD_IVS = register(
@@ -49,5 +49,27 @@ VIEW_IV_SAMPLING = register(
     "verification.view_iv_sampling",
     STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
+    # the home centre reads the IV of its own learners' work wherever it was assessed (3.1.7)
+    reach=[LEARNERS_HOME],
     description="See the internal verification sampling plans, samples and IV records.",
+)
+
+# --- Pearson's standards verification (000-3.1.11, 000-3.1.13) -------------------------
+
+VIEW_SV = register(
+    "verification.view_sv",
+    STAFF_ROLES,
+    writes=False,
+    # a partner reads the SV of the lead centre's cohort that holds its learners (3.1.7)
+    reach=[LEARNERS_HOME],
+    description="See each cohort's standards verification: verifier, route, status, samples.",
+)
+MANAGE_SV = register(
+    "verification.manage_sv",
+    {Role.QUALITY_NOMINEE, Role.LEAD_IV},
+    writes=True,
+    description=(
+        "The Quality Nominee or Lead IV records Pearson's allocation, the route, the report's "
+        "status, the samples asked for and sent, and the actions agreed with the verifier."
+    ),
 )
