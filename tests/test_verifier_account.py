@@ -436,3 +436,17 @@ def test_no_permission_that_writes_can_be_given_to_the_standards_verifier():
 
     with pytest.raises(ImproperlyConfigured, match="only reads"):
         register("test.sv_writes", {R.STANDARDS_VERIFIER}, writes=True)
+
+
+def test_the_invitation_link_sets_the_sv_password(qn, centre, plans):
+    assert _grant(qn, centre, [plans["sampled"].cohort]).status_code == 302
+    body = OutgoingEmail.objects.get(kind="accounts.verifier_invitation").body
+    link = next(line for line in body.splitlines() if "/accounts/password/reset/" in line)
+    client = Client()
+    form = client.get(link.split("127.0.0.1:8000", 1)[-1], follow=True)
+    assert form.status_code == 200
+    new = "Quartz-meadow-lantern-42"
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302, done.content.decode()[-3000:]
+    sv = User.objects.get(email=SV_EMAIL)
+    assert sv.check_password(new)
