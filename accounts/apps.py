@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from . import events  # noqa: F401
+        from . import events, permissions_grants  # noqa: F401

@@ -37,3 +37,6 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.centre}"
+
+
+from .models_grants import VerifierGrant  # noqa: E402, F401

@@ -26,6 +26,7 @@ MENU = [
     ("Centre summary", "centres:summary", "centres.view_reports"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
     ("Policy register", "policies:register", "policies.view_register"),
+    ("Verifier access", "accounts:grant_list", "accounts.view_verifier_grants"),
 ]
 
 

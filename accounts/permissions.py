@@ -34,7 +34,7 @@ from django.http import Http404
 
 from btecqa.compiled import CompiledQuery
 
-from .roles import Role
+from .roles import EXTERNAL_ROLES, Role
 
 # --- reaches: where a permission may be exercised beyond the object's own centre ---------
 
@@ -95,6 +95,8 @@ def register(
         raise ImproperlyConfigured(f"{code}: unknown reach {sorted(unknown)}.")
     if writes and Role.GOVERNOR in roles:
         raise ImproperlyConfigured(f"{code}: governors read reports but change nothing.")
+    if writes and roles & EXTERNAL_ROLES:
+        raise ImproperlyConfigured(f"{code}: a Standards Verifier's account only reads.")
     if writes and after_withdrawal:
         raise ImproperlyConfigured(f"{code}: only reading outlives a partner's withdrawal.")
     perm = Permission(
@@ -298,7 +300,10 @@ def home_centres(user, perm: str) -> set[int] | None:
     p = get_permission(perm)
     if p.reach != {HOME} or p.rules:
         raise ImproperlyConfigured(f"{perm} reaches further than home: use scope() or can().")
-    return None if _is_super(user) else centre_ids_for(user, perm)
+    if _is_super(user):
+        return None
+    # A limited role (a Standards Verifier) reaches only its grant's rows, never a centre.
+    return centre_ids_for(user, perm) - set().union(*_limited_centres(user, p).values())
 
 
 def any_centre_ids(user) -> set[int]:
@@ -441,6 +446,27 @@ def _centres_with(user, perm: Permission) -> set[int]:
     return {c for r, c in assignments(user) if r in perm.roles}
 
 
+def _limited_centres(user, perm: Permission) -> dict[str, set[int]]:
+    """{limited role: centres where only that kind of role grants `perm` to the user}.
+
+    At such a centre the permission reaches no further than the role's rule (LIMITED_ROLES:
+    a Standards Verifier, the cohorts of their live grant); a staff role at the same centre
+    that grants `perm` reaches the whole centre as usual."""
+    full, limited = set(), {}
+    for r, c in assignments(user):
+        if r in perm.roles:
+            if r in LIMITED_ROLES:
+                limited.setdefault(r, set()).add(c)
+            else:
+                full.add(c)
+    return {r: cs - full for r, cs in limited.items() if cs - full}
+
+
+def _staff_centre_ids(user) -> set[int]:
+    """Centres where the user holds a role that is not limited to a grant."""
+    return {c for r, c in assignments(user) if r not in LIMITED_ROLES}
+
+
 def _widenings(user, perm: Permission, spec: Access, model, own) -> list[Q]:
     """What each of the permission's reaches adds beyond the user's own centres."""
     out = []
@@ -460,7 +486,7 @@ def only_own_centres(user, perm_code: str, model) -> set[int] | None:
     from what it already knows. None when it reaches further or is narrowed."""
     model = model.model if isinstance(model, QuerySet) else model
     perm = get_permission(perm_code)
-    if _is_super(user) or perm.rules:
+    if _is_super(user) or perm.rules or _limited_centres(user, perm):
         return None
     own = _centres_with(user, perm)
     if own and _widenings(user, perm, access_of(model), model, own):
@@ -478,9 +504,17 @@ def rows_condition(user, perm_code: str, model) -> Q | None:
     own = _centres_with(user, perm)
     if not own:  # every reach starts from holding the permission at one's own centre
         return Q(pk__in=[])
-    condition = Q(**{f"{spec.centre}__in": sorted(own)})
-    for widened in _widenings(user, perm, spec, model, own):
-        condition |= widened
+    limited = _limited_centres(user, perm)
+    full = own - set().union(*limited.values())
+    condition = Q(pk__in=[])
+    if full:
+        condition = Q(**{f"{spec.centre}__in": sorted(full)})
+        for widened in _widenings(user, perm, spec, model, full):
+            condition |= widened
+    for role, centres in sorted(limited.items()):  # no reach: only what the role's rule names
+        condition |= Q(**{f"{spec.centre}__in": sorted(centres)}) & LIMITED_ROLES[role].q(
+            user, spec
+        )
     for rule in perm.rules:
         condition &= rule.q(user, spec)
     return condition
@@ -499,8 +533,9 @@ def _visible(user, model, pk) -> bool:
     base = model._default_manager.filter(pk=pk)
     if scope(user, spec.view, base).exists():
         return True
-    # Staff at the object's own centre know it exists even when their role cannot see it.
-    mine = any_centre_ids(user)
+    # Staff at the object's own centre know it exists even when their role cannot see it
+    # (a Standards Verifier is not staff: outside their grant nothing exists for them).
+    mine = _staff_centre_ids(user)
     return bool(mine) and base.filter(**{f"{spec.centre}__in": mine}).exists()
 
 
@@ -627,3 +662,54 @@ NOT_OWN_DECISION = Rule(
     _not_own_decision,
     "Nobody internally verifies their own assessment decisions (domain.md 3.1).",
 )
+
+
+# --- roles limited to what a grant names ----------------------------------------------------
+
+
+def granted_cohorts(user) -> list[tuple[int, int, int]]:
+    """(centre, cohort, qualification) of each cohort in the user's live verifier grants
+    (not revoked, not past expires_on today): one query per request, for a limited role only."""
+    cached = getattr(user, "_btecqa_granted", None)
+    if cached is None:
+        from .models_grants import VerifierGrant
+
+        cached = user._btecqa_granted = VerifierGrant.live_cohorts(user)
+    return cached
+
+
+def _in_granted_cohorts(user, spec: Access) -> Q:
+    """Rows of the cohorts the user's live grants name, through the model's "cohort" path; a
+    model with none but a qualification path: rows of those cohorts' qualifications at the
+    grant's centre (the Lead IV, standardisation). Any other model: nothing."""
+    granted = granted_cohorts(user)
+    if not granted:
+        return Q(pk__in=[])
+    try:
+        path = spec.path("cohort")
+    except ImproperlyConfigured:
+        path = None
+    if path is not None:
+        return Q(**{f"{path}__in" if path else "pk__in": sorted({c for _, c, _ in granted})})
+    if spec.qualification:
+        by_centre: dict[int, set[int]] = {}
+        for centre, _, qualification in granted:
+            by_centre.setdefault(centre, set()).add(qualification)
+        condition = Q(pk__in=[])
+        for centre, quals in sorted(by_centre.items()):
+            condition |= Q(**{spec.centre: centre, f"{spec.qualification}__in": sorted(quals)})
+        return condition
+    return Q(pk__in=[])
+
+
+GRANTED_COHORTS = Rule(
+    "granted_cohorts",
+    _in_granted_cohorts,
+    "A Standards Verifier sees only the cohorts their grant names, until it expires.",
+)
+
+# A limited role reaches, at a centre where it is all the user holds, only the rows its rule
+# keeps; no reach widens it, and it can hold no permission that writes (register()).
+LIMITED_ROLES: dict[str, Rule] = {Role.STANDARDS_VERIFIER: GRANTED_COHORTS}
+if set(LIMITED_ROLES) != set(EXTERNAL_ROLES):
+    raise ImproperlyConfigured("Every external role needs its rule in LIMITED_ROLES.")

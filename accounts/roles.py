@@ -12,7 +12,13 @@ class Role(models.TextChoices):
     HEAD_OF_CENTRE = "head_of_centre", "Head of Centre"
     GOVERNOR = "governor", "Governor"
     CENTRE_ADMIN = "centre_admin", "Centre Administrator"
+    # Pearson's external verifier: a personal, read-only account the Quality Nominee grants
+    # for the cohorts being sampled, until a set date (accounts/models_grants.py).
+    STANDARDS_VERIFIER = "standards_verifier", "Standards Verifier"
 
 
 ALL_ROLES = frozenset(Role)
-STAFF_ROLES = ALL_ROLES - {Role.GOVERNOR}
+# Roles that reach only what a grant names, never the whole centre (accounts/permissions.py
+# LIMITED_ROLES): not staff, so no permission declared for STAFF_ROLES reaches them.
+EXTERNAL_ROLES = frozenset({Role.STANDARDS_VERIFIER})
+STAFF_ROLES = ALL_ROLES - {Role.GOVERNOR} - EXTERNAL_ROLES

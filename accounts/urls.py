@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", views.password_reset_complete, name="password_reset_complete"),
+    # The Standards Verifier's access and two-factor sign-in (accounts:...).
+    path("", include("accounts.urls_grants")),
 ]

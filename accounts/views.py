@@ -2,9 +2,13 @@
 
 from django.contrib.auth import views as auth_views
 
+from accounts.forms_grants import LoginForm
 from accounts.permissions import public, signed_in
 
-login = public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+# The sign-in form also refuses a Standards Verifier whose access has ended.
+login = public(
+    auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm)
+)
 logout = public(auth_views.LogoutView.as_view())
 password_reset = public(auth_views.PasswordResetView.as_view())
 password_reset_done = public(auth_views.PasswordResetDoneView.as_view())

@@ -23,7 +23,7 @@ from accounts.roles import STAFF_ROLES, Role
 
 VIEW_PLANS = register(
     "assessment.view_plans",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     # a partner reads the lead centre's plans and briefs for a cohort holding its learners
     reach=[DELIVERING, ARRANGEMENT, LEARNERS_HOME],
@@ -71,7 +71,7 @@ VERIFY_BRIEFS = register(
 
 VIEW_DECISIONS = register(
     "assessment.view_decisions",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     reach=[DELIVERING, ARRANGEMENT],
     description="See assessment decisions, unit grades and resubmissions.",

@@ -29,6 +29,7 @@ from registrations.models import RegistrationRound
 
 from . import (
     demo_decisions,
+    demo_grants,
     demo_iv,
     demo_plans,
     demo_policies,
@@ -49,6 +50,7 @@ DEMO_AREAS = (
     demo_tracking,
     demo_sv,
     demo_policies,
+    demo_grants,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"

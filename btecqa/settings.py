@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_tables2",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # cross-cutting
     "btecqa",
     "accounts",
@@ -97,6 +99,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A Standards Verifier's session: two factors (django-otp), a live grant, every page logged.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware_grants.VerifierSessionMiddleware",
 ]
 
 ROOT_URLCONF = "btecqa.urls"

@@ -32,6 +32,24 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_on_force_login(monkeypatch):
+    """force_login() stands for a finished sign-in: for an account with an authenticator app
+    (a Standards Verifier's) that includes the second factor, as the verify page would.
+    Tests of the sign-in itself go through the log-in and verify pages."""
+    from django.test.client import ClientMixin
+
+    from .factories import mark_second_factor
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        mark_second_factor(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def password():
     return PASSWORD

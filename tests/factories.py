@@ -44,10 +44,18 @@ class UserFactory(factory.django.DjangoModelFactory):
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RoleAssignment
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     centre = factory.SubFactory(CentreFactory)
     role = "exams_officer"
+
+    @factory.post_generation
+    def verifier_ready(obj, create, extracted, **kwargs):
+        """A Standards Verifier holds the role through a live grant (naming no cohort: they
+        see nothing) and has an authenticator app, as the grant and first sign-in leave them."""
+        if create and obj.role == "standards_verifier" and extracted is not False:
+            verifier_ready(obj.user, obj.centre)
 
 
 class QualificationFactory(factory.django.DjangoModelFactory):
@@ -306,3 +314,32 @@ def decisions_class(assignment, n: int, *, group=None):
     learners = LearnerFactory.create_batch(n, centre=cohort.centre)
     group.learners.add(*learners)
     return learners
+
+
+def verifier_ready(user, centre, cohorts=(), expires_on=dt.date(2099, 12, 31)):
+    """Give `user` a live Standards Verifier grant at `centre` and a confirmed TOTP device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import VerifierGrant
+
+    grantor = UserFactory(username=f"sv_grantor_{centre.number}")
+    grant = VerifierGrant.objects.create(
+        centre=centre, user=user, expires_on=expires_on, granted_by=grantor
+    )
+    grant.cohorts.set(cohorts)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    forget_access(user)
+    return grant
+
+
+def mark_second_factor(client, user) -> None:
+    """The session has given the authenticator code, as the verify page leaves it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

@@ -44,7 +44,7 @@ from accounts.permissions import (
     get_permission,
     protected_models,
 )
-from accounts.roles import Role
+from accounts.roles import EXTERNAL_ROLES, Role
 from centres import services as arrangements
 from centres.models import ArrangementPartner, ArrangementQualification
 from learners.imports import preview_import
@@ -57,6 +57,7 @@ from verification.models import LeadIVAppointment
 
 from . import (
     matrix_decisions,
+    matrix_grants,
     matrix_iv,
     matrix_plans,
     matrix_policies,
@@ -87,6 +88,7 @@ MATRIX_AREAS = (
     matrix_tracking,
     matrix_sv,
     matrix_policies,
+    matrix_grants,
 )
 PUBLIC = {
     "login",
@@ -522,6 +524,12 @@ def _reachable(perm_code: str, target: Target, user_centre: str, role: Role) -> 
     """Does the declared reach of the page's permission extend from the user to the object?"""
     if target.model is None:
         return True  # Pearson's catalogue: the same for every centre
+    if role in EXTERNAL_ROLES:
+        # The Standards Verifier at O holds a grant on the own site's cohort (matrix_grants);
+        # elsewhere a grant naming none. No reach: only what the grant names.
+        spec = access_of(target.model)
+        granted = "cohort" in spec.paths or spec.qualification is not None
+        return user_centre == target.home == "O" and granted
     if user_centre == target.home:
         return True
     perm = get_permission(perm_code)
@@ -616,6 +624,8 @@ def _request(client, method, url):
 # Which sites' records each user may find on a list page, by the user's centre and role.
 def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
     s = world.sites
+    if role in EXTERNAL_ROLES:  # the own site's cohort at O (matrix_grants), else nothing
+        return {s["own"].marker} if user_centre == "O" else set()
     mine = {k for k, site in s.items() if site.centre == world.centres[user_centre]}
     if user_centre == "O":
         mine.add("delivered")
@@ -626,6 +636,7 @@ def _visible_markers(world: World, user_centre: str, role: Role) -> set[str]:
 
 NAMESPACES = [
     "",
+    "accounts",
     "audit",
     "centres",
     "learners",

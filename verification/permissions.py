@@ -6,7 +6,7 @@ from assessment.permissions import ASSESSES_OWN_LEARNERS, VERIFIES_ASSIGNMENT
 
 VIEW_LEAD_IVS = register(
     "verification.view_lead_ivs",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     description="See who is Lead IV (and cover) for each qualification at their centre.",
 )
@@ -24,7 +24,7 @@ MANAGE_LEAD_IVS = register(
 
 VIEW_STANDARDISATION = register(
     "verification.view_standardisation",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     description="See the centre's standardisation records.",
 )
@@ -48,7 +48,7 @@ SET_STANDARDISATION_RULE = register(
 
 VIEW_IV_SAMPLING = register(
     "verification.view_iv_sampling",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts only
     writes=False,
     # the home centre reads the IV of its own learners' work wherever it was assessed (3.1.7)
     reach=[LEARNERS_HOME],

@@ -1,0 +1,63 @@
+"""Forms for the Standards Verifier's access: the grant, the sign-in, the second factor."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from btecqa.forms import CleanInput, Form
+from centres.models import Centre
+from learners.models import Cohort
+
+
+class LoginForm(CleanInput, AuthenticationForm):
+    """Django's sign-in, which also refuses a Standards Verifier whose access has ended."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from .services_grants import verifier_refusal
+
+        if reason := verifier_refusal(user):
+            raise forms.ValidationError(reason, code="verifier_access_ended")
+
+
+class CohortChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} — {obj.centre.name}"
+
+
+class GrantForm(Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none())
+    email = forms.EmailField(
+        label="The Standards Verifier's e-mail address",
+        max_length=254,
+        help_text="Their own Pearson address: the account is personal, never shared.",
+    )
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    cohorts = CohortChoice(
+        queryset=Cohort.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only the cohorts being sampled.",
+    )
+    expires_on = forms.DateField(
+        label="Last day of access",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The account cannot sign in after this day.",
+    )
+
+    def __init__(self, *args, centres, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["cohorts"].queryset = cohorts
+        if len(centres) == 1:
+            self.fields["centre"].initial = centres[0].pk
+
+
+class TokenForm(Form):
+    token = forms.CharField(
+        label="Six-digit code from your authenticator app",
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
