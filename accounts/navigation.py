@@ -22,6 +22,12 @@ MENU = [
         "verification.view_standardisation",
     ),
     ("Centre summary", "centres:summary", "centres.view_reports"),
+    (
+        "Annual Quality Declaration",
+        "declarations:declaration_list",
+        "declarations.view_declaration",
+    ),
+    ("Arrangement reviews", "declarations:review_list", "declarations.view_arrangement_reviews"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
 ]
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "registrations",
     "assessment",
     "verification",
+    "declarations",
     "certification",
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("registrations/", include("registrations.urls")),
     path("assessment/", include("assessment.urls")),
     path("verification/", include("verification.urls")),
+    path("declarations/", include("declarations.urls")),
     path("admin/", admin.site.urls),
 ]
