@@ -213,9 +213,9 @@ class ReviewAction(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    def get_absolute_url(self):
+        return self.review.get_absolute_url()
+
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
-
-    def get_absolute_url(self):
-        return self.review.get_absolute_url()
