@@ -54,7 +54,7 @@ from todos.models import ToDo
 from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
-from . import matrix_decisions, matrix_plans, matrix_tracking
+from . import matrix_decisions, matrix_declarations, matrix_plans, matrix_tracking
 from .factories import (
     CentreFactory,
     CohortFactory,
@@ -70,7 +70,7 @@ R = Role
 ROLES = sorted(Role, key=str)
 # Later apps keep their part of the matrix in their own module: `fill(world, key, site)`
 # adds their records to a site (in site.extra), `makers(site)` names their URLs' targets.
-MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking)
+MATRIX_AREAS = (matrix_plans, matrix_decisions, matrix_tracking, matrix_declarations)
 PUBLIC = {
     "login",
     "logout",
@@ -604,6 +604,7 @@ NAMESPACES = [
     "registrations",
     "verification",
     "assessment",
+    "declarations",
 ]
 
 
