@@ -27,11 +27,11 @@ from qualifications.models import Qualification
 from registrations.calendar import academic_year_for
 from registrations.models import RegistrationRound
 
-from . import demo_decisions, demo_plans, demo_tracking, demo_verification
+from . import demo_decisions, demo_declarations, demo_plans, demo_tracking, demo_verification
 from .demo_registrations import DemoClock, tell_year
 
 # Each later area tells its part of the demo year in its own module (plans before decisions).
-DEMO_AREAS = (demo_verification, demo_plans, demo_decisions, demo_tracking)
+DEMO_AREAS = (demo_verification, demo_plans, demo_decisions, demo_tracking, demo_declarations)
 
 DEMO_PASSWORD = "btecqa-demo-2026"
 

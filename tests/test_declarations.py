@@ -294,3 +294,20 @@ def test_only_the_qn_starts_a_declaration(client, cast, own_centre):
     declaration = QualityDeclaration.objects.get(centre=own_centre)
     assert response.status_code == 302 and response["Location"] == declaration.get_absolute_url()
     assert declaration.items.count() == len(checks.all_checks())
+
+
+def test_the_demo_has_a_draft_declaration_with_named_gaps_and_a_review_held(client, db):
+    from btecqa.demo import LEAD, load_demo
+    from declarations.models import ArrangementReview
+
+    load_demo(dt.date(2026, 10, 1))
+    declaration = QualityDeclaration.objects.get(centre__number=LEAD[0], academic_year=YEAR)
+    assert declaration.status == QualityDeclaration.Status.DRAFT
+    assert declaration.items.filter(clause="3.1.4", in_place=True).exists()
+    review = ArrangementReview.objects.get(academic_year=YEAR)
+    assert review.attendance.filter(attended=True).count() == 2
+    assert review.actions.filter(closed_on__isnull=True).count() == 1
+    client.force_login(declaration.centre.role_assignments.get(role=R.QUALITY_NOMINEE).user)
+    page = client.get(_url("declaration_detail", declaration)).content.decode()
+    assert "gaps named" in page and "Confirm by hand" in page
+    assert "reviewed 25/09/2026" in _clause_row(page, "3.1.9")
