@@ -143,7 +143,7 @@ def _briefs(ctx: CheckContext) -> Finding:
         PlannedAssignment.objects.filter(
             plan__cohort__centre=ctx.centre, plan__academic_year=ctx.academic_year
         )
-        .select_related("unit", "plan__cohort__qualification", "brief")
+        .select_related("unit", "plan__cohort__qualification", "brief__verified_by")
         .order_by("plan__cohort__qualification__title", "unit__number", "pk")
     )
     issued, waiting, none = [], [], []

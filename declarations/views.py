@@ -71,8 +71,9 @@ def declaration_list(request):
 def declaration_start(request):
     form = StartForm(request.POST)
     centres = scope(request.user, COMPLETE_DECLARATION, Centre.objects.filter(is_active=True))
-    centre = centres.filter(pk=form.data.get("centre") or 0).first() if form.is_valid() else None
-    year = form.cleaned_data.get("academic_year", "") if form.is_valid() else ""
+    valid = form.is_valid()
+    centre = centres.filter(pk=form.cleaned_data["centre"]).first() if valid else None
+    year = form.cleaned_data["academic_year"] if valid else ""
     if centre is None or academic_year_problem(year):
         messages.error(request, "Choose one of your centres and an academic year.")
         return redirect("declarations:declaration_list")
