@@ -38,6 +38,11 @@ DECLARATION_CONFIRMED = _(
     "Declaration confirmed",
     "{actor} confirmed {object}",
 )
+DECLARATION_SUBMITTED = _(
+    "declarations.declaration.submitted",
+    "Declaration submitted to Pearson",
+    "{actor} recorded that {object} was submitted to Pearson",
+)
 DECLARATION_REOPENED = _(
     "declarations.declaration.reopened",
     "Signed declaration changed",

@@ -51,6 +51,18 @@ class CompleteForm(Form):
     lock = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class SubmissionForm(Form):
+    submitted_on = forms.DateField(
+        label="Submitted to Pearson on Edexcel Online on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    eol_confirmed_on = forms.DateField(
+        label="Head of Centre's Edexcel Online account confirmation on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 class StartForm(Form):
     centre = forms.IntegerField(widget=forms.HiddenInput)
     academic_year = forms.CharField(max_length=7, widget=forms.HiddenInput)

@@ -43,6 +43,15 @@ class QualityDeclaration(models.Model):
     submitted_to_pearson_on = models.DateField(
         null=True, blank=True, help_text="The day it was submitted on Edexcel Online"
     )
+    eol_confirmed_on = models.DateField(
+        "Edexcel Online account confirmation",
+        null=True,
+        blank=True,
+        help_text="The day the Head of Centre completed the Edexcel Online account confirmation",
+    )
+    submission_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     lock_version = models.PositiveIntegerField(default=0)
 
     access = Access(centre="centre", view=VIEW_DECLARATION)

@@ -250,6 +250,54 @@ def confirm_declaration(declaration, *, user, password: str, seen_sha256: str):
     return signature
 
 
+def record_submission(declaration, *, submitted_on: dt.date, eol_confirmed_on, by):
+    """The QN records the day the confirmed declaration went to Pearson on Edexcel Online,
+    and the day the Head of Centre completed the Edexcel Online account confirmation (both
+    due by the window's deadline). Not part of what was signed: the signed hash stays."""
+    require_object(by, COMPLETE_DECLARATION, declaration)
+    if declaration.status != S.CONFIRMED:
+        raise ValidationError(
+            "Submit the declaration to Pearson once the Head of Centre has confirmed it."
+        )
+    today = timezone.localdate()
+    errors = {}
+    for name, day in (("submitted_on", submitted_on), ("eol_confirmed_on", eol_confirmed_on)):
+        if day and day > today:
+            errors[name] = "This date is to come: record it once it is done."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        before = {
+            "submitted": declaration.submitted_to_pearson_on,
+            "eol_confirmed": declaration.eol_confirmed_on,
+        }
+        declaration.submitted_to_pearson_on = submitted_on
+        declaration.eol_confirmed_on = eol_confirmed_on
+        declaration.submission_recorded_by = by
+        declaration.lock_version += 1
+        declaration.save(
+            update_fields=[
+                "submitted_to_pearson_on",
+                "eol_confirmed_on",
+                "submission_recorded_by",
+                "lock_version",
+            ]
+        )
+        closes = aqd_window(declaration.academic_year)[1]
+        audit.record(
+            by,
+            events.DECLARATION_SUBMITTED,
+            declaration,
+            before=before,
+            after={
+                "submitted": submitted_on,
+                "eol_confirmed": eol_confirmed_on,
+                "late": submitted_on > closes,
+            },
+        )
+    return declaration
+
+
 # --- the window's reminders (the beat task calls this) ----------------------------------
 
 
@@ -282,7 +330,7 @@ def declaration_reminders(today: dt.date | None = None) -> dict:
         existed = QualityDeclaration.objects.filter(centre=centre, academic_year=year).exists()
         declaration = start_declaration(centre=centre, academic_year=year)
         result["opened"] += not existed
-        if declaration.status == S.CONFIRMED or days_left not in reminder_days():
+        if declaration.submitted_to_pearson_on or days_left not in reminder_days():
             continue
         waiting_for = (
             Role.HEAD_OF_CENTRE if declaration.status == S.COMPLETED else Role.QUALITY_NOMINEE
@@ -290,20 +338,24 @@ def declaration_reminders(today: dt.date | None = None) -> dict:
         to = _addresses(centre, waiting_for)
         if not to:
             continue
-        step = "confirm" if waiting_for == Role.HEAD_OF_CENTRE else "complete"
+        step = {
+            S.DRAFT: "complete it",
+            S.COMPLETED: "confirm it",
+            S.CONFIRMED: "submit it on Edexcel Online",
+        }[declaration.status]
         with transaction.atomic():
             queue_email(
                 kind="declarations.reminder",
                 to=to,
                 subject=(
                     f"Annual Quality Declaration {year}: {days_left} day"
-                    f"{'s' if days_left != 1 else ''} left to {step} it"
+                    f"{'s' if days_left != 1 else ''} left to {step}"
                 ),
                 body=(
                     f"{centre.name}'s Annual Quality Declaration for {year} is "
                     f"{declaration.get_status_display().lower()}. Pearson's deadline is "
-                    f"{closes:%d/%m/%Y}. Please {step} it in btecqa "
-                    f"({declaration.get_absolute_url()})."
+                    f"{closes:%d/%m/%Y}. Please {step}; the declaration in btecqa: "
+                    f"{declaration.get_absolute_url()}"
                 ),
                 key=f"declarations.reminder:{declaration.pk}:{today.isoformat()}",
             )

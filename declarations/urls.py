@@ -11,6 +11,7 @@ urlpatterns = [
     path("<id:pk>/checklist/", views.declaration_items, name="declaration_items"),
     path("<id:pk>/complete/", views.declaration_complete, name="declaration_complete"),
     path("<id:pk>/confirm/", views.declaration_confirm, name="declaration_confirm"),
+    path("<id:pk>/submitted/", views.declaration_submitted, name="declaration_submitted"),
     path("<id:pk>/versions/<id:number>/", views.declaration_version, name="declaration_version"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/new/<id:arrangement>/", views.review_add, name="review_add"),

@@ -18,7 +18,15 @@ from signatures.forms import SignForm
 from workflow.steps import StaleRecord
 
 from . import selectors, services
-from .forms import ActionForm, ChecklistForm, CloseActionForm, CompleteForm, ReviewForm, StartForm
+from .forms import (
+    ActionForm,
+    ChecklistForm,
+    CloseActionForm,
+    CompleteForm,
+    ReviewForm,
+    StartForm,
+    SubmissionForm,
+)
 from .models import ArrangementReview, QualityDeclaration, ReviewAction
 from .permissions import (
     COMPLETE_DECLARATION,
@@ -88,7 +96,9 @@ def _declaration(request, perm, pk):
     )
 
 
-def _declaration_page(request, declaration, *, checklist=None, complete=None, sign=None):
+def _declaration_page(
+    request, declaration, *, checklist=None, complete=None, sign=None, submission=None
+):
     user = request.user
     rows = selectors.declaration_rows(declaration)
     can_complete = can(user, COMPLETE_DECLARATION, declaration)
@@ -105,6 +115,13 @@ def _declaration_page(request, declaration, *, checklist=None, complete=None, si
             initial={"seen": signing.current_sha256(declaration)},
             purpose="the declaration as Head of Centre",
         )
+    if can_complete and declaration.status == S.CONFIRMED and submission is None:
+        submission = SubmissionForm(
+            initial={
+                "submitted_on": declaration.submitted_to_pearson_on,
+                "eol_confirmed_on": declaration.eol_confirmed_on,
+            }
+        )
     opens, closes = aqd_window(declaration.academic_year)
     return render(
         request,
@@ -115,6 +132,9 @@ def _declaration_page(request, declaration, *, checklist=None, complete=None, si
             "checklist": checklist if can_complete else None,
             "complete_form": complete if can_complete and declaration.status == S.DRAFT else None,
             "sign_form": sign if can_confirm else None,
+            "submission_form": submission
+            if can_complete and declaration.status == S.CONFIRMED
+            else None,
             "versions": selectors.version_rows(declaration),
             "gap_count": sum(len(r["gaps"]) for r in rows),
             "opens": opens,
@@ -207,6 +227,23 @@ def declaration_confirm(request, pk: int):
             return redirect(declaration)
     show_again(request, form, seen=signing.current_sha256(declaration))
     return _declaration_page(request, declaration, sign=form)
+
+
+@requires(COMPLETE_DECLARATION)
+@require_POST
+def declaration_submitted(request, pk: int):
+    declaration = _declaration(request, COMPLETE_DECLARATION, pk)
+    form = SubmissionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_submission(declaration, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, "Recorded: the declaration was submitted to Pearson.")
+            return redirect(declaration)
+    show_again(request, form)
+    return _declaration_page(request, declaration, submission=form)
 
 
 @requires(VIEW_DECLARATION)

@@ -70,6 +70,7 @@ def makers(site) -> dict:
                 "declarations:declaration_items",
                 "declarations:declaration_complete",
                 "declarations:declaration_confirm",
+                "declarations:declaration_submitted",
             )
         },
         "declarations:declaration_version": site(

@@ -307,11 +307,53 @@ def test_reminders_open_in_the_window_and_not_outside_it(cast, own_centre):
     assert OutgoingEmail.objects.filter(kind="declarations.reminder").count() == 1
 
 
-def test_a_confirmed_declaration_gets_no_reminder(cast, own_centre, declaration):
-    QualityDeclaration.objects.filter(pk=declaration.pk).update(
-        status=QualityDeclaration.Status.CONFIRMED
+def _confirmed(declaration, cast):
+    qn, head = cast[R.QUALITY_NOMINEE], cast[R.HEAD_OF_CENTRE]
+    services.save_items(
+        declaration,
+        values={c.clause: (True, "Checked") for c in checks.all_checks()},
+        by=qn,
     )
+    declaration = services.complete_declaration(declaration, by=qn)
+    services.confirm_declaration(
+        declaration, user=head, password=PASSWORD, seen_sha256=signing.current_sha256(declaration)
+    )
+    declaration.refresh_from_db()
+    return declaration
+
+
+def test_the_qn_records_the_submission_to_pearson_once_confirmed(client, cast, declaration):
+    """3.1.12 "complete and submit": the day it went to Pearson, and the head's EOL check."""
+    url = _url("declaration_submitted", declaration)
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    response = client.post(url, {"submitted_on": "2026-09-20"})
+    assert "once the Head of Centre has confirmed it" in response.content.decode()
+    declaration = _confirmed(declaration, cast)
+    signed = signing.current_sha256(declaration)
+    response = client.post(url, {"submitted_on": "2026-09-30"})
+    assert response.status_code == 200 and "This date is to come" in response.content.decode()
+    response = client.post(url, {"submitted_on": "2026-09-21", "eol_confirmed_on": "2026-09-20"})
+    assert response.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.submitted_to_pearson_on == dt.date(2026, 9, 21)
+    assert declaration.eol_confirmed_on == dt.date(2026, 9, 20)
+    page = client.get(_url("declaration_detail", declaration)).content.decode()
+    assert "Submitted on Edexcel Online on 21/09/2026" in page
+    assert signing.current_sha256(declaration) == signed  # what was signed is unchanged
+    client.force_login(cast[R.HEAD_OF_CENTRE])
+    assert client.post(url, {"submitted_on": "2026-09-21"}).status_code == 403
+
+
+def test_a_confirmed_declaration_is_reminded_until_submitted(cast, own_centre, declaration):
+    declaration = _confirmed(declaration, cast)
     declaration_reminders("2026-10-13")
+    email = OutgoingEmail.objects.get(kind="declarations.reminder")
+    assert "1 day left to submit it on Edexcel Online" in email.subject
+    QualityDeclaration.objects.filter(pk=declaration.pk).update(
+        submitted_to_pearson_on=dt.date(2026, 9, 21)
+    )
+    OutgoingEmail.objects.all().delete()
+    declaration_reminders("2026-10-07")
     assert not OutgoingEmail.objects.filter(kind="declarations.reminder").exists()
 
 
