@@ -203,3 +203,41 @@ def test_a_missing_review_is_a_named_gap_on_the_declaration_and_a_held_one_is_ev
         "Vale Science Consortium: Partner Test School is not recorded as attending its review"
         in finding.gaps
     )
+
+
+def test_the_review_pages_run_the_same_number_of_queries_whatever_the_number_of_reviews(
+    client, cast, own_centre, partner_centre, arrangement
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def held(n):
+        for i in range(n):
+            review = services.record_review(
+                arrangement,
+                academic_year=YEAR,
+                held_on=dt.date(2026, 9, 10 + i),
+                minutes=f"Meeting {i}",
+                attendance=[(own_centre, True, "QN"), (partner_centre, True, "QN")],
+                by=cast[R.QUALITY_NOMINEE],
+            )
+            services.add_review_action(
+                review,
+                description=f"Action {i}",
+                owner="Partner QN",
+                due_on=dt.date(2026, 11, 1),
+                by=cast[R.QUALITY_NOMINEE],
+            )
+        return review
+
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    urls = [reverse("declarations:review_list")]
+    held(1)
+    client.get(urls[0])
+    with CaptureQueriesContext(connection) as small:
+        client.get(urls[0])
+    held(5)
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(urls[0]).content.decode()
+    assert "Action 4" in page
+    assert len(large) == len(small)
