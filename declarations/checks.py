@@ -148,7 +148,11 @@ def _briefs(ctx: CheckContext) -> Finding:
     )
     issued, waiting, none = [], [], []
     for row in rows:
-        where = f"{row.plan.cohort.qualification.title}, unit {row.unit.number} «{row.title}»"
+        cohort = row.plan.cohort
+        where = (
+            f"{cohort.qualification.title} ({cohort.start_year} cohort), unit "
+            f"{row.unit.number} «{row.title}»"
+        )
         brief = getattr(row, "brief", None)
         if brief is None:
             none.append(f"{where}: no assignment brief yet")
@@ -227,8 +231,8 @@ def _lead_ivs(ctx: CheckContext) -> Finding:
                 f"(taught this year: cohorts starting {cohorts})"
             )
         elif appt:
-            cover = person(appt.cover) if appt.cover else "no cover named"
-            evidence.append(f"{title}: Lead IV {person(appt.lead_iv)}; cover {cover}")
+            cover = f"; cover {person(appt.cover)}" if appt.cover else ""
+            evidence.append(f"{title}: Lead IV {person(appt.lead_iv)}{cover}")
             if not appt.cover:
                 gaps.append(f"{title}: no succession cover named for the Lead IV")
     if not ctx.lead_iv_rows:
@@ -378,6 +382,7 @@ def _tell_pearson(ctx: CheckContext) -> Finding:
         from django.utils import timezone
 
         since = timezone.make_aware(since)
+        told = len(evidence)
         for todo in ToDo.objects.filter(kind=TELL_PEARSON, centre=ctx.centre).filter(
             Q(closed_at__isnull=True) | Q(closed_at__gte=since)
         ):
@@ -388,6 +393,11 @@ def _tell_pearson(ctx: CheckContext) -> Finding:
                 evidence.append(
                     f"Pearson told: {todo.title}, {timezone.localtime(todo.closed_at):%d/%m/%Y}"
                 )
+        if len(evidence) == told and not gaps:
+            names = ", ".join(a.name for a in led)
+            evidence.append(
+                f"{names}: no change since {ctx.year_start:%d/%m/%Y} has needed telling Pearson"
+            )
     if not ctx.arrangements:
         evidence.append("The centre takes part in no collaborative arrangement this year.")
     return Finding(evidence=_capped(evidence), gaps=_capped(gaps))

@@ -145,7 +145,10 @@ def test_the_checklist_runs_the_same_number_of_queries_whatever_the_centres_size
     client.get(url)
     with CaptureQueriesContext(connection) as small:
         page = client.get(url).content.decode()
-    assert "Qualification 0, unit 1 «Assignment for Unit 1»: internally verified, not yet" in page
+    assert (
+        "Qualification 0 (2026/27 cohort), unit 1 «Assignment for Unit 1»: internally verified"
+        in page
+    )
     _programmes(own_centre, cast, 6, first=1)
     with CaptureQueriesContext(connection) as large:
         page = client.get(url).content.decode()
