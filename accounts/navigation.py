@@ -24,6 +24,12 @@ MENU = [
     ("Standards verification", "verification:sv_list", "verification.view_sv"),
     ("IV sampling", "verification:sampling_home", "verification.view_iv_sampling"),
     ("Centre summary", "centres:summary", "centres.view_reports"),
+    (
+        "Annual Quality Declaration",
+        "declarations:declaration_list",
+        "declarations.view_declaration",
+    ),
+    ("Arrangement reviews", "declarations:review_list", "declarations.view_arrangement_reviews"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
     ("Policy register", "policies:register", "policies.view_register"),
     ("Verifier access", "accounts:grant_list", "accounts.view_verifier_grants"),

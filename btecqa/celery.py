@@ -48,6 +48,12 @@ app.conf.beat_schedule["policy-review-reminders"] = {
     "schedule": crontab(hour=6, minute=20),
 }
 
+app.conf.beat_schedule["declaration-reminders"] = {
+    "task": "declarations.tasks.declaration_reminders",
+    # Before the 06:30 digests, so the declaration's to-do is in them once the window opens.
+    "schedule": crontab(hour=6, minute=20),
+}
+
 
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):

@@ -29,6 +29,7 @@ from registrations.models import RegistrationRound
 
 from . import (
     demo_decisions,
+    demo_declarations,
     demo_grants,
     demo_iv,
     demo_plans,
@@ -51,6 +52,7 @@ DEMO_AREAS = (
     demo_sv,
     demo_policies,
     demo_grants,
+    demo_declarations,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "assessment",
     "verification",
     "policies",
+    "declarations",
     "certification",
 ]
 

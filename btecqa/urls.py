@@ -21,5 +21,6 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("verification/", include("verification.urls")),
     path("policies/", include("policies.urls")),
+    path("declarations/", include("declarations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -57,6 +57,7 @@ from verification.models import LeadIVAppointment
 
 from . import (
     matrix_decisions,
+    matrix_declarations,
     matrix_grants,
     matrix_iv,
     matrix_plans,
@@ -89,6 +90,7 @@ MATRIX_AREAS = (
     matrix_sv,
     matrix_policies,
     matrix_grants,
+    matrix_declarations,
 )
 PUBLIC = {
     "login",
@@ -646,6 +648,7 @@ NAMESPACES = [
     "verification",
     "assessment",
     "policies",
+    "declarations",
 ]
 
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DeclarationsConfig(AppConfig):
+    name = "declarations"
+    verbose_name = "Annual Quality Declaration and arrangement reviews"
+
+    def ready(self):
+        from . import checks, events, permissions  # noqa: F401
