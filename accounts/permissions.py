@@ -462,6 +462,14 @@ def _limited_centres(user, perm: Permission) -> dict[str, set[int]]:
     return {r: cs - full for r, cs in limited.items() if cs - full}
 
 
+def limited_centres(user, perm_code: str) -> set[int]:
+    """Centres where `perm` comes to the user only through a limited role (a Standards
+    Verifier's grant): a page listing a centre's rows by other means narrows them there."""
+    if _is_super(user):
+        return set()
+    return set().union(*_limited_centres(user, get_permission(perm_code)).values())
+
+
 def _staff_centre_ids(user) -> set[int]:
     """Centres where the user holds a role that is not limited to a grant."""
     return {c for r, c in assignments(user) if r not in LIMITED_ROLES}

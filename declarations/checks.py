@@ -4,7 +4,7 @@ Each item is `register_check(clause, title, function)`: `function(ctx)` returns 
 the evidence the records give for the clause and the gaps they show, named. An item with
 no record source in btecqa says so (`by_hand=True`) and the Quality Nominee confirms it by
 hand with a tick and a note. Another app adds or replaces an item from its own module
-(`register_check("3.1.11", ..., replace=True)` once Standards Verification is recorded)
+(`register_check(clause, ..., replace=True)`)
 without editing this one.
 
 `ctx` is a `CheckContext` for one centre and academic year; what several items read (the
@@ -14,7 +14,6 @@ runs a fixed number of queries whatever the centre's size.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -332,22 +331,68 @@ def _reviews(ctx: CheckContext) -> Finding:
     return Finding(evidence=evidence, gaps=gaps)
 
 
-def _standards_verification(ctx: CheckContext) -> Finding:
-    if importlib.util.find_spec("verification.models_sv") is None:
-        return Finding(
-            by_hand=True,
-            hint=(
-                "Standards Verification is not yet recorded in btecqa: confirm by hand, with "
-                "a note of each programme's SV report status on Edexcel Online."
-            ),
+def _sv_years(ctx: CheckContext) -> tuple[str, str]:
+    """Last year and this: a declaration made in the autumn answers for last year's
+    standards verification (allocated from January, reported by the summer) and this year's
+    as far as it has gone."""
+    start = int(ctx.academic_year[:4]) - 1
+    return f"{start}/{str(start + 1)[-2:]}", ctx.academic_year
+
+
+def _sv_visits(ctx: CheckContext) -> list:
+    from verification.models_sv import SVVisit
+
+    if not hasattr(ctx, "_sv_visits"):
+        ctx._sv_visits = list(
+            SVVisit.objects.filter(cohort__centre=ctx.centre, academic_year__in=_sv_years(ctx))
+            .select_related("cohort__qualification")
+            .prefetch_related("actions__owner")
+            .order_by("academic_year", "cohort__qualification__title", "pk")
         )
-    return Finding(
-        by_hand=True,
-        hint=(
-            "Standards Verification records are kept in btecqa (verification); confirm each "
-            "programme's SV status there by hand until this item reads them."
-        ),
-    )
+    return ctx._sv_visits
+
+
+def _standards_verification(ctx: CheckContext) -> Finding:
+    """3.1.11 from the SV records: each cohort's visit, route and report status."""
+    last, _this = _sv_years(ctx)
+    evidence, gaps = [], []
+    visits = _sv_visits(ctx)
+    for visit in visits:
+        cohort = f"{visit.cohort.qualification.title} ({visit.cohort.start_year} cohort)"
+        line = (
+            f"{visit.academic_year}, {cohort}: {visit.route_label}, "
+            f"verifier {visit.verifier_name or 'not yet allocated'}; report: {visit.status_label}"
+        )
+        status = visit.config.status(visit.status)
+        released = status is not None and status.claims == "clear"
+        if visit.academic_year == last and not released:
+            gaps.append(f"{line} (last year's report is not released)")
+        else:
+            evidence.append(line)
+    if not any(v.academic_year == last for v in visits):
+        gaps.append(f"No Standards Verification is recorded for {last}.")
+    return Finding(evidence=_capped(evidence), gaps=_capped(gaps))
+
+
+def _sv_actions(ctx: CheckContext) -> Finding:
+    """3.1.13 from the SV records: each action agreed with the verifier, and whether closed."""
+    evidence, gaps = [], []
+    for visit in _sv_visits(ctx):
+        cohort = f"{visit.cohort.qualification.title} ({visit.cohort.start_year} cohort)"
+        for action in visit.actions.all():
+            who = action.owner.get_full_name() or action.owner.username
+            if action.closed_at is None:
+                gaps.append(
+                    f"{cohort}: «{action.description}» ({who}, due {action.due_on:%d/%m/%Y}) "
+                    "is still open"
+                )
+            else:
+                evidence.append(
+                    f"{cohort}: «{action.description}» closed {action.closed_at:%d/%m/%Y}"
+                )
+    if not evidence and not gaps:
+        evidence.append("No Standards Verification action was needed in the records.")
+    return Finding(evidence=_capped(evidence), gaps=_capped(gaps))
 
 
 def _declaration(ctx: CheckContext) -> Finding:
@@ -459,10 +504,7 @@ register_check(
 register_check(
     "3.1.13",
     "The outcomes of Standards Verification applied and essential actions supported",
-    _by_hand(
-        "SV outcomes and actions are not yet recorded in btecqa: confirm by hand, with a "
-        "note of each action and where it stands."
-    ),
+    _sv_actions,
 )
 register_check(
     "3.1.14",

@@ -77,8 +77,8 @@ def test_the_checklist_names_the_gap_when_no_lead_iv_is_identified_and_the_evide
     assert "no standardisation activity recorded in 2026/27" in _clause_row(page, "3.1.5")
     # 3.1.7 has no record source: it says so honestly.
     assert "Confirm by hand" in _clause_row(page, "3.1.7")
-    # 3.1.11: the SV records are not in btecqa yet.
-    assert "not yet recorded in btecqa" in _clause_row(page, "3.1.11")
+    # 3.1.11: no standards verification is recorded for last year: a named gap.
+    assert "No Standards Verification is recorded for 2025/26" in _clause_row(page, "3.1.11")
 
     liv, cover = cast[R.LEAD_IV], cast[R.ASSESSOR_IV]
     lead_ivs.appoint_lead_iv(
@@ -403,3 +403,44 @@ def test_the_demo_has_a_draft_declaration_with_named_gaps_and_a_review_held(clie
     page = client.get(_url("declaration_detail", declaration)).content.decode()
     assert "gaps named" in page and "Confirm by hand" in page
     assert "reviewed 25/09/2026" in _clause_row(page, "3.1.9")
+
+
+def test_the_sv_items_read_last_years_report_and_the_open_actions(
+    client, cast, own_centre, business, declaration
+):
+    """3.1.11 and 3.1.13 from the SV records: last year's report not released is a gap, and
+    so is an action agreed with the verifier that is still open; released and closed are
+    evidence."""
+    from learners.models import Cohort
+    from verification.models_sv import SVAction, SVVisit
+
+    cohort = Cohort.objects.filter(centre=own_centre, qualification=business).first()
+    visit = SVVisit.objects.create(
+        cohort=cohort,
+        academic_year="2025/26",
+        verifier_name="Dr Wren Hollowell",
+        status="certification_pending",
+        created_by=cast[R.QUALITY_NOMINEE],
+    )
+    action = SVAction.objects.create(
+        visit=visit,
+        description="Reassess Unit 2 against the merit criteria",
+        owner=cast[R.LEAD_IV],
+        due_on=dt.date(2026, 7, 1),
+        created_by=cast[R.QUALITY_NOMINEE],
+    )
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    page = client.get(_url("declaration_detail", declaration)).content.decode()
+    sv = _clause_row(page, "3.1.11")
+    assert "Dr Wren Hollowell" in sv and "last year&#x27;s report is not released" in sv
+    assert "Reassess Unit 2 against the merit criteria" in _clause_row(page, "3.1.13")
+    assert "still open" in _clause_row(page, "3.1.13")
+
+    SVVisit.objects.filter(pk=visit.pk).update(status="released")
+    SVAction.objects.filter(pk=action.pk).update(
+        closed_at=dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    )
+    page = client.get(_url("declaration_detail", declaration)).content.decode()
+    assert "not released" not in _clause_row(page, "3.1.11")
+    assert "Released" in _clause_row(page, "3.1.11")
+    assert "closed 01/07/2026" in _clause_row(page, "3.1.13")

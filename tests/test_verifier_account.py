@@ -423,6 +423,11 @@ def test_records_without_a_cohort_show_for_the_granted_qualification_only(qn, ce
     sv = _granted_sv(qn, centre, plans)
     seen = scope(sv, "verification.view_lead_ivs", LeadIVAppointment)
     assert [a.qualification.title for a in seen] == ["Sampled Business"]
+    # The Lead IV list page shows the granted qualification's Lead IV, and not the other's.
+    page = _client(sv).get(reverse("verification:lead_iv_list")).content.decode()
+    assert "Sampled Business" in page
+    assert plans["unsampled"].cohort.qualification.title not in page
+    assert "You hold no role" not in page
     # Nothing the grant does not name: no learner list, no registrations, no audit trail.
     client = _client(sv)
     for name in ("learners:learner_list", "registrations:round_list", "audit:event_list"):

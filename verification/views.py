@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import can, get_object, has_perm, requires, scope
+from accounts.permissions import (
+    can,
+    get_object,
+    granted_cohorts,
+    has_perm,
+    limited_centres,
+    requires,
+    scope,
+)
+from accounts.roles import STAFF_ROLES
 from btecqa.forms import show_again
 from btecqa.params import int_param
 from btecqa.validators import academic_year_for, academic_year_problem
@@ -25,9 +35,14 @@ def _centres(user, perm):
 
 
 def _people(centres):
-    """The people holding a role at these centres (the service checks the chosen centre)."""
+    """The staff holding a role at these centres (the service checks the chosen centre): not
+    a Standards Verifier or a governor, who neither assess nor verify."""
     return (
-        User.objects.filter(role_assignments__centre__in=centres, is_active=True)
+        User.objects.filter(
+            role_assignments__centre__in=centres,
+            role_assignments__role__in=sorted(STAFF_ROLES),
+            is_active=True,
+        )
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
@@ -42,10 +57,20 @@ def _year(request) -> str:
 
 @requires(VIEW_LEAD_IVS)
 def lead_iv_list(request):
-    centres = _centres(request.user, VIEW_LEAD_IVS)
+    user = request.user
+    # A Standards Verifier sees the Lead IVs of the qualifications their grant names (000-3.1.4).
+    limited = limited_centres(user, VIEW_LEAD_IVS)
+    centres = Centre.objects.filter(
+        Q(pk__in=_centres(user, VIEW_LEAD_IVS).values("pk")) | Q(pk__in=sorted(limited)),
+        is_active=True,
+    ).order_by("name")
     wanted = int_param(request.GET, "centre")
     centre = centres.filter(pk=wanted).first() if wanted else centres.first()
     year = _year(request)
+    rows = selectors.lead_iv_rows(centre, year) if centre else []
+    if centre is not None and centre.pk in limited:
+        granted = {q for c, _cohort, q in granted_cohorts(user) if c == centre.pk}
+        rows = [r for r in rows if r["qualification"].pk in granted]
     return render(
         request,
         "verification/lead_iv_list.html",
@@ -53,7 +78,7 @@ def lead_iv_list(request):
             "centres": centres,
             "centre": centre,
             "year": year,
-            "rows": selectors.lead_iv_rows(centre, year) if centre else [],
+            "rows": rows,
             "can_manage": centre is not None and has_perm(request.user, MANAGE_LEAD_IVS, centre.pk),
         },
     )
