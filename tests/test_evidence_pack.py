@@ -142,7 +142,7 @@ def test_the_pack_opens_lists_every_part_and_the_index_names_them(client, cast, 
     assert AuditEvent.objects.filter(action="verification.sv.pack_downloaded").count() == 1
 
 
-def test_another_app_adds_a_part_without_editing_the_pack(client, cast, own_centre):
+def test_another_app_adds_a_part_without_editing_the_pack(client, cast, own_centre, monkeypatch):
     _cohort, visit = build_cohort(own_centre, cast)
 
     def declaration(cohort, academic_year):
@@ -150,14 +150,12 @@ def test_another_app_adds_a_part_without_editing_the_pack(client, cast, own_cent
             "06-aqd/annual-quality-declaration.txt", "Annual Quality Declaration", data=b"AQD"
         )
 
-    evidence_pack.register_pack_part("Annual Quality Declaration", declaration, order=60)
-    try:
-        client.force_login(cast[R.LEAD_IV])
-        _response, _chunks, pack = _download(client, visit)
-        assert pack.read("06-aqd/annual-quality-declaration.txt") == b"AQD"
-        assert "annual-quality-declaration.txt" in pdf_text(pack.read("index.pdf"))
-    finally:
-        evidence_pack._PARTS.pop("Annual Quality Declaration")
+    monkeypatch.setattr(evidence_pack, "_PARTS", dict(evidence_pack._PARTS))
+    evidence_pack.register_pack_part("Another app's part", declaration, order=65)
+    client.force_login(cast[R.LEAD_IV])
+    _response, _chunks, pack = _download(client, visit)
+    assert pack.read("06-aqd/annual-quality-declaration.txt") == b"AQD"
+    assert "annual-quality-declaration.txt" in pdf_text(pack.read("index.pdf"))
 
 
 def test_an_empty_cohort_gives_an_index_saying_none_recorded(cast, own_centre):
@@ -173,3 +171,21 @@ def test_another_centre_cannot_download_the_pack(client, cast, own_centre, make_
     assert client.get(reverse("verification:sv_pack", args=[visit.pk])).status_code == 404
     client.force_login(cast[R.GOVERNOR])
     assert client.get(reverse("verification:sv_pack", args=[visit.pk])).status_code == 403
+
+
+def test_the_pack_holds_the_centres_annual_quality_declaration(client, cast, own_centre):
+    """The declaration the verifier may ask for (3.1.12) is in the pack, as completed, with
+    its checklist's evidence and gaps: added by the declarations app through the registry."""
+    from declarations import services as declarations
+
+    _cohort, visit = build_cohort(own_centre, cast)
+    declarations.start_declaration(
+        centre=own_centre, academic_year=YEAR, by=cast[R.QUALITY_NOMINEE]
+    )
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    _response, _chunks, pack = _download(client, visit)
+    name = "06-annual-quality-declaration/declaration.pdf"
+    assert set(pack.namelist()) == EXPECTED | {name}
+    text = pdf_text(pack.read(name))
+    assert "Annual Quality Declaration" in text and "3.1.4" in text
+    assert "declaration.pdf" in pdf_text(pack.read("index.pdf"))
