@@ -395,3 +395,19 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(url, {"year": YEAR})
     assert page.content.decode().count("Dr Quarry") == 14
+
+
+@pytest.mark.django_db
+def test_the_demo_in_december_shows_last_years_verification_through_its_second_sample():
+    """Before this year's allocation (from mid-January) the office has last year's on
+    record: held at "certification pending", the action closed, a second sample, released."""
+    from btecqa.demo import load_demo
+
+    load_demo(dt.date(2026, 12, 3))
+    visit = SVVisit.objects.get(academic_year="2025/26")
+    assert visit.status == "released" and visit.sample_number == 2
+    assert [s.number for s in visit.samples.order_by("number")] == [1, 2]
+    assert all(s.work_submitted_on for s in visit.samples.all())
+    action = visit.actions.get()
+    assert action.closed_at is not None and "merit" in action.description
+    assert not SVVisit.objects.filter(academic_year=YEAR).exists()
