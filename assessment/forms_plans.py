@@ -1,9 +1,9 @@
 """Forms for the assessment plan pages (they all work without JavaScript)."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from accounts.roles import Role
+from accounts.selectors import people_at
 from btecqa.forms import Form, ModelForm
 from signatures.forms import SignVersionForm
 
@@ -70,15 +70,7 @@ class AssignmentForm(ModelForm):
 
 def assessors_at(centre_ids):
     """People who may assess or verify at these centres (assessor/IVs and Lead IVs)."""
-    return (
-        get_user_model()
-        .objects.filter(
-            role_assignments__centre__in=centre_ids,
-            role_assignments__role__in=[Role.ASSESSOR_IV, Role.LEAD_IV],
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return people_at(centre_ids, [Role.ASSESSOR_IV, Role.LEAD_IV])
 
 
 class PlanSignForm(SignVersionForm):

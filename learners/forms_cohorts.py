@@ -3,8 +3,8 @@
 from django import forms
 from django.db.models import Q
 
-from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import people_at
 from btecqa.forms import Form, ModelForm
 from btecqa.validators import validate_academic_year
 from centres.models import Centre
@@ -33,15 +33,7 @@ class CohortForm(ModelForm):
     def __init__(self, *args, centres, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
-        self.fields["leader"].queryset = (
-            User.objects.filter(
-                is_active=True,
-                role_assignments__role=Role.PROGRAMME_LEADER,
-                role_assignments__centre__in=centres,
-            )
-            .distinct()
-            .order_by("last_name", "first_name")
-        )
+        self.fields["leader"].queryset = people_at(centres, [Role.PROGRAMME_LEADER])
         self.fields["leader"].label = "Programme leader"
         self.fields["years"].required = False
         if not self.instance.pk:

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from accounts.permissions import can, get_object, has_perm, requires, scope
+from accounts.selectors import people_at
 from btecqa.forms import add_refusal, show_again
 from btecqa.params import int_param
 from centres.models import Centre
@@ -55,12 +55,7 @@ def _centre(request, perm):
 
 
 def _people(centre_ids):
-    """People holding a role at these centres (the service checks the chosen centre)."""
-    return (
-        User.objects.filter(role_assignments__centre__in=centre_ids, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return people_at(centre_ids)
 
 
 # --- the register --------------------------------------------------------------------------

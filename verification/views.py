@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.permissions import (
     can,
     get_object,
@@ -18,7 +17,7 @@ from accounts.permissions import (
     requires,
     scope,
 )
-from accounts.roles import STAFF_ROLES
+from accounts.selectors import people_at
 from btecqa.forms import show_again
 from btecqa.params import int_param
 from btecqa.validators import academic_year_for, academic_year_problem
@@ -35,17 +34,7 @@ def _centres(user, perm):
 
 
 def _people(centres):
-    """The staff holding a role at these centres (the service checks the chosen centre): not
-    a Standards Verifier or a governor, who neither assess nor verify."""
-    return (
-        User.objects.filter(
-            role_assignments__centre__in=centres,
-            role_assignments__role__in=sorted(STAFF_ROLES),
-            is_active=True,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return people_at(centres)
 
 
 def _year(request) -> str:
