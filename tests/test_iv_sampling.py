@@ -348,7 +348,10 @@ def test_in_december_the_demo_has_a_built_sample_whose_coverage_shows_gaps(clien
     load_demo(dt.date(2026, 12, 2))
     plan = IVPlan.objects.get()
     items = list(SampleItem.objects.filter(plan=plan))
-    assert items and all("new assessor" in i.reasons for i in items)
+    # The Lead IV's three hand-picked items (demo_iv) come first; the builder adds the rest,
+    # every one for the same risk: the assessor is new.
+    built = [i for i in items if not i.reasons.startswith("added by the Lead IV")]
+    assert len(built) > 3 and all("new assessor" in i.reasons for i in built)
     assert items[0].sampled_at.date() < dt.date(2026, 12, 2)
     cov = coverage(plan)
     assert cov["gaps"], "nothing is internally verified yet"
