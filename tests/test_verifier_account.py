@@ -455,3 +455,23 @@ def test_the_invitation_link_sets_the_sv_password(qn, centre, plans):
     assert done.status_code == 302, done.content.decode()[-3000:]
     sv = User.objects.get(email=SV_EMAIL)
     assert sv.check_password(new)
+
+
+def test_the_sv_reads_their_cohorts_visit_and_downloads_its_evidence_pack(qn, centre, plans):
+    """The verifier sees the standards verification of the cohort they were granted and
+    can take the evidence pack; another cohort's visit does not exist for them."""
+    from verification import services_sv
+
+    visits = {
+        key: services_sv.record_allocation(
+            cohort=plans[key].cohort, academic_year="2026/27", verifier_name="Dr Oriel Fenn", by=qn
+        )
+        for key in ("sampled", "unsampled")
+    }
+    client = _client(_granted_sv(qn, centre, plans))
+    page = client.get(reverse("verification:sv_detail", args=[visits["sampled"].pk]))
+    assert page.status_code == 200 and "Dr Oriel Fenn" in page.content.decode()
+    pack = client.get(reverse("verification:sv_pack", args=[visits["sampled"].pk]))
+    assert pack.status_code == 200 and b"".join(pack.streaming_content)[:2] == b"PK"
+    other = client.get(reverse("verification:sv_detail", args=[visits["unsampled"].pk]))
+    assert other.status_code == 404

@@ -59,7 +59,7 @@ VIEW_IV_SAMPLING = register(
 
 VIEW_SV = register(
     "verification.view_sv",
-    STAFF_ROLES,
+    STAFF_ROLES | {Role.STANDARDS_VERIFIER},  # the SV: their grant's cohorts (and the pack)
     writes=False,
     # a partner reads the SV of the lead centre's cohort that holds its learners (3.1.7)
     reach=[LEARNERS_HOME],
