@@ -343,3 +343,15 @@ def test_readiness_runs_a_fixed_number_of_queries(django_assert_max_num_queries,
     client.force_login(big.eo)
     with django_assert_max_num_queries(40):
         assert client.get(reverse("claims:readiness", args=[big.cohort.pk])).status_code == 200
+
+
+def test_the_page_offers_a_fix_link_only_to_someone_who_may_use_it(w, client):
+    (other,) = w.add(1)
+    CriterionDecision.objects.filter(learner=other).update(assessor=UserFactory())
+    url = reverse("claims:readiness", args=[w.cohort.pk])
+    client.force_login(w.eo)  # the exams officer does not record IV
+    html = client.get(url).content.decode()
+    assert "not internally verified (batch not yet verified" in html
+    assert f'href="{reverse("verification:iv_queue")}"' not in html
+    client.force_login(w.a.internal_verifier)
+    assert f'href="{reverse("verification:iv_queue")}"' in client.get(url).content.decode()
