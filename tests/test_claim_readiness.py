@@ -326,7 +326,7 @@ def test_the_page_is_404_at_another_centre_and_403_for_a_governor(w, client):
 
 def test_readiness_runs_a_fixed_number_of_queries(django_assert_max_num_queries, client):
     small = World(2)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(15):
         claim_readiness(small.cohort, "2026/27")
     big = World(25)
     extra = Unit.objects.create(
@@ -337,7 +337,7 @@ def test_readiness_runs_a_fixed_number_of_queries(django_assert_max_num_queries,
         assessment="external",
     )
     assert extra
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(15):
         result = claim_readiness(big.cohort, "2026/27")
     assert len(result.learners) == 25
     client.force_login(big.eo)
@@ -355,3 +355,9 @@ def test_the_page_offers_a_fix_link_only_to_someone_who_may_use_it(w, client):
     assert f'href="{reverse("verification:iv_queue")}"' not in html
     client.force_login(w.a.internal_verifier)
     assert f'href="{reverse("verification:iv_queue")}"' in client.get(url).content.decode()
+
+
+def test_the_cohort_page_links_to_its_claim_readiness(w, client):
+    client.force_login(w.eo)
+    html = client.get(reverse("learners:cohort_detail", args=[w.cohort.pk])).content.decode()
+    assert f'href="{reverse("claims:readiness", args=[w.cohort.pk])}"' in html
