@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "verification",
     "policies",
     "declarations",
+    "claims",
     "certification",
 ]
 

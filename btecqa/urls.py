@@ -22,5 +22,6 @@ urlpatterns = [
     path("verification/", include("verification.urls")),
     path("policies/", include("policies.urls")),
     path("declarations/", include("declarations.urls")),
+    path("claims/", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -328,6 +328,7 @@ def cohort_detail(request, pk: int):
             # The assessment pages hang off the cohort (named by code: learners does not
             # import the assessment app, which builds on it).
             "can_track": can(request.user, "assessment.view_tracking", cohort),
+            "can_claims": can(request.user, "claims.view_readiness", cohort),
             "tech_award": cohort.qualification.grading_scheme == "tech_award",
         },
     )

@@ -56,6 +56,7 @@ from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
 from . import (
+    matrix_claims,
     matrix_decisions,
     matrix_declarations,
     matrix_grants,
@@ -91,6 +92,7 @@ MATRIX_AREAS = (
     matrix_policies,
     matrix_grants,
     matrix_declarations,
+    matrix_claims,
 )
 PUBLIC = {
     "login",
@@ -649,6 +651,7 @@ NAMESPACES = [
     "assessment",
     "policies",
     "declarations",
+    "claims",
 ]
 
 

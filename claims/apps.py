@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ClaimsConfig(AppConfig):
+    name = "claims"
+    verbose_name = "Certification claims"
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (register the permissions)

@@ -1,0 +1,66 @@
+"""The claim's yearly configuration: the gap after registration and the claim deadline.
+
+Both are yearly configuration, never constants (issue 13; domain.md 3.11):
+
+- **The gap** (`claim_gap_weeks`, 10 by default): the weeks that must separate a learner's
+  registration and a certification claim. Read from the year's RegistrationYear row (loaded
+  from registrations/year_data/<yyyy-yy>.json by `load_registration_years`), else the same
+  key in that file, else `BTECQA_CLAIM_GAP_WEEKS` (default 10).
+- **The claim deadline** (`claim_deadline`, 5 July by default): the last day to claim for
+  the academic year. Read from `"claim_deadline": "2027-07-05"` in the year's file, else
+  `BTECQA_CLAIM_DEADLINE` (a month-day, default "07-05") in the summer that ends the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+
+DEFAULT_GAP_WEEKS = 10
+DEFAULT_DEADLINE = "07-05"
+
+
+def _year_file(academic_year: str) -> Path:
+    return (
+        Path(apps.get_app_config("registrations").path)
+        / "year_data"
+        / (academic_year.replace("/", "-") + ".json")
+    )
+
+
+@lru_cache(maxsize=32)
+def _year_data(academic_year: str) -> dict:
+    path = _year_file(academic_year)
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def claim_gap_weeks(academic_year: str) -> int:
+    """Weeks that must pass between registration and a claim (one query)."""
+    from registrations.models import RegistrationYear
+
+    weeks = (
+        RegistrationYear.objects.filter(academic_year=academic_year)
+        .values_list("claim_gap_weeks", flat=True)
+        .first()
+    )
+    if weeks is None:
+        weeks = _year_data(academic_year).get("claim_gap_weeks")
+    if weeks is None:
+        weeks = getattr(settings, "BTECQA_CLAIM_GAP_WEEKS", DEFAULT_GAP_WEEKS)
+    return int(weeks)
+
+
+def claim_deadline(academic_year: str) -> dt.date:
+    """The last day to claim for the academic year (no query)."""
+    configured = _year_data(academic_year).get("claim_deadline")
+    if configured:
+        return dt.date.fromisoformat(configured)
+    month_day = getattr(settings, "BTECQA_CLAIM_DEADLINE", DEFAULT_DEADLINE)
+    return dt.date.fromisoformat(f"{int(academic_year[:4]) + 1}-{month_day}")

@@ -1,0 +1,371 @@
+"""Claim readiness: is each learner of a cohort ready to be claimed, and if not, why not.
+
+A learner is ready only when all of these hold (issue 13 part 1; domain.md 3.8, 3.11):
+
+1. **A valid combination, every unit with an outcome.** The combination is the
+   qualification's mandatory units and the learner's optional units (the registration's,
+   else the cohort's), checked with `qualifications.services.combination_problems`. An
+   internal unit has an outcome when every one of its criteria has a current decision in a
+   permitted attempt (first submission, an authorised resubmission, a retake).
+2. **Internal grades rest on internally verified decisions.** Every current decision of
+   the learner on the cohort's assignments counts as internally verified by
+   `verification.selectors_iv.not_yet_verified(cohort)` (its docstring is the definition);
+   each that does not is a blocker with the reason the IV read gives. A grade typed into a
+   tracking sheet (assessment.ImportedUnitResult) has no decisions behind it: a blocker.
+3. **External results imported from Pearson's results file.** No model of Pearson's
+   results exists yet (the results import is issue 13 part 3), so every external unit is a
+   blocker saying so; a tracking-sheet grade for it never counts.
+4. **The SV report is Released:** `verification.selectors_sv.sv_claims_gate`. For an
+   interim (unit) claim this is only a warning, unless the year's SV configuration blocks.
+5. **The gap since registration** (claims.config.claim_gap_weeks, 10 weeks by default)
+   has passed by today: from the registration's `registered_on` (else `submitted_on`).
+6. **Not withdrawn** (nor transferred or deleted), registered with Pearson, and **the
+   eligibility rules** of the cohort's grading tables met by the unit grades (checked once
+   every unit has a grade; no eligibility table configured is a warning).
+
+`claim_readiness` runs a fixed number of queries whatever the size of the cohort.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils import timezone
+
+from assessment.models import (
+    Attempt,
+    CriterionDecision,
+    ImportedUnitResult,
+    PlannedAssignment,
+    Resubmission,
+    Retake,
+)
+from learners.models import _shift
+from qualifications.grading import _unmet, unit_grade
+from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
+from qualifications.selectors import grading_tables
+from qualifications.services import combination_problems
+from registrations.models import Registration
+from verification.selectors_iv import not_yet_verified
+from verification.selectors_sv import sv_claims_gate
+
+from .config import claim_deadline, claim_gap_weeks
+
+EXTERNAL_NOT_IMPORTED = (
+    "Unit {unit}: external result not yet imported from Pearson's results file "
+    "(the results import is not built yet{typed})"
+)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    text: str
+    url: str = ""
+
+
+@dataclass
+class LearnerReadiness:
+    learner_id: int
+    uln: str
+    name: str
+    status: str
+    blockers: list[Blocker] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+    def line(self) -> str:
+        """One line for the command: ULN, name, then "ready" or the blockers."""
+        what = "ready" if self.ready else "; ".join(b.text for b in self.blockers)
+        return f"{self.uln or 'no ULN'}  {self.name}: {what}"
+
+
+@dataclass
+class Readiness:
+    cohort: object
+    academic_year: str
+    interim: bool
+    gap_weeks: int
+    deadline: dt.date
+    today: dt.date
+    gate: object
+    learners: list[LearnerReadiness]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - self.today).days
+
+    @property
+    def days_over(self) -> int:
+        return -self.days_left
+
+    @property
+    def ready_count(self) -> int:
+        return sum(1 for r in self.learners if r.ready)
+
+    @property
+    def all_ready(self) -> bool:
+        return all(r.ready for r in self.learners)
+
+
+def final_year(cohort) -> str:
+    """The academic year the cohort finishes in: the year of its full-award claim."""
+    return _shift(cohort.start_year, max(cohort.years, 1) - 1)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _registrations(cohort) -> list[Registration]:
+    """One registration per learner: the live one, else the latest ended one (2 queries)."""
+    rows = (
+        Registration.objects.filter(cohort=cohort)
+        .exclude(status__in=[Registration.Status.DROPPED, Registration.Status.DELETED])
+        .select_related("learner")
+        .prefetch_related("optional_units")
+        .order_by("learner__last_name", "learner__first_name", "learner_id", "pk")
+    )
+    chosen: dict[int, Registration] = {}
+    for reg in rows:
+        held = chosen.get(reg.learner_id)
+        if held is None or reg.is_live or not held.is_live:
+            chosen[reg.learner_id] = reg
+    return list(chosen.values())
+
+
+def _grades(cohort, units, family):
+    """Per (learner, unit): the codes decided, the grade and the decisions' presence, from
+    the cohort's current decisions, authorised resubmissions and retakes (3 queries)."""
+    rows = CriterionDecision.objects.filter(
+        assignment__plan__cohort=cohort, current=True
+    ).values_list(
+        "learner_id",
+        "assignment__unit_id",
+        "criterion__code",
+        "attempt",
+        "achieved",
+        "assignment_id",
+    )
+    resubmitted = set(
+        Resubmission.objects.filter(assignment__plan__cohort=cohort).values_list(
+            "learner_id", "assignment_id"
+        )
+    )
+    retakes = {
+        (learner_id, unit_id): assignment_id
+        for learner_id, unit_id, assignment_id in Retake.objects.filter(
+            unit__qualification_id=cohort.qualification_id
+        ).values_list("learner_id", "unit_id", "assignment_id")
+    }
+    decided = defaultdict(set)
+    achieved = defaultdict(set)
+    retaken = defaultdict(set)
+    for learner_id, unit_id, code, attempt, ok, assignment_id in rows:
+        key = (learner_id, unit_id)
+        counts = attempt == Attempt.FIRST or (
+            attempt == Attempt.RESUBMISSION and (learner_id, assignment_id) in resubmitted
+        )
+        if counts:
+            decided[key].add(code)
+            if ok:
+                achieved[key].add(code)
+        elif attempt == Attempt.RETAKE and retakes.get(key) == assignment_id:
+            decided[key].add(code)
+            if ok:
+                retaken[key].add(code)
+    cap = family.retake_cap if family else "P"
+    by_id = {u.pk: u for u in units}
+    grades = {}
+    for key in decided:
+        unit = by_id.get(key[1])
+        codes = [c.code for c in unit.criteria.all()] if unit else []
+        if not codes:
+            continue
+        grade = unit_grade(achieved[key] & set(codes), codes)
+        if retaken[key]:
+            raw = unit_grade((achieved[key] | retaken[key]) & set(codes), codes)
+            capped = cap if UNIT_GRADE_RANK[raw] > UNIT_GRADE_RANK[cap] else raw
+            if UNIT_GRADE_RANK[capped] > UNIT_GRADE_RANK[grade]:
+                grade = capped
+        grades[key] = grade
+    return decided, grades
+
+
+def claim_readiness(
+    cohort, academic_year: str | None = None, *, interim: bool = False, today: dt.date | None = None
+) -> Readiness:
+    """Each learner of the cohort with the blockers that stop a claim for `academic_year`
+    (default: the cohort's final year), each with a link to fix it, and the warnings.
+
+    interim=True: an interim (unit) claim, where an unreleased SV report only warns.
+    A fixed number of queries (about 20) whatever the number of learners and units."""
+    academic_year = academic_year or final_year(cohort)
+    today = today or timezone.localdate()
+    qualification = Qualification.objects.select_related("family").get(pk=cohort.qualification_id)
+    units = list(Unit.objects.filter(qualification=qualification).prefetch_related("criteria"))
+    mandatory = [u for u in units if u.mandatory]
+    mandatory_glh = sum(u.glh for u in mandatory)
+    cohort_optional = list(cohort.optional_units.all())
+    registrations = _registrations(cohort)
+    decided, grades = _grades(cohort, units, qualification.family)
+    unverified = defaultdict(list)
+    for row in not_yet_verified(cohort):
+        unverified[row["learner_id"]].append(row)
+    typed = {
+        (r.learner_id, r.unit_id): r.grade
+        for r in ImportedUnitResult.objects.filter(cohort=cohort, current=True)
+    }
+    tables = grading_tables(qualification, cohort.start_year)
+    rules = list(tables.eligibility.rules.all()) if tables.eligibility else None
+    gate = sv_claims_gate(cohort, academic_year)
+    gap = claim_gap_weeks(academic_year)
+
+    links = {
+        "cohort": reverse("learners:cohort_detail", args=[cohort.pk]),
+        "cohort_edit": reverse("learners:cohort_edit", args=[cohort.pk]),
+        "iv": reverse("verification:iv_queue"),
+        "sv": reverse("verification:sv_list"),
+        "rounds": reverse("registrations:round_list"),
+        "changes": reverse("registrations:change_list"),
+    }
+    grid_for = {}
+    for assignment_id, unit_id in (
+        PlannedAssignment.objects.filter(plan__cohort=cohort)
+        .order_by("pk")
+        .values_list("pk", "unit_id")
+    ):
+        grid_for.setdefault(unit_id, reverse("assessment:decisions_grid", args=[assignment_id]))
+
+    out = []
+    for reg in registrations:
+        learner = reg.learner
+        item = LearnerReadiness(
+            learner_id=learner.pk,
+            uln=learner.uln or "",
+            name=f"{learner.first_name} {learner.last_name}",
+            status=reg.get_status_display(),
+        )
+        block = item.blockers.append
+        # 6. withdrawn, transferred; not yet registered with Pearson
+        if reg.status in (Registration.Status.WITHDRAWN, Registration.Status.TRANSFERRED):
+            when = f" on {_day(reg.ended_on)}" if reg.ended_on else ""
+            block(Blocker(f"{reg.get_status_display()}{when}: not to be claimed", links["changes"]))
+        elif reg.status != Registration.Status.REGISTERED:
+            block(
+                Blocker(
+                    f"not registered with Pearson yet ({reg.get_status_display()})", links["rounds"]
+                )
+            )
+        # 5. the gap since registration
+        registered = reg.registered_on or reg.submitted_on
+        if reg.status == Registration.Status.REGISTERED:
+            if registered is None:
+                block(
+                    Blocker(
+                        "no registration date recorded, so the "
+                        f"{gap}-week gap before a claim cannot be checked",
+                        links["changes"],
+                    )
+                )
+            elif today < (claim_from := registered + dt.timedelta(weeks=gap)):
+                block(
+                    Blocker(
+                        f"registered on {_day(registered)}: {gap} weeks must pass before a claim, "
+                        f"so not before {_day(claim_from)}",
+                        links["changes"],
+                    )
+                )
+        # 1. a valid combination
+        optional = list(reg.optional_units.all()) or cohort_optional
+        if problems := combination_problems(qualification, optional, mandatory_glh=mandatory_glh):
+            block(
+                Blocker("rule of combination not met: " + "; ".join(problems), links["cohort_edit"])
+            )
+        combination = sorted(
+            mandatory + [u for u in optional if not u.mandatory],
+            key=lambda u: (u.sort_key, u.number),
+        )
+        unit_grades = {}
+        for unit in combination:
+            key = (learner.pk, unit.pk)
+            if unit.assessment == Unit.Assessment.EXTERNAL:
+                # 3. no Pearson results model exists yet: never a tracking-sheet grade
+                note = f"; the tracking sheet's {typed[key]} does not count" if key in typed else ""
+                block(
+                    Blocker(
+                        EXTERNAL_NOT_IMPORTED.format(unit=unit.number, typed=note), links["cohort"]
+                    )
+                )
+                continue
+            codes = {c.code for c in unit.criteria.all()}
+            done = decided.get(key, set()) & codes
+            if key in typed and not done:
+                block(
+                    Blocker(
+                        f"Unit {unit.number}: the grade {typed[key]} comes from a tracking sheet, "
+                        "with no internally verified decisions behind it",
+                        grid_for.get(unit.pk, links["cohort"]),
+                    )
+                )
+            elif not codes or done != codes:
+                block(
+                    Blocker(
+                        f"Unit {unit.number}: no outcome yet ({len(done)} of {len(codes)} criteria "
+                        "decided)",
+                        grid_for.get(unit.pk, links["cohort"]),
+                    )
+                )
+            else:
+                unit_grades[unit.number] = grades[key]
+        # 2. internally verified decisions
+        for row in unverified.get(learner.pk, []):
+            block(
+                Blocker(
+                    f"{row['unit']}, {row['assignment']}"
+                    f"{'' if row['attempt'] == Attempt.FIRST else ' (' + row['attempt'] + ')'}: "
+                    f"not internally verified ({row['why']}; {', '.join(sorted(row['criteria']))})",
+                    links["iv"],
+                )
+            )
+        # 4. the SV report
+        if not gate.clear:
+            if interim and not gate.blocks:
+                item.warnings.append(gate.warning)
+            else:
+                block(Blocker(gate.warning, links["sv"]))
+        # 6. eligibility rules, once every unit has a grade
+        if rules is not None and len(unit_grades) == len(combination):
+            grade_of = unit_grades
+            for rule in rules:
+                if why := _unmet(rule, combination, grade_of, qualification):
+                    block(
+                        Blocker(
+                            f"eligibility rule not met: {rule.describe()} ({why})", links["cohort"]
+                        )
+                    )
+        out.append(item)
+
+    warnings = []
+    if rules is None:
+        warnings.append(
+            f"No eligibility rules are configured for {qualification.number}, so they are not "
+            "checked: add them from the specification"
+        )
+    return Readiness(
+        warnings=warnings,
+        cohort=cohort,
+        academic_year=academic_year,
+        interim=interim,
+        gap_weeks=gap,
+        deadline=claim_deadline(academic_year),
+        today=today,
+        gate=gate,
+        learners=out,
+    )
