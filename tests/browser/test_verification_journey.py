@@ -1,0 +1,274 @@
+"""Verification, by the demo's people in a browser: IV sampling and IV records, standards
+verification, the Annual Quality Declaration, the policy register, and the Standards
+Verifier's own account.
+
+The demo is loaded for the first of March, and the clock (the live server's too) stands on
+that morning for the whole journey: by then the Lead IV has built the Business cohort's
+summative sample (most of it still to verify), Pearson's standards verifier has been
+allocated and named the learners, the declaration was confirmed in October, and the
+malpractice policy is overdue for review. Each person logs in through the log-in form; axe
+runs on every page, and the browser's console has no CSP violation or script error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+import time_machine
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from btecqa.demo import LEAD, load_demo
+
+from .conftest import assert_no_axe_violations, become_as, fill_login_form
+
+DEMO_DAY = dt.date(2027, 3, 1)
+CENTRE = LEAD[1]
+BUSINESS = "Pearson BTEC Level 3 National Extended Certificate in Business"
+NAMES = {
+    "liv": "Daniel Osterby",
+    "qn": "Tomas Whitacre",
+    "assessor": "Grace Lindholm",
+}
+ACTION = "Check the merit criterion against the unit's grading guidance and re-feed back."
+SV_EMAIL = "f.ormsby@pearson-sv.example"
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo as it stands on DEMO_DAY at 08:30, with the clock held there (and ticking):
+    the live server's "today" is the demo's. Returns the sampled item the journey verifies
+    (the first still to record) and the names it needs."""
+    from verification.models_sampling import IVPlan, SampleItem
+
+    moment = timezone.make_aware(dt.datetime.combine(DEMO_DAY, dt.time(8, 30)))
+    with time_machine.travel(moment, tick=True):
+        load_demo(DEMO_DAY)
+        plan = IVPlan.objects.select_related("cohort").get(
+            cohort__centre__name=CENTRE, cohort__qualification__title=BUSINESS
+        )
+        item = (
+            SampleItem.objects.filter(plan=plan, iv_record=None)
+            .select_related("learner", "assignment__assessor", "assignment__internal_verifier")
+            .order_by("learner__last_name", "learner__first_name", "pk")
+            .first()
+        )
+        yield {
+            "plan": plan,
+            "span": plan.cohort.span,
+            "item": item,
+            "learner": f"{item.learner.first_name} {item.learner.last_name}",
+            "assignment": item.assignment,
+            "assessor": item.assignment.assessor.username,
+            "verifier": item.assignment.internal_verifier.username,
+        }
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def nav_to(page, label: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
+    assert_no_axe_violations(page)
+
+
+def expect_message(page, text) -> None:
+    """Exactly one flash message, with this text (a string or a pattern)."""
+    expect(page.locator("[aria-live=polite] > [role=status]")).to_have_text([text])
+
+
+def expect_h1(page, text) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text(text)
+
+
+def field_feedback(page, label: str):
+    """The error Bootstrap shows under the field with this label (crispy's invalid-feedback),
+    found through the field's aria-describedby or, failing that, beside it."""
+    field = page.get_by_label(label, exact=True)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    return field.locator("xpath=ancestor::div[contains(@class,'mb-3')][1]").locator(
+        ".invalid-feedback"
+    )
+
+
+def assert_console_clean(browser_log) -> None:
+    assert browser_log.csp_violations() == []
+    assert browser_log.page_errors == []
+
+
+# -- 1. IV sampling to a cleared flag -------------------------------------------------------
+
+
+def test_the_lead_iv_samples_the_iv_disagrees_the_assessor_acts_and_the_flag_is_cleared(
+    page, site, demo, browser_log
+):
+    learner, assignment = demo["learner"], demo["assignment"]
+    title = assignment.title
+    verifier, assessor = demo["verifier"], demo["assessor"]
+
+    # The Lead IV: the year's sampling, the cohort's plan, the sample built, the coverage.
+    become_as(page, site, "liv", NAMES["liv"])
+    nav_to(page, "IV sampling")
+    expect_h1(page, "Internal verification sampling 2026/27")
+    row = page.locator("#iv-plans tbody tr").filter(has_text=BUSINESS)
+    expect(row).to_contain_text(CENTRE)
+    row.get_by_role("link", name="Sample").click()
+    expect_h1(page, f"IV sample: {BUSINESS}")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Build the sample").click()
+    expect_message(page, re.compile(r"^Built the .+ sample: \d+ added\.$|already meets the strategy: nothing added\.$"))
+    expect(page.locator("#items tbody tr").filter(has_text=learner)).to_contain_text("to do")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Coverage matrix").click()
+    expect_h1(page, f"IV coverage (CAMERA): {BUSINESS}")
+    expect(page.locator("#gap-count")).to_have_text(re.compile(r"with no IV yet\.$"))
+    expect(page.locator("#coverage tbody").get_by_text(re.compile(r"gap$")).first).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # The assignment's internal verifier: the queue, the item, a disagreement.
+    become_as(page, site, verifier, NAMES[verifier])
+    nav_to(page, "IV queue")
+    expect_h1(page, "Internal verification: your queue")
+    queued = page.locator("#iv-queue tbody tr").filter(
+        has=page.get_by_role("link", name=learner, exact=True)
+    )
+    expect(queued.locator("td").last).to_have_text("To record")
+    queued.get_by_role("link", name=learner, exact=True).click()
+    expect_h1(page, f"{learner}: {title}")
+    assert_no_axe_violations(page)
+    page.get_by_label("Disagree").check()
+    page.get_by_label("Comments").fill("The merit is awarded on a thin evaluation.")
+    page.get_by_role("button", name="Record", exact=True).click()
+    # Refused: a disagreement needs an action; the reason is beside the field.
+    expect_h1(page, f"{learner}: {title}")
+    expect(field_feedback(page, "Action for the assessor")).to_contain_text(
+        re.compile(r"\S")
+    )
+    assert_no_axe_violations(page)
+    due = DEMO_DAY + dt.timedelta(days=7)
+    page.get_by_label("Action for the assessor").fill(ACTION)
+    page.get_by_label("Action due by").fill(due.isoformat())
+    page.get_by_role("button", name="Record", exact=True).click()
+    expect_message(page, "Recorded: disagree.")
+    record = page.get_by_role("region", name="IV record: Disagree")
+    expect(record).to_contain_text(f"(due {due:%d/%m/%Y}): {ACTION}")
+    expect(record).to_contain_text("Not done yet.")
+    assert_no_axe_violations(page)
+
+    # The assessor: the action, marked done.
+    become_as(page, site, assessor, NAMES[assessor])
+    nav_to(page, "IV actions")
+    expect_h1(page, "Your IV actions")
+    action = page.locator("#iv-actions tbody tr").filter(has_text=ACTION)
+    expect(action.locator("td").nth(3)).to_have_text(f"{due:%d/%m/%Y}")
+    action.get_by_role("link", name="Done…").click()
+    expect_h1(page, "Say the action is done")
+    assert_no_axe_violations(page)
+    page.get_by_label("Note").fill("Re-read the evaluation; fuller feedback given to the learner.")
+    page.get_by_role("button", name="Save").click()
+    expect_message(page, "The internal verifier will check it again.")
+    expect(page.get_by_role("region", name="IV record: Disagree")).to_contain_text(
+        f"The assessor said it was done on {DEMO_DAY:%d/%m/%Y}."
+    )
+    assert_no_axe_violations(page)
+
+    # The internal verifier checks it again and closes it.
+    become_as(page, site, verifier, NAMES[verifier])
+    nav_to(page, "IV queue")
+    queued = page.locator("#iv-queue tbody tr").filter(
+        has=page.get_by_role("link", name=learner, exact=True)
+    )
+    expect(queued.locator("td").last).to_have_text("Action done: check it again")
+    queued.get_by_role("link", name=learner, exact=True).click()
+    expect_h1(page, f"{learner}: {title}")
+    assert_no_axe_violations(page)
+    closing = page.locator("form").filter(
+        has=page.get_by_role("heading", name="Check the action again and close it")
+    )
+    closing.get_by_label("Note").fill("Seen the fuller feedback: agreed.")
+    closing.get_by_role("button", name="Close the action").click()
+    expect_message(page, "The action is closed and the decisions are verified.")
+    expect(page.get_by_role("region", name="IV record: Disagree")).to_contain_text(
+        f"Checked again and closed by {NAMES[verifier]} on {DEMO_DAY:%d/%m/%Y}"
+    )
+    assert_no_axe_violations(page)
+
+    # The Quality Nominee clears the flag the disagreement raised.
+    become_as(page, site, "qn", NAMES["qn"])
+    nav_to(page, "IV flags")
+    expect_h1(page, "Decisions flagged by IV")
+    flag = page.locator("section").filter(has=page.get_by_role("link", name=learner, exact=True))
+    expect(flag).to_contain_text(f"(its action closed {DEMO_DAY:%d/%m/%Y})")
+    flag.get_by_role("link", name="Clear…").click()
+    expect_h1(page, "Clear the flag")
+    assert_no_axe_violations(page)
+    page.get_by_label("Note").fill("The assessor's other decisions on the assignment: sound.")
+    page.get_by_role("button", name="Clear", exact=True).click()
+    expect_message(page, re.compile(r"^Cleared: "))
+    flag = page.locator("section").filter(has=page.get_by_role("link", name=learner, exact=True))
+    expect(flag).to_contain_text(f"Cleared {DEMO_DAY:%d/%m/%Y} by {NAMES['qn']}")
+    expect(flag.get_by_role("link", name="Clear…")).to_have_count(0)
+    assert_no_axe_violations(page)
+
+    assert_console_clean(browser_log)
+
+
+# -- 2. The Quality Nominee's year: SV, the declaration, the policy register -----------------
+
+
+def test_the_quality_nominee_downloads_the_sv_pack_reads_the_declaration_and_the_register(
+    page, site, demo, browser_log
+):
+    become_as(page, site, "qn", NAMES["qn"])
+
+    # Standards verification: the visit, and its evidence pack.
+    nav_to(page, "Standards verification")
+    expect_h1(page, "Standards verification 2026/27")
+    visit = page.locator("#sv-visits tbody tr").first
+    expect(visit).to_contain_text("Dr Marguerite Tallis")
+    visit.get_by_role("link").first.click()
+    expect_h1(page, re.compile(r"^Standards verification: "))
+    assert_no_axe_violations(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the evidence pack (ZIP)").click()
+    pack = download.value.path().read_bytes()
+    assert pack[:4] == b"PK\x03\x04"
+    with zipfile.ZipFile(io.BytesIO(pack)) as z:
+        assert z.testzip() is None
+        assert len(z.namelist()) > 1
+
+    # The Annual Quality Declaration names its gaps.
+    nav_to(page, "Annual Quality Declaration")
+    expect_h1(page, "Annual Quality Declaration 2026/27")
+    page.get_by_role("link", name="Annual Quality Declaration 2026/27").click()
+    expect_h1(page, "Annual Quality Declaration 2026/27")
+    expect(page.get_by_text(re.compile(r"^\d+ gaps? named$"))).to_be_visible()
+    gaps = page.locator("#checklist tbody tr td:nth-child(4) li")
+    expect(gaps.first).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # The policy register: the malpractice policy is overdue; the register for Pearson.
+    nav_to(page, "Policy register")
+    expect_h1(page, "Policy register")
+    overdue = page.locator("#policies tbody tr").filter(has_text="Malpractice policy")
+    expect(overdue.get_by_text("Overdue", exact=True)).to_be_visible()
+    due = page.locator("#policies tbody tr").filter(has_text="Appeals policy")
+    expect(due.get_by_text("Overdue", exact=True)).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the register for Pearson (XLSX)").click()
+    xlsx = download.value.path().read_bytes()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        assert "xl/workbook.xml" in z.namelist()
+        sheets = "".join(
+            z.read(n).decode() for n in z.namelist() if n.startswith("xl/") and n.endswith(".xml")
+        )
+    assert "Malpractice policy" in sheets
+    # (axe ran on the register when it opened: after the click, the link is caught part-way
+    # through Bootstrap's hover transition, a contrast no one reads.)
+
+    assert_console_clean(browser_log)
