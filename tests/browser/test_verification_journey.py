@@ -12,6 +12,7 @@ runs on every page, and the browser's console has no CSP violation or script err
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import re
@@ -120,7 +121,12 @@ def test_the_lead_iv_samples_the_iv_disagrees_the_assessor_acts_and_the_flag_is_
     expect_h1(page, f"IV sample: {BUSINESS}")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Build the sample").click()
-    expect_message(page, re.compile(r"^Built the .+ sample: \d+ added\.$|already meets the strategy: nothing added\.$"))
+    expect_message(
+        page,
+        re.compile(
+            r"^Built the .+ sample: \d+ added\.$|already meets the strategy: nothing added\.$"
+        ),
+    )
     expect(page.locator("#items tbody tr").filter(has_text=learner)).to_contain_text("to do")
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Coverage matrix").click()
@@ -145,9 +151,7 @@ def test_the_lead_iv_samples_the_iv_disagrees_the_assessor_acts_and_the_flag_is_
     page.get_by_role("button", name="Record", exact=True).click()
     # Refused: a disagreement needs an action; the reason is beside the field.
     expect_h1(page, f"{learner}: {title}")
-    expect(field_feedback(page, "Action for the assessor")).to_contain_text(
-        re.compile(r"\S")
-    )
+    expect(field_feedback(page, "Action for the assessor")).to_contain_text(re.compile(r"\S"))
     assert_no_axe_violations(page)
     due = DEMO_DAY + dt.timedelta(days=7)
     page.get_by_label("Action for the assessor").fill(ACTION)
@@ -271,4 +275,122 @@ def test_the_quality_nominee_downloads_the_sv_pack_reads_the_declaration_and_the
     # (axe ran on the register when it opened: after the click, the link is caught part-way
     # through Bootstrap's hover transition, a contrast no one reads.)
 
+    assert_console_clean(browser_log)
+
+
+# -- 3. A Standards Verifier's access: one cohort, two factors ------------------------------
+
+
+@pytest.fixture
+def plans(demo):
+    """The Business cohort being sampled (its assessment plan for the year) and another
+    cohort's plan, which the verifier is not given."""
+    from assessment.models import AssessmentPlan
+
+    rows = AssessmentPlan.objects.filter(
+        cohort__centre__name=CENTRE, academic_year="2026/27"
+    ).select_related("cohort__qualification")
+    granted = rows.get(cohort=demo["plan"].cohort)
+    other = rows.exclude(cohort=granted.cohort).order_by("pk").first()
+    assert other is not None
+    return {"granted": granted, "other": other}
+
+
+def test_the_qn_gives_a_standards_verifier_one_cohort_who_signs_in_with_an_authenticator(
+    page, site, demo, plans, browser_log
+):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from outbox.models import OutgoingEmail
+
+    granted, other = plans["granted"], plans["other"]
+    cohort = granted.cohort
+
+    # The Quality Nominee gives Pearson's verifier read-only access to one cohort.
+    become_as(page, site, "qn", NAMES["qn"])
+    nav_to(page, "Verifier access")
+    expect_h1(page, "Standards Verifier access")
+    page.get_by_role("link", name="Give a Standards Verifier access").click()
+    expect_h1(page, "Give a Standards Verifier access")
+    assert_no_axe_violations(page)
+    page.get_by_label("The Standards Verifier's e-mail address").fill(SV_EMAIL)
+    page.get_by_label("First name").fill("Felicity")
+    page.get_by_label("Last name").fill("Ormsby")
+    page.get_by_label(f"{cohort} — {CENTRE}", exact=True).check()
+    last_day = dt.date(2027, 3, 31)
+    page.get_by_label("Last day of access").fill(last_day.isoformat())
+    page.get_by_role("button", name="Give access").click()
+    expect_message(
+        page,
+        f"{SV_EMAIL} may read the chosen cohorts until {last_day:%d/%m/%Y}; "
+        "an invitation is on its way.",
+    )
+    expect(page.get_by_text(str(cohort)).first).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{site}/accounts/login/")
+
+    # The verifier follows the invitation's link and chooses a password.
+    invitation = OutgoingEmail.objects.get(to=[SV_EMAIL])
+    link = re.search(r"https?://\S+/accounts/\S+", invitation.body).group(0)
+    page.goto(site + re.sub(r"^https?://[^/]+", "", link))
+    expect_h1(page, "Choose a new password")
+    assert_no_axe_violations(page)
+    password = "Tallow-Quince-Harbour-41"
+    page.get_by_label(re.compile(r"^\s*New password\s*\*?\s*$")).fill(password)
+    page.get_by_label("New password confirmation").fill(password)
+    page.get_by_role("button", name="Choose a new password").click()
+    assert_no_axe_violations(page)
+
+    # First sign-in: asked to set up an authenticator app, then on to the dashboard.
+    page.goto(f"{site}/accounts/login/")
+    fill_login_form(page, SV_EMAIL, password)
+    page.wait_for_url(re.compile(r"/accounts/two-factor/setup/"))
+    expect_h1(page, "Set up your authenticator app")
+    assert_no_axe_violations(page)
+    key = page.locator("#totp-key").inner_text().replace(" ", "")
+    device = TOTPDevice.objects.get(user__email=SV_EMAIL)
+    assert device.bin_key == base64.b32decode(key + "=" * (-len(key) % 8))
+    page.get_by_label("Six-digit code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Confirm").click()
+    expect(
+        page.get_by_text("That code is not the one your app shows now: try again.")
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+    # django-otp throttles a device for a second after a wrong code (doubling each time):
+    # a person takes that long to read their app again.
+    page.wait_for_timeout(1500)
+    now = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    code = f"{now:0{device.digits}d}"
+    page.get_by_label("Six-digit code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+    expect_message(page, "Your authenticator app is set up.")
+    assert_no_axe_violations(page)
+
+    # The granted cohort's plan opens; another cohort's is not there for them.
+    page.goto(f"{site}/assessment/plans/")
+    expect_h1(page, "Assessment plans")
+    assert_no_axe_violations(page)
+    listed = page.locator("tbody tr").filter(has_text=cohort.span)
+    expect(listed.get_by_role("link", name=cohort.qualification.title, exact=True)).to_have_count(1)
+    expect(
+        page.locator("tbody tr")
+        .filter(has_text=other.cohort.span)
+        .filter(has_text=other.cohort.qualification.title)
+    ).to_have_count(0)
+    listed.get_by_role("link", name=cohort.qualification.title, exact=True).click()
+    expect_h1(page, f"Assessment plan: {cohort.qualification.title}")
+    assert_no_axe_violations(page)
+    # and its IV sample, to read only.
+    page.goto(f"{site}/verification/sampling/plan/{demo['plan'].pk}/")
+    expect_h1(page, f"IV sample: {cohort.qualification.title}")
+    expect(page.get_by_role("button", name="Build the sample")).to_have_count(0)
+    assert_no_axe_violations(page)
+    response = page.goto(f"{site}/assessment/plans/{other.pk}/")
+    assert response.status == 404
+    expect_h1(page, "Page not found")
+    assert_no_axe_violations(page)
+
+    # (a 404 is a console error by design: only CSP violations and script errors count here)
     assert_console_clean(browser_log)
