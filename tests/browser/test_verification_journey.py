@@ -87,13 +87,20 @@ def expect_h1(page, text) -> None:
 
 
 def field_feedback(page, label: str):
-    """The error Bootstrap shows under the field with this label (crispy's invalid-feedback),
-    found through the field's aria-describedby or, failing that, beside it."""
+    """The error shown beside the field with this label: the field is marked invalid and
+    its aria-describedby names the error (so a screen reader reads it with the field), which
+    sits in the field's own wrapper, just under it."""
     field = page.get_by_label(label, exact=True)
     expect(field).to_have_attribute("aria-invalid", "true")
-    return field.locator("xpath=ancestor::div[contains(@class,'mb-3')][1]").locator(
-        ".invalid-feedback"
-    )
+    ids = (field.get_attribute("aria-describedby") or "").split()
+    errors = [i for i in ids if i.endswith("_error")]
+    assert errors, f"{label}: aria-describedby names no error ({ids})"
+    error = page.locator(f"#{errors[0]}")
+    expect(error).to_be_visible()
+    assert field.evaluate(
+        "(f, id) => f.parentElement.contains(document.getElementById(id))", errors[0]
+    ), f"{label}: its error is not beside it"
+    return error
 
 
 def assert_console_clean(browser_log) -> None:
@@ -114,6 +121,11 @@ def test_the_lead_iv_samples_the_iv_disagrees_the_assessor_acts_and_the_flag_is_
     # The Lead IV: the year's sampling, the cohort's plan, the sample built, the coverage.
     become_as(page, site, "liv", NAMES["liv"])
     nav_to(page, "IV sampling")
+    expect_h1(page, "Internal verification sampling 2026/27")
+    page.get_by_role("link", name="Sampling strategy and assessors' risk ratings").click()
+    expect_h1(page, f"IV sampling strategy: {CENTRE}")
+    assert_no_axe_violations(page)
+    page.go_back()
     expect_h1(page, "Internal verification sampling 2026/27")
     row = page.locator("#iv-plans tbody tr").filter(has_text=BUSINESS)
     expect(row).to_contain_text(CENTRE)
@@ -149,9 +161,18 @@ def test_the_lead_iv_samples_the_iv_disagrees_the_assessor_acts_and_the_flag_is_
     page.get_by_label("Disagree").check()
     page.get_by_label("Comments").fill("The merit is awarded on a thin evaluation.")
     page.get_by_role("button", name="Record", exact=True).click()
-    # Refused: a disagreement needs an action; the reason is beside the field.
+    # Refused: a disagreement needs an action and its due date; each reason is beside its field.
     expect_h1(page, f"{learner}: {title}")
-    expect(field_feedback(page, "Action for the assessor")).to_contain_text(re.compile(r"\S"))
+    expect(field_feedback(page, "Action for the assessor")).to_have_text(
+        "A disagreement needs an action: say what the assessor must do."
+    )
+    expect(field_feedback(page, "Action due by")).to_have_text(
+        "A disagreement needs a date the action is due by."
+    )
+    expect(page.get_by_label("Disagree")).to_be_checked()  # what was entered is kept
+    expect(page.get_by_label("Comments")).to_have_value(
+        "The merit is awarded on a thin evaluation."
+    )
     assert_no_axe_violations(page)
     due = DEMO_DAY + dt.timedelta(days=7)
     page.get_by_label("Action for the assessor").fill(ACTION)
