@@ -276,11 +276,28 @@ def test_the_quality_nominee_downloads_the_sv_pack_reads_the_declaration_and_the
     expect(gaps.first).to_be_visible()
     assert_no_axe_violations(page)
 
+    # The consortium's arrangement review: September's meeting, its action still open.
+    nav_to(page, "Arrangement reviews")
+    expect_h1(page, "Arrangement reviews")
+    review = page.locator("#reviews tbody tr").filter(has_text="2026/27")
+    expect(review.locator("td").nth(4)).to_contain_text(
+        "Send the partner's Unit 2 work for the shared IV sample"
+    )
+    review.get_by_role("link", name="25/09/2026").click()
+    expect(page.get_by_role("heading", level=2, name="Minutes")).to_be_visible()
+    assert_no_axe_violations(page)
+
     # The policy register: the malpractice policy is overdue; the register for Pearson.
     nav_to(page, "Policy register")
     expect_h1(page, "Policy register")
     overdue = page.locator("#policies tbody tr").filter(has_text="Malpractice policy")
     expect(overdue.get_by_text("Overdue", exact=True)).to_be_visible()
+    overdue.get_by_role("link", name="Malpractice policy").click()
+    expect_h1(page, "Malpractice policy")
+    expect(page.locator("#next-review")).to_contain_text("Overdue for review")
+    assert_no_axe_violations(page)
+    page.go_back()
+    expect_h1(page, "Policy register")
     due = page.locator("#policies tbody tr").filter(has_text="Appeals policy")
     expect(due.get_by_text("Overdue", exact=True)).to_have_count(0)
     with page.expect_download() as download:
@@ -412,6 +429,32 @@ def test_the_qn_gives_a_standards_verifier_one_cohort_who_signs_in_with_an_authe
     assert response.status == 404
     expect_h1(page, "Page not found")
     assert_no_axe_violations(page)
+
+    # The next sign-in, a minute later, asks for the app's code before anything else; the
+    # centre sees each page the verifier opened.
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{site}/accounts/login/")
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1), tick=True):
+        fill_login_form(page, SV_EMAIL, password)
+        page.wait_for_url(re.compile(r"/accounts/two-factor/verify/"))
+        expect_h1(page, "Your authenticator code")
+        assert_no_axe_violations(page)
+        now = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        page.get_by_label("Six-digit code from your authenticator app").fill(
+            f"{now:0{device.digits}d}"
+        )
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{site}/")
+        assert_no_axe_violations(page)
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{site}/accounts/login/")
+        become_as(page, site, "qn", NAMES["qn"])
+        nav_to(page, "Verifier access")
+        page.get_by_role("link", name="Felicity Ormsby").click()
+        expect_h1(page, "Standards Verifier access: Felicity Ormsby")
+        opened = page.locator("tbody tr").filter(has_text=f"/assessment/plans/{other.pk}/")
+        expect(opened.locator("td").nth(3)).to_have_text("404")
+        assert_no_axe_violations(page)
 
     # (a 404 is a console error by design: only CSP violations and script errors count here)
     assert_console_clean(browser_log)
