@@ -257,6 +257,12 @@ def test_the_quality_nominee_downloads_the_sv_pack_reads_the_declaration_and_the
     expect(visit).to_contain_text("Dr Marguerite Tallis")
     visit.get_by_role("link").first.click()
     expect_h1(page, re.compile(r"^Standards verification: "))
+    # Learners named in February, their work not yet sent: certification waits.
+    expect(page.locator("#sv-gate")).to_contain_text("Not yet fully sampled")
+    sample = page.locator("#sv-samples tbody tr").first
+    expect(sample.locator("td").nth(1)).to_have_text("02/02/2027")
+    expect(sample.locator("td").nth(2)).to_contain_text(", ")
+    expect(sample.locator("td").nth(3)).to_contain_text("12/03/2027")
     assert_no_axe_violations(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the evidence pack (ZIP)").click()
@@ -264,7 +270,18 @@ def test_the_quality_nominee_downloads_the_sv_pack_reads_the_declaration_and_the
     assert pack[:4] == b"PK\x03\x04"
     with zipfile.ZipFile(io.BytesIO(pack)) as z:
         assert z.testzip() is None
-        assert len(z.namelist()) > 1
+        names = z.namelist()
+    # the index, the visit, the plan, the year's declaration and arrangement review, and
+    # the IV of each brief
+    for part in (
+        "index.pdf",
+        "00-standards-verification/standards-verification.pdf",
+        "01-assessment-plan/assessment-plan.pdf",
+        "06-annual-quality-declaration/declaration.pdf",
+        "07-arrangement-reviews/reviews.pdf",
+    ):
+        assert any(n.endswith(part) for n in names), (part, names)
+    assert any(n.startswith("02-briefs/") and n.endswith("-iv.pdf") for n in names), names
 
     # The Annual Quality Declaration names its gaps.
     nav_to(page, "Annual Quality Declaration")
