@@ -6,8 +6,22 @@ The demo is loaded for the first of March, and the clock (the live server's too)
 that morning for the whole journey: by then the Lead IV has built the Business cohort's
 summative sample (most of it still to verify), Pearson's standards verifier has been
 allocated and named the learners, the declaration was confirmed in October, and the
-malpractice policy is overdue for review. Each person logs in through the log-in form; axe
-runs on every page, and the browser's console has no CSP violation or script error.
+malpractice policy is overdue for review. (time_machine moves this process's clock, so the
+server thread's too; Chromium keeps the real one, and the cookies' Max-Age is relative.)
+
+1. The Lead IV opens the sampling strategy and the cohort's sample, builds it (nothing to
+   add) and reads the coverage gaps; the IV records a disagreement (refused first without an
+   action, each reason beside its field); the assessor does the action; the IV closes it; the
+   Quality Nominee clears the flag.
+2. The Quality Nominee opens the SV visit and downloads its evidence pack, reads the
+   declaration's named gaps and the arrangement review, finds the overdue policy and
+   downloads the register for Pearson.
+3. The Quality Nominee gives a Standards Verifier one cohort; the verifier sets a password
+   from the invitation, enrols an authenticator app (the code computed from the key shown),
+   reads that cohort's plan and IV sample, and gets "not found" on another cohort's plan.
+
+Each person logs in through the log-in form; axe runs on every page, and the browser's
+console has no CSP violation or script error.
 """
 
 from __future__ import annotations
