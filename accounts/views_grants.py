@@ -170,13 +170,13 @@ def otp_setup(request):
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        if (refusal := _code_refusal(device, form.cleaned_data["token"])) is None:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(_next(request))
-        form.add_error("token", "That code is not the one your app shows now: try again.")
+        form.add_error("token", refusal)
     return render(
         request,
         "accounts/otp_setup.html",
@@ -187,6 +187,18 @@ def otp_setup(request):
             "next": _next(request),
         },
     )
+
+
+def _code_refusal(device, token: str) -> str | None:
+    """None when the code is right; else why not. django-otp holds a device back for a
+    moment after each wrong code (longer each time): say so, rather than call a right code
+    typed too soon wrong."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return "Too many wrong codes in a row: wait a few seconds, then type the code shown now."
+    if device.verify_token(token):
+        return None
+    return "That code is not the one your app shows now: try again."
 
 
 def _grouped(key: bytes) -> str:
@@ -214,12 +226,8 @@ def otp_verify(request):
         return redirect(_next(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("token", "Too many wrong codes: wait a minute and try again.")
-        elif device.verify_token(form.cleaned_data["token"]):
+        if (refusal := _code_refusal(device, form.cleaned_data["token"])) is None:
             otp_login(request, device)
             return redirect(_next(request))
-        else:
-            form.add_error("token", "That code is not the one your app shows now: try again.")
+        form.add_error("token", refusal)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next(request)})

@@ -213,6 +213,10 @@ def test_the_sv_enrols_an_app_at_first_sign_in(qn, centre, plans):
     assert "otpauth://totp/" in setup.content.decode()  # the key as text: no image service
     wrong = client.post(response["Location"], {"token": "000000"})
     assert "That code is not the one your app shows now" in wrong.content.decode()
+    # The right code typed at once is held back by the throttle, and the page says so.
+    device.refresh_from_db()
+    too_soon = client.post(response["Location"], {"token": _code(device)})
+    assert "wait a few seconds" in too_soon.content.decode()
     with time_machine.travel(dt.datetime(2027, 2, 1, 10, 0, 5), tick=False):  # past the throttle
         device.refresh_from_db()
         done = client.post(
