@@ -15,9 +15,10 @@ class LoginForm(CleanInput, AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        from .services_grants import verifier_refusal
+        from .services_grants import record_refused_sign_in, verifier_refusal
 
         if reason := verifier_refusal(user):
+            record_refused_sign_in(user, reason)
             raise forms.ValidationError(reason, code="verifier_access_ended")
 
 

@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 import audit
 from outbox.services import queue_email
 
-from .events import ROLE_GRANTED, VERIFIER_GRANTED, VERIFIER_REVOKED
+from .events import ROLE_GRANTED, VERIFIER_GRANTED, VERIFIER_REFUSED, VERIFIER_REVOKED
 from .models import RoleAssignment, User
 from .models_grants import VerifierGrant
 from .permissions import require, require_object
@@ -194,3 +194,11 @@ def verifier_refusal(user, today=None) -> str:
         f"This Standards Verifier account's access expired on {_ddmmyyyy(last.expires_on)}: "
         "it can no longer sign in. Ask the centre's Quality Nominee for a new grant."
     )
+
+
+def record_refused_sign_in(user, reason: str) -> None:
+    """A Standards Verifier's sign-in refused after their access ended: on the trail of the
+    centre whose grant it was, so the Quality Nominee sees the attempt."""
+    grant = VerifierGrant.objects.filter(user=user).order_by("-expires_on", "-pk").first()
+    if grant is not None:
+        audit.record(user, VERIFIER_REFUSED, grant, after={"reason": reason})

@@ -19,6 +19,7 @@ from accounts.models import RoleAssignment, User, VerifierGrant
 from accounts.permissions import all_permissions, forget_access
 from accounts.roles import Role
 from assessment.models import AssessmentPlan
+from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
 
 from .factories import (
@@ -269,6 +270,9 @@ def test_after_the_last_day_the_sv_cannot_sign_in_and_an_open_session_ends(qn, c
         assert refused.status_code == 200
         assert "access expired on 01/02/2027: it can no longer sign in" in refused.content.decode()
         assert "_auth_user_id" not in refused.wsgi_request.session
+        # The attempt is on the centre's trail for the Quality Nominee.
+        attempt = AuditEvent.objects.get(action="accounts.verifier.refused")
+        assert attempt.centre_id == centre.pk and "expired" in attempt.after_data["reason"]
 
 
 def test_the_role_stops_applying_after_the_last_day_without_any_job(qn, centre, plans):
