@@ -274,3 +274,21 @@ def test_the_export_holds_the_page_s_units_and_decisions(client, world):
     by_code = {r[decisions[0].index("Criterion")]: r for r in decisions[1:]}
     assert by_code["A.D1"][decisions[0].index("Decision")] == "Not yet"
     assert by_code["A.M1"][decisions[0].index("Internally verified")] == "yes"
+
+
+def test_a_learner_in_the_delivering_centre_s_own_consortium_cohort(client, world):
+    """The learner of H taught on D's own programme (a consortium cohort at the lead
+    centre): H sees that programme on its learner's record, and so does D."""
+    lead_cohort = CohortFactory(centre=world.D, start_year="2026/27")
+    group = TeachingGroupFactory(cohort=lead_cohort, delivering_centre=world.D, name="13LC")
+    group.learners.add(world.learner)
+    task = decisions_assignment(
+        cohort=lead_cohort, assessor=world.assessor, iv=world.iv, title="Lead task"
+    )
+    decide(task, world.learner, {"A.P1", "A.P2"})
+    for user in (person(Role.EXAMS_OFFICER, world.H), person(Role.EXAMS_OFFICER, world.D)):
+        html = page(client, user, world).content.decode()
+        assert lead_cohort.qualification.title in html
+        assert "13LC (2026/27)" in html
+        assert "Unit grade: <strong>P</strong>" in html
+        assert "Not registered" in html  # registered at home on H's own programme only
