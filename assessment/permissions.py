@@ -219,3 +219,29 @@ ENTER_SERIES = register(
 )
 
 # (tracking: further permissions go above this line)
+
+
+# --- the learner's record of progress and achievement (policy 000-3.1.8) ---------------
+
+# Each centre sees it for its own learners, and the delivering centre (the one teaching
+# the learner in a consortium group) for the cohorts it teaches them on.
+VIEW_PROGRESS = register(
+    "assessment.view_progress",
+    STAFF_ROLES,
+    writes=False,
+    reach=[DELIVERING],
+    description=(
+        "See a learner's record of progress and achievement: each programme's registration, "
+        "criterion decisions, unit grades, internal verification and re-attempts."
+    ),
+)
+EXPORT_PROGRESS = register(
+    "assessment.export_progress",
+    {Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE, Role.PROGRAMME_LEADER, Role.LEAD_IV},
+    writes=False,
+    reach=[DELIVERING],
+    description=(
+        "Download a learner's record of progress and achievement as XLSX: exactly the "
+        "programmes this permission reaches."
+    ),
+)

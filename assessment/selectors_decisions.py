@@ -171,6 +171,29 @@ def best_unit_grade(learner, unit) -> dict:
         .select_related("assignment__plan__cohort__qualification__family")
         .first()
     )
+    family = retake.assignment.plan.cohort.qualification.family if retake is not None else None
+    return grade_from_decisions(
+        rows,
+        criteria,
+        resubmitted=resubmitted,
+        retake_assignment_id=retake.assignment_id if retake is not None else None,
+        cap=family.retake_cap if family else "P",
+    )
+
+
+def grade_from_decisions(
+    rows, criteria, *, resubmitted, retake_assignment_id=None, cap: str = "P"
+) -> dict:
+    """The best permitted grade of one learner's current decisions on one unit, as
+    `best_unit_grade` grades it, from rows already read (no query): for a page that grades
+    many units at once.
+
+    rows: (criterion code, attempt, achieved, assignment id) of the current decisions;
+    criteria: the unit's criteria (rows or codes); resubmitted: the assignment ids with an
+    authorised resubmission; retake_assignment_id: the retake's assignment, if any; cap:
+    the family's retake cap. Returns {"grade", "attempt", "capped"}."""
+    if not criteria:
+        return {"grade": None, "attempt": None, "capped": False}
     normal = {
         code
         for code, attempt, achieved, assignment_id in rows
@@ -182,14 +205,12 @@ def best_unit_grade(learner, unit) -> dict:
     }
     grade = unit_grade(normal, criteria)
     best = {"grade": grade, "attempt": "resubmission" if resubmitted else "first", "capped": False}
-    if retake is not None:
+    if retake_assignment_id is not None:
         retaken = normal | {
             code
             for code, attempt, achieved, assignment_id in rows
-            if achieved and attempt == Attempt.RETAKE and assignment_id == retake.assignment_id
+            if achieved and attempt == Attempt.RETAKE and assignment_id == retake_assignment_id
         }
-        family = retake.assignment.plan.cohort.qualification.family
-        cap = family.retake_cap if family else "P"
         raw = unit_grade(retaken, criteria)
         capped = UNIT_GRADE_RANK[raw] > UNIT_GRADE_RANK[cap]
         retake_grade = cap if capped else raw

@@ -208,8 +208,16 @@ def learner_detail(request, pk: int):
             "can_change": can(request.user, CHANGE_LEARNERS, learner),
             "registrations": _registration_history(request.user, learner),
             "can_reinstate": _may_reinstate(request.user, learner),
+            "can_see_progress": _may_see_progress(request.user, learner),
         },
     )
+
+
+def _may_see_progress(user, learner) -> bool:
+    """The link to the learner's record of progress and achievement (policy 000-3.1.8)."""
+    from assessment.permissions import VIEW_PROGRESS
+
+    return can(user, VIEW_PROGRESS, learner)
 
 
 def _registration_history(user, learner):
