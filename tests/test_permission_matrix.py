@@ -63,6 +63,7 @@ from . import (
     matrix_iv,
     matrix_plans,
     matrix_policies,
+    matrix_results,
     matrix_sampling,
     matrix_sv,
     matrix_tracking,
@@ -93,6 +94,7 @@ MATRIX_AREAS = (
     matrix_grants,
     matrix_declarations,
     matrix_claims,
+    matrix_results,
 )
 PUBLIC = {
     "login",
