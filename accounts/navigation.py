@@ -64,3 +64,6 @@ MENU.extend(
         ("IV flags", "verification:iv_flags", "verification.clear_flag"),
     ]
 )
+
+# Pearson's results file for external units (004-cert-4).
+MENU.append(("Import results", "claims:results_import", "claims.import_results"))

@@ -6,4 +6,4 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Certification claims"
 
     def ready(self):
-        from . import permissions  # noqa: F401  (register the permissions)
+        from . import events, permissions  # noqa: F401  (register them)

@@ -1,7 +1,7 @@
 """Who reads a cohort's claim readiness."""
 
 from accounts.permissions import register
-from accounts.roles import STAFF_ROLES
+from accounts.roles import STAFF_ROLES, Role
 
 VIEW_READINESS = register(
     "claims.view_readiness",
@@ -11,5 +11,15 @@ VIEW_READINESS = register(
         "Read a cohort's claim readiness: each learner's blockers (outcomes, internal "
         "verification, external results, standards verification, the gap since "
         "registration, withdrawal, eligibility) and the countdown to the claim deadline."
+    ),
+)
+
+IMPORT_RESULTS = register(
+    "claims.import_results",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "The exams officer imports Pearson's results file for external units (preview, then "
+        "confirm): each result kept as the file gives it, a Near Pass included."
     ),
 )

@@ -12,9 +12,11 @@ A learner is ready only when all of these hold (issue 13 part 1; domain.md 3.8, 
    `verification.selectors_iv.not_yet_verified(cohort)` (its docstring is the definition);
    each that does not is a blocker with the reason the IV read gives. A grade typed into a
    tracking sheet (assessment.ImportedUnitResult) has no decisions behind it: a blocker.
-3. **External results imported from Pearson's results file.** No model of Pearson's
-   results exists yet (the results import is issue 13 part 3), so every external unit is a
-   blocker saying so; a tracking-sheet grade for it never counts.
+3. **External results imported from Pearson's results file.** An external unit is a
+   blocker until a current `claims.ExternalResult` (imported from Pearson's results file,
+   `claims.services_results`) exists for the learner and unit, in any series; a
+   tracking-sheet grade for it never counts. With results in several series (a resit) the
+   best grade is the one the eligibility rules read.
 4. **The SV report is Released:** `verification.selectors_sv.sv_claims_gate`. For an
    interim (unit) claim this is only a warning, unless the year's SV configuration blocks.
 5. **The gap since registration** (claims.config.claim_gap_weeks, 10 weeks by default)
@@ -32,6 +34,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,10 +56,10 @@ from verification.selectors_iv import not_yet_verified
 from verification.selectors_sv import sv_claims_gate
 
 from .config import claim_deadline, claim_gap_weeks
+from .models import GRADE_WORDS, ExternalResult
 
 EXTERNAL_NOT_IMPORTED = (
-    "Unit {unit}: external result not yet imported from Pearson's results file "
-    "(the results import is not built yet{typed})"
+    "Unit {unit}: external result not yet imported from Pearson's results file{typed}"
 )
 
 
@@ -198,6 +201,40 @@ def _grades(cohort, units, family):
     return decided, grades
 
 
+def _typed_and_external(cohort, qualification):
+    """(the tracking sheet's grades, the best grade Pearson's results file gave) per
+    (learner, unit): one query, the two tables read as one UNION."""
+    fields = ("learner_id", "unit_id", "grade", "source_kind")
+    sheet = (
+        ImportedUnitResult.objects.filter(cohort=cohort, current=True)
+        .order_by()
+        .annotate(source_kind=Value("sheet"))
+        .values_list(*fields)
+    )
+    pearson = (
+        ExternalResult.objects.filter(
+            learner_id__in=Registration.objects.filter(cohort=cohort).values("learner_id"),
+            unit__qualification=qualification,
+            current=True,
+        )
+        .order_by()
+        .annotate(source_kind=Value("pearson"))
+        .values_list(*fields)
+    )
+    typed, external = {}, {}
+    for learner_id, unit_id, grade, kind in sheet.union(pearson, all=True):
+        key = (learner_id, unit_id)
+        if kind == "sheet":
+            typed[key] = grade
+            continue
+        code = GRADE_WORDS.get(" ".join(grade.split()).casefold(), "")
+        if key not in external or UNIT_GRADE_RANK.get(code, -1) > UNIT_GRADE_RANK.get(
+            external[key], -1
+        ):
+            external[key] = code
+    return typed, external
+
+
 def claim_readiness(
     cohort, academic_year: str | None = None, *, interim: bool = False, today: dt.date | None = None
 ) -> Readiness:
@@ -218,10 +255,7 @@ def claim_readiness(
     unverified = defaultdict(list)
     for row in not_yet_verified(cohort):
         unverified[row["learner_id"]].append(row)
-    typed = {
-        (r.learner_id, r.unit_id): r.grade
-        for r in ImportedUnitResult.objects.filter(cohort=cohort, current=True)
-    }
+    typed, external = _typed_and_external(cohort, qualification)
     tables = grading_tables(qualification, cohort.start_year)
     rules = list(tables.eligibility.rules.all()) if tables.eligibility else None
     gate = sv_claims_gate(cohort, academic_year)
@@ -234,6 +268,7 @@ def claim_readiness(
         "sv": reverse("verification:sv_list"),
         "rounds": reverse("registrations:round_list"),
         "changes": reverse("registrations:change_list"),
+        "results": reverse("claims:results_import"),
     }
     grid_for = {}
     for assignment_id, unit_id in (
@@ -296,11 +331,18 @@ def claim_readiness(
         for unit in combination:
             key = (learner.pk, unit.pk)
             if unit.assessment == Unit.Assessment.EXTERNAL:
-                # 3. no Pearson results model exists yet: never a tracking-sheet grade
-                note = f"; the tracking sheet's {typed[key]} does not count" if key in typed else ""
+                # 3. a current result from Pearson's file; never a tracking-sheet grade
+                if key in external:
+                    if external[key]:
+                        unit_grades[unit.number] = external[key]
+                    continue
+                note = ""
+                if key in typed:
+                    note = f" (the tracking sheet's {typed[key]} does not count)"
                 block(
                     Blocker(
-                        EXTERNAL_NOT_IMPORTED.format(unit=unit.number, typed=note), links["cohort"]
+                        EXTERNAL_NOT_IMPORTED.format(unit=unit.number, typed=note),
+                        links["results"],
                     )
                 )
                 continue

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from assessment.models import CriterionDecision, ImportedUnitResult
+from claims import services_results
 from claims.selectors import claim_readiness
 from qualifications.models import EligibilityRule, GradingTable, Unit
 from registrations.models import Registration, RegistrationYear
@@ -169,13 +170,21 @@ def test_an_external_unit_is_a_blocker_until_pearsons_results_are_imported(w):
     )
     typed = w.blockers(w.learners[0])
     assert typed == [
-        "Unit 2: external result not yet imported from Pearson's results file (the results "
-        "import is not built yet; the tracking sheet's D does not count)"
+        "Unit 2: external result not yet imported from Pearson's results file (the tracking "
+        "sheet's D does not count)"
     ]
     assert w.blockers(w.learners[1]) == [
-        "Unit 2: external result not yet imported from Pearson's results file (the results "
-        "import is not built yet)"
+        "Unit 2: external result not yet imported from Pearson's results file"
     ]
+    assert w.readiness()[w.learners[1].pk].blockers[0].url == reverse("claims:results_import")
+    # Pearson's results file brings learner 1's result in (a Near Pass, kept as given):
+    # the blocker clears for them only.
+    data = (f"ULN,Unit,Series,Grade\r\n{w.learners[1].uln},2,May/June 2027,Near Pass\r\n").encode()
+    preview = services_results.read_results_file(data, w.centre, file_name="results.csv")
+    assert preview.ok, preview.problems
+    assert services_results.write_results(preview, w.centre, by=w.eo, source="results.csv") == 1
+    assert w.blockers(w.learners[1]) == []
+    assert w.blockers(w.learners[0]) == typed
 
 
 def test_an_internal_grade_typed_into_a_tracking_sheet_does_not_count(w):

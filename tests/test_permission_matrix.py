@@ -64,6 +64,7 @@ from . import (
     matrix_plans,
     matrix_policies,
     matrix_progress,
+    matrix_results,
     matrix_sampling,
     matrix_sv,
     matrix_tracking,
@@ -95,6 +96,7 @@ MATRIX_AREAS = (
     matrix_declarations,
     matrix_claims,
     matrix_progress,
+    matrix_results,
 )
 PUBLIC = {
     "login",

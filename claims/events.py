@@ -1,0 +1,14 @@
+"""What the trail says about Pearson's results file and the results it brings in."""
+
+from audit.actions import register_action
+
+RESULT_IMPORTED = register_action(
+    "claims.external_result.imported",
+    "External result imported",
+    "{actor} imported {learner}'s result {object} from Pearson's results file",
+)
+RESULTS_IMPORTED = register_action(
+    "claims.results_import.committed",
+    "Pearson results file imported",
+    "{actor} imported Pearson's results file {object}",
+)
