@@ -37,10 +37,10 @@ from qualifications.models import Unit
 from signatures import services as signing
 from tabular.cells import Choice, Text
 from tabular.columns import Field, Layout
-from tabular.files import read_upload
 from tabular.pipeline import Preview, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
+from tabular.services import confirm_kept, keep_preview
 
 from . import events_tracking as events
 from .models import (
@@ -544,40 +544,18 @@ def write_tracking_import(preview: TrackingPreview, cohort, *, by, source: str =
 
 def preview_upload(uploaded_file, cohort, *, by) -> tuple[TrackingImport, TrackingPreview]:
     """Read an upload, keep it (to be confirmed), and say what it would do."""
-    data = read_upload(uploaded_file)
-    preview = read_tracking_file(data, cohort, file_name=uploaded_file.name)
-    record = TrackingImport(
-        cohort=cohort,
-        file_name=uploaded_file.name[:255],
-        file_sha256=preview.file_sha256,
-        uploaded_by=by,
-        status=TrackingImport.Status.PREVIEWED,
-        counts={
-            "rows": len(preview.rows),
-            "changes": preview.changes,
-            "settings": {"encoding": preview.encoding},
-        },
-        errors=[p.as_dict() for p in preview.problems[:50]],
+    return keep_preview(
+        TrackingImport(cohort=cohort),
+        uploaded_file,
+        lambda data, name: read_tracking_file(data, cohort, file_name=name),
+        by=by,
     )
-    if preview.ok and preview.file_type:
-        record.keep_file(data, preview.file_type)
-    record.save()
-    return record, preview
 
 
 def confirm_import(record: TrackingImport, *, by) -> int:
     """Read the kept file again and write it, once; refused if it now has problems."""
-    if record.status != TrackingImport.Status.PREVIEWED:
-        raise ImportRefused([Problem("this import has already been committed")])
-    with transaction.atomic():
-        with record.open_kept() as (fh, kind):
-            preview = read_tracking_file(fh, record.cohort, file_name=record.file_name, kept=kind)
-        if not record.claim(
-            TrackingImport.Status.PREVIEWED,
-            TrackingImport.Status.COMMITTED,
-            committed_at=timezone.now(),
-        ):
-            raise ImportRefused([Problem("this import has already been committed")])
+
+    def write(preview) -> int:
         changed = write_tracking_import(preview, record.cohort, by=by, source=record.file_name)
         audit.record(
             by,
@@ -586,7 +564,15 @@ def confirm_import(record: TrackingImport, *, by) -> int:
             centre=record.cohort.centre_id,
             after={"file": record.file_name, "learners_changed": changed},
         )
-    return changed
+        return changed
+
+    return confirm_kept(
+        record,
+        lambda fh, kind: read_tracking_file(
+            fh, record.cohort, file_name=record.file_name, kept=kind
+        ),
+        write,
+    )
 
 
 __all__ = [

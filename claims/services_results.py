@@ -33,11 +33,11 @@ from qualifications.models import Unit
 from registrations.models import Registration
 from tabular.cells import Check, Integer, Text
 from tabular.columns import Field, Layout
-from tabular.files import read_upload
 from tabular.names import normalise_name
 from tabular.pipeline import Preview, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
+from tabular.services import confirm_kept, keep_preview
 
 from . import events
 from .models import ExternalResult, ResultsImport
@@ -471,40 +471,18 @@ def write_results(preview: ResultsPreview, centre, *, by, source: str = "") -> i
 
 def preview_upload(uploaded_file, centre, *, by) -> tuple[ResultsImport, ResultsPreview]:
     """Read an upload, keep it (to be confirmed), and say what it would do."""
-    data = read_upload(uploaded_file)
-    preview = read_results_file(data, centre, file_name=uploaded_file.name)
-    record = ResultsImport(
-        centre=centre,
-        file_name=uploaded_file.name[:255],
-        file_sha256=preview.file_sha256,
-        uploaded_by=by,
-        status=ResultsImport.Status.PREVIEWED,
-        counts={
-            "rows": len(preview.rows),
-            "changes": preview.changes,
-            "settings": {"encoding": preview.encoding},
-        },
-        errors=[p.as_dict() for p in preview.problems[:50]],
+    return keep_preview(
+        ResultsImport(centre=centre),
+        uploaded_file,
+        lambda data, name: read_results_file(data, centre, file_name=name),
+        by=by,
     )
-    if preview.ok and preview.file_type:
-        record.keep_file(data, preview.file_type)
-    record.save()
-    return record, preview
 
 
 def confirm_import(record: ResultsImport, *, by) -> int:
     """Read the kept file again and write it, once; refused if it now has problems."""
-    if record.status != ResultsImport.Status.PREVIEWED:
-        raise ImportRefused([Problem("this import has already been committed")])
-    with transaction.atomic():
-        with record.open_kept() as (fh, kind):
-            preview = read_results_file(fh, record.centre, file_name=record.file_name, kept=kind)
-        if not record.claim(
-            ResultsImport.Status.PREVIEWED,
-            ResultsImport.Status.COMMITTED,
-            committed_at=timezone.now(),
-        ):
-            raise ImportRefused([Problem("this import has already been committed")])
+
+    def write(preview) -> int:
         written = write_results(preview, record.centre, by=by, source=record.file_name)
         audit.record(
             by,
@@ -513,7 +491,15 @@ def confirm_import(record: ResultsImport, *, by) -> int:
             centre=record.centre_id,
             after={"file": record.file_name, "results": written},
         )
-    return written
+        return written
+
+    return confirm_kept(
+        record,
+        lambda fh, kind: read_results_file(
+            fh, record.centre, file_name=record.file_name, kept=kind
+        ),
+        write,
+    )
 
 
 __all__ = ["confirm_import", "preview_upload", "read_results_file", "write_results"]

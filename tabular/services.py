@@ -36,3 +36,54 @@ def remember_mapping(centre, kind: str, mapping: dict[str, str], *, allowed, use
                 user, "column_mapping.saved", obj, centre=centre, before=before or None, after=after
             )
     return obj
+
+
+# --- keep a previewed upload, then confirm it once -------------------------------------
+
+ALREADY_COMMITTED = "this import has already been committed"
+
+
+def keep_preview(record, uploaded_file, read, *, by):
+    """Read an upload with `read(data, file_name)`, keep it on `record` (an unsaved
+    ImportRecord with its owner set) to be confirmed, and say what it would do.
+
+    The file is kept only when the preview has no problem; the first 50 problems are kept
+    for the page. Returns (record, preview)."""
+    from .files import read_upload
+
+    data = read_upload(uploaded_file)
+    preview = read(data, uploaded_file.name)
+    record.file_name = uploaded_file.name[:255]
+    record.file_sha256 = preview.file_sha256
+    record.uploaded_by = by
+    record.status = record.Status.PREVIEWED
+    record.counts = {
+        "rows": len(preview.rows),
+        "changes": preview.changes,
+        "settings": {"encoding": preview.encoding},
+    }
+    record.errors = [p.as_dict() for p in preview.problems[:50]]
+    if preview.ok and preview.file_type:
+        record.keep_file(data, preview.file_type)
+    record.save()
+    return record, preview
+
+
+def confirm_kept(record, read, write):
+    """Read the kept file again with `read(fh, kind)` and `write(preview)` it, once: in one
+    transaction, refused if it was committed already (two clicks write once) or if the
+    file now has problems (`write` raises ImportRefused). Returns what `write` returns."""
+    from django.utils import timezone
+
+    from .problems import ImportRefused, Problem
+
+    if record.status != record.Status.PREVIEWED:
+        raise ImportRefused([Problem(ALREADY_COMMITTED)])
+    with transaction.atomic():
+        with record.open_kept() as (fh, kind):
+            preview = read(fh, kind)
+        if not record.claim(
+            record.Status.PREVIEWED, record.Status.COMMITTED, committed_at=timezone.now()
+        ):
+            raise ImportRefused([Problem(ALREADY_COMMITTED)])
+        return write(preview)
