@@ -11,7 +11,13 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 
 from documents.pdf import H2, DataTable, facts, para
-from verification.evidence_pack import PackFile, _d, _doc, _person, register_pack_part
+from verification.evidence_pack import (
+    PackFile,
+    pack_date,
+    pack_pdf,
+    pack_person,
+    register_pack_part,
+)
 
 
 def _lines(values) -> str:
@@ -45,9 +51,9 @@ def declaration_part(cohort, academic_year):
         facts(
             [
                 ("Status", declaration.get_status_display()),
-                ("Completed by", _person(declaration.completed_by)),
-                ("Completed", _d(declaration.completed_at)),
-                ("Submitted on Edexcel Online", _d(declaration.submitted_to_pearson_on)),
+                ("Completed by", pack_person(declaration.completed_by)),
+                ("Completed", pack_date(declaration.completed_at)),
+                ("Submitted on Edexcel Online", pack_date(declaration.submitted_to_pearson_on)),
             ]
         ),
         para("The checklist", H2),
@@ -60,7 +66,7 @@ def declaration_part(cohort, academic_year):
     yield PackFile(
         "06-annual-quality-declaration/declaration.pdf",
         f"Annual Quality Declaration {academic_year} ({declaration.get_status_display()})",
-        data=_doc(cohort, academic_year, "Annual Quality Declaration", story),
+        data=pack_pdf(cohort, academic_year, "Annual Quality Declaration", story),
     )
 
 
@@ -87,11 +93,13 @@ def reviews_part(cohort, academic_year):
     for review in reviews:
         came = [a.centre.name for a in review.attendance.all() if a.attended]
         actions = [
-            f"{a.description} ({a.owner}, due {_d(a.due_on)}"
-            + (f", closed {_d(a.closed_on)})" if a.closed_on else ", open)")
+            f"{a.description} ({a.owner}, due {pack_date(a.due_on)}"
+            + (f", closed {pack_date(a.closed_on)})" if a.closed_on else ", open)")
             for a in review.actions.all()
         ]
-        rows.append([review.arrangement.name, _d(review.held_on), ", ".join(came), _lines(actions)])
+        rows.append(
+            [review.arrangement.name, pack_date(review.held_on), ", ".join(came), _lines(actions)]
+        )
     story = [
         DataTable(
             ["Arrangement", "Held", "Attended", "Actions"],
@@ -102,7 +110,7 @@ def reviews_part(cohort, academic_year):
     yield PackFile(
         "07-arrangement-reviews/reviews.pdf",
         f"{len(reviews)} arrangement reviews",
-        data=_doc(cohort, academic_year, "Arrangement reviews", story),
+        data=pack_pdf(cohort, academic_year, "Arrangement reviews", story),
     )
 
 

@@ -178,11 +178,11 @@ def index_pdf(cohort, academic_year: str, listed) -> bytes:
 # --- the parts ------------------------------------------------------------------------
 
 
-def _person(user) -> str:
+def pack_person(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-def _d(value) -> str:
+def pack_date(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "hour"):
@@ -191,7 +191,7 @@ def _d(value) -> str:
     return f"{value:%d/%m/%Y}"
 
 
-def _doc(cohort, academic_year, title, story, *, landscape=True) -> bytes:
+def pack_pdf(cohort, academic_year, title, story, *, landscape=True) -> bytes:
     centre = cohort.centre
     return Document(
         title=f"{title}: {cohort.qualification.title} {academic_year}",
@@ -251,9 +251,9 @@ def briefs_part(cohort, academic_year):
                 [
                     ("Assignment", f"Unit {a.unit.number}: {a.title}"),
                     ("Status", brief.get_status_display()),
-                    ("Internally verified by", _person(brief.verified_by)),
-                    ("Verified on", _d(brief.verified_at)),
-                    ("Issued", _d(brief.issued_at)),
+                    ("Internally verified by", pack_person(brief.verified_by)),
+                    ("Verified on", pack_date(brief.verified_at)),
+                    ("Issued", pack_date(brief.issued_at)),
                 ]
             ),
             DataTable(
@@ -271,7 +271,7 @@ def briefs_part(cohort, academic_year):
         yield PackFile(
             f"02-briefs/{slug}-iv.pdf",
             f"Brief and its IV: Unit {a.unit.number} {a.title}",
-            data=_doc(cohort, academic_year, "Assignment brief IV", story),
+            data=pack_pdf(cohort, academic_year, "Assignment brief IV", story),
         )
         versions = sorted(brief.versions.all(), key=lambda v: v.number)
         latest = versions[-1] if versions else None
@@ -312,13 +312,13 @@ def iv_sample_part(cohort, academic_year):
                 f"Unit {item.assignment.unit.number}: {item.assignment.title}",
                 item.get_stage_display(),
                 decided or "",
-                _d(item.sampled_at),
+                pack_date(item.sampled_at),
                 record.get_outcome_display() if record else "Not yet verified",
-                _person(record.verifier) if record else "",
+                pack_person(record.verifier) if record else "",
                 (record.comments + (f" Action: {record.action}" if record.action else ""))
                 if record
                 else "",
-                _d(record.closed_at) if record and record.action else "",
+                pack_date(record.closed_at) if record and record.action else "",
             ]
         )
     story = [
@@ -341,7 +341,7 @@ def iv_sample_part(cohort, academic_year):
     yield PackFile(
         "03-iv-sample/sampled-decisions-and-iv.pdf",
         f"{len(items)} sampled decisions and their IV records",
-        data=_doc(cohort, academic_year, "IV sample", story),
+        data=pack_pdf(cohort, academic_year, "IV sample", story),
     )
 
 
@@ -364,13 +364,13 @@ def standardisation_part(cohort, academic_year):
             ["Held", "What", "Unit", "Attended", "Materials", "Outcome", "Recorded by"],
             [
                 [
-                    _d(r.held_on),
+                    pack_date(r.held_on),
                     r.get_kind_display(),
                     f"Unit {r.unit.number}" if r.unit_id else "Whole qualification",
-                    ", ".join(sorted(_person(u) for u in r.attendees.all())),
+                    ", ".join(sorted(pack_person(u) for u in r.attendees.all())),
                     r.materials,
                     r.outcome,
-                    _person(r.recorded_by),
+                    pack_person(r.recorded_by),
                 ]
                 for r in records
             ],
@@ -380,7 +380,7 @@ def standardisation_part(cohort, academic_year):
     yield PackFile(
         "04-standardisation/standardisation-records.pdf",
         f"{len(records)} standardisation records",
-        data=_doc(cohort, academic_year, "Standardisation", story),
+        data=pack_pdf(cohort, academic_year, "Standardisation", story),
     )
 
 
@@ -393,9 +393,9 @@ def declarations_part(cohort, academic_year):
             f"{first} {last}",
             f"Unit {unit}: {title}",
             attempt,
-            _d(submitted),
-            _d(learner_on) or "Not declared",
-            _d(assessor_on) or "Not declared",
+            pack_date(submitted),
+            pack_date(learner_on) or "Not declared",
+            pack_date(assessor_on) or "Not declared",
         ]
         for first, last, unit, title, attempt, submitted, learner_on, assessor_on in (
             Submission.objects.filter(
@@ -434,7 +434,7 @@ def declarations_part(cohort, academic_year):
     yield PackFile(
         "05-declarations/authenticity-declarations.pdf",
         f"{len(rows)} hand-ins with their authenticity declarations",
-        data=_doc(cohort, academic_year, "Authenticity declarations", story),
+        data=pack_pdf(cohort, academic_year, "Authenticity declarations", story),
     )
 
 
@@ -455,11 +455,11 @@ def sv_part(cohort, academic_year):
                 ("Standards verifier", visit.verifier_name),
                 ("E-mail", visit.verifier_email),
                 ("Phone", visit.verifier_phone),
-                ("Allocated", _d(visit.allocated_on)),
+                ("Allocated", pack_date(visit.allocated_on)),
                 ("Route", visit.route_label),
                 ("Report status", visit.status_label),
                 ("Sample", str(visit.sample_number)),
-                ("Report received", _d(visit.report_received_on)),
+                ("Report received", pack_date(visit.report_received_on)),
             ]
         ),
     ]
@@ -468,9 +468,9 @@ def sv_part(cohort, academic_year):
         story.append(
             facts(
                 [
-                    ("Plans sent", _d(s.plans_sent_on)),
-                    ("Deadline", _d(s.deadline)),
-                    ("Work sent", _d(s.work_submitted_on)),
+                    ("Plans sent", pack_date(s.plans_sent_on)),
+                    ("Deadline", pack_date(s.deadline)),
+                    ("Work sent", pack_date(s.work_submitted_on)),
                     (
                         "Learners named",
                         ", ".join(f"{x.first_name} {x.last_name}" for x in s.learners.all())
@@ -485,7 +485,13 @@ def sv_part(cohort, academic_year):
             DataTable(
                 ["Action", "Owner", "Due", "Closed", "What changed"],
                 [
-                    [a.description, _person(a.owner), _d(a.due_on), _d(a.closed_at), a.closing_note]
+                    [
+                        a.description,
+                        pack_person(a.owner),
+                        pack_date(a.due_on),
+                        pack_date(a.closed_at),
+                        a.closing_note,
+                    ]
                     for a in actions
                 ],
                 [90 * mm, 35 * mm, 22 * mm, 28 * mm, 90 * mm],
@@ -494,7 +500,7 @@ def sv_part(cohort, academic_year):
     yield PackFile(
         "00-standards-verification/standards-verification.pdf",
         f"Standards verification: {visit.status_label}",
-        data=_doc(cohort, academic_year, "Standards verification", story),
+        data=pack_pdf(cohort, academic_year, "Standards verification", story),
     )
 
 
