@@ -46,8 +46,9 @@ from assessment.models import (
     Resubmission,
     Retake,
 )
+from assessment.selectors_decisions import grade_from_decisions
 from learners.models import _shift
-from qualifications.grading import _unmet, unit_grade
+from qualifications.grading import _unmet
 from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
 from qualifications.selectors import grading_tables
 from qualifications.services import combination_problems
@@ -167,22 +168,19 @@ def _grades(cohort, units, family):
             unit__qualification_id=cohort.qualification_id
         ).values_list("learner_id", "unit_id", "assignment_id")
     }
+    by_learner_resubmitted = defaultdict(set)
+    for learner_id, assignment_id in resubmitted:
+        by_learner_resubmitted[learner_id].add(assignment_id)
     decided = defaultdict(set)
-    achieved = defaultdict(set)
-    retaken = defaultdict(set)
+    rows_of = defaultdict(list)
     for learner_id, unit_id, code, attempt, ok, assignment_id in rows:
         key = (learner_id, unit_id)
+        rows_of[key].append((code, attempt, ok, assignment_id))
         counts = attempt == Attempt.FIRST or (
             attempt == Attempt.RESUBMISSION and (learner_id, assignment_id) in resubmitted
         )
-        if counts:
+        if counts or (attempt == Attempt.RETAKE and retakes.get(key) == assignment_id):
             decided[key].add(code)
-            if ok:
-                achieved[key].add(code)
-        elif attempt == Attempt.RETAKE and retakes.get(key) == assignment_id:
-            decided[key].add(code)
-            if ok:
-                retaken[key].add(code)
     cap = family.retake_cap if family else "P"
     by_id = {u.pk: u for u in units}
     grades = {}
@@ -191,13 +189,14 @@ def _grades(cohort, units, family):
         codes = [c.code for c in unit.criteria.all()] if unit else []
         if not codes:
             continue
-        grade = unit_grade(achieved[key] & set(codes), codes)
-        if retaken[key]:
-            raw = unit_grade((achieved[key] | retaken[key]) & set(codes), codes)
-            capped = cap if UNIT_GRADE_RANK[raw] > UNIT_GRADE_RANK[cap] else raw
-            if UNIT_GRADE_RANK[capped] > UNIT_GRADE_RANK[grade]:
-                grade = capped
-        grades[key] = grade
+        # The same rule as the unit's own page (assessment's best_unit_grade), on rows read once.
+        grades[key] = grade_from_decisions(
+            rows_of[key],
+            codes,
+            resubmitted=by_learner_resubmitted[key[0]],
+            retake_assignment_id=retakes.get(key),
+            cap=cap,
+        )["grade"]
     return decided, grades
 
 
