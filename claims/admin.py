@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import ExternalResult, ResultsImport
+from .models import Claim, ClaimLine, ClaimUnit, ExternalResult, ResultsImport
 
 
 @admin.register(ExternalResult)
@@ -17,3 +17,19 @@ class ExternalResultAdmin(ReadOnlyAdmin):
 class ResultsImportAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "centre", "status", "uploaded_by", "created_at"]
     list_filter = ["status"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ["cohort", "kind", "version", "status", "submitted_on", "pearson_reference"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(ClaimLine)
+class ClaimLineAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "last_name", "first_name", "uln", "award_grade", "programme_code"]
+
+
+@admin.register(ClaimUnit)
+class ClaimUnitAdmin(ReadOnlyAdmin):
+    list_display = ["line", "unit", "grade"]

@@ -94,3 +94,6 @@ class ResultsImport(ImportRecord):
 
     def __str__(self) -> str:
         return f"Results import {self.file_name} ({self.status})"
+
+
+from .models_claims import Claim, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)

@@ -23,3 +23,13 @@ IMPORT_RESULTS = register(
         "confirm): each result kept as the file gives it, a Near Pass included."
     ),
 )
+
+VIEW_CLAIMS = register(
+    "claims.view_claims",
+    STAFF_ROLES,
+    writes=False,
+    description=(
+        "Read a cohort's certification claims (interim, final, fallback), their lines, "
+        "approvals, claim file and Pearson's reference."
+    ),
+)
