@@ -23,6 +23,7 @@ from claims import services_audit as services
 from claims.audit_traces import Trace, register_claim_trace, unregister_claim_trace
 from claims.models import Claim, ClaimLine, ClaimsAudit, ClaimsAuditLine, ClaimUnit
 from claims.selectors_audit import audit_report
+from claims.tasks import claims_audits_due
 from signatures import services as signing
 from tests.factories import (
     PASSWORD,
@@ -528,9 +529,11 @@ def test_the_qn_starts_draws_records_and_signs_through_the_pages(w, client):
 def test_the_qn_has_a_to_do_due_on_the_configured_date_closed_by_the_sign_off(w, settings):
     settings.BTECQA_CLAIMS_AUDIT_DUE_DAYS = 10
     w.claim()
-    assert services.open_due_audits(dt.date(2027, 7, 14)) == []  # not due yet
-    (audit,) = services.open_due_audits(dt.date(2027, 7, 15))
-    assert services.open_due_audits(dt.date(2027, 7, 16)) == []  # once
+    assert claims_audits_due("2027-07-14") == {"started": 0}  # not due yet
+    assert claims_audits_due("2027-07-15") == {"started": 1}
+    assert claims_audits_due("2027-07-16") == {"started": 0}  # once
+    audit = ClaimsAudit.objects.get()
+    assert audit.created_by is None
     todo = ToDo.objects.get(kind="claims.claims_audit_due")
     assert (todo.role, todo.due_date) == (Role.QUALITY_NOMINEE, dt.date(2027, 7, 15))
     services.draw_sample(audit, by=w.qn)
