@@ -137,10 +137,10 @@ def trace_internal_verification(line_ids: list[int]) -> dict[int, Trace]:
         if problems:
             out[line_id] = Trace("; ".join(problems), False, queue)
         else:
-            units_text = ", ".join(n for _, n in claimed)
-            out[line_id] = Trace(
-                f"Units {units_text}: all {counted} decisions internally verified", True
+            units_text = ("Units " if len(claimed) > 1 else "Unit ") + ", ".join(
+                n for _, n in claimed
             )
+            out[line_id] = Trace(f"{units_text}: all {counted} decisions internally verified", True)
     return out
 
 

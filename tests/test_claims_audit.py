@@ -171,7 +171,7 @@ def test_a_unit_with_a_decision_not_internally_verified_shows_the_problem_by_nam
     assert not bad.ok
     assert bad.text == f"Unit {w.unit.number}: A.D1, A.M1 not internally verified"
     good = _traces(audit, w.learners[0])["iv"]
-    assert good.ok and good.text == f"Units {w.unit.number}: all 4 decisions internally verified"
+    assert good.ok and good.text == f"Unit {w.unit.number}: all 4 decisions internally verified"
     client.force_login(w.qn)
     page = client.get(reverse("claims:audit_detail", args=[audit.pk])).content.decode()
     assert f"Unit {w.unit.number}: A.D1, A.M1 not internally verified" in page
@@ -435,7 +435,7 @@ def test_the_pdf_and_xlsx_contain_every_row_and_the_signature(w, client):
     assert len(values) == 1 + len(w.learners)
     names = {r[2] for r in values[1:]}
     assert names == {f"{lr.last_name}, {lr.first_name}" for lr in w.learners}
-    assert all(r[7].startswith("OK: Units") for r in values[1:])
+    assert all(r[7].startswith("OK: Unit ") for r in values[1:])
     assert AuditEvent.objects.filter(action="claims.claims_audit.downloaded").count() == 2
 
 
@@ -542,3 +542,21 @@ def test_the_qn_has_a_to_do_due_on_the_configured_date_closed_by_the_sign_off(w,
     _sign(w, audit)
     todo.refresh_from_db()
     assert todo.closed_at is not None
+
+
+def test_external_units_are_not_traced_to_decisions(w):
+    from qualifications.models import Unit
+
+    external = Unit.objects.create(
+        qualification=w.cohort.qualification,
+        number="9",
+        title="Exam unit",
+        glh=90,
+        assessment="external",
+    )
+    w.claim()
+    ClaimUnit.objects.create(
+        line=ClaimLine.objects.get(learner=w.learners[0]), unit=external, grade="M"
+    )
+    trace = _traces(w.audit(), w.learners[0])["iv"]
+    assert trace.ok and trace.text == f"Unit {w.unit.number}: all 4 decisions internally verified"
