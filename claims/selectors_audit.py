@@ -93,7 +93,7 @@ class Report:
                 s = r.sampled
                 rows.append(
                     [
-                        str(c.claim),
+                        claim_label(c.claim),
                         c.claim.get_status_display(),
                         f"{r.line.last_name}, {r.line.first_name}",
                         r.line.uln,
@@ -108,6 +108,12 @@ class Report:
                     ]
                 )
         return rows
+
+
+def claim_label(claim: Claim) -> str:
+    """Short, for a table's cell: "Final #12 v2"."""
+    kind = {"interim": "Interim", "final": "Final", "fallback": "Fallback"}.get(claim.kind, "")
+    return f"{kind} #{claim.pk}" + (f" v{claim.version}" if claim.version > 1 else "")
 
 
 def audit_report(audit: ClaimsAudit) -> Report:

@@ -426,6 +426,8 @@ def test_the_pdf_and_xlsx_contain_every_row_and_the_signature(w, client):
     text = pdf_text(pdf.content)
     for learner in w.learners:
         assert f"{learner.last_name}, {learner.first_name}" in text
+    assert text.count("Traced correctly") == 3
+    assert "OK: Submitted 20/06/2027, Pearson reference EO-12345" in text
     assert "Signed off by the Quality Nominee" in text
     assert "SHA-256" in text
     xlsx = client.get(reverse("claims:audit_xlsx", args=[audit.pk]))
