@@ -11,7 +11,7 @@ matched, a claim file never produced). Three traces are registered here:
   criteria that do not, unit by unit (two queries for the whole year);
 - **approvers**: the claim's signatures, who, role and when, and whether they are two
   different people who hold the programme leader and exams officer roles at the claim's
-  centre (three queries);
+  centre, each approving the claim's last version (four queries);
 - **submission**: the date and Pearson's reference, and whether it was on or before the
   claim deadline (`claims.config.claim_deadline`) (one query).
 
@@ -151,7 +151,7 @@ def trace_approvers(line_ids: list[int]) -> dict[int, Trace]:
 
     from accounts.models import RoleAssignment
     from accounts.roles import Role
-    from signatures.models import Signature
+    from signatures.models import RecordVersion, Signature
 
     from .models_claims import Claim, ClaimLine
 
@@ -169,6 +169,14 @@ def trace_approvers(line_ids: list[int]) -> dict[int, Trace]:
         .order_by("signed_at", "pk")
     ):
         signed.setdefault(int(s.version.object_id), []).append(s)
+    latest_sha = {
+        int(object_id): sha
+        for object_id, sha in RecordVersion.objects.filter(
+            content_type=ct, object_id__in=[str(pk) for pk in centre_of]
+        )
+        .order_by("object_id", "number")
+        .values_list("object_id", "sha256")
+    }  # the last of each claim's versions wins
     wanted = {Role.PROGRAMME_LEADER.value, Role.EXAMS_OFFICER.value}
     holds = set(
         RoleAssignment.objects.filter(
@@ -195,6 +203,10 @@ def trace_approvers(line_ids: list[int]) -> dict[int, Trace]:
                 problems.append(f"no {role.label.lower()} approval")
             elif (s.signer_id, centre_id, role.value) not in holds:
                 problems.append(f"{s.signer_name} does not hold the {role.label.lower()} role")
+            elif s.sha256 != latest_sha.get(claim_id, s.sha256):
+                problems.append(
+                    f"{s.signer_name} approved version {s.version.number}; the claim changed after"
+                )
         if len(latest) == 2 and set(latest) == wanted:
             if len({s.signer_id for s in latest.values()}) < 2:
                 problems.append("the same person approved twice")

@@ -210,6 +210,29 @@ def test_an_approver_who_does_not_hold_the_role_is_a_problem(w):
     assert "Out Sider does not hold the programme leader role" in trace.text
 
 
+def test_an_approval_of_content_changed_after_it_is_a_problem(w):
+    claim = w.claim(sign=False)
+    signing.sign(
+        claim,
+        user=w.pl,
+        password=PASSWORD,
+        role=Role.PROGRAMME_LEADER,
+        seen_sha256=signing.current_sha256(claim),
+    )
+    ClaimLine.objects.filter(claim=claim, learner=w.learners[0]).update(award_grade="M")
+    signing.sign(
+        claim,
+        user=w.eo,
+        password=PASSWORD,
+        role=Role.EXAMS_OFFICER,
+        seen_sha256=signing.current_sha256(claim),
+    )
+    trace = _traces(w.audit(), w.learners[1])["approvers"]
+    assert not trace.ok
+    assert "Pat Leader approved version 1; the claim changed after" in trace.text
+    assert "Eve Officer" not in trace.text.split("(")[1]
+
+
 def test_an_unsigned_claim_has_no_approvals(w):
     w.claim(sign=False)
     trace = _traces(w.audit(), w.learners[0])["approvers"]
