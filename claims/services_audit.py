@@ -45,12 +45,12 @@ def year_lines(audit: ClaimsAudit):
 def start_audit(centre, academic_year: str, *, by) -> ClaimsAudit:
     """The centre's audit of the year (made once; the rate and minimum from settings, a
     fresh seed), with the Quality Nominee's to-do due on the configured date."""
+    if by is not None:
+        require_object(by, AUDIT_CLAIMS, centre)
     rate, minimum = claims_audit_sample()
     existing = ClaimsAudit.objects.filter(centre=centre, academic_year=academic_year).first()
     if existing:
         return existing
-    if by is not None:
-        require_object(by, AUDIT_CLAIMS, centre)
     try:
         with transaction.atomic():
             made = ClaimsAudit.objects.create(
