@@ -67,3 +67,6 @@ MENU.extend(
 
 # Pearson's results file for external units (004-cert-4).
 MENU.append(("Import results", "claims:results_import", "claims.import_results"))
+
+# The yearly audit of certification claims (004-duty-6).
+MENU.append(("Claims audit", "claims:audit_list", "claims.view_claims_audit"))

@@ -54,6 +54,12 @@ app.conf.beat_schedule["declaration-reminders"] = {
     "schedule": crontab(hour=6, minute=20),
 }
 
+app.conf.beat_schedule["claims-audits-due"] = {
+    "task": "claims.tasks.claims_audits_due",
+    # Before the 06:30 digests, so the Quality Nominee's claims audit is in them once due.
+    "schedule": crontab(hour=6, minute=25),
+}
+
 
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):

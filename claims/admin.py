@@ -4,7 +4,15 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import Claim, ClaimLine, ClaimUnit, ExternalResult, ResultsImport
+from .models import (
+    Claim,
+    ClaimLine,
+    ClaimsAudit,
+    ClaimsAuditLine,
+    ClaimUnit,
+    ExternalResult,
+    ResultsImport,
+)
 
 
 @admin.register(ExternalResult)
@@ -33,3 +41,15 @@ class ClaimLineAdmin(ReadOnlyAdmin):
 @admin.register(ClaimUnit)
 class ClaimUnitAdmin(ReadOnlyAdmin):
     list_display = ["line", "unit", "grade"]
+
+
+@admin.register(ClaimsAudit)
+class ClaimsAuditAdmin(ReadOnlyAdmin):
+    list_display = ["centre", "academic_year", "version", "status", "sample_rate", "seed"]
+    list_filter = ["status", "academic_year"]
+
+
+@admin.register(ClaimsAuditLine)
+class ClaimsAuditLineAdmin(ReadOnlyAdmin):
+    list_display = ["audit", "line", "how", "finding", "found_by", "found_at"]
+    list_filter = ["how", "finding"]

@@ -64,3 +64,28 @@ def claim_deadline(academic_year: str) -> dt.date:
         return dt.date.fromisoformat(configured)
     month_day = getattr(settings, "BTECQA_CLAIM_DEADLINE", DEFAULT_DEADLINE)
     return dt.date.fromisoformat(f"{int(academic_year[:4]) + 1}-{month_day}")
+
+
+# --- the yearly claims audit (004-duty-6) --------------------------------------------------
+
+DEFAULT_AUDIT_RATE = 10  # per cent of the year's claim lines
+DEFAULT_AUDIT_MINIMUM = 5  # lines, or every line when there are fewer
+DEFAULT_AUDIT_DUE_DAYS = 30  # after the claim deadline
+
+
+def claims_audit_sample() -> tuple[int, int]:
+    """The sample's rate (per cent) and minimum (lines): `BTECQA_CLAIMS_AUDIT_SAMPLE_RATE`
+    and `BTECQA_CLAIMS_AUDIT_SAMPLE_MINIMUM` (defaults 10 and 5)."""
+    rate = int(getattr(settings, "BTECQA_CLAIMS_AUDIT_SAMPLE_RATE", DEFAULT_AUDIT_RATE))
+    minimum = int(getattr(settings, "BTECQA_CLAIMS_AUDIT_SAMPLE_MINIMUM", DEFAULT_AUDIT_MINIMUM))
+    return max(0, min(rate, 100)), max(0, minimum)
+
+
+def claims_audit_due(academic_year: str) -> dt.date:
+    """When the year's claims audit is due: `"claims_audit_due"` in the year's file, else
+    `BTECQA_CLAIMS_AUDIT_DUE_DAYS` (default 30) after the claim deadline."""
+    configured = _year_data(academic_year).get("claims_audit_due")
+    if configured:
+        return dt.date.fromisoformat(configured)
+    days = int(getattr(settings, "BTECQA_CLAIMS_AUDIT_DUE_DAYS", DEFAULT_AUDIT_DUE_DAYS))
+    return claim_deadline(academic_year) + dt.timedelta(days=days)

@@ -96,4 +96,5 @@ class ResultsImport(ImportRecord):
         return f"Results import {self.file_name} ({self.status})"
 
 
+from .models_audit import ClaimsAudit, ClaimsAuditLine  # noqa: E402,F401  (the yearly audit)
 from .models_claims import Claim, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)

@@ -33,3 +33,33 @@ VIEW_CLAIMS = register(
         "approvals, claim file and Pearson's reference."
     ),
 )
+
+# --- the yearly claims audit (policy 004-duty-6: certificate claims audited) -------------
+
+VIEW_CLAIMS_AUDIT = register(
+    "claims.view_claims_audit",
+    {Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER, Role.HEAD_OF_CENTRE},
+    writes=False,
+    description=(
+        "Read the yearly claims audit: every claim of the year traced to its internally "
+        "verified decisions, approvers, submission, file and certificate; the sample and the "
+        "Quality Nominee's findings and sign-off."
+    ),
+)
+
+EXPORT_CLAIMS_AUDIT = register(
+    "claims.export_claims_audit",
+    {Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER, Role.HEAD_OF_CENTRE},
+    writes=False,
+    description="Download the yearly claims audit as PDF or XLSX.",
+)
+
+AUDIT_CLAIMS = register(
+    "claims.audit_claims",
+    {Role.QUALITY_NOMINEE},
+    writes=True,
+    description=(
+        "The Quality Nominee audits the year's claims: starts the audit, draws the sample "
+        "(and adds lines by hand), records a finding on each sampled line and signs it off."
+    ),
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_results
+from . import views, views_audit, views_results
 
 app_name = "claims"
 
@@ -12,4 +12,13 @@ urlpatterns = [
         views_results.results_import_confirm,
         name="results_import_confirm",
     ),
+    path("audit/", views_audit.audit_list, name="audit_list"),
+    path("audit/<id:pk>/", views_audit.audit_detail, name="audit_detail"),
+    path("audit/<id:pk>/draw/", views_audit.audit_draw, name="audit_draw"),
+    path("audit/<id:pk>/add/", views_audit.audit_add_line, name="audit_add_line"),
+    path("audit/<id:pk>/sign/", views_audit.audit_sign, name="audit_sign"),
+    path("audit/<id:pk>/reopen/", views_audit.audit_reopen, name="audit_reopen"),
+    path("audit/<id:pk>/pdf/", views_audit.audit_pdf_download, name="audit_pdf"),
+    path("audit/<id:pk>/xlsx/", views_audit.audit_xlsx_download, name="audit_xlsx"),
+    path("audit/sample/<id:pk>/finding/", views_audit.audit_finding, name="audit_finding"),
 ]

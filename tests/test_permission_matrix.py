@@ -57,6 +57,7 @@ from verification.models import LeadIVAppointment
 
 from . import (
     matrix_claims,
+    matrix_claims_audit,
     matrix_decisions,
     matrix_declarations,
     matrix_grants,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_claims_audit,
 )
 PUBLIC = {
     "login",
