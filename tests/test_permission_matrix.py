@@ -59,6 +59,7 @@ from . import (
     matrix_claims,
     matrix_decisions,
     matrix_declarations,
+    matrix_dossier,
     matrix_grants,
     matrix_iv,
     matrix_plans,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_dossier,
 )
 PUBLIC = {
     "login",
@@ -656,6 +658,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "dossier",
 ]
 
 
