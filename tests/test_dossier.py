@@ -331,3 +331,11 @@ def test_the_check_reports_edited_personal_details(client, journey):
     html = page(client, journey.eo, journey).content.decode()
     assert "does NOT verify" in html
     assert f"event #{event.seq}" in html and "personal details were edited" in html
+
+
+def test_the_check_still_verifies_once_personal_details_are_erased(client, journey):
+    import audit
+
+    audit.erase_personal_details(journey.learner.pk, by=journey.eo, reason="Retention ended")
+    html = page(client, journey.eo, journey).content.decode()
+    assert "verifies." in html and "does NOT verify" not in html
