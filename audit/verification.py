@@ -610,15 +610,17 @@ _SET_COLUMNS = (
 )
 
 
-def verify_events(events) -> EventsVerification:
-    """The chain checked around a set of events (a queryset of AuditEvent), in three queries
+def verify_events(events, checkpoint=None) -> EventsVerification:
+    """The chain checked around a set of events (a queryset of AuditEvent), in five queries
     whatever their number.
 
     The chain is keyed across the whole trail, so a set verifies when each of its events
     holds its own keyed hash and personal details (or is blank once erased), links to the
     event before it (whose own hash holds), is linked to by the event after it (likewise),
     and the trail still holds as many events as its head records (a deletion anywhere,
-    one of the set's included, leaves a gap). Only `verify_audit_trail` with the
+    one of the set's included, leaves a gap). Given the checkpoint kept outside the
+    database, the trail must not be behind it nor rewritten up to it. Only
+    `verify_audit_trail` with the
     checkpoint kept outside the database proves the whole trail; this is the local proof
     a page can afford.
     """
@@ -678,7 +680,33 @@ def verify_events(events) -> EventsVerification:
                 "or appended outside record()."
             )
         )
+    if checkpoint is not None:
+        problems += _checkpoint_problems(checkpoint, ring, totals["top"] or 0)
     return EventsVerification(checked=checked, problems=problems)
+
+
+def _checkpoint_problems(checkpoint, ring: Keyring, last: int) -> list[Problem]:
+    signature = checkpoint.signature_problem(ring)
+    if signature:
+        return [Problem(f"the checkpoint {signature}")]
+    if not checkpoint.count:
+        return []
+    if last < checkpoint.count:
+        return [
+            Problem(
+                f"BEHIND the checkpoint of {checkpoint.when} by "
+                f"{_plural(checkpoint.count - last, 'event')}: the newest events were deleted."
+            )
+        ]
+    at = AuditEvent.objects.filter(seq=checkpoint.count).values_list("hash", flat=True).first()
+    if at != checkpoint.last_hash:
+        return [
+            Problem(
+                f"rewritten: event #{checkpoint.count} is not the event the checkpoint of "
+                f"{checkpoint.when} recorded"
+            )
+        ]
+    return []
 
 
 def _event_problem(row, ring: Keyring) -> str | None:

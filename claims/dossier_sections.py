@@ -1,13 +1,15 @@
 """The claims parts of a learner's dossier: Pearson's external results for the learner and
 the certification claims that carry them."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from accounts.permissions import scope
 from dossier.sections import Row, name, register_section
+from signatures.models import Signature
 
 from .models import ExternalResult
-from .models_claims import ClaimLine
+from .models_claims import Claim, ClaimLine
 from .permissions import VIEW_CLAIMS, VIEW_READINESS
 
 
@@ -32,6 +34,8 @@ def claim_rows(learner, viewer) -> list[Row]:
     lines = scope(
         viewer, VIEW_CLAIMS, ClaimLine.objects.filter(learner_id=learner.pk)
     ).select_related("claim__cohort", "claim__created_by", "claim__submitted_by", "qualification")
+    lines = list(lines)
+    titles = {}
     rows = []
     for line in lines:
         claim = line.claim
@@ -40,6 +44,7 @@ def claim_rows(learner, viewer) -> list[Row]:
             f"the {claim.get_kind_display().lower()} claim for {line.qualification.title} "
             f"{claim.academic_year} (version {claim.version})"
         )
+        titles[str(claim.pk)] = (title, url)
         grade = f", award {line.award_grade}" if line.award_grade else ""
         rows.append(Row(f"Put on {title}{grade}", name(claim.created_by), claim.created_at, url))
         if claim.submitted_on:
@@ -48,6 +53,21 @@ def claim_rows(learner, viewer) -> list[Row]:
             )
             rows.append(
                 Row(f"Submitted {title}{ref}", name(claim.submitted_by), claim.submitted_on, url)
+            )
+    if titles:  # the two approvals: signatures on the claim's versions, in one query
+        approvals = Signature.objects.filter(
+            version__content_type=ContentType.objects.get_for_model(Claim),
+            version__object_id__in=sorted(titles),
+        ).select_related("version")
+        for sig in approvals:
+            title, url = titles[sig.version.object_id]
+            rows.append(
+                Row(
+                    f"Approved {title} as {sig.role_label} (version {sig.version.number})",
+                    sig.signer_name,
+                    sig.signed_at,
+                    url,
+                )
             )
     return rows
 

@@ -3,8 +3,9 @@ the learner's audit events (`audit.verification.verify_events`).
 
 Which events: the learner's events recorded at centres where the reader holds
 VIEW_DOSSIER (as the learner page's timeline: the home centre its own trail, a delivering
-centre what it recorded). A fixed number of queries whatever the number of events: each
-section's own few, and four for the check.
+centre what it recorded), and the trail against the signed checkpoint kept in media
+storage. A fixed number of queries whatever the number of events: each section's own few,
+and five for the check.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accounts.permissions import has_perm, scope
+from audit import checkpoints
 from audit.models import AuditEvent
-from audit.verification import EventsVerification, verify_events
+from audit.verification import EventsVerification, Problem, verify_events
 
 from .permissions import VIEW_DOSSIER
 from .sections import Row, Section, sections
@@ -86,5 +88,15 @@ def learner_dossier(learner, viewer, perm: str = VIEW_DOSSIER) -> Dossier:
             continue
         rows = sorted(section.function(learner, viewer), key=lambda r: r.sort_key)
         out.append(SectionRows(section, rows))
-    check = ChainCheck(verify_events(learner_events(learner, viewer, perm)))
-    return Dossier(learner, out, check)
+    return Dossier(learner, out, ChainCheck(check_events(learner_events(learner, viewer, perm))))
+
+
+def check_events(events) -> EventsVerification:
+    """verify_events() against the checkpoint kept in media storage, when there is one."""
+    try:
+        checkpoint = checkpoints.read()
+    except checkpoints.CheckpointError as exc:
+        result = verify_events(events)
+        result.problems.append(Problem(f"the checkpoint in media storage is unreadable: {exc}"))
+        return result
+    return verify_events(events, checkpoint)

@@ -272,17 +272,22 @@ def test_a_fixed_number_of_queries_whatever_the_events(
     assert counts[0] == counts[1], counts
 
 
-# --- the chain check against tampering (PostgreSQL: triggers to lift) ----------------------
-
-pg_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="tampering is simulated on PostgreSQL"
-)
+# --- the chain check against tampering -------------------------------------------------------
 
 
-@pg_only
+def tamper(*statements):
+    """Raw SQL as the tables' owner: on PostgreSQL with the triggers lifted
+    (tests/test_audit_tamper.py); SQLite has none to lift."""
+    if connection.vendor == "postgresql":
+        from tests.test_audit_tamper import tamper as as_owner
+
+        return as_owner(*statements)
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
 def test_the_check_reports_an_edited_event(client, journey):
-    from tests.test_audit_tamper import tamper
-
     event = AuditEvent.objects.filter(learner_id=journey.learner.pk).order_by("seq")[2]
     tamper(
         (
@@ -295,10 +300,7 @@ def test_the_check_reports_an_edited_event(client, journey):
     assert f"event #{event.seq}" in html and "edited or forged" in html
 
 
-@pg_only
 def test_the_check_reports_a_deleted_event(client, journey):
-    from tests.test_audit_tamper import tamper
-
     event = AuditEvent.objects.filter(learner_id=journey.learner.pk).order_by("seq")[1]
     tamper(
         ("DELETE FROM audit_auditeventdetail WHERE seq = %s", [event.seq]),
@@ -315,19 +317,12 @@ def test_the_check_reports_a_deleted_event(client, journey):
 
 
 def test_the_check_reports_edited_personal_details(client, journey):
-    """Details edited behind the ORM (SQLite too: no trigger refuses it there)."""
     event = AuditEvent.objects.filter(learner_id=journey.learner.pk).order_by("seq")[3]
     edit = (
         "UPDATE audit_auditeventdetail SET learner_repr = %s WHERE seq = %s",
         ["ZZ Someone, Else", event.seq],
     )
-    if connection.vendor == "postgresql":
-        from tests.test_audit_tamper import tamper
-
-        tamper(edit)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(*edit)
+    tamper(edit)
     html = page(client, journey.eo, journey).content.decode()
     assert "does NOT verify" in html
     assert f"event #{event.seq}" in html and "personal details were edited" in html
@@ -339,3 +334,89 @@ def test_the_check_still_verifies_once_personal_details_are_erased(client, journ
     audit.erase_personal_details(journey.learner.pk, by=journey.eo, reason="Retention ended")
     html = page(client, journey.eo, journey).content.decode()
     assert "verifies." in html and "does NOT verify" not in html
+
+
+def test_results_and_the_claim_with_its_two_approvals(client, journey):
+    """The claim services are being built: the claim is made with its models and approved
+    through signatures.sign, as they will do."""
+    from claims.models import ExternalResult
+    from claims.models_claims import Claim, ClaimLine
+
+    ExternalResult.objects.create(
+        learner=journey.learner,
+        unit=journey.a.unit,
+        series="January 2027",
+        grade="Near Pass",
+        imported_by=journey.eo,
+        source="results-jan.csv",
+    )
+    claim = Claim.objects.create(
+        centre=journey.H,
+        cohort=journey.cohort,
+        academic_year="2026/27",
+        kind=Claim.Kind.INTERIM,
+        created_by=journey.eo,
+    )
+    ClaimLine.objects.create(
+        claim=claim,
+        learner=journey.learner,
+        qualification=journey.cohort.qualification,
+        last_name=journey.learner.last_name,
+        first_name=journey.learner.first_name,
+    )
+    for user, role in ((journey.pl, Role.PROGRAMME_LEADER), (journey.eo, Role.EXAMS_OFFICER)):
+        signing.sign(
+            claim,
+            user=user,
+            password=PASSWORD,
+            role=role,
+            seen_sha256=signing.current_sha256(claim),
+        )
+    html = page(client, journey.eo, journey).content.decode()
+    results = section_of(html, "results")
+    assert "January 2027: Near Pass" in results and "Esme Officer" in results
+    claims = section_of(html, "claims")
+    assert "Put on the interim (unit) claim" in claims
+    assert "as Programme Leader" in claims and "Pat Leader" in claims
+    assert "as Exams Officer" in claims
+    # the delivering centre reads no claims: they are the home centre's
+    assert "Put on" not in section_of(
+        page(client, journey.d_eo, journey).content.decode(), "claims"
+    )
+
+
+def test_the_standards_verifier_s_sample_naming_the_learner(client, journey):
+    from verification.models_sv import SVSample, SVVisit
+
+    visit = SVVisit.objects.create(
+        cohort=journey.cohort,
+        academic_year="2026/27",
+        route="sample",
+        status="allocated",
+        created_by=journey.eo,
+    )
+    sample = SVSample.objects.create(
+        visit=visit, requested_by=journey.eo, learners_named_on=dt.date(2027, 2, 3)
+    )
+    sample.learners.add(journey.learner)
+    sv = section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    assert "Named in the standards verifier&#x27;s first sample" in sv and "03/02/2027" in sv
+    assert reverse("verification:sv_detail", args=[visit.pk]) in sv
+
+
+def test_the_check_reports_a_trail_behind_its_checkpoint(client, journey, settings, tmp_path):
+    """The newest events deleted and the head rolled back to match: only the checkpoint kept
+    outside the database shows it."""
+    from audit import checkpoints
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    checkpoints.write()  # as after each commit, and every 15 minutes
+    assert "verifies." in page(client, journey.eo, journey).content.decode()
+    top = AuditEvent.objects.order_by("-seq").values_list("seq", "prev_hash").first()
+    tamper(
+        ("DELETE FROM audit_auditeventdetail WHERE seq = %s", [top[0]]),
+        ("DELETE FROM audit_auditevent WHERE seq = %s", [top[0]]),
+        ("UPDATE audit_auditchainhead SET count = %s, last_hash = %s", [top[0] - 1, top[1]]),
+    )
+    html = page(client, journey.eo, journey).content.decode()
+    assert "does NOT verify" in html and "BEHIND the checkpoint" in html
