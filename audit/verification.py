@@ -14,8 +14,21 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 
-from .chain import DETAIL_FIELDS, DETAIL_SEPS, EVENT_SEPS, FIELDS, GENESIS, SEP, _opt, ts
-from .keys import Keyring, UnknownKey
+from django.db.models import Count, F, Max, Q
+
+from .chain import (
+    DETAIL_FIELDS,
+    DETAIL_SEPS,
+    EVENT_SEPS,
+    FIELDS,
+    GENESIS,
+    SEP,
+    _opt,
+    details_text,
+    payload_text,
+    ts,
+)
+from .keys import Keyring, UnknownKey, keyring
 from .models import ERASE_ACTION, AuditChainHead, AuditEvent, AuditEventDetail
 
 # What a walk reads per event: the event's own columns, then its details (NULL when missing).
@@ -569,3 +582,152 @@ def chain_query(connection):
 
     sql = _select(quote, AuditEvent._meta.db_table, AuditEventDetail._meta.db_table, ts_expression)
     return sql, to_ts
+
+
+# -- a set of events (one learner's): each event, its links both ways, and the trail's size ----
+
+
+@dataclass
+class EventsVerification:
+    """verify_events(): how many of the chosen events were checked and what did not hold."""
+
+    checked: int
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_SET_COLUMNS = (
+    "id",
+    "prev_hash",
+    "hash",
+    *FIELDS,
+    "detail__pk",
+    *(f"detail__{name}" for name in DETAIL_FIELDS),
+    "detail__erased_by_seq",
+)
+
+
+def verify_events(events, checkpoint=None) -> EventsVerification:
+    """The chain checked around a set of events (a queryset of AuditEvent), in five queries
+    whatever their number.
+
+    The chain is keyed across the whole trail, so a set verifies when each of its events
+    holds its own keyed hash and personal details (or is blank once erased), links to the
+    event before it (whose own hash holds), is linked to by the event after it (likewise),
+    and the trail still holds as many events as its head records (a deletion anywhere,
+    one of the set's included, leaves a gap). Given the checkpoint kept outside the
+    database, the trail must not be behind it nor rewritten up to it. Only
+    `verify_audit_trail` with the
+    checkpoint kept outside the database proves the whole trail; this is the local proof
+    a page can afford.
+    """
+    ring = keyring()
+    chosen = events.order_by().values("seq")
+    around = AuditEvent.objects.filter(
+        Q(seq__in=chosen)
+        | Q(seq__in=events.order_by().annotate(n=F("seq") - 1).values("n"))
+        | Q(seq__in=events.order_by().annotate(n=F("seq") + 1).values("n"))
+    )
+    mine = set(events.order_by().values_list("pk", flat=True))
+    rows = {row[3]: row for row in around.order_by("seq").values_list(*_SET_COLUMNS).iterator()}
+    head = AuditChainHead.objects.filter(id=1).values_list("count", flat=True).first() or 0
+    totals = AuditEvent.objects.order_by().aggregate(n=Count("pk"), top=Max("seq"))
+    problems: list[Problem] = []
+    good: dict[int, bool] = {}
+
+    def holds(seq: int) -> bool:
+        if seq not in good:
+            good[seq] = _event_problem(rows[seq], ring) is None
+        return good[seq]
+
+    checked = 0
+    for seq, row in rows.items():
+        if row[0] not in mine:
+            continue
+        checked += 1
+        what = f"{row[FIELDS.index('action') + 3]} by {row[FIELDS.index('actor_repr') + 3]}"
+        problem = _event_problem(row, ring)
+        good[seq] = problem is None
+        before, after = rows.get(seq - 1), rows.get(seq + 1)
+        if problem is None and seq == 1 and row[1] != GENESIS:
+            problem = "it is the first event but does not start the chain: inserted."
+        elif problem is None and seq > 1 and before is None:
+            problem = f"the event before it (#{seq - 1}) is missing: deleted."
+        elif problem is None and seq > 1 and (before[2] != row[1] or before[0] > row[0]):
+            problem = "its link to the previous event does not match: inserted or reordered."
+        elif problem is None and seq > 1 and not holds(seq - 1):
+            problem = f"the event before it (#{seq - 1}) does not hold its own hash: edited."
+        elif problem is None and seq < head and after is None:
+            problem = f"the event after it (#{seq + 1}) is missing: deleted."
+        elif problem is None and after is not None and (after[1] != row[2] or after[0] < row[0]):
+            problem = "the event after it does not link to it: replaced or reordered."
+        elif problem is None and after is not None and not holds(seq + 1):
+            problem = f"the event after it (#{seq + 1}) does not hold its own hash: edited."
+        elif problem is None and seq > head:
+            problem = f"the head records {head} events: appended outside record()."
+        if problem:
+            problems.append(Problem(problem, seq, row[0], what))
+    if len(mine) > checked:
+        problems.append(Problem(f"{len(mine) - checked} of the events could not be read."))
+    if totals["n"] != head or (totals["top"] or 0) != head:
+        problems.append(
+            Problem(
+                f"the trail holds {_plural(totals['n'], 'event')} up to "
+                f"#{totals['top'] or 0} but its head records {head}: events were deleted "
+                "or appended outside record()."
+            )
+        )
+    if checkpoint is not None:
+        problems += _checkpoint_problems(checkpoint, ring, totals["top"] or 0)
+    return EventsVerification(checked=checked, problems=problems)
+
+
+def _checkpoint_problems(checkpoint, ring: Keyring, last: int) -> list[Problem]:
+    signature = checkpoint.signature_problem(ring)
+    if signature:
+        return [Problem(f"the checkpoint {signature}")]
+    if not checkpoint.count:
+        return []
+    if last < checkpoint.count:
+        return [
+            Problem(
+                f"BEHIND the checkpoint of {checkpoint.when} by "
+                f"{_plural(checkpoint.count - last, 'event')}: the newest events were deleted."
+            )
+        ]
+    at = AuditEvent.objects.filter(seq=checkpoint.count).values_list("hash", flat=True).first()
+    if at != checkpoint.last_hash:
+        return [
+            Problem(
+                f"rewritten: event #{checkpoint.count} is not the event the checkpoint of "
+                f"{checkpoint.when} recorded"
+            )
+        ]
+    return []
+
+
+def _event_problem(row, ring: Keyring) -> str | None:
+    """What does not hold in one event read as _SET_COLUMNS (its own hash and details)."""
+    pk, prev, stored, seq, occurred_at, key_id, *rest = row
+    chained = rest[: len(FIELDS) - 3]
+    detail_pk, salt, learner_repr, object_repr, before, after, erased_by = rest[len(FIELDS) - 3 :]
+    try:
+        key = ring.get(key_id)
+    except UnknownKey:
+        return f"it is signed with key {key_id or '(none)'}, which is not in the keyring."
+    message = prev + payload_text(seq, ts(occurred_at), key_id, *chained)
+    if message.count(SEP) != EVENT_SEPS or key.chain.hexdigest(message.encode()) != stored:
+        return _hash_problem(message, stored, seq, None)
+    digest = chained[-1]
+    if erased_by is None:
+        if detail_pk is None:
+            return "its personal details are missing: deleted."
+        details = details_text(salt, learner_repr, object_repr, before, after)
+        if details.count(SEP) != DETAIL_SEPS or key.details.hexdigest(details.encode()) != digest:
+            return "its personal details were edited: they do not match the digest in the chain."
+    elif salt or learner_repr or object_repr or before or after:
+        return "its personal details are marked erased but still hold values: edited."
+    return None

@@ -90,6 +90,16 @@ BENCHMARKS = {
         "bench_coverage",
         "IV coverage matrix page, 300 learners x 10 units x 6 assessors, vs a bare view",
     ),
+    "dossier.page": (
+        "benchmarks.bench_dossier",
+        "bench_page",
+        "learner dossier page, 1,000 events (rows and chain check) vs a bare view, one values()",
+    ),
+    "dossier.pdf": (
+        "benchmarks.bench_dossier",
+        "bench_pdf",
+        "learner dossier PDF, 1,000 rows vs the same rows on a bare reportlab canvas",
+    ),
     "sampling.build": (
         "benchmarks.bench_sampling",
         "bench_build",

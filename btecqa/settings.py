@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "declarations",
     "claims",
     "certification",
+    "dossier",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("centres/", include("centres.urls")),
     path("learners/imports/", include("learners.urls_import")),
     path("learners/", include("learners.urls")),
+    path("learners/", include("dossier.urls")),
     path("qualifications/", include("qualifications.urls")),
     path("registrations/", include("registrations.urls")),
     path("assessment/", include("assessment.urls")),

@@ -209,6 +209,7 @@ def learner_detail(request, pk: int):
             "registrations": _registration_history(request.user, learner),
             "can_reinstate": _may_reinstate(request.user, learner),
             "can_see_progress": _may_see_progress(request.user, learner),
+            "can_see_dossier": _may_see_dossier(request.user, learner),
         },
     )
 
@@ -218,6 +219,13 @@ def _may_see_progress(user, learner) -> bool:
     from assessment.permissions import VIEW_PROGRESS
 
     return can(user, VIEW_PROGRESS, learner)
+
+
+def _may_see_dossier(user, learner) -> bool:
+    """The link to the learner's dossier (policy 004 aim 3: the audit trail to the certificate)."""
+    from dossier.permissions import VIEW_DOSSIER
+
+    return can(user, VIEW_DOSSIER, learner)
 
 
 def _registration_history(user, learner):

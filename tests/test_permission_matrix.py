@@ -60,6 +60,7 @@ from . import (
     matrix_claims_audit,
     matrix_decisions,
     matrix_declarations,
+    matrix_dossier,
     matrix_grants,
     matrix_iv,
     matrix_plans,
@@ -99,6 +100,7 @@ MATRIX_AREAS = (
     matrix_progress,
     matrix_results,
     matrix_claims_audit,
+    matrix_dossier,
 )
 PUBLIC = {
     "login",
@@ -658,6 +660,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "dossier",
 ]
 
 
