@@ -64,6 +64,7 @@ from . import (
     matrix_plans,
     matrix_policies,
     matrix_progress,
+    matrix_reminders,
     matrix_results,
     matrix_sampling,
     matrix_sv,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_reminders,
 )
 PUBLIC = {
     "login",
@@ -656,6 +658,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "calendar_reminders",
 ]
 
 
