@@ -366,3 +366,60 @@ def test_the_calendar_page_runs_a_fixed_number_of_queries(client, cast, own_cent
         )
     run("2027-02-01")
     assert count() == small
+
+
+def test_the_entry_check_reminder_closes_once_the_check_is_started(cast, own_centre):
+    from registrations.models import EntryCheck, RegistrationRound
+
+    CentreCalendar.objects.create(
+        centre=own_centre,
+        academic_year=YEAR,
+        term_starts=dt.date(2026, 9, 3),
+        october_half_term_starts=dt.date(2026, 10, 26),
+    )
+    run("2026-10-05")
+    todo = calendar_todos("registrations.entry_check").get()
+    qn = cast[Role.QUALITY_NOMINEE]
+    rnd = RegistrationRound.objects.create(
+        centre=own_centre, academic_year=YEAR, opened_by=cast[Role.EXAMS_OFFICER]
+    )
+    EntryCheck.objects.create(round=rnd, deadline=dt.date(2026, 10, 23), started_by=qn)
+    run("2026-10-06")
+    run("2026-10-07")
+    todo.refresh_from_db()
+    assert not todo.is_open and todo.closed_note == "done"
+    assert calendar_todos("registrations.entry_check").count() == 1
+
+
+def test_another_apps_date_source_is_registered_the_same_way(cast, own_centre):
+    """The integrator registers e.g. claims.config.external_series' entry deadlines so."""
+    from calendar_reminders import registry
+
+    def january_series(centre, academic_year):
+        return dt.date(int(academic_year[:4]), 10, 19)
+
+    code = registry.register_calendar_date(
+        "claims.external_january",
+        "External entries, January series",
+        Role.EXAMS_OFFICER,
+        january_series,
+        10,
+    )
+    try:
+        run("2026-10-08")
+        assert not calendar_todos(code).exists()
+        run("2026-10-09")
+        todo = calendar_todos(code).get()
+        assert todo.title == "External entries, January series 19 October 2026: 10 days"
+        assert todo.role == Role.EXAMS_OFFICER
+    finally:
+        registry._SOURCES.pop(code)
+
+
+def test_each_centre_has_its_own_reminder(cast, own_centre, other_centre):
+    run("2027-06-10")
+    run("2027-06-10")
+    assert sorted(calendar_todos("claims.deadline").values_list("centre__number", flat=True)) == [
+        "40001",
+        "40003",
+    ]
