@@ -30,6 +30,7 @@ MENU = [
         "declarations.view_declaration",
     ),
     ("Arrangement reviews", "declarations:review_list", "declarations.view_arrangement_reviews"),
+    ("The year's calendar", "calendar_reminders:calendar", "calendar_reminders.view_calendar"),
     ("Audit trail", "audit:event_list", "audit.view_events"),
     ("Policy register", "policies:register", "policies.view_register"),
     ("Verifier access", "accounts:grant_list", "accounts.view_verifier_grants"),

@@ -42,15 +42,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
     },
 }
-app.conf.beat_schedule["policy-review-reminders"] = {
-    "task": "policies.tasks.policy_review_reminders",
-    # Before the 06:30 digests, so a policy falling due is in that morning's digest.
-    "schedule": crontab(hour=6, minute=20),
-}
-
-app.conf.beat_schedule["declaration-reminders"] = {
-    "task": "declarations.tasks.declaration_reminders",
-    # Before the 06:30 digests, so the declaration's to-do is in them once the window opens.
+app.conf.beat_schedule["calendar-reminders"] = {
+    "task": "calendar_reminders.tasks.calendar_reminders",
+    # The year's calendar: each date source's reminders (the policy reviews' and the
+    # declaration's own, through their hooks: one mechanism, one task) and the escalation
+    # of overdue IV and SV actions. Before the 06:30 digests, so all are in that morning's.
     "schedule": crontab(hour=6, minute=20),
 }
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "policies",
     "declarations",
     "claims",
+    "calendar_reminders",
     "certification",
     "dossier",
 ]
@@ -309,6 +310,12 @@ if BTECQA_BEHIND_TLS_PROXY:
 
 # btecqa's own settings
 BTECQA_REMINDER_LOOKAHEAD_DAYS = env.int("REMINDER_LOOKAHEAD_DAYS", default=7)
+# The year's calendar (calendar_reminders): an overdue IV or SV action goes to the Lead IV
+# this many days after its due date, then to the Quality Nominee this many days later.
+BTECQA_ESCALATE_AFTER_DAYS = env.int("ESCALATE_AFTER_DAYS", default=7)
+BTECQA_ESCALATE_QN_AFTER_DAYS = env.int("ESCALATE_QN_AFTER_DAYS", default=7)
+# Reminder days per calendar date, overriding the declared ones: {"claims.deadline": 45}.
+BTECQA_CALENDAR_LEAD_DAYS = env.json("CALENDAR_LEAD_DAYS", default={})
 # After a partner leaves an arrangement, the lead centre keeps reading the QA records that
 # were shared for this long (collaborative arrangements policy 3.1.10; Pearson keeps
 # assessment and IV records for three years after certification).

@@ -24,5 +24,6 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("declarations/", include("declarations.urls")),
     path("claims/", include("claims.urls")),
+    path("calendar/", include("calendar_reminders.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -66,6 +66,7 @@ from . import (
     matrix_plans,
     matrix_policies,
     matrix_progress,
+    matrix_reminders,
     matrix_results,
     matrix_sampling,
     matrix_sv,
@@ -101,6 +102,7 @@ MATRIX_AREAS = (
     matrix_results,
     matrix_claims_audit,
     matrix_dossier,
+    matrix_reminders,
 )
 PUBLIC = {
     "login",
@@ -661,6 +663,7 @@ NAMESPACES = [
     "declarations",
     "claims",
     "dossier",
+    "calendar_reminders",
 ]
 
 

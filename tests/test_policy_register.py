@@ -361,10 +361,14 @@ def test_the_centre_chooses_how_many_days_before(client, own_centre, qn, coordin
 
 
 def test_the_task_is_on_the_beat_schedule():
+    """The year's calendar runs the review reminders each morning (one mechanism: the
+    calendar's daily task calls the register's service through its date source)."""
     from btecqa.celery import app
+    from calendar_reminders.registry import get_source
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "policies.tasks.policy_review_reminders" in tasks
+    assert "calendar_reminders.tasks.calendar_reminders" in tasks
+    assert get_source("policies.review").remind is not None
 
 
 def test_an_overdue_policy_shows_as_overdue(client, own_centre, qn, coordinator, governor):

@@ -30,6 +30,9 @@ class Kind:
     owner: str  # a Role value, or ASSIGNEE
     due_days: int | None = None
     link: str | None = None  # URL name taking the target's id as its only argument
+    # In the daily digest every day it is open, whatever its due date (a calendar reminder
+    # opened weeks ahead of its date), not only within BTECQA_REMINDER_LOOKAHEAD_DAYS.
+    remind_while_open: bool = False
 
     def owner_label(self) -> str:
         return "a named person" if self.owner == ASSIGNEE else Role(self.owner).label
@@ -51,10 +54,16 @@ _KINDS: dict[str, Kind] = {}
 
 
 def register_kind(
-    code: str, label: str, *, owner, due_days: int | None = None, link: str | None = None
+    code: str,
+    label: str,
+    *,
+    owner,
+    due_days: int | None = None,
+    link: str | None = None,
+    remind_while_open: bool = False,
 ) -> str:
     owner = ASSIGNEE if owner == ASSIGNEE else Role(owner).value
-    kind = Kind(code, label, owner, due_days, link)
+    kind = Kind(code, label, owner, due_days, link, remind_while_open)
     if code in _KINDS and _KINDS[code] != kind:
         raise ImproperlyConfigured(f"To-do kind {code} declared twice differently.")
     _KINDS[code] = kind

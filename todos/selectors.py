@@ -29,5 +29,15 @@ def dashboard_todos(user, today=None) -> dict:
 
 
 def todos_needing_reminder(user, today, lookahead_days: int) -> list[ToDo]:
+    """Open actions due within the lookahead, and every open one of a kind that asks to be
+    in the digest while it is open (todos.kinds: remind_while_open)."""
+    from .kinds import all_kinds
+
+    kinds = all_kinds()
     horizon = today + timedelta(days=lookahead_days)
-    return [t for t in open_todos_for(user) if t.due_date is not None and t.due_date <= horizon]
+    return [
+        t
+        for t in open_todos_for(user)
+        if (t.due_date is not None and t.due_date <= horizon)
+        or getattr(kinds.get(t.kind), "remind_while_open", False)
+    ]
