@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import Claim, ClaimLine, ClaimUnit, ExternalResult, ResultsImport
+from .models import Claim, ClaimFile, ClaimLine, ClaimUnit, ExternalResult, ResultsImport
 
 
 @admin.register(ExternalResult)
@@ -33,3 +33,8 @@ class ClaimLineAdmin(ReadOnlyAdmin):
 @admin.register(ClaimUnit)
 class ClaimUnitAdmin(ReadOnlyAdmin):
     list_display = ["line", "unit", "grade"]
+
+
+@admin.register(ClaimFile)
+class ClaimFileAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "format", "sha256", "made_by", "made_at"]

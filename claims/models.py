@@ -96,4 +96,4 @@ class ResultsImport(ImportRecord):
         return f"Results import {self.file_name} ({self.status})"
 
 
-from .models_claims import Claim, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)
+from .models_claims import Claim, ClaimFile, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)

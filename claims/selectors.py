@@ -78,6 +78,8 @@ class LearnerReadiness:
     status: str
     blockers: list[Blocker] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    registration_id: int | None = None
+    unit_grades: dict = field(default_factory=dict)  # unit number -> grade code, as read
 
     @property
     def ready(self) -> bool:
@@ -285,6 +287,7 @@ def claim_readiness(
             uln=learner.uln or "",
             name=f"{learner.first_name} {learner.last_name}",
             status=reg.get_status_display(),
+            registration_id=reg.pk,
         )
         block = item.blockers.append
         # 6. withdrawn, transferred; not yet registered with Pearson
@@ -391,6 +394,7 @@ def claim_readiness(
                             f"eligibility rule not met: {rule.describe()} ({why})", links["cohort"]
                         )
                     )
+        item.unit_grades = unit_grades
         out.append(item)
 
     warnings = []
