@@ -2,9 +2,10 @@
 (two different people), lay out the claim file, submit, amend.
 
 - **prepare_claim** takes only learners the claim readiness says are ready (an interim
-  claim: SV not Released only warns); a learner not ready is refused by name with the
-  blockers. Each line copies the learner's details as claimed and carries the estimate
-  (points and grade) always labelled "Estimated": never Pearson's grade.
+  claim: SV not Released only warns, and units still without an outcome are simply not
+  claimed yet); a learner not ready is refused by name with the blockers. Each line
+  copies the learner's details as claimed and carries the estimate (points and grade),
+  always labelled "Estimated": never Pearson's grade.
 - **approve_claim**: the cohort's programme leader and an exams officer each approve
   through `signatures.sign`; the same person cannot give both approvals. An approval counts
   only for the content it signed: **changing a line after an approval voids the
@@ -50,7 +51,7 @@ from .permissions import (
     PREPARE_CLAIMS,
     SUBMIT_CLAIMS,
 )
-from .selectors import claim_readiness, final_year
+from .selectors import UNITS, Blocker, claim_readiness, final_year
 
 UNIT_CODES = ("U", "N", "P", "M", "D")
 _LETTERS = ("P", "M", "D", "D*")
@@ -103,8 +104,6 @@ def award_code(grade) -> str:
 
 # --- prepare --------------------------------------------------------------------------------
 
-FALLBACK_UNIT_BLOCKERS = ("Unit ", "rule of combination", "eligibility rule")
-
 
 def prepare_claim(
     cohort,
@@ -149,7 +148,7 @@ def prepare_claim(
     wanted = (
         [getattr(x, "pk", x) for x in learners]
         if learners
-        else [r.learner_id for r in readiness.learners if _claimable(r, kind)]
+        else [r.learner_id for r in readiness.learners if claimable(r, kind)]
     )
     if not wanted:
         raise ValidationError("No learner on this cohort is ready to be claimed.")
@@ -158,7 +157,7 @@ def prepare_claim(
         r = by_id.get(learner_id)
         if r is None:
             refused.append(f"learner {learner_id} is not registered on this cohort")
-        elif not _claimable(r, kind):
+        elif not claimable(r, kind):
             refused.append(
                 f"{r.name} is not ready: " + "; ".join(b.text for b in _blocking(r, kind))
             )
@@ -219,12 +218,20 @@ def prepare_claim(
 
 
 def _blocking(r, kind):
-    if kind != Claim.Kind.FALLBACK:
+    """The blockers that stop this kind of claim. A full award needs them all cleared; an
+    interim claim (the units finished so far) and a fallback claim (the smaller
+    qualification's units) are not stopped by units still without an outcome, the rule of
+    combination or the eligibility rules; everything else (IV, SV for a fallback,
+    registration, the gap, withdrawal) still stops them."""
+    if kind == Claim.Kind.FINAL:
         return r.blockers
-    return [b for b in r.blockers if not b.text.startswith(FALLBACK_UNIT_BLOCKERS)]
+    left = [b for b in r.blockers if b.about != UNITS]
+    if not r.unit_grades:
+        left.append(Blocker("no unit has an outcome to claim yet"))
+    return left
 
 
-def _claimable(r, kind) -> bool:
+def claimable(r, kind) -> bool:
     return not _blocking(r, kind)
 
 

@@ -23,7 +23,7 @@ from claims.models import Claim, ClaimFile, ClaimLine
 from claims.services_claims import AWARD_CODES
 from registrations.models import Registration
 from signatures.services import current_sha256
-from tests.factories import PASSWORD, CentreFactory, join
+from tests.factories import PASSWORD, CentreFactory, UserFactory, join
 from tests.test_claim_readiness import World, _june, person  # noqa: F401  (the same world)
 from todos.models import ToDo
 
@@ -93,12 +93,23 @@ def test_a_learner_not_ready_is_refused_by_name_with_their_blockers(c):
     (late,) = c.add(1)
     CriterionDecision.objects.filter(learner=late, criterion__code="A.D1").delete()
     with pytest.raises(ValidationError) as exc:
-        c.prepare(learners=[late, c.learners[0]])
+        c.prepare("final", learners=[late, c.learners[0]])
     assert exc.value.messages == [
         f"{late.first_name} {late.last_name} is not ready: Unit {c.unit.number}: no outcome yet "
         "(3 of 4 criteria decided)"
     ]
     # without a list, only the ready ones go on
+    assert c.prepare("final").lines.count() == 3
+    # an interim claim has nothing of theirs to claim yet
+    with pytest.raises(ValidationError, match="no unit has an outcome to claim yet"):
+        c.prepare(learners=[late])
+
+
+def test_an_interim_claim_is_stopped_by_unverified_decisions_not_by_unfinished_units(c):
+    (other,) = c.add(1)
+    CriterionDecision.objects.filter(learner=other).update(assessor=UserFactory())
+    with pytest.raises(ValidationError, match="not internally verified"):
+        c.prepare(learners=[other])
     assert c.prepare().lines.count() == 3
 
 
@@ -325,3 +336,26 @@ def test_the_claim_page_runs_the_same_number_of_queries_at_two_sizes(client):
             assert client.get(url).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1]
+
+
+def test_the_demo_submits_an_interim_claim_and_leaves_a_cohort_partly_ready(db):
+    from btecqa.demo import load_demo
+    from claims.selectors import claim_readiness
+
+    load_demo(today=dt.date(2027, 6, 20))
+    claim = Claim.objects.get()
+    assert (claim.kind, claim.status, claim.pearson_reference) == (
+        "interim",
+        "submitted",
+        "DEMO-CLAIM-0001",
+    )
+    signers = {s.signer_id for s in __import__("signatures.services").services.signatures(claim)}
+    assert len(signers) == 2
+    cohort = claim.cohort
+    r = claim_readiness(cohort, "2026/27", interim=True)
+    blocked = [
+        x
+        for x in r.learners
+        if x.blockers and x.learner_id not in set(claim.lines.values_list("learner_id", flat=True))
+    ]
+    assert claim.lines.exists() and blocked, "a cohort partly claimable, blockers shown"

@@ -56,6 +56,7 @@ from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
 from . import (
+    matrix_claim_records,
     matrix_claims,
     matrix_decisions,
     matrix_declarations,
@@ -95,6 +96,7 @@ MATRIX_AREAS = (
     matrix_grants,
     matrix_declarations,
     matrix_claims,
+    matrix_claim_records,
     matrix_progress,
     matrix_results,
 )
