@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import get_object, has_perm, requires
+from accounts.permissions import can, get_object, has_perm, requires
 from learners.models import Cohort
 
 from . import services_claims as services
@@ -20,8 +20,6 @@ from .forms_claims import (
 )
 from .models import Claim, ClaimFile
 from .permissions import (
-    APPROVE_AS_EXAMS_OFFICER,
-    APPROVE_AS_LEADER,
     APPROVE_CLAIMS,
     EXPORT_CLAIM_FILE,
     PREPARE_CLAIMS,
@@ -86,9 +84,15 @@ def claim_detail(request, pk):
     claim = get_object(request.user, VIEW_CLAIMS, CLAIM_QS, pk=pk)
     page = claim_page(claim)
     centre = claim.centre_id
+    as_roles = [
+        role
+        for role, perm in services.ROLE_PERMISSION.items()
+        if role.value in page.missing and can(request.user, perm, claim)
+    ]
+    approve_form = ApproveClaimForm(initial={"seen": page.sha256})
+    approve_form.fields["role"].choices = [(r.value, r.label) for r in as_roles]
     may = {
-        "approve": has_perm(request.user, APPROVE_AS_LEADER, centre)
-        or has_perm(request.user, APPROVE_AS_EXAMS_OFFICER, centre),
+        "approve": bool(as_roles),
         "submit": has_perm(request.user, SUBMIT_CLAIMS, centre),
         "prepare": has_perm(request.user, PREPARE_CLAIMS, centre),
         "export": has_perm(request.user, EXPORT_CLAIM_FILE, centre),
@@ -100,7 +104,7 @@ def claim_detail(request, pk):
             "p": page,
             "claim": claim,
             "may": may,
-            "approve_form": ApproveClaimForm(initial={"seen": page.sha256}),
+            "approve_form": approve_form,
             "submit_form": SubmitClaimForm(),
             "amend_form": AmendClaimForm(),
             "file_form": ClaimFileForm(),

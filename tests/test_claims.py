@@ -359,3 +359,33 @@ def test_the_demo_submits_an_interim_claim_and_leaves_a_cohort_partly_ready(db):
         if x.blockers and x.learner_id not in set(claim.lines.values_list("learner_id", flat=True))
     ]
     assert claim.lines.exists() and blocked, "a cohort partly claimable, blockers shown"
+
+
+def test_a_fallback_claim_is_for_a_smaller_qualification_of_the_same_suite(c):
+    from qualifications.models import QualificationFamily, Unit
+    from tests.factories import QualificationFactory
+
+    family = QualificationFamily.objects.create(code="nationals-test", name="Nationals (test)")
+    c.cohort.qualification.family = family
+    c.cohort.qualification.save()
+    smaller = QualificationFactory(family=family, glh=180)
+    Unit.objects.create(qualification=smaller, number=c.unit.number, title="Same unit", glh=60)
+    unrelated = QualificationFactory()
+    with pytest.raises(ValidationError, match="not a smaller qualification of the same suite"):
+        c.prepare("fallback", fallback_qualification=unrelated)
+    with pytest.raises(ValidationError, match="Choose the smaller qualification"):
+        c.prepare("fallback")
+    claim = c.prepare("fallback", fallback_qualification=smaller)
+    line = claim.lines.first()
+    assert line.qualification == smaller
+    assert [u.unit.qualification_id for u in line.units.all()] == [smaller.pk]
+
+
+def test_a_programme_leader_of_another_cohort_is_not_offered_the_approval(c, client):
+    claim = c.prepare()
+    client.force_login(person(Role.PROGRAMME_LEADER, c.centre))
+    html = client.get(reverse("claims:claim_detail", args=[claim.pk])).content.decode()
+    assert reverse("claims:claim_approve", args=[claim.pk]) not in html
+    client.force_login(c.pl)
+    html = client.get(reverse("claims:claim_detail", args=[claim.pk])).content.decode()
+    assert reverse("claims:claim_approve", args=[claim.pk]) in html
