@@ -105,6 +105,11 @@ BENCHMARKS = {
         "bench_build",
         "build_sample() over 3,000 decisions vs reading the same decisions in one query",
     ),
+    "claims.readiness": (
+        "benchmarks.bench_claims",
+        "bench_readiness",
+        "claim readiness of a 300-learner cohort x 10 units vs its decision rows in one query",
+    ),
 }
 
 

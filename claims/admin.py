@@ -6,6 +6,7 @@ from audit.admin import ReadOnlyAdmin
 
 from .models import (
     Claim,
+    ClaimFile,
     ClaimLine,
     ClaimsAudit,
     ClaimsAuditLine,
@@ -53,3 +54,8 @@ class ClaimsAuditAdmin(ReadOnlyAdmin):
 class ClaimsAuditLineAdmin(ReadOnlyAdmin):
     list_display = ["audit", "line", "how", "finding", "found_by", "found_at"]
     list_filter = ["how", "finding"]
+
+
+@admin.register(ClaimFile)
+class ClaimFileAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "format", "sha256", "made_by", "made_at"]

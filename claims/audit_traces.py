@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,37 @@ def trace_submission(line_ids: list[int]) -> dict[int, Trace]:
     return out
 
 
+def trace_claim_file(line_ids: list[int]) -> dict[int, Trace]:
+    """The claim file keyed into Edexcel Online: the last one made before submission (two
+    queries for the whole year)."""
+    from .models_claims import ClaimFile, ClaimLine
+
+    claim_of = dict(ClaimLine.objects.filter(pk__in=line_ids).values_list("pk", "claim_id"))
+    latest: dict[int, ClaimFile] = {}
+    for f in (
+        ClaimFile.objects.filter(claim_id__in=set(claim_of.values()))
+        .select_related("made_by", "claim")
+        .order_by("made_at", "pk")
+    ):
+        submitted = f.claim.submitted_on
+        if submitted is None or timezone.localdate(f.made_at) <= submitted:
+            latest[f.claim_id] = f
+    out = {}
+    for pk, claim_id in claim_of.items():
+        f = latest.get(claim_id)
+        if f is None:
+            out[pk] = Trace("No claim file made in btecqa before the submission", False)
+            continue
+        who = f.made_by.get_full_name() or f.made_by.get_username()
+        out[pk] = Trace(
+            f"{f.get_format_display()} made {_day(timezone.localdate(f.made_at))} by {who} "
+            f"(SHA-256 {f.sha256[:12]}…)",
+            True,
+        )
+    return out
+
+
 IV = register_claim_trace("iv", "Internal verification", trace_internal_verification, order=10)
 APPROVERS = register_claim_trace("approvers", "Approvers", trace_approvers, order=20)
 SUBMISSION = register_claim_trace("submission", "Submission", trace_submission, order=30)
+CLAIM_FILE = register_claim_trace("file", "Claim file", trace_claim_file, order=40)

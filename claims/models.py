@@ -97,4 +97,4 @@ class ResultsImport(ImportRecord):
 
 
 from .models_audit import ClaimsAudit, ClaimsAuditLine  # noqa: E402,F401  (the yearly audit)
-from .models_claims import Claim, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)
+from .models_claims import Claim, ClaimFile, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)

@@ -61,6 +61,7 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     pearson_reference = models.CharField(max_length=60, blank=True)
+    late = models.BooleanField(default=False, help_text="Submitted after the year's claim deadline")
     lock_version = models.PositiveIntegerField(default=0)
 
     access = Access(
@@ -83,6 +84,11 @@ class Claim(models.Model):
     def __str__(self) -> str:
         v = f" v{self.version}" if self.version > 1 else ""
         return f"{self.get_kind_display()} for {self.cohort}{v}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("claims:claim_detail", args=[self.pk])
 
     @property
     def is_locked(self) -> bool:
@@ -124,6 +130,11 @@ class Claim(models.Model):
             "amendment_reason": self.amendment_reason,
             "lines": lines,
         }
+
+    @property
+    def is_full(self) -> bool:
+        """A final or fallback claim: the full award, which waits for the SV report."""
+        return self.kind != self.Kind.INTERIM
 
 
 class ClaimLine(models.Model):
@@ -192,3 +203,33 @@ class ClaimUnit(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit.number}: {self.grade}"
+
+
+class ClaimFile(models.Model):
+    """One claim file made for keying into Edexcel Online: which claim, which format, its
+    SHA-256, who made it and when (a claims audit report traces each claim to its file)."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel workbook (XLSX)"
+        CSV = "csv", "CSV"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="files")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    sha256 = models.CharField(max_length=64)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+
+    access = Access(
+        centre="claim__centre",
+        view="claims.view_claims",
+        qualification="claim__cohort__qualification",
+        paths={"cohort": "claim__cohort"},
+    )
+
+    class Meta:
+        ordering = ["claim", "-made_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} of {self.claim} ({self.sha256[:12]})"

@@ -1,6 +1,6 @@
 """Who reads a cohort's claim readiness."""
 
-from accounts.permissions import register
+from accounts.permissions import LEADS_PROGRAMME, register
 from accounts.roles import STAFF_ROLES, Role
 
 VIEW_READINESS = register(
@@ -61,5 +61,59 @@ AUDIT_CLAIMS = register(
     description=(
         "The Quality Nominee audits the year's claims: starts the audit, draws the sample "
         "(and adds lines by hand), records a finding on each sampled line and signs it off."
+    ),
+)
+
+PREPARE_CLAIMS = register(
+    "claims.prepare_claims",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "The exams officer prepares a claim (interim, final or fallback) from the claim "
+        "readiness, changes its lines before approval and amends a submitted claim."
+    ),
+)
+
+APPROVE_CLAIMS = register(
+    "claims.approve_claims",
+    {Role.PROGRAMME_LEADER, Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "Open a claim's approval form: the programme leader (their own cohort) and the exams "
+        "officer each approve, as two different people."
+    ),
+)
+
+APPROVE_AS_LEADER = register(
+    "claims.approve_as_leader",
+    {Role.PROGRAMME_LEADER},
+    writes=True,
+    rules=[LEADS_PROGRAMME],
+    description="The cohort's programme leader approves its claim (password re-entered).",
+)
+
+APPROVE_AS_EXAMS_OFFICER = register(
+    "claims.approve_as_exams_officer",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "The exams officer approves a claim with the programme leader: two different people."
+    ),
+)
+
+SUBMIT_CLAIMS = register(
+    "claims.submit_claims",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description="The exams officer records a claim's submission: its date and Pearson's reference.",
+)
+
+EXPORT_CLAIM_FILE = register(
+    "claims.export_claim_file",
+    {Role.EXAMS_OFFICER},
+    writes=False,
+    description=(
+        "The exams officer downloads the claim file (XLSX or CSV) laid out for keying into "
+        "Edexcel Online; every file made is kept on record with its SHA-256."
     ),
 )

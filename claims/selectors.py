@@ -64,10 +64,16 @@ EXTERNAL_NOT_IMPORTED = (
 )
 
 
+UNITS = "units"
+
+
 @dataclass(frozen=True)
 class Blocker:
     text: str
     url: str = ""
+    # "units": a unit without an outcome yet, the combination or the eligibility rules,
+    # which an interim (or fallback) claim is not stopped by; "" for the others.
+    about: str = ""
 
 
 @dataclass
@@ -78,6 +84,8 @@ class LearnerReadiness:
     status: str
     blockers: list[Blocker] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    registration_id: int | None = None
+    unit_grades: dict = field(default_factory=dict)  # unit number -> grade code, as read
 
     @property
     def ready(self) -> bool:
@@ -285,6 +293,7 @@ def claim_readiness(
             uln=learner.uln or "",
             name=f"{learner.first_name} {learner.last_name}",
             status=reg.get_status_display(),
+            registration_id=reg.pk,
         )
         block = item.blockers.append
         # 6. withdrawn, transferred; not yet registered with Pearson
@@ -320,7 +329,11 @@ def claim_readiness(
         optional = list(reg.optional_units.all()) or cohort_optional
         if problems := combination_problems(qualification, optional, mandatory_glh=mandatory_glh):
             block(
-                Blocker("rule of combination not met: " + "; ".join(problems), links["cohort_edit"])
+                Blocker(
+                    "rule of combination not met: " + "; ".join(problems),
+                    links["cohort_edit"],
+                    UNITS,
+                )
             )
         combination = sorted(
             mandatory + [u for u in optional if not u.mandatory],
@@ -342,6 +355,7 @@ def claim_readiness(
                     Blocker(
                         EXTERNAL_NOT_IMPORTED.format(unit=unit.number, typed=note),
                         links["results"],
+                        UNITS,
                     )
                 )
                 continue
@@ -353,6 +367,7 @@ def claim_readiness(
                         f"Unit {unit.number}: the grade {typed[key]} comes from a tracking sheet, "
                         "with no internally verified decisions behind it",
                         grid_for.get(unit.pk, links["cohort"]),
+                        UNITS,
                     )
                 )
             elif not codes or done != codes:
@@ -361,6 +376,7 @@ def claim_readiness(
                         f"Unit {unit.number}: no outcome yet ({len(done)} of {len(codes)} criteria "
                         "decided)",
                         grid_for.get(unit.pk, links["cohort"]),
+                        UNITS,
                     )
                 )
             else:
@@ -388,9 +404,12 @@ def claim_readiness(
                 if why := _unmet(rule, combination, grade_of, qualification):
                     block(
                         Blocker(
-                            f"eligibility rule not met: {rule.describe()} ({why})", links["cohort"]
+                            f"eligibility rule not met: {rule.describe()} ({why})",
+                            links["cohort"],
+                            UNITS,
                         )
                     )
+        item.unit_grades = unit_grades
         out.append(item)
 
     warnings = []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audit, views_results
+from . import views, views_audit, views_claims, views_results
 
 app_name = "claims"
 
@@ -21,4 +21,11 @@ urlpatterns = [
     path("audit/<id:pk>/pdf/", views_audit.audit_pdf_download, name="audit_pdf"),
     path("audit/<id:pk>/xlsx/", views_audit.audit_xlsx_download, name="audit_xlsx"),
     path("audit/sample/<id:pk>/finding/", views_audit.audit_finding, name="audit_finding"),
+    path("cohort/<id:pk>/", views_claims.cohort_claim_list, name="cohort_claims"),
+    path("cohort/<id:pk>/prepare/", views_claims.claim_prepare, name="claim_prepare"),
+    path("claim/<id:pk>/", views_claims.claim_detail, name="claim_detail"),
+    path("claim/<id:pk>/approve/", views_claims.claim_approve, name="claim_approve"),
+    path("claim/<id:pk>/submit/", views_claims.claim_submit, name="claim_submit"),
+    path("claim/<id:pk>/amend/", views_claims.claim_amend, name="claim_amend"),
+    path("claim/<id:pk>/file/", views_claims.claim_file, name="claim_file"),
 ]

@@ -56,6 +56,7 @@ from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
 from . import (
+    matrix_claim_records,
     matrix_claims,
     matrix_claims_audit,
     matrix_decisions,
@@ -98,6 +99,7 @@ MATRIX_AREAS = (
     matrix_grants,
     matrix_declarations,
     matrix_claims,
+    matrix_claim_records,
     matrix_progress,
     matrix_results,
     matrix_claims_audit,
