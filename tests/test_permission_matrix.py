@@ -61,6 +61,7 @@ from . import (
     matrix_declarations,
     matrix_grants,
     matrix_iv,
+    matrix_jobs,
     matrix_plans,
     matrix_policies,
     matrix_progress,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_jobs,
 )
 PUBLIC = {
     "login",
@@ -656,6 +658,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "jobs",
 ]
 
 
