@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import File
 
 from accounts.permissions import get_permission
 
@@ -20,7 +21,7 @@ from accounts.permissions import get_permission
 class JobResult:
     name: str  # the file name the download gets
     content_type: str
-    data: bytes
+    data: bytes | File  # a File (e.g. over a temporary file) for a result too big to hold
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import logging
 import traceback
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -185,7 +185,8 @@ def _in_words(exc: Exception) -> str:
 
 def _finish(context: JobContext, result: JobResult) -> str:
     job = context.job
-    stored = default_storage.save(f"jobs/results/{job.pk}/{result.name}", ContentFile(result.data))
+    content = result.data if isinstance(result.data, File) else ContentFile(result.data)
+    stored = default_storage.save(f"jobs/results/{job.pk}/{result.name}", content)
     with transaction.atomic():
         updated = Job.objects.filter(
             pk=job.pk, attempts=context.attempt, status=Job.Status.RUNNING

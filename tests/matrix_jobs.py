@@ -24,6 +24,7 @@ def fill(world, key, site) -> None:
 def makers(site) -> dict:
     from jobs.models import Job
     from learners.models import Cohort
+    from verification.models import SVVisit
 
     return {
         **{
@@ -31,4 +32,5 @@ def makers(site) -> dict:
             for name in ("jobs:job_detail", "jobs:job_progress", "jobs:job_download")
         },
         "learners:cohort_audit_report": site(lambda s: {"pk": s.cohort.pk}, Cohort),
+        "verification:sv_pack_job": site(lambda s: {"pk": s.extra["sv_visit"].pk}, SVVisit),
     }

@@ -298,3 +298,33 @@ def test_parts_are_removed_when_the_report_is_done(own_centre, exams_officer):
     )  # fmt: skip
     services.run_job(job.pk)
     assert default_storage.listdir(f"jobs/parts/{job.pk}")[1] == []
+
+
+def test_the_evidence_pack_is_built_as_a_job_into_storage(client, cast, own_centre):
+    import zipfile
+
+    from verification.models import SVVisit
+
+    from .factories import CohortFactory as Cohorts
+
+    lead = cast[Role.LEAD_IV]
+    cohort = Cohorts(centre=own_centre)
+    visit = SVVisit.objects.create(
+        cohort=cohort, academic_year="2026/27", verifier_name="V", route="standard",
+        status="not_yet_sampled", created_by=lead,
+    )  # fmt: skip
+    client.force_login(cast[Role.QUALITY_NOMINEE])
+    page = client.get(reverse("verification:sv_detail", args=[visit.pk])).content.decode()
+    assert "Build the evidence pack in the background" in page
+    url = reverse("verification:sv_pack_job", args=[visit.pk])
+    location = client.post(url)["Location"]
+    assert client.post(url)["Location"] == location  # joined, not started twice
+    job = Job.objects.get()
+    assert services.run_job(job.pk) == "done"
+    download = client.get(reverse("jobs:job_download", args=[job.pk]))
+    data = b"".join(download.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None and any(n.endswith(".pdf") for n in z.namelist())
+    streamed = client.get(reverse("verification:sv_pack", args=[visit.pk]))
+    with zipfile.ZipFile(io.BytesIO(b"".join(streamed.streaming_content))) as z:
+        assert sorted(z.namelist()) == sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
