@@ -34,8 +34,8 @@ class Job(models.Model):
     message = models.CharField(max_length=200, blank=True)
     # What the run has finished so far, in the kind's own terms (e.g. the last learner done).
     checkpoint = models.JSONField(default=dict)
-    result = models.FileField(upload_to="jobs/results/", blank=True)
-    result_name = models.CharField(max_length=200, blank=True)
+    result = models.FileField(upload_to="jobs/results/", max_length=300, blank=True)
+    result_name = models.CharField(max_length=255, blank=True)
     result_type = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -186,7 +186,10 @@ def _in_words(exc: Exception) -> str:
 def _finish(context: JobContext, result: JobResult) -> str:
     job = context.job
     content = result.data if isinstance(result.data, File) else ContentFile(result.data)
-    stored = default_storage.save(f"jobs/results/{job.pk}/{result.name}", content)
+    # Stored under a short name (the download is named result.name): a long cohort title
+    # must not outgrow the path column.
+    suffix = result.name.rsplit(".", 1)[-1][:10] if "." in result.name else "bin"
+    stored = default_storage.save(f"jobs/results/{job.pk}/result.{suffix}", content)
     with transaction.atomic():
         updated = Job.objects.filter(
             pk=job.pk, attempts=context.attempt, status=Job.Status.RUNNING

@@ -328,3 +328,59 @@ def test_the_evidence_pack_is_built_as_a_job_into_storage(client, cast, own_cent
     streamed = client.get(reverse("verification:sv_pack", args=[visit.pk]))
     with zipfile.ZipFile(io.BytesIO(b"".join(streamed.streaming_content))) as z:
         assert sorted(z.namelist()) == sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
+
+
+def _slow(context):
+    import time
+
+    context.progress(done=0, total=1)
+    time.sleep(2)
+    return JobResult("slow.txt", "text/plain", b"slow")
+
+
+register_job("tests.slow", "Slow", "audit.view_events", run=_slow)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_make_one_job_on_postgresql(own_centre, exams_officer):
+    """The second insert waits on the unique key of the first's uncommitted row, then joins
+    it: the partial unique constraint decides, not the look-up before the insert."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    barrier = threading.Barrier(2)
+    got = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                got["first"] = services.request_job(
+                    "tests.slow", by=exams_officer, centre=own_centre, params={"n": 1}
+                )
+                barrier.wait()
+                time.sleep(1)  # the second looks, finds nothing committed, and inserts
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            barrier.wait()
+            time.sleep(0.3)
+            got["second"] = services.request_job(
+                "tests.slow", by=exams_officer, centre=own_centre, params={"n": 1}
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    (job_a, created_a), (job_b, created_b) = got["first"], got["second"]
+    assert job_a.pk == job_b.pk and (created_a, created_b) == (True, False)
+    assert Job.objects.filter(kind="tests.slow").count() == 1
