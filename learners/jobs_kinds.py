@@ -22,6 +22,7 @@ from documents.xlsx import Column, Sheet, xlsx_bytes
 from jobs.registry import JobResult, register_job
 
 from .models import Cohort, Learner
+from .permissions import IMPORT_LEARNERS
 
 COHORT_AUDIT_REPORT = "learners.cohort_audit_report"
 CHUNK_LEARNERS = 50
@@ -129,4 +130,58 @@ register_job(
     VIEW_AUDIT,
     run=run_cohort_audit_report,
     back=lambda params: reverse("learners:cohort_detail", args=[params["cohort"]]),
+)
+
+
+# --- a large MIS import, applied in the background -----------------------------------------
+
+IMPORT_COMMIT = "learners.import_commit"
+
+
+def import_in_background(import_obj) -> bool:
+    """Whether this previewed import is large enough to be applied by a job
+    (BTECQA_IMPORT_IN_BACKGROUND_ROWS rows or more, default 2,000)."""
+    from django.conf import settings
+
+    limit = getattr(settings, "BTECQA_IMPORT_IN_BACKGROUND_ROWS", 2000)
+    return int((import_obj.counts or {}).get("rows", 0)) > limit
+
+
+def run_import_commit(context) -> JobResult:
+    """commit_import() as the page ran it: one transaction, all or nothing. A run started
+    again after its worker died finds either the import still previewed (the transaction
+    rolled back: it is applied now) or committed (the result is reported, not redone)."""
+    from jobs.services import JobFailed
+
+    from . import imports
+    from .models import LearnerImport
+
+    obj = LearnerImport.objects.select_related("centre").get(pk=context.params["import"])
+    rows = int((obj.counts or {}).get("rows", 0))
+    context.progress(done=0, total=rows, message=f"Applying {rows:,} rows")
+    if obj.status != LearnerImport.Status.COMMITTED:
+        try:
+            imports.commit_import(obj, context.requested_by)
+        except imports.ImportRefused as exc:
+            shown = "; ".join(str(p) for p in exc.problems[:5])
+            more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
+            raise JobFailed(f"Nothing was written: {shown}{more}") from None
+        obj.refresh_from_db()
+    context.progress(done=rows)
+    lines = [f"{obj.file_name}: applied {obj.committed_at:%d/%m/%Y %H:%M}"] + [
+        f"{key.replace('_', ' ')}: {value}"
+        for key, value in sorted((obj.counts or {}).items())
+        if isinstance(value, int)
+    ]
+    return JobResult(
+        f"import-{obj.pk}-summary.txt", "text/plain; charset=utf-8", "\n".join(lines).encode()
+    )
+
+
+register_job(
+    IMPORT_COMMIT,
+    "MIS learner import",
+    IMPORT_LEARNERS,
+    run=run_import_commit,
+    back=lambda params: reverse("learner_imports:result", args=[params["import"]]),
 )

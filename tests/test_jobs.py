@@ -384,3 +384,33 @@ def test_two_requests_at_once_make_one_job_on_postgresql(own_centre, exams_offic
     (job_a, created_a), (job_b, created_b) = got["first"], got["second"]
     assert job_a.pk == job_b.pk and (created_a, created_b) == (True, False)
     assert Job.objects.filter(kind="tests.slow").count() == 1
+
+
+@pytest.mark.parametrize("limit, in_background", [(2, True), (1000, False)])
+def test_a_large_mis_import_is_applied_by_a_job_a_small_one_at_once(
+    eo_client, own_centre, exams_officer, settings, limit, in_background
+):
+    from .test_learner_import import corpus, run
+
+    settings.BTECQA_IMPORT_IN_BACKGROUND_ROWS = limit
+    preview = run(own_centre, corpus("sims_learners.csv"), user=exams_officer)
+    obj = preview.import_obj
+    response = eo_client.post(reverse("learner_imports:commit", args=[obj.pk]))
+    obj.refresh_from_db()
+    from learners.models import Learner
+
+    if not in_background:
+        assert response["Location"] == reverse("learner_imports:result", args=[obj.pk])
+        assert obj.status == "committed" and not Job.objects.exists()
+        return
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/" and obj.status == "previewed"
+    assert Learner.objects.count() == 0  # the request wrote nothing: the job will
+    assert services.run_job(job.pk) == "done"
+    obj.refresh_from_db()
+    assert obj.status == "committed" and Learner.objects.count() == 3
+    page = eo_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert reverse("learner_imports:result", args=[obj.pk]) in page
+    # A second delivery after the commit went through reports it and writes nothing again.
+    Job.objects.filter(pk=job.pk).update(status="queued")
+    assert services.run_job(job.pk) == "done" and Learner.objects.count() == 3
