@@ -85,6 +85,11 @@ BENCHMARKS = {
         "bench_pack",
         "evidence pack ZIP of a 300-learner cohort, streamed: time and peak memory vs zipfile",
     ),
+    "jobs.audit_report": (
+        "benchmarks.bench_jobs",
+        "bench_report",
+        "cohort audit-trail report job (PDF, XLSX) for 300 learners vs values() + csv",
+    ),
     "sampling.coverage": (
         "benchmarks.bench_sampling",
         "bench_coverage",

@@ -56,6 +56,13 @@ app.conf.beat_schedule["claims-audits-due"] = {
     "schedule": crontab(hour=6, minute=25),
 }
 
+app.conf.beat_schedule["jobs-sweep"] = {
+    "task": "jobs.tasks.sweep",
+    # Every minute: running jobs whose worker died (no heartbeat for
+    # BTECQA_JOB_STALE_SECONDS) are queued again and continue from their checkpoint.
+    "schedule": 60.0,
+}
+
 
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):
@@ -63,3 +70,7 @@ def _send_what_a_killed_worker_left(sender, **kwargs):
     from outbox.tasks import on_worker_ready
 
     on_worker_ready(sender.hostname)
+
+    from jobs.tasks import sweep as sweep_jobs
+
+    sweep_jobs.delay()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "todos",
     "signatures",
     "tabular",
+    "jobs",
     # reference data
     "qualifications",
     # the exams office's work
@@ -332,6 +333,11 @@ BTECQA_ACADEMIC_YEARS_AHEAD = env.int("ACADEMIC_YEARS_AHEAD", default=2)
 # Uploads (MIS exports, registration numbers, qualification structures) are refused above
 # this size; btecqa/uploads.py stops storing an upload just past it.
 BTECQA_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Background jobs (jobs/): a running job with no heartbeat for this long is taken to have
+# lost its worker and is queued again by the sweep (it continues from its checkpoint).
+BTECQA_JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=300)
+# An MIS learner import with more rows than this is applied by a background job.
+BTECQA_IMPORT_IN_BACKGROUND_ROWS = env.int("IMPORT_IN_BACKGROUND_ROWS", default=2000)
 FILE_UPLOAD_HANDLERS = [
     "btecqa.uploads.UploadSizeLimit",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -25,5 +25,6 @@ urlpatterns = [
     path("declarations/", include("declarations.urls")),
     path("claims/", include("claims.urls")),
     path("calendar/", include("calendar_reminders.urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,4 +5,4 @@ class LearnersConfig(AppConfig):
     name = "learners"
 
     def ready(self):
-        from . import events, groups, permissions  # noqa: F401
+        from . import events, groups, jobs_kinds, permissions  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cohorts
+from . import views, views_cohorts, views_jobs
 
 app_name = "learners"
 urlpatterns = [
@@ -20,4 +20,9 @@ urlpatterns = [
         name="group_edit",
     ),
     path("cohorts/<id:pk>/class-list.xlsx", views.class_list_export, name="class_list_export"),
+    path(
+        "cohorts/<id:pk>/audit-report/",
+        views_jobs.cohort_audit_report,
+        name="cohort_audit_report",
+    ),
 ]

@@ -345,6 +345,7 @@ def cohort_detail(request, pk: int):
             # import the assessment app, which builds on it).
             "can_track": can(request.user, "assessment.view_tracking", cohort),
             "can_claims": can(request.user, "claims.view_readiness", cohort),
+            "can_audit_report": can(request.user, "audit.view_events", cohort),
             "tech_award": cohort.qualification.grading_scheme == "tech_award",
         },
     )

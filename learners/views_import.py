@@ -273,6 +273,16 @@ def commit(request, pk):
     obj = get_object(
         request.user, IMPORT_LEARNERS, LearnerImport.objects.select_related("centre"), pk=pk
     )
+    from .jobs_kinds import IMPORT_COMMIT, import_in_background
+
+    if obj.status == LearnerImport.Status.PREVIEWED and import_in_background(obj):
+        # A large file is applied by a job: the page follows its progress, not the request.
+        from jobs.services import request_job
+
+        job, _ = request_job(
+            IMPORT_COMMIT, by=request.user, centre=obj.centre, params={"import": obj.pk}
+        )
+        return redirect("jobs:job_detail", pk=job.pk)
     try:
         imports.commit_import(obj, request.user)
     except imports.ImportRefused as exc:

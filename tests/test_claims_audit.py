@@ -287,6 +287,32 @@ def test_a_registered_trace_appears_in_the_report_and_its_missing_lines_are_prob
         unregister_claim_trace("certificate")
 
 
+def test_each_line_is_traced_to_the_claim_file_made_before_its_submission(w):
+    """The file keyed into Edexcel Online: a claim with none made in btecqa is a problem."""
+    from claims.models import ClaimFile
+
+    without = w.claim(w.learners[:1])
+    with_file = w.claim(w.learners[1:2])
+    ClaimFile.objects.create(
+        claim=with_file, format=ClaimFile.Format.XLSX, sha256="ab" * 32, made_by=w.eo,
+        made_at=dt.datetime(2027, 6, 19, 9, 0, tzinfo=dt.UTC),
+    )
+    # a file made after the submission is not the one that was keyed
+    ClaimFile.objects.create(
+        claim=without, format=ClaimFile.Format.CSV, sha256="cd" * 32, made_by=w.eo,
+        made_at=dt.datetime(2027, 6, 25, 9, 0, tzinfo=dt.UTC),
+    )
+    audit = w.audit()
+    traced = _traces(audit, w.learners[1])["file"]
+    assert traced.ok and "made 19/06/2027 by Eve Officer" in traced.text
+    assert "abababababab" in traced.text
+    missing = _traces(audit, w.learners[0])["file"]
+    assert (missing.ok, missing.text) == (
+        False,
+        "No claim file made in btecqa before the submission",
+    )
+
+
 # --- the sample ---------------------------------------------------------------------------
 
 

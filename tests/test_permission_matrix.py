@@ -64,6 +64,7 @@ from . import (
     matrix_dossier,
     matrix_grants,
     matrix_iv,
+    matrix_jobs,
     matrix_plans,
     matrix_policies,
     matrix_progress,
@@ -105,6 +106,7 @@ MATRIX_AREAS = (
     matrix_claims_audit,
     matrix_dossier,
     matrix_reminders,
+    matrix_jobs,
 )
 PUBLIC = {
     "login",
@@ -666,6 +668,7 @@ NAMESPACES = [
     "claims",
     "dossier",
     "calendar_reminders",
+    "jobs",
 ]
 
 

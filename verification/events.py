@@ -66,6 +66,11 @@ SV_ACTION_CLOSED = register_action(
     "Standards verification action closed",
     "{actor} closed {object}",
 )
+SV_PACK_BUILT = register_action(
+    "verification.sv.pack_built",
+    "Evidence pack built in the background",
+    "{actor} asked for the evidence pack to be built: {object}",
+)
 SV_PACK_DOWNLOADED = register_action(
     "verification.sv.pack_downloaded",
     "Evidence pack downloaded",

@@ -58,6 +58,7 @@ urlpatterns += [
     path("sv/<id:pk>/sample/", views_sv.sv_sample, name="sv_sample"),
     path("sv/<id:pk>/actions/new/", views_sv.sv_action_add, name="sv_action_add"),
     path("sv/<id:pk>/evidence-pack.zip", views_sv.sv_pack, name="sv_pack"),
+    path("sv/<id:pk>/evidence-pack/build/", views_sv.sv_pack_job, name="sv_pack_job"),
     path("sv/samples/<id:pk>/learners/", views_sv.sv_learners, name="sv_learners"),
     path("sv/samples/<id:pk>/submitted/", views_sv.sv_submitted, name="sv_submitted"),
     path("sv/actions/<id:pk>/close/", views_sv.sv_action_close, name="sv_action_close"),

@@ -107,6 +107,8 @@ def _page(request, visit, status=200, **bound):
         "samples": detail["samples"],
         "actions": detail["actions"],
         "can_manage": manage,
+        # The pack built as a job: for those who may follow a job at the visit's centre.
+        "can_follow_jobs": has_perm(request.user, "jobs.view_jobs", visit.cohort.centre_id),
         "gate": selectors_sv.sv_claims_gate(visit.cohort, visit.academic_year),
     }
     if manage:
@@ -316,6 +318,24 @@ def sv_action_close(request, pk: int):
                 return redirect(action.visit)
         show_again(request, form)
     return render(request, "verification/sv_action_close.html", {"form": form, "action": action})
+
+
+@requires(VIEW_SV)
+@require_POST
+def sv_pack_job(request, pk: int):
+    """The evidence pack built in the background (a large pack): start or join the job."""
+    from jobs.services import request_job
+
+    from .jobs_kinds import SV_PACK
+
+    visit = get_object(request.user, VIEW_SV, VISIT, pk=pk)
+    job, created = request_job(
+        SV_PACK, by=request.user, centre=visit.cohort.centre, cohort=visit.cohort,
+        params={"visit": visit.pk},
+    )  # fmt: skip
+    if created:
+        audit.record(request.user, events.SV_PACK_BUILT, visit)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 @requires(VIEW_SV)
