@@ -50,12 +50,6 @@ app.conf.beat_schedule["calendar-reminders"] = {
     "schedule": crontab(hour=6, minute=20),
 }
 
-app.conf.beat_schedule["claims-audits-due"] = {
-    "task": "claims.tasks.claims_audits_due",
-    # Before the 06:30 digests, so the Quality Nominee's claims audit is in them once due.
-    "schedule": crontab(hour=6, minute=25),
-}
-
 app.conf.beat_schedule["jobs-sweep"] = {
     "task": "jobs.tasks.sweep",
     # Every minute: running jobs whose worker died (no heartbeat for

@@ -146,6 +146,18 @@ def policy_lead(centre, academic_year) -> int:
     return default_reminder_days() if days is None else days
 
 
+def claims_audit_due(centre, academic_year):
+    from claims.config import claims_audit_due as due
+
+    return due(academic_year)
+
+
+def claims_audit_reminders(today):
+    from claims.services_audit import open_due_audits
+
+    return open_due_audits(today)
+
+
 def policy_reminders(today):
     from policies.services import send_review_reminders
 
@@ -184,6 +196,15 @@ register_calendar_date(
     "verification.sv_sample", "Standards verification sample due", QN, sv_sample_due, 14
 )
 register_calendar_date("claims.deadline", "Claim deadline", EO, claim_deadline, 30)
+register_calendar_date(
+    "claims.audit",
+    "Claims audit (sampled and signed by the Quality Nominee)",
+    QN,
+    claims_audit_due,
+    0,
+    remind=claims_audit_reminders,
+    todo_kind="claims.claims_audit_due",
+)
 register_calendar_date(
     "policies.review",
     "Next policy review",

@@ -294,12 +294,18 @@ def test_each_line_is_traced_to_the_claim_file_made_before_its_submission(w):
     without = w.claim(w.learners[:1])
     with_file = w.claim(w.learners[1:2])
     ClaimFile.objects.create(
-        claim=with_file, format=ClaimFile.Format.XLSX, sha256="ab" * 32, made_by=w.eo,
+        claim=with_file,
+        format=ClaimFile.Format.XLSX,
+        sha256="ab" * 32,
+        made_by=w.eo,
         made_at=dt.datetime(2027, 6, 19, 9, 0, tzinfo=dt.UTC),
     )
     # a file made after the submission is not the one that was keyed
     ClaimFile.objects.create(
-        claim=without, format=ClaimFile.Format.CSV, sha256="cd" * 32, made_by=w.eo,
+        claim=without,
+        format=ClaimFile.Format.CSV,
+        sha256="cd" * 32,
+        made_by=w.eo,
         made_at=dt.datetime(2027, 6, 25, 9, 0, tzinfo=dt.UTC),
     )
     audit = w.audit()
@@ -593,6 +599,24 @@ def test_the_qn_has_a_to_do_due_on_the_configured_date_closed_by_the_sign_off(w,
     _sign(w, audit)
     todo.refresh_from_db()
     assert todo.closed_at is not None
+
+
+def test_the_daily_calendar_task_starts_the_audit_once_due(w, settings):
+    """One mechanism: the claims audit is a date of the year's calendar, not a beat job of
+    its own."""
+    from btecqa.celery import app as celery_app
+    from calendar_reminders.tasks import calendar_reminders
+
+    settings.BTECQA_CLAIMS_AUDIT_DUE_DAYS = 10
+    w.claim()
+    tasks = {e["task"] for e in celery_app.conf.beat_schedule.values()}
+    assert "claims.tasks.claims_audits_due" not in tasks
+    calendar_reminders("2027-07-14")
+    assert not ClaimsAudit.objects.exists()
+    calendar_reminders("2027-07-15")
+    calendar_reminders("2027-07-15")
+    assert ClaimsAudit.objects.get().centre == w.centre
+    assert ToDo.objects.filter(kind="claims.claims_audit_due").count() == 1
 
 
 def test_external_units_are_not_traced_to_decisions(w):
