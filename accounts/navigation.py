@@ -67,3 +67,6 @@ MENU.extend(
 
 # Pearson's results file for external units (004-cert-4).
 MENU.append(("Import results", "claims:results_import", "claims.import_results"))
+
+# Certificates received, checked, issued and held (004-cert-5, 004-cert-6, 004-duty-7).
+MENU.append(("Certificates", "certification:batches", "certification.view_certificates"))
