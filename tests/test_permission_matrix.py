@@ -56,6 +56,7 @@ from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
 from . import (
+    matrix_certificates,
     matrix_claims,
     matrix_decisions,
     matrix_declarations,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_certificates,
 )
 PUBLIC = {
     "login",
@@ -656,6 +658,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "certification",
 ]
 
 
