@@ -28,6 +28,7 @@ from registrations.calendar import academic_year_for
 from registrations.models import RegistrationRound
 
 from . import (
+    demo_certificates,
     demo_decisions,
     demo_declarations,
     demo_grants,
@@ -53,6 +54,7 @@ DEMO_AREAS = (
     demo_policies,
     demo_grants,
     demo_declarations,
+    demo_certificates,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"
