@@ -3,7 +3,8 @@
 The lead centre's exams officer submitted an interim (unit) claim for two learners of the
 first cohort at the start of November; Pearson's certificates arrived on the 20th, one of
 them with a unit grade that differs from the claim, which the exams officer reported to
-Pearson on the 23rd. The claim is made with the claims models directly: the claim workflow's
+Pearson on the 23rd; loaded after 11 December, the amended certificate has arrived and
+resolved it. The claim is made with the claims models directly: the claim workflow's
 services are not on main yet. A second load finds the batch and stops.
 """
 
@@ -89,4 +90,15 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
             services.report_exception(
                 exc, by=eo, reported_on=reported_on, reference=f"CAS-{start}-88231"
             )
-    return 1 + len(rows)
+    amended_on = dt.date(start, 12, 11)
+    if today <= amended_on:
+        return 1 + len(rows)
+    # Pearson's amended certificate arrives and resolves the difference (and its to-do).
+    fixed = dict(rows[0], certificate_number=f"{start % 100}0{4190}")
+    fixed["units"] = [[units[0].number, "M"], [units[1].number, "M"]]
+    with clock.at(amended_on, 10):
+        later = services.new_batch(
+            lead, received_on=amended_on, by=eo, how=CertificateBatch.How.KEYED
+        )
+        services.record_certificates(later, [fixed], by=eo)
+    return 2 + len(rows) + 1
