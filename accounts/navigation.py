@@ -71,3 +71,5 @@ MENU.append(("Import results", "claims:results_import", "claims.import_results")
 
 # The yearly audit of certification claims (004-duty-6).
 MENU.append(("Claims audit", "claims:audit_list", "claims.view_claims_audit"))
+# Certificates received, checked, issued and held (004-cert-5, 004-cert-6, 004-duty-7).
+MENU.append(("Certificates", "certification:batches", "certification.view_certificates"))

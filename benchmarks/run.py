@@ -75,6 +75,12 @@ BENCHMARKS = {
         "bench_sheet",
         "tracking sheet page and XLSX export, 300 learners x 10 units, vs a bare view",
     ),
+    "certificates.import": (
+        "benchmarks.bench_certificates",
+        "bench_import",
+        "import and check of 5,000 certificate rows (XLSX) against 5,000 claim lines "
+        "vs openpyxl read + bulk_create",
+    ),
     "tracking.import": (
         "benchmarks.bench_tracking",
         "bench_import",

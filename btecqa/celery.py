@@ -58,6 +58,12 @@ app.conf.beat_schedule["jobs-sweep"] = {
 }
 
 
+app.conf.beat_schedule["certificate-retention"] = {
+    "task": "certification.tasks.certificate_retention",
+    # Before the 06:30 digests, so certificates due for destruction are in that morning's.
+    "schedule": crontab(hour=6, minute=25),
+}
+
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):
     """A restarted worker sends the e-mails its killed self had claimed, without waiting."""

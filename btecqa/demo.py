@@ -28,6 +28,7 @@ from registrations.calendar import academic_year_for
 from registrations.models import RegistrationRound
 
 from . import (
+    demo_certificates,
     demo_claims,
     demo_decisions,
     demo_declarations,
@@ -55,6 +56,7 @@ DEMO_AREAS = (
     demo_grants,
     demo_declarations,
     demo_claims,
+    demo_certificates,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"

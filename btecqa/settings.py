@@ -330,6 +330,14 @@ BTECQA_LEARNER_MAX_AGE = env.int("LEARNER_MAX_AGE", default=100)
 BTECQA_FIRST_ACADEMIC_YEAR = env.int("FIRST_ACADEMIC_YEAR", default=2000)
 BTECQA_ACADEMIC_YEARS_AHEAD = env.int("ACADEMIC_YEARS_AHEAD", default=2)
 
+# Certificates (004-duty-7; domain.md 4.7, JCQ): unclaimed certificates are held this many
+# months from receipt, then may be destroyed; the destruction log keeps the personal details
+# this many years. Pearson dispatches certificates within 14 days of a claim (domain.md 4.6):
+# a claim line with no certificate is "missing" once a batch arrives that long after it.
+BTECQA_CERTIFICATE_HOLD_MONTHS = env.int("CERTIFICATE_HOLD_MONTHS", default=12)
+BTECQA_CERTIFICATE_LOG_YEARS = env.int("CERTIFICATE_LOG_YEARS", default=4)
+BTECQA_CERTIFICATE_DISPATCH_DAYS = env.int("CERTIFICATE_DISPATCH_DAYS", default=14)
+
 # Uploads (MIS exports, registration numbers, qualification structures) are refused above
 # this size; btecqa/uploads.py stops storing an upload just past it.
 BTECQA_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

@@ -26,5 +26,6 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("calendar/", include("calendar_reminders.urls")),
     path("jobs/", include("jobs.urls")),
+    path("certificates/", include("certification.urls")),
     path("admin/", admin.site.urls),
 ]

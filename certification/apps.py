@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class CertificationConfig(AppConfig):
     name = "certification"
+    verbose_name = "Certificates"
+
+    def ready(self):
+        from . import events, permissions  # noqa: F401  (register them)

@@ -56,6 +56,7 @@ from verification import services as lead_ivs
 from verification.models import LeadIVAppointment
 
 from . import (
+    matrix_certificates,
     matrix_claim_records,
     matrix_claims,
     matrix_claims_audit,
@@ -107,6 +108,7 @@ MATRIX_AREAS = (
     matrix_dossier,
     matrix_reminders,
     matrix_jobs,
+    matrix_certificates,
 )
 PUBLIC = {
     "login",
@@ -669,6 +671,7 @@ NAMESPACES = [
     "dossier",
     "calendar_reminders",
     "jobs",
+    "certification",
 ]
 
 
