@@ -274,17 +274,56 @@ def test_a_registered_trace_appears_in_the_report_and_its_missing_lines_are_prob
             pk: Trace("Certificate C-1 matched", True) for pk in lines.values_list("pk", flat=True)
         }
 
-    register_claim_trace("certificate", "Certificate", certificates, order=50)
+    register_claim_trace("test_check", "Test check", certificates, order=60)
     try:
         audit = w.audit()
-        assert _traces(audit, first)["certificate"] == Trace("Certificate C-1 matched", True)
-        missing = _traces(audit, w.learners[1])["certificate"]
+        assert _traces(audit, first)["test_check"] == Trace("Certificate C-1 matched", True)
+        missing = _traces(audit, w.learners[1])["test_check"]
         assert (missing.ok, missing.text) == (False, "No record found")
         client.force_login(w.qn)
         page = client.get(reverse("claims:audit_detail", args=[audit.pk])).content.decode()
-        assert "<th>Certificate</th>" in page and "Certificate C-1 matched" in page
+        assert "<th>Test check</th>" in page and "Certificate C-1 matched" in page
     finally:
-        unregister_claim_trace("certificate")
+        unregister_claim_trace("test_check")
+
+
+def test_each_line_is_traced_to_its_certificate_and_an_open_difference_is_a_problem(w):
+    """The certificate app's trace: matched and clean, matched with a difference still open
+    with Pearson, or none arrived yet."""
+    from certification.models import Certificate, CertificateBatch, CertificateException
+
+    claim = w.claim()
+    lines = {line.learner_id: line for line in claim.lines.all()}
+    batch = CertificateBatch.objects.create(
+        centre=w.centre, received_on=dt.date(2027, 7, 10), recorded_by=w.eo, how="keyed"
+    )
+    for n, learner in enumerate(w.learners[:2]):
+        cert = Certificate.objects.create(
+            batch=batch,
+            learner=learner,
+            claim_line=lines[learner.pk],
+            qualification=w.cohort.qualification,
+            certificate_number=f"C-{n}",
+            uln=learner.uln,
+            qualification_number=w.cohort.qualification.number,
+            award_grade="P",
+            received_on=batch.received_on,
+        )
+    CertificateException.objects.create(
+        batch=batch,
+        certificate=cert,
+        claim_line=lines[w.learners[1].pk],
+        learner=w.learners[1],
+        kind="grade",
+        description="award grade M on the certificate, claimed P",
+    )
+    audit = w.audit()
+    clean = _traces(audit, w.learners[0])["certificate"]
+    assert clean.ok and clean.text == "Certificate C-0 received 10/07/2027, matches the claim"
+    differs = _traces(audit, w.learners[1])["certificate"]
+    assert not differs.ok and "open with Pearson: award grade M" in differs.text
+    none = _traces(audit, w.learners[2])["certificate"]
+    assert (none.ok, none.text) == (False, "No record found")
 
 
 def test_each_line_is_traced_to_the_claim_file_made_before_its_submission(w):

@@ -65,9 +65,7 @@ class Command(BaseCommand):
         batch = services.write_certificates(
             preview, centre, by=user, received_on=received, file_name=name
         )
-        self.stdout.write(
-            f"Imported: {summary} {batch.exceptions.count()} difference(s) found."
-        )
+        self.stdout.write(f"Imported: {summary} {batch.exceptions.count()} difference(s) found.")
 
     def _user(self, name):
         User = get_user_model()
