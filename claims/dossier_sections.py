@@ -39,7 +39,7 @@ def claim_rows(learner, viewer) -> list[Row]:
     rows = []
     for line in lines:
         claim = line.claim
-        url = reverse("claims:readiness", args=[claim.cohort_id])
+        url = reverse("claims:claim_detail", args=[claim.pk])
         title = (
             f"the {claim.get_kind_display().lower()} claim for {line.qualification.title} "
             f"{claim.academic_year} (version {claim.version})"

@@ -446,3 +446,23 @@ def test_batch_page_queries_fixed_at_two_sizes(
             assert client.get(reverse("certification:batch", args=[b.pk])).status_code == 200
         counts.append(len(q))
     assert counts[0] == counts[1]
+
+
+def test_the_learners_dossier_shows_the_certificate_its_difference_and_its_issue(
+    client, own_centre, cohort, eo, cast
+):
+    """Policy 004 aim 3: the dossier follows the record to the certificate."""
+    jo = learner(own_centre, 21, last_name="Smith", first_name="Jo")
+    claim(cohort, eo, [jo])
+    (cert,) = services.record_certificates(
+        batch(own_centre, eo), [row(jo, "7000001", award_grade="D")], by=eo
+    )
+    with time_machine.travel(dt.datetime(2027, 6, 10, 10)):
+        services.issue_certificate(
+            cert, by=eo, how="posted", issued_on=dt.date(2027, 6, 10), address_line="1 High St"
+        )
+    client.force_login(eo)
+    page = client.get(reverse("dossier:dossier", args=[jo.pk])).content.decode()
+    assert "Certificate 7000001 received" in page
+    assert "Difference found:" in page and "award grade D on the certificate" in page
+    assert "Certificate 7000001 issued: posted" in page
