@@ -54,6 +54,12 @@ app.conf.beat_schedule["declaration-reminders"] = {
     "schedule": crontab(hour=6, minute=20),
 }
 
+app.conf.beat_schedule["retention-sweep"] = {
+    "task": "retention.tasks.run_retention",
+    # Nightly, before the 06:30 digests, so the Quality Nominee's to-do is in them.
+    "schedule": crontab(hour=5, minute=30),
+}
+
 
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):

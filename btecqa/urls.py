@@ -23,5 +23,6 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("declarations/", include("declarations.urls")),
     path("claims/", include("claims.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
 ]
