@@ -94,7 +94,10 @@ class LegalHold(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = f"learner #{self.learner_id}" if self.learner_id else f"{self.kind} #{self.object_id}"
+        if self.learner_id:
+            what = f"learner #{self.learner_id}"
+        else:
+            what = f"{self.kind} #{self.object_id}"
         return f"Legal hold ({self.get_reason_display().lower()}) on {what}"
 
     @property

@@ -41,9 +41,9 @@ class _LearnerRef:
 
 def _live_holds():
     learners, records = set(), set()
-    for learner_id, kind, object_id in LegalHold.objects.filter(
-        lifted_at__isnull=True
-    ).values_list("learner_id", "kind", "object_id"):
+    for learner_id, kind, object_id in LegalHold.objects.filter(lifted_at__isnull=True).values_list(
+        "learner_id", "kind", "object_id"
+    ):
         if learner_id:
             learners.add(learner_id)
         else:
@@ -85,10 +85,8 @@ def sweep(today: dt.date | None = None, chunk: int | None = None) -> int:
     due_cache: dict[tuple[str, dt.date], dt.date] = {}
     for kind in all_kinds().values():
         subject = kind.learner or kind.cohort
+        # (pk, own centre, further holders…, learner or cohort): the subject is last.
         fields = ["pk", kind.centre, *kind.also, subject]
-        learner_path = kind.learner
-        if not learner_path:
-            fields.append("pk")  # placeholder: cohort records are about no one learner
         base = kind.model._base_manager.order_by("pk")
         last = 0
         while True:
@@ -96,14 +94,14 @@ def sweep(today: dt.date | None = None, chunk: int | None = None) -> int:
             if not rows:
                 break
             last = rows[-1][0]
-            subjects = {r[-2] for r in rows if r[-2] is not None}
+            subjects = {r[-1] for r in rows if r[-1] is not None}
             if kind.learner:
                 started = clocks.starts(kind.clock, subjects)
             else:
                 started = _cohort_starts(kind, kind.clock, subjects)
             wanted = []
             for row in rows:
-                start = started.get(row[-2])
+                start = started.get(row[-1])
                 if start is None:
                     continue
                 key = (kind.clock, start)
@@ -112,8 +110,8 @@ def sweep(today: dt.date | None = None, chunk: int | None = None) -> int:
                 due = due_cache[key]
                 if due > today:
                     continue
-                learner_id = row[-2] if kind.learner else None
-                for centre_id in dict.fromkeys(c for c in row[1:-2] if c is not None):
+                learner_id = row[-1] if kind.learner else None
+                for centre_id in dict.fromkeys(c for c in row[1:-1] if c is not None):
                     wanted.append((row[0], centre_id, learner_id, start, due))
             if not wanted:
                 continue
@@ -181,8 +179,10 @@ def approve(items, *, by, reason: str) -> int:
             current = locked[item.pk]
             if current.status != S.DUE:
                 raise ValidationError(
-                    {"items": f"{current.label}: it is {current.get_status_display().lower()}, "
-                     "so it cannot be approved."}
+                    {
+                        "items": f"{current.label}: it is {current.get_status_display().lower()}, "
+                        "so it cannot be approved."
+                    }
                 )
         now = timezone.now()
         RetentionItem.objects.filter(pk__in=locked).update(
@@ -306,17 +306,22 @@ def dispose_approved(chunk: int | None = None) -> int:
             now = timezone.now()
             go, keep = [], []
             for item in batch:
-                held = item.learner_id in held_learners or (
-                    item.kind,
-                    item.object_id,
-                ) in held_records
+                held = (
+                    item.learner_id in held_learners
+                    or (
+                        item.kind,
+                        item.object_id,
+                    )
+                    in held_records
+                )
                 (keep if held else go).append(item)
             if keep:  # a hold placed since the approval: never dispose
                 RetentionItem.objects.filter(pk__in=[i.pk for i in keep]).update(
                     status=S.HELD, approved_by=None, approved_at=None, approval_reason=""
                 )
             for item in go:
-                item.status, item.disposed_at, item.disposed_by_id = S.DISPOSED, now, item.approved_by_id
+                item.status, item.disposed_at = S.DISPOSED, now
+                item.disposed_by_id = item.approved_by_id
             RetentionItem.objects.bulk_update(go, ["status", "disposed_at", "disposed_by"])
             removed_learners = _remove_released(go, now)
             with audit.batch():
@@ -350,9 +355,7 @@ def _remove_released(items, now) -> dict[int, object]:
         if not release:
             continue
         kind.dispose(kind.model._base_manager.filter(pk__in=release))
-        RetentionItem.objects.filter(kind=code, object_id__in=release).update(
-            record_removed_at=now
-        )
+        RetentionItem.objects.filter(kind=code, object_id__in=release).update(record_removed_at=now)
         for item in items:
             if item.kind == code and item.object_id in release and item.learner_id:
                 learners[item.learner_id] = item.approved_by
@@ -380,4 +383,3 @@ def _erase_if_all_gone(learner_id: int, by) -> None:
 def run(today: dt.date | None = None) -> dict:
     """The beat job: list what fell due, then dispose of what was approved."""
     return {"listed": sweep(today), "disposed": dispose_approved()}
-
