@@ -65,6 +65,7 @@ from . import (
     matrix_policies,
     matrix_progress,
     matrix_results,
+    matrix_retention,
     matrix_sampling,
     matrix_sv,
     matrix_tracking,
@@ -97,6 +98,7 @@ MATRIX_AREAS = (
     matrix_claims,
     matrix_progress,
     matrix_results,
+    matrix_retention,
 )
 PUBLIC = {
     "login",
@@ -656,6 +658,7 @@ NAMESPACES = [
     "policies",
     "declarations",
     "claims",
+    "retention",
 ]
 
 
