@@ -34,6 +34,7 @@ from . import (
     demo_iv,
     demo_plans,
     demo_policies,
+    demo_retention,
     demo_sampling,
     demo_sv,
     demo_tracking,
@@ -53,6 +54,7 @@ DEMO_AREAS = (
     demo_policies,
     demo_grants,
     demo_declarations,
+    demo_retention,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"
