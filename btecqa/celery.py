@@ -57,6 +57,12 @@ app.conf.beat_schedule["jobs-sweep"] = {
     "schedule": 60.0,
 }
 
+app.conf.beat_schedule["retention-sweep"] = {
+    "task": "retention.tasks.run_retention",
+    # Nightly, before the 06:30 digests, so the Quality Nominee's to-do is in them.
+    "schedule": crontab(hour=5, minute=30),
+}
+
 
 app.conf.beat_schedule["certificate-retention"] = {
     "task": "certification.tasks.certificate_retention",

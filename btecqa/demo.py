@@ -36,6 +36,7 @@ from . import (
     demo_iv,
     demo_plans,
     demo_policies,
+    demo_retention,
     demo_sampling,
     demo_sv,
     demo_tracking,
@@ -57,6 +58,7 @@ DEMO_AREAS = (
     demo_declarations,
     demo_claims,
     demo_certificates,
+    demo_retention,
 )
 
 DEMO_PASSWORD = "btecqa-demo-2026"

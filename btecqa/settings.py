@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "declarations",
     "claims",
     "calendar_reminders",
+    "retention",
     "certification",
     "dossier",
 ]
@@ -359,3 +360,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Retention (policy 004-duty-8, 3.1.10): learner work is kept this many weeks after the
+# learner's certificates arrive, QA records this many years after certification. The year's
+# registrations/year_data JSON may override both ("retention").
+BTECQA_RETENTION_LEARNER_WORK_WEEKS = env.int("RETENTION_LEARNER_WORK_WEEKS", default=12)
+BTECQA_RETENTION_QA_RECORDS_YEARS = env.int("RETENTION_QA_RECORDS_YEARS", default=3)
+BTECQA_RETENTION_SWEEP_CHUNK = env.int("RETENTION_SWEEP_CHUNK", default=2000)

@@ -27,5 +27,6 @@ urlpatterns = [
     path("calendar/", include("calendar_reminders.urls")),
     path("jobs/", include("jobs.urls")),
     path("certificates/", include("certification.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -71,6 +71,7 @@ from . import (
     matrix_progress,
     matrix_reminders,
     matrix_results,
+    matrix_retention,
     matrix_sampling,
     matrix_sv,
     matrix_tracking,
@@ -109,6 +110,7 @@ MATRIX_AREAS = (
     matrix_reminders,
     matrix_jobs,
     matrix_certificates,
+    matrix_retention,
 )
 PUBLIC = {
     "login",
@@ -672,6 +674,7 @@ NAMESPACES = [
     "calendar_reminders",
     "jobs",
     "certification",
+    "retention",
 ]
 
 

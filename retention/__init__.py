@@ -1,0 +1,1 @@
+"""Retention: what falls due for disposal, the Quality Nominee's approval, legal holds."""

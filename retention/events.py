@@ -1,0 +1,19 @@
+"""What the trail says about retention, and the Quality Nominee's to-do."""
+
+from accounts.roles import Role
+from audit.actions import register_action
+from todos.kinds import register_kind
+
+REVIEW_DISPOSALS = register_kind(
+    "retention.review_disposals",
+    "Review records due for disposal",
+    owner=Role.QUALITY_NOMINEE,
+)
+
+_ = register_action
+DISPOSAL_APPROVED = _(
+    "retention.item.approved", "Disposal approved", "{actor} approved the disposal of {object}"
+)
+DISPOSED = _("retention.item.disposed", "Record disposed", "{actor} disposed of {object}")
+HOLD_PLACED = _("retention.hold.placed", "Legal hold placed", "{actor} placed {object}")
+HOLD_LIFTED = _("retention.hold.lifted", "Legal hold lifted", "{actor} lifted {object}")
