@@ -451,3 +451,21 @@ def test_the_page_runs_a_fixed_number_of_queries(client, qn, own_centre, django_
     with CaptureQueriesContext(connection) as large:
         assert client.get(reverse("retention:index")).status_code == 200
     assert len(large) == len(small)
+
+
+def test_the_learners_dossier_shows_their_records_due_and_on_hold(client, work, arrivals, qn):
+    """Policy 004 aim 3: the dossier follows the record to its retention."""
+    import html
+
+    from django.urls import reverse
+
+    learner = work["learner"]
+    arrivals[learner.pk] = ARRIVED
+    with time_machine.travel(ARRIVED + dt.timedelta(weeks=12)):
+        services.sweep()
+        services.place_hold(by=qn, reason="appeal", note="Appeal lodged", learner=learner)
+    client.force_login(qn)
+    page = html.unescape(client.get(reverse("dossier:dossier", args=[learner.pk])).content.decode())
+    label = _items().get().label
+    assert f"{label}: due for disposal" in page
+    assert "Legal hold placed: Appeal" in page
