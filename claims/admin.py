@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import Claim, ClaimLine, ClaimUnit, ExternalResult, ResultsImport
+from .models import Claim, ClaimLine, ClaimUnit, ExternalEntry, ExternalResult, ResultsImport
 
 
 @admin.register(ExternalResult)
@@ -33,3 +33,9 @@ class ClaimLineAdmin(ReadOnlyAdmin):
 @admin.register(ClaimUnit)
 class ClaimUnitAdmin(ReadOnlyAdmin):
     list_display = ["line", "unit", "grade"]
+
+
+@admin.register(ExternalEntry)
+class ExternalEntryAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "unit", "series", "late", "entered_by", "entered_at", "withdrawn_at"]
+    list_filter = ["series", "late"]

@@ -12,3 +12,13 @@ RESULTS_IMPORTED = register_action(
     "Pearson results file imported",
     "{actor} imported Pearson's results file {object}",
 )
+EXTERNAL_ENTERED = register_action(
+    "claims.external_entry.made",
+    "External entry made",
+    "{actor} entered {learner} for {object}",
+)
+EXTERNAL_ENTRY_WITHDRAWN = register_action(
+    "claims.external_entry.withdrawn",
+    "External entry withdrawn",
+    "{actor} withdrew {learner}'s entry for {object}",
+)

@@ -33,3 +33,23 @@ VIEW_CLAIMS = register(
         "approvals, claim file and Pearson's reference."
     ),
 )
+
+VIEW_EXTERNAL_ENTRIES = register(
+    "claims.view_external_entries",
+    STAFF_ROLES,
+    writes=False,
+    description=(
+        "Read a cohort's external assessment entries per series (late marks, withdrawals, "
+        "resits, the imported result beside each entry) and the entries file."
+    ),
+)
+
+MAKE_EXTERNAL_ENTRIES = register(
+    "claims.make_external_entries",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "The exams officer enters a cohort's registered learners for external units in a "
+        "series, and withdraws entries (policy 004: external entries in February)."
+    ),
+)
