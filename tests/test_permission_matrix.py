@@ -59,6 +59,7 @@ from . import (
     matrix_claims,
     matrix_decisions,
     matrix_declarations,
+    matrix_external_entries,
     matrix_grants,
     matrix_iv,
     matrix_plans,
@@ -95,6 +96,7 @@ MATRIX_AREAS = (
     matrix_grants,
     matrix_declarations,
     matrix_claims,
+    matrix_external_entries,
     matrix_progress,
     matrix_results,
 )
