@@ -11,6 +11,7 @@ from .models import (
     ClaimsAudit,
     ClaimsAuditLine,
     ClaimUnit,
+    ExternalEntry,
     ExternalResult,
     ResultsImport,
 )
@@ -59,3 +60,9 @@ class ClaimsAuditLineAdmin(ReadOnlyAdmin):
 @admin.register(ClaimFile)
 class ClaimFileAdmin(ReadOnlyAdmin):
     list_display = ["claim", "format", "sha256", "made_by", "made_at"]
+
+
+@admin.register(ExternalEntry)
+class ExternalEntryAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "unit", "series", "late", "entered_by", "entered_at", "withdrawn_at"]
+    list_filter = ["series", "late"]

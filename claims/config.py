@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,3 +90,67 @@ def claims_audit_due(academic_year: str) -> dt.date:
         return dt.date.fromisoformat(configured)
     days = int(getattr(settings, "BTECQA_CLAIMS_AUDIT_DUE_DAYS", DEFAULT_AUDIT_DUE_DAYS))
     return claim_deadline(academic_year) + dt.timedelta(days=days)
+
+
+DEFAULT_EXTERNAL_SERIES = (
+    # (name pattern, entry deadline month-day, late deadline month-day, year offset)
+    ("January {next}", "10-20", "11-20", 0),
+    ("May/June {next}", "02-21", "03-21", 1),
+)
+
+
+@dataclass(frozen=True)
+class ExternalSeries:
+    """One external assessment series of a year and its entry deadlines (configuration)."""
+
+    name: str
+    entry_deadline: dt.date
+    late_deadline: dt.date
+    late_fee: str = ""
+    source: str = ""
+    unconfirmed: str = ""
+
+    def lateness(self, on: dt.date) -> str:
+        """ "on_time", "late" (after the entry deadline) or "too_late" (after the late one)."""
+        if on <= self.entry_deadline:
+            return "on_time"
+        if on <= self.late_deadline:
+            return "late"
+        return "too_late"
+
+
+def external_series(academic_year: str) -> list[ExternalSeries]:
+    """The external series of the academic year with their entry and late-entry deadlines
+    (no query). Read from `"external_series"` in the year's file; else the
+    `BTECQA_EXTERNAL_SERIES` setting, a list of (name pattern, entry month-day, late
+    month-day, year offset) with `{next}` standing for the year that ends the academic year;
+    else January and May/June defaults (UNCONFIRMED: Pearson's dates change every year)."""
+    configured = _year_data(academic_year).get("external_series")
+    if configured:
+        return [
+            ExternalSeries(
+                name=row["name"],
+                entry_deadline=dt.date.fromisoformat(row["entry_deadline"]),
+                late_deadline=dt.date.fromisoformat(row["late_deadline"]),
+                late_fee=str(row.get("late_fee", "")),
+                source=row.get("source", ""),
+                unconfirmed=row.get("unconfirmed", ""),
+            )
+            for row in configured
+        ]
+    first = int(academic_year[:4])
+    rows = getattr(settings, "BTECQA_EXTERNAL_SERIES", DEFAULT_EXTERNAL_SERIES)
+    return [
+        ExternalSeries(
+            name=pattern.format(next=first + 1),
+            entry_deadline=dt.date.fromisoformat(f"{first + offset}-{entry}"),
+            late_deadline=dt.date.fromisoformat(f"{first + offset}-{late}"),
+            source="settings default",
+            unconfirmed="Default dates: check Pearson's entry deadlines for the year.",
+        )
+        for pattern, entry, late, offset in rows
+    ]
+
+
+def external_series_named(academic_year: str, name: str) -> ExternalSeries | None:
+    return next((s for s in external_series(academic_year) if s.name == name), None)

@@ -125,3 +125,14 @@ SUBMIT_TODO = register_kind(
     due_days=7,
     link="claims:claim_detail",
 )
+
+EXTERNAL_ENTERED = register_action(
+    "claims.external_entry.made",
+    "External entry made",
+    "{actor} entered {learner} for {object}",
+)
+EXTERNAL_ENTRY_WITHDRAWN = register_action(
+    "claims.external_entry.withdrawn",
+    "External entry withdrawn",
+    "{actor} withdrew {learner}'s entry for {object}",
+)

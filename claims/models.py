@@ -98,3 +98,59 @@ class ResultsImport(ImportRecord):
 
 from .models_audit import ClaimsAudit, ClaimsAuditLine  # noqa: E402,F401  (the yearly audit)
 from .models_claims import Claim, ClaimFile, ClaimLine, ClaimUnit  # noqa: E402,F401  (the claims' own module)
+
+
+class ExternalEntry(models.Model):
+    """A learner entered for one BTEC external unit in one external series (policy 004:
+    external entries made by the exams officer). `series` is the configured series name
+    (claims.config.external_series), the same string the results file gives, so an
+    ExternalResult joins on learner, unit and series. A resit is a new entry for the unit in
+    a later series; a withdrawn entry stays, with who and when."""
+
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="external_entries"
+    )
+    cohort = models.ForeignKey("learners.Cohort", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    academic_year = models.CharField(max_length=7)
+    series = models.CharField(max_length=40, help_text='e.g. "January 2027", "May/June 2027"')
+    late = models.BooleanField(default=False, help_text="Made after the entry deadline")
+    late_fee = models.CharField(max_length=20, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    access = Access(
+        centre="learner__centre",
+        view="claims.view_external_entries",
+        learner="learner",
+        qualification="cohort__qualification",
+        paths={"cohort": "cohort"},
+    )
+
+    class Meta:
+        ordering = ["learner", "unit__sort_key", "entered_at"]
+        verbose_name_plural = "external entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "unit", "series"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_live_external_entry_per_series",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Unit {self.unit.number}, {self.series}"
+
+    @property
+    def live(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def audit_learner(self):
+        return self.learner

@@ -117,3 +117,23 @@ EXPORT_CLAIM_FILE = register(
         "Edexcel Online; every file made is kept on record with its SHA-256."
     ),
 )
+
+VIEW_EXTERNAL_ENTRIES = register(
+    "claims.view_external_entries",
+    STAFF_ROLES,
+    writes=False,
+    description=(
+        "Read a cohort's external assessment entries per series (late marks, withdrawals, "
+        "resits, the imported result beside each entry) and the entries file."
+    ),
+)
+
+MAKE_EXTERNAL_ENTRIES = register(
+    "claims.make_external_entries",
+    {Role.EXAMS_OFFICER},
+    writes=True,
+    description=(
+        "The exams officer enters a cohort's registered learners for external units in a "
+        "series, and withdraws entries (policy 004: external entries in February)."
+    ),
+)

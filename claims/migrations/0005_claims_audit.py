@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('centres', '0004_alter_arrangementqualification_qualification_and_more'),
-        ('claims', '0003_claim_files'),
+        ('claims', '0004_external_entries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
