@@ -70,6 +70,7 @@ app.conf.beat_schedule["certificate-retention"] = {
     "schedule": crontab(hour=6, minute=25),
 }
 
+
 @worker_ready.connect
 def _send_what_a_killed_worker_left(sender, **kwargs):
     """A restarted worker sends the e-mails its killed self had claimed, without waiting."""

@@ -51,8 +51,6 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
                 )
         with clock.at(today, 9):
             services_claims.make_claim_file(claim, eo, "xlsx")
-            services_claims.submit_claim(
-                claim, eo, submitted_on=today, pearson_reference=REFERENCE
-            )
+            services_claims.submit_claim(claim, eo, submitted_on=today, pearson_reference=REFERENCE)
         return 1 + claim.lines.count()
     return 0

@@ -16,9 +16,9 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
 
     lead = centres["lead"]
     subs = list(
-        Submission.objects.filter(learner__centre=lead).order_by("pk").values_list(
-            "pk", "learner_id"
-        )[:2]
+        Submission.objects.filter(learner__centre=lead)
+        .order_by("pk")
+        .values_list("pk", "learner_id")[:2]
     )
     if len(subs) < 2 or RetentionItem.objects.filter(centre=lead).exists():
         return 0

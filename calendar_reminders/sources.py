@@ -146,6 +146,20 @@ def policy_lead(centre, academic_year) -> int:
     return default_reminder_days() if days is None else days
 
 
+def external_entry_deadline(position):
+    """The entry deadline of the year's n-th external series (claims.config.external_series:
+    the year's file, else settings), so the exams officer enters external units in time,
+    "alongside the GCSE entries in February" for the summer series."""
+
+    def fn(centre, academic_year):
+        from claims.config import external_series
+
+        series = external_series(academic_year)
+        return series[position].entry_deadline if len(series) > position else None
+
+    return fn
+
+
 def claims_audit_due(centre, academic_year):
     from claims.config import claims_audit_due as due
 
@@ -196,6 +210,20 @@ register_calendar_date(
     "verification.sv_sample", "Standards verification sample due", QN, sv_sample_due, 14
 )
 register_calendar_date("claims.deadline", "Claim deadline", EO, claim_deadline, 30)
+register_calendar_date(
+    "claims.external_entries_first",
+    "External entries deadline, first series of the year",
+    EO,
+    external_entry_deadline(0),
+    21,
+)
+register_calendar_date(
+    "claims.external_entries_second",
+    "External entries deadline, second series of the year",
+    EO,
+    external_entry_deadline(1),
+    21,
+)
 register_calendar_date(
     "claims.audit",
     "Claims audit (sampled and signed by the Quality Nominee)",

@@ -391,29 +391,20 @@ def test_the_entry_check_reminder_closes_once_the_check_is_started(cast, own_cen
     assert calendar_todos("registrations.entry_check").count() == 1
 
 
-def test_another_apps_date_source_is_registered_the_same_way(cast, own_centre):
-    """The integrator registers e.g. claims.config.external_series' entry deadlines so."""
-    from calendar_reminders import registry
-
-    def january_series(centre, academic_year):
-        return dt.date(int(academic_year[:4]), 10, 19)
-
-    code = registry.register_calendar_date(
-        "claims.external_january",
-        "External entries, January series",
-        Role.EXAMS_OFFICER,
-        january_series,
-        10,
-    )
-    try:
-        run("2026-10-08")
-        assert not calendar_todos(code).exists()
-        run("2026-10-09")
-        todo = calendar_todos(code).get()
-        assert todo.title == "External entries, January series 19 October 2026: 10 days"
-        assert todo.role == Role.EXAMS_OFFICER
-    finally:
-        registry._SOURCES.pop(code)
+def test_the_external_entry_deadlines_come_from_the_years_series(cast, own_centre, settings):
+    """The exams officer is reminded of each external series' entry deadline, read from the
+    year's file (claims.config.external_series): January 2027's is 20 October 2026."""
+    code = "claims.external_entries_first"
+    run("2026-09-28")  # 22 days before: not yet
+    assert not calendar_todos(code).exists()
+    run("2026-09-29")
+    todo = calendar_todos(code).get()
+    assert todo.title.startswith("External entries deadline, first series")
+    assert "20 October 2026" in todo.title
+    assert todo.role == Role.EXAMS_OFFICER
+    run("2026-10-21")  # the date has passed
+    todo.refresh_from_db()
+    assert not todo.is_open
 
 
 def test_each_centre_has_its_own_reminder(cast, own_centre, other_centre):
