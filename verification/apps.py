@@ -5,4 +5,4 @@ class VerificationConfig(AppConfig):
     name = "verification"
 
     def ready(self):
-        from . import events, permissions  # noqa: F401
+        from . import events, permissions, report_measures  # noqa: F401
