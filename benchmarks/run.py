@@ -95,6 +95,11 @@ BENCHMARKS = {
         "bench_build",
         "build_sample() over 3,000 decisions vs reading the same decisions in one query",
     ),
+    "governors.report": (
+        "benchmarks.bench_governors",
+        "bench_report",
+        "the governors' annual report, 3 years x 2,000 learners, vs bare grouped Counts",
+    ),
 }
 
 

@@ -298,3 +298,76 @@ def test_a_fixed_number_of_queries_with_one_or_three_years_at_two_sizes(
     assert one_year_small == one_year_big == three_small == three_big
     with django_assert_max_num_queries(30):
         client.get(path)
+
+
+def test_iv_coverage_counts_sampled_decided_and_complete(own_centre, cast, years):
+    from verification.models_sampling import IVPlan, IVRecord, SampleItem
+
+    from .factories import planned_assignment, unit_with_criteria
+
+    cohort = _cohort(own_centre, "2025/26")
+    unit = unit_with_criteria(cohort.qualification, 1, ["A.P1"])
+    assignment = planned_assignment(
+        cohort, unit, ["A.P1"], assessor=cast[R.ASSESSOR_IV], verifier=cast[R.LEAD_IV]
+    )
+    plan = IVPlan.objects.create(cohort=cohort, academic_year="2025/26", created_by=cast[R.LEAD_IV])
+    items = [
+        SampleItem.objects.create(
+            plan=plan,
+            learner=LearnerFactory(centre=own_centre, last_name=SECRET),
+            assignment=assignment,
+            sampled_by=cast[R.LEAD_IV],
+        )
+        for _ in range(4)
+    ]
+    IVRecord.objects.create(item=items[0], verifier=cast[R.LEAD_IV], outcome="agree")
+    IVRecord.objects.create(item=items[1], verifier=cast[R.LEAD_IV], outcome="disagree")
+    IVRecord.objects.create(
+        item=items[2],
+        verifier=cast[R.LEAD_IV],
+        outcome="disagree",
+        closed_at=dt.datetime.now(dt.UTC),
+    )
+    assert _values(own_centre, "verification.iv_sampled") == [0, 4, 0]
+    assert _values(own_centre, "verification.iv_decided") == [0, 3, 0]
+    assert _values(own_centre, "verification.iv_complete") == [0, 2, 0]
+
+
+def test_policy_reviews_done_and_done_by_their_due_date(own_centre, cast, years):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from policies import services as policy_services
+
+    qn = cast[R.QUALITY_NOMINEE]
+
+    def pdf():
+        return SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    on_time = policy_services.add_policy(
+        centre=own_centre,
+        title="Assessment policy",
+        coordinator=qn,
+        sub_committee="C",
+        reviewed_on=dt.date(2025, 3, 1),
+        next_review=dt.date(2026, 3, 1),
+        upload=pdf(),
+        by=qn,
+    )
+    late = policy_services.add_policy(
+        centre=own_centre,
+        title="Malpractice policy",
+        coordinator=qn,
+        sub_committee="C",
+        reviewed_on=dt.date(2025, 3, 1),
+        next_review=dt.date(2026, 1, 1),
+        upload=pdf(),
+        by=qn,
+    )
+    policy_services.record_review(
+        on_time, reviewed_on=dt.date(2026, 2, 20), next_review=dt.date(2027, 2, 20), by=qn
+    )
+    policy_services.record_review(
+        late, reviewed_on=dt.date(2026, 2, 20), next_review=dt.date(2027, 2, 1), by=qn
+    )
+    assert _values(own_centre, "policies.reviews") == [0, 2, 0]
+    assert _values(own_centre, "policies.reviews_on_time") == [0, 1, 0]
