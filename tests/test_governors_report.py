@@ -230,6 +230,8 @@ def test_governors_read_counts_and_no_learner_name_on_the_page_or_pdf(
     client, own_centre, cast, years
 ):
     _fill(own_centre, cast, 3)
+    elsewhere = CentreFactory(number="40998", name="Elsewhere Grammar")
+    _registrations(elsewhere, "2026/27", on_time=2, late=0, by=cast[R.EXAMS_OFFICER])
     client.force_login(cast[R.GOVERNOR])
     response = client.get(reverse("centres:summary"))
     html = response.content.decode()
@@ -244,6 +246,7 @@ def test_governors_read_counts_and_no_learner_name_on_the_page_or_pdf(
     text = pdf_text(pdf.content)
     assert "Registered by Pearson's deadline" in text and own_centre.name in text
     assert SECRET not in text and "Zeph" not in text
+    assert "Elsewhere Grammar" not in html and "Elsewhere Grammar" not in text
 
 
 @pytest.mark.parametrize("role", [R.GOVERNOR, R.HEAD_OF_CENTRE, R.QUALITY_NOMINEE, R.EXAMS_OFFICER])
