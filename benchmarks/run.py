@@ -126,6 +126,11 @@ BENCHMARKS = {
         "bench_readiness",
         "claim readiness of a 300-learner cohort x 10 units vs its decision rows in one query",
     ),
+    "governors.report": (
+        "benchmarks.bench_governors",
+        "bench_report",
+        "the governors' annual report, 3 years x 2,000 learners, vs bare grouped Counts",
+    ),
 }
 
 

@@ -76,3 +76,9 @@ VIEW_SHARED_QA_RECORDS = register(
         "for their retention period."
     ),
 )
+EXPORT_REPORTS = register(
+    "centres.export_reports",
+    {Role.GOVERNOR, Role.HEAD_OF_CENTRE, Role.QUALITY_NOMINEE, Role.EXAMS_OFFICER},
+    writes=False,
+    description="Download the governors' annual report as a PDF: counts, never a learner.",
+)

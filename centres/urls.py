@@ -5,6 +5,7 @@ from . import views
 app_name = "centres"
 urlpatterns = [
     path("summary/", views.summary, name="summary"),
+    path("summary/report.pdf", views.summary_pdf, name="summary_pdf"),
     path("approvals/", views.approvals, name="approvals"),
     path("arrangements/", views.arrangement_list, name="arrangement_list"),
     path("arrangements/new/", views.arrangement_create, name="arrangement_create"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,7 @@ from btecqa.forms import show_again
 from todos.models import ToDo
 
 from . import services
+from .documents import annual_report_pdf, section_svg, table_rows
 from .forms import (
     AnswerForm,
     ApprovalForm,
@@ -29,6 +31,7 @@ from .models import (
     QualificationApproval,
 )
 from .permissions import (
+    EXPORT_REPORTS,
     MANAGE_ARRANGEMENTS,
     NOTE_ARRANGEMENT_CHANGES,
     RECORD_APPROVALS,
@@ -37,12 +40,41 @@ from .permissions import (
     VIEW_ARRANGEMENTS,
     VIEW_REPORTS,
 )
-from .selectors import centre_summaries, sharing, visible_arrangements
+from .selectors import annual_report, centre_summaries, sharing, visible_arrangements
 
 
 @requires(VIEW_REPORTS)
 def summary(request):
-    return render(request, "centres/summary.html", {"centres": centre_summaries(request.user)})
+    """The centre summary and the governors' annual report: counts only, year on year."""
+    report = annual_report(request.user, VIEW_REPORTS)
+    sections = [
+        {
+            "section": s,
+            "chart": section_svg(s, report.years),
+            "alt": s.alt_text(report.years),
+            "rows": table_rows(report, s),
+        }
+        for s in report.sections
+    ]
+    return render(
+        request,
+        "centres/summary.html",
+        {
+            "centres": centre_summaries(request.user),
+            "report": report,
+            "sections": sections,
+            "can_export": has_perm(request.user, EXPORT_REPORTS),
+        },
+    )
+
+
+@requires(EXPORT_REPORTS)
+def summary_pdf(request):
+    report = annual_report(request.user, EXPORT_REPORTS)
+    response = HttpResponse(annual_report_pdf(report), content_type="application/pdf")
+    name = f"governors-report-{report.years[-1].replace('/', '-')}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _fail(request, exc: ValidationError) -> None:

@@ -6,4 +6,4 @@ class CertificationConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self):
-        from . import audit_traces, events, permissions, retention_clocks  # noqa: F401  (register them)
+        from . import audit_traces, events, permissions, report_measures, retention_clocks  # noqa: F401

@@ -6,4 +6,4 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Certification claims"
 
     def ready(self):
-        from . import events, permissions  # noqa: F401  (register them)
+        from . import events, permissions, report_measures  # noqa: F401  (register them)

@@ -6,4 +6,4 @@ class DeclarationsConfig(AppConfig):
     verbose_name = "Annual Quality Declaration and arrangement reviews"
 
     def ready(self):
-        from . import checks, events, pack, permissions  # noqa: F401
+        from . import checks, events, pack, permissions, report_measures  # noqa: F401

@@ -6,4 +6,4 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Policy register"
 
     def ready(self):
-        from . import events, permissions  # noqa: F401
+        from . import events, permissions, report_measures  # noqa: F401

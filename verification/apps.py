@@ -5,4 +5,4 @@ class VerificationConfig(AppConfig):
     name = "verification"
 
     def ready(self):
-        from . import events, jobs_kinds, permissions  # noqa: F401
+        from . import events, jobs_kinds, permissions, report_measures  # noqa: F401
