@@ -73,3 +73,5 @@ MENU.append(("Import results", "claims:results_import", "claims.import_results")
 MENU.append(("Claims audit", "claims:audit_list", "claims.view_claims_audit"))
 # Certificates received, checked, issued and held (004-cert-5, 004-cert-6, 004-duty-7).
 MENU.append(("Certificates", "certification:batches", "certification.view_certificates"))
+# Retention: what falls due for disposal, approvals and legal holds (004-duty-8).
+MENU.append(("Retention", "retention:index", "retention.view_retention"))

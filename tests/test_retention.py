@@ -469,3 +469,13 @@ def test_the_learners_dossier_shows_their_records_due_and_on_hold(client, work, 
     label = _items().get().label
     assert f"{label}: due for disposal" in page
     assert "Legal hold placed: Appeal" in page
+
+
+def test_the_menu_has_retention_for_the_office_only(client, qn, own_centre, make_user):
+    from django.urls import reverse
+
+    client.force_login(qn)
+    assert reverse("retention:index") in client.get(reverse("dashboard")).content.decode()
+    teacher = make_user("teacher_ret", Role.ASSESSOR_IV, centre=own_centre)
+    client.force_login(teacher)
+    assert reverse("retention:index") not in client.get(reverse("dashboard")).content.decode()
