@@ -37,7 +37,7 @@ from django.utils import timezone
 
 import audit
 from accounts.permissions import require_object
-from claims.models import Claim, ClaimLine
+from claims.models import Claim, ClaimLine, ClaimUnit
 from learners.models import Learner
 from qualifications.models import Qualification
 from tabular.names import normalise_name
@@ -151,10 +151,13 @@ class Claimed:
     def __init__(self, centre):
         self.by_uln, self.by_number = {}, {}
         self.units: dict[int, list[tuple[str, str]]] = {}
+        submitted = {"claim__centre": centre, "claim__status": Claim.Status.SUBMITTED}
+        # The learner comes with its line: a certificate is written against it, and its
+        # audit event names it (one query here, not one per certificate).
         lines = list(
-            ClaimLine.objects.filter(claim__centre=centre, claim__status=Claim.Status.SUBMITTED)
-            .select_related("qualification", "claim")
-            .prefetch_related("units__unit")
+            ClaimLine.objects.filter(**submitted).select_related(
+                "qualification", "claim", "learner"
+            )
         )
         for line in lines:
             qn = line.qualification.number
@@ -162,7 +165,14 @@ class Claimed:
                 self.by_uln[(line.uln, qn)] = line
             if line.registration_number:
                 self.by_number[(line.registration_number.upper(), qn)] = line
-            self.units[line.pk] = [(u.unit.number, u.grade) for u in line.units.all()]
+            self.units[line.pk] = []
+        # The claimed units as plain values: only their number and grade are compared.
+        for line_id, number, grade in (
+            ClaimUnit.objects.filter(**{f"line__{k}": v for k, v in submitted.items()})
+            .order_by("line_id", "pk")
+            .values_list("line_id", "unit__number", "grade")
+        ):
+            self.units.setdefault(line_id, []).append((number, grade))
         self.lines = lines
 
     def find(self, uln: str, registration_number: str, qualification_number: str):

@@ -466,3 +466,31 @@ def test_the_learners_dossier_shows_the_certificate_its_difference_and_its_issue
     assert "Certificate 7000001 received" in page
     assert "Difference found:" in page and "award grade D on the certificate" in page
     assert "Certificate 7000001 issued: posted" in page
+
+
+def test_recording_runs_the_same_queries_whatever_the_number_of_certificates(
+    own_centre, cohort, eo
+):
+    """Matching reads the claim lines (with their learners and units) once: a batch of 8
+    runs no more queries than a batch of 2, and each certificate is on its learner's trail."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [learner(own_centre, 100 + n) for n in range(10)]
+    claim(cohort, eo, people)
+    counts = []
+    for start, size in ((0, 2), (2, 8)):
+        b = batch(own_centre, eo)
+        rows = [row(lr, f"Q{start + i:06d}") for i, lr in enumerate(people[start : start + size])]
+        with CaptureQueriesContext(connection) as q:
+            certs = services.record_certificates(b, rows, by=eo)
+        counts.append(len(q.captured_queries))
+        assert not b.exceptions.exists()
+        for cert in certs:
+            assert cert.learner_id and cert.claim_line_id
+            assert AuditEvent.objects.filter(
+                action="certification.certificate.received",
+                learner_id=cert.learner_id,
+                object_id=str(cert.pk),
+            ).exists()
+    assert counts[1] == counts[0], counts
