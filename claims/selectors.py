@@ -10,7 +10,8 @@ A learner is ready only when all of these hold (issue 13 part 1; domain.md 3.8, 
 2. **Internal grades rest on internally verified decisions.** Every current decision of
    the learner on the cohort's assignments counts as internally verified by
    `verification.selectors_iv.not_yet_verified(cohort)` (its docstring is the definition);
-   each that does not is a blocker with the reason the IV read gives. A grade typed into a
+   each that does not is a blocker with the reason the IV read gives. The decisions are
+   read once for the grades and their IV state both (`selectors_iv.iv_reason`). A grade typed into a
    tracking sheet (assessment.ImportedUnitResult) has no decisions behind it: a blocker.
 3. **External results imported from Pearson's results file.** An external unit is a
    blocker until a current `claims.ExternalResult` (imported from Pearson's results file,
@@ -53,7 +54,7 @@ from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
 from qualifications.selectors import grading_tables
 from qualifications.services import combination_problems
 from registrations.models import Registration
-from verification.selectors_iv import not_yet_verified
+from verification.selectors_iv import VERIFIED, iv_reason, open_actions_since, reason_text
 from verification.selectors_sv import sv_claims_gate
 
 from .config import claim_deadline, claim_gap_weeks
@@ -153,17 +154,23 @@ def _registrations(cohort) -> list[Registration]:
 
 
 def _grades(cohort, units, family):
-    """Per (learner, unit): the codes decided, the grade and the decisions' presence, from
-    the cohort's current decisions, authorised resubmissions and retakes (3 queries)."""
-    rows = CriterionDecision.objects.filter(
-        assignment__plan__cohort=cohort, current=True
-    ).values_list(
-        "learner_id",
-        "assignment__unit_id",
-        "criterion__code",
-        "attempt",
-        "achieved",
-        "assignment_id",
+    """Per (learner, unit): the codes decided and the grade, from the cohort's current
+    decisions, authorised resubmissions and retakes; and per learner the decisions that do
+    not count as internally verified yet, grouped by assignment × attempt as
+    `not_yet_verified` groups them (4 queries: the decisions are read once, with their IV
+    state, `verification.selectors_iv.iv_reason`)."""
+    rows = (
+        CriterionDecision.objects.filter(assignment__plan__cohort=cohort, current=True)
+        .annotate(iv_reason=iv_reason())
+        .values_list(
+            "learner_id",
+            "assignment__unit_id",
+            "criterion__code",
+            "attempt",
+            "achieved",
+            "assignment_id",
+            "iv_reason",
+        )
     )
     resubmitted = set(
         Resubmission.objects.filter(assignment__plan__cohort=cohort).values_list(
@@ -181,31 +188,43 @@ def _grades(cohort, units, family):
         by_learner_resubmitted[learner_id].add(assignment_id)
     decided = defaultdict(set)
     rows_of = defaultdict(list)
-    for learner_id, unit_id, code, attempt, ok, assignment_id in rows:
+    unverified = {}  # (learner, assignment, attempt) -> [reason of its first row, codes]
+    first, resubmission, retake = Attempt.FIRST, Attempt.RESUBMISSION, Attempt.RETAKE
+    for learner_id, unit_id, code, attempt, ok, assignment_id, reason in rows:
         key = (learner_id, unit_id)
         rows_of[key].append((code, attempt, ok, assignment_id))
-        counts = attempt == Attempt.FIRST or (
-            attempt == Attempt.RESUBMISSION and (learner_id, assignment_id) in resubmitted
-        )
-        if counts or (attempt == Attempt.RETAKE and retakes.get(key) == assignment_id):
+        if (
+            attempt == first
+            or (attempt == resubmission and (learner_id, assignment_id) in resubmitted)
+            or (attempt == retake and retakes.get(key) == assignment_id)
+        ):
             decided[key].add(code)
+        if reason != VERIFIED:
+            group = (learner_id, assignment_id, attempt)
+            if group in unverified:
+                unverified[group][1].append(code)
+            else:
+                unverified[group] = [reason, [code]]
     cap = family.retake_cap if family else "P"
-    by_id = {u.pk: u for u in units}
-    grades = {}
+    codes_of = {u.pk: [c.code for c in u.criteria.all()] for u in units}
+    resubmitted_of = {k: frozenset(v) for k, v in by_learner_resubmitted.items()}
+    none = frozenset()
+    grades, seen = {}, {}
     for key in decided:
-        unit = by_id.get(key[1])
-        codes = [c.code for c in unit.criteria.all()] if unit else []
+        codes = codes_of.get(key[1])
         if not codes:
             continue
-        # The same rule as the unit's own page (assessment's best_unit_grade), on rows read once.
-        grades[key] = grade_from_decisions(
-            rows_of[key],
-            codes,
-            resubmitted=by_learner_resubmitted[key[0]],
-            retake_assignment_id=retakes.get(key),
-            cap=cap,
-        )["grade"]
-    return decided, grades
+        # The same rule as the unit's own page (assessment's best_unit_grade), on rows read
+        # once; a pure function of its arguments, so each distinct cell is graded once.
+        resub = resubmitted_of.get(key[0], none)
+        retake_id = retakes.get(key)
+        memo = (key[1], frozenset(rows_of[key]), resub, retake_id)
+        if memo not in seen:
+            seen[memo] = grade_from_decisions(
+                rows_of[key], codes, resubmitted=resub, retake_assignment_id=retake_id, cap=cap
+            )["grade"]
+        grades[key] = seen[memo]
+    return decided, grades, unverified
 
 
 def _typed_and_external(cohort, qualification):
@@ -256,12 +275,11 @@ def claim_readiness(
     units = list(Unit.objects.filter(qualification=qualification).prefetch_related("criteria"))
     mandatory = [u for u in units if u.mandatory]
     mandatory_glh = sum(u.glh for u in mandatory)
+    code_sets = {u.pk: {c.code for c in u.criteria.all()} for u in units}
     cohort_optional = list(cohort.optional_units.all())
     registrations = _registrations(cohort)
-    decided, grades = _grades(cohort, units, qualification.family)
-    unverified = defaultdict(list)
-    for row in not_yet_verified(cohort):
-        unverified[row["learner_id"]].append(row)
+    decided, grades, not_verified = _grades(cohort, units, qualification.family)
+    since = open_actions_since(cohort)
     typed, external = _typed_and_external(cohort, qualification)
     tables = grading_tables(qualification, cohort.start_year)
     rules = list(tables.eligibility.rules.all()) if tables.eligibility else None
@@ -277,13 +295,32 @@ def claim_readiness(
         "changes": reverse("registrations:change_list"),
         "results": reverse("claims:results_import"),
     }
-    grid_for = {}
-    for assignment_id, unit_id in (
+    grid_for, assignment_names = {}, {}
+    for assignment_id, unit_id, title, unit_number, unit_title in (
         PlannedAssignment.objects.filter(plan__cohort=cohort)
         .order_by("pk")
-        .values_list("pk", "unit_id")
+        .values_list("pk", "unit_id", "title", "unit__number", "unit__title")
     ):
         grid_for.setdefault(unit_id, reverse("assessment:decisions_grid", args=[assignment_id]))
+        assignment_names[assignment_id] = (f"Unit {unit_number}: {unit_title}", title)
+    # 2. the IV blockers' words, per learner in assignment order (as not_yet_verified gives them)
+    unverified = defaultdict(list)
+    for (learner_id, assignment_id, attempt), (reason, codes) in not_verified.items():
+        unit_name, title = assignment_names[assignment_id]
+        why = reason_text(reason, since.get((learner_id, assignment_id, attempt)))
+        unverified[learner_id].append(
+            (
+                assignment_id,
+                Blocker(
+                    f"{unit_name}, {title}"
+                    f"{'' if attempt == Attempt.FIRST else ' (' + attempt + ')'}: "
+                    f"not internally verified ({why}; {', '.join(sorted(codes))})",
+                    links["iv"],
+                ),
+            )
+        )
+    for blockers in unverified.values():
+        blockers.sort(key=lambda pair: pair[0])  # stable: attempts stay as first read
 
     out = []
     for reg in registrations:
@@ -359,7 +396,7 @@ def claim_readiness(
                     )
                 )
                 continue
-            codes = {c.code for c in unit.criteria.all()}
+            codes = code_sets.get(unit.pk) or {c.code for c in unit.criteria.all()}
             done = decided.get(key, set()) & codes
             if key in typed and not done:
                 block(
@@ -382,15 +419,8 @@ def claim_readiness(
             else:
                 unit_grades[unit.number] = grades[key]
         # 2. internally verified decisions
-        for row in unverified.get(learner.pk, []):
-            block(
-                Blocker(
-                    f"{row['unit']}, {row['assignment']}"
-                    f"{'' if row['attempt'] == Attempt.FIRST else ' (' + row['attempt'] + ')'}: "
-                    f"not internally verified ({row['why']}; {', '.join(sorted(row['criteria']))})",
-                    links["iv"],
-                )
-            )
+        for _assignment_id, blocker in unverified.get(learner.pk, ()):
+            block(blocker)
         # 4. the SV report
         if not gate.clear:
             if interim and not gate.blocks:

@@ -25,7 +25,18 @@ Each read here runs a fixed number of queries whatever the data size.
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from accounts.permissions import scope
 from assessment.models import CriterionDecision
@@ -108,29 +119,85 @@ def _uk_day(value) -> str:
     return f"{local.day} {local:%b}"
 
 
+# Why a current decision does not count yet, in the order a reason is given (0: it counts).
+VERIFIED, FLAGGED, NO_RECORD, ACTION_OPEN, CHANGED, BATCH = range(6)
+
+
+def iv_reason() -> Case:
+    """An annotation for CriterionDecision rows: VERIFIED when the row counts as
+    internally verified (`iv_condition`), else the first reason it does not, in the order
+    `not_yet_verified` gives them. Evaluated in the row's own query, so a read of the
+    decisions learns their IV state without a second read."""
+    return Case(
+        When(iv_condition(), then=Value(VERIFIED)),
+        When(Exists(_open_flags()), then=Value(FLAGGED)),
+        When(Exists(_own_items().filter(iv_record__isnull=True)), then=Value(NO_RECORD)),
+        When(Exists(_open_own_items()), then=Value(ACTION_OPEN)),
+        When(Exists(_own_items()), then=Value(CHANGED)),
+        default=Value(BATCH),
+        output_field=IntegerField(),
+    )
+
+
+def _open_own_items():
+    """The outer decision's own summative items whose disagreement's action is open."""
+    return _own_items().filter(
+        iv_record__outcome=IVRecord.Outcome.DISAGREE,
+        iv_record__closed_at__isnull=True,
+        iv_record__recorded_at__isnull=False,
+    )
+
+
+def open_since() -> Subquery:
+    """An annotation for CriterionDecision rows: when the IV recorded the disagreement
+    whose action is still open on the row's latest-sampled own item (else None)."""
+    return Subquery(_open_own_items().order_by("-sampled_at").values("iv_record__recorded_at")[:1])
+
+
+def open_actions_since(cohort) -> dict[tuple, object]:
+    """(learner, assignment, attempt) -> when the IV recorded the disagreement whose
+    action is still open, the latest-sampled item's (one query, a handful of rows)."""
+    rows = (
+        SampleItem.objects.filter(
+            assignment__plan__cohort=cohort,
+            stage=SUMMATIVE,
+            iv_record__outcome=IVRecord.Outcome.DISAGREE,
+            iv_record__closed_at__isnull=True,
+            iv_record__recorded_at__isnull=False,
+        )
+        .order_by("sampled_at", "pk")
+        .values_list("learner_id", "assignment_id", "attempt", "iv_record__recorded_at")
+    )
+    return {(learner, assignment, attempt): when for learner, assignment, attempt, when in rows}
+
+
+def reason_text(reason: int, open_since=None) -> str:
+    """The words for an `iv_reason` code."""
+    if reason == FLAGGED:
+        return "flagged: checked again after a disagreement"
+    if reason == NO_RECORD:
+        return "sampled, IV not recorded"
+    if reason == ACTION_OPEN:
+        return f"action open since {_uk_day(open_since)}"
+    if reason == CHANGED:
+        return "changed after its IV"
+    return "batch not yet verified"
+
+
 def not_yet_verified(cohort) -> list[dict]:
     """The cohort's current decisions that do not count yet, one row per learner ×
-    assignment × attempt: learner, unit, assignment, attempt and why (one query).
+    assignment × attempt: learner, unit, assignment, attempt and why (two queries).
 
     Why, in this order: "flagged: checked again after a disagreement"; "sampled, IV not
     recorded"; "action open since 3 Nov"; "changed after its IV"; "batch not yet
     verified" (not sampled, and a sampled item of its batch is not complete, or none was
-    sampled)."""
-    last_item = _own_items().order_by("-sampled_at")
+    sampled). `iv_reason()` is this order as an annotation, for a read of the decisions
+    that wants their IV state too (claims.selectors.claim_readiness)."""
     rows = (
         CriterionDecision.objects.filter(assignment__plan__cohort=cohort, current=True)
-        .exclude(iv_condition())
-        .annotate(
-            flagged=Exists(_open_flags()),
-            sampled=Exists(_own_items()),
-            no_record=Exists(_own_items().filter(iv_record__isnull=True)),
-            open_since=Subquery(
-                last_item.filter(
-                    iv_record__outcome=IVRecord.Outcome.DISAGREE,
-                    iv_record__closed_at__isnull=True,
-                ).values("iv_record__recorded_at")[:1]
-            ),
-        )
+        .annotate(iv_reason=iv_reason())
+        .exclude(iv_reason=VERIFIED)
+        .annotate(open_since=open_since())
         .values(
             "learner_id",
             "learner__first_name",
@@ -141,38 +208,25 @@ def not_yet_verified(cohort) -> list[dict]:
             "assignment__unit__title",
             "attempt",
             "criterion__code",
-            "flagged",
-            "sampled",
-            "no_record",
+            "iv_reason",
             "open_since",
         )
         .order_by("learner__last_name", "learner__first_name", "learner_id", "assignment_id")
     )
     out: dict[tuple, dict] = {}
     for r in rows:
-        if r["flagged"]:
-            why = "flagged: checked again after a disagreement"
-        elif r["no_record"]:
-            why = "sampled, IV not recorded"
-        elif r["open_since"]:
-            why = f"action open since {_uk_day(r['open_since'])}"
-        elif r["sampled"]:
-            why = "changed after its IV"
-        else:
-            why = "batch not yet verified"
         key = (r["learner_id"], r["assignment_id"], r["attempt"])
-        row = out.setdefault(
-            key,
-            {
+        row = out.get(key)
+        if row is None:
+            row = out[key] = {
                 "learner_id": r["learner_id"],
                 "learner": f"{r['learner__first_name']} {r['learner__last_name']}",
                 "unit": f"Unit {r['assignment__unit__number']}: {r['assignment__unit__title']}",
                 "assignment": r["assignment__title"],
                 "attempt": r["attempt"],
                 "criteria": [],
-                "why": why,
-            },
-        )
+                "why": reason_text(r["iv_reason"], r["open_since"]),
+            }
         row["criteria"].append(r["criterion__code"])
     return list(out.values())
 
