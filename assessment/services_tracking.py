@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import TextChoices
@@ -37,7 +37,7 @@ from qualifications.models import Unit
 from signatures import services as signing
 from tabular.cells import Choice, Text
 from tabular.columns import Field, Layout
-from tabular.pipeline import Preview, read_into, sha256
+from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
 from tabular.services import confirm_kept, keep_preview
@@ -165,32 +165,11 @@ def _layout(units, criteria_by_unit) -> Layout:
     )
 
 
-@dataclass
-class TrackingPreview(Preview):
-    rows: list = field(default_factory=list)
-    changes: int = 0  # learners whose records change
-
-    @property
-    def problems(self) -> list[Problem]:
-        out = list(self.file_errors)
-        for r in self.rows:
-            out.extend(r.errors)
-        return out
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class TrackingPreview(RowsPreview):
+    """A tabular RowsPreview; `changes` counts the learners whose records change."""
 
 
-class _Sink:
-    def __init__(self, preview):
-        self.preview = preview
-
-    def rows(self, chunk, planner):
-        self.preview.rows.extend(chunk)
-
-    def reset(self):
-        self.preview.rows.clear()
+_Sink = RowsSink
 
 
 class _Planner:

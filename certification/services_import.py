@@ -12,7 +12,6 @@ claim lines with no certificate are looked for (`services.check_missing`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +20,7 @@ import audit
 from learners import cells as learner_cells
 from tabular.cells import Check, Text
 from tabular.columns import Field, Layout
-from tabular.pipeline import Preview, read_into, sha256
+from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
 from tabular.services import confirm_kept, keep_preview
@@ -119,32 +118,11 @@ class CertRow(Row):
         self.values = {}
 
 
-@dataclass
-class CertificatesPreview(Preview):
-    rows: list = field(default_factory=list)
-    changes: int = 0
-
-    @property
-    def problems(self) -> list[Problem]:
-        out = list(self.file_errors)
-        for r in self.rows:
-            out.extend(r.errors)
-        return out
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class CertificatesPreview(RowsPreview):
+    """A tabular RowsPreview; `changes` counts the certificates that would be written."""
 
 
-class _Sink:
-    def __init__(self, preview):
-        self.preview = preview
-
-    def rows(self, chunk, planner):
-        self.preview.rows.extend(chunk)
-
-    def reset(self):
-        self.preview.rows.clear()
+_Sink = RowsSink
 
 
 class _Planner:

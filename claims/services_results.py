@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,7 +33,7 @@ from registrations.models import Registration
 from tabular.cells import Check, Integer, Text
 from tabular.columns import Field, Layout
 from tabular.names import normalise_name
-from tabular.pipeline import Preview, read_into, sha256
+from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
 from tabular.services import confirm_kept, keep_preview
@@ -154,32 +153,11 @@ class ResultRow(Row):
         self.old = None  # the current result this row replaces
 
 
-@dataclass
-class ResultsPreview(Preview):
-    rows: list = field(default_factory=list)
-    changes: int = 0  # results that would be written
-
-    @property
-    def problems(self) -> list[Problem]:
-        out = list(self.file_errors)
-        for r in self.rows:
-            out.extend(r.errors)
-        return out
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class ResultsPreview(RowsPreview):
+    """A tabular RowsPreview; `changes` counts the results that would be written."""
 
 
-class _Sink:
-    def __init__(self, preview):
-        self.preview = preview
-
-    def rows(self, chunk, planner):
-        self.preview.rows.extend(chunk)
-
-    def reset(self):
-        self.preview.rows.clear()
+_Sink = RowsSink
 
 
 def _words(text: str) -> list[str]:

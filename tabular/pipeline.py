@@ -73,6 +73,40 @@ class Preview:
         return bool(self.missing_fields) and bool(self.headings)
 
 
+@dataclass
+class RowsPreview(Preview):
+    """A preview that keeps its planned rows (each with its own `errors`) for the page to
+    show and the commit to write: the small imports (tracking sheet, Pearson's results,
+    certificates). `changes` counts what the commit would write."""
+
+    rows: list = field(default_factory=list)
+    changes: int = 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        out = list(self.file_errors)
+        for r in self.rows:
+            out.extend(r.errors)
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class RowsSink:
+    """The reader's sink for a RowsPreview: each planned chunk is kept on the preview."""
+
+    def __init__(self, preview):
+        self.preview = preview
+
+    def rows(self, chunk, planner):
+        self.preview.rows.extend(chunk)
+
+    def reset(self):
+        self.preview.rows.clear()
+
+
 def sha256(data) -> str:
     return hashlib.sha256(data).hexdigest() if data else ""
 
