@@ -3,8 +3,9 @@
 Runs in the PostgreSQL + Redis pass of .ci/run (REDIS_URL set). The SQLite pass
 runs tasks eagerly, in-process, and skips this with a message.
 
-The last test kills the worker with SIGKILL in the middle of the daily digest and
-restarts it: everyone still gets exactly one e-mail, within seconds of the restart.
+Two tests kill the worker with SIGKILL mid-task and restart it: in the middle of the daily
+digest (everyone still gets exactly one e-mail, within seconds of the restart), and in the
+middle of a background job (it continues from its checkpoint: no part made twice).
 """
 
 import datetime as dt
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
+from django.utils import timezone
 
 from accounts.roles import Role
 from btecqa.celery import app as celery_app
@@ -50,13 +53,15 @@ class Worker:
         self.log_path = tmp_path / "worker.log"
         self.proc = None
 
-    def start(self, **env):
+    def start(self, *args, **env):
+        """Start the worker; `args` are more of celery's (e.g. "-I", "tests.worker_jobs")."""
         environment = {
             **os.environ,
             "DATABASE_URL": _database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "CELERY_QUEUE": self.queue,
             "EMAIL_FILE_PATH": str(self.mail_dir),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the test's own media: job parts, results
             "DEBUG": "true",
             **env,
         }
@@ -79,6 +84,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
+                *args,
             ],
             cwd=ROOT,
             env=environment,
@@ -249,3 +255,62 @@ def test_a_worker_killed_mid_digest_sends_each_person_exactly_one_email_after_re
     assert took < 30, f"the restart took {took:.0f}s to send what the killed worker left"
     assert ReminderDigest.objects.filter(date=today).count() == 5
     assert "released 3 e-mail(s) left by an earlier start" in worker.log()
+
+
+def test_a_worker_killed_mid_job_resumes_it_from_its_checkpoint_after_restart(
+    transactional_db, worker, exams_officer, own_centre, tmp_path
+):
+    """SIGKILL while a job is between parts, then a new worker: the sweep (at the new
+    worker's start, and as beat sends it) queues the silent job again, and the new run
+    continues from the checkpoint: the parts made before the kill are not made again, the
+    result is whole, and it is still the one Job row."""
+    from jobs import services
+    from jobs.models import Job
+
+    from .worker_jobs import PARTS_JOB, part_text
+
+    parts, made = 12, tmp_path / "parts-made.log"
+    made.touch()
+    stale = 1  # seconds without a heartbeat before the sweep calls a running job dead
+    worker.start("-I", "tests.worker_jobs", JOB_STALE_SECONDS=str(stale))
+    job, created = services.request_job(
+        PARTS_JOB,
+        by=exams_officer,
+        centre=own_centre,
+        params={"parts": parts, "pause": 0.3, "log": str(made)},
+    )
+    assert created  # queued to the worker on commit (autocommit here: at once)
+    row = Job.objects.filter(pk=job.pk)
+    _wait_for(
+        lambda: row.filter(status="running", done__gte=3).exists(), 45, worker, "3 parts made"
+    )
+    worker.kill()
+    done_at_kill = row.get().done
+    assert 0 < done_at_kill < parts, done_at_kill
+    first_run = [line.split() for line in made.read_text().splitlines()]
+    assert {a for a, _ in first_run} == {"1"}
+    assert [int(n) for _, n in first_run][:done_at_kill] == list(range(done_at_kill))
+
+    # Silent for longer than the stale time: the sweep will take it for a dead worker's.
+    _wait_for(
+        lambda: (timezone.now() - row.get().heartbeat_at).total_seconds() > stale + 0.5,
+        10,
+        worker,
+        "the job to fall silent",
+    )
+    assert row.get().status == "running"  # nobody has noticed yet
+    worker.start("-I", "tests.worker_jobs", JOB_STALE_SECONDS=str(stale))
+    from jobs.tasks import sweep
+
+    sweep.apply_async(queue=worker.queue)  # as beat sends it every minute
+    _wait_for(lambda: row.filter(status="done").exists(), 45, worker, "the job to finish")
+
+    job = row.get()
+    assert Job.objects.count() == 1
+    assert job.attempts == 2 and (job.done, job.total) == (parts, parts)
+    second_run = [line.split() for line in made.read_text().splitlines()][len(first_run) :]
+    assert {a for a, _ in second_run} == {"2"}
+    # The new run began where the checkpoint said: what was done before the kill is not redone.
+    assert [int(n) for _, n in second_run] == list(range(done_at_kill, parts))
+    assert job.result.read().decode() == "".join(part_text(n, parts) for n in range(parts))
+    assert default_storage.listdir(f"jobs/parts/{job.pk}")[1] == []
