@@ -346,6 +346,7 @@ def cohort_detail(request, pk: int):
             "can_track": can(request.user, "assessment.view_tracking", cohort),
             "can_claims": can(request.user, "claims.view_readiness", cohort),
             "can_audit_report": can(request.user, "audit.view_events", cohort),
+            "can_letters": can(request.user, "registrations.run", cohort),
             "tech_award": cohort.qualification.grading_scheme == "tech_award",
         },
     )

@@ -582,13 +582,14 @@ def _letter(notice, date: str) -> TextBlock:
     return TextBlock(lines, shrink=True)
 
 
-def letters_pdf(notices, *, batch: str = "", preview: bool = False) -> bytes:
+def letters_pdf(notices, *, batch: str = "", preview: bool = False, footer: str = "") -> bytes:
     """One A4 page per learner: the notice as e-mailed, for printing and handing out.
 
     `notices` are registrations.notices.Notice objects (notices_for_round, the letters
     of send_notices, batch_notices); LearnerNotice rows are accepted too and regenerated
     (a letter whose notice has changed since it was recorded is left out). A preview is
-    marked PREVIEW on every page and dated today.
+    marked PREVIEW on every page and dated today. `footer` says what the letters are
+    (a cohort's letters) in place of the batch.
     """
     from .models import LearnerNotice
     from .notices import notices_from_records
@@ -608,9 +609,9 @@ def letters_pdf(notices, *, batch: str = "", preview: bool = False) -> bytes:
         story.append(para("There are no letters in this batch."))
     centres = {n.round.centre for n in notices}
     centre = next(iter(centres)) if len(centres) == 1 else None
-    if preview:
+    if preview and not footer:
         footer = "Registration notice \u00b7 preview of the letters not yet sent"
-    else:
+    elif not footer:
         footer = "Registration notice" + (f" \u00b7 letters batch {batch}" if batch else "")
     return Document(
         title="Registration notices" + (" (preview)" if preview else ""),

@@ -176,6 +176,57 @@ def notices_for_round(rnd: RegistrationRound, learner_ids=None) -> list[Notice]:
     return notices
 
 
+# --- a cohort's letters (printed by a background job: registrations.jobs_kinds) -----------
+
+
+def cohort_registrations(cohort, learner_ids=None):
+    """The cohort's registrations its own centre made, on a list (entered, sent to Pearson
+    or registered), with what a notice prints. A partner's learner is registered, and told,
+    by their home centre."""
+    qs = (
+        Registration.objects.filter(
+            cohort=cohort, centre=cohort.centre_id, status__in=Registration.ON_LIST
+        )
+        .select_related("learner", "cohort__qualification", "cohort__centre", "round__centre")
+        .prefetch_related(
+            Prefetch("optional_units", queryset=Unit.objects.order_by("sort_key", "number"))
+        )
+        .order_by("learner_id", "pk")
+    )
+    if learner_ids is not None:
+        qs = qs.filter(learner_id__in=list(learner_ids))
+    return qs
+
+
+def cohort_learner_ids(cohort) -> list[int]:
+    """The learners a cohort's letters are for, by id (the order a resumed run needs)."""
+    return list(
+        cohort_registrations(cohort)
+        .order_by("learner_id")
+        .values_list("learner_id", flat=True)
+        .distinct()
+    )
+
+
+def cohort_notices(cohort, learner_ids) -> list[Notice]:
+    """Each of these learners' letter about their registration on the cohort, worded as
+    the round's notice (notice_text) and dated when printed: two queries. Printing one
+    records nothing: the round's notices page sends, records and tracks the notices."""
+    by_learner: dict[int, list[Registration]] = {}
+    for reg in cohort_registrations(cohort, learner_ids):
+        by_learner.setdefault(reg.learner_id, []).append(reg)
+    out = []
+    for regs in by_learner.values():
+        first = regs[0]
+        # A continuing learner's registration has no round: the cohort's year at its centre.
+        rnd = first.round or RegistrationRound(
+            centre=cohort.centre, academic_year=cohort.start_year
+        )
+        text = notice_text(rnd, first.learner, regs)
+        out.append(Notice(first.learner, rnd, tuple(regs), text, text_sha256(text)))
+    return out
+
+
 def _new_batch_id(rnd: RegistrationRound) -> str:
     now = timezone.localtime()
     return f"{rnd.centre.number}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("lists/<id:pk>/entry-list.xlsx", views.entry_list_xlsx, name="entry_list_xlsx"),
     path("lists/<id:pk>/pearson.xlsx", views.pearson_xlsx, name="pearson_xlsx"),
     path("rounds/<id:pk>/notices/", views.round_notices, name="round_notices"),
+    path("cohorts/<id:pk>/letters/", views.cohort_letters, name="cohort_letters"),
     path("rounds/<id:pk>/letters.pdf", views.round_letters, name="round_letters"),
     path(
         "rounds/<id:pk>/letters-preview.pdf",

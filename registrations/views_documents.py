@@ -1,8 +1,8 @@
 """The round's documents and the learners' notices.
 
 Entry list PDF and XLSX: anyone who may see registrations at the list's centre.
-The "for Pearson" XLSX, the notices page, the letters and their preview: the exams officer
-(RUN_REGISTRATIONS) at that centre. Anything at another centre is a 404; a role too
+The "for Pearson" XLSX, the notices page, the letters and their preview, and a cohort's
+registration letters (a background job): the exams officer (RUN_REGISTRATIONS) at that centre. Anything at another centre is a 404; a role too
 weak is a 403. Building the bytes is documents.py; recording notices is notices.py, and
 their e-mails leave through the outbox after the request, not in it.
 """
@@ -12,11 +12,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import requires
+from accounts.permissions import get_object, requires
+from jobs.services import request_job
+from learners.models import Cohort
 
 from . import access, documents, notices
+from .jobs_kinds import COHORT_LETTERS
 from .permissions import RUN_REGISTRATIONS, VIEW_REGISTRATIONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,3 +156,28 @@ def round_letters(request, pk: int):
         "application/pdf",
         f"registration-letters-{batch}.pdf",
     )
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def cohort_letters(request, pk: int):
+    """A cohort's registration letters, one page per learner: built by a background job
+    (a second request while it runs joins it); its page shows progress, then the PDF."""
+    cohort = get_object(
+        request.user, RUN_REGISTRATIONS, Cohort.objects.select_related("centre"), pk=pk
+    )
+    if not notices.cohort_learner_ids(cohort):
+        messages.info(
+            request,
+            f"No learner on this programme is entered or registered by {cohort.centre.name} "
+            "yet, so there are no registration letters to print.",
+        )
+        return redirect("learners:cohort_detail", pk=cohort.pk)
+    job, _ = request_job(
+        COHORT_LETTERS,
+        by=request.user,
+        centre=cohort.centre,
+        cohort=cohort,
+        params={"cohort": cohort.pk},
+    )
+    return redirect("jobs:job_detail", pk=job.pk)

@@ -2,7 +2,7 @@
 
 `fill` asks for each site's cohort audit-trail report and runs it, so the job page, its
 progress fragment and its download all have a finished job; the cohort's "build the
-report" button is about the site's cohort."""
+report" and "print the registration letters" buttons are about the site's cohort."""
 
 
 def fill(world, key, site) -> None:
@@ -32,5 +32,6 @@ def makers(site) -> dict:
             for name in ("jobs:job_detail", "jobs:job_progress", "jobs:job_download")
         },
         "learners:cohort_audit_report": site(lambda s: {"pk": s.cohort.pk}, Cohort),
+        "registrations:cohort_letters": site(lambda s: {"pk": s.cohort.pk}, Cohort),
         "verification:sv_pack_job": site(lambda s: {"pk": s.extra["sv_visit"].pk}, SVVisit),
     }
