@@ -2,9 +2,10 @@
 
 Entry list PDF and XLSX: anyone who may see registrations at the list's centre.
 The "for Pearson" XLSX, the notices page, the letters and their preview, and a cohort's
-registration letters (a background job): the exams officer (RUN_REGISTRATIONS) at that centre. Anything at another centre is a 404; a role too
-weak is a 403. Building the bytes is documents.py; recording notices is notices.py, and
-their e-mails leave through the outbox after the request, not in it.
+registration letters (a background job): the exams officer (RUN_REGISTRATIONS) at that
+centre. Anything at another centre is a 404; a role too weak is a 403. Building the bytes
+is documents.py; recording notices is notices.py, and their e-mails leave through the
+outbox after the request, not in it.
 """
 
 from __future__ import annotations
