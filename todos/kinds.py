@@ -34,6 +34,10 @@ class Kind:
     # opened weeks ahead of its date), not only within BTECQA_REMINDER_LOOKAHEAD_DAYS.
     remind_while_open: bool = False
 
+    @property
+    def area(self) -> str:
+        return area_of(self.code)
+
     def owner_label(self) -> str:
         return "a named person" if self.owner == ASSIGNEE else Role(self.owner).label
 
@@ -51,6 +55,28 @@ class Kind:
 
 
 _KINDS: dict[str, Kind] = {}
+
+# The dashboard groups actions by the area of the office's work they belong to, read from
+# the first part of the kind's code (the app that declared it), in this order.
+AREAS = [
+    ("registrations", "Registrations"),
+    ("arrangement", "Centres and arrangements"),
+    ("assessment", "Assessment"),
+    ("verification", "Verification"),
+    ("claims", "Certification claims"),
+    ("certification", "Certificates"),
+    ("declarations", "Quality declaration"),
+    ("policies", "Policies"),
+    ("retention", "Retention"),
+    ("learners", "Learners"),
+    ("calendar", "Calendar"),
+]
+AREA_LABELS = dict(AREAS)
+OTHER_AREA = "Other"
+
+
+def area_of(code: str) -> str:
+    return AREA_LABELS.get(code.split(".", 1)[0], OTHER_AREA)
 
 
 def register_kind(
