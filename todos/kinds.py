@@ -29,7 +29,9 @@ class Kind:
     label: str
     owner: str  # a Role value, or ASSIGNEE
     due_days: int | None = None
-    link: str | None = None  # URL name taking the target's id as its only argument
+    # URL name taking the target's id as its only argument, or none (a queue page); used
+    # when the target has no page of its own (get_absolute_url).
+    link: str | None = None
     # In the daily digest every day it is open, whatever its due date (a calendar reminder
     # opened weeks ahead of its date), not only within BTECQA_REMINDER_LOOKAHEAD_DAYS.
     remind_while_open: bool = False
@@ -46,12 +48,16 @@ class Kind:
         return None if days is None else today + dt.timedelta(days=int(days))
 
     def url(self, target_id: str) -> str:
-        if not self.link or not target_id:
+        """The page where the action is done: the link with the target's id, or the link
+        alone when it takes no argument (a queue: every item of that kind for the person)."""
+        if not self.link:
             return ""
-        try:
-            return reverse(self.link, args=[target_id])
-        except NoReverseMatch:
-            return ""
+        for args in ([target_id] if target_id else []), []:
+            try:
+                return reverse(self.link, args=args)
+            except NoReverseMatch:
+                continue
+        return ""
 
 
 _KINDS: dict[str, Kind] = {}

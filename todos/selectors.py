@@ -44,7 +44,11 @@ def by_area(overdue: list[ToDo], rest: list[ToDo]) -> list[dict]:
         group["slug"] = "area-" + "-".join(group["label"].lower().split())
     return sorted(
         groups.values(),
-        key=lambda g: (not g["overdue"], order.get(g["label"], len(order)), g["label"] == OTHER_AREA),
+        key=lambda g: (
+            not g["overdue"],
+            order.get(g["label"], len(order)),
+            g["label"] == OTHER_AREA,
+        ),
     )
 
 
