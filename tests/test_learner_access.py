@@ -415,7 +415,7 @@ def test_the_cohort_page_runs_a_fixed_number_of_queries(
         group = TeachingGroupFactory(cohort=cohort)
         group.learners.add(*[LearnerFactory(centre=own_centre) for _ in range(3)])
     client.force_login(exams_officer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("learners:cohort_detail", args=[cohort.pk]))
     assert len(response.context["groups"]) == groups
     assert all(len(learners) == 3 for _, learners in response.context["groups"])
