@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.permissions import public, roles_of, signed_in
 from registrations.selectors_check import dashboard_entry_checks
-from todos.selectors import dashboard_todos
+from todos.selectors import dashboard_reading, dashboard_todos
 
 
 @signed_in
@@ -21,6 +21,7 @@ def dashboard(request):
     )
     context["has_roles"] = bool(roles_of(request.user)) or request.user.is_superuser
     context["entry_checks"] = dashboard_entry_checks(request.user, timezone.localdate())
+    context["reading"] = dashboard_reading(request.user)
     return render(request, "dashboard.html", context)
 
 

@@ -29,10 +29,16 @@ class Kind:
     label: str
     owner: str  # a Role value, or ASSIGNEE
     due_days: int | None = None
-    link: str | None = None  # URL name taking the target's id as its only argument
+    # URL name taking the target's id as its only argument, or none (a queue page); used
+    # when the target has no page of its own (get_absolute_url).
+    link: str | None = None
     # In the daily digest every day it is open, whatever its due date (a calendar reminder
     # opened weeks ahead of its date), not only within BTECQA_REMINDER_LOOKAHEAD_DAYS.
     remind_while_open: bool = False
+
+    @property
+    def area(self) -> str:
+        return area_of(self.code)
 
     def owner_label(self) -> str:
         return "a named person" if self.owner == ASSIGNEE else Role(self.owner).label
@@ -42,15 +48,41 @@ class Kind:
         return None if days is None else today + dt.timedelta(days=int(days))
 
     def url(self, target_id: str) -> str:
-        if not self.link or not target_id:
+        """The page where the action is done: the link with the target's id, or the link
+        alone when it takes no argument (a queue: every item of that kind for the person)."""
+        if not self.link:
             return ""
-        try:
-            return reverse(self.link, args=[target_id])
-        except NoReverseMatch:
-            return ""
+        for args in ([target_id] if target_id else []), []:
+            try:
+                return reverse(self.link, args=args)
+            except NoReverseMatch:
+                continue
+        return ""
 
 
 _KINDS: dict[str, Kind] = {}
+
+# The dashboard groups actions by the area of the office's work they belong to, read from
+# the first part of the kind's code (the app that declared it), in this order.
+AREAS = [
+    ("registrations", "Registrations"),
+    ("arrangement", "Centres and arrangements"),
+    ("assessment", "Assessment"),
+    ("verification", "Verification"),
+    ("claims", "Certification claims"),
+    ("certification", "Certificates"),
+    ("declarations", "Quality declaration"),
+    ("policies", "Policies"),
+    ("retention", "Retention"),
+    ("learners", "Learners"),
+    ("calendar", "Calendar"),
+]
+AREA_LABELS = dict(AREAS)
+OTHER_AREA = "Other"
+
+
+def area_of(code: str) -> str:
+    return AREA_LABELS.get(code.split(".", 1)[0], OTHER_AREA)
 
 
 def register_kind(

@@ -61,7 +61,10 @@ def open_todo(
         existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
         if existing:
             return existing
-        url = target.get_absolute_url() if hasattr(target, "get_absolute_url") else ""
+        if hasattr(target, "get_absolute_url"):
+            url = target.get_absolute_url()
+        else:
+            url = kind_spec.url(keys["target_id"])
         todo = ToDo.objects.create(title=title, due_date=due, url=url[:300], **keys)
         audit.record(
             actor,
@@ -73,11 +76,16 @@ def open_todo(
     return todo
 
 
-def close_todos(kind: str, *, target=None, by=None, note: str = "", centre=None) -> int:
-    """Close every open action of this kind on this target: the work is done."""
+def close_todos(
+    kind: str, *, target=None, by=None, note: str = "", centre=None, assignee=None
+) -> int:
+    """Close every open action of this kind on this target: the work is done (only the one
+    owed by `assignee` when given: one person's share of the work is done)."""
     qs = ToDo.objects.filter(kind=kind, closed_at__isnull=True, **_target_keys(target))
     if centre is not None:
         qs = qs.filter(centre=centre)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
     closed = 0
     with transaction.atomic():
         for todo in qs.select_for_update():
