@@ -110,11 +110,7 @@ def test_every_admin_page_loads_without_csp_violations_or_axe_findings(
     failed_loads: list[str] = []
     page.on(
         "response",
-        lambda r: (
-            failed_loads.append(f"{r.status} for {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
+        lambda r: failed_loads.append(f"{r.status} for {r.url}") if r.status >= 400 else None,
     )
     page.goto(f"{site}/admin/login/")
     problems = [

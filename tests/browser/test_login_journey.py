@@ -57,6 +57,8 @@ def test_exams_officer_logs_in_and_sees_their_actions(
     page, site, cast, password, officer_todos, browser_log
 ):
     officer = cast[Role.EXAMS_OFFICER]
+    failed: list[str] = []  # the favicon included: every page links its own
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     page.goto(f"{site}/")
     expect(page).to_have_url(re.compile(re.escape(f"{site}{LOGIN_PATH}") + r"\?next=/$"))
@@ -76,6 +78,7 @@ def test_exams_officer_logs_in_and_sees_their_actions(
     expect(actions.get_by_role("heading", level=3)).to_contain_text("1 overdue")
     expect(page.get_by_text(officer_todos["not_theirs"].title)).to_have_count(0)
     assert_no_axe_violations(page)
+    assert failed == []
 
     assert browser_log.csp_violations() == []
 
