@@ -313,6 +313,9 @@ def any_centre_ids(user) -> set[int]:
 def has_perm(user, perm: str, centre_id: int | None = None) -> bool:
     """May the user do `perm` (anywhere, or at one centre)? For pages without one object."""
     get_permission(perm)
+    if centre_id is not None and (isinstance(centre_id, bool) or not isinstance(centre_id, int)):
+        # An object here was always refused (the entries page hid its own buttons): use can().
+        raise TypeError(f"has_perm takes a centre id, not {type(centre_id).__name__}; use can()")
     if _is_super(user):
         return True
     ids = centre_ids_for(user, perm)

@@ -143,6 +143,13 @@ def withdraw_entry(entry: ExternalEntry, *, by) -> ExternalEntry:
     def change(locked):
         if locked.withdrawn_at is not None:
             raise ValidationError(f"{locked.learner}'s entry for {locked} is already withdrawn.")
+        if ExternalResult.objects.filter(
+            learner_id=locked.learner_id, unit_id=locked.unit_id, series=locked.series, current=True
+        ).exists():
+            raise ValidationError(
+                f"{locked.learner}'s entry for {locked} has a result from Pearson already: "
+                "it was sat, so it cannot be withdrawn."
+            )
         locked.withdrawn_at, locked.withdrawn_by = timezone.now(), by
         return {"series": locked.series}
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("entries/<id:pk>/", views_entries.entries, name="entries"),
     path("entries/<id:pk>/save/", views_entries.entries_save, name="entries_save"),
     path("entries/<id:pk>/xlsx/", views_entries.entries_xlsx, name="entries_xlsx"),
+    path("entry/<id:pk>/withdraw/", views_entries.entry_withdraw, name="entry_withdraw"),
     path("results/import/", views_results.results_import, name="results_import"),
     path(
         "results/import/<id:pk>/confirm/",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import get_object, has_perm, requires, scope
+from accounts.permissions import can, get_object, requires, scope
 from btecqa.validators import academic_year_for, academic_year_problem
 from learners.models import Cohort, Learner
 
@@ -81,7 +81,7 @@ def entries(request, pk):
             "grid": grid,
             "rows": rows,
             "unmatched": unmatched,
-            "can_enter": has_perm(request.user, MAKE_EXTERNAL_ENTRIES, cohort),
+            "can_enter": can(request.user, MAKE_EXTERNAL_ENTRIES, cohort),
         },
     )
 
@@ -128,3 +128,24 @@ def entries_save(request, pk):
         messages.success(request, f"{len(made)} entries made for {series.name}.")
     page = reverse("claims:entries", kwargs={"pk": cohort.pk})
     return redirect(f"{page}?{urlencode({'year': year, 'series': series.name})}")
+
+
+@requires(MAKE_EXTERNAL_ENTRIES)
+@require_POST
+def entry_withdraw(request, pk):
+    """Withdraw one live entry (a learner who will not sit); kept with who and when."""
+    entry = get_object(
+        request.user,
+        MAKE_EXTERNAL_ENTRIES,
+        ExternalEntry.objects.select_related("learner", "unit", "cohort"),
+        pk=pk,
+    )
+    try:
+        services.withdraw_entry(entry, by=request.user)
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, f"{entry.learner}'s entry for {entry} is withdrawn.")
+    page = reverse("claims:entries", kwargs={"pk": entry.cohort_id})
+    return redirect(f"{page}?{urlencode({'year': entry.academic_year, 'series': entry.series})}")

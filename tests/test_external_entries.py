@@ -350,3 +350,57 @@ def test_the_page_runs_the_same_queries_at_two_sizes(client, world):
             imported_by=world.eo,
         )
     assert count() == small
+
+
+def test_the_exams_officer_withdraws_an_entry_from_the_page_and_a_sat_one_is_refused(
+    client, world
+):
+    from django.urls import reverse
+
+    a, b, _ = world.learners
+    withdraw, sat = services.make_entries(
+        world.cohort,
+        YEAR,
+        "May/June 2027",
+        [(a.pk, world.exam.pk), (b.pk, world.exam.pk)],
+        by=world.eo,
+        today=dt.date(2027, 2, 1),
+    )
+    ExternalResult.objects.create(
+        learner=b, unit=world.exam, series="May/June 2027", grade="M", imported_by=world.eo
+    )
+    page_url = reverse("claims:entries", kwargs={"pk": world.cohort.pk})
+    client.force_login(world.eo)
+    page = client.get(page_url, {"year": YEAR, "series": "May/June 2027"}).content.decode()
+    assert f"Withdraw {a}'s entry" in page  # the live entry has its button
+    assert f"Withdraw {b}'s entry" not in page  # the sat one has a result instead
+    # the exams officer may enter the learner not yet entered (the boxes were once hidden)
+    assert f'aria-label="Enter {world.learners[2]} for unit {world.exam.number}"' in page
+
+    response = client.post(
+        reverse("claims:entry_withdraw", kwargs={"pk": withdraw.pk}), follow=True
+    )
+    withdraw.refresh_from_db()
+    assert withdraw.withdrawn_at is not None and withdraw.withdrawn_by == world.eo
+    assert "is withdrawn" in response.content.decode()
+    assert "withdrawn " in response.content.decode()  # the list says when
+    assert AuditEvent.objects.filter(action="claims.external_entry.withdrawn").exists()
+
+    response = client.post(reverse("claims:entry_withdraw", kwargs={"pk": sat.pk}), follow=True)
+    sat.refresh_from_db()
+    assert sat.withdrawn_at is None
+    assert "has a result from Pearson already" in response.content.decode()
+
+    teacher = UserFactory()
+    RoleAssignmentFactory(user=teacher, centre=world.centre, role=Role.ASSESSOR_IV)
+    client.force_login(teacher)
+    (again,) = services.make_entries(
+        world.cohort,
+        YEAR,
+        "May/June 2027",
+        [(a.pk, world.exam.pk)],
+        by=world.eo,
+        today=dt.date(2027, 2, 1),
+    )
+    response = client.post(reverse("claims:entry_withdraw", kwargs={"pk": again.pk}))
+    assert response.status_code == 403
