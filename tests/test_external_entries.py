@@ -352,9 +352,7 @@ def test_the_page_runs_the_same_queries_at_two_sizes(client, world):
     assert count() == small
 
 
-def test_the_exams_officer_withdraws_an_entry_from_the_page_and_a_sat_one_is_refused(
-    client, world
-):
+def test_the_exams_officer_withdraws_an_entry_from_the_page_and_a_sat_one_is_refused(client, world):
     from django.urls import reverse
 
     a, b, _ = world.learners
