@@ -168,8 +168,8 @@ def redraft(report, *, by, expected_lock=None) -> PolicyMonitoringReport:
     require_object(by, KEEP_MONITORING, report)
     with transaction.atomic():
         locked = _locked(report)
-        _check_lock(locked, expected_lock)
         _refuse_if_signed(locked)
+        _check_lock(locked, expected_lock)
         kept = dict(locked.clauses.exclude(action="").values_list("clause", "action"))
         tally = _fill(locked, by=by, keep_actions=kept)
         locked.drafted_by, locked.drafted_at = by, timezone.now()
@@ -184,8 +184,8 @@ def save_actions(report, *, actions: dict[str, str], by, expected_lock=None):
     require_object(by, KEEP_MONITORING, report)
     with transaction.atomic():
         locked = _locked(report)
-        _check_lock(locked, expected_lock)
         _refuse_if_signed(locked)
+        _check_lock(locked, expected_lock)
         before, after = {}, {}
         for row in locked.clauses.all():
             if row.clause not in actions:
