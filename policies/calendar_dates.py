@@ -20,7 +20,7 @@ def monitoring_done(centre, academic_year) -> bool:
 
 MONITORING_DATE = register_calendar_date(
     "policies.monitoring",
-    "Sign last year's policy monitoring report, ready for Pearson",
+    "Policy monitoring report on the year just ended, signed for Pearson",
     Role.QUALITY_NOMINEE,
     monitoring_date,
     30,
