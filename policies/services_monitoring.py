@@ -148,6 +148,7 @@ def draft_report(centre, academic_year: str, *, by) -> PolicyMonitoringReport:
                 after={"academic_year": academic_year, "version": 1, **tally},
             )
             _open_sign_todo(report, by)
+        report.just_made = True
     except IntegrityError:  # drafted at the same moment by someone else
         return PolicyMonitoringReport.objects.get(
             centre=centre, academic_year=academic_year, version=1

@@ -102,7 +102,10 @@ def monitoring_draft(request):
         except ValidationError as exc:
             add_refusal(form, exc)
         else:
-            messages.success(request, f"{report} drafted from the records.")
+            if getattr(report, "just_made", False):
+                messages.success(request, f"{report} drafted from the records.")
+            else:
+                messages.info(request, f"{report} already exists: here it is.")
             return redirect(report)
     show_again(request, form)
     return _list_page(request, form=form)

@@ -226,6 +226,14 @@ def test_the_qn_writes_actions_signs_and_the_signed_report_is_immutable_then_ver
     report = PolicyMonitoringReport.objects.get(centre=own_centre, academic_year=YEAR)
     assert r.status_code == 302 and r["Location"] == report.get_absolute_url()
     assert _row(report, "000-4").status == MonitoringClause.Status.EXCEPTIONS
+    # Drafting the same year again opens the report there is; it makes no second one.
+    r = client.post(
+        reverse("policies:monitoring_draft"),
+        {"centre": own_centre.pk, "academic_year": YEAR},
+        follow=True,
+    )
+    assert "already exists: here it is" in r.content.decode()
+    assert PolicyMonitoringReport.objects.filter(centre=own_centre).count() == 1
 
     # Not signed while an exception has no action: the page says which clause.
     r = _sign(client, report)
