@@ -55,7 +55,7 @@ def _policy(centre, qn, coordinator, *, title="Collaborative arrangements policy
         centre=centre,
         title=title,
         coordinator=coordinator,
-        sub_committee="CASCOM",
+        sub_committee="Curriculum and Standards",
         reviewed_on=dt.date(2025, 3, 1),
         next_review=due,
         upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4 the policy"),
@@ -323,14 +323,14 @@ def test_the_qn_writes_actions_signs_and_the_signed_report_is_immutable_then_ver
 
 def test_reading_again_keeps_the_actions_and_finds_what_changed(own_centre, cast, qn):
     report = _exceptional_report(own_centre, cast, qn)
-    services.save_actions(report, actions={"000-4": "Review it at CASCOM"}, by=qn)
+    services.save_actions(report, actions={"000-4": "Review it at Curriculum and Standards"}, by=qn)
     policy = own_centre.policies.get()
     register.record_monitoring(
         policy, monitored_on=dt.date(2026, 7, 1), outcome="no_change", by=qn
     )  # monitored on 1 July 2026: still in 2025/26
     services.redraft(report, by=qn)
     row = _row(report, "000-4")
-    assert row.action == "Review it at CASCOM"
+    assert row.action == "Review it at Curriculum and Standards"
     assert row.exceptions == [
         "Collaborative arrangements policy: overdue for review since 01/03/2026"
     ]
@@ -342,7 +342,7 @@ def test_the_pdf_for_pearson_holds_every_clause_id_and_the_signature(client, own
     draft = client.get(reverse("policies:monitoring_pdf", args=[report.pk]))
     assert draft["Content-Type"] == "application/pdf"
     assert "DRAFT: not yet signed" in pdf_text(draft.content)
-    _act(report, qn, **{"000-4": "Review it at CASCOM"})
+    _act(report, qn, **{"000-4": "Review it at Curriculum and Standards"})
     signing_seen = signing.current_sha256(report)
     services.sign_report(report, by=qn, password=PASSWORD, seen_sha256=signing_seen)
     r = client.get(reverse("policies:monitoring_pdf", args=[report.pk]))
@@ -353,7 +353,7 @@ def test_the_pdf_for_pearson_holds_every_clause_id_and_the_signature(client, own
     text = pdf_text(r.content)
     for clause in monitoring.all_clauses():
         assert clause.id in text
-    assert "Review it at CASCOM" in text
+    assert "Review it at Curriculum and Standards" in text
     assert "overdue for review since 01/03/2026" in text
     assert "Signed by the Quality Nominee" in text and signing_seen in text
     assert "DRAFT" not in text
