@@ -75,3 +75,5 @@ MENU.append(("Claims audit", "claims:audit_list", "claims.view_claims_audit"))
 MENU.append(("Certificates", "certification:batches", "certification.view_certificates"))
 # Retention: what falls due for disposal, approvals and legal holds (004-duty-8).
 MENU.append(("Retention", "retention:index", "retention.view_retention"))
+# The Quality Nominee's yearly policy monitoring report (000-4).
+MENU.append(("Policy monitoring", "policies:monitoring_list", "policies.view_monitoring_report"))

@@ -25,3 +25,18 @@ class MonitoringRecordAdmin(ReadOnlyAdmin):
 
 for model in (ChairSignature, RegisterSettings):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+from .models_monitoring import MonitoringClause, PolicyMonitoringReport  # noqa: E402
+
+
+@admin.register(PolicyMonitoringReport)
+class PolicyMonitoringReportAdmin(ReadOnlyAdmin):
+    list_display = ["centre", "academic_year", "version", "status", "signed_at"]
+    list_filter = ["academic_year", "status"]
+
+
+@admin.register(MonitoringClause)
+class MonitoringClauseAdmin(ReadOnlyAdmin):
+    list_display = ["report", "clause", "status"]
+    list_filter = ["status"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PoliciesConfig(AppConfig):
@@ -6,4 +7,8 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Policy register"
 
     def ready(self):
-        from . import events, permissions, report_measures  # noqa: F401
+        from . import calendar_dates, events, pack, permissions, report_measures  # noqa: F401
+
+        # Each app that keeps evidence says what it reads for the yearly monitoring report
+        # in `<app>/monitoring_readers.py` (policies/monitoring.py).
+        autodiscover_modules("monitoring_readers")

@@ -67,3 +67,42 @@ SIGN_POLICY = register_kind(
     due_days=14,
     link="policies:policy_detail",
 )
+
+# --- the yearly policy monitoring report ---------------------------------------------------
+MONITORING_DRAFTED = register_action(
+    "policies.monitoring_report.drafted",
+    "Policy monitoring report drafted",
+    "{actor} drafted {object} from the records",
+)
+MONITORING_REDRAFTED = register_action(
+    "policies.monitoring_report.redrafted",
+    "Policy monitoring report read again",
+    "{actor} read the records again for {object}",
+)
+MONITORING_ACTIONS_SAVED = register_action(
+    "policies.monitoring_report.actions_saved",
+    "Policy monitoring actions written",
+    "{actor} wrote the actions of {object}",
+)
+MONITORING_SIGNED = register_action(
+    "policies.monitoring_report.signed",
+    "Policy monitoring report signed",
+    "{actor} signed {object} as Quality Nominee",
+)
+MONITORING_AMENDED = register_action(
+    "policies.monitoring_report.amended",
+    "Policy monitoring report: new version",
+    "{actor} made a new version of the signed {object}: {reason}",
+)
+MONITORING_EXPORTED = register_action(
+    "policies.monitoring_report.exported",
+    "Policy monitoring report downloaded",
+    "{actor} downloaded {object} as a PDF",
+)
+SIGN_MONITORING = register_kind(
+    "policies.sign_monitoring_report",
+    "Write the actions and sign the policy monitoring report",
+    owner=Role.QUALITY_NOMINEE,
+    due_days=14,
+    link="policies:monitoring_report",
+)

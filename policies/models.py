@@ -235,3 +235,7 @@ class RegisterSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Policy reminders {self.reminder_days} days before"
+
+
+# The yearly policy monitoring report (seed 000, section 4).
+from .models_monitoring import MonitoringClause, PolicyMonitoringReport  # noqa: E402,F401

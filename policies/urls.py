@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_monitoring
 
 app_name = "policies"
 
@@ -18,4 +18,20 @@ urlpatterns = [
     path("versions/<id:pk>/sign/", views.version_sign, name="version_sign"),
     path("versions/<id:pk>/chair/", views.version_chair, name="version_chair"),
     path("versions/<id:pk>/file/", views.version_file, name="version_file"),
+    path("monitoring/", views_monitoring.monitoring_list, name="monitoring_list"),
+    path("monitoring/draft/", views_monitoring.monitoring_draft, name="monitoring_draft"),
+    path("monitoring/<id:pk>/", views_monitoring.monitoring_report, name="monitoring_report"),
+    path(
+        "monitoring/<id:pk>/actions/",
+        views_monitoring.monitoring_actions,
+        name="monitoring_actions",
+    ),
+    path(
+        "monitoring/<id:pk>/redraft/",
+        views_monitoring.monitoring_redraft,
+        name="monitoring_redraft",
+    ),
+    path("monitoring/<id:pk>/sign/", views_monitoring.monitoring_sign, name="monitoring_sign"),
+    path("monitoring/<id:pk>/amend/", views_monitoring.monitoring_amend, name="monitoring_amend"),
+    path("monitoring/<id:pk>/pdf/", views_monitoring.monitoring_pdf, name="monitoring_pdf"),
 ]

@@ -67,6 +67,7 @@ from . import (
     matrix_grants,
     matrix_iv,
     matrix_jobs,
+    matrix_monitoring,
     matrix_plans,
     matrix_policies,
     matrix_progress,
@@ -113,6 +114,7 @@ MATRIX_AREAS = (
     matrix_jobs,
     matrix_certificates,
     matrix_retention,
+    matrix_monitoring,
 )
 PUBLIC = {
     "login",
