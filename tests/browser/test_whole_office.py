@@ -1,0 +1,407 @@
+"""The whole office in one browser session: one learner from the MIS import to the
+certificate in their hand, then their dossier showing every step with who and when.
+
+The world is small and seeded with services where a page would only be set-up (the
+qualification's catalogue entry and grading tables, the centre's approval, the cohort, the
+people and their roles, the rows of the assessment plan). Everything the office does to the
+learner goes through its pages, each person logging in through the log-in form in turn, on
+the day it would happen (the clock moves through the year with time_machine; the live
+server shares this process's clock):
+
+ 1. September: the exams officer imports the learner from the MIS and the class list,
+    opens the round and requests entries; the programme leader proposes; the exams officer
+    enters and returns the list; the programme leader signs it; the exams officer submits
+    it and imports Edexcel Online's registration numbers.
+ 2. The Lead IV signs and submits the assessment plan; the Quality Nominee approves it.
+ 3. The assessor writes the brief; its internal verifier checks it; the assessor signs and
+    issues it.
+ 4. November: the assessor records the criterion decisions; the Lead IV samples the work
+    and the internal verifier agrees.
+ 5. February: the standards verifier's sample names the learner; the work is sent; the
+    report is released.
+ 6. March: Pearson's results file brings the external unit's result.
+ 7. June: claim readiness shows the learner ready; the exams officer prepares the claim,
+    the programme leader and the exams officer approve it, the claim file is made and the
+    submission recorded.
+ 8. July: the certificates are imported, checked against the claim and issued.
+ 9. The dossier shows each step with who and when, and the audit chain verifies.
+
+Every page the browser loads is checked with axe (the journey fails naming any page that
+was not), and the console shows no CSP violation or script error.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from tests.factories import (
+    PASSWORD,
+    CentreFactory,
+    CohortFactory,
+    QualificationFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+    approve,
+    make_uln,
+)
+
+from .conftest import assert_no_axe_violations, fill_login_form
+
+LONDON = ZoneInfo("Europe/London")
+CENTRE = "Whole Office Academy"
+CENTRE_NO = "40901"
+TITLE = "Pearson BTEC Level 3 National Certificate in Office Practice"
+QN = "603/9901/1"
+YEAR = "2026/27"
+PEOPLE = {
+    "eo": ("Ruth", "Ashgrove", Role.EXAMS_OFFICER),
+    "pl": ("Marcus", "Fenwick", Role.PROGRAMME_LEADER),
+    "qn": ("Imogen", "Strand", Role.QUALITY_NOMINEE),
+    "liv": ("Oskar", "Lindqvist", Role.LEAD_IV),
+    "assessor": ("Bethan", "Carrow", Role.ASSESSOR_IV),
+    "iv": ("Femi", "Adebayo", Role.ASSESSOR_IV),
+}
+NAME = {u: f"{first} {last}" for u, (first, last, _) in PEOPLE.items()}
+LEARNER = ("Wren", "Halloway")  # first, last
+LEARNER_ULN = make_uln(990_001)
+DOB = dt.date(2009, 4, 17)
+GROUP = "26OFF-A"
+CRITERIA = ("A.P1", "A.P2", "A.M1", "A.D1")
+ASSIGNMENT = "Unit 1 assignment: running an office"
+
+
+def on(day: dt.date, hour: int = 10):
+    """The clock at `hour` o'clock on `day`, ticking."""
+    return time_machine.travel(
+        dt.datetime(day.year, day.month, day.day, hour, tzinfo=LONDON), tick=True
+    )
+
+
+def ddmmyyyy(day: dt.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+@pytest.fixture
+def world(transactional_db, settings, tmp_path):
+    """A centre, its people, a one-year cohort of a two-unit qualification (unit 1 internal,
+    unit 2 external) with its grading tables, and the rows of the year's assessment plan
+    written by the Lead IV (not yet submitted)."""
+    from assessment import services_plans as plans
+    from learners.models import Cohort
+    from qualifications.models import (
+        AssessmentCriterion,
+        GradeThreshold,
+        GradingTable,
+        LearningAim,
+        Unit,
+        UnitPoints,
+    )
+    from verification.services import appoint_lead_iv
+
+    with on(dt.date(2026, 9, 1), 8):
+        call_command("load_registration_years", verbosity=0)
+        centre = CentreFactory(number=CENTRE_NO, name=CENTRE)
+        users = {}
+        for username, (first, last, role) in PEOPLE.items():
+            users[username] = UserFactory(username=username, first_name=first, last_name=last)
+            RoleAssignmentFactory(user=users[username], centre=centre, role=role)
+        q = QualificationFactory(title=TITLE, number=QN, glh=120, typical_years=1)
+        internal = Unit.objects.create(
+            qualification=q, number="1", title="Running an office", glh=60, assessment="internal"
+        )
+        aim = LearningAim.objects.create(unit=internal, code="A", label="Plan the office's week")
+        for code in CRITERIA:
+            AssessmentCriterion.objects.create(unit=internal, learning_aim=aim, code=code)
+        external = Unit.objects.create(
+            qualification=q, number="2", title="Office principles", glh=60, assessment="external"
+        )
+        source = "Invented for the journey: a two-unit certificate"
+        points = GradingTable.objects.create(
+            qualification=q, kind="unit_points", from_cohort="2016/17", source=source
+        )
+        for grade, pts in (("U", 0), ("N", 3), ("P", 6), ("M", 10), ("D", 16)):
+            UnitPoints.objects.create(table=points, glh=60, grade=grade, points=pts)
+        thresholds = GradingTable.objects.create(
+            qualification=q, kind="thresholds", from_cohort="2016/17", source=source
+        )
+        for grade, least in (("U", 0), ("P", 12), ("M", 20), ("D", 28), ("D*", 32)):
+            GradeThreshold.objects.create(table=thresholds, grade=grade, min_points=least)
+        approve(centre, q)
+        cohort = CohortFactory(
+            centre=centre, qualification=q, start_year=YEAR, years=1, leader=users["pl"]
+        )
+        assert Cohort.objects.filter(pk=cohort.pk, years=1).exists()
+        appoint_lead_iv(
+            centre=centre,
+            qualification=q,
+            academic_year=YEAR,
+            lead_iv=users["liv"],
+            by=users["qn"],
+        )
+        plan = plans.start_plan(cohort, academic_year=YEAR, by=users["liv"])
+        plans.save_assignment(
+            plan,
+            by=users["liv"],
+            data={
+                "unit": internal,
+                "title": ASSIGNMENT,
+                "method": "written_report",
+                "assessor": users["assessor"],
+                "internal_verifier": users["iv"],
+                "brief_iv_by": dt.date(2026, 9, 28),
+                "hand_out": dt.date(2026, 10, 5),
+                "hand_in": dt.date(2026, 11, 2),
+                "resubmission_by": dt.date(2026, 12, 4),
+                "decisions_iv_by": dt.date(2026, 11, 20),
+            },
+            criteria=list(internal.criteria.all()),
+        )
+    return {
+        "centre": centre,
+        "users": users,
+        "qualification": q,
+        "cohort": cohort,
+        "plan": plan,
+        "internal": internal,
+        "external": external,
+    }
+
+
+# -- the browser: every page axe-checked, counted --------------------------------------
+
+
+class Office:
+    """The one page, handed from person to person. Every page load is recorded; `axe()`
+    checks the page as it stands and marks the load checked."""
+
+    def __init__(self, page, site):
+        self.page, self.site = page, site
+        self.loads: list[list] = []  # [url, checked]
+        self.checked = 0
+        page.on("load", lambda p: self.loads.append([p.url, False]))
+
+    def axe(self) -> None:
+        assert_no_axe_violations(self.page)
+        self.checked += 1
+        if self.loads:
+            self.loads[-1][1] = True
+
+    def unchecked(self) -> list[str]:
+        return [url for url, checked in self.loads if not checked]
+
+    # navigation ---------------------------------------------------------------------
+
+    def goto(self, path: str) -> None:
+        self.page.goto(f"{self.site}{path}")
+        self.axe()
+
+    def click(self, locator) -> None:
+        """Click something that loads a page, then check the page."""
+        with self.page.expect_navigation():
+            locator.click()
+        self.axe()
+
+    def nav(self, label: str) -> None:
+        self.click(
+            self.page.get_by_role("navigation", name="Main").get_by_role(
+                "link", name=label, exact=True
+            )
+        )
+
+    def button(self, name: str, scope=None) -> None:
+        self.click((scope or self.page).get_by_role("button", name=name, exact=True))
+
+    def become(self, username: str) -> None:
+        """Whoever was in is logged out (the cookies go); this person logs in by the form."""
+        page = self.page
+        page.context.clear_cookies()
+        self.goto("/accounts/login/")
+        with page.expect_navigation(url=f"{self.site}/"):
+            fill_login_form(page, username, PASSWORD)
+        expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
+        expect(
+            page.get_by_role("navigation", name="Main").get_by_role(
+                "link", name=NAME[username], exact=True
+            )
+        ).to_be_visible()
+        self.axe()
+
+    def dashboard(self) -> None:
+        self.nav("Dashboard")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("What needs doing")
+
+    def todo(self, title) -> None:
+        """From the dashboard's "Needs my action" region: the to-do with this title."""
+        self.dashboard()
+        self.click(
+            self.page.get_by_role("region", name="Needs my action").get_by_role(
+                "link", name=title, exact=True
+            )
+        )
+
+    # reading --------------------------------------------------------------------------
+
+    def h1(self, text) -> None:
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(text)
+
+    def message(self, text) -> None:
+        expect(self.page.locator("[aria-live=polite] > [role=status]")).to_have_text([text])
+
+
+def csv_file(path, rows) -> str:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return str(path)
+
+
+def definition(scope, term: str):
+    return scope.locator("dt", has_text=re.compile(rf"^{re.escape(term)}$")).locator(
+        "xpath=following-sibling::dd[1]"
+    )
+
+
+# -- the steps ---------------------------------------------------------------------------
+
+
+def import_the_learner(o: Office, tmp_path, cohort) -> None:
+    page = o.page
+    first, last = LEARNER
+    o.nav("Import from MIS")
+    o.h1("Import from the MIS")
+    page.get_by_label("MIS export (CSV or XLSX)").set_input_files(
+        csv_file(
+            tmp_path / "year12.csv",
+            [
+                ["Legal Surname", "Legal Forename", "DOB", "Gender", "Adno", "ULN", "Candidate No"],
+                [last, first, ddmmyyyy(DOB), "F", "A9001", LEARNER_ULN, "9001"],
+            ],
+        )
+    )
+    o.button("Check the file and preview")
+    o.h1("Preview: year12.csv")
+    o.button("Commit this import")
+    # the class list: the learner in the cohort's teaching group
+    o.nav("Import from MIS")
+    page.get_by_label("What the file holds").select_option(label="Class list")
+    page.get_by_label("Cohort").select_option(label=f"{cohort} \u2013 {CENTRE_NO}")
+    page.get_by_label("MIS export (CSV or XLSX)").set_input_files(
+        csv_file(tmp_path / "classes.csv", [["Adno", "Teaching Group"], ["A9001", GROUP]])
+    )
+    o.button("Check the file and preview")
+    o.h1("Preview: classes.csv")
+    o.button("Commit this import")
+
+
+def register_the_learner(o: Office, tmp_path, cohort) -> None:
+    """The September round for the cohort, to the registration number."""
+    page = o.page
+    name = f"{LEARNER[1].upper()}, {LEARNER[0]}"
+    today = dt.date(2026, 9, 14)
+    o.nav("Registrations")
+    o.click(page.get_by_role("link", name="Open a round"))
+    o.h1("Open the registration round")
+    o.button("Open the round")
+    o.h1(f"Registrations {YEAR}")
+    o.click(definition(page, "Centre dates").get_by_role("link", name="centre dates"))
+    o.h1("Centre dates for the year")
+    page.get_by_label("Centre").select_option(label=f"{CENTRE} ({CENTRE_NO})")
+    page.get_by_label("Academic year").fill(YEAR)
+    page.get_by_role("textbox", name=re.compile(r"^Term starts")).fill("01/09/2026")
+    page.get_by_label("October half term starts").fill("26/10/2026")
+    o.button("Save dates")
+    o.message(re.compile(r"^Dates saved\. The entry check closes on "))
+    o.nav("Registrations")
+    o.click(page.get_by_role("link", name=YEAR, exact=True))
+    page.get_by_label("Cohort").select_option(label=f"{TITLE} {YEAR}")
+    page.get_by_label("Due date").fill(ddmmyyyy(today + dt.timedelta(days=7)))
+    o.button("Request entries")
+    o.message(f"Entries requested from {NAME['pl']} by {ddmmyyyy(today + dt.timedelta(days=7))}.")
+
+    # The programme leader proposes the learner, from the to-do.
+    o.become("pl")
+    o.todo(f"Propose entries for {TITLE} {YEAR}")
+    o.h1(f"Propose entries: {TITLE}")
+    page.get_by_role("checkbox", name=f"Propose {name}", exact=True).check()
+    o.button("Propose the ticked learners")
+    o.message("1 learner proposed.")
+    o.button("Send 1 proposal to the exams office")
+    o.message("Proposals sent to the exams office.")
+
+    # The exams officer makes the entry and returns the list, from the to-do.
+    o.become("eo")
+    o.todo(f"Make the entries for {TITLE} {YEAR}")
+    o.h1(f"Entry list: {TITLE}")
+    proposed = page.get_by_role("region", name="Proposed by the programme leader")
+    o.button("Make the ticked entries", proposed)
+    o.message("1 entry made.")
+    o.button("Return the list to the programme leader to sign")
+    expect(page.locator("#list-status")).to_have_text("Awaiting the programme leader's signature")
+
+    # The programme leader signs it.
+    o.become("pl")
+    o.todo(f"Check, sign and date the entry list for {TITLE} {YEAR}")
+    signing = page.get_by_role("region", name="Sign and date")
+    signing.get_by_label("Password").fill(PASSWORD)
+    o.button("Sign the entry list", signing)
+    o.message("Signed and dated. The exams office has been told.")
+
+    # The exams officer records the submission, then imports Edexcel Online's numbers.
+    o.become("eo")
+    o.todo(f"Make any amendments and submit the entries for {TITLE} {YEAR}")
+    box = page.get_by_role("region", name="Record the submission to Pearson")
+    o.button("Record submission", box)
+    o.message("Submission to Pearson recorded.")
+    o.nav("Registrations")
+    o.click(page.get_by_role("link", name=YEAR, exact=True))
+    o.click(page.get_by_role("link", name="Import registration numbers"))
+    o.h1("Import registration numbers")
+    page.get_by_label("Edexcel Online export (CSV or XLSX)").set_input_files(
+        csv_file(
+            tmp_path / "eol.csv",
+            [
+                [
+                    "Centre Number",
+                    "Registration Number",
+                    "Candidate Number",
+                    "ULN",
+                    "Surname",
+                    "Forename",
+                    "Date of Birth",
+                ],
+                [
+                    CENTRE_NO,
+                    "RN0099001",
+                    "9001",
+                    LEARNER_ULN,
+                    LEARNER[1].upper(),
+                    LEARNER[0].upper(),
+                    ddmmyyyy(DOB),
+                ],
+            ],
+        )
+    )
+    o.button("Check the file and preview")
+    o.h1("Registration numbers: eol.csv")
+    o.button("Confirm and record the registration numbers")
+
+
+def test_one_learner_through_the_whole_office(page, site, world, browser_log, tmp_path):
+    o = Office(page, site)
+    with on(dt.date(2026, 9, 14)):
+        o.become("eo")
+        import_the_learner(o, tmp_path, world["cohort"])
+        register_the_learner(o, tmp_path, world["cohort"])
+
+    assert o.unchecked() == [], o.unchecked()
+    print(f"{o.checked} pages checked with axe, {len(o.loads)} loaded")
+    assert browser_log.csp_violations() == [], "\n".join(browser_log.csp_violations())
+    assert browser_log.page_errors == [], "\n".join(browser_log.page_errors)
