@@ -394,12 +394,111 @@ def register_the_learner(o: Office, tmp_path, cohort) -> None:
     o.button("Confirm and record the registration numbers")
 
 
+def plan_brief_and_decisions(o: Office) -> None:
+    """The plan signed and approved, the brief written, verified, signed and issued, and the
+    assessor's decisions on the class grid."""
+    page = o.page
+    unit = "Unit 1: Running an office"
+    full = f"{LEARNER[0]} {LEARNER[1]}"
+
+    def open_plan():
+        o.nav("Assessment plans")
+        o.h1("Assessment plans")
+        o.click(page.locator("tbody tr").filter(has_text=CENTRE).get_by_role("link", name=TITLE))
+        o.h1(f"Assessment plan: {TITLE}")
+
+    with on(dt.date(2026, 9, 21)):
+        o.become("liv")
+        open_plan()
+        expect(page.get_by_text("Every check passes.")).to_be_visible()
+        submit = page.get_by_role("region", name="Sign and submit to the Quality Nominee")
+        submit.get_by_label("Password").fill(PASSWORD)
+        o.button("Sign and submit", submit)
+        o.message("Signed and submitted: the Quality Nominee has a to-do to review it.")
+
+        o.become("qn")
+        o.todo(f"Review the assessment plan for {TITLE} {YEAR}")
+        o.h1(f"Assessment plan: {TITLE}")
+        approve = page.get_by_role("region", name="Approve and sign")
+        approve.get_by_label("Password").fill(PASSWORD)
+        o.button("Approve and sign", approve)
+        o.message("Approved and signed.")
+
+    with on(dt.date(2026, 9, 24)):
+        o.become("assessor")
+        open_plan()
+        o.click(page.get_by_role("region", name=unit).get_by_role("link", name="Write the brief"))
+        o.h1(f"Assignment brief: {ASSIGNMENT}")
+        page.get_by_label("Vocational scenario").fill("You run the front office of a small firm.")
+        page.get_by_label("Tasks").fill("Task 1: plan the office's week. Task 2: review it.")
+        page.get_by_label("Evidence to submit").fill("A written plan and a review.")
+        o.button("Save a new version")
+        o.message("Brief saved. Its internal verifier has a to-do to check it.")
+
+        o.become("iv")
+        o.todo(f"Internally verify the brief for {ASSIGNMENT}")
+        check = page.get_by_role("region", name="Internal verification of the brief")
+        groups = check.get_by_role("group")
+        for i in range(groups.count()):
+            groups.nth(i).get_by_label("Met", exact=True).check()
+        check.get_by_label("Actions taken").fill("Dates checked against the approved plan.")
+        check.get_by_label("Password").fill(PASSWORD)
+        o.button("Record the check", check)
+        o.message("Verified and signed: the brief can be issued.")
+
+        o.become("assessor")
+        o.todo(f"Sign the verified brief for {ASSIGNMENT} as its assessor")
+        sign = page.get_by_role("region", name="Sign the brief as its assessor")
+        sign.get_by_label("Password").fill(PASSWORD)
+        o.button("Sign as the assessor", sign)
+        o.message("Signed as the assessor: the brief can be issued to learners.")
+        o.button("Issue to learners")
+        o.message("Issued to learners.")
+        expect(page.locator("h1 + p strong")).to_have_text("Issued to learners")
+        brief_url = page.url
+
+    with on(dt.date(2026, 11, 10)):
+        o.become("assessor")
+        o.goto(brief_url.removeprefix(o.site))
+        o.click(page.get_by_role("link", name="Class grid: criterion decisions"))
+        page.get_by_label(f"{full}: learner's authenticity declaration").check()
+        page.get_by_label(f"{full}: assessor's authenticity declaration").check()
+        for code in CRITERIA:
+            page.get_by_label(f"{full}, {code}", exact=True).select_option(label="Achieved")
+        page.get_by_role("button", name="Save the whole grid").click()
+        expect(page.locator("#grid-status")).to_have_text(
+            f"Saved: {len(CRITERIA)} new, 0 changed, 0 cleared, for 1 learner."
+        )
+        o.axe()  # the grid as htmx left it
+
+    with on(dt.date(2026, 11, 16)):
+        o.become("liv")
+        o.nav("IV sampling")
+        o.h1(f"Internal verification sampling {YEAR}")
+        o.button("Start the plan")
+        o.h1(f"IV sample: {TITLE}")
+        o.button("Build the sample")
+        items = page.locator("#items tbody tr")
+        expect(items).to_have_count(1)
+        expect(items).to_contain_text(full)
+
+        o.become("iv")
+        o.nav("IV queue")
+        o.click(page.get_by_role("link", name=full, exact=True))
+        o.h1(f"{full}: {ASSIGNMENT}")
+        page.get_by_label("Agree").check()
+        page.get_by_label("Comments").fill("Sound decisions, well evidenced.")
+        o.button("Record")
+        o.message("Recorded: agree.")
+
+
 def test_one_learner_through_the_whole_office(page, site, world, browser_log, tmp_path):
     o = Office(page, site)
     with on(dt.date(2026, 9, 14)):
         o.become("eo")
         import_the_learner(o, tmp_path, world["cohort"])
         register_the_learner(o, tmp_path, world["cohort"])
+    plan_brief_and_decisions(o)
 
     assert o.unchecked() == [], o.unchecked()
     print(f"{o.checked} pages checked with axe, {len(o.loads)} loaded")
