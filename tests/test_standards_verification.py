@@ -190,6 +190,22 @@ def test_work_sent_needs_named_learners_and_late_is_recorded(cast, visit, learne
     assert event.after_data["late_by_days"] == 1
 
 
+def test_a_refused_work_sent_date_gives_its_reason_in_the_banner(client, cast, visit, learners):
+    """The visit page draws the work-sent form afresh, so the banner carries the reason."""
+    sample = services_sv.request_sample(visit, deadline=dt.date(2027, 2, 12), by=cast[R.LEAD_IV])
+    client.force_login(cast[R.LEAD_IV])
+    url = reverse("verification:sv_submitted", args=[sample.pk])
+    page = client.post(url, {"submitted_on": "2027-02-01"}, follow=True).content.decode()
+    assert "Nothing was saved: No learners are named for this sample yet: name them first." in page
+    services_sv.name_learners(sample, learners=learners[:1], by=cast[R.LEAD_IV])
+    page = client.post(url, {"submitted_on": "2027-03-01"}, follow=True).content.decode()
+    assert "Nothing was saved: The date is in the future." in page
+    page = client.post(url, {"submitted_on": ""}, follow=True).content.decode()
+    assert "Nothing was saved: This field is required." in page
+    sample.refresh_from_db()
+    assert sample.work_submitted_on is None
+
+
 def test_an_action_owner_gets_a_todo_and_closing_names_what_changed(client, cast, visit):
     owner = cast[R.ASSESSOR_IV]
     action = services_sv.add_action(

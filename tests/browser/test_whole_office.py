@@ -486,7 +486,7 @@ def plan_brief_and_decisions(o: Office) -> None:
         o.nav("IV queue")
         o.click(page.get_by_role("link", name=full, exact=True))
         o.h1(f"{full}: {ASSIGNMENT}")
-        page.get_by_label("Agree").check()
+        page.get_by_label("Agree", exact=True).check()
         page.get_by_label("Comments").fill("Sound decisions, well evidenced.")
         o.button("Record")
         o.message("Recorded: agree.")
