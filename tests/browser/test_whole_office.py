@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from zoneinfo import ZoneInfo
 
@@ -240,12 +241,13 @@ class Office:
         expect(self.page.get_by_role("heading", level=1)).to_have_text("What needs doing")
 
     def todo(self, title) -> None:
-        """From the dashboard's "Needs my action" region: the to-do with this title."""
+        """From the dashboard's "Needs my action" region: the to-do with this title (the
+        first, where two people's to-dos share a title)."""
         self.dashboard()
         self.click(
-            self.page.get_by_role("region", name="Needs my action").get_by_role(
-                "link", name=title, exact=True
-            )
+            self.page.get_by_role("region", name="Needs my action")
+            .get_by_role("link", name=title, exact=True)
+            .first
         )
 
     # reading --------------------------------------------------------------------------
@@ -492,6 +494,210 @@ def plan_brief_and_decisions(o: Office) -> None:
         o.message("Recorded: agree.")
 
 
+def standards_verification(o: Office) -> None:
+    """The verifier allocated; the sample names the learner; the work sent; the report
+    released."""
+    page = o.page
+    full = f"{LEARNER[0]} {LEARNER[1]}"
+    with on(dt.date(2027, 1, 20)):
+        o.become("qn")
+        o.nav("Standards verification")
+        o.h1(f"Standards verification {YEAR}")
+        o.click(page.locator("#sv-without li").filter(has_text=TITLE).get_by_role("link"))
+        page.get_by_label("Standards verifier").fill("Dr Aurelia Marchbank")
+        page.get_by_label("Allocated on").fill("2027-01-18")
+        o.button("Save")
+        o.message(f"Recorded: Dr Aurelia Marchbank verifies {TITLE} {YEAR}.")
+        visit_url = page.url
+
+    with on(dt.date(2027, 2, 3)):
+        o.become("liv")
+        o.goto(visit_url.removeprefix(o.site))
+        page.get_by_label("Assessment plans sent on").fill("2027-01-25")
+        page.get_by_label("Work due to the verifier by").fill("2027-02-19")
+        o.button("Save the sample")
+        o.click(page.get_by_role("link", name="Name the learners"))
+        page.get_by_label(f"{LEARNER[1].upper()}, {LEARNER[0]}").check()
+        page.get_by_label("Named on").fill("2027-02-03")
+        o.button("Save")
+        o.message("Sample 1: 1 learner named.")
+        expect(page.locator("#sv-samples tbody tr").first).to_contain_text(full)
+
+    with on(dt.date(2027, 2, 12)):
+        o.become("liv")
+        o.goto(visit_url.removeprefix(o.site))
+        page.get_by_label("Learners' work sent on").fill("2027-02-12")
+        o.button("Sent")
+        o.message("Sample 1: work sent on 12/02/2027.")
+
+    with on(dt.date(2027, 3, 5)):
+        o.become("qn")
+        o.goto(visit_url.removeprefix(o.site))
+        page.get_by_label("Report status on Edexcel Online").select_option(label="Released")
+        page.get_by_label("Report received on").fill("2027-03-05")
+        o.button("Set the status")
+        o.message(re.compile(r"^Report status: Released"))
+        expect(page.locator("#sv-gate")).to_contain_text("Released")
+
+
+def results_file(o: Office, tmp_path) -> None:
+    page = o.page
+    with on(dt.date(2027, 3, 10)):
+        o.become("eo")
+        o.nav("Import results")
+        o.h1("Import Pearson's results file")
+        page.get_by_label(re.compile(r"results file", re.I)).set_input_files(
+            csv_file(
+                tmp_path / "results-jan27.csv",
+                [
+                    [
+                        "Centre",
+                        "ULN",
+                        "Candidate No",
+                        "Surname",
+                        "Forenames",
+                        "Qualification",
+                        "Unit",
+                        "Series",
+                        "Grade",
+                        "Points",
+                        "Mark",
+                    ],
+                    [
+                        CENTRE_NO,
+                        LEARNER_ULN,
+                        "9001",
+                        LEARNER[1].upper(),
+                        LEARNER[0].upper(),
+                        QN,
+                        "2",
+                        "January 2027",
+                        "M",
+                        "10",
+                        "48",
+                    ],
+                ],
+            )
+        )
+        o.button("Check the file and preview")
+        o.h1("Preview: results-jan27.csv")
+        expect(page.get_by_text("1 result would be written", exact=False)).to_be_visible()
+        o.button("Confirm the import")
+
+
+def claim_the_award(o: Office, cohort) -> str:
+    """Readiness, the claim prepared, approved by the programme leader and the exams officer,
+    its file made and its submission recorded. Returns the claim's page."""
+    page = o.page
+    claim = f"Final (full award) claim for {TITLE} {YEAR}"
+    with on(dt.date(2027, 6, 1)):
+        o.become("eo")
+        o.nav("Cohorts")
+        o.click(page.locator("tbody tr").filter(has_text=CENTRE).get_by_role("link", name=TITLE))
+        o.click(page.get_by_role("link", name="Claim readiness"))
+        expect(page.get_by_text("1 of 1")).to_be_visible()
+        row = page.locator("tbody tr").filter(has_text=LEARNER_ULN)
+        expect(row.locator("td").nth(3)).to_have_text("ready")
+        expect(page.locator("#countdown")).to_have_text(
+            "Claim deadline 5 July 2027: 34 days left. A claim needs 10 weeks after registration."
+        )
+        o.click(page.get_by_role("link", name="Prepare a claim"))
+        page.get_by_label("Kind").select_option(label="Final (full award) claim")
+        o.button("Prepare the claim")
+        o.message("Claim prepared: it now needs the two approvals.")
+
+        o.become("pl")
+        o.todo(f"Approve {claim}")
+        page.get_by_label("Approve as").select_option(label="Programme Leader")
+        page.get_by_label("Password").fill(PASSWORD)
+        o.button("Approve")
+        o.message("Approved, signed and dated.")
+
+        o.become("eo")
+        o.todo(f"Approve {claim}")
+        page.get_by_label("Approve as").select_option(label="Exams Officer")
+        page.get_by_label("Password").fill(PASSWORD)
+        o.button("Approve")
+        o.message("Approved, signed and dated.")
+        expect(page.locator("#claim-status")).to_have_text("Approved")
+        page.get_by_label("Format").select_option("csv")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the claim file for Edexcel Online").click()
+        rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+        assert [r[-3:] for r in rows[1:]] == [["1", "D", ""], ["2", "M", ""], ["", "", "M"]], rows
+        o.goto(page.url.removeprefix(o.site))  # the page again: the file listed
+        expect(page.get_by_text(re.compile(r"^CSV by Ruth Ashgrove"))).to_be_visible()
+        page.get_by_label("Submitted to Pearson on").fill("01/06/2027")
+        page.get_by_label("Pearson's reference").fill("EOL-CLM-77001")
+        o.button("Record the submission")
+        o.message("Submission recorded with Pearson's reference.")
+        expect(page.locator("#claim-status")).to_have_text("Submitted")
+        return page.url
+
+
+def certificate(o: Office, tmp_path) -> None:
+    page = o.page
+    with on(dt.date(2027, 7, 20)):
+        o.become("eo")
+        o.nav("Certificates")
+        o.click(page.get_by_role("link", name="Import a certificates file"))
+        o.h1("Import a certificates file")
+        page.get_by_label("Received from Pearson on").fill("2027-07-19")
+        page.get_by_label("Certificates file (CSV or XLSX)").set_input_files(
+            csv_file(
+                tmp_path / "certificates-jul27.csv",
+                [
+                    [
+                        "Certificate number",
+                        "ULN",
+                        "Surname",
+                        "Forenames",
+                        "Date of birth",
+                        "Qualification number",
+                        "Award grade",
+                        "Units",
+                    ],
+                    [
+                        "9900123",
+                        LEARNER_ULN,
+                        LEARNER[1].upper(),
+                        LEARNER[0].upper(),
+                        ddmmyyyy(DOB),
+                        QN,
+                        "M",
+                        "1 D; 2 M",
+                    ],
+                ],
+            )
+        )
+        o.button("Check the file and preview")
+        o.h1("Preview: certificates-jul27.csv")
+        o.button("Confirm the import")
+        expect(page.locator("#exceptions")).to_have_text(
+            "None: every certificate matches its claim."
+        )
+        o.button("The batch is complete: look for claimed certificates that did not come")
+        expect(page.locator("#exceptions")).to_have_text(
+            "None: every certificate matches its claim."
+        )
+        o.click(page.get_by_role("link", name="9900123"))
+
+    with on(dt.date(2027, 7, 23)):
+        o.become("eo")
+        o.goto(page.url.removeprefix(o.site))
+        page.get_by_label("Collected and signed for").check()
+        page.get_by_label("Collected or posted on").fill("2027-07-23")
+        page.get_by_label("Learner's name, typed by the learner").fill(" ".join(LEARNER))
+        page.get_by_label("Witnessed by").select_option(label=NAME["pl"])
+        o.button("Record the issue")
+
+
+def learner_id() -> int:
+    from learners.models import Learner
+
+    return Learner.objects.get(uln=LEARNER_ULN).pk
+
+
 def test_one_learner_through_the_whole_office(page, site, world, browser_log, tmp_path):
     o = Office(page, site)
     with on(dt.date(2026, 9, 14)):
@@ -499,6 +705,14 @@ def test_one_learner_through_the_whole_office(page, site, world, browser_log, tm
         import_the_learner(o, tmp_path, world["cohort"])
         register_the_learner(o, tmp_path, world["cohort"])
     plan_brief_and_decisions(o)
+    standards_verification(o)
+    results_file(o, tmp_path)
+    claim_the_award(o, world["cohort"])
+    certificate(o, tmp_path)
+    with on(dt.date(2027, 7, 24)):
+        o.become("eo")
+        o.goto(f"/learners/{learner_id()}/dossier/")
+        print(page.locator("main").inner_text())
 
     assert o.unchecked() == [], o.unchecked()
     print(f"{o.checked} pages checked with axe, {len(o.loads)} loaded")
