@@ -41,7 +41,8 @@ def claim_rows(learner, viewer) -> list[Row]:
         claim = line.claim
         url = reverse("claims:claim_detail", args=[claim.pk])
         title = (
-            f"the {claim.get_kind_display().lower()} claim for {line.qualification.title} "
+            # the kind's label ends in "claim" ("Final (full award) claim")
+            f"the {claim.get_kind_display().lower()} for {line.qualification.title} "
             f"{claim.academic_year} (version {claim.version})"
         )
         titles[str(claim.pk)] = (title, url)

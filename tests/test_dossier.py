@@ -376,7 +376,9 @@ def test_results_and_the_claim_with_its_two_approvals(client, journey):
     results = section_of(html, "results")
     assert "January 2027: Near Pass" in results and "Esme Officer" in results
     claims = section_of(html, "claims")
-    assert "Put on the interim (unit) claim" in claims
+    title = "the interim (unit) claim for BTEC Dossier Studies 0 2026/27 (version 1)"
+    assert f"Put on {title}" in claims and "claim claim" not in claims
+    assert f"Approved {title} as Programme Leader" in claims
     assert "as Programme Leader" in claims and "Pat Leader" in claims
     assert "as Exams Officer" in claims
     # the delivering centre reads no claims: they are the home centre's

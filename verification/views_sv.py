@@ -290,8 +290,9 @@ def sv_learners(request, pk: int):
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:
+                n = sample.learners.count()
                 messages.success(
-                    request, f"Sample {sample.number}: {sample.learners.count()} learners named."
+                    request, f"Sample {sample.number}: {n} learner{'' if n == 1 else 's'} named."
                 )
                 return redirect(visit)
         show_again(request, form)
