@@ -49,10 +49,7 @@ def _download(client, job) -> bytes:
 
 
 def test_the_letters_are_a_page_per_learner_with_their_own_registration(
-    client,
-    cast,
-    own_centre,
-    qualification,  # noqa: F811
+    client, cast, own_centre, qualification  # noqa: F811
 ):
     cohort = _entered(own_centre, cast, qualification)
     brindley = Registration.objects.get(learner__last_name="Brindley")
@@ -104,12 +101,7 @@ def test_the_letters_are_a_page_per_learner_with_their_own_registration(
 
 
 def test_another_centres_cohort_is_a_404_and_a_weaker_role_a_403(
-    client,
-    cast,
-    own_centre,
-    other_centre,
-    make_user,
-    qualification,  # noqa: F811
+    client, cast, own_centre, other_centre, make_user, qualification  # noqa: F811
 ):
     cohort = _entered(own_centre, cast, qualification)
     client.force_login(make_user("eo_elsewhere", R.EXAMS_OFFICER, centre=other_centre))
@@ -131,11 +123,7 @@ def test_another_centres_cohort_is_a_404_and_a_weaker_role_a_403(
 
 
 def test_a_second_request_joins_the_running_job(
-    client,
-    cast,
-    own_centre,
-    qualification,
-    make_user,  # noqa: F811
+    client, cast, own_centre, qualification, make_user  # noqa: F811
 ):
     cohort = _entered(own_centre, cast, qualification)
     client.force_login(cast[R.EXAMS_OFFICER])
@@ -149,10 +137,7 @@ def test_a_second_request_joins_the_running_job(
 
 
 def test_a_cohort_with_no_one_entered_says_so_and_starts_nothing(
-    client,
-    cast,
-    own_centre,
-    qualification,  # noqa: F811
+    client, cast, own_centre, qualification  # noqa: F811
 ):
     cohort = _cohort(own_centre, qualification, cast[R.PROGRAMME_LEADER], ("Ashworth",))
     client.force_login(cast[R.EXAMS_OFFICER])
@@ -168,11 +153,7 @@ class Interrupted(BaseException):
 
 
 def test_an_interrupted_run_continues_from_its_checkpoint_wording_no_letter_twice(
-    client,
-    cast,
-    own_centre,
-    qualification,
-    monkeypatch,  # noqa: F811
+    client, cast, own_centre, qualification, monkeypatch  # noqa: F811
 ):
     from registrations import jobs_kinds, notices
 
@@ -209,10 +190,7 @@ def test_an_interrupted_run_continues_from_its_checkpoint_wording_no_letter_twic
 
 
 def test_the_run_reads_a_fixed_number_of_queries_per_chunk(
-    cast,
-    own_centre,
-    qualification,
-    monkeypatch,  # noqa: F811
+    cast, own_centre, qualification, monkeypatch  # noqa: F811
 ):
     from registrations import jobs_kinds
 
