@@ -406,6 +406,32 @@ def test_the_standards_verifier_s_sample_naming_the_learner(client, journey):
     assert reverse("verification:sv_detail", args=[visit.pk]) in sv
 
 
+def test_the_standards_verifier_s_report_released_once_with_who_and_when(client, journey):
+    from verification.models_sv import SVSample, SVVisit
+
+    visit = SVVisit.objects.create(
+        cohort=journey.cohort,
+        academic_year="2026/27",
+        verifier_name="Dr Aurelia Marchbank",
+        route="standard",
+        status="outstanding",
+        created_by=journey.eo,
+    )
+    for number in (1, 2):
+        sample = SVSample.objects.create(visit=visit, number=number, requested_by=journey.eo)
+        sample.learners.add(journey.learner)
+    released = "report for BTEC Dossier Studies 0 2026/27 released"
+    assert released not in section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    SVVisit.objects.filter(pk=visit.pk).update(
+        status="released", report_received_on=dt.date(2027, 3, 5)
+    )
+    sv = section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    assert sv.count(released) == 1  # once for the visit, not once a sample
+    row = sv[sv.rindex("<tr>", 0, sv.index(released)) : sv.index("</tr>", sv.index(released))]
+    assert "05/03/2027" in row and "Dr Aurelia Marchbank" in row
+    assert "(Released): certification can proceed" in row
+
+
 def test_the_check_reports_a_trail_behind_its_checkpoint(client, journey, settings, tmp_path):
     """The newest events deleted and the head rolled back to match: only the checkpoint kept
     outside the database shows it."""

@@ -100,6 +100,7 @@ def world(transactional_db, settings, tmp_path):
     from learners.models import Cohort
     from qualifications.models import (
         AssessmentCriterion,
+        EligibilityRule,
         GradeThreshold,
         GradingTable,
         LearningAim,
@@ -136,6 +137,12 @@ def world(transactional_db, settings, tmp_path):
         )
         for grade, least in (("U", 0), ("P", 12), ("M", 20), ("D", 28), ("D*", 32)):
             GradeThreshold.objects.create(table=thresholds, grade=grade, min_points=least)
+        eligibility = GradingTable.objects.create(
+            qualification=q, kind="eligibility", from_cohort="2016/17", source=source
+        )
+        EligibilityRule.objects.create(
+            table=eligibility, kind="complete", note="Every unit has a grade"
+        )
         approve(centre, q)
         cohort = CohortFactory(
             centre=centre, qualification=q, start_year=YEAR, years=1, leader=users["pl"]
