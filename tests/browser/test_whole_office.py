@@ -690,15 +690,141 @@ def certificate(o: Office, tmp_path) -> None:
             "None: every certificate matches its claim."
         )
         o.click(page.get_by_role("link", name="9900123"))
+        certificate_url = page.url.removeprefix(o.site)
 
     with on(dt.date(2027, 7, 23)):
         o.become("eo")
-        o.goto(page.url.removeprefix(o.site))
+        o.goto(certificate_url)
         page.get_by_label("Collected and signed for").check()
         page.get_by_label("Collected or posted on").fill("2027-07-23")
         page.get_by_label("Learner's name, typed by the learner").fill(" ".join(LEARNER))
         page.get_by_label("Witnessed by").select_option(label=NAME["pl"])
         o.button("Record the issue")
+        o.message(re.compile(r"^Recorded: Certificate 9900123 for .* issued\.$"))
+        expect(page.locator("#issued")).to_have_text(
+            f"Collected and signed for on 23/07/2027: signed “{' '.join(LEARNER)}”, "
+            f"witnessed by {NAME['pl']}."
+        )
+
+
+# (section, what happened, who, the day) for every step the journey took, in the dossier
+D = dt.date
+STEPS = [
+    ("Registration", rf"^Proposed: {TITLE}", "pl", D(2026, 9, 14)),
+    ("Registration", rf"^Entered: {TITLE}", "eo", D(2026, 9, 14)),
+    ("Registration", rf"^Signed: {TITLE}", "pl", D(2026, 9, 14)),
+    ("Registration", rf"^Submitted: {TITLE}", "eo", D(2026, 9, 14)),
+    ("Registration", rf"^Registered: {TITLE}.*RN0099001", "eo", D(2026, 9, 14)),
+    (
+        "Assessment plan and briefs",
+        r"^Submitted the assessment plan 2026/27",
+        "liv",
+        D(2026, 9, 21),
+    ),
+    ("Assessment plan and briefs", r"^Approved the assessment plan 2026/27", "qn", D(2026, 9, 21)),
+    (
+        "Assessment plan and briefs",
+        rf"^Brief “{ASSIGNMENT}” version 1 written",
+        "assessor",
+        D(2026, 9, 24),
+    ),
+    (
+        "Assessment plan and briefs",
+        rf"^Internally verified the brief “{ASSIGNMENT}”",
+        "iv",
+        D(2026, 9, 24),
+    ),
+    (
+        "Assessment plan and briefs",
+        rf"^Issued the brief “{ASSIGNMENT}”",
+        "assessor",
+        D(2026, 9, 24),
+    ),
+    *[
+        (
+            "Assessment decisions",
+            rf"^{re.escape(code)} achieved on “{ASSIGNMENT}”",
+            "assessor",
+            D(2026, 11, 10),
+        )
+        for code in CRITERIA
+    ],
+    ("Internal verification", rf"^Sampled for .* IV: “{ASSIGNMENT}”", "liv", D(2026, 11, 16)),
+    ("Internal verification", rf"^IV agree on “{ASSIGNMENT}”", "iv", D(2026, 11, 16)),
+    (
+        "Standards verification",
+        r"^Named in the standards verifier's first sample",
+        "liv",
+        D(2027, 2, 3),
+    ),
+    (
+        "Standards verification",
+        r"^Work sent for the standards verifier's first sample",
+        None,
+        D(2027, 2, 12),
+    ),
+    (
+        "Standards verification",
+        r"^The standards verifier's report .* released",
+        "Dr Aurelia Marchbank",
+        D(2027, 3, 5),
+    ),
+    (
+        "External results",
+        r"^Pearson result for unit 2, January 2027: M \(from results-jan27\.csv\)$",
+        "eo",
+        D(2027, 3, 10),
+    ),
+    (
+        "Certification claims",
+        rf"^Put on the final \(full award\) claim for {TITLE} 2026/27 \(version 1\), award M$",
+        "eo",
+        D(2027, 6, 1),
+    ),
+    ("Certification claims", r"^Approved the final .* as Programme Leader", "pl", D(2027, 6, 1)),
+    ("Certification claims", r"^Approved the final .* as Exams Officer", "eo", D(2027, 6, 1)),
+    (
+        "Certification claims",
+        r"^Submitted the final .*, Pearson reference EOL-CLM-77001$",
+        "eo",
+        D(2027, 6, 1),
+    ),
+    (
+        "Certificates",
+        rf"^Certificate 9900123 received \({re.escape(QN)}, award M\)",
+        "eo",
+        D(2027, 7, 20),
+    ),
+    (
+        "Certificates",
+        rf"^Certificate 9900123 issued: collected, signed {' '.join(LEARNER)}",
+        "eo",
+        D(2027, 7, 23),
+    ),
+]
+
+
+def read_the_dossier(o: Office) -> None:
+    """Every step above once in its section, with who and the day; the chain verified."""
+    page = o.page
+    o.h1(f"{LEARNER[0]} {LEARNER[1]}: dossier")
+    check = page.get_by_role("region", name="Audit trail check")
+    expect(check).to_contain_text("verifies")
+    expect(check).not_to_contain_text("NOT")
+    missing = []
+    for section, what, who, day in STEPS:
+        rows = (
+            page.get_by_role("region", name=section, exact=True)
+            .locator("tbody tr")
+            .filter(has=page.locator("td:nth-child(2)", has_text=re.compile(what)))
+        )
+        if rows.count() != 1:
+            missing.append(f"{section}: {what} ({rows.count()} rows)")
+            continue
+        cells = rows.locator("td")
+        expect(cells.nth(0)).to_have_text(re.compile(rf"^{re.escape(ddmmyyyy(day))}( \d\d:\d\d)?$"))
+        expect(cells.nth(2)).to_contain_text(NAME.get(who, who) if who else "—")
+    assert not missing, "Not in the dossier:\n" + "\n".join(missing)
 
 
 def learner_id() -> int:
@@ -722,6 +848,7 @@ def test_one_learner_through_the_whole_office(page, site, world, browser_log, tm
         o.become("eo")
         o.goto(f"/learners/{learner_id()}/dossier/")
         print(page.locator("main").inner_text())
+        read_the_dossier(o)
 
     assert o.unchecked() == [], o.unchecked()
     print(f"{o.checked} pages checked with axe, {len(o.loads)} loaded")
