@@ -376,7 +376,13 @@ def test_results_and_the_claim_with_its_two_approvals(client, journey):
     results = section_of(html, "results")
     assert "January 2027: Near Pass" in results and "Esme Officer" in results
     claims = section_of(html, "claims")
+    from claims.models_claims import ClaimFile
+
+    ClaimFile.objects.create(claim=claim, format="csv", sha256="ab12" * 16, made_by=journey.eo)
+    html = page(client, journey.eo, journey).content.decode()
+    claims = section_of(html, "claims")
     title = "the interim (unit) claim for BTEC Dossier Studies 0 2026/27 (version 1)"
+    assert f"Claim file (CSV) made for {title}, SHA-256 ab12ab12ab12…" in claims
     assert f"Put on {title}" in claims and "claim claim" not in claims
     assert f"Approved {title} as Programme Leader" in claims
     assert "as Programme Leader" in claims and "Pat Leader" in claims
