@@ -793,7 +793,7 @@ STEPS = [
         "Certificates",
         rf"^Certificate 9900123 received \({re.escape(QN)}, award M\)",
         "eo",
-        D(2027, 7, 20),
+        D(2027, 7, 19),
     ),
     (
         "Certificates",
