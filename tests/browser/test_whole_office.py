@@ -739,10 +739,19 @@ STEPS = [
     ),
     *[
         (
-            "Assessment decisions",
+            "Assessment decisions (every version)",
             rf"^{re.escape(code)} achieved on “{ASSIGNMENT}”",
             "assessor",
             D(2026, 11, 10),
+        )
+        for code in CRITERIA
+    ],
+    *[
+        (
+            "Assessment decisions (every version)",
+            rf"^{re.escape(code)} decision \(version 1\) internally verified and frozen$",
+            "iv",
+            D(2026, 11, 16),
         )
         for code in CRITERIA
     ],
