@@ -119,7 +119,8 @@ def grid(request, pk: int):
                 messages.success(
                     request,
                     f"Saved: {result.created} new, {result.changed} changed, "
-                    f"{result.cleared} cleared, for {result.learners_changed} learners.",
+                    f"{result.cleared} cleared, for {result.learners_changed} "
+                    f"learner{'' if result.learners_changed == 1 else 's'}.",
                 )
                 url = reverse("assessment:decisions_grid", kwargs={"pk": assignment.pk})
                 query = f"?attempt={attempt}" + (f"&group={group.pk}" if group else "")

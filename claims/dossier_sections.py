@@ -9,7 +9,7 @@ from dossier.sections import Row, name, register_section
 from signatures.models import Signature
 
 from .models import ExternalResult
-from .models_claims import Claim, ClaimLine
+from .models_claims import Claim, ClaimFile, ClaimLine
 from .permissions import VIEW_CLAIMS, VIEW_READINESS
 
 
@@ -41,7 +41,8 @@ def claim_rows(learner, viewer) -> list[Row]:
         claim = line.claim
         url = reverse("claims:claim_detail", args=[claim.pk])
         title = (
-            f"the {claim.get_kind_display().lower()} claim for {line.qualification.title} "
+            # the kind's label ends in "claim" ("Final (full award) claim")
+            f"the {claim.get_kind_display().lower()} for {line.qualification.title} "
             f"{claim.academic_year} (version {claim.version})"
         )
         titles[str(claim.pk)] = (title, url)
@@ -53,6 +54,19 @@ def claim_rows(learner, viewer) -> list[Row]:
             )
             rows.append(
                 Row(f"Submitted {title}{ref}", name(claim.submitted_by), claim.submitted_on, url)
+            )
+    if titles:  # the claim files made for Edexcel Online, in one query
+        made = ClaimFile.objects.filter(claim_id__in=[int(pk) for pk in titles])
+        for f in made.select_related("made_by").order_by("made_at", "pk"):
+            title, url = titles[str(f.claim_id)]
+            rows.append(
+                Row(
+                    f"Claim file ({f.get_format_display()}) made for {title}, "
+                    f"SHA-256 {f.sha256[:12]}…",
+                    name(f.made_by),
+                    f.made_at,
+                    url,
+                )
             )
     if titles:  # the two approvals: signatures on the claim's versions, in one query
         approvals = Signature.objects.filter(

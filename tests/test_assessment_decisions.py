@@ -327,6 +327,18 @@ def test_the_grid_posts_with_htmx_into_a_live_status_region_by_the_save_button(s
     assert "htmx:beforeSwap" in script and "data-swap-errors" in script
 
 
+def test_a_save_for_one_learner_says_learner_not_learners(setup):
+    client, a, learners = setup
+    response = post_grid(client, a, learners[:1], headers={"HX-Request": "true"})
+    assert "Saved: 4 new, 0 changed, 0 cleared, for 1 learner." in response.content.decode()
+    criteria = list(a.criteria.all())
+    again = {f"c-{learners[0].pk}-{c.pk}": "not_yet" for c in criteria}
+    response = post_grid(client, a, learners[:1], **again)
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "Saved: 0 new, 4 changed, 0 cleared, for 1 learner." in page
+
+
 def test_an_htmx_save_returns_the_saved_partial_and_leaves_no_message_behind(setup):
     client, a, learners = setup
     response = post_grid(client, a, learners, headers={"HX-Request": "true"})

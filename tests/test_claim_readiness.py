@@ -320,7 +320,8 @@ def test_the_page_shows_blockers_with_links_and_the_countdown(w, client):
     page = client.get(reverse("claims:readiness", args=[w.cohort.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Claim deadline 5 July 2027" in html and "34 days left" in html
+    # the sentence reads on, with no space before its full stop
+    assert "Claim deadline 5 July 2027:\n  <strong>34 days left</strong>.\n" in html
     assert "2 of 3</strong> learners ready" in html
     assert "Withdrawn: not to be claimed" in html
     assert f'href="{reverse("registrations:change_list")}"' in html

@@ -285,7 +285,8 @@ def test_the_pages_prepare_approve_submit_with_estimates_labelled(c, client):
     claim = Claim.objects.get()
     assert r.status_code == 302 and r.url == reverse("claims:claim_detail", args=[claim.pk])
     html = client.get(r.url).content.decode()
-    assert "Estimated:" in html and "never Pearson" in html and "34 days left" in html
+    assert "Estimated:" in html and "never Pearson" in html
+    assert "Claim deadline 5 July 2027:\n  <strong>34 days left</strong>.\n" in html
     client.force_login(c.pl)
     client.post(
         reverse("claims:claim_approve", args=[claim.pk]),

@@ -376,7 +376,15 @@ def test_results_and_the_claim_with_its_two_approvals(client, journey):
     results = section_of(html, "results")
     assert "January 2027: Near Pass" in results and "Esme Officer" in results
     claims = section_of(html, "claims")
-    assert "Put on the interim (unit) claim" in claims
+    from claims.models_claims import ClaimFile
+
+    ClaimFile.objects.create(claim=claim, format="csv", sha256="ab12" * 16, made_by=journey.eo)
+    html = page(client, journey.eo, journey).content.decode()
+    claims = section_of(html, "claims")
+    title = "the interim (unit) claim for BTEC Dossier Studies 0 2026/27 (version 1)"
+    assert f"Claim file (CSV) made for {title}, SHA-256 ab12ab12ab12…" in claims
+    assert f"Put on {title}" in claims and "claim claim" not in claims
+    assert f"Approved {title} as Programme Leader" in claims
     assert "as Programme Leader" in claims and "Pat Leader" in claims
     assert "as Exams Officer" in claims
     # the delivering centre reads no claims: they are the home centre's
@@ -402,6 +410,32 @@ def test_the_standards_verifier_s_sample_naming_the_learner(client, journey):
     sv = section_of(page(client, journey.eo, journey).content.decode(), "sv")
     assert "Named in the standards verifier&#x27;s first sample" in sv and "03/02/2027" in sv
     assert reverse("verification:sv_detail", args=[visit.pk]) in sv
+
+
+def test_the_standards_verifier_s_report_released_once_with_who_and_when(client, journey):
+    from verification.models_sv import SVSample, SVVisit
+
+    visit = SVVisit.objects.create(
+        cohort=journey.cohort,
+        academic_year="2026/27",
+        verifier_name="Dr Aurelia Marchbank",
+        route="standard",
+        status="outstanding",
+        created_by=journey.eo,
+    )
+    for number in (1, 2):
+        sample = SVSample.objects.create(visit=visit, number=number, requested_by=journey.eo)
+        sample.learners.add(journey.learner)
+    released = "report for BTEC Dossier Studies 0 2026/27 released"
+    assert released not in section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    SVVisit.objects.filter(pk=visit.pk).update(
+        status="released", report_received_on=dt.date(2027, 3, 5)
+    )
+    sv = section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    assert sv.count(released) == 1  # once for the visit, not once a sample
+    row = sv[sv.rindex("<tr>", 0, sv.index(released)) : sv.index("</tr>", sv.index(released))]
+    assert "05/03/2027" in row and "Dr Aurelia Marchbank" in row
+    assert "(Released): certification can proceed" in row
 
 
 def test_the_check_reports_a_trail_behind_its_checkpoint(client, journey, settings, tmp_path):

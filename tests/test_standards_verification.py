@@ -168,8 +168,8 @@ def test_the_verifier_names_learners_only_from_the_cohort(client, cast, visit, l
     url = reverse("verification:sv_learners", args=[sample.pk])
     form = client.get(url).content.decode()
     assert "Amira" in form and "Zed" not in form  # only the cohort is offered
-    response = client.post(url, {"learners": [learners[0].pk, learners[1].pk]})
-    assert response.status_code == 302
+    response = client.post(url, {"learners": [learners[0].pk, learners[1].pk]}, follow=True)
+    assert "Sample 1: 2 learners named." in response.content.decode()
     assert set(sample.learners.all()) == {learners[0], learners[1]}
     page = client.get(reverse("verification:sv_detail", args=[visit.pk])).content.decode()
     assert "Amira Bell" in page and "due in 11 days (Friday 12 February 2027)" in page
@@ -188,6 +188,27 @@ def test_work_sent_needs_named_learners_and_late_is_recorded(cast, visit, learne
     services_sv.record_work_submitted(sample, submitted_on=dt.date(2027, 1, 30), by=cast[R.LEAD_IV])
     event = AuditEvent.objects.get(action="verification.sv.work_submitted")
     assert event.after_data["late_by_days"] == 1
+
+
+def test_a_refused_work_sent_date_gives_its_reason_in_the_banner(client, cast, visit, learners):
+    """The visit page draws the work-sent form afresh, so the banner carries the reason."""
+    sample = services_sv.request_sample(visit, deadline=dt.date(2027, 2, 12), by=cast[R.LEAD_IV])
+    client.force_login(cast[R.LEAD_IV])
+    url = reverse("verification:sv_submitted", args=[sample.pk])
+    page = client.post(url, {"submitted_on": "2027-02-01"}, follow=True).content.decode()
+    assert "Nothing was saved: No learners are named for this sample yet: name them first." in page
+    named = client.post(
+        reverse("verification:sv_learners", args=[sample.pk]),
+        {"learners": [learners[0].pk]},
+        follow=True,
+    ).content.decode()
+    assert "Sample 1: 1 learner named." in named
+    page = client.post(url, {"submitted_on": "2027-03-01"}, follow=True).content.decode()
+    assert "Nothing was saved: The date is in the future." in page
+    page = client.post(url, {"submitted_on": ""}, follow=True).content.decode()
+    assert "Nothing was saved: This field is required." in page
+    sample.refresh_from_db()
+    assert sample.work_submitted_on is None
 
 
 def test_an_action_owner_gets_a_todo_and_closing_names_what_changed(client, cast, visit):

@@ -51,7 +51,7 @@ def sv_rows(learner, viewer) -> list[Row]:
     samples = scope(viewer, VIEW_SV, SVSample.objects.filter(learners=learner)).select_related(
         "visit__cohort__qualification", "requested_by"
     )
-    rows = []
+    rows, released = [], set()
     for sample in samples:
         url = reverse("verification:sv_detail", args=[sample.visit_id])
         which = "first" if sample.number == 1 else "second"
@@ -68,6 +68,21 @@ def sv_rows(learner, viewer) -> list[Row]:
         )
         if sample.work_submitted_on:
             rows.append(Row(f"Work sent for {title}", "", sample.work_submitted_on, url))
+        visit = sample.visit
+        status = visit.config.status(visit.status)
+        if visit.pk not in released and status is not None and status.claims == "clear":
+            # once a visit, however many of its samples named the learner
+            released.add(visit.pk)
+            rows.append(
+                Row(
+                    f"The standards verifier's report for "
+                    f"{visit.cohort.qualification.title} {visit.academic_year} released "
+                    f"({status.label}): certification can proceed",
+                    visit.verifier_name,
+                    visit.report_received_on,
+                    url,
+                )
+            )
     return rows
 
 

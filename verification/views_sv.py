@@ -182,9 +182,13 @@ def _post(request, pk, form_class, key, apply, done, *, model=SVVisit, qs=None, 
         else:
             messages.success(request, done(result))
             return redirect(visit)
-    show_again(request, form)
     if key is None:
+        # The form is not on the page it goes back to (the visit's, where the form is drawn
+        # afresh): the banner gives each reason, or it would point at a form without them.
+        reasons = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, f"Nothing was saved: {' '.join(reasons)}")
         return redirect(visit)
+    show_again(request, form)
     return _page(request, visit, status=400, **{key: form})
 
 
@@ -286,8 +290,9 @@ def sv_learners(request, pk: int):
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:
+                n = sample.learners.count()
                 messages.success(
-                    request, f"Sample {sample.number}: {sample.learners.count()} learners named."
+                    request, f"Sample {sample.number}: {n} learner{'' if n == 1 else 's'} named."
                 )
                 return redirect(visit)
         show_again(request, form)
