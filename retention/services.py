@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 import audit
@@ -116,9 +117,9 @@ def sweep(today: dt.date | None = None, chunk: int | None = None) -> int:
             if not wanted:
                 continue
             existing = set(
-                RetentionItem.objects.filter(
-                    kind=kind.code, object_id__in={w[0] for w in wanted}
-                ).values_list("object_id", "centre_id")
+                RetentionItem.objects.filter(kind=kind.code, object_id__in={w[0] for w in wanted})
+                .order_by()  # a set: no need to sort by Meta.ordering
+                .values_list("object_id", "centre_id")
             )
             new = [
                 RetentionItem(
@@ -145,10 +146,11 @@ def sweep(today: dt.date | None = None, chunk: int | None = None) -> int:
 def _open_todos() -> None:
     from centres.models import Centre
 
-    due_at = set(
-        RetentionItem.objects.filter(status=S.DUE).values_list("centre_id", flat=True).distinct()
-    )
-    for centre in Centre.objects.filter(pk__in=due_at):
+    # One row per centre, decided in the database. Not values_list("centre_id").distinct():
+    # RetentionItem's Meta.ordering would add due_on, kind and object_id to the DISTINCT and
+    # bring back one row per item (the sweep's peak memory grew with the items listed).
+    due = RetentionItem.objects.filter(centre=OuterRef("pk"), status=S.DUE)
+    for centre in Centre.objects.filter(Exists(due)):
         open_todo(
             events.REVIEW_DISPOSALS,
             centre=centre,

@@ -205,6 +205,49 @@ def test_the_sweep_is_idempotent_and_opens_one_to_do_for_the_quality_nominee(wor
     assert todos.count() == 1 and todos.get().role == Role.QUALITY_NOMINEE
 
 
+def test_no_query_of_the_sweep_brings_back_more_than_a_chunk_of_rows(own_centre, arrivals):
+    """Issue 13: the sweep's memory is flat because it reads its records a chunk at a time.
+    Each query it ran, run again once everything is listed, returns at most a chunk of rows
+    (finding the centres owed a to-do once read back every due item, 100,000 at 100,000)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learners.models import Learner
+    from qualifications.models import AssessmentCriterion
+
+    assignment = decisions_assignment(own_centre, criteria=[f"A.P{i}" for i in range(1, 21)])
+    group = TeachingGroupFactory(cohort=assignment.plan.cohort)
+    learners = Learner.objects.bulk_create(LearnerFactory.build_batch(3, centre=own_centre))
+    group.learners.add(*learners)
+    arrivals.update(dict.fromkeys((learner.pk for learner in learners), ARRIVED))
+    CriterionDecision.objects.bulk_create(
+        CriterionDecision(
+            learner=learner,
+            assignment=assignment,
+            criterion=criterion,
+            achieved=True,
+            assessor=assignment.assessor,
+        )
+        for learner in learners
+        for criterion in AssessmentCriterion.objects.filter(unit=assignment.unit)
+    )
+    with CaptureQueriesContext(connection) as ran:
+        assert services.sweep(dt.date(2031, 1, 1), chunk=5) == 60
+    reads = [
+        q["sql"] for q in ran.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    rows = {}
+    with connection.cursor() as cursor:
+        for sql in reads:
+            cursor.execute(sql)
+            rows[sql] = len(cursor.fetchall())
+    assert len(reads) > 12  # one read per chunk, and more
+    assert {sql: n for sql, n in rows.items() if n > 5} == {}
+    assert (
+        ToDo.objects.filter(kind="retention.review_disposals", closed_at__isnull=True).count() == 1
+    )
+
+
 # --- approval, disposal, minimal record ---------------------------------------------------
 
 
