@@ -54,7 +54,7 @@ from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
 from qualifications.selectors import grading_tables
 from qualifications.services import combination_problems
 from registrations.models import Registration
-from verification.selectors_iv import VERIFIED, iv_reason, open_actions_since, reason_text
+from verification.selectors_iv import VERIFIED, cohort_iv, iv_covered, reason_text
 from verification.selectors_sv import sv_claims_gate
 
 from .config import claim_deadline, claim_gap_weeks
@@ -136,32 +136,75 @@ def _day(value: dt.date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def _registrations(cohort) -> list[Registration]:
-    """One registration per learner: the live one, else the latest ended one (2 queries)."""
+@dataclass
+class _Registration:
+    """The few fields of a registration (and its learner) that readiness reads."""
+
+    pk: int
+    learner_id: int
+    status: str
+    registered_on: dt.date | None
+    submitted_on: dt.date | None
+    ended_on: dt.date | None
+    uln: str | None
+    first_name: str
+    last_name: str
+    optional_units: list = field(default_factory=list)
+
+    @property
+    def status_display(self) -> str:
+        return _STATUS_WORDS.get(self.status, self.status)
+
+
+_STATUS_WORDS = {value: str(label) for value, label in Registration.Status.choices}
+
+
+def _registrations(cohort, units) -> list[_Registration]:
+    """One registration per learner: the live one, else the latest ended one, with its
+    optional units (2 queries: rows, not model instances; `units` by pk, the
+    qualification's, are reused)."""
     rows = (
         Registration.objects.filter(cohort=cohort)
         .exclude(status__in=[Registration.Status.DROPPED, Registration.Status.DELETED])
-        .select_related("learner")
-        .prefetch_related("optional_units")
         .order_by("learner__last_name", "learner__first_name", "learner_id", "pk")
+        .values_list(
+            "pk",
+            "learner_id",
+            "status",
+            "registered_on",
+            "submitted_on",
+            "ended_on",
+            "learner__uln",
+            "learner__first_name",
+            "learner__last_name",
+        )
     )
-    chosen: dict[int, Registration] = {}
-    for reg in rows:
-        held = chosen.get(reg.learner_id)
-        if held is None or reg.is_live or not held.is_live:
-            chosen[reg.learner_id] = reg
+    live = Registration.ACTIVE
+    chosen: dict[int, _Registration] = {}
+    for row in rows:
+        held = chosen.get(row[1])
+        if held is None or row[2] in live or held.status not in live:
+            chosen[row[1]] = _Registration(*row)
+    by_pk = {reg.pk: reg for reg in chosen.values()}
+    for link in (
+        Registration.optional_units.through.objects.filter(registration__cohort=cohort)
+        .select_related("unit")
+        .order_by("unit__qualification", "unit__sort_key", "unit__number")
+    ):
+        if reg := by_pk.get(link.registration_id):
+            reg.optional_units.append(units.get(link.unit_id) or link.unit)
     return list(chosen.values())
 
 
-def _grades(cohort, units, family):
+def _grades(cohort, units, family, iv):
     """Per (learner, unit): the codes decided and the grade, from the cohort's current
     decisions, authorised resubmissions and retakes; and per learner the decisions that do
     not count as internally verified yet, grouped by assignment × attempt as
-    `not_yet_verified` groups them (4 queries: the decisions are read once, with their IV
-    state, `verification.selectors_iv.iv_reason`)."""
+    `not_yet_verified` groups them (2 queries: the decisions are read once, with what
+    `verification.selectors_iv.CohortIV.reason` needs to give their IV state)."""
     rows = (
         CriterionDecision.objects.filter(assignment__plan__cohort=cohort, current=True)
-        .annotate(iv_reason=iv_reason())
+        .annotate(iv_covered=iv_covered())
         .values_list(
             "learner_id",
             "assignment__unit_id",
@@ -169,20 +212,30 @@ def _grades(cohort, units, family):
             "attempt",
             "achieved",
             "assignment_id",
-            "iv_reason",
+            "assessor_id",
+            "assignment__assessor_id",
+            "iv_covered",
         )
     )
-    resubmitted = set(
-        Resubmission.objects.filter(assignment__plan__cohort=cohort).values_list(
-            "learner_id", "assignment_id"
+    # the authorised resubmissions and retakes, the two tables read as one UNION
+    resubmitted, retakes = set(), {}
+    for learner_id, unit_id, assignment_id, kind in (
+        Retake.objects.filter(unit__qualification_id=cohort.qualification_id)
+        .order_by()
+        .annotate(kind=Value("retake"))
+        .values_list("learner_id", "unit_id", "assignment_id", "kind")
+        .union(
+            Resubmission.objects.filter(assignment__plan__cohort=cohort)
+            .order_by()
+            .annotate(kind=Value("resubmission"))
+            .values_list("learner_id", "assignment__unit_id", "assignment_id", "kind"),
+            all=True,
         )
-    )
-    retakes = {
-        (learner_id, unit_id): assignment_id
-        for learner_id, unit_id, assignment_id in Retake.objects.filter(
-            unit__qualification_id=cohort.qualification_id
-        ).values_list("learner_id", "unit_id", "assignment_id")
-    }
+    ):
+        if kind == "retake":
+            retakes[(learner_id, unit_id)] = assignment_id
+        else:
+            resubmitted.add((learner_id, assignment_id))
     by_learner_resubmitted = defaultdict(set)
     for learner_id, assignment_id in resubmitted:
         by_learner_resubmitted[learner_id].add(assignment_id)
@@ -190,7 +243,8 @@ def _grades(cohort, units, family):
     rows_of = defaultdict(list)
     unverified = {}  # (learner, assignment, attempt) -> [reason of its first row, codes]
     first, resubmission, retake = Attempt.FIRST, Attempt.RESUBMISSION, Attempt.RETAKE
-    for learner_id, unit_id, code, attempt, ok, assignment_id, reason in rows:
+    iv_state = iv.reason
+    for learner_id, unit_id, code, attempt, ok, assignment_id, by, assigned, covered in rows:
         key = (learner_id, unit_id)
         rows_of[key].append((code, attempt, ok, assignment_id))
         if (
@@ -199,6 +253,7 @@ def _grades(cohort, units, family):
             or (attempt == retake and retakes.get(key) == assignment_id)
         ):
             decided[key].add(code)
+        reason = iv_state(learner_id, assignment_id, attempt, by, assigned, covered)
         if reason != VERIFIED:
             group = (learner_id, assignment_id, attempt)
             if group in unverified:
@@ -277,9 +332,10 @@ def claim_readiness(
     mandatory_glh = sum(u.glh for u in mandatory)
     code_sets = {u.pk: {c.code for c in u.criteria.all()} for u in units}
     cohort_optional = list(cohort.optional_units.all())
-    registrations = _registrations(cohort)
-    decided, grades, not_verified = _grades(cohort, units, qualification.family)
-    since = open_actions_since(cohort)
+    registrations = _registrations(cohort, {u.pk: u for u in units})
+    iv = cohort_iv(cohort)
+    decided, grades, not_verified = _grades(cohort, units, qualification.family, iv)
+    since = iv.open_since
     typed, external = _typed_and_external(cohort, qualification)
     tables = grading_tables(qualification, cohort.start_year)
     rules = list(tables.eligibility.rules.all()) if tables.eligibility else None
@@ -324,25 +380,22 @@ def claim_readiness(
 
     out = []
     for reg in registrations:
-        learner = reg.learner
+        learner_id = reg.learner_id
+        status = reg.status_display
         item = LearnerReadiness(
-            learner_id=learner.pk,
-            uln=learner.uln or "",
-            name=f"{learner.first_name} {learner.last_name}",
-            status=reg.get_status_display(),
+            learner_id=learner_id,
+            uln=reg.uln or "",
+            name=f"{reg.first_name} {reg.last_name}",
+            status=status,
             registration_id=reg.pk,
         )
         block = item.blockers.append
         # 6. withdrawn, transferred; not yet registered with Pearson
         if reg.status in (Registration.Status.WITHDRAWN, Registration.Status.TRANSFERRED):
             when = f" on {_day(reg.ended_on)}" if reg.ended_on else ""
-            block(Blocker(f"{reg.get_status_display()}{when}: not to be claimed", links["changes"]))
+            block(Blocker(f"{status}{when}: not to be claimed", links["changes"]))
         elif reg.status != Registration.Status.REGISTERED:
-            block(
-                Blocker(
-                    f"not registered with Pearson yet ({reg.get_status_display()})", links["rounds"]
-                )
-            )
+            block(Blocker(f"not registered with Pearson yet ({status})", links["rounds"]))
         # 5. the gap since registration
         registered = reg.registered_on or reg.submitted_on
         if reg.status == Registration.Status.REGISTERED:
@@ -363,7 +416,7 @@ def claim_readiness(
                     )
                 )
         # 1. a valid combination
-        optional = list(reg.optional_units.all()) or cohort_optional
+        optional = reg.optional_units or cohort_optional
         if problems := combination_problems(qualification, optional, mandatory_glh=mandatory_glh):
             block(
                 Blocker(
@@ -378,7 +431,7 @@ def claim_readiness(
         )
         unit_grades = {}
         for unit in combination:
-            key = (learner.pk, unit.pk)
+            key = (learner_id, unit.pk)
             if unit.assessment == Unit.Assessment.EXTERNAL:
                 # 3. a current result from Pearson's file; never a tracking-sheet grade
                 if key in external:
@@ -419,7 +472,7 @@ def claim_readiness(
             else:
                 unit_grades[unit.number] = grades[key]
         # 2. internally verified decisions
-        for _assignment_id, blocker in unverified.get(learner.pk, ()):
+        for _assignment_id, blocker in unverified.get(learner_id, ()):
             block(blocker)
         # 4. the SV report
         if not gate.clear:
