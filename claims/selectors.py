@@ -244,6 +244,7 @@ def _grades(cohort, units, family, iv):
     unverified = {}  # (learner, assignment, attempt) -> [reason of its first row, codes]
     first, resubmission, retake = Attempt.FIRST, Attempt.RESUBMISSION, Attempt.RETAKE
     iv_state = iv.reason
+    last = reason = None
     for learner_id, unit_id, code, attempt, ok, assignment_id, by, assigned, covered in rows:
         key = (learner_id, unit_id)
         rows_of[key].append((code, attempt, ok, assignment_id))
@@ -253,9 +254,13 @@ def _grades(cohort, units, family, iv):
             or (attempt == retake and retakes.get(key) == assignment_id)
         ):
             decided[key].add(code)
-        reason = iv_state(learner_id, assignment_id, attempt, by, assigned, covered)
+        group = (learner_id, assignment_id, attempt)
+        # the rows come in learner × assignment order, and the reason is the same for the
+        # rows of a group with the same assessor and coverage: asked once for those
+        if (group, by, covered) != last:
+            last = (group, by, covered)
+            reason = iv_state(learner_id, assignment_id, attempt, by, assigned, covered)
         if reason != VERIFIED:
-            group = (learner_id, assignment_id, attempt)
             if group in unverified:
                 unverified[group][1].append(code)
             else:
@@ -361,24 +366,25 @@ def claim_readiness(
         assignment_names[assignment_id] = (f"Unit {unit_number}: {unit_title}", title)
     # 2. the IV blockers' words, per learner in assignment order (as not_yet_verified gives them)
     unverified = defaultdict(list)
+    worded = {}  # the same words for learners with the same assignment, reason and criteria
     for (learner_id, assignment_id, attempt), (reason, codes) in not_verified.items():
-        unit_name, title = assignment_names[assignment_id]
-        why = reason_text(reason, since.get((learner_id, assignment_id, attempt)))
-        unverified[learner_id].append(
-            (
-                assignment_id,
-                Blocker(
-                    f"{unit_name}, {title}"
-                    f"{'' if attempt == Attempt.FIRST else ' (' + attempt + ')'}: "
-                    f"not internally verified ({why}; {', '.join(sorted(codes))})",
-                    links["iv"],
-                ),
+        when = since.get((learner_id, assignment_id, attempt))
+        memo = (assignment_id, attempt, reason, when, tuple(codes))
+        if (blocker := worded.get(memo)) is None:
+            unit_name, title = assignment_names[assignment_id]
+            why = reason_text(reason, when)
+            blocker = worded[memo] = Blocker(
+                f"{unit_name}, {title}"
+                f"{'' if attempt == Attempt.FIRST else ' (' + attempt + ')'}: "
+                f"not internally verified ({why}; {', '.join(sorted(codes))})",
+                links["iv"],
             )
-        )
+        unverified[learner_id].append((assignment_id, blocker))
     for blockers in unverified.values():
         blockers.sort(key=lambda pair: pair[0])  # stable: attempts stay as first read
 
     out = []
+    combinations = {}  # optional unit ids -> (combination problems, the units in order)
     for reg in registrations:
         learner_id = reg.learner_id
         status = reg.status_display
@@ -417,7 +423,17 @@ def claim_readiness(
                 )
         # 1. a valid combination
         optional = reg.optional_units or cohort_optional
-        if problems := combination_problems(qualification, optional, mandatory_glh=mandatory_glh):
+        chosen = tuple(u.pk for u in optional)
+        if chosen not in combinations:
+            combinations[chosen] = (
+                combination_problems(qualification, optional, mandatory_glh=mandatory_glh),
+                sorted(
+                    mandatory + [u for u in optional if not u.mandatory],
+                    key=lambda u: (u.sort_key, u.number),
+                ),
+            )
+        problems, combination = combinations[chosen]
+        if problems:
             block(
                 Blocker(
                     "rule of combination not met: " + "; ".join(problems),
@@ -425,10 +441,6 @@ def claim_readiness(
                     UNITS,
                 )
             )
-        combination = sorted(
-            mandatory + [u for u in optional if not u.mandatory],
-            key=lambda u: (u.sort_key, u.number),
-        )
         unit_grades = {}
         for unit in combination:
             key = (learner_id, unit.pk)
@@ -450,7 +462,8 @@ def claim_readiness(
                 )
                 continue
             codes = code_sets.get(unit.pk) or {c.code for c in unit.criteria.all()}
-            done = decided.get(key, set()) & codes
+            got = decided.get(key)
+            done = codes if got is not None and got >= codes else (got or set()) & codes
             if key in typed and not done:
                 block(
                     Blocker(
