@@ -11,7 +11,8 @@ A learner is ready only when all of these hold (issue 13 part 1; domain.md 3.8, 
    the learner on the cohort's assignments counts as internally verified by
    `verification.selectors_iv.not_yet_verified(cohort)` (its docstring is the definition);
    each that does not is a blocker with the reason the IV read gives. The decisions are
-   read once for the grades and their IV state both (`selectors_iv.iv_reason`). A grade typed into a
+   read once for the grades and their IV state both (`selectors_iv.CohortIV`, held to
+   `iv_reason` by tests/test_iv_cohort.py). A grade typed into a
    tracking sheet (assessment.ImportedUnitResult) has no decisions behind it: a blocker.
 3. **External results imported from Pearson's results file.** An external unit is a
    blocker until a current `claims.ExternalResult` (imported from Pearson's results file,
