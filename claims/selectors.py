@@ -11,7 +11,8 @@ A learner is ready only when all of these hold (issue 13 part 1; domain.md 3.8, 
    the learner on the cohort's assignments counts as internally verified by
    `verification.selectors_iv.not_yet_verified(cohort)` (its docstring is the definition);
    each that does not is a blocker with the reason the IV read gives. The decisions are
-   read once for the grades and their IV state both (`selectors_iv.iv_reason`). A grade typed into a
+   read once for the grades and their IV state both (`selectors_iv.CohortIV`, held to
+   `iv_reason` by tests/test_iv_cohort.py). A grade typed into a
    tracking sheet (assessment.ImportedUnitResult) has no decisions behind it: a blocker.
 3. **External results imported from Pearson's results file.** An external unit is a
    blocker until a current `claims.ExternalResult` (imported from Pearson's results file,
@@ -54,7 +55,7 @@ from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
 from qualifications.selectors import grading_tables
 from qualifications.services import combination_problems
 from registrations.models import Registration
-from verification.selectors_iv import VERIFIED, iv_reason, open_actions_since, reason_text
+from verification.selectors_iv import VERIFIED, cohort_iv, iv_covered, reason_text
 from verification.selectors_sv import sv_claims_gate
 
 from .config import claim_deadline, claim_gap_weeks
@@ -136,32 +137,75 @@ def _day(value: dt.date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def _registrations(cohort) -> list[Registration]:
-    """One registration per learner: the live one, else the latest ended one (2 queries)."""
+@dataclass
+class _Registration:
+    """The few fields of a registration (and its learner) that readiness reads."""
+
+    pk: int
+    learner_id: int
+    status: str
+    registered_on: dt.date | None
+    submitted_on: dt.date | None
+    ended_on: dt.date | None
+    uln: str | None
+    first_name: str
+    last_name: str
+    optional_units: list = field(default_factory=list)
+
+    @property
+    def status_display(self) -> str:
+        return _STATUS_WORDS.get(self.status, self.status)
+
+
+_STATUS_WORDS = {value: str(label) for value, label in Registration.Status.choices}
+
+
+def _registrations(cohort, units) -> list[_Registration]:
+    """One registration per learner: the live one, else the latest ended one, with its
+    optional units (2 queries: rows, not model instances; `units` by pk, the
+    qualification's, are reused)."""
     rows = (
         Registration.objects.filter(cohort=cohort)
         .exclude(status__in=[Registration.Status.DROPPED, Registration.Status.DELETED])
-        .select_related("learner")
-        .prefetch_related("optional_units")
         .order_by("learner__last_name", "learner__first_name", "learner_id", "pk")
+        .values_list(
+            "pk",
+            "learner_id",
+            "status",
+            "registered_on",
+            "submitted_on",
+            "ended_on",
+            "learner__uln",
+            "learner__first_name",
+            "learner__last_name",
+        )
     )
-    chosen: dict[int, Registration] = {}
-    for reg in rows:
-        held = chosen.get(reg.learner_id)
-        if held is None or reg.is_live or not held.is_live:
-            chosen[reg.learner_id] = reg
+    live = Registration.ACTIVE
+    chosen: dict[int, _Registration] = {}
+    for row in rows:
+        held = chosen.get(row[1])
+        if held is None or row[2] in live or held.status not in live:
+            chosen[row[1]] = _Registration(*row)
+    by_pk = {reg.pk: reg for reg in chosen.values()}
+    for link in (
+        Registration.optional_units.through.objects.filter(registration__cohort=cohort)
+        .select_related("unit")
+        .order_by("unit__qualification", "unit__sort_key", "unit__number")
+    ):
+        if reg := by_pk.get(link.registration_id):
+            reg.optional_units.append(units.get(link.unit_id) or link.unit)
     return list(chosen.values())
 
 
-def _grades(cohort, units, family):
+def _grades(cohort, units, family, iv):
     """Per (learner, unit): the codes decided and the grade, from the cohort's current
     decisions, authorised resubmissions and retakes; and per learner the decisions that do
     not count as internally verified yet, grouped by assignment × attempt as
-    `not_yet_verified` groups them (4 queries: the decisions are read once, with their IV
-    state, `verification.selectors_iv.iv_reason`)."""
+    `not_yet_verified` groups them (2 queries: the decisions are read once, with what
+    `verification.selectors_iv.CohortIV.reason` needs to give their IV state)."""
     rows = (
         CriterionDecision.objects.filter(assignment__plan__cohort=cohort, current=True)
-        .annotate(iv_reason=iv_reason())
+        .annotate(iv_covered=iv_covered())
         .values_list(
             "learner_id",
             "assignment__unit_id",
@@ -169,20 +213,30 @@ def _grades(cohort, units, family):
             "attempt",
             "achieved",
             "assignment_id",
-            "iv_reason",
+            "assessor_id",
+            "assignment__assessor_id",
+            "iv_covered",
         )
     )
-    resubmitted = set(
-        Resubmission.objects.filter(assignment__plan__cohort=cohort).values_list(
-            "learner_id", "assignment_id"
+    # the authorised resubmissions and retakes, the two tables read as one UNION
+    resubmitted, retakes = set(), {}
+    for learner_id, unit_id, assignment_id, kind in (
+        Retake.objects.filter(unit__qualification_id=cohort.qualification_id)
+        .order_by()
+        .annotate(kind=Value("retake"))
+        .values_list("learner_id", "unit_id", "assignment_id", "kind")
+        .union(
+            Resubmission.objects.filter(assignment__plan__cohort=cohort)
+            .order_by()
+            .annotate(kind=Value("resubmission"))
+            .values_list("learner_id", "assignment__unit_id", "assignment_id", "kind"),
+            all=True,
         )
-    )
-    retakes = {
-        (learner_id, unit_id): assignment_id
-        for learner_id, unit_id, assignment_id in Retake.objects.filter(
-            unit__qualification_id=cohort.qualification_id
-        ).values_list("learner_id", "unit_id", "assignment_id")
-    }
+    ):
+        if kind == "retake":
+            retakes[(learner_id, unit_id)] = assignment_id
+        else:
+            resubmitted.add((learner_id, assignment_id))
     by_learner_resubmitted = defaultdict(set)
     for learner_id, assignment_id in resubmitted:
         by_learner_resubmitted[learner_id].add(assignment_id)
@@ -190,7 +244,9 @@ def _grades(cohort, units, family):
     rows_of = defaultdict(list)
     unverified = {}  # (learner, assignment, attempt) -> [reason of its first row, codes]
     first, resubmission, retake = Attempt.FIRST, Attempt.RESUBMISSION, Attempt.RETAKE
-    for learner_id, unit_id, code, attempt, ok, assignment_id, reason in rows:
+    iv_state = iv.reason
+    last = reason = None
+    for learner_id, unit_id, code, attempt, ok, assignment_id, by, assigned, covered in rows:
         key = (learner_id, unit_id)
         rows_of[key].append((code, attempt, ok, assignment_id))
         if (
@@ -199,8 +255,13 @@ def _grades(cohort, units, family):
             or (attempt == retake and retakes.get(key) == assignment_id)
         ):
             decided[key].add(code)
+        group = (learner_id, assignment_id, attempt)
+        # the rows come in learner × assignment order, and the reason is the same for the
+        # rows of a group with the same assessor and coverage: asked once for those
+        if (group, by, covered) != last:
+            last = (group, by, covered)
+            reason = iv_state(learner_id, assignment_id, attempt, by, assigned, covered)
         if reason != VERIFIED:
-            group = (learner_id, assignment_id, attempt)
             if group in unverified:
                 unverified[group][1].append(code)
             else:
@@ -277,9 +338,10 @@ def claim_readiness(
     mandatory_glh = sum(u.glh for u in mandatory)
     code_sets = {u.pk: {c.code for c in u.criteria.all()} for u in units}
     cohort_optional = list(cohort.optional_units.all())
-    registrations = _registrations(cohort)
-    decided, grades, not_verified = _grades(cohort, units, qualification.family)
-    since = open_actions_since(cohort)
+    registrations = _registrations(cohort, {u.pk: u for u in units})
+    iv = cohort_iv(cohort)
+    decided, grades, not_verified = _grades(cohort, units, qualification.family, iv)
+    since = iv.open_since
     typed, external = _typed_and_external(cohort, qualification)
     tables = grading_tables(qualification, cohort.start_year)
     rules = list(tables.eligibility.rules.all()) if tables.eligibility else None
@@ -305,44 +367,42 @@ def claim_readiness(
         assignment_names[assignment_id] = (f"Unit {unit_number}: {unit_title}", title)
     # 2. the IV blockers' words, per learner in assignment order (as not_yet_verified gives them)
     unverified = defaultdict(list)
+    worded = {}  # the same words for learners with the same assignment, reason and criteria
     for (learner_id, assignment_id, attempt), (reason, codes) in not_verified.items():
-        unit_name, title = assignment_names[assignment_id]
-        why = reason_text(reason, since.get((learner_id, assignment_id, attempt)))
-        unverified[learner_id].append(
-            (
-                assignment_id,
-                Blocker(
-                    f"{unit_name}, {title}"
-                    f"{'' if attempt == Attempt.FIRST else ' (' + attempt + ')'}: "
-                    f"not internally verified ({why}; {', '.join(sorted(codes))})",
-                    links["iv"],
-                ),
+        when = since.get((learner_id, assignment_id, attempt))
+        memo = (assignment_id, attempt, reason, when, tuple(codes))
+        if (blocker := worded.get(memo)) is None:
+            unit_name, title = assignment_names[assignment_id]
+            why = reason_text(reason, when)
+            blocker = worded[memo] = Blocker(
+                f"{unit_name}, {title}"
+                f"{'' if attempt == Attempt.FIRST else ' (' + attempt + ')'}: "
+                f"not internally verified ({why}; {', '.join(sorted(codes))})",
+                links["iv"],
             )
-        )
+        unverified[learner_id].append((assignment_id, blocker))
     for blockers in unverified.values():
         blockers.sort(key=lambda pair: pair[0])  # stable: attempts stay as first read
 
     out = []
+    combinations = {}  # optional unit ids -> (combination problems, the units in order)
     for reg in registrations:
-        learner = reg.learner
+        learner_id = reg.learner_id
+        status = reg.status_display
         item = LearnerReadiness(
-            learner_id=learner.pk,
-            uln=learner.uln or "",
-            name=f"{learner.first_name} {learner.last_name}",
-            status=reg.get_status_display(),
+            learner_id=learner_id,
+            uln=reg.uln or "",
+            name=f"{reg.first_name} {reg.last_name}",
+            status=status,
             registration_id=reg.pk,
         )
         block = item.blockers.append
         # 6. withdrawn, transferred; not yet registered with Pearson
         if reg.status in (Registration.Status.WITHDRAWN, Registration.Status.TRANSFERRED):
             when = f" on {_day(reg.ended_on)}" if reg.ended_on else ""
-            block(Blocker(f"{reg.get_status_display()}{when}: not to be claimed", links["changes"]))
+            block(Blocker(f"{status}{when}: not to be claimed", links["changes"]))
         elif reg.status != Registration.Status.REGISTERED:
-            block(
-                Blocker(
-                    f"not registered with Pearson yet ({reg.get_status_display()})", links["rounds"]
-                )
-            )
+            block(Blocker(f"not registered with Pearson yet ({status})", links["rounds"]))
         # 5. the gap since registration
         registered = reg.registered_on or reg.submitted_on
         if reg.status == Registration.Status.REGISTERED:
@@ -363,8 +423,18 @@ def claim_readiness(
                     )
                 )
         # 1. a valid combination
-        optional = list(reg.optional_units.all()) or cohort_optional
-        if problems := combination_problems(qualification, optional, mandatory_glh=mandatory_glh):
+        optional = reg.optional_units or cohort_optional
+        chosen = tuple(u.pk for u in optional)
+        if chosen not in combinations:
+            combinations[chosen] = (
+                combination_problems(qualification, optional, mandatory_glh=mandatory_glh),
+                sorted(
+                    mandatory + [u for u in optional if not u.mandatory],
+                    key=lambda u: (u.sort_key, u.number),
+                ),
+            )
+        problems, combination = combinations[chosen]
+        if problems:
             block(
                 Blocker(
                     "rule of combination not met: " + "; ".join(problems),
@@ -372,13 +442,9 @@ def claim_readiness(
                     UNITS,
                 )
             )
-        combination = sorted(
-            mandatory + [u for u in optional if not u.mandatory],
-            key=lambda u: (u.sort_key, u.number),
-        )
         unit_grades = {}
         for unit in combination:
-            key = (learner.pk, unit.pk)
+            key = (learner_id, unit.pk)
             if unit.assessment == Unit.Assessment.EXTERNAL:
                 # 3. a current result from Pearson's file; never a tracking-sheet grade
                 if key in external:
@@ -397,7 +463,8 @@ def claim_readiness(
                 )
                 continue
             codes = code_sets.get(unit.pk) or {c.code for c in unit.criteria.all()}
-            done = decided.get(key, set()) & codes
+            got = decided.get(key)
+            done = codes if got is not None and got >= codes else (got or set()) & codes
             if key in typed and not done:
                 block(
                     Blocker(
@@ -419,7 +486,7 @@ def claim_readiness(
             else:
                 unit_grades[unit.number] = grades[key]
         # 2. internally verified decisions
-        for _assignment_id, blocker in unverified.get(learner.pk, ()):
+        for _assignment_id, blocker in unverified.get(learner_id, ()):
             block(blocker)
         # 4. the SV report
         if not gate.clear:

@@ -159,6 +159,11 @@ class SampleItem(models.Model):
                 name="one_sample_item_per_work_stage",
             )
         ]
+        # a decision's own items (selectors_iv: the learner's work on the assignment, in
+        # that attempt), which the IV reads look up once per decision
+        indexes = [
+            models.Index(fields=["learner", "assignment", "attempt"], name="sampleitem_own_work")
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.assignment.title} ({self.get_stage_display()})"

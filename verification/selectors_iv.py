@@ -80,9 +80,10 @@ def _open_flags():
     )
 
 
-def iv_condition() -> Q:
-    """The condition on CriterionDecision rows that counts them internally verified."""
-    own_complete = IVRecord.objects.filter(
+def _own_complete():
+    """The IV records that cover the outer decision itself (point 1): its own summative
+    item's, complete (an agree, or a closed disagree) no earlier than it was recorded."""
+    return IVRecord.objects.filter(
         item__learner=OuterRef("learner"),
         item__assignment=OuterRef("assignment"),
         item__attempt=OuterRef("attempt"),
@@ -91,13 +92,17 @@ def iv_condition() -> Q:
         Q(outcome=IVRecord.Outcome.AGREE, recorded_at__gte=OuterRef("recorded_at"))
         | Q(closed_at__gte=OuterRef("recorded_at"))
     )
+
+
+def iv_condition() -> Q:
+    """The condition on CriterionDecision rows that counts them internally verified."""
     batch = (
         ~Exists(_own_items())
         & Q(assessor=F("assignment__assessor"))
         & Exists(_batch_items())
         & ~Exists(_batch_items().filter(INCOMPLETE))
     )
-    return (Exists(own_complete) | batch) & ~Exists(_open_flags())
+    return (Exists(_own_complete()) | batch) & ~Exists(_open_flags())
 
 
 def internally_verified(decisions: QuerySet) -> QuerySet:
@@ -154,21 +159,98 @@ def open_since() -> Subquery:
     return Subquery(_open_own_items().order_by("-sampled_at").values("iv_record__recorded_at")[:1])
 
 
-def open_actions_since(cohort) -> dict[tuple, object]:
-    """(learner, assignment, attempt) -> when the IV recorded the disagreement whose
-    action is still open, the latest-sampled item's (one query, a handful of rows)."""
-    rows = (
-        SampleItem.objects.filter(
-            assignment__plan__cohort=cohort,
-            stage=SUMMATIVE,
-            iv_record__outcome=IVRecord.Outcome.DISAGREE,
-            iv_record__closed_at__isnull=True,
-            iv_record__recorded_at__isnull=False,
-        )
+def iv_covered() -> Exists:
+    """An annotation for CriterionDecision rows: True when the row's own summative item
+    has a complete IV record no earlier than the row was recorded (point 1). The one part
+    of the definition that compares each row with its own IV, so it stays in SQL; the rest
+    `CohortIV.reason` reads from the cohort's items and flags."""
+    return Exists(_own_complete())
+
+
+class CohortIV:
+    """What counts as internally verified (the module's definition, `iv_reason()`'s
+    reasons and order) for the current decisions of one cohort, read once per cohort
+    instead of with a correlated subquery per decision: the summative items of the
+    cohort's assignments with their IV records, and the cohort's open flags (two queries,
+    a handful of rows each, whatever the size of the cohort: `cohort_iv`).
+
+    A read of the cohort's decisions annotates them with `iv_covered()` and passes each
+    row's learner, assignment, attempt, assessor, the assignment's assessor and that
+    annotation to `reason`, which gives what `iv_reason()` gives the same row
+    (tests/test_iv_cohort.py holds the two to each other)."""
+
+    def __init__(self, cohort_id, items, flags):
+        # (learner, assignment, attempt) -> [has an item without an IV record, has an
+        # item whose disagreement's action is open]: the row's own summative items
+        self.own: dict[tuple, list[bool]] = {}
+        # (assignment, attempt) -> every summative item of the batch (in the assignment's
+        # cohort's plans) is complete
+        self.batch_complete: dict[tuple, bool] = {}
+        # (learner, assignment, attempt) -> when the IV recorded the disagreement whose
+        # action is open, the latest-sampled item's (for "action open since")
+        self.open_since: dict[tuple, object] = {}
+        self.flags = set(flags)  # (assignment, assessor) under an uncleared flag
+        disagree = IVRecord.Outcome.DISAGREE
+        for learner, assignment, attempt, plan_cohort, record, outcome, at, closed in items:
+            key = (learner, assignment, attempt)
+            own = self.own.setdefault(key, [False, False])
+            if record is None:
+                own[0] = True
+            elif outcome == disagree and closed is None and at is not None:
+                own[1] = True
+                self.open_since[key] = at
+            if plan_cohort == cohort_id:
+                incomplete = record is None or (outcome == disagree and closed is None)
+                batch = (assignment, attempt)
+                self.batch_complete[batch] = self.batch_complete.get(batch, True) and (
+                    not incomplete
+                )
+
+    def reason(self, learner, assignment, attempt, assessor, assignment_assessor, covered) -> int:
+        """The `iv_reason()` code of one current decision of the cohort."""
+        own = self.own.get((learner, assignment, attempt))
+        flagged = (assignment, assessor) in self.flags
+        if not flagged and (
+            covered
+            or (
+                own is None
+                and assessor is not None
+                and assessor == assignment_assessor
+                and self.batch_complete.get((assignment, attempt), False)
+            )
+        ):
+            return VERIFIED
+        if flagged:
+            return FLAGGED
+        if own is None:
+            return BATCH
+        if own[0]:
+            return NO_RECORD
+        if own[1]:
+            return ACTION_OPEN
+        return CHANGED
+
+
+def cohort_iv(cohort) -> CohortIV:
+    """The cohort's IV state for `CohortIV.reason` (two queries)."""
+    items = (
+        SampleItem.objects.filter(assignment__plan__cohort=cohort, stage=SUMMATIVE)
         .order_by("sampled_at", "pk")
-        .values_list("learner_id", "assignment_id", "attempt", "iv_record__recorded_at")
+        .values_list(
+            "learner_id",
+            "assignment_id",
+            "attempt",
+            "plan__cohort_id",
+            "iv_record__id",
+            "iv_record__outcome",
+            "iv_record__recorded_at",
+            "iv_record__closed_at",
+        )
     )
-    return {(learner, assignment, attempt): when for learner, assignment, attempt, when in rows}
+    flags = DecisionFlag.objects.filter(cohort=cohort, cleared_at__isnull=True).values_list(
+        "assignment_id", "assessor_id"
+    )
+    return CohortIV(cohort.pk, items, flags)
 
 
 def reason_text(reason: int, open_since=None) -> str:
