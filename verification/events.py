@@ -84,6 +84,15 @@ SV_ACTION_TODO = register_kind(
     due_days=14,
     link="verification:sv_action_close",
 )
+# The sample the verifier asked for, until the learners' work is sent (opened by
+# request_sample, due on the sample's deadline; closed by record_work_submitted).
+SV_SAMPLE_TODO = register_kind(
+    "verification.sv_sample_work",
+    "Send the standards verifier the sampled learners' work",
+    owner=Role.QUALITY_NOMINEE,
+    due_days=14,
+    link="verification:sv_list",
+)
 
 # --- IV records on sampled decisions (000-3.2.1) ---------------------------------------
 
@@ -133,6 +142,15 @@ IV_FLAG_TODO = register_kind(
     owner=Role.LEAD_IV,
     due_days=15,
     link="verification:iv_flag_clear",
+)
+# An internal verifier's sampled work with no IV record yet: one to-do per verifier and
+# plan (opened by build_sample / add_item, closed for that verifier once none is left).
+IV_SAMPLE_TODO = register_kind(
+    "verification.iv_sample",
+    "Internally verify the sampled work",
+    owner=ASSIGNEE,
+    due_days=10,
+    link="verification:iv_queue",
 )
 
 # --- IV sampling (000-3.2.1) -------------------------------------------------------------
