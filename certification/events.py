@@ -16,7 +16,7 @@ DESTROY_UNCLAIMED = register_kind(
     "Securely destroy unclaimed certificates past their holding period",
     owner=Role.EXAMS_OFFICER,
     due_days=30,
-    link=None,
+    link="certification:destruction",
 )
 
 _ = register_action

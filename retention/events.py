@@ -8,6 +8,7 @@ REVIEW_DISPOSALS = register_kind(
     "retention.review_disposals",
     "Review records due for disposal",
     owner=Role.QUALITY_NOMINEE,
+    link="retention:index",
 )
 
 _ = register_action
