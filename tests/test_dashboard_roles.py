@@ -325,3 +325,29 @@ def test_the_dashboard_runs_a_fixed_number_of_queries_with_the_new_kinds(
             by=qn, reason="appeal", note="Appeal", learner=LearnerFactory(centre=own_centre)
         )
     assert count() == few
+
+
+def test_a_finished_background_job_is_in_its_requesters_to_read_panel(
+    client, own_centre, exams_officer, cast
+):
+    from jobs import services as jobs
+    from jobs.models import Job
+
+    from .test_jobs import _ask, _cohort_with_events
+
+    cohort, _ = _cohort_with_events(own_centre, exams_officer)
+    client.force_login(exams_officer)
+    _ask(client, cohort)
+    job = Job.objects.get()
+    assert "Finished in the background" not in client.get("/").content.decode()
+    jobs.run_job(job.pk)
+    html = client.get("/").content.decode()
+    assert "Finished in the background" in html and "to download" in html
+    link = reverse("jobs:job_detail", args=[job.pk])
+    assert f'href="{link}"' in html and client.get(link).status_code == 200
+    # Someone else's job is not on their dashboard; a week later it has gone from the list.
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    assert "Finished in the background" not in client.get("/").content.decode()
+    client.force_login(exams_officer)
+    with time_machine.travel(dt.datetime(2026, 11, 28, 12, 0)):
+        assert "Finished in the background" not in client.get("/").content.decode()
