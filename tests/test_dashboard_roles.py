@@ -114,6 +114,42 @@ def test_building_the_sample_opens_one_todo_per_verifier():
     assert open_of("verification.iv_sample").count() == 1
 
 
+def test_a_lead_iv_owes_the_years_standardisation_until_it_is_recorded(client, own_centre, cast):
+    from verification import services as lead_ivs
+
+    qn, liv, assessor = cast[R.QUALITY_NOMINEE], cast[R.LEAD_IV], cast[R.ASSESSOR_IV]
+    business = QualificationFactory(title="National Diploma in Business")
+    CohortFactory(centre=own_centre, qualification=business, start_year="2026/27")
+    appt = lead_ivs.appoint_lead_iv(
+        centre=own_centre, qualification=business, academic_year="2026/27", lead_iv=liv, by=qn
+    )
+    todo = follow(client, liv, "verification.standardise")
+    # The appointment's own page is the Quality Nominee's: the link is the Lead IV's form.
+    assert todo.url == reverse("verification:standardisation_add")
+    lead_ivs.record_standardisation(
+        centre=own_centre,
+        qualification=business,
+        unit=None,
+        academic_year="2026/27",
+        held_on=dt.date(2026, 11, 12),
+        kind="activity",
+        attendees=[liv, assessor],
+        materials="Pearson's exemplars",
+        outcome="Agreed the Merit standard",
+        by=liv,
+    )
+    assert not open_of("verification.standardise").exists()
+    # Next year's Lead IV, replaced mid-year: the new one owes it, the old one no longer.
+    nxt = lead_ivs.appoint_lead_iv(
+        centre=own_centre, qualification=business, academic_year="2027/28", lead_iv=liv, by=qn
+    )
+    lead_ivs.change_lead_iv(nxt, lead_iv=assessor, note="Will complete the materials", by=qn)
+    assert list(open_of("verification.standardise").values_list("assignee", flat=True)) == [
+        assessor.pk
+    ]
+    assert appt.pk != nxt.pk
+
+
 def test_a_lead_iv_finds_the_flag_to_clear(client):
     w = World(n=1)
     w.disagree(w.sample(w.learners[0]))

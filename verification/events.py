@@ -14,6 +14,17 @@ LEAD_IV_CHANGED = register_action(
     "Lead IV or cover changed",
     "{actor} changed {object}",
 )
+# The Lead IV identified for a qualification and year, until the year's standardisation
+# activity for it is recorded (appoint_lead_iv / change_lead_iv open it for the Lead IV;
+# record_standardisation closes it). The appointment's own page is the Quality Nominee's.
+STANDARDISE_TODO = register_kind(
+    "verification.standardise",
+    "Standardise the assessors and IVs on the qualification for the year",
+    owner=ASSIGNEE,
+    due_days=30,
+    link="verification:standardisation_add",
+    link_first=True,
+)
 STANDARDISATION_RECORDED = register_action(
     "verification.standardisation.recorded",
     "Standardisation recorded",
