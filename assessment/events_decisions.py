@@ -1,6 +1,18 @@
 """Audit codes for criterion decisions, submissions, extensions, resubmissions and retakes."""
 
 from audit.actions import register_action
+from todos.kinds import ASSIGNEE, register_kind
+
+# A resubmission or retake the Lead IV authorised, until the assignment's assessor has
+# recorded its decisions: one to-do per assessor and assignment (authorise_resubmission,
+# authorise_retake open it; save_grid closes it once no authorised re-attempt is waiting).
+ASSESS_REATTEMPT = register_kind(
+    "assessment.assess_reattempt",
+    "Assess the authorised resubmission or retake",
+    owner=ASSIGNEE,
+    due_days=15,
+    link="assessment:decisions_grid",
+)
 
 _ = register_action
 

@@ -9,12 +9,14 @@ REVIEW_PLAN = register_kind(
     "Review the Lead IV's assessment plan",
     owner=Role.QUALITY_NOMINEE,
     due_days=7,
+    link="assessment:plan_list",
 )
 REVISE_PLAN = register_kind(
     "assessment.revise_plan",
     "Revise the assessment plan the Quality Nominee returned",
     owner=Role.LEAD_IV,
     due_days=7,
+    link="assessment:plan_list",
 )
 
 _ = register_action
@@ -56,6 +58,7 @@ VERIFY_BRIEF = register_kind(
     "Internally verify the assignment brief",
     owner="assignee",
     due_days=5,
+    link="assessment:brief_detail",
 )
 
 SIGN_BRIEF = register_kind(

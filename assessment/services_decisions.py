@@ -34,6 +34,7 @@ import audit
 from accounts.permissions import require_object, scope
 from qualifications.models import UNIT_GRADE_RANK, UnitGrade
 from registrations.calendar import working_days_until
+from todos.services import close_todos, open_todo
 from verification.selectors import standardisation_refusal
 
 from . import events_decisions as ev
@@ -332,6 +333,8 @@ def save_grid(
                         "declarations changed": what["declarations"],
                     },
                 )
+            if attempt != Attempt.FIRST and create:
+                _close_reattempt_todo_if_done(assignment, by=by)
     return GridResult(
         created=len(create) - len(retire),
         changed=len(update) + len(retire),
@@ -586,7 +589,42 @@ def authorise_resubmission(assignment, learner, *, by, on: dt.date | None = None
             centre=learner.centre_id,
             after={"assignment": str(assignment), "on": on.isoformat(), "note": note},
         )
+        _open_reattempt_todo(assignment, by=by)
     return row
+
+
+def _open_reattempt_todo(assignment: PlannedAssignment, *, by) -> None:
+    open_todo(
+        ev.ASSESS_REATTEMPT,
+        centre=assignment.plan.cohort.centre,
+        title=f"Assess the authorised resubmissions and retakes: {assignment.title}"[:300],
+        assignee=assignment.assessor,
+        target=assignment,
+        actor=by,
+    )
+
+
+def _close_reattempt_todo_if_done(assignment: PlannedAssignment, *, by) -> int:
+    """Closed once every resubmission and retake authorised on the assignment has current
+    decisions of its own attempt."""
+    decided = CriterionDecision.objects.filter(assignment=assignment, current=True)
+    waiting = (
+        Resubmission.objects.filter(assignment=assignment)
+        .exclude(learner__in=decided.filter(attempt=Attempt.RESUBMISSION).values("learner"))
+        .exists()
+        or Retake.objects.filter(assignment=assignment)
+        .exclude(learner__in=decided.filter(attempt=Attempt.RETAKE).values("learner"))
+        .exists()
+    )
+    if waiting:
+        return 0
+    return close_todos(
+        ev.ASSESS_REATTEMPT,
+        target=assignment,
+        assignee=assignment.assessor,
+        by=by,
+        note="re-attempts assessed",
+    )
 
 
 def retake_refusals(unit, learner, new_assignment: PlannedAssignment) -> list[str]:
@@ -639,4 +677,5 @@ def authorise_retake(unit, learner, *, new_assignment, by, note=""):
             centre=learner.centre_id,
             after={"unit": unit.number, "assignment": str(new_assignment), "note": note},
         )
+        _open_reattempt_todo(new_assignment, by=by)
     return row

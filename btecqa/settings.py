@@ -345,6 +345,8 @@ BTECQA_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 # Background jobs (jobs/): a running job with no heartbeat for this long is taken to have
 # lost its worker and is queued again by the sweep (it continues from its checkpoint).
 BTECQA_JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=300)
+# Finished jobs stay in their requester's To read panel this many days.
+BTECQA_JOB_RECENT_DAYS = env.int("JOB_RECENT_DAYS", default=7)
 # An MIS learner import with more rows than this is applied by a background job.
 BTECQA_IMPORT_IN_BACKGROUND_ROWS = env.int("IMPORT_IN_BACKGROUND_ROWS", default=2000)
 FILE_UPLOAD_HANDLERS = [

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import public, roles_of, signed_in
+from jobs.selectors import finished_for
 from registrations.selectors_check import dashboard_entry_checks
 from todos.selectors import dashboard_reading, dashboard_todos
 
@@ -21,7 +22,11 @@ def dashboard(request):
     )
     context["has_roles"] = bool(roles_of(request.user)) or request.user.is_superuser
     context["entry_checks"] = dashboard_entry_checks(request.user, timezone.localdate())
-    context["reading"] = dashboard_reading(request.user)
+    reading = dashboard_reading(request.user)
+    # What finished in the background for this person: a result to read (jobs/).
+    reading["jobs"] = finished_for(request.user)
+    reading["any"] = reading["any"] or bool(reading["jobs"])
+    context["reading"] = reading
     return render(request, "dashboard.html", context)
 
 

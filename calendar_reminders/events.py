@@ -22,6 +22,7 @@ ESCALATE_LEAD_IV = register_kind(
     "Overdue action escalated to the Lead IV",
     owner=ASSIGNEE,
     due_days=0,
+    link="verification:iv_flags",
     remind_while_open=True,
 )
 ESCALATE_QN = register_kind(
@@ -29,5 +30,6 @@ ESCALATE_QN = register_kind(
     "Overdue action escalated to the Quality Nominee",
     owner=Role.QUALITY_NOMINEE,
     due_days=0,
+    link="verification:iv_flags",
     remind_while_open=True,
 )

@@ -85,7 +85,13 @@ def register_calendar_date(
     if remind is None:
         from todos.kinds import register_kind
 
-        register_kind(source.kind, label, owner=role, remind_while_open=True)
+        register_kind(
+            source.kind,
+            label,
+            owner=role,
+            link="calendar_reminders:calendar",
+            remind_while_open=True,
+        )
     return code
 
 

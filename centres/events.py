@@ -9,30 +9,35 @@ TELL_PEARSON = register_kind(
     "Tell Pearson about a change to the arrangement",
     owner=Role.QUALITY_NOMINEE,
     due_days=14,
+    link="centres:arrangement_list",
 )
 RESPOND = register_kind(
     "arrangement.respond",
     "Accept or refuse an invitation into an arrangement",
     owner=Role.QUALITY_NOMINEE,
     due_days=14,
+    link="centres:arrangement_list",
 )
 AWAIT_REPLY = register_kind(
     "arrangement.await_reply",
     "Follow up an invitation the partner has not answered",
     owner=Role.QUALITY_NOMINEE,
     due_days=14,
+    link="centres:arrangement_list",
 )
 NOTE_CHANGE = register_kind(
     "arrangement.note_change",
     "Note a change the other centre made to the arrangement",
     owner=Role.QUALITY_NOMINEE,
     due_days=7,
+    link="centres:arrangement_list",
 )
 RECORD_APPROVAL = register_kind(
     "arrangement.record_approval",
     "Record the centre's Pearson approval for a shared qualification",
     owner=Role.QUALITY_NOMINEE,
     due_days=14,
+    link="centres:arrangement_list",
 )
 
 

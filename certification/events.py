@@ -11,12 +11,22 @@ REPORT_EXCEPTION = register_kind(
     due_days=14,
     link="certification:exception",
 )
+# Certificates received and held until each is collected or posted (policy cert-6): one
+# to-do per batch, due BTECQA_CERTIFICATE_DISPATCH_DAYS after it arrived, closed when none
+# of the batch is held any more (issued, or destroyed unclaimed after the holding period).
+ISSUE_CERTIFICATES = register_kind(
+    "certification.issue_certificates",
+    "Issue the certificates received to their learners",
+    owner=Role.EXAMS_OFFICER,
+    due_days=14,
+    link="certification:batch",
+)
 DESTROY_UNCLAIMED = register_kind(
     "certification.destroy_unclaimed",
     "Securely destroy unclaimed certificates past their holding period",
     owner=Role.EXAMS_OFFICER,
     due_days=30,
-    link=None,
+    link="certification:destruction",
 )
 
 _ = register_action

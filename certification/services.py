@@ -37,6 +37,7 @@ from django.utils import timezone
 
 import audit
 from accounts.permissions import require_object
+from accounts.roles import Role
 from claims.models import Claim, ClaimLine, ClaimUnit
 from learners.models import Learner
 from qualifications.models import Qualification
@@ -271,6 +272,16 @@ def record_certificates(batch: CertificateBatch, rows: list[dict], *, by) -> lis
             certs.append(cert)
             lines.append(line)
         Certificate.objects.bulk_create(certs, batch_size=1000)
+        if certs:
+            open_todo(
+                events.ISSUE_CERTIFICATES,
+                centre=centre,
+                title=f"Issue the certificates received on {_d(batch.received_on)}",
+                due=batch.received_on + dt.timedelta(days=dispatch_days()),
+                role=Role.EXAMS_OFFICER,
+                target=batch,
+                actor=by,
+            )
         for cert in certs:
             audit.record(
                 by,
@@ -533,19 +544,29 @@ def issue_certificate(
         )
         return {"how": how, "issued_on": issued_on}
 
-    return step(
-        cert,
-        by=by,
-        action=events.CERTIFICATE_ISSUED,
-        permission=RECORD_CERTIFICATES,
-        allowed=[Certificate.Status.HELD],
-        refusal="This certificate cannot be issued again",
-        expected_version=expected_version,
-        status=Certificate.Status.ISSUED,
-        change=change,
-        centre=cert.batch.centre_id,
-        learner=cert.learner,
-    )
+    with transaction.atomic():
+        issued = step(
+            cert,
+            by=by,
+            action=events.CERTIFICATE_ISSUED,
+            permission=RECORD_CERTIFICATES,
+            allowed=[Certificate.Status.HELD],
+            refusal="This certificate cannot be issued again",
+            expected_version=expected_version,
+            status=Certificate.Status.ISSUED,
+            change=change,
+            centre=cert.batch.centre_id,
+            learner=cert.learner,
+        )
+        _close_issue_todo_if_done(cert.batch, by=by, note="every certificate issued")
+    return issued
+
+
+def _close_issue_todo_if_done(batch, *, by, note: str) -> int:
+    """The batch's to-do closes once none of its certificates is held."""
+    if Certificate.objects.filter(batch=batch, status=Certificate.Status.HELD).exists():
+        return 0
+    return close_todos(events.ISSUE_CERTIFICATES, target=batch, by=by, note=note)
 
 
 # --------------------------------------------------------------------------- unclaimed
@@ -572,7 +593,7 @@ def destroy_certificates(certs, *, by, destroyed_on, how) -> int:
         raise ValidationError({"destroyed_on": "The date cannot be in the future."})
     done = 0
     with transaction.atomic():
-        centres = set()
+        centres, batches = set(), {}
         for cert in certs:
             due = destruction_due_on(cert.received_on)
             if destroyed_on < due:
@@ -599,7 +620,10 @@ def destroy_certificates(certs, *, by, destroyed_on, how) -> int:
                 learner=cert.learner,
             )
             centres.add(cert.batch.centre)
+            batches[cert.batch_id] = cert.batch
             done += 1
+        for batch in batches.values():
+            _close_issue_todo_if_done(batch, by=by, note="the rest destroyed unclaimed")
         for centre in centres:
             if not due_for_destruction(Certificate.objects.filter(batch__centre=centre)).exists():
                 close_todos(events.DESTROY_UNCLAIMED, target=centre, by=by, note="destroyed")

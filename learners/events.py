@@ -1,6 +1,17 @@
 """What the trail says about learners, programmes and teaching groups."""
 
 from audit.actions import register_action
+from todos.kinds import ASSIGNEE, register_kind
+
+# A previewed MIS import nobody committed: owed by its uploader until it is committed or
+# refused at commit, or a later one of the same kind by them is (learners.imports).
+COMMIT_IMPORT = register_kind(
+    "learners.commit_import",
+    "Commit the previewed import, or upload it again",
+    owner=ASSIGNEE,
+    due_days=7,
+    link="learner_imports:preview",
+)
 
 _ = register_action
 LEARNER_CREATED = _(

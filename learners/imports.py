@@ -29,7 +29,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 import audit
@@ -43,8 +43,9 @@ from tabular.problems import FileRefused, ImportRefused, Problem
 from tabular.rowlog import LOG_SUFFIX, LogRows, Repeats, Row, RowLog, Tally, batches
 from tabular.selectors import remembered_mapping
 from tabular.services import remember_mapping
+from todos.services import close_todos, open_todo
 
-from . import cells
+from . import cells, events
 from .groups import refresh_visiting_learners
 from .models import Cohort, Learner, LearnerImport, TeachingGroup
 from .services import EDITABLE_FIELDS
@@ -1106,8 +1107,30 @@ def preview_import(
         log = obj.keep_log(preview.log)
     obj.counts = _stored_counts(preview, settings, log)
     obj.save()
+    if obj.status == Status.PREVIEWED and actor is not None:
+        open_todo(
+            events.COMMIT_IMPORT,
+            centre=centre,
+            title=f"Commit or upload again the previewed import: {file_name}"[:300],
+            assignee=actor,
+            target=obj,
+            actor=actor,
+        )
     preview.import_obj = obj
     return preview
+
+
+def _close_commit_todos(import_obj: LearnerImport, *, by, note: str) -> None:
+    """The uploader's previews of this kind, up to this one, are answered: committed, or
+    refused at commit (either way an earlier preview of the same file is superseded)."""
+    answered = LearnerImport.objects.filter(
+        centre_id=import_obj.centre_id,
+        kind=import_obj.kind,
+        uploaded_by_id=import_obj.uploaded_by_id,
+        created_at__lte=import_obj.created_at,
+    ).filter(models.Q(pk=import_obj.pk) | models.Q(status=LearnerImport.Status.PREVIEWED))
+    for earlier in answered.only("pk"):
+        close_todos(events.COMMIT_IMPORT, target=earlier, by=by, note=note)
 
 
 def analyse_import(
@@ -1244,6 +1267,10 @@ def commit_import(import_obj: LearnerImport, user=None) -> ImportPreview:
             locked.errors = []
             locked.save(update_fields=["counts", "errors"])
     import_obj.refresh_from_db()
+    if import_obj.uploaded_by_id:
+        _close_commit_todos(
+            import_obj, by=actor, note="refused at commit" if refused is not None else "committed"
+        )
     if refused is not None:
         raise ImportRefused(refused)
     preview.import_obj = import_obj

@@ -10,50 +10,54 @@ from todos.kinds import register_kind
 
 PL, EO, QN = Role.PROGRAMME_LEADER, Role.EXAMS_OFFICER, Role.QUALITY_NOMINEE
 
-PROPOSE = register_kind(
-    "registrations.propose_entries", "Propose the programme's entries", owner=PL
-)
-MAKE_ENTRIES = register_kind(
+
+def _kind(code: str, label: str, *, owner, due_days: int | None = None) -> str:
+    """A registration kind: its target's page, else the rounds (every one of them has one)."""
+    return register_kind(
+        code, label, owner=owner, due_days=due_days, link="registrations:round_list"
+    )
+
+
+PROPOSE = _kind("registrations.propose_entries", "Propose the programme's entries", owner=PL)
+MAKE_ENTRIES = _kind(
     "registrations.make_entries", "Make the proposed entries", owner=EO, due_days=7
 )
-SIGN = register_kind(
+SIGN = _kind(
     "registrations.sign_entry_list", "Check, sign and date the entry list", owner=PL, due_days=5
 )
-ANSWER_QUERY = register_kind(
+ANSWER_QUERY = _kind(
     "registrations.answer_query", "Answer the programme leader's query", owner=EO, due_days=3
 )
-SUBMIT = register_kind(
+SUBMIT = _kind(
     "registrations.submit_entry_list", "Submit the signed entries to Pearson", owner=EO, due_days=5
 )
-CHECK = register_kind("registrations.entry_check", "Check entries against class lists", owner=QN)
-CHECK_ANSWER = register_kind(
+CHECK = _kind("registrations.entry_check", "Check entries against class lists", owner=QN)
+CHECK_ANSWER = _kind(
     "registrations.entry_check_answer", "Answer the Quality Nominee's question", owner=PL
 )
-CHECK_AMEND = register_kind(
+CHECK_AMEND = _kind(
     "registrations.entry_check_amend", "Amend an entry found wrong by the check", owner=EO
 )
-CHECK_REVIEW = register_kind(
-    "registrations.entry_check_review", "Review an answer or amendment", owner=QN
-)
-CHECK_LATE = register_kind(
+CHECK_REVIEW = _kind("registrations.entry_check_review", "Review an answer or amendment", owner=QN)
+CHECK_LATE = _kind(
     "registrations.entry_check_late", "The entry check is past its deadline", owner=EO
 )
-ACTION_CHANGE = register_kind(
+ACTION_CHANGE = _kind(
     "registrations.action_change", "Make the change at Pearson", owner=EO, due_days=5
 )
-VERIFY_NEW_STARTER = register_kind(
+VERIFY_NEW_STARTER = _kind(
     "registrations.verify_new_starter",
     "Verify a new starter's entry with the exams officer",
     owner=QN,
     due_days=5,
 )
-RECEIVE_TRANSFER = register_kind(
+RECEIVE_TRANSFER = _kind(
     "registrations.receive_transfer",
     "Complete a transfer from another centre",
     owner=EO,
     due_days=5,
 )
-NUMBERS_LEFT = register_kind(
+NUMBERS_LEFT = _kind(
     "registrations.registration_numbers_left",
     "Match the registration numbers left over",
     owner=EO,

@@ -8,6 +8,16 @@ REVIEW_DISPOSALS = register_kind(
     "retention.review_disposals",
     "Review records due for disposal",
     owner=Role.QUALITY_NOMINEE,
+    link="retention:index",
+)
+# A live legal hold keeps records past their disposal date: the Quality Nominee reviews it
+# and lifts it once the appeal, investigation or request is over (closed by lift_hold).
+REVIEW_HOLD = register_kind(
+    "retention.review_hold",
+    "Review the legal hold and lift it once it is no longer needed",
+    owner=Role.QUALITY_NOMINEE,
+    due_days=90,
+    link="retention:index",
 )
 
 _ = register_action

@@ -253,6 +253,18 @@ def place_hold(*, by, reason: str, note: str, learner=None, item=None) -> LegalH
             learner=_LearnerRef(lid) if lid else None,
             after={"reason": reason, "note": note},
         )
+        open_todo(
+            events.REVIEW_HOLD,
+            centre=hold.centre,
+            # No learner's name: the title outlives the records the hold keeps.
+            title=(
+                f"Review the legal hold ({hold.get_reason_display().lower()}) placed on "
+                f"{timezone.localdate(hold.placed_at):%d/%m/%Y}"
+            ),
+            role=Role.QUALITY_NOMINEE,
+            target=hold,
+            actor=by,
+        )
     return hold
 
 
@@ -280,6 +292,7 @@ def lift_hold(hold: LegalHold, *, by, note: str) -> LegalHold:
             learner=_LearnerRef(hold.learner_id) if hold.learner_id else None,
             after={"note": note},
         )
+        close_todos(events.REVIEW_HOLD, target=hold, by=by, note="lifted")
     return hold
 
 

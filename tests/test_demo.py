@@ -195,7 +195,9 @@ def test_in_spring_everyone_is_registered_and_the_round_closed(db):
     load_demo(day)
     assert _this_years(LEAD[0], day).status == "closed"
     assert set(Registration.objects.values_list("status", flat=True)) == {"registered"}
-    assert not ToDo.objects.filter(closed_at=None).exists()
+    # The round's work is all done; other areas' waiting work (a live legal hold to
+    # review, certificates held to issue) stays on the dashboard.
+    assert not ToDo.objects.filter(closed_at=None, kind__startswith="registrations.").exists()
 
 
 def test_the_history_happened_before_the_day_the_demo_is_loaded_for(db):

@@ -541,7 +541,7 @@ def test_update_lists_each_changed_field_and_is_audited(own_centre, on_roll, exa
     commit_import(p.import_obj, exams_officer)
     ben = Learner.objects.get(pk=on_roll[1].pk)
     assert ben.last_name == "Baker-Smith"
-    (event,) = AuditEvent.objects.filter(seq__gt=events)
+    (event,) = AuditEvent.objects.filter(seq__gt=events).exclude(action__startswith="todos.")
     assert (event.action, event.learner_id, event.actor_id) == (
         "learners.learner.updated",
         ben.pk,

@@ -35,6 +35,9 @@ class Kind:
     # In the daily digest every day it is open, whatever its due date (a calendar reminder
     # opened weeks ahead of its date), not only within BTECQA_REMINDER_LOOKAHEAD_DAYS.
     remind_while_open: bool = False
+    # The link even when the target has a page of its own: the target's page is not one
+    # the owner may open (a Lead IV's appointment is kept on the Quality Nominee's page).
+    link_first: bool = False
 
     @property
     def area(self) -> str:
@@ -93,9 +96,12 @@ def register_kind(
     due_days: int | None = None,
     link: str | None = None,
     remind_while_open: bool = False,
+    link_first: bool = False,
 ) -> str:
+    if link_first and not link:
+        raise ImproperlyConfigured(f"To-do kind {code} asks for its link first but has none.")
     owner = ASSIGNEE if owner == ASSIGNEE else Role(owner).value
-    kind = Kind(code, label, owner, due_days, link, remind_while_open)
+    kind = Kind(code, label, owner, due_days, link, remind_while_open, link_first)
     if code in _KINDS and _KINDS[code] != kind:
         raise ImproperlyConfigured(f"To-do kind {code} declared twice differently.")
     _KINDS[code] = kind

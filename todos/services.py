@@ -61,7 +61,7 @@ def open_todo(
         existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
         if existing:
             return existing
-        if hasattr(target, "get_absolute_url"):
+        if hasattr(target, "get_absolute_url") and not kind_spec.link_first:
             url = target.get_absolute_url()
         else:
             url = kind_spec.url(keys["target_id"])

@@ -14,6 +14,17 @@ LEAD_IV_CHANGED = register_action(
     "Lead IV or cover changed",
     "{actor} changed {object}",
 )
+# The Lead IV identified for a qualification and year, until the year's standardisation
+# activity for it is recorded (appoint_lead_iv / change_lead_iv open it for the Lead IV;
+# record_standardisation closes it). The appointment's own page is the Quality Nominee's.
+STANDARDISE_TODO = register_kind(
+    "verification.standardise",
+    "Standardise the assessors and IVs on the qualification for the year",
+    owner=ASSIGNEE,
+    due_days=30,
+    link="verification:standardisation_add",
+    link_first=True,
+)
 STANDARDISATION_RECORDED = register_action(
     "verification.standardisation.recorded",
     "Standardisation recorded",
@@ -84,6 +95,15 @@ SV_ACTION_TODO = register_kind(
     due_days=14,
     link="verification:sv_action_close",
 )
+# The sample the verifier asked for, until the learners' work is sent (opened by
+# request_sample, due on the sample's deadline; closed by record_work_submitted).
+SV_SAMPLE_TODO = register_kind(
+    "verification.sv_sample_work",
+    "Send the standards verifier the sampled learners' work",
+    owner=Role.QUALITY_NOMINEE,
+    due_days=14,
+    link="verification:sv_list",
+)
 
 # --- IV records on sampled decisions (000-3.2.1) ---------------------------------------
 
@@ -133,6 +153,15 @@ IV_FLAG_TODO = register_kind(
     owner=Role.LEAD_IV,
     due_days=15,
     link="verification:iv_flag_clear",
+)
+# An internal verifier's sampled work with no IV record yet: one to-do per verifier and
+# plan (opened by build_sample / add_item, closed for that verifier once none is left).
+IV_SAMPLE_TODO = register_kind(
+    "verification.iv_sample",
+    "Internally verify the sampled work",
+    owner=ASSIGNEE,
+    due_days=10,
+    link="verification:iv_queue",
 )
 
 # --- IV sampling (000-3.2.1) -------------------------------------------------------------

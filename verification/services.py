@@ -16,6 +16,7 @@ import audit
 from accounts.models import RoleAssignment
 from accounts.permissions import require, require_object
 from btecqa.validators import academic_year_problem
+from todos.services import close_todos, open_todo
 
 from . import events
 from .models import LeadIVAppointment
@@ -90,7 +91,36 @@ def appoint_lead_iv(
     except IntegrityError as exc:  # a second tab won the race
         raise ValidationError(f"{qualification.title} already has a Lead IV.") from exc
     audit.record(by, events.LEAD_IV_APPOINTED, appt, centre=centre.pk, after=_state(appt))
+    _open_standardise_todo(appt, by)
     return appt
+
+
+def _standardised(appt: LeadIVAppointment) -> bool:
+    from .models_standardisation import StandardisationRecord
+
+    return StandardisationRecord.objects.filter(
+        centre=appt.centre_id,
+        qualification=appt.qualification_id,
+        academic_year=appt.academic_year,
+        kind=StandardisationRecord.Kind.ACTIVITY,
+    ).exists()
+
+
+def _open_standardise_todo(appt: LeadIVAppointment, by) -> None:
+    """The Lead IV owes the year's standardisation for the qualification, unless it is
+    recorded already."""
+    if _standardised(appt):
+        return
+    open_todo(
+        events.STANDARDISE_TODO,
+        centre=appt.centre,
+        title=(f"Standardise the team on {appt.qualification.title} for {appt.academic_year}")[
+            :300
+        ],
+        assignee=appt.lead_iv,
+        target=appt,
+        actor=by,
+    )
 
 
 @transaction.atomic
@@ -129,6 +159,9 @@ def change_lead_iv(
         raise ValidationError("Nothing was changed.")
     appt.lock_version += 1
     appt.save()
+    if replaced:  # the new Lead IV owes the standardisation now
+        close_todos(events.STANDARDISE_TODO, target=appt, by=by, note="Lead IV replaced")
+        _open_standardise_todo(appt, by)
     audit.record(
         by,
         events.LEAD_IV_CHANGED,
@@ -216,6 +249,11 @@ def record_standardisation(
             "outcome": record.outcome,
         },
     )
+    if kind == StandardisationRecord.Kind.ACTIVITY:
+        for appt in LeadIVAppointment.objects.filter(
+            centre=centre, qualification=qualification, academic_year=academic_year
+        ):
+            close_todos(events.STANDARDISE_TODO, target=appt, by=by, note="standardised")
     return record
 
 

@@ -38,6 +38,7 @@ from . import events as ev
 from .models_sampling import DecisionFlag, IVRecord, SampleItem
 from .permissions import ANSWER_IV_ACTION, CLEAR_FLAG, RECORD_IV
 from .selectors import standardisation_refusal
+from .services_sampling import close_iv_todo_if_done
 
 
 def _person(user) -> str:
@@ -166,6 +167,9 @@ def record_iv(
                 "action": record.action,
                 "action_due": record.action_due,
             },
+        )
+        close_iv_todo_if_done(
+            item.plan, item.assignment.internal_verifier, by=by, note="sampled work verified"
         )
         if outcome == IVRecord.Outcome.AGREE:
             _freeze(item, by)

@@ -28,6 +28,7 @@ from accounts.permissions import require, require_object
 from assessment.models import Attempt, CriterionDecision, PlannedAssignment, Submission
 from learners.models import Learner
 from qualifications.grading import GradingError, criterion_level, unit_grade
+from todos.services import close_todos, open_todo
 
 from . import events as ev
 from .models_sampling import (
@@ -599,7 +600,46 @@ def build_sample(plan: IVPlan, *, by, stage: str = SampleItem.Stage.SUMMATIVE) -
                 object_repr=f"{item.snapshot['learner']} on {item.snapshot['assignment']}",
                 after={"stage": stage, "attempt": item.attempt, "reasons": item.reasons},
             )
+        open_iv_todos(plan, {item.assignment_id for item in new}, by=by)
     return new
+
+
+# ------------------------------------------------------------- the verifiers' to-dos
+
+
+def _iv_todo_title(plan: IVPlan) -> str:
+    return f"Internally verify the sampled work: {plan.cohort} ({plan.academic_year})"[:300]
+
+
+def open_iv_todos(plan: IVPlan, assignment_ids, *, by) -> None:
+    """Each internal verifier of these assignments has sampled work to verify on the plan:
+    one to-do per verifier and plan (idempotent), whatever the number of items."""
+    verifiers = {
+        a.internal_verifier
+        for a in PlannedAssignment.objects.filter(pk__in=list(assignment_ids)).select_related(
+            "internal_verifier"
+        )
+    }
+    for verifier in sorted(verifiers, key=lambda u: u.pk):
+        open_todo(
+            ev.IV_SAMPLE_TODO,
+            centre=plan.cohort.centre,
+            title=_iv_todo_title(plan),
+            assignee=verifier,
+            target=plan,
+            actor=by,
+        )
+
+
+def close_iv_todo_if_done(plan: IVPlan, verifier, *, by, note: str) -> int:
+    """Close the verifier's to-do on the plan once none of their sampled work is waiting
+    for an IV record (an item verified, or taken out of the sample)."""
+    waiting = SampleItem.objects.filter(
+        plan=plan, assignment__internal_verifier=verifier, iv_record__isnull=True
+    )
+    if waiting.exists():
+        return 0
+    return close_todos(ev.IV_SAMPLE_TODO, target=plan, assignee=verifier, by=by, note=note)
 
 
 def start_plan(cohort, academic_year: str, *, by) -> IVPlan:
@@ -664,6 +704,7 @@ def add_item(
             centre=plan.cohort.centre_id,
             after={"stage": stage, "attempt": attempt, "reasons": item.reasons},
         )
+        open_iv_todos(plan, [assignment.pk], by=by)
     return item
 
 
@@ -683,7 +724,9 @@ def remove_item(item: SampleItem, *, by, reason: str = "") -> None:
             before={"stage": item.stage, "attempt": item.attempt, "reasons": item.reasons},
             after={"reason": reason.strip()},
         )
+        plan, verifier = item.plan, item.assignment.internal_verifier
         item.delete()
+        close_iv_todo_if_done(plan, verifier, by=by, note="taken out of the sample")
 
 
 # ---------------------------------------------------------------- compliance

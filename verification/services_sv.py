@@ -20,6 +20,7 @@ from django.utils import timezone
 import audit
 from accounts.models import RoleAssignment
 from accounts.permissions import require
+from accounts.roles import Role
 from audit.models import AuditEvent
 from btecqa.validators import academic_year_problem
 from todos.services import close_todos, open_todo
@@ -235,9 +236,30 @@ def request_sample(
     )
     if plans_sent_on is not None:
         sample.plans_sent_on = plans_sent_on
+    moved = not created and deadline is not None and deadline != sample.deadline
     if deadline is not None:
         sample.deadline = deadline
     sample.save()
+    if sample.work_submitted_on is None:
+        # The work is owed from the request until it is sent, due on the sample's deadline
+        # (a moved deadline closes the old to-do and opens one due on the new date).
+        if moved:
+            close_todos(
+                events.SV_SAMPLE_TODO,
+                target=sample,
+                by=by,
+                note=f"deadline moved to {sample.deadline:%d/%m/%Y}",
+            )
+        open_todo(
+            events.SV_SAMPLE_TODO,
+            centre=visit.cohort.centre,
+            title=f"Send the verifier the {'first' if number == 1 else 'second'} sample's "
+            f"work: {visit.cohort}"[:300],
+            due=sample.deadline,
+            role=Role.QUALITY_NOMINEE,
+            target=sample,
+            actor=by,
+        )
     audit.record(
         by,
         events.SV_SAMPLE_REQUESTED,
@@ -296,6 +318,7 @@ def record_work_submitted(sample: SVSample, *, submitted_on: dt.date, by) -> SVS
     before = _day(sample.work_submitted_on)
     sample.work_submitted_on = submitted_on
     sample.save(update_fields=["work_submitted_on"])
+    close_todos(events.SV_SAMPLE_TODO, target=sample, by=by, note="the learners' work was sent")
     late = sample.deadline and submitted_on > sample.deadline
     audit.record(
         by,
