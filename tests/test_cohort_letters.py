@@ -134,8 +134,8 @@ def test_a_second_request_joins_the_running_job(
     client,
     cast,
     own_centre,
-    qualification,
-    make_user,  # noqa: F811
+    qualification,  # noqa: F811
+    make_user,
 ):
     cohort = _entered(own_centre, cast, qualification)
     client.force_login(cast[R.EXAMS_OFFICER])
@@ -171,8 +171,8 @@ def test_an_interrupted_run_continues_from_its_checkpoint_wording_no_letter_twic
     client,
     cast,
     own_centre,
-    qualification,
-    monkeypatch,  # noqa: F811
+    qualification,  # noqa: F811
+    monkeypatch,
 ):
     from registrations import jobs_kinds, notices
 
@@ -211,8 +211,8 @@ def test_an_interrupted_run_continues_from_its_checkpoint_wording_no_letter_twic
 def test_the_run_reads_a_fixed_number_of_queries_per_chunk(
     cast,
     own_centre,
-    qualification,
-    monkeypatch,  # noqa: F811
+    qualification,  # noqa: F811
+    monkeypatch,
 ):
     from registrations import jobs_kinds
 
