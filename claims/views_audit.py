@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 
 import audit as trail
 from accounts.permissions import can, get_object, requires, scope
-from btecqa.forms import Form
+from btecqa.forms import Form, add_refusal
 from centres.models import Centre
 from signatures import services as signing
 from signatures.forms import SignForm
-from workflow.steps import StaleRecord
 
 from . import services_audit as services
 from .documents_audit import audit_pdf, audit_xlsx
@@ -135,15 +134,6 @@ def audit_detail(request, pk: int):
     return _page(request, _audit(request, pk, VIEW_CLAIMS_AUDIT))
 
 
-def _errors(form, exc: ValidationError) -> None:
-    """A service's refusal on the form: by field when it names one the form has."""
-    if hasattr(exc, "error_dict"):
-        for k, v in exc.error_dict.items():
-            form.add_error(k if k in form.fields else None, v)
-    else:
-        form.add_error(None, exc)
-
-
 def _refused(request, audit, exc, **forms_):
     messages.error(request, " ".join(exc.messages) if hasattr(exc, "messages") else str(exc))
     return _page(request, audit, status=400, **forms_)
@@ -155,7 +145,7 @@ def audit_draw(request, pk: int):
     audit = _audit(request, pk, AUDIT_CLAIMS)
     try:
         drawn = services.draw_sample(audit, by=request.user)
-    except (ValidationError, StaleRecord) as exc:
+    except ValidationError as exc:  # a StaleRecord is one
         return _refused(request, audit, exc)
     messages.success(request, f"Sample drawn: {len(drawn)} lines.")
     return redirect("claims:audit_detail", pk=audit.pk)
@@ -170,7 +160,7 @@ def audit_add_line(request, pk: int):
         try:
             services.add_line(audit, form.cleaned_data["line"], by=request.user)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, "Line added to the sample.")
             return redirect("claims:audit_detail", pk=audit.pk)
@@ -198,10 +188,8 @@ def audit_finding(request, pk: int):
                 action=form.cleaned_data["action"],
                 expected_version=form.cleaned_data["version"],
             )
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
         except ValidationError as exc:
-            _errors(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, f"Finding recorded for {row.line}.")
             return redirect(reverse("claims:audit_detail", args=[row.audit_id]) + f"#s{row.pk}")
@@ -222,10 +210,8 @@ def audit_sign(request, pk: int):
                 password=form.cleaned_data["password"],
                 seen_sha256=form.cleaned_data["seen"],
             )
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
         except ValidationError as exc:
-            _errors(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, "Claims audit signed off.")
             return redirect("claims:audit_detail", pk=audit.pk)
@@ -241,7 +227,7 @@ def audit_reopen(request, pk: int):
     if form.is_valid():
         try:
             services.reopen(audit, by=request.user, reason=form.cleaned_data["reason"])
-        except (ValidationError, StaleRecord) as exc:
+        except ValidationError as exc:  # a StaleRecord is one
             return _refused(request, audit, exc)
         messages.success(request, "Reopened as a new version; the signed version is kept.")
         return redirect("claims:audit_detail", pk=audit.pk)

@@ -18,7 +18,6 @@ from btecqa.validators import academic_year_for, academic_year_problem
 from centres.models import Centre
 from signatures import services as signing
 from signatures.forms import SignForm
-from workflow.steps import StaleRecord
 
 from . import documents_monitoring as documents
 from . import selectors_monitoring as selectors
@@ -164,8 +163,6 @@ def monitoring_actions(request, pk: int):
             services.save_actions(
                 report, actions=actions, by=request.user, expected_lock=form.cleaned_data["lock"]
             )
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
         except ValidationError as exc:
             add_refusal(form, exc)
         else:
@@ -181,7 +178,7 @@ def monitoring_redraft(request, pk: int):
     report = _report(request, pk, KEEP_MONITORING)
     try:
         services.redraft(report, by=request.user)
-    except (ValidationError, StaleRecord) as exc:
+    except ValidationError as exc:  # a StaleRecord is one
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return _page(request, report, status=400)
     messages.success(request, "The records were read again; the actions written are kept.")
@@ -201,8 +198,6 @@ def monitoring_sign(request, pk: int):
                 password=form.cleaned_data["password"],
                 seen_sha256=form.cleaned_data["seen"],
             )
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
         except ValidationError as exc:
             add_refusal(form, exc)
         else:
