@@ -411,6 +411,15 @@ def test_the_standards_verifier_s_sample_naming_the_learner(client, journey):
     assert "Named in the standards verifier&#x27;s first sample" in sv and "03/02/2027" in sv
     assert reverse("verification:sv_detail", args=[visit.pk]) in sv
 
+    from verification.services_sv import record_work_submitted
+
+    qn = person(Role.QUALITY_NOMINEE, journey.H, "Quinn", "Nominee")
+    record_work_submitted(sample, submitted_on=dt.date(2026, 12, 1), by=qn)
+    sv = section_of(page(client, journey.eo, journey).content.decode(), "sv")
+    sent = sv.index("Work sent for the standards verifier&#x27;s first sample")
+    row = sv[sv.rindex("<tr>", 0, sent) : sv.index("</tr>", sent)]
+    assert "01/12/2026" in row and "Quinn Nominee" in row  # who, not a blank
+
 
 def test_the_standards_verifier_s_report_released_once_with_who_and_when(client, journey):
     from verification.models_sv import SVSample, SVVisit

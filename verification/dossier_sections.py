@@ -49,7 +49,7 @@ def iv_rows(learner, viewer) -> list[Row]:
 
 def sv_rows(learner, viewer) -> list[Row]:
     samples = scope(viewer, VIEW_SV, SVSample.objects.filter(learners=learner)).select_related(
-        "visit__cohort__qualification", "requested_by"
+        "visit__cohort__qualification", "requested_by", "work_submitted_by"
     )
     rows, released = [], set()
     for sample in samples:
@@ -67,7 +67,14 @@ def sv_rows(learner, viewer) -> list[Row]:
             )
         )
         if sample.work_submitted_on:
-            rows.append(Row(f"Work sent for {title}", "", sample.work_submitted_on, url))
+            rows.append(
+                Row(
+                    f"Work sent for {title}",
+                    name(sample.work_submitted_by),
+                    sample.work_submitted_on,
+                    url,
+                )
+            )
         visit = sample.visit
         status = visit.config.status(visit.status)
         if visit.pk not in released and status is not None and status.claims == "clear":

@@ -175,6 +175,14 @@ class SVSample(models.Model):
     learners_named_on = models.DateField(null=True, blank=True)
     deadline = models.DateField("work due to the verifier by", null=True, blank=True)
     work_submitted_on = models.DateField("learners' work sent", null=True, blank=True)
+    work_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who recorded that the work was sent (the dossier's who)",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -316,8 +316,8 @@ def record_work_submitted(sample: SVSample, *, submitted_on: dt.date, by) -> SVS
     if submitted_on > timezone.localdate():
         raise ValidationError({"submitted_on": "The date is in the future."})
     before = _day(sample.work_submitted_on)
-    sample.work_submitted_on = submitted_on
-    sample.save(update_fields=["work_submitted_on"])
+    sample.work_submitted_on, sample.work_submitted_by = submitted_on, by
+    sample.save(update_fields=["work_submitted_on", "work_submitted_by"])
     close_todos(events.SV_SAMPLE_TODO, target=sample, by=by, note="the learners' work was sent")
     late = sample.deadline and submitted_on > sample.deadline
     audit.record(

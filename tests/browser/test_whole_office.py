@@ -766,7 +766,7 @@ STEPS = [
     (
         "Standards verification",
         r"^Work sent for the standards verifier's first sample",
-        None,
+        "liv",
         D(2027, 2, 12),
     ),
     (
