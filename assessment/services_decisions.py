@@ -597,7 +597,7 @@ def _open_reattempt_todo(assignment: PlannedAssignment, *, by) -> None:
     open_todo(
         ev.ASSESS_REATTEMPT,
         centre=assignment.plan.cohort.centre,
-        title=f"Assess the authorised resubmissions and retakes: {assignment.title}"[:300],
+        title=f"Assess the authorised resubmissions and retakes: {assignment.title}",
         assignee=assignment.assessor,
         target=assignment,
         actor=by,

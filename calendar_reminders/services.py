@@ -262,7 +262,7 @@ def _escalate(item: _Overdue, step: int, today: dt.date, lead_ivs: dict) -> bool
     title = (
         f"Overdue {item.kind} (due {long_date(item.due)}, {(today - item.due).days} days "
         f"overdue), owed by {item.owner.get_full_name() or item.owner}: {summary}"
-    )[:300]
+    )
     try:
         with transaction.atomic():
             Escalation.objects.create(

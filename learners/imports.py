@@ -1111,7 +1111,7 @@ def preview_import(
         open_todo(
             events.COMMIT_IMPORT,
             centre=centre,
-            title=f"Commit or upload again the previewed import: {file_name}"[:300],
+            title=f"Commit or upload again the previewed import: {file_name}",
             assignee=actor,
             target=obj,
             actor=actor,

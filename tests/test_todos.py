@@ -225,3 +225,13 @@ def test_a_failed_send_is_retried_by_the_outbox_and_never_queued_twice(
 def test_no_digest_without_anything_due(exams_officer):
     assert send_reminder_digests(TODAY) == 0
     assert mail.outbox == []
+
+
+def test_a_title_too_long_for_its_field_is_cut_to_fit_with_an_ellipsis(exams_officer, own_centre):
+    """open_todo fits the title to the field, so no caller cuts it (and none forgets to)."""
+    long = "Internally verify the sampled work: " + "a very long cohort name " * 20
+    todo = open_todo("x", centre=own_centre, title=long, assignee=exams_officer)
+    todo.refresh_from_db()
+    room = ToDo._meta.get_field("title").max_length
+    assert len(todo.title) == room and todo.title.endswith("…")
+    assert todo.title[:-1] == long[: room - 1]

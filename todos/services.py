@@ -46,6 +46,9 @@ def open_todo(
     who owes it and when it is due by default.
     """
     kind_spec = get_kind(kind)
+    room = ToDo._meta.get_field("title").max_length
+    if len(title) > room:  # a long name in a title is cut here, once, not by every caller
+        title = title[: room - 1] + "…"
     if assignee is None and not role:
         raise ValueError("A to-do is owed by a person or by a role.")
     if due is None:

@@ -114,9 +114,7 @@ def _open_standardise_todo(appt: LeadIVAppointment, by) -> None:
     open_todo(
         events.STANDARDISE_TODO,
         centre=appt.centre,
-        title=(f"Standardise the team on {appt.qualification.title} for {appt.academic_year}")[
-            :300
-        ],
+        title=f"Standardise the team on {appt.qualification.title} for {appt.academic_year}",
         assignee=appt.lead_iv,
         target=appt,
         actor=by,

@@ -175,7 +175,7 @@ def record_iv(
             _freeze(item, by)
             return record
         assessor = item.assignment.assessor
-        title = f"IV action: {name_of(item.learner)}, {item.assignment.title}"[:300]
+        title = f"IV action: {name_of(item.learner)}, {item.assignment.title}"
         open_todo(
             ev.IV_ACTION_TODO,
             centre=cohort.centre,
@@ -229,7 +229,7 @@ def _raise_flag(record: IVRecord, item: SampleItem, by) -> DecisionFlag:
     open_todo(
         ev.IV_FLAG_TODO,
         centre=cohort.centre,
-        title=f"Check again {_person(assessor)}'s decisions on {item.assignment.title}"[:300],
+        title=f"Check again {_person(assessor)}'s decisions on {item.assignment.title}",
         role=Role.LEAD_IV,
         target=flag,
         actor=by,
@@ -286,9 +286,7 @@ def mark_action_done(record: IVRecord, *, by, note: str) -> IVRecord:
         open_todo(
             ev.IV_RECHECK_TODO,
             centre=item.plan.cohort.centre,
-            title=f"Check the IV action again: {name_of(item.learner)}, {item.assignment.title}"[
-                :300
-            ],
+            title=f"Check the IV action again: {name_of(item.learner)}, {item.assignment.title}",
             assignee=iv,
             target=record,
             actor=by,

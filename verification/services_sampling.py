@@ -608,7 +608,7 @@ def build_sample(plan: IVPlan, *, by, stage: str = SampleItem.Stage.SUMMATIVE) -
 
 
 def _iv_todo_title(plan: IVPlan) -> str:
-    return f"Internally verify the sampled work: {plan.cohort} ({plan.academic_year})"[:300]
+    return f"Internally verify the sampled work: {plan.cohort} ({plan.academic_year})"
 
 
 def open_iv_todos(plan: IVPlan, assignment_ids, *, by) -> None:

@@ -254,7 +254,7 @@ def request_sample(
             events.SV_SAMPLE_TODO,
             centre=visit.cohort.centre,
             title=f"Send the verifier the {'first' if number == 1 else 'second'} sample's "
-            f"work: {visit.cohort}"[:300],
+            f"work: {visit.cohort}",
             due=sample.deadline,
             role=Role.QUALITY_NOMINEE,
             target=sample,
