@@ -51,7 +51,7 @@ from assessment.models import (
 from assessment.selectors_decisions import grade_from_decisions
 from btecqa.aggregates import Joined, split
 from learners.models import _shift
-from qualifications.grading import _unmet
+from qualifications.grading import rule_unmet
 from qualifications.models import UNIT_GRADE_RANK, Qualification, Unit
 from qualifications.selectors import grading_tables
 from qualifications.services import combination_problems
@@ -531,7 +531,7 @@ def claim_readiness(
         if rules is not None and len(unit_grades) == len(combination):
             grade_of = unit_grades
             for rule in rules:
-                if why := _unmet(rule, combination, grade_of, qualification):
+                if why := rule_unmet(rule, combination, grade_of, qualification):
                     block(
                         Blocker(
                             f"eligibility rule not met: {rule.describe()} ({why})",

@@ -272,7 +272,7 @@ def estimated_grade(
     unmet = [
         f"eligibility rule not met: {rule.describe()} ({why})"
         for rule in tables.eligibility.rules.all()
-        if (why := _unmet(rule, combination, grades, qualification))
+        if (why := rule_unmet(rule, combination, grades, qualification))
     ]
     if unmet:
         return Estimate(points=points, reasons=tuple(unmet), **_provenance(tables))
@@ -285,8 +285,9 @@ def estimated_grade(
     return Estimate(grade=reached[-1].grade, points=points, **_provenance(tables))
 
 
-def _unmet(rule: EligibilityRule, combination, grades, qualification) -> str | None:
-    """Why the learner's grades break the rule, or None when they meet it."""
+def rule_unmet(rule: EligibilityRule, combination, grades, qualification) -> str | None:
+    """Why the learner's grades break the rule, or None when they meet it: the
+    estimate's check, and claim readiness's, which reads the same rules once per cohort."""
     Kind = EligibilityRule.Kind
     if rule.kind == Kind.COMPLETE:
         glh = sum(u.glh for u in combination)
