@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from btecqa.forms import CleanInput, Form
 from centres.models import Centre
@@ -20,6 +20,26 @@ class LoginForm(CleanInput, AuthenticationForm):
         if reason := verifier_refusal(user):
             record_refused_sign_in(user, reason)
             raise forms.ValidationError(reason, code="verifier_access_ended")
+
+
+class ResetForm(PasswordResetForm):
+    """Django's password reset, which also reaches a Standards Verifier invited with no
+    password yet: their invitation sends them here rather than carry a one-time link,
+    which the outbox would keep in a table. Only while a grant of theirs is live."""
+
+    def get_users(self, email):
+        from .models_grants import VerifierGrant
+
+        yield from super().get_users(email)
+        for grant in (
+            VerifierGrant.objects.live()
+            .filter(user__email__iexact=email, user__is_active=True)
+            .select_related("user")
+        ):
+            user = grant.user
+            if not user.has_usable_password():
+                yield user
+                return
 
 
 class CohortChoice(forms.ModelMultipleChoiceField):

@@ -11,13 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 import audit
 from outbox.services import queue_email
@@ -129,14 +126,15 @@ def _invite(grant: VerifierGrant, cohorts) -> None:
         f"Your access ends at the end of {_ddmmyyyy(grant.expires_on)}.",
     ]
     if not user.has_usable_password():
-        link = settings.BTECQA_SITE_URL.rstrip("/") + reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        lines += ["", "Set your password here:", link]
+        # Not a one-time link: the outbox keeps what it sends in a table, and a reset
+        # token must not sit there. The reset page sends its own e-mail in the request.
+        page = settings.BTECQA_SITE_URL.rstrip("/") + reverse("password_reset")
+        lines += [
+            "",
+            "To set your password, open this page and give this e-mail address; a link to "
+            "choose your password is sent to you at once:",
+            page,
+        ]
     lines += [
         "",
         "When you first sign in you will set up an authenticator app: every sign-in asks for "

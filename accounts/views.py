@@ -2,7 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 
-from accounts.forms_grants import LoginForm
+from accounts.forms_grants import LoginForm, ResetForm
 from accounts.permissions import public, signed_in
 
 # The sign-in form also refuses a Standards Verifier whose access has ended.
@@ -10,7 +10,7 @@ login = public(
     auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm)
 )
 logout = public(auth_views.LogoutView.as_view())
-password_reset = public(auth_views.PasswordResetView.as_view())
+password_reset = public(auth_views.PasswordResetView.as_view(form_class=ResetForm))
 password_reset_done = public(auth_views.PasswordResetDoneView.as_view())
 password_reset_confirm = public(auth_views.PasswordResetConfirmView.as_view())
 password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view())

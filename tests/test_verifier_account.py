@@ -7,6 +7,7 @@ sees every grant.
 """
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -451,18 +452,41 @@ def test_no_permission_that_writes_can_be_given_to_the_standards_verifier():
         register("test.sv_writes", {R.STANDARDS_VERIFIER}, writes=True)
 
 
-def test_the_invitation_link_sets_the_sv_password(qn, centre, plans):
+def test_the_invitation_leads_to_a_reset_that_sets_the_sv_password(qn, centre, plans, mailoutbox):
     assert _grant(qn, centre, [plans["sampled"].cohort]).status_code == 302
     body = OutgoingEmail.objects.get(kind="accounts.verifier_invitation").body
-    link = next(line for line in body.splitlines() if "/accounts/password/reset/" in line)
+    # no one-time token sits in the outbox's table: the invitation names the reset page
+    assert "/accounts/password/reset/" in body
+    assert not re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", body)
+    page = next(line for line in body.splitlines() if "/accounts/password/reset/" in line)
     client = Client()
-    form = client.get(link.split("127.0.0.1:8000", 1)[-1], follow=True)
+    sent = client.post(page.split("127.0.0.1:8000", 1)[-1], {"email": SV_EMAIL})
+    assert sent.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [SV_EMAIL]
+    link = re.search(r"https?://\S+/accounts/password/reset/\S+/\S+/", mailoutbox[0].body)
+    form = client.get(re.sub(r"^https?://[^/]+", "", link.group(0)), follow=True)
     assert form.status_code == 200
     new = "Quartz-meadow-lantern-42"
     done = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert done.status_code == 302, done.content.decode()[-3000:]
     sv = User.objects.get(email=SV_EMAIL)
     assert sv.check_password(new)
+
+
+def test_a_reset_reaches_an_invited_sv_only_while_their_access_is_live(
+    qn, centre, plans, mailoutbox
+):
+    from accounts.services_grants import revoke_verifier_access
+
+    assert _grant(qn, centre, [plans["sampled"].cohort]).status_code == 302
+    # someone else with no password and no grant is not sent a link
+    User.objects.create_user("nopassword", "nobody@example.org", None)
+    client = Client()
+    client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert mailoutbox == []
+    revoke_verifier_access(VerifierGrant.objects.get(user__email=SV_EMAIL), by=qn)
+    client.post(reverse("password_reset"), {"email": SV_EMAIL})
+    assert mailoutbox == []
 
 
 def test_the_sv_reads_their_cohorts_visit_and_downloads_its_evidence_pack(qn, centre, plans):
