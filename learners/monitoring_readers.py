@@ -26,7 +26,7 @@ def _cohort(cohort) -> str:
 
 
 def _learners(n: int) -> str:
-    return f"{n} of our learner{'s are' if n != 1 else ' is'} taught there"
+    return f"{n} of our learners {'is' if n == 1 else 'are'} taught there"
 
 
 def _consented(arrangements) -> set[tuple[int, int]]:
