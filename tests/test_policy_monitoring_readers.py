@@ -418,3 +418,11 @@ def test_an_open_review_to_do_is_what_keeps_a_hold_reviewed(own_centre, qn):
     assert _read(own_centre, "000-3.1.10").exceptions == [
         f"{hold}, placed 01/07/2026: no review of it is open for the Quality Nominee"
     ]
+
+
+def test_the_years_file_sets_the_grace_for_a_disposal_decision(own_centre, settings, tmp_path):
+    _item(own_centre, 3, due=dt.date(2026, 3, 1))
+    assert _read(own_centre, "000-3.1.10").status == monitoring.EXCEPTIONS
+    (tmp_path / "2025-26.json").write_text('{"retention": {"decision_grace_days": 200}}')
+    settings.BTECQA_RETENTION_YEAR_DATA_DIR = str(tmp_path)
+    assert _read(own_centre, "000-3.1.10").status == monitoring.HELD
