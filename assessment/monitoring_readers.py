@@ -1,6 +1,8 @@
 """What assessment reads for the Quality Nominee's yearly policy monitoring report
 (policies/monitoring.py): each internal unit taught in the year under a plan the Quality
-Nominee reviewed (approved), policy 000-3.3."""
+Nominee reviewed (approved), policy 000-3.3; and the centre's learners' records of progress
+and achievement (000-3.1.8), read by `selectors_progress.centre_progress` for all of them at
+once, each grade imported from a tracking sheet with no decisions behind it named."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from learners.models import Cohort
 from policies.monitoring import Reading, register_reader
 
 from .models import AssessmentPlan, PlannedAssignment
+from .selectors_progress import centre_progress
 
 
 def _cohort(cohort) -> str:
@@ -70,4 +73,34 @@ def reviewed_plans(ctx) -> Reading:
     )
 
 
+def progress_records(ctx) -> Reading:
+    """000-3.1.8: each unit grade of our learners' records backed by the assessment
+    decisions behind it; a grade imported from a tracking sheet alone is an exception."""
+    progress = centre_progress(ctx.centre, ctx.academic_year)
+    if not progress.learners and not progress.imported:
+        return Reading(evidenced=False)
+    exceptions = []
+    for item in progress.bare:
+        r = item.imported
+        source = f" ({r.source})" if r.source else ""
+        exceptions.append(
+            f"{r.learner.last_name.upper()}, {r.learner.first_name} "
+            f"({r.cohort.qualification.title}, {r.cohort.start_year} cohort), unit "
+            f"{r.unit.number}: grade {r.grade} imported from a tracking sheet{source}, with "
+            "no decisions behind it to verify"
+        )
+    return Reading(
+        counts=[
+            ("learners on a programme", progress.learners),
+            ("units with decisions", progress.units_decided),
+            ("grades imported from a tracking sheet", progress.imported),
+            ("with no decisions behind them", len(progress.bare)),
+        ],
+        exceptions=exceptions,
+    )
+
+
 register_reader("000-3.3", "assessment.plans", "Assessment plans reviewed", reviewed_plans)
+register_reader(
+    "000-3.1.8", "assessment.progress", "Learners' progress and achievement", progress_records
+)

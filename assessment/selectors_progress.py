@@ -275,6 +275,63 @@ def learner_progress(user, perm: str, learner) -> Progress:
     return Progress(learner, out)
 
 
+@dataclass
+class CentreProgress:
+    """The progress and achievement records of a centre's learners for one year, counted
+    (policy 000-3.1.8, the yearly monitoring): what `learner_progress` shows the home
+    centre, read for all its learners at once."""
+
+    learners: int
+    units_decided: int
+    imported: int
+    bare: list[UnitProgress]  # imported grades with no decisions behind them, with learners
+
+
+def centre_progress(centre, academic_year: str) -> CentreProgress:
+    """The centre's learners on a programme (a teaching-group place or a registration) in a
+    cohort taught in the year, wherever it is taught; the units with current decisions; the
+    grades imported from a tracking sheet and those with no decisions behind them (the
+    record's "Imported grade: no decisions behind it to verify"). Three queries."""
+    from django.db.models import Exists, OuterRef
+
+    from learners.models import Learner
+
+    taught = Cohort.objects.covering(academic_year).values("pk")
+    learners = (
+        Learner.objects.filter(centre=centre)
+        .filter(
+            Exists(
+                Membership.objects.filter(learner=OuterRef("pk"), teachinggroup__cohort__in=taught)
+            )
+            | Exists(Registration.objects.filter(learner=OuterRef("pk"), cohort__in=taught))
+        )
+        .count()
+    )
+    current = CriterionDecision.objects.filter(
+        learner__centre=centre, current=True, assignment__plan__cohort__in=taught
+    )
+    decided = (
+        current.order_by()
+        .values_list("learner_id", "assignment__plan__cohort_id", "assignment__unit_id")
+        .distinct()
+        .count()
+    )
+    behind = CriterionDecision.objects.filter(
+        learner=OuterRef("learner"),
+        current=True,
+        assignment__plan__cohort=OuterRef("cohort"),
+        assignment__unit=OuterRef("unit"),
+    )
+    imported = list(
+        ImportedUnitResult.objects.filter(learner__centre=centre, cohort__in=taught, current=True)
+        .annotate(decided=Exists(behind))
+        .select_related("learner", "cohort__qualification", "unit")
+        .order_by("learner__last_name", "learner__first_name", "learner_id", "unit__sort_key")
+    )
+    bare = [UnitProgress(unit=r.unit, criteria=[], imported=r) for r in imported if not r.decided]
+    return CentreProgress(learners, decided, len(imported), bare)
+
+
 def progress_sheets(progress: Progress) -> list[tuple[str, list, list]]:
     """The record as XLSX sheets (for documents.xlsx.xlsx_bytes): units, then decisions."""
     learner = progress.learner

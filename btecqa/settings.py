@@ -369,3 +369,7 @@ LOGGING = {
 BTECQA_RETENTION_LEARNER_WORK_WEEKS = env.int("RETENTION_LEARNER_WORK_WEEKS", default=12)
 BTECQA_RETENTION_QA_RECORDS_YEARS = env.int("RETENTION_QA_RECORDS_YEARS", default=3)
 BTECQA_RETENTION_SWEEP_CHUNK = env.int("RETENTION_SWEEP_CHUNK", default=2000)
+# The yearly policy monitoring (000-3.1.10) names a record listed as due for disposal that
+# the Quality Nominee has neither approved nor held this many days after it fell due (the
+# year's file may say otherwise: "retention": {"decision_grace_days": N}).
+BTECQA_RETENTION_DECISION_GRACE_DAYS = env.int("RETENTION_DECISION_GRACE_DAYS", default=30)

@@ -168,6 +168,12 @@ def _briefs(ctx: CheckContext) -> Finding:
             waiting.append(f"{where}: {brief.get_status_display().lower()}")
     evidence = _capped(issued) or []
     if not rows:
+        if not any(row["cohorts"] for row in ctx.lead_iv_rows):
+            # A centre that teaches nothing this year has no brief to give: nothing to read,
+            # not a gap (the cohorts taught are the Lead IV rows', read once for the list).
+            return Finding(
+                hint=f"No cohort is taught at the centre in {ctx.academic_year}: no brief is due."
+            )
         return Finding(
             gaps=[f"No assessment plan for {ctx.academic_year} lists any assignment yet."]
         )

@@ -106,20 +106,24 @@ def _cohorts_holding_learners_of(user, own) -> list[int]:
     if key not in cache:
         away = centres_where(user, LEARNERS_AWAY_FACT)
         mine = sorted(set(own) & away) if away is not None else sorted(own)
-        cache[key] = (
-            sorted(
-                set(
-                    TeachingGroup.objects.filter(
-                        visiting_learners=True, learners__centre_id__in=mine
-                    )
-                    .exclude(cohort__centre_id__in=sorted(own))
-                    .values_list("cohort_id", flat=True)
-                )
-            )
-            if mine
-            else []
-        )
+        cache[key] = cohorts_reached_for(mine, own) if mine else []
     return cache[key]
+
+
+def cohorts_reached_for(learner_centres, own) -> list[int]:
+    """The cohorts of centres other than `own` that the learners' home reach opens to the
+    centres `own` because their groups hold learners of `learner_centres` (one query, from
+    the groups' flag: what the access layer reaches, and what the yearly monitoring of
+    policy 3.1.7 checks against the groups' members)."""
+    return sorted(
+        set(
+            TeachingGroup.objects.filter(
+                visiting_learners=True, learners__centre_id__in=sorted(learner_centres)
+            )
+            .exclude(cohort__centre_id__in=sorted(own))
+            .values_list("cohort_id", flat=True)
+        )
+    )
 
 
 def _learners_home(user, perm, spec, model, own):

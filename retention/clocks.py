@@ -8,7 +8,8 @@
   certification.
 
 The year's JSON (`registrations/year_data/<yyyy-yy>.json`, key `"retention"`:
-`learner_work_weeks`, `qa_records_years`, `post_results_closes`) overrides the settings for
+`learner_work_weeks`, `qa_records_years`, `post_results_closes`, and
+`decision_grace_days` for the yearly monitoring) overrides the settings for
 clocks starting in that year. Where a clock starts is a registered function
 `fn(learner_ids) -> {learner_id: date}` (`register_clock_start`): certification provides
 them; a learner with no known start is not due.
@@ -78,6 +79,13 @@ def academic_year_of(day: dt.date) -> str:
 
 def year_config(day: dt.date) -> dict:
     return _year_retention(str(_year_dir()), academic_year_of(day))
+
+
+def decision_grace_days(academic_year: str) -> int:
+    """How long a record due for disposal may wait for the Quality Nominee's decision
+    (approve or hold) before the year's policy monitoring names it (000-3.1.10)."""
+    year = _year_retention(str(_year_dir()), academic_year)
+    return int(year.get("decision_grace_days", settings.BTECQA_RETENTION_DECISION_GRACE_DAYS))
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
