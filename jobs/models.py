@@ -25,6 +25,11 @@ class Job(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # Others who asked for the same work while it ran and were given this job: their
+    # dashboard's To read panel lists it when it finishes, as it does the requester's.
+    joined_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="joined_jobs"
+    )
     params = models.JSONField(default=dict)
     # kind + canonical parameters (SHA-256): the same work. Unique among unfinished jobs.
     key = models.CharField(max_length=64)

@@ -60,7 +60,7 @@ def request_job(kind: str, *, by, centre, params: dict, cohort=None) -> tuple[Jo
     key = job_key(kind, params)
     existing = Job.objects.filter(key=key, status__in=Job.UNFINISHED).first()
     if existing is not None:
-        return existing, False
+        return _join(existing, by), False
     try:
         with transaction.atomic():
             job = Job.objects.create(
@@ -71,9 +71,16 @@ def request_job(kind: str, *, by, centre, params: dict, cohort=None) -> tuple[Jo
         existing = Job.objects.filter(key=key, status__in=Job.UNFINISHED).first()
         if existing is None:  # it finished in between: ask again
             return request_job(kind, by=by, centre=centre, params=params, cohort=cohort)
-        return existing, False
+        return _join(existing, by), False
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job, True
+
+
+def _join(job: Job, by) -> Job:
+    """Someone else asking for the same unfinished work is told when it finishes too."""
+    if by is not None and by.pk != job.requested_by_id:
+        job.joined_by.add(by)
+    return job
 
 
 def _enqueue(pk: int) -> None:

@@ -395,3 +395,31 @@ def test_a_finished_background_job_is_in_its_requesters_to_read_panel(
     client.force_login(exams_officer)
     with time_machine.travel(dt.datetime(2026, 11, 28, 12, 0)):
         assert "Finished in the background" not in client.get("/").content.decode()
+
+
+def test_who_joins_a_running_job_finds_it_in_their_to_read_panel_too(
+    client, own_centre, exams_officer, cast
+):
+    from jobs import services as jobs
+    from jobs.models import Job
+
+    from .test_jobs import _ask, _cohort_with_events
+
+    cohort, _ = _cohort_with_events(own_centre, exams_officer)
+    client.force_login(exams_officer)
+    _ask(client, cohort)
+    qn = cast[R.QUALITY_NOMINEE]
+    client.force_login(qn)
+    _ask(client, cohort)  # the same report, asked for while the first is still waiting
+    job = Job.objects.get()
+    assert job.requested_by == exams_officer
+    assert list(job.joined_by.all()) == [qn]
+    jobs.run_job(job.pk)
+    link = reverse("jobs:job_detail", args=[job.pk])
+    for person in (exams_officer, qn):
+        client.force_login(person)
+        html = client.get("/").content.decode()
+        assert "Finished in the background" in html and f'href="{link}"' in html
+    # the programme leader, who did not ask, is not told
+    client.force_login(cast[R.PROGRAMME_LEADER])
+    assert "Finished in the background" not in client.get("/").content.decode()
