@@ -47,6 +47,14 @@ class CertificateBatch(models.Model):
     checked_at = models.DateTimeField(
         null=True, blank=True, help_text="When the claim lines with no certificate were looked for"
     )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who looked for the claim lines with no certificate",
+    )
 
     access = Access(centre="centre", view=VIEW)
 

@@ -457,7 +457,9 @@ def check_missing(batch: CertificateBatch, *, by) -> int:
                 )
             )
         _open_exceptions(batch, missing, by=by)
-        CertificateBatch.objects.filter(pk=batch.pk).update(checked_at=timezone.now())
+        CertificateBatch.objects.filter(pk=batch.pk).update(
+            checked_at=timezone.now(), checked_by=by
+        )
     return len(missing)
 
 

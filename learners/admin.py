@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
 
-from .models import Cohort, Learner, LearnerImport, TeachingGroup
+from .models import Cohort, Learner, LearnerImport, LearnerImportChange, TeachingGroup
 
 
 @admin.register(Cohort)
@@ -29,6 +29,24 @@ class LearnerImportAdmin(admin.ModelAdmin):
     """Each import is a record of what happened: read here, never changed."""
 
     list_display = ["centre", "kind", "file_name", "status", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LearnerImportChange)
+class LearnerImportChangeAdmin(admin.ModelAdmin):
+    """What each committed import did to each learner: read here, never changed."""
+
+    list_display = ["learner_import", "learner", "action", "at", "by"]
+    list_filter = ["action"]
+    raw_id_fields = ["learner_import", "learner"]
 
     def has_add_permission(self, request):
         return False

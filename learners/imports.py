@@ -47,7 +47,7 @@ from todos.services import close_todos, open_todo
 
 from . import cells, events
 from .groups import refresh_visiting_learners
-from .models import Cohort, Learner, LearnerImport, TeachingGroup
+from .models import Cohort, Learner, LearnerImport, LearnerImportChange, TeachingGroup
 from .services import EDITABLE_FIELDS
 
 __all__ = [
@@ -1300,6 +1300,7 @@ class _Writer:
     def __init__(self, import_obj: LearnerImport, actor):
         self.import_obj, self.actor = import_obj, actor
         self.reason = f"MIS import #{import_obj.pk} ({import_obj.file_name})"
+        self.at = import_obj.committed_at or timezone.now()
         self.tally = Tally(extra=(LEAVER,))
         self.planner = None
         self._leavers: list[RowResult] = []
@@ -1333,6 +1334,25 @@ class _Writer:
 
     def write_leavers(self, chunk):
         pass
+
+    def _changes(self, changes) -> None:
+        """Each learner's change as a LearnerImportChange (action, learner[, fields, group]),
+        in one bulk insert with the chunk."""
+        LearnerImportChange.objects.bulk_create(
+            [
+                LearnerImportChange(
+                    learner_import=self.import_obj,
+                    learner=learner,
+                    action=action,
+                    fields=list(fields),
+                    group=group,
+                    at=self.at,
+                    by=self.actor,
+                )
+                for action, learner, fields, group in changes
+            ],
+            batch_size=500,
+        )
 
 
 class _LearnerWriter(_Writer):
@@ -1383,6 +1403,15 @@ class _LearnerWriter(_Writer):
             )
         if changed:
             Learner.objects.bulk_update(changed, sorted(fields), batch_size=500)
+        Action = LearnerImportChange.Action
+        self._changes(
+            [(Action.CREATED, learner, (), "") for learner in new]
+            + [
+                (Action.UPDATED, r.learner, r.changed_fields, "")
+                for r in chunk
+                if r.effect == UPDATE
+            ]
+        )
         for learner in new:
             audit.record(
                 actor,
@@ -1406,6 +1435,12 @@ class _LearnerWriter(_Writer):
                 ("learner.left", learner, before, _snapshot(learner, ("on_roll", "left_on")))
             )
         Learner.objects.bulk_update(changed, ["left_on", "on_roll"], batch_size=500)
+        self._changes(
+            [
+                (LearnerImportChange.Action.LEFT, learner, ("on_roll", "left_on"), "")
+                for learner in changed
+            ]
+        )
         self._record(events)
 
     def _record(self, events) -> None:
@@ -1476,6 +1511,7 @@ class _ClassListWriter(_Writer):
             [Through(teachinggroup_id=g.pk, learner_id=lr.pk) for g, lr in links], batch_size=500
         )
         refresh_visiting_learners({g.pk for g, _ in links})  # a bulk write: no m2m signal
+        self._changes([(LearnerImportChange.Action.GROUP_ADDED, lr, (), g.name) for g, lr in links])
         for group, learner in links:
             audit.record(
                 self.actor,

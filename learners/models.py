@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.permissions import Access
 from qualifications.models import Qualification, Unit
@@ -325,6 +326,51 @@ class LearnerImport(ImportRecord):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class LearnerImportChange(models.Model):
+    """What one committed MIS import did to one learner: created them, changed which of
+    their details (the field names; the values are in the learner's audit events), marked
+    them as left, or put them in a teaching group. Written by the commit with the change
+    itself, so the learner's dossier names the file, when, by whom and what changed."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Details changed"
+        LEFT = "left", "Marked as left"
+        GROUP_ADDED = "group_added", "Added to a teaching group"
+
+    learner_import = models.ForeignKey(
+        LearnerImport, on_delete=models.PROTECT, related_name="changes"
+    )
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    fields = models.JSONField(default=list, blank=True, help_text="The details changed")
+    group = models.CharField(max_length=50, blank=True, help_text="The teaching group joined")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who committed the import",
+    )
+
+    access = Access(
+        centre="learner_import__centre", view="learners.view_learners", learner="learner"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["learner", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner_import}: {self.get_action_display()} {self.learner}"
+
+    @property
+    def audit_learner(self):
+        return self.learner
 
 
 # A learner's place in a teaching group: the home centre sees all of them; a delivering

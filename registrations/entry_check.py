@@ -462,8 +462,8 @@ def run_entry_check(check: EntryCheck, *, by) -> list[Discrepancy]:
                 centre=centre_id,
                 after=_state(d),
             )
-        check.last_run_at = now
-        check.save(update_fields=["last_run_at"])
+        check.last_run_at, check.last_run_by = now, by
+        check.save(update_fields=["last_run_at", "last_run_by"])
         audit.record(
             by,
             events.EC_RUN,

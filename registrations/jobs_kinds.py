@@ -5,8 +5,13 @@ registration notice as printed letters (documents.letters_pdf), in surname order
 and post or hand out. The run is resumable: learners are worded in id order in chunks;
 each chunk's letters are kept as a part in media storage and the checkpoint names the last
 learner done, so a run started again after its worker died continues with the next
-learner and words no letter twice. Printing records nothing (no LearnerNotice): the
-round's notices page sends, records and tracks each learner's notice.
+learner and words no letter twice.
+
+Each letter written is recorded as the learner's LearnerNotice (a printed letter, with its
+audit event: notices.record_printed_letters) in the job's own letters batch, before the
+chunk's checkpoint; a run resumed after dying between the two finds the chunk's letters
+recorded in that batch and records none twice. The round's notices page then counts the
+learner as told, lists the batch, and reprints it; the dossier shows the letter.
 """
 
 from __future__ import annotations
@@ -45,14 +50,16 @@ def run_cohort_letters(context) -> JobResult:
     parts, after = context.state.get("parts", 0), context.state.get("after", 0)
     todo = [pk for pk in learner_ids if pk > after]
     done = total - len(todo)
+    batch = notices.job_batch_id(cohort, context.job.pk)
     context.progress(done=done, total=total, message=f"Written {done} of {total} letters")
     for start in range(0, len(todo), CHUNK_LEARNERS):
         chunk = todo[start : start + CHUNK_LEARNERS]
+        worded = notices.cohort_notices(cohort, chunk)
         letters = [
-            {"learner": n.learner.pk, "year": n.round.academic_year, "text": n.text}
-            for n in notices.cohort_notices(cohort, chunk)
+            {"learner": n.learner.pk, "year": n.round.academic_year, "text": n.text} for n in worded
         ]
         context.save_part(_part(parts), json.dumps(letters).encode())
+        notices.record_printed_letters(worded, by=context.requested_by, batch=batch)
         parts += 1
         done += len(chunk)
         context.checkpoint(

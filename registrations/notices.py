@@ -210,8 +210,8 @@ def cohort_learner_ids(cohort) -> list[int]:
 
 def cohort_notices(cohort, learner_ids) -> list[Notice]:
     """Each of these learners' letter about their registration on the cohort, worded as
-    the round's notice (notice_text) and dated when printed: two queries. Printing one
-    records nothing: the round's notices page sends, records and tracks the notices."""
+    the round's notice (notice_text) and dated when printed: two queries. Wording them
+    records nothing; the letters job records each one printed (record_printed_letters)."""
     by_learner: dict[int, list[Registration]] = {}
     for reg in cohort_registrations(cohort, learner_ids):
         by_learner.setdefault(reg.learner_id, []).append(reg)
@@ -267,8 +267,8 @@ def _told(rnd) -> set[tuple[int, str]]:
     }
 
 
-def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> LearnerNotice:
-    record = LearnerNotice.objects.create(
+def _notice_record(rnd, notice: Notice, *, method: str, by, at, batch: str) -> LearnerNotice:
+    return LearnerNotice(
         learner=notice.learner,
         round=rnd,
         method=method,
@@ -278,6 +278,25 @@ def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> Lea
         content=notice.text,
         batch=batch,
     )
+
+
+def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> LearnerNotice:
+    record = _notice_record(rnd, notice, method=method, by=by, at=at, batch=batch)
+    record.save()
+    _audit_sent(rnd, notice, record, by=by)
+    if method == LearnerNotice.Method.EMAIL:
+        outbox.queue_email(
+            kind=NOTICE_EMAIL,
+            key=email_key(record),
+            to=[notice.learner.email],
+            subject=notice.subject,
+            body=notice.text,
+        )
+    return record
+
+
+def _audit_sent(rnd, notice: Notice, record: LearnerNotice, *, by) -> None:
+    method, batch = record.method, record.batch
     audit.record(
         by,
         "registrations.notice_sent",
@@ -293,15 +312,63 @@ def _record(rnd, notice: Notice, *, method: str, by, at, batch: str = "") -> Lea
             "registrations": [str(r.cohort) for r in notice.registrations],
         },
     )
-    if method == LearnerNotice.Method.EMAIL:
-        outbox.queue_email(
-            kind=NOTICE_EMAIL,
-            key=email_key(record),
-            to=[notice.learner.email],
-            subject=notice.subject,
-            body=notice.text,
+
+
+def job_batch_id(cohort, job_pk: int) -> str:
+    """The letters batch of a cohort letters job: the same for every attempt of the job,
+    so a resumed run finds the letters it recorded already."""
+    return f"{cohort.centre.number}-job{job_pk}"[:40]
+
+
+def record_printed_letters(notices, *, by, batch: str, at=None) -> list[LearnerNotice]:
+    """Record each letter printed for a cohort (registrations.cohort_letters) as the
+    learner's LearnerNotice (a printed letter in `batch`) with its audit event, as
+    send_notices records the round's letters. A learner already recorded in the batch is
+    skipped, so a job resumed from its checkpoint redoing a chunk records no letter twice.
+
+    A letter worded for a continuing learner's registration (no round of its own) is
+    recorded against the round of its centre and year; one with no such round records
+    nothing. A fixed number of queries whatever the number of letters.
+    """
+    notices = list(notices)
+    if not notices:
+        return []
+    at = at or timezone.now()
+    with transaction.atomic(), audit.batch():
+        done = set(
+            LearnerNotice.objects.filter(
+                batch=batch,
+                method=LearnerNotice.Method.LETTER,
+                learner_id__in=[n.learner.pk for n in notices],
+            ).values_list("learner_id", flat=True)
         )
-    return record
+        wanted = {(n.round.centre_id, n.round.academic_year) for n in notices if n.round.pk is None}
+        rounds = {}
+        if wanted:
+            q = Q(pk__in=[])
+            for centre_id, year in wanted:
+                q |= Q(centre_id=centre_id, academic_year=year)
+            rounds = {
+                (r.centre_id, r.academic_year): r for r in RegistrationRound.objects.filter(q)
+            }
+        pairs = []
+        for notice in notices:
+            if notice.learner.pk in done:
+                continue
+            rnd = notice.round
+            if rnd.pk is None:
+                rnd = rounds.get((rnd.centre_id, rnd.academic_year))
+                if rnd is None:
+                    continue
+            done.add(notice.learner.pk)
+            record = _notice_record(
+                rnd, notice, method=LearnerNotice.Method.LETTER, by=by, at=at, batch=batch
+            )
+            pairs.append((rnd, notice, record))
+        LearnerNotice.objects.bulk_create([record for _, _, record in pairs])
+        for rnd, notice, record in pairs:
+            _audit_sent(rnd, notice, record, by=by)
+    return [record for _, _, record in pairs]
 
 
 def _lock_round(rnd) -> None:

@@ -11,11 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
+from audit.models import AuditEvent
 from jobs import services as jobs
 from jobs.models import Job
 from registrations import services
+from registrations.events import NOTICE_SENT
 from registrations.jobs_kinds import COHORT_LETTERS
 from registrations.models import LearnerNotice, Registration
+from registrations.notices import text_sha256
 
 from .pdf_reading import pdf_page_strings, pdf_pages
 from .test_registration_documents import _cohort, _returned, qualification  # noqa: F401
@@ -100,7 +103,25 @@ def test_the_letters_are_a_page_per_learner_with_their_own_registration(
     ):
         assert fact in second, fact
     assert "Kit1" not in second
-    assert not LearnerNotice.objects.exists()  # printing records no notice as sent
+    # each letter printed is the learner's notice on record: what the office sent them
+    eo = cast[R.EXAMS_OFFICER]
+    records = list(LearnerNotice.objects.select_related("learner").order_by("learner__last_name"))
+    assert [(r.learner.last_name, r.method, r.sent_by) for r in records] == [
+        ("Ashworth", LearnerNotice.Method.LETTER, eo),
+        ("Brindley", LearnerNotice.Method.LETTER, eo),
+    ]
+    assert {r.batch for r in records} == {f"{own_centre.number}-job{job.pk}"}
+    assert "Dear Kit1," in records[0].content and "RN0000042" in records[1].content
+    assert records[0].content_sha256 == text_sha256(records[0].content)
+    sent = AuditEvent.objects.filter(action=NOTICE_SENT)
+    assert sorted(sent.values_list("learner_id", flat=True)) == sorted(
+        r.learner_id for r in records
+    )
+    # and the learner's dossier shows the letter, with who printed it and when
+    dossier = client.get(reverse("dossier:dossier", args=[ashworth.pk])).content.decode()
+    assert f"Registration letter for 2026/27 printed (letters batch {records[0].batch})" in (
+        dossier
+    )
 
 
 def test_another_centres_cohort_is_a_404_and_a_weaker_role_a_403(
@@ -206,6 +227,49 @@ def test_an_interrupted_run_continues_from_its_checkpoint_wording_no_letter_twic
     dear = [next(s for s in strings if s.startswith("Dear ")) for strings in pages]
     by_name = {f"Kit{n}": name for n, name in enumerate(surnames, start=1)}
     assert [by_name[d[5:-1]] for d in dear] == sorted(surnames)  # in surname order
+    # one notice recorded a learner, none twice
+    assert sorted(LearnerNotice.objects.values_list("learner_id", flat=True)) == ids
+
+
+def test_a_run_dying_after_recording_a_chunk_records_none_of_its_letters_twice(
+    client,
+    cast,
+    own_centre,
+    qualification,  # noqa: F811
+    monkeypatch,
+):
+    """The worker dies after a chunk's letters are recorded, before its checkpoint: the
+    run started again words that chunk again, and finds its letters on record already."""
+    from registrations import jobs_kinds, notices
+
+    monkeypatch.setattr(jobs_kinds, "CHUNK_LEARNERS", 2)
+    surnames = ("Carrow", "Ashworth", "Egan", "Brindley", "Dunmore")
+    cohort = _entered(own_centre, cast, qualification, surnames)
+    client.force_login(cast[R.EXAMS_OFFICER])
+    _ask(client, cohort)
+    job = Job.objects.get()
+    original = notices.record_printed_letters
+    calls = []
+
+    def dies_after_the_second(worded, **kwargs):
+        records = original(worded, **kwargs)
+        calls.append(len(records))
+        if len(calls) == 2:
+            raise Interrupted
+        return records
+
+    monkeypatch.setattr(notices, "record_printed_letters", dies_after_the_second)
+    with pytest.raises(Interrupted):
+        jobs.run_job(job.pk)
+    assert LearnerNotice.objects.count() == 4
+    job.refresh_from_db()
+    assert job.done == 2  # the second chunk's checkpoint was never saved
+    assert jobs.run_job(job.pk) == "done"
+    assert calls == [2, 2, 0, 1]  # the second chunk again: its two letters already recorded
+    ids = sorted(Registration.objects.values_list("learner_id", flat=True))
+    assert sorted(LearnerNotice.objects.values_list("learner_id", flat=True)) == ids
+    assert AuditEvent.objects.filter(action=NOTICE_SENT).count() == 5
+    assert len(pdf_page_strings(_download(client, Job.objects.get()))) == 5
 
 
 def test_the_run_reads_a_fixed_number_of_queries_per_chunk(

@@ -707,6 +707,20 @@ def certificate(o: Office, tmp_path) -> None:
 # (section, what happened, who, the day) for every step the journey took, in the dossier
 D = dt.date
 STEPS = [
+    (
+        "MIS imports",
+        r"^MIS learners import #\d+ “year12\.csv” \(SHA-256 [0-9a-f]{12}…\): "
+        r"created the learner's record$",
+        "eo",
+        D(2026, 9, 14),
+    ),
+    (
+        "MIS imports",
+        rf"^MIS class list import #\d+ “classes\.csv” .*: added the learner to teaching group "
+        rf"{re.escape(GROUP)}$",
+        "eo",
+        D(2026, 9, 14),
+    ),
     ("Registration", rf"^Proposed: {TITLE}", "pl", D(2026, 9, 14)),
     ("Registration", rf"^Entered: {TITLE}", "eo", D(2026, 9, 14)),
     ("Registration", rf"^Signed: {TITLE}", "pl", D(2026, 9, 14)),
