@@ -66,8 +66,22 @@ class ClaimsAudit(models.Model):
         "and each finding and action is recorded here."
     )
 
-    def snapshot(self) -> dict:
-        """What the QN vouches for: the year, the sample and each finding."""
+    def snapshot(self, report=None) -> dict:
+        """What the QN vouches for: the year, the sample and each finding, and what each
+        sampled line was traced to as the page showed it (text and whether it holds, per
+        trace), so a trace that reads otherwise later is not what was signed. `report`:
+        the page's own `audit_report(self)`, so it is not read twice."""
+        if report is None:
+            from .selectors_audit import audit_report
+
+            report = audit_report(self)
+        codes = [t.code for t in report.traces]
+        traced = {
+            r.line.pk: {code: [a.text, a.ok] for code, a in zip(codes, r.traces, strict=True)}
+            for c in report.claims
+            for r in c.lines
+            if r.sampled is not None
+        }
         lines = [
             {
                 "line": s.line_id,
@@ -78,6 +92,7 @@ class ClaimsAudit(models.Model):
                 "finding": s.finding,
                 "note": s.note,
                 "action": s.action,
+                "traces": traced.get(s.line_id, {}),
             }
             for s in self.sample.select_related("line").order_by("line_id")
         ]

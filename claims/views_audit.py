@@ -100,7 +100,7 @@ def _audit(request, pk, perm):
 def _page(request, audit, *, status=200, sign_form=None, finding_forms=None, add_form=None):
     report = audit_report(audit)
     may_audit = can(request.user, AUDIT_CLAIMS, audit)
-    sha = signing.content_sha256(audit.snapshot())
+    sha = signing.content_sha256(audit.snapshot(report))
     finding_forms = finding_forms or {}
     for r in report.sample:
         s = r.sampled

@@ -486,6 +486,34 @@ def test_a_signed_audit_is_immutable_and_a_change_makes_a_new_version(w):
     assert signing.signatures(audit).count() == 2
 
 
+def test_the_signature_covers_what_each_sampled_line_was_traced_to(w):
+    """The QN signs the traces as the page showed them: a trace that reads otherwise by the
+    time they sign (a claim file made meanwhile) refuses the signature as out of date, and
+    the signed version keeps each sampled line's traces."""
+    from claims.models import ClaimFile
+
+    audit, rows = _drawn(w)
+    for row in rows:
+        services.record_finding(row, by=w.qn, finding="traced")
+    seen = signing.current_sha256(audit)
+    ClaimFile.objects.create(
+        claim=rows[0].line.claim,
+        format=ClaimFile.Format.XLSX,
+        sha256="ef" * 32,
+        made_by=w.eo,
+        made_at=dt.datetime(2027, 6, 19, 9, 0, tzinfo=dt.UTC),
+    )
+    with pytest.raises(ValidationError, match="changed"):
+        services.sign_off(audit, by=w.qn, password=PASSWORD, seen_sha256=seen)
+    signature = _sign(w, audit)
+    kept = signature.version.snapshot["sample"]
+    assert len(kept) == len(rows)
+    for line in kept:
+        assert set(line["traces"]) >= {"iv", "approvers", "submission", "file"}
+        text, ok = line["traces"]["file"]
+        assert ok and "efefefefefef" in text
+
+
 def test_only_the_quality_nominee_audits(w):
     w.claim()
     audit = w.audit()
