@@ -5,7 +5,8 @@ governors.report  annual_report() for a governor over three academic years x 2,0
                   an entry check a year with 200 discrepancies; 30 SV visits; 60 claims),
                   against the floor of the bare aggregate queries: one grouped Count per
                   source table, no per-year conditions. With its query count; then the PDF
-                  (charts and tables) beside the report it prints.
+                  (charts and tables) beside the report it prints, and the year picker's
+                  one query for the years with records.
 """
 
 from __future__ import annotations
@@ -216,6 +217,12 @@ def bench_report(table, _events: int) -> None:
         table.note(
             "slowest measures: "
             + ", ".join(f"{fn.__module__}.{fn.__name__} {seconds(t)}" for fn, t in slowest)
+        )
+        from centres.measures import years_with_data
+
+        years_t, offered = best_time(lambda: years_with_data([centre.pk]), 5)
+        table.note(
+            f"the page's year picker: years with records {offered} in one query, {seconds(years_t)}"
         )
         pdf_t, pdf = best_time(lambda: annual_report_pdf(annual_report(user)), repeats=3)
         table.row(
