@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import User
 from btecqa.forms import Form, ModelForm
-from btecqa.validators import validate_academic_year
+from btecqa.validators import academic_year_problem, validate_academic_year
 from qualifications.models import Qualification
 
 from .models import ArrangementPartner, Centre, CollaborativeArrangement
@@ -118,3 +118,31 @@ class ApprovalForm(Form):
     def __init__(self, *args, centres, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
+
+
+class ReportYearForm(Form):
+    """The governors' report's year (a GET form): the report shows it and the two before."""
+
+    year = forms.CharField(
+        label="Report up to the academic year",
+        help_text="The report shows this year and the two before it, side by side.",
+        widget=forms.Select,
+    )
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.years = list(years)
+        self.fields["year"].widget.choices = [(y, y) for y in self.years]
+
+    def clean_year(self):
+        value = self.cleaned_data["year"].strip()
+        shown = value if len(value) <= 20 else f"{value[:20]}…"
+        problem = academic_year_problem(shown)
+        if problem:
+            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+        if value not in self.years:
+            raise forms.ValidationError(
+                f"There are no records for {value} at the centres shown: choose one of "
+                f"{', '.join(self.years)}."
+            )
+        return value

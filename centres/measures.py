@@ -9,6 +9,15 @@ once, in a fixed number of aggregate queries (never one per centre or per year).
 leaves out counts 0. Measures only count: no function here or in an app returns a learner.
 The report (`centres.selectors.annual_report`) knows no app: it runs what is registered, so
 an app added later (certificate exceptions) registers its measure and appears.
+
+Each app also says which academic years it holds records for, so the report can offer
+those years to choose from (`years_with_data`):
+
+    register_years("registrations.rounds", fn)
+
+`fn(centre_ids)` returns a queryset of one integer column, the first calendar year of each
+academic year it has records in (`years_in(qs, "academic_year")` for an "2026/27" field,
+`date_years_in(qs, "received_on")` for a date); the report asks them all in one UNION query.
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Case, Value, When
+from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Cast, ExtractYear, Substr
 
 SECTIONS = (
     "Registrations",
@@ -70,6 +80,15 @@ def register_measure(
     return code
 
 
+_YEAR_SOURCES: dict[str, Callable[[Sequence[int]], models.QuerySet]] = {}
+
+
+def register_years(code: str, function: Callable[[Sequence[int]], models.QuerySet]) -> str:
+    """Add a source of the academic years the report may be chosen for (see above)."""
+    _YEAR_SOURCES[code] = function
+    return code
+
+
 def all_measures() -> list[Measure]:
     return sorted(_MEASURES.values(), key=lambda m: (SECTIONS.index(m.section), m.order, m.code))
 
@@ -92,6 +111,46 @@ def year_of(field: str, years: Iterable[str]) -> Case:
         default=Value(""),
         output_field=models.CharField(),
     )
+
+
+ACADEMIC_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
+
+
+def years_in(queryset: models.QuerySet, field: str) -> models.QuerySet:
+    """The academic years an "2026/27" field holds, as their first calendar year (2026),
+    for `register_years`. A value not written like a year is left out."""
+    return (
+        queryset.filter(**{f"{field}__regex": ACADEMIC_YEAR_PATTERN})
+        .annotate(year_start=Cast(Substr(field, 1, 4), output_field=IntegerField()))
+        .values_list("year_start", flat=True)
+        .distinct()
+    )
+
+
+def date_years_in(queryset: models.QuerySet, field: str) -> models.QuerySet:
+    """The academic years (September to August) a date field falls in, as their first
+    calendar year, for `register_years`."""
+    before_september = Case(
+        When(**{f"{field}__month__lt": 9}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.filter(**{f"{field}__isnull": False})
+        .annotate(year_start=ExtractYear(field) - before_september)
+        .values_list("year_start", flat=True)
+        .distinct()
+    )
+
+
+def years_with_data(centre_ids: Sequence[int]) -> list[str]:
+    """The academic years any registered source holds records for at these centres, newest
+    first. One query (a UNION of every source), whatever the number of centres or records."""
+    if not centre_ids or not _YEAR_SOURCES:
+        return []
+    first, *rest = (fn(list(centre_ids)).order_by() for _, fn in sorted(_YEAR_SOURCES.items()))
+    starts = {int(y) for y in first.union(*rest) if y is not None}
+    return [f"{y}/{(y + 1) % 100:02d}" for y in sorted(starts, reverse=True)]
 
 
 def tally(rows: Iterable[dict], centre: str, year: str, names: Iterable[str]) -> dict:

@@ -126,15 +126,36 @@ class AnnualReport:
     sections: list[ReportSection]
 
 
-def annual_report(user, perm=VIEW_REPORTS, *, last_year: str | None = None) -> AnnualReport:
+def report_centres(user, perm=VIEW_REPORTS) -> list[Centre]:
+    """The centres the report covers for this user: those `perm` lets them see. One query."""
+    return list(scope(user, perm, Centre.objects.filter(is_active=True)).order_by("name", "pk"))
+
+
+def report_year_choices(centres) -> list[str]:
+    """The years the report may be chosen for, newest first: those any of these centres has
+    records for (each app's registered source, centres/measures.py), and the current one.
+    One query."""
+    from btecqa.validators import academic_year_for
+
+    from .measures import years_with_data
+
+    current = academic_year_for(timezone.localdate())
+    return sorted({current, *years_with_data([c.pk for c in centres])}, reverse=True)
+
+
+def annual_report(
+    user, perm=VIEW_REPORTS, *, last_year: str | None = None, centres=None
+) -> AnnualReport:
     """Every registered measure for the centres `perm` lets the user see, year on year.
 
-    One query for the centres, then each measure's fixed number of aggregate queries:
-    the same count whatever the number of centres, years or records. Counts only."""
+    One query for the centres (none when given them, from `report_centres`), then each
+    measure's fixed number of aggregate queries: the same count whatever the number of
+    centres, years or records. Counts only."""
     from .measures import all_measures, run_measures
 
     years = report_years(last_year)
-    centres = list(scope(user, perm, Centre.objects.filter(is_active=True)).order_by("name", "pk"))
+    if centres is None:
+        centres = report_centres(user, perm)
     counts = run_measures([c.pk for c in centres], years)
     sections: dict[str, ReportSection] = {}
     for m in all_measures():

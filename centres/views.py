@@ -6,10 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, requires, scope
 from btecqa.forms import show_again
+from btecqa.validators import academic_year_for
 from todos.models import ToDo
 
 from . import services
@@ -21,6 +25,7 @@ from .forms import (
     InviteForm,
     PearsonToldForm,
     QualificationForm,
+    ReportYearForm,
     WithdrawForm,
 )
 from .models import (
@@ -40,13 +45,41 @@ from .permissions import (
     VIEW_ARRANGEMENTS,
     VIEW_REPORTS,
 )
-from .selectors import annual_report, centre_summaries, sharing, visible_arrangements
+from .selectors import (
+    annual_report,
+    centre_summaries,
+    report_centres,
+    report_year_choices,
+    sharing,
+    visible_arrangements,
+)
+
+
+def _report_year(request, centres) -> tuple[ReportYearForm, str]:
+    """The year form from the query string and the year the report goes up to. A year not
+    written like one, or one no centre shown has records for, is refused: the form says
+    why and the report is the current year's."""
+    current = academic_year_for(timezone.localdate())
+    years = report_year_choices(centres)
+    value = request.GET.get("year", "").strip()
+    if not value:
+        return ReportYearForm(years=years, initial={"year": current}), current
+    form = ReportYearForm({"year": value}, years=years)
+    if form.is_valid():
+        return form, form.cleaned_data["year"]
+    form.data = {"year": current}  # the errors stay; the list shows the year reported
+    return form, current
 
 
 @requires(VIEW_REPORTS)
 def summary(request):
-    """The centre summary and the governors' annual report: counts only, year on year."""
-    report = annual_report(request.user, VIEW_REPORTS)
+    """The centre summary and the governors' annual report: counts only, year on year,
+    up to the year chosen (?year=2025/26; default the current one)."""
+    centres = report_centres(request.user, VIEW_REPORTS)
+    form, year = _report_year(request, centres)
+    if form.errors:
+        messages.error(request, f"Report year refused: {' '.join(form.errors['year'])}")
+    report = annual_report(request.user, VIEW_REPORTS, last_year=year, centres=centres)
     sections = [
         {
             "section": s,
@@ -63,6 +96,7 @@ def summary(request):
             "centres": centre_summaries(request.user),
             "report": report,
             "sections": sections,
+            "year_form": form,
             "can_export": has_perm(request.user, EXPORT_REPORTS),
         },
     )
@@ -70,7 +104,14 @@ def summary(request):
 
 @requires(EXPORT_REPORTS)
 def summary_pdf(request):
-    report = annual_report(request.user, EXPORT_REPORTS)
+    """The report as a PDF, for the year chosen on the page; a refused year goes back to the
+    page, which says why."""
+    centres = report_centres(request.user, EXPORT_REPORTS)
+    form, year = _report_year(request, centres)
+    if form.errors:
+        query = urlencode({"year": request.GET["year"][:50]})
+        return redirect(f"{reverse('centres:summary')}?{query}")
+    report = annual_report(request.user, EXPORT_REPORTS, last_year=year, centres=centres)
     response = HttpResponse(annual_report_pdf(report), content_type="application/pdf")
     name = f"governors-report-{report.years[-1].replace('/', '-')}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -5,9 +5,9 @@ received in."""
 
 from django.db.models import Count, Q
 
-from centres.measures import register_measure, tally, year_of
+from centres.measures import date_years_in, register_measure, register_years, tally, year_of
 
-from .models import Certificate, CertificateException
+from .models import Certificate, CertificateBatch, CertificateException
 
 
 def certificate_counts(centre_ids, years):
@@ -61,4 +61,9 @@ register_measure(
     exception_counts,
     order=12,
     part="open",
+)
+
+register_years(
+    "certification.batches",
+    lambda ids: date_years_in(CertificateBatch.objects.filter(centre_id__in=ids), "received_on"),
 )

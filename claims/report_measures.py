@@ -4,7 +4,7 @@ Certificate exceptions are the certification app's to register."""
 
 from django.db.models import Count, Q
 
-from centres.measures import register_measure, tally
+from centres.measures import register_measure, register_years, tally, years_in
 
 from .config import claim_deadline
 from .models_claims import Claim
@@ -45,4 +45,9 @@ register_measure(
     claim_counts,
     order=1,
     part="on_time",
+)
+
+register_years(
+    "claims.claims",
+    lambda ids: years_in(Claim.objects.filter(centre_id__in=ids), "academic_year"),
 )

@@ -3,7 +3,7 @@ year's Annual Quality Declaration submitted to Pearson (1 yes, 0 no)."""
 
 from django.db.models import Count, Q
 
-from centres.measures import register_measure, tally
+from centres.measures import register_measure, register_years, tally, years_in
 
 from .models import QualityDeclaration
 
@@ -25,4 +25,9 @@ register_measure(
     declaration_counts,
     order=10,
     part="submitted",
+)
+
+register_years(
+    "declarations.aqd",
+    lambda ids: years_in(QualityDeclaration.objects.filter(centre_id__in=ids), "academic_year"),
 )

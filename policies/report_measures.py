@@ -4,7 +4,15 @@ version said the next review was due."""
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 
-from centres.measures import register_measure, tally, year_end, year_of, year_start
+from centres.measures import (
+    date_years_in,
+    register_measure,
+    register_years,
+    tally,
+    year_end,
+    year_of,
+    year_start,
+)
 
 from .models import PolicyVersion
 
@@ -44,4 +52,11 @@ register_measure(
     review_counts,
     order=1,
     part="on_time",
+)
+
+register_years(
+    "policies.reviews",
+    lambda ids: date_years_in(
+        PolicyVersion.objects.filter(policy__centre_id__in=ids, number__gt=1), "reviewed_on"
+    ),
 )

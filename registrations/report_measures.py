@@ -3,6 +3,11 @@
 Pearson's deadline, late-fee bands and refund window come from the year's RegistrationYear
 (registrations/calendar.py): one query for the years, then one aggregate for all of them.
 A family's own deadline is not applied here: the year's deadline decides "on time".
+
+Entries count what stands at Pearson: a registration sent and since withdrawn or transferred
+was still an entry made (and its fee paid), but one Pearson deleted never was, and one taken
+off the list before it was sent ("not entered") was never sent. Deleted registrations are
+counted once, by the measure about them: deleted after the refund window.
 """
 
 import datetime as dt
@@ -10,13 +15,15 @@ import datetime as dt
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, Q
 
-from centres.measures import register_measure, tally
+from centres.measures import register_measure, register_years, tally, years_in
 
 from .calendar import fee_bands
-from .models import EntryCheck, Registration, RegistrationYear
+from .models import EntryCheck, Registration, RegistrationRound, RegistrationYear
 
 SECTION = "Registrations"
-SUBMITTED = ("submitted", "registered", "withdrawn", "transferred", "deleted")
+S = Registration.Status
+# Sent to Pearson and still standing there (withdrawn and transferred included); not deleted.
+SUBMITTED = (S.SUBMITTED, S.REGISTERED, S.WITHDRAWN, S.TRANSFERRED)
 
 
 def _any(parts):
@@ -39,20 +46,22 @@ def registration_counts(centre_ids, years):
             F("registered_on") + dt.timedelta(days=row.refund_window_days),
             output_field=models.DateField(),
         )
-        refund_missed.append(in_year & Q(status=Registration.Status.DELETED, ended_on__gt=window))
+        refund_missed.append(in_year & Q(ended_on__gt=window))
+    # The status first: the database stops there for most rows, before the date arithmetic.
+    entered, deleted = Q(status__in=SUBMITTED), Q(status=S.DELETED)
     result = (
         Registration.objects.filter(
             centre_id__in=centre_ids,
             round__academic_year__in=years,
             submitted_on__isnull=False,
-            status__in=SUBMITTED,
+            status__in=(*SUBMITTED, S.DELETED),
         )
         .values("centre_id", "round__academic_year")
         .annotate(
-            submitted=Count("pk"),
-            on_time=Count("pk", filter=_any(on_time)),
-            late_fee=Count("pk", filter=_any(late)),
-            refund_missed=Count("pk", filter=_any(refund_missed)),
+            submitted=Count("pk", filter=entered),
+            on_time=Count("pk", filter=entered & _any(on_time)),
+            late_fee=Count("pk", filter=entered & _any(late)),
+            refund_missed=Count("pk", filter=deleted & _any(refund_missed)),
         )
         .order_by()
     )
@@ -118,3 +127,11 @@ for order, (part, label) in enumerate(
         order=order,
         part=part,
     )
+
+
+register_years(
+    "registrations.rounds",
+    lambda centre_ids: years_in(
+        RegistrationRound.objects.filter(centre_id__in=centre_ids), "academic_year"
+    ),
+)

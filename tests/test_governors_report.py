@@ -94,12 +94,63 @@ def test_registrations_on_time_late_fees_and_refunds_missed(own_centre, cast, ye
     eo = cast[R.EXAMS_OFFICER]
     _registrations(own_centre, "2024/25", on_time=2, late=1, by=eo)
     _registrations(own_centre, "2026/27", on_time=3, late=0, refund_missed=1, by=eo)
-    assert _values(own_centre, "registrations.on_time") == [2, 0, 4]
+    # The deleted one (sent on time) is no entry: only the refund measure counts it
+    assert _values(own_centre, "registrations.on_time") == [2, 0, 3]
     assert _values(own_centre, "registrations.late_fee") == [1, 0, 0]
     assert _values(own_centre, "registrations.refund_missed") == [0, 0, 1]
     # Another centre's registrations are its own
     other = CentreFactory(number="40999", name="Elsewhere")
     assert run_measures([other.pk], YEARS)["registrations.on_time"] == {}
+
+
+def _one(centre, year, status, *, sent, ended=None, by):
+    """One registration of `status`, sent to Pearson on `sent` (None: never sent)."""
+    rnd, _ = RegistrationRound.objects.get_or_create(
+        centre=centre, academic_year=year, defaults={"opened_by": by}
+    )
+    cohort = CohortFactory(centre=centre, qualification=QualificationFactory(), start_year=year)
+    return Registration.objects.create(
+        learner=LearnerFactory(centre=centre, last_name=SECRET),
+        cohort=cohort,
+        centre=centre,
+        round=rnd,
+        status=status,
+        submitted_on=sent,
+        registered_on=sent,
+        ended_on=ended,
+    )
+
+
+def test_a_deleted_registration_is_no_entry_and_a_withdrawn_one_still_is(own_centre, cast, years):
+    """Pearson deleted it (within the refund window, refunded): it was never an entry, so it
+    counts neither as sent, nor on time, nor paying a late fee. A withdrawn or transferred
+    learner was entered and paid for: they count. One taken off the list was never sent."""
+    eo = cast[R.EXAMS_OFFICER]
+    S = Registration.Status
+    on_time, late = dt.date(2025, 10, 20), dt.date(2025, 11, 5)
+    _one(own_centre, "2025/26", S.REGISTERED, sent=on_time, by=eo)
+    _one(own_centre, "2025/26", S.WITHDRAWN, sent=late, ended=dt.date(2026, 3, 1), by=eo)
+    _one(own_centre, "2025/26", S.TRANSFERRED, sent=on_time, ended=dt.date(2026, 1, 9), by=eo)
+    _one(own_centre, "2025/26", S.DROPPED, sent=None, by=eo)
+    before = {
+        code: _values(own_centre, f"registrations.{code}")
+        for code in ("submitted", "on_time", "late_fee", "refund_missed")
+    }
+    assert before == {
+        "submitted": [0, 3, 0],
+        "on_time": [0, 2, 0],
+        "late_fee": [0, 1, 0],
+        "refund_missed": [0, 0, 0],
+    }
+    # Deleted within the 90-day window, one sent on time and one late: nothing changes
+    _one(own_centre, "2025/26", S.DELETED, sent=on_time, ended=dt.date(2025, 12, 1), by=eo)
+    _one(own_centre, "2025/26", S.DELETED, sent=late, ended=dt.date(2025, 12, 1), by=eo)
+    assert {code: _values(own_centre, f"registrations.{code}") for code in before} == before
+    # Deleted after the window: still no entry, but it is the refund missed
+    _one(own_centre, "2025/26", S.DELETED, sent=late, ended=dt.date(2026, 4, 1), by=eo)
+    assert _values(own_centre, "registrations.submitted") == [0, 3, 0]
+    assert _values(own_centre, "registrations.late_fee") == [0, 1, 0]
+    assert _values(own_centre, "registrations.refund_missed") == [0, 1, 0]
 
 
 def test_discrepancies_caught_and_caught_by_the_deadline(own_centre, cast, years):
@@ -330,6 +381,121 @@ def test_a_fixed_number_of_queries_with_one_or_three_years_at_two_sizes(
     assert one_year_small == one_year_big == three_small == three_big
     with django_assert_max_num_queries(30):
         client.get(path)
+    # A year chosen, at two sizes and more years offered: the same count again
+    chosen = _queries(client, django_assert_max_num_queries, f"{path}?year=2025/26")
+    _registrations(own_centre, "2023/24", on_time=9, late=2, by=cast[R.EXAMS_OFFICER])
+    _fill(own_centre, cast, 5)
+    chosen_big = _queries(client, django_assert_max_num_queries, f"{path}?year=2025/26")
+    assert chosen == chosen_big == three_big
+
+
+def _picker_options(html: str) -> list[str]:
+    import re
+
+    form = html[html.index('aria-label="Choose the report\'s year"') :]
+    form = form[: form.index("</form>")]
+    return re.findall(r'<option value="([^"]+)"', form)
+
+
+def test_the_year_picker_shows_another_years_figures_and_its_pdf(client, own_centre, cast, years):
+    """Without JavaScript: a GET form of the years the centre has records for, and the
+    current one; the report (and its PDF link) then runs up to the year chosen."""
+    eo = cast[R.EXAMS_OFFICER]
+    RegistrationYear.objects.create(
+        academic_year="2022/23",
+        registration_deadline=dt.date(2022, 11, 1),
+        fee_bands=[],
+        refund_window_days=90,
+    )
+    _registrations(own_centre, "2022/23", on_time=4, late=0, by=eo)
+    _registrations(own_centre, "2024/25", on_time=2, late=0, by=eo)
+    _registrations(own_centre, "2026/27", on_time=5, late=0, by=eo)
+    # A centre the governor cannot see lends the list no year of its own
+    elsewhere = CentreFactory(number="40997", name="Elsewhere College")
+    _registrations(elsewhere, "2019/20", on_time=1, late=0, by=eo)
+    client.force_login(cast[R.GOVERNOR])
+
+    html = client.get(reverse("centres:summary")).content.decode()
+    assert _picker_options(html) == ["2026/27", "2024/25", "2022/23"]
+    assert '<option value="2026/27" selected>' in html
+    assert "Governors' annual report, 2024/25 to 2026/27" in html
+
+    response = client.get(reverse("centres:summary"), {"year": "2024/25"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Governors' annual report, 2022/23 to 2024/25" in html
+    assert '<option value="2024/25" selected>' in html
+    report = annual_report(cast[R.GOVERNOR], last_year="2024/25")
+    on_time = next(r for s in report.sections for r in s.rows if r.code == "registrations.on_time")
+    assert on_time.totals == [4, 0, 2]
+    cells = html[html.index("Registered by Pearson&#x27;s deadline</th>") :].split("</tr>")[0]
+    assert ">4</td>" in cells and ">2</td>" in cells and ">5</td>" not in cells
+    pdf_url = reverse("centres:summary_pdf") + "?year=2024/25"
+    assert f'href="{pdf_url}"' in html
+
+    pdf = client.get(pdf_url)
+    assert pdf.status_code == 200
+    assert 'filename="governors-report-2024-25.pdf"' in pdf["Content-Disposition"]
+    text = pdf_text(pdf.content)
+    assert "2022/23 to 2024/25" in text and "2026/27" not in text
+
+
+def test_the_years_offered_come_from_every_apps_records(own_centre, cast, years):
+    """Claims, SV, IV plans, declarations by their year; certificates by the academic year
+    the batch arrived in, policy reviews by the academic year they were done in."""
+    from centres.measures import years_with_data
+    from centres.selectors import report_year_choices
+    from certification.models import CertificateBatch
+    from verification.models_sampling import IVPlan
+
+    eo = cast[R.EXAMS_OFFICER]
+    cohort = _cohort(own_centre, "2021/22")
+    assert years_with_data([own_centre.pk]) == []
+    assert report_year_choices([own_centre]) == ["2026/27"]
+    Claim.objects.create(centre=own_centre, cohort=cohort, academic_year="2021/22", created_by=eo)
+    IVPlan.objects.create(cohort=cohort, academic_year="2020/21", created_by=eo)
+    CertificateBatch.objects.create(
+        centre=own_centre, received_on=dt.date(2019, 8, 31), recorded_by=eo, how="keyed"
+    )
+    CertificateBatch.objects.create(
+        centre=own_centre, received_on=dt.date(2027, 9, 1), recorded_by=eo, how="keyed"
+    )
+    assert years_with_data([own_centre.pk]) == ["2027/28", "2021/22", "2020/21", "2018/19"]
+    assert report_year_choices([own_centre]) == [
+        "2027/28",
+        "2026/27",
+        "2021/22",
+        "2020/21",
+        "2018/19",
+    ]
+    assert years_with_data([CentreFactory(number="40996").pk]) == []
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("next year", "&#x27;next year&#x27; is not an academic year: write it like 2026/27"),
+        ("2025/27", "2025/27 is not an academic year: the second part follows the first"),
+        ("2021/22", "There are no records for 2021/22 at the centres shown"),
+        ("1999/00", "1999/00 is outside the years btecqa accepts today"),
+        ("2026/27" * 50, "is not an academic year"),
+    ],
+)
+def test_a_bad_year_is_refused_with_a_message(client, own_centre, cast, years, bad, reason):
+    _registrations(own_centre, "2025/26", on_time=1, late=0, by=cast[R.EXAMS_OFFICER])
+    client.force_login(cast[R.GOVERNOR])
+    response = client.get(reverse("centres:summary"), {"year": bad})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert reason in html
+    assert "Report year refused" in html  # the banner, as well as beside the list
+    assert "Governors' annual report, 2024/25 to 2026/27" in html  # the current year's
+    assert '<option value="2026/27" selected>' in html
+    # The PDF is not made for it: back to the page, which says why
+    pdf = client.get(reverse("centres:summary_pdf"), {"year": bad})
+    assert pdf.status_code == 302
+    assert pdf["Location"].startswith(reverse("centres:summary") + "?year=")
+    assert reason in client.get(pdf["Location"]).content.decode()
 
 
 def test_iv_coverage_counts_sampled_decided_and_complete(own_centre, cast, years):

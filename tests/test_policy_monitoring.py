@@ -142,6 +142,38 @@ def test_generation_finds_the_seeded_exceptions_and_marks_their_clauses(own_cent
     assert AuditEvent.objects.filter(action="policies.monitoring_report.drafted").count() == 1
 
 
+def test_a_deleted_registration_is_not_read_as_sent_late_and_a_withdrawn_one_is(
+    own_centre, cast, qn
+):
+    """The registrations clause reads the governors' report's counts: a registration Pearson
+    deleted was never an entry, so it is neither counted nor named; one sent late and since
+    withdrawn was, and is."""
+    cohort = CohortFactory(
+        centre=own_centre,
+        qualification=QualificationFactory(title="National Diploma in Sport"),
+        start_year=YEAR,
+    )
+    withdrawn = _late_registration(own_centre, cohort, cast[R.EXAMS_OFFICER])
+    withdrawn.status, withdrawn.ended_on = "withdrawn", dt.date(2026, 3, 2)
+    withdrawn.save(update_fields=["status", "ended_on"])
+    deleted = _late_registration(own_centre, cohort, cast[R.EXAMS_OFFICER])
+    deleted.learner.last_name = "Deleteworth"
+    deleted.learner.save(update_fields=["last_name"])
+    deleted.status, deleted.ended_on = "deleted", dt.date(2025, 12, 1)
+    deleted.save(update_fields=["status", "ended_on"])
+
+    late = _row(services.draft_report(own_centre, YEAR, by=qn), "000-3.2.2")
+
+    assert late.exceptions == [
+        "LATIMER, Ada (National Diploma in Sport): sent to Pearson 12/11/2025, after the "
+        "deadline 01/11/2025"
+    ]
+    assert (
+        "sent to Pearson 1, by the deadline 0, paying a late fee 1, refund missed 0"
+        in late.evidence[0]
+    )
+
+
 def test_a_clean_centres_clauses_are_held(own_centre, cast, qn, client):
     """Registrations on time, the policy in date and monitored, the declaration confirmed
     and submitted: those clauses are held; one whose records are empty is not evidenced."""

@@ -4,9 +4,9 @@ proceed, `"claims": "clear"` in sv_config.json, is released)."""
 
 from django.db.models import Count, Q
 
-from centres.measures import register_measure, tally
+from centres.measures import register_measure, register_years, tally, years_in
 
-from .models_sampling import IVRecord, SampleItem
+from .models_sampling import IVPlan, IVRecord, SampleItem
 from .models_standardisation import StandardisationRecord
 from .models_sv import SVVisit, sv_config
 
@@ -127,3 +127,17 @@ for order, (part, label) in enumerate(
         order=order,
         part=part,
     )
+
+
+register_years(
+    "verification.iv_plans",
+    lambda ids: years_in(IVPlan.objects.filter(cohort__centre_id__in=ids), "academic_year"),
+)
+register_years(
+    "verification.standardisation",
+    lambda ids: years_in(StandardisationRecord.objects.filter(centre_id__in=ids), "academic_year"),
+)
+register_years(
+    "verification.sv",
+    lambda ids: years_in(SVVisit.objects.filter(cohort__centre_id__in=ids), "academic_year"),
+)
