@@ -273,7 +273,11 @@ def _floor_events(actor, learners: list[Learner]) -> list[AuditEvent]:
 
 
 def _delete_learners(centre) -> None:
-    """Untimed: the centre as it was before an import, so the next run creates them all again."""
+    """Untimed: the centre as it was before an import, so the next run creates them all again
+    (with what each import recorded it did to them)."""
+    from learners.models import LearnerImportChange
+
+    LearnerImportChange.objects.filter(learner__centre=centre).delete()
     Learner.objects.filter(centre=centre).delete()
 
 
