@@ -28,7 +28,7 @@ from django.utils import timezone
 import audit
 from learners import cells as learner_cells
 from learners.models import Learner
-from qualifications.models import Unit
+from qualifications.models import Qualification, Unit
 from registrations.models import Registration
 from tabular.cells import Check, Integer, Text
 from tabular.columns import Field, Layout
@@ -81,6 +81,28 @@ GRADE_CODES = frozenset(
 )
 
 
+# The unit grades each grading scheme gives (domain.md 2.1-2.4), compared as GRADE_CODES
+# are: a Nationals unit has no Level 1/2 grade and no D*, a Tech Award component no N, P,
+# M or D alone. A qualification of another scheme takes any code above.
+def _codes(*grades):
+    return frozenset(re.sub(r"\s+", "", g).casefold() for g in grades)
+
+
+_NATIONALS = _codes(
+    "U", "N", "P", "M", "D", "Unclassified", "Near Pass", "Pass", "Merit", "Distinction"
+)
+_LEVEL_1_2 = _codes(
+    "U", "Unclassified", "P1", "M1", "L1", "L1P", "L1M", "L1D", "L2P", "L2M", "L2D",
+    "Level 1 Pass", "Level 1 Merit", "Level 1 Distinction",
+    "Level 2 Pass", "Level 2 Merit", "Level 2 Distinction",
+)  # fmt: skip
+SCHEME_GRADES = {
+    Qualification.GradingScheme.NATIONALS: (_NATIONALS, "U, N or Near Pass, P, M, D"),
+    Qualification.GradingScheme.TECH_AWARD: (_LEVEL_1_2, "U, L1P to L2D"),
+    Qualification.GradingScheme.FIRSTS: (_LEVEL_1_2, "U, L1, L2P to L2D"),
+}
+
+
 def _grade(text, ctx):
     value = re.sub(r"\s+", " ", text).strip()
     if re.sub(r"\s+", "", value).casefold() not in GRADE_CODES:
@@ -108,9 +130,21 @@ def _qualification(text, ctx):
 GRADE = Check(_grade)
 UNIT = Check(_unit)
 QUALIFICATION = Check(_qualification)
-SERIES = Text(40)
-POINTS = Integer(0, 1000, "{text} is not a whole number of points")
-MARK = Integer(0, 1000, "{text} is not a whole number (a raw mark)")
+
+
+def _series(text, ctx):
+    value = re.sub(r"\s+", " ", text).strip()
+    if len(value) > 40 or not re.search(r"[A-Za-z]", value) or not re.search(r"\b20\d\d\b", value):
+        return None, (
+            f"{value} is not an exam series: give the month and the year, e.g. January 2027 "
+            "or May/June 2027"
+        )
+    return value, None
+
+
+SERIES = Check(_series)
+POINTS = Integer(0, 1000, "{text} is not a number of points (a whole number, 0 to 1000)")
+MARK = Integer(0, 1000, "{text} is not a raw mark (a whole number, 0 to 1000)")
 
 LAYOUT = Layout(
     [
@@ -338,6 +372,18 @@ class _Planner:
             )
             return
         unit = external[0]
+        allowed, listed = SCHEME_GRADES.get(unit.qualification.grading_scheme, (None, ""))
+        if allowed is not None and re.sub(r"\s+", "", v["grade"]).casefold() not in allowed:
+            r.add_error(
+                Problem(
+                    f"wrong grade for the qualification: {v['grade']} is not a grade of unit "
+                    f"{unit.number} of {unit.qualification.number} (its grades: {listed})",
+                    r.row,
+                    self._column("grade"),
+                    v["grade"],
+                )
+            )
+            return
         key = (learner.pk, unit.pk, v["series"].casefold())
         if key in self.seen:
             r.add_error(
