@@ -24,7 +24,7 @@ from tabular.columns import Field, Layout
 from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
-from tabular.services import confirm_kept, keep_preview
+from tabular.services import confirm_kept, discard_kept, keep_preview
 
 from . import events, services
 from .models import CertificateBatch, CertificateImport
@@ -264,6 +264,7 @@ def preview_upload(uploaded_file, centre, *, by, received_on):
         uploaded_file,
         lambda data, name: read_certificates_file(data, centre, file_name=name),
         by=by,
+        todo=events.CONFIRM_IMPORT,
     )
 
 
@@ -292,4 +293,11 @@ def confirm_import(record: CertificateImport, *, by) -> CertificateBatch:
             fh, record.centre, file_name=record.file_name, kept=kind
         ),
         write,
+        by=by,
+        todo=events.CONFIRM_IMPORT,
     )
+
+
+def discard_import(record: CertificateImport, *, by) -> None:
+    """Let a kept preview go unconfirmed: it can no longer be written; its to-do closes."""
+    discard_kept(record, by=by, event=events.IMPORT_DISCARDED, todo=events.CONFIRM_IMPORT)

@@ -36,7 +36,7 @@ from tabular.names import normalise_name
 from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
-from tabular.services import confirm_kept, keep_preview
+from tabular.services import confirm_kept, discard_kept, keep_preview
 
 from . import events
 from .models import ExternalResult, ResultsImport
@@ -500,6 +500,7 @@ def preview_upload(uploaded_file, centre, *, by) -> tuple[ResultsImport, Results
         uploaded_file,
         lambda data, name: read_results_file(data, centre, file_name=name),
         by=by,
+        todo=events.CONFIRM_RESULTS_IMPORT,
     )
 
 
@@ -523,7 +524,20 @@ def confirm_import(record: ResultsImport, *, by) -> int:
             fh, record.centre, file_name=record.file_name, kept=kind
         ),
         write,
+        by=by,
+        todo=events.CONFIRM_RESULTS_IMPORT,
     )
 
 
-__all__ = ["confirm_import", "preview_upload", "read_results_file", "write_results"]
+def discard_import(record: ResultsImport, *, by) -> None:
+    """Let a kept preview go unconfirmed: it can no longer be written; its to-do closes."""
+    discard_kept(record, by=by, event=events.RESULTS_DISCARDED, todo=events.CONFIRM_RESULTS_IMPORT)
+
+
+__all__ = [
+    "confirm_import",
+    "discard_import",
+    "preview_upload",
+    "read_results_file",
+    "write_results",
+]

@@ -27,6 +27,12 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture
 def world(own_centre, exams_officer):
+    return make_world(own_centre, exams_officer)
+
+
+def make_world(own_centre, exams_officer):
+    """A National (internal unit 1, external units 2 and 3) with two learners and a Tech
+    Award (external component 3) with one, at the tests' own centre 40001."""
     national = QualificationFactory(number=NATIONAL)
     tech = QualificationFactory(
         number=TECH_AWARD, grading_scheme=Qualification.GradingScheme.TECH_AWARD, level="1/2"
