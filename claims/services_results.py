@@ -39,6 +39,7 @@ from tabular.rowlog import Row
 from tabular.services import confirm_kept, discard_kept, keep_preview
 
 from . import events
+from .config import external_series
 from .models import ExternalResult, ResultsImport
 
 CHANGE, UNCHANGED, ERROR = "change", "unchanged", "error"
@@ -143,6 +144,38 @@ def _series(text, ctx):
 
 
 SERIES = Check(_series)
+_MONTHS = {
+    m[:3]: m
+    for m in (
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+    )
+}  # fmt: skip
+
+
+def series_key(text: str) -> str:
+    """A series compared as the office reads it: "Jan 2027", "january 2027" and
+    "January 2027" are one series, "May/Jun 2027" is "May/June 2027"."""
+    words = re.split(r"(\W+)", " ".join(text.split()).casefold())
+    return "".join(
+        _MONTHS[w[:3]] if len(w) >= 3 and _MONTHS.get(w[:3], "").startswith(w) else w for w in words
+    )
+
+
+def _configured_series(key: str) -> str:
+    """The series' name as the year's configuration writes it (the name the external
+    entries carry), if the key is one of the academic years' series around its year."""
+    found = re.search(r"\b(20\d\d)\b", key)
+    if not found:
+        return ""
+    year = int(found.group(1))
+    for first in (year - 1, year):
+        for known in external_series(f"{first}/{(first + 1) % 100:02d}"):
+            if series_key(known.name) == key:
+                return known.name
+    return ""
+
+
 POINTS = Integer(0, 1000, "{text} is not a number of points (a whole number, 0 to 1000)")
 MARK = Integer(0, 1000, "{text} is not a raw mark (a whole number, 0 to 1000)")
 
@@ -225,10 +258,11 @@ class _Planner:
             self.units[unit.number.casefold()].append(unit)
             self.numbers[unit.qualification_id] = unit.qualification.number
         self.current = {
-            (r.learner_id, r.unit_id, r.series.casefold()): r
+            (r.learner_id, r.unit_id, series_key(r.series)): r
             for r in ExternalResult.objects.filter(learner__centre=centre, current=True)
         }
         self.seen = {}
+        self.series_names = {}  # series_key -> the name kept (the configured one if known)
 
     def plan(self, chunk):
         for r in chunk:
@@ -372,6 +406,11 @@ class _Planner:
             )
             return
         unit = external[0]
+        given = v["series"]
+        key = series_key(given)
+        if key not in self.series_names:
+            self.series_names[key] = _configured_series(key) or given
+        v["series"] = self.series_names[key]
         allowed, listed = SCHEME_GRADES.get(unit.qualification.grading_scheme, (None, ""))
         if allowed is not None and re.sub(r"\s+", "", v["grade"]).casefold() not in allowed:
             r.add_error(
@@ -384,7 +423,7 @@ class _Planner:
                 )
             )
             return
-        key = (learner.pk, unit.pk, v["series"].casefold())
+        key = (learner.pk, unit.pk, series_key(v["series"]))
         if key in self.seen:
             r.add_error(
                 Problem(

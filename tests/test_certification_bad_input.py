@@ -104,7 +104,8 @@ BAD_RESULTS = {
         f"unit 3 of {TECH_AWARD}",
     ],
     "duplicate_row.csv": [
-        "row 3, column Unit: duplicate row: Okafor, Amara's unit 2 in may/june 2027 is also on "
+        # "may/jun 2027" is the configured May/June 2027
+        "row 3, column Unit: duplicate row: Okafor, Amara's unit 2 in May/June 2027 is also on "
         "row 2"
     ],
     "uln_not_on_roll.csv": [

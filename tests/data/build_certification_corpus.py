@@ -85,7 +85,7 @@ def results() -> dict[str, bytes]:
             [
                 R,
                 [a, "", "OKAFOR", "AMARA", NATIONAL, "2", "May/June 2027", "D"],
-                [a, "", "OKAFOR", "AMARA", NATIONAL, "2", "may/june 2027", "M"],
+                [a, "", "OKAFOR", "AMARA", NATIONAL, "2", "may/jun 2027", "M"],
             ]
         ),
         "uln_not_on_roll.csv": csv_bytes(
