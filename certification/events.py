@@ -2,8 +2,17 @@
 
 from accounts.roles import Role
 from audit.actions import register_action
-from todos.kinds import register_kind
+from todos.kinds import ASSIGNEE, register_kind
 
+# A previewed certificates file nobody confirmed: owed by its uploader until it is
+# confirmed or discarded, or a later one of theirs at the centre is (services_import).
+CONFIRM_IMPORT = register_kind(
+    "certification.confirm_import",
+    "Confirm the previewed certificates file, or discard it",
+    owner=ASSIGNEE,
+    due_days=7,
+    link="certification:import",
+)
 REPORT_EXCEPTION = register_kind(
     "certification.report_exception",
     "Report a certificate difference to Pearson, and wait for the amended certificate",
@@ -74,4 +83,9 @@ IMPORT_COMMITTED = _(
     "certification.import.committed",
     "Certificate file imported",
     "{actor} imported the certificate file {object}",
+)
+IMPORT_DISCARDED = _(
+    "certification.import.discarded",
+    "Certificate file preview discarded",
+    "{actor} discarded the preview of the certificate file {object}",
 )

@@ -65,7 +65,15 @@ class CertificateForm(Form):
         return f"{digits[:3]}/{digits[3:7]}/{digits[7]}"
 
     def clean_award_grade(self):
-        return re.sub(r"\s+", "", self.cleaned_data["award_grade"]).upper()
+        from .services_import import _award_grade
+
+        text = self.cleaned_data["award_grade"]
+        if not text.strip():
+            return ""
+        value, problem = _award_grade(text, None)
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return value
 
     def clean_units(self):
         from .services_import import _units

@@ -242,6 +242,7 @@ class CertificateImport(ImportRecord):
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed"
         COMMITTED = "committed", "Committed"
+        DISCARDED = "discarded", "Discarded"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField(null=True, blank=True)

@@ -23,3 +23,15 @@ def certificates_arrived(learner_ids) -> dict[int, dt.date]:
         .values_list("learner_id", "latest")
     )
     return dict(rows)
+
+
+def waiting_previews(queryset):
+    """The kept previews still waiting to be confirmed or discarded (the upload page)."""
+    from .models import CertificateImport
+
+    return (
+        queryset.filter(status=CertificateImport.Status.PREVIEWED)
+        .exclude(stored_file="")
+        .select_related("centre", "uploaded_by")
+        .order_by("-created_at")
+    )

@@ -17,13 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from claims.services_claims import AWARD_CODES, UNIT_CODES
 from learners import cells as learner_cells
 from tabular.cells import Check, Text
 from tabular.columns import Field, Layout
 from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
-from tabular.services import confirm_kept, keep_preview
+from tabular.services import confirm_kept, discard_kept, keep_preview
 
 from . import events, services
 from .models import CertificateBatch, CertificateImport
@@ -45,8 +46,30 @@ def _certificate_number(text, ctx):
     return value.upper(), None
 
 
+# Award grades as a certificate gives them: the Nationals' P … D*D*D* (claims' codes), a
+# Tech Award's L1P … L2D*, a First's L1 (domain.md 2.1-2.3); unit grades U, N, P, M, D and
+# the Level 1/2 ones (2.4: P1 and M1 as Pearson reports them). No N at award level.
+AWARD_GRADES = frozenset(AWARD_CODES) | {
+    "L1", "L1P", "L1M", "L1D", "L2P", "L2M", "L2D", "L2D*"
+}  # fmt: skip
+UNIT_GRADES = frozenset(UNIT_CODES) | {
+    "P1", "M1", "L1", "L1P", "L1M", "L1D", "L2P", "L2M", "L2D"
+}  # fmt: skip
+
+
+def _award_grade(text, ctx):
+    value = re.sub(r"\s+", "", text).upper()
+    if value not in AWARD_GRADES:
+        return None, (
+            f"{text} is not an award grade (P to D*D*D* for a National, L1P to L2D* for a Tech "
+            "Award or First)"
+        )
+    return value, None
+
+
 def _units(text, ctx):
     pairs = []
+    seen = set()
     for part in re.split(r"[;,\n]+", text):
         part = part.strip()
         if not part:
@@ -59,7 +82,16 @@ def _units(text, ctx):
                 f"cannot read the unit {part!r}: give each unit number with its grade, "
                 "e.g. 1 D; 2 M; 3 P"
             )
-        pairs.append([m.group(1), m.group(2).upper()])
+        number, grade = m.group(1), m.group(2).upper()
+        if grade not in UNIT_GRADES:
+            return None, (
+                f"unit {number}: {m.group(2)} is not a unit grade (U, N, P, M, D, or L1P to L2D "
+                "for a Tech Award or First)"
+            )
+        if number.casefold() in seen:
+            return None, f"unit {number} is listed twice"
+        seen.add(number.casefold())
+        pairs.append([number, grade])
     return pairs, None
 
 
@@ -100,7 +132,7 @@ LAYOUT = Layout(
             "award_grade",
             "award grade",
             ("Award grade", "Overall grade", "Grade"),
-            Text(10, upper=True),
+            Check(_award_grade),
         ),
         Field("units", "units", ("Units", "Unit grades"), Check(_units)),
     ],
@@ -144,6 +176,25 @@ class _Planner:
         known = services.recorded_numbers(self.centre, numbers)
         for r in chunk:
             if r.errors:
+                continue
+            if not r.values.get("uln") and not r.values.get("registration_number"):
+                r.add_error(
+                    Problem(
+                        "no learner identifier: give the ULN or the registration number",
+                        r.row,
+                        self._column("uln"),
+                    )
+                )
+                continue
+            if not r.values.get("award_grade") and not r.values.get("units"):
+                r.add_error(
+                    Problem(
+                        "no grade: a certificate gives its award grade or its units "
+                        "(e.g. 1 D; 2 M)",
+                        r.row,
+                        self._column("award_grade"),
+                    )
+                )
                 continue
             number = r.values["certificate_number"]
             column = self._column("certificate_number")
@@ -213,6 +264,7 @@ def preview_upload(uploaded_file, centre, *, by, received_on):
         uploaded_file,
         lambda data, name: read_certificates_file(data, centre, file_name=name),
         by=by,
+        todo=events.CONFIRM_IMPORT,
     )
 
 
@@ -241,4 +293,11 @@ def confirm_import(record: CertificateImport, *, by) -> CertificateBatch:
             fh, record.centre, file_name=record.file_name, kept=kind
         ),
         write,
+        by=by,
+        todo=events.CONFIRM_IMPORT,
     )
+
+
+def discard_import(record: CertificateImport, *, by) -> None:
+    """Let a kept preview go unconfirmed: it can no longer be written; its to-do closes."""
+    discard_kept(record, by=by, event=events.IMPORT_DISCARDED, todo=events.CONFIRM_IMPORT)

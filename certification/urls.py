@@ -15,4 +15,5 @@ urlpatterns = [
     path("destruction/", views.destruction, name="destruction"),
     path("import/", views.import_upload, name="import"),
     path("import/<id:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<id:pk>/discard/", views.import_discard, name="import_discard"),
 ]

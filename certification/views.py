@@ -15,7 +15,7 @@ from btecqa.forms import add_refusal
 from centres.models import Centre
 from tabular.problems import FileRefused, ImportRefused
 
-from . import services, services_import
+from . import selectors, services, services_import
 from .forms import BatchForm, CertificateForm, DestroyForm, ImportForm, IssueForm, ReportForm
 from .models import (
     Certificate,
@@ -266,7 +266,10 @@ def import_upload(request):
                 "certification/import_preview.html",
                 {"centre": centre, "record": record, "preview": preview},
             )
-    return render(request, "certification/import.html", {"form": form})
+    waiting = selectors.waiting_previews(
+        scope(request.user, RECORD_CERTIFICATES, CertificateImport.objects.all())
+    )
+    return render(request, "certification/import.html", {"form": form, "waiting": waiting})
 
 
 @requires(RECORD_CERTIFICATES)
@@ -282,3 +285,18 @@ def import_confirm(request, pk: int):
         return redirect("certification:import")
     messages.success(request, f"Imported: {made}.")
     return redirect("certification:batch", made.pk)
+
+
+@requires(RECORD_CERTIFICATES)
+@require_POST
+def import_discard(request, pk: int):
+    record = get_object(
+        request.user, RECORD_CERTIFICATES, CertificateImport.objects.select_related("centre"), pk=pk
+    )
+    try:
+        services_import.discard_import(record, by=request.user)
+    except ImportRefused as exc:
+        messages.error(request, f"Nothing was discarded: {exc}")
+    else:
+        messages.success(request, f"Discarded the preview of {record.file_name}: nothing written.")
+    return redirect("certification:import")

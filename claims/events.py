@@ -14,6 +14,20 @@ RESULTS_IMPORTED = register_action(
     "Pearson results file imported",
     "{actor} imported Pearson's results file {object}",
 )
+RESULTS_DISCARDED = register_action(
+    "claims.results_import.discarded",
+    "Pearson results file preview discarded",
+    "{actor} discarded the preview of Pearson's results file {object}",
+)
+# A previewed results file nobody confirmed: owed by its uploader until it is confirmed or
+# discarded, or a later one of theirs at the centre is (claims.services_results).
+CONFIRM_RESULTS_IMPORT = register_kind(
+    "claims.confirm_results_import",
+    "Confirm the previewed results file, or discard it",
+    owner=ASSIGNEE,
+    due_days=7,
+    link="claims:results_import",
+)
 
 # --- the yearly claims audit (004-duty-6) ----------------------------------------------
 

@@ -83,6 +83,7 @@ class ResultsImport(ImportRecord):
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed"
         COMMITTED = "committed", "Committed"
+        DISCARDED = "discarded", "Discarded"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
     committed_at = models.DateTimeField(null=True, blank=True)

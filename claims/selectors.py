@@ -60,7 +60,7 @@ from verification.selectors_iv import VERIFIED, cohort_iv, iv_covered, reason_te
 from verification.selectors_sv import sv_claims_gate
 
 from .config import claim_deadline, claim_gap_weeks
-from .models import GRADE_WORDS, ExternalResult
+from .models import GRADE_WORDS, ExternalResult, ResultsImport
 
 EXTERNAL_NOT_IMPORTED = (
     "Unit {unit}: external result not yet imported from Pearson's results file{typed}"
@@ -558,4 +558,14 @@ def claim_readiness(
         today=today,
         gate=gate,
         learners=out,
+    )
+
+
+def waiting_previews(queryset):
+    """The kept previews still waiting to be confirmed or discarded (the upload page)."""
+    return (
+        queryset.filter(status=ResultsImport.Status.PREVIEWED)
+        .exclude(stored_file="")
+        .select_related("centre", "uploaded_by")
+        .order_by("-created_at")
     )

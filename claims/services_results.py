@@ -28,7 +28,7 @@ from django.utils import timezone
 import audit
 from learners import cells as learner_cells
 from learners.models import Learner
-from qualifications.models import Unit
+from qualifications.models import Qualification, Unit
 from registrations.models import Registration
 from tabular.cells import Check, Integer, Text
 from tabular.columns import Field, Layout
@@ -36,9 +36,10 @@ from tabular.names import normalise_name
 from tabular.pipeline import RowsPreview, RowsSink, read_into, sha256
 from tabular.problems import ImportRefused, Problem
 from tabular.rowlog import Row
-from tabular.services import confirm_kept, keep_preview
+from tabular.services import confirm_kept, discard_kept, keep_preview
 
 from . import events
+from .config import external_series
 from .models import ExternalResult, ResultsImport
 
 CHANGE, UNCHANGED, ERROR = "change", "unchanged", "error"
@@ -81,6 +82,28 @@ GRADE_CODES = frozenset(
 )
 
 
+# The unit grades each grading scheme gives (domain.md 2.1-2.4), compared as GRADE_CODES
+# are: a Nationals unit has no Level 1/2 grade and no D*, a Tech Award component no N, P,
+# M or D alone. A qualification of another scheme takes any code above.
+def _codes(*grades):
+    return frozenset(re.sub(r"\s+", "", g).casefold() for g in grades)
+
+
+_NATIONALS = _codes(
+    "U", "N", "P", "M", "D", "Unclassified", "Near Pass", "Pass", "Merit", "Distinction"
+)
+_LEVEL_1_2 = _codes(
+    "U", "Unclassified", "P1", "M1", "L1", "L1P", "L1M", "L1D", "L2P", "L2M", "L2D",
+    "Level 1 Pass", "Level 1 Merit", "Level 1 Distinction",
+    "Level 2 Pass", "Level 2 Merit", "Level 2 Distinction",
+)  # fmt: skip
+SCHEME_GRADES = {
+    Qualification.GradingScheme.NATIONALS: (_NATIONALS, "U, N or Near Pass, P, M, D"),
+    Qualification.GradingScheme.TECH_AWARD: (_LEVEL_1_2, "U, L1P to L2D"),
+    Qualification.GradingScheme.FIRSTS: (_LEVEL_1_2, "U, L1, L2P to L2D"),
+}
+
+
 def _grade(text, ctx):
     value = re.sub(r"\s+", " ", text).strip()
     if re.sub(r"\s+", "", value).casefold() not in GRADE_CODES:
@@ -108,9 +131,53 @@ def _qualification(text, ctx):
 GRADE = Check(_grade)
 UNIT = Check(_unit)
 QUALIFICATION = Check(_qualification)
-SERIES = Text(40)
-POINTS = Integer(0, 1000, "{text} is not a whole number of points")
-MARK = Integer(0, 1000, "{text} is not a whole number (a raw mark)")
+
+
+def _series(text, ctx):
+    value = re.sub(r"\s+", " ", text).strip()
+    if len(value) > 40 or not re.search(r"[A-Za-z]", value) or not re.search(r"\b20\d\d\b", value):
+        return None, (
+            f"{value} is not an exam series: give the month and the year, e.g. January 2027 "
+            "or May/June 2027"
+        )
+    return value, None
+
+
+SERIES = Check(_series)
+_MONTHS = {
+    m[:3]: m
+    for m in (
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+    )
+}  # fmt: skip
+
+
+def series_key(text: str) -> str:
+    """A series compared as the office reads it: "Jan 2027", "january 2027" and
+    "January 2027" are one series, "May/Jun 2027" is "May/June 2027"."""
+    words = re.split(r"(\W+)", " ".join(text.split()).casefold())
+    return "".join(
+        _MONTHS[w[:3]] if len(w) >= 3 and _MONTHS.get(w[:3], "").startswith(w) else w for w in words
+    )
+
+
+def _configured_series(key: str) -> str:
+    """The series' name as the year's configuration writes it (the name the external
+    entries carry), if the key is one of the academic years' series around its year."""
+    found = re.search(r"\b(20\d\d)\b", key)
+    if not found:
+        return ""
+    year = int(found.group(1))
+    for first in (year - 1, year):
+        for known in external_series(f"{first}/{(first + 1) % 100:02d}"):
+            if series_key(known.name) == key:
+                return known.name
+    return ""
+
+
+POINTS = Integer(0, 1000, "{text} is not a number of points (a whole number, 0 to 1000)")
+MARK = Integer(0, 1000, "{text} is not a raw mark (a whole number, 0 to 1000)")
 
 LAYOUT = Layout(
     [
@@ -191,10 +258,11 @@ class _Planner:
             self.units[unit.number.casefold()].append(unit)
             self.numbers[unit.qualification_id] = unit.qualification.number
         self.current = {
-            (r.learner_id, r.unit_id, r.series.casefold()): r
+            (r.learner_id, r.unit_id, series_key(r.series)): r
             for r in ExternalResult.objects.filter(learner__centre=centre, current=True)
         }
         self.seen = {}
+        self.series_names = {}  # series_key -> the name kept (the configured one if known)
 
     def plan(self, chunk):
         for r in chunk:
@@ -338,7 +406,24 @@ class _Planner:
             )
             return
         unit = external[0]
-        key = (learner.pk, unit.pk, v["series"].casefold())
+        given = v["series"]
+        key = series_key(given)
+        if key not in self.series_names:
+            self.series_names[key] = _configured_series(key) or given
+        v["series"] = self.series_names[key]
+        allowed, listed = SCHEME_GRADES.get(unit.qualification.grading_scheme, (None, ""))
+        if allowed is not None and re.sub(r"\s+", "", v["grade"]).casefold() not in allowed:
+            r.add_error(
+                Problem(
+                    f"wrong grade for the qualification: {v['grade']} is not a grade of unit "
+                    f"{unit.number} of {unit.qualification.number} (its grades: {listed})",
+                    r.row,
+                    self._column("grade"),
+                    v["grade"],
+                )
+            )
+            return
+        key = (learner.pk, unit.pk, series_key(v["series"]))
         if key in self.seen:
             r.add_error(
                 Problem(
@@ -454,6 +539,7 @@ def preview_upload(uploaded_file, centre, *, by) -> tuple[ResultsImport, Results
         uploaded_file,
         lambda data, name: read_results_file(data, centre, file_name=name),
         by=by,
+        todo=events.CONFIRM_RESULTS_IMPORT,
     )
 
 
@@ -477,7 +563,20 @@ def confirm_import(record: ResultsImport, *, by) -> int:
             fh, record.centre, file_name=record.file_name, kept=kind
         ),
         write,
+        by=by,
+        todo=events.CONFIRM_RESULTS_IMPORT,
     )
 
 
-__all__ = ["confirm_import", "preview_upload", "read_results_file", "write_results"]
+def discard_import(record: ResultsImport, *, by) -> None:
+    """Let a kept preview go unconfirmed: it can no longer be written; its to-do closes."""
+    discard_kept(record, by=by, event=events.RESULTS_DISCARDED, todo=events.CONFIRM_RESULTS_IMPORT)
+
+
+__all__ = [
+    "confirm_import",
+    "discard_import",
+    "preview_upload",
+    "read_results_file",
+    "write_results",
+]

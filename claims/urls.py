@@ -16,6 +16,11 @@ urlpatterns = [
         views_results.results_import_confirm,
         name="results_import_confirm",
     ),
+    path(
+        "results/import/<id:pk>/discard/",
+        views_results.results_import_discard,
+        name="results_import_discard",
+    ),
     path("audit/", views_audit.audit_list, name="audit_list"),
     path("audit/<id:pk>/", views_audit.audit_detail, name="audit_detail"),
     path("audit/<id:pk>/draw/", views_audit.audit_draw, name="audit_draw"),

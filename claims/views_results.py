@@ -14,6 +14,7 @@ from centres.models import Centre
 from tabular.files import MAX_IMPORT_BYTES, MB
 from tabular.problems import FileRefused, ImportRefused
 
+from . import selectors
 from . import services_results as services
 from .models import ResultsImport
 from .permissions import IMPORT_RESULTS
@@ -53,7 +54,10 @@ def results_import(request):
                 "claims/results_preview.html",
                 {"centre": centre, "record": record, "preview": preview},
             )
-    return render(request, "claims/results_import.html", {"form": form})
+    waiting = selectors.waiting_previews(
+        scope(request.user, IMPORT_RESULTS, ResultsImport.objects.all())
+    )
+    return render(request, "claims/results_import.html", {"form": form, "waiting": waiting})
 
 
 @requires(IMPORT_RESULTS)
@@ -70,4 +74,19 @@ def results_import_confirm(request, pk: int):
     messages.success(
         request, f"Imported: {written} result{'s' if written != 1 else ''} from {record.file_name}."
     )
+    return redirect("claims:results_import")
+
+
+@requires(IMPORT_RESULTS)
+@require_POST
+def results_import_discard(request, pk: int):
+    record = get_object(
+        request.user, IMPORT_RESULTS, ResultsImport.objects.select_related("centre"), pk=pk
+    )
+    try:
+        services.discard_import(record, by=request.user)
+    except ImportRefused as exc:
+        messages.error(request, f"Nothing was discarded: {exc}")
+    else:
+        messages.success(request, f"Discarded the preview of {record.file_name}: nothing written.")
     return redirect("claims:results_import")

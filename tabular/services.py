@@ -41,14 +41,16 @@ def remember_mapping(centre, kind: str, mapping: dict[str, str], *, allowed, use
 # --- keep a previewed upload, then confirm it once -------------------------------------
 
 ALREADY_COMMITTED = "this import has already been committed"
+NOT_PREVIEWED = "this import has already been committed or discarded"
 
 
-def keep_preview(record, uploaded_file, read, *, by):
+def keep_preview(record, uploaded_file, read, *, by, todo: str = ""):
     """Read an upload with `read(data, file_name)`, keep it on `record` (an unsaved
     ImportRecord with its owner set) to be confirmed, and say what it would do.
 
     The file is kept only when the preview has no problem; the first 50 problems are kept
-    for the page. Returns (record, preview)."""
+    for the page. A kept preview opens the to-do of kind `todo` for its uploader (confirm
+    or discard it), closed by `confirm_kept` or `discard_kept`. Returns (record, preview)."""
     from .files import read_upload
 
     data = read_upload(uploaded_file)
@@ -66,13 +68,69 @@ def keep_preview(record, uploaded_file, read, *, by):
     if preview.ok and preview.file_type:
         record.keep_file(data, preview.file_type)
     record.save()
+    if todo and record.stored_file and getattr(by, "is_authenticated", False):
+        from todos.services import open_todo
+
+        open_todo(
+            todo,
+            centre=record.centre,
+            title=f"Confirm or discard the previewed import: {record.file_name}",
+            assignee=by,
+            target=record,
+            actor=by,
+        )
     return record, preview
 
 
-def confirm_kept(record, read, write):
+def close_preview_todos(record, todo: str, *, by, note: str) -> None:
+    """The uploader's kept previews of this kind at the centre, up to this one, are
+    answered (this one committed or discarded; an earlier one superseded by it)."""
+    from django.db.models import Q
+
+    from todos.services import close_todos
+
+    if not todo or record.uploaded_by_id is None:
+        return
+    answered = (
+        type(record)
+        .objects.filter(
+            centre_id=record.centre_id,
+            uploaded_by_id=record.uploaded_by_id,
+            created_at__lte=record.created_at,
+        )
+        .filter(Q(pk=record.pk) | Q(status=record.Status.PREVIEWED))
+    )
+    for earlier in answered.only("pk"):
+        close_todos(todo, target=earlier, by=by, note=note)
+
+
+def discard_kept(record, *, by, event: str, todo: str = "") -> None:
+    """Discard a kept preview: it can no longer be confirmed, its file is let go, and its
+    to-do is closed. Refused if it was committed (or discarded) already."""
+    from .problems import ImportRefused, Problem
+
+    with transaction.atomic():
+        if not record.claim(record.Status.PREVIEWED, record.Status.DISCARDED):
+            raise ImportRefused([Problem(NOT_PREVIEWED)])
+        record.status = record.Status.DISCARDED
+        audit.record(
+            by,
+            event,
+            record,
+            centre=record.centre_id,
+            after={"file": record.file_name},
+        )
+        close_preview_todos(record, todo, by=by, note="discarded")
+    if record.stored_file:
+        name = record.stored_file.name
+        transaction.on_commit(lambda: record.stored_file.storage.delete(name))
+
+
+def confirm_kept(record, read, write, *, by=None, todo: str = ""):
     """Read the kept file again with `read(fh, kind)` and `write(preview)` it, once: in one
     transaction, refused if it was committed already (two clicks write once) or if the
-    file now has problems (`write` raises ImportRefused). Returns what `write` returns."""
+    file now has problems (`write` raises ImportRefused); its to-do (and the uploader's
+    earlier previews' of the same kind) closed with it. Returns what `write` returns."""
     from django.utils import timezone
 
     from .problems import ImportRefused, Problem
@@ -86,4 +144,6 @@ def confirm_kept(record, read, write):
             record.Status.PREVIEWED, record.Status.COMMITTED, committed_at=timezone.now()
         ):
             raise ImportRefused([Problem(ALREADY_COMMITTED)])
-        return write(preview)
+        done = write(preview)
+        close_preview_todos(record, todo, by=by, note="committed")
+        return done

@@ -67,7 +67,8 @@ def makers(site) -> dict:
         "certification:exception": site(
             lambda s: {"pk": s.extra["cert_exception"].pk}, CertificateException
         ),
-        "certification:import_confirm": site(
-            lambda s: {"pk": s.extra["cert_import"].pk}, CertificateImport
-        ),
+        **{
+            name: site(lambda s: {"pk": s.extra["cert_import"].pk}, CertificateImport)
+            for name in ("certification:import_confirm", "certification:import_discard")
+        },
     }

@@ -1,6 +1,7 @@
 """Pearson's results import's part of the URL × role × centre matrix (see tests/matrix_plans.py).
 
-The upload page has no object; its confirm is about one import, kept at each site's centre."""
+The upload page has no object; its confirm and discard are about one import, kept at each
+site's centre."""
 
 
 def fill(world, key, site) -> None:
@@ -20,7 +21,6 @@ def makers(site) -> dict:
     from claims.models import ResultsImport
 
     return {
-        "claims:results_import_confirm": site(
-            lambda s: {"pk": s.extra["results_import"].pk}, ResultsImport
-        ),
+        name: site(lambda s: {"pk": s.extra["results_import"].pk}, ResultsImport)
+        for name in ("claims:results_import_confirm", "claims:results_import_discard")
     }

@@ -426,6 +426,30 @@ def test_keyed_entry_names_the_field(client, own_centre, cohort, eo):
     assert not Certificate.objects.exists()
 
 
+def test_keyed_entry_refuses_a_grade_no_certificate_gives(client, own_centre, cohort, eo):
+    b = batch(own_centre, eo)
+    client.force_login(eo)
+    r = client.post(
+        reverse("certification:batch_add", args=[b.pk]),
+        {
+            "certificate_number": "9000002",
+            "uln": make_uln(16),
+            "surname": "SMITH",
+            "qualification_number": QN,
+            "award_grade": "N",
+            "units": "1 M; 1 D",
+        },
+    )
+    assert r.status_code == 200
+    errors = r.context["form"].errors
+    assert errors["award_grade"] == [
+        "N is not an award grade (P to D*D*D* for a National, L1P to L2D* for a Tech Award or "
+        "First)."
+    ]
+    assert errors["units"] == ["Unit 1 is listed twice."]
+    assert not Certificate.objects.exists()
+
+
 def test_batch_page_queries_fixed_at_two_sizes(
     client, own_centre, cohort, eo, django_assert_num_queries
 ):

@@ -306,3 +306,39 @@ def test_the_preview_runs_a_fixed_number_of_queries(w, django_assert_max_num_que
     rows = "".join(f"{lr.uln},2,May/June 2027,P\n" for lr in w.learners)
     with django_assert_max_num_queries(6):
         assert w.read("ULN,Unit,Series,Grade\n" + rows).ok
+
+
+def test_a_series_written_another_way_is_the_configured_series_its_entry_carries(w):
+    """Pearson's file may say "Jan 2027" or "MAY/JUNE 2027": the result is kept under the
+    year's configured series name, so its entry shows it and a re-import matches it."""
+    import datetime as dt
+
+    from claims import services_entries
+
+    a, b, _ = w.learners
+    (entry,) = services_entries.make_entries(
+        w.cohort, "2026/27", "January 2027", [(a.pk, w.exam.pk)], by=w.eo,
+        today=dt.date(2026, 10, 1),
+    )  # fmt: skip
+    w.write(
+        "ULN,Unit,Series,Grade\n"
+        f"{a.uln},2,Jan 2027,P\n"
+        f"{b.uln},3,MAY/JUN  2027,M\n"
+        f"{b.uln},2,Summer term 2027,D\n"  # no configured series: kept as written
+    )
+    got = sorted(ExternalResult.objects.values_list("learner__uln", "unit__number", "series"))
+    assert got == [
+        (a.uln, "2", "January 2027"),
+        (b.uln, "2", "Summer term 2027"),
+        (b.uln, "3", "May/June 2027"),
+    ]
+    rows, _ = services_entries.entries_with_results([entry])
+    assert rows[0][1].grade == "P"
+    # the same result written the configured way is the same result, unchanged
+    again = w.read(f"ULN,Unit,Series,Grade\n{a.uln},2,january 2027,P\n")
+    assert again.ok and again.changes == 0
+    # and a row repeating it another way is a duplicate
+    twice = w.read(f"ULN,Unit,Series,Grade\n{a.uln},2,Jan 2027,P\n{a.uln},2,January 2027,M\n")
+    assert [str(p) for p in twice.problems] == [
+        "row 3, column Unit: duplicate row: Okafor, Amara's unit 2 in January 2027 is also on row 2"
+    ]

@@ -43,6 +43,10 @@ class Command(BaseCommand):
             )
         except ValueError:
             raise CommandError(f"--received {o['received']}: give a date as DD/MM/YYYY.") from None
+        if received > timezone.localdate():
+            raise CommandError(
+                f"--received {o['received']}: the certificates cannot be received after today."
+            )
         try:
             data = Path(o["file"]).read_bytes()
         except OSError as exc:

@@ -1,5 +1,6 @@
 """Print each learner of a cohort with its claim blockers, or "ready"; exit 1 if any is not."""
 
+import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         found = Centre.objects.filter(number=centre.strip()).first()
         if found is None:
             raise CommandError(f"No centre number {centre}.")
-        qual = Qualification.objects.filter(number=qualification.strip()).first()
+        digits = re.sub(r"[^0-9A-Za-z]", "", qualification).upper()
+        number = (
+            f"{digits[:3]}/{digits[3:7]}/{digits[7]}" if len(digits) == 8 else qualification.strip()
+        )
+        qual = Qualification.objects.filter(number=number).first()
         if qual is None:
             raise CommandError(f"No qualification {qualification} in the catalogue.")
         if problem := academic_year_problem(cohort.strip()):
@@ -51,6 +56,11 @@ class Command(BaseCommand):
             )
         if year and (problem := academic_year_problem(year)):
             raise CommandError(f"--year {year}: {problem}")
+        if year and not chosen.start_year <= year <= final_year(chosen):
+            raise CommandError(
+                f"--year {year}: the cohort starting {chosen.start_year} is taught from "
+                f"{chosen.start_year} to {final_year(chosen)}; give one of those years."
+            )
         result = claim_readiness(chosen, year or final_year(chosen), interim=interim)
         for learner in result.learners:
             self.stdout.write(learner.line())
