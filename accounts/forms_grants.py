@@ -22,7 +22,7 @@ class LoginForm(CleanInput, AuthenticationForm):
             raise forms.ValidationError(reason, code="verifier_access_ended")
 
 
-class ResetForm(PasswordResetForm):
+class ResetForm(CleanInput, PasswordResetForm):
     """Django's password reset, which also reaches a Standards Verifier invited with no
     password yet: their invitation sends them here rather than carry a one-time link,
     which the outbox would keep in a table. Only while a grant of theirs is live."""

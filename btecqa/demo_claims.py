@@ -1,9 +1,9 @@
 """The demo's certification claims, told last in the year's story.
 
-For the lead centre's cohorts, the exams officer reads each one's interim claim readiness:
-the first with learners ready for an interim claim is claimed for their finished units,
-approved by the programme leader and by the exams officer (two different invented
-people, each re-entering their password) and submitted with an invented Pearson
+For the lead centre's first-year cohorts, the exams officer reads each one's interim claim
+readiness: the first with learners ready for an interim claim is claimed for their
+finished units, approved by the programme leader and by the exams officer (two different
+invented people, each re-entering their password) and submitted with an invented Pearson
 reference. The other cohorts stay partly ready, their blockers on the readiness page. A
 second load finds the claim and stops.
 """
@@ -24,7 +24,12 @@ def tell(clock, *, centres, cohorts, users, year, today) -> int:
 
     lead = centres["lead"]
     mine = sorted(
-        (c for c in cohorts.values() if c.covers(year) and c.centre == lead), key=lambda c: c.pk
+        (
+            c
+            for c in cohorts.values()
+            if c.start_year == year and c.centre == lead  # this year's intake: year-1 units
+        ),
+        key=lambda c: c.pk,
     )
     if not mine or Claim.objects.filter(cohort__in=mine).exists():
         return 0
