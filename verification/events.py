@@ -2,6 +2,7 @@
 
 from accounts.roles import Role
 from audit.actions import register_action
+from todos.backfill import register_backfill
 from todos.kinds import ASSIGNEE, register_kind
 
 LEAD_IV_APPOINTED = register_action(
@@ -25,6 +26,7 @@ STANDARDISE_TODO = register_kind(
     link="verification:standardisation_add",
     link_first=True,
 )
+register_backfill(STANDARDISE_TODO, "verification.services.open_waiting_standardise_todos")
 STANDARDISATION_RECORDED = register_action(
     "verification.standardisation.recorded",
     "Standardisation recorded",
@@ -95,6 +97,7 @@ SV_ACTION_TODO = register_kind(
     due_days=14,
     link="verification:sv_action_close",
 )
+register_backfill(SV_ACTION_TODO, "verification.services_sv.open_waiting_action_todos")
 # The sample the verifier asked for, until the learners' work is sent (opened by
 # request_sample, due on the sample's deadline; closed by record_work_submitted).
 SV_SAMPLE_TODO = register_kind(
@@ -104,6 +107,7 @@ SV_SAMPLE_TODO = register_kind(
     due_days=14,
     link="verification:sv_list",
 )
+register_backfill(SV_SAMPLE_TODO, "verification.services_sv.open_waiting_sample_todos")
 
 # --- IV records on sampled decisions (000-3.2.1) ---------------------------------------
 
@@ -163,6 +167,7 @@ IV_SAMPLE_TODO = register_kind(
     due_days=10,
     link="verification:iv_queue",
 )
+register_backfill(IV_SAMPLE_TODO, "verification.services_sampling.open_waiting_iv_todos")
 
 # --- IV sampling (000-3.2.1) -------------------------------------------------------------
 
