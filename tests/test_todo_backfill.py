@@ -17,7 +17,13 @@ from todos.models import ToDo
 from verification.models import LeadIVAppointment, SVAction, SVSample, SVVisit
 from verification.models_sampling import IVPlan, SampleItem
 
-from .factories import CohortFactory, LearnerFactory, decisions_assignment, decisions_class
+from .factories import (
+    CohortFactory,
+    LearnerFactory,
+    decide,
+    decisions_assignment,
+    decisions_class,
+)
 
 pytestmark = pytest.mark.django_db
 YEAR = "2026/27"
@@ -43,6 +49,7 @@ def sampled_work(qn):
     """Sampled work with no IV record, sampled before its to-do existed (no to-do)."""
     a = decisions_assignment()
     (learner,) = decisions_class(a, 1)
+    decide(learner, a, list(a.criteria.values_list("code", flat=True)))
     plan = IVPlan.objects.create(
         cohort=a.plan.cohort, academic_year=a.plan.academic_year, created_by=qn
     )
@@ -139,6 +146,30 @@ def test_an_sv_sample_still_owed_and_an_open_sv_action_get_their_todos(cast, own
     assert action_todo.target == action and action_todo.assignee == owner
 
 
+def test_an_open_iv_action_and_its_flag_get_their_todos_back_once(cast):
+    from verification import services_iv
+
+    item = sampled_work(cast[Role.QUALITY_NOMINEE])
+    a = item.assignment
+    record = services_iv.record_iv(
+        item,
+        by=a.internal_verifier,
+        outcome="disagree",
+        comments="P2 not evidenced",
+        action="Reassess A.P2 against the evidence",
+        action_due=dt.date(2026, 12, 1),
+    )
+    kinds = ["verification.iv_action", "verification.iv_flag", "verification.iv_recheck"]
+    ToDo.objects.filter(kind__in=kinds).delete()
+    backfill()
+    backfill()
+    (action,) = open_of("verification.iv_action")
+    assert action.target == record and action.assignee == a.assessor
+    assert action.due_date == dt.date(2026, 12, 1)
+    assert open_of("verification.iv_flag").get().role == Role.LEAD_IV
+    assert not open_of("verification.iv_recheck").exists()  # the action is not said done
+
+
 def test_each_app_registers_its_backfill_next_to_its_kind():
     backfills = all_backfills()
     for kind in (
@@ -148,6 +179,9 @@ def test_each_app_registers_its_backfill_next_to_its_kind():
         "verification.standardise",
         "verification.sv_sample_work",
         "verification.sv_action",
+        "verification.iv_action",
+        "verification.iv_recheck",
+        "verification.iv_flag",
     ):
         assert callable(import_string(backfills[kind])), kind
 

@@ -144,6 +144,7 @@ IV_ACTION_TODO = register_kind(
     due_days=10,
     link="verification:iv_action_done",
 )
+register_backfill(IV_ACTION_TODO, "verification.services_iv.open_waiting_action_todos")
 IV_RECHECK_TODO = register_kind(
     "verification.iv_recheck",
     "Check the assessor's action again and close it",
@@ -151,6 +152,7 @@ IV_RECHECK_TODO = register_kind(
     due_days=5,
     link="verification:iv_action_close",
 )
+register_backfill(IV_RECHECK_TODO, "verification.services_iv.open_waiting_recheck_todos")
 IV_FLAG_TODO = register_kind(
     "verification.iv_flag",
     "Check again the flagged decisions, then clear the flag",
@@ -158,6 +160,7 @@ IV_FLAG_TODO = register_kind(
     due_days=15,
     link="verification:iv_flag_clear",
 )
+register_backfill(IV_FLAG_TODO, "verification.services_iv.open_waiting_flag_todos")
 # An internal verifier's sampled work with no IV record yet: one to-do per verifier and
 # plan (opened by build_sample / add_item, closed for that verifier once none is left).
 IV_SAMPLE_TODO = register_kind(
