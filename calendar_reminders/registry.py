@@ -9,6 +9,10 @@ never held here.
 
 Optional:
 - `done(centre, academic_year) -> bool`: the work is done (the reminder's to-do closes);
+- `covered(centre, academic_year) -> bool`: the work has its own open to-do already (e.g.
+  each SV sample's `verification.sv_sample_work`, opened when the verifier asks): the
+  calendar opens none, and closes its own, so one piece of work is asked for once; the
+  calendar's reminder remains the fallback for work no to-do of its own asks for;
 - `remind(today)`: the source's own app keeps its reminders (per record, e.g. a policy's
   coordinator): the daily calendar task calls it instead of opening a to-do of its own, and
   the calendar page shows that app's open to-do of `todo_kind`. One mechanism, one task.
@@ -42,6 +46,7 @@ class CalendarDate:
     done: Callable[..., bool] | None = None
     remind: Callable[..., object] | None = None
     todo_kind: str = ""
+    covered: Callable[..., bool] | None = None
 
     @property
     def kind(self) -> str:
@@ -74,11 +79,14 @@ def register_calendar_date(
     done: Callable[..., bool] | None = None,
     remind: Callable[..., object] | None = None,
     todo_kind: str = "",
+    covered: Callable[..., bool] | None = None,
 ) -> str:
     """Declare a date of the year. Its to-do kind `calendar.<code>` is declared with it."""
     if len(code.split(".")) != 2:
         raise ImproperlyConfigured(f"Calendar date {code!r} is not <app>.<date>.")
-    source = CalendarDate(code, label, Role(role).value, fn, lead_days, done, remind, todo_kind)
+    source = CalendarDate(
+        code, label, Role(role).value, fn, lead_days, done, remind, todo_kind, covered
+    )
     if code in _SOURCES and _SOURCES[code] != source:
         raise ImproperlyConfigured(f"Calendar date {code} declared twice differently.")
     _SOURCES[code] = source

@@ -21,6 +21,7 @@ class CalendarRow:
     reminds_from: dt.date | None
     todo: ToDo | None
     done: bool
+    covered: bool = False  # the work has its own to-do (registry: covered)
 
 
 def year_calendar(centre, academic_year: str) -> list[CalendarRow]:
@@ -51,6 +52,12 @@ def year_calendar(centre, academic_year: str) -> list[CalendarRow]:
         day = source.fn(centre, academic_year)
         lead = source.lead_for(centre, academic_year)
         done = bool(source.done and day is not None and source.done(centre, academic_year))
+        covered = bool(
+            source.covered
+            and day is not None
+            and not done
+            and source.covered(centre, academic_year)
+        )
         rows.append(
             CalendarRow(
                 source=source,
@@ -59,6 +66,7 @@ def year_calendar(centre, academic_year: str) -> list[CalendarRow]:
                 reminds_from=day - dt.timedelta(days=lead) if day else None,
                 todo=by_code.get(source.code),
                 done=done,
+                covered=covered,
             )
         )
     rows.sort(key=lambda r: (r.date is None, r.date or dt.date.max, r.source.label))

@@ -4,7 +4,10 @@
 for each active centre and the current academic year, each date source within its lead
 days opens one to-do for its role (idempotent per centre, code and year through
 CalendarReminder), closed when the date has passed, the work is done, or the configured
-date moved (then one is opened for the new date). Sources whose app keeps its own
+date moved (then one is opened for the new date). Each run rewrites the open reminder's
+title with the days left as of that day ("...: 3 days"), so the dashboard and the digest,
+which show the stored title, never read a count from the day it opened. A source whose
+work has its own to-do (`covered`) opens none. Sources whose app keeps its own
 reminders (policies, the declaration) have their hook called once instead.
 
 `escalate_overdue(today)`: an IV action (a disagree with an action and a due date) or an SV
@@ -98,12 +101,17 @@ def _remind_year(centre, year, today, sources, open_todos, result) -> None:
             and not done
             and today <= day <= today + dt.timedelta(days=source.lead_for(centre, year))
         )
+        # The work has its own to-do (e.g. each SV sample's): the calendar asks for it once.
+        covered = bool(within and source.covered and source.covered(centre, year))
+        within = within and not covered
         reminder = reminders.get(source.code)
         with transaction.atomic():
             todo = open_todos.get(reminder.pk) if reminder else None
             if todo is not None and (not within or day != reminder.date):
                 if done:
                     note = "done"
+                elif covered:
+                    note = "its own to-do asks for the work"
                 elif day is None:
                     note = "no date configured"
                 elif day < today:
@@ -134,7 +142,9 @@ def _remind_year(centre, year, today, sources, open_todos, result) -> None:
                     before={"date": previous},
                     after={"date": day, "previous": previous},
                 )
-            if todo is None:
+            if todo is not None:
+                _refresh_title(todo, reminder_title(source, day, today))
+            else:
                 open_todo(
                     source.kind,
                     centre=centre,
@@ -144,6 +154,14 @@ def _remind_year(centre, year, today, sources, open_todos, result) -> None:
                     target=reminder,
                 )
                 result["opened"] += 1
+
+
+def _refresh_title(todo: ToDo, title: str) -> None:
+    """The days left, as of today: a to-do's title is written when it opens, and a reminder
+    stays open for its lead days. One UPDATE, only on a day the count changed."""
+    if todo.title != title:
+        ToDo.objects.filter(pk=todo.pk, closed_at__isnull=True).update(title=title)
+        todo.title = title
 
 
 def run_calendar(today: dt.date | None = None) -> dict:

@@ -111,6 +111,39 @@ def sv_sample_due(centre, academic_year) -> dt.date | None:
     )
 
 
+def sv_samples_have_their_todos(centre, academic_year) -> bool:
+    """Every sample still owed has its own open to-do (verification.sv_sample_work, opened
+    when the verifier asks, due on the sample's deadline): the Quality Nominee is asked for
+    that work there, so the calendar opens no second to-do for it. Two queries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from todos.models import ToDo
+    from verification.events import SV_SAMPLE_TODO
+    from verification.models_sv import SVSample
+
+    owed = {
+        str(pk)
+        for pk in SVSample.objects.filter(
+            visit__cohort__centre=centre,
+            visit__academic_year=academic_year,
+            work_submitted_on__isnull=True,
+            deadline__isnull=False,
+        ).values_list("pk", flat=True)
+    }
+    if not owed:
+        return False
+    asked = set(
+        ToDo.objects.filter(
+            kind=SV_SAMPLE_TODO,
+            centre=centre,
+            closed_at__isnull=True,
+            target_type=ContentType.objects.get_for_model(SVSample),
+            target_id__in=owed,
+        ).values_list("target_id", flat=True)
+    )
+    return owed <= asked
+
+
 # --- claims -------------------------------------------------------------------------------
 
 
@@ -207,7 +240,12 @@ register_calendar_date(
     todo_kind="declarations.complete_aqd",
 )
 register_calendar_date(
-    "verification.sv_sample", "Standards verification sample due", QN, sv_sample_due, 14
+    "verification.sv_sample",
+    "Standards verification sample due",
+    QN,
+    sv_sample_due,
+    14,
+    covered=sv_samples_have_their_todos,
 )
 register_calendar_date("claims.deadline", "Claim deadline", EO, claim_deadline, 30)
 register_calendar_date(

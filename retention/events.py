@@ -2,6 +2,7 @@
 
 from accounts.roles import Role
 from audit.actions import register_action
+from todos.backfill import register_backfill
 from todos.kinds import register_kind
 
 REVIEW_DISPOSALS = register_kind(
@@ -10,6 +11,7 @@ REVIEW_DISPOSALS = register_kind(
     owner=Role.QUALITY_NOMINEE,
     link="retention:index",
 )
+register_backfill(REVIEW_DISPOSALS, "retention.services.open_waiting_disposal_todos")
 # A live legal hold keeps records past their disposal date: the Quality Nominee reviews it
 # and lifts it once the appeal, investigation or request is over (closed by lift_hold).
 REVIEW_HOLD = register_kind(
@@ -19,6 +21,7 @@ REVIEW_HOLD = register_kind(
     due_days=90,
     link="retention:index",
 )
+register_backfill(REVIEW_HOLD, "retention.services.open_waiting_hold_todos")
 
 _ = register_action
 DISPOSAL_APPROVED = _(

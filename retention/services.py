@@ -253,19 +253,36 @@ def place_hold(*, by, reason: str, note: str, learner=None, item=None) -> LegalH
             learner=_LearnerRef(lid) if lid else None,
             after={"reason": reason, "note": note},
         )
-        open_todo(
-            events.REVIEW_HOLD,
-            centre=hold.centre,
-            # No learner's name: the title outlives the records the hold keeps.
-            title=(
-                f"Review the legal hold ({hold.get_reason_display().lower()}) placed on "
-                f"{timezone.localdate(hold.placed_at):%d/%m/%Y}"
-            ),
-            role=Role.QUALITY_NOMINEE,
-            target=hold,
-            actor=by,
-        )
+        _open_hold_todo(hold, by)
     return hold
+
+
+def _open_hold_todo(hold: LegalHold, by) -> None:
+    open_todo(
+        events.REVIEW_HOLD,
+        centre=hold.centre,
+        # No learner's name: the title outlives the records the hold keeps.
+        title=(
+            f"Review the legal hold ({hold.get_reason_display().lower()}) placed on "
+            f"{timezone.localdate(hold.placed_at):%d/%m/%Y}"
+        ),
+        role=Role.QUALITY_NOMINEE,
+        target=hold,
+        actor=by,
+    )
+
+
+def open_waiting_hold_todos(today) -> None:
+    """Backfill (todos.backfill): every live hold is reviewed by the Quality Nominee (as
+    place_hold opens), whenever it was placed."""
+    for hold in LegalHold.objects.filter(lifted_at__isnull=True).select_related("centre"):
+        _open_hold_todo(hold, None)
+
+
+def open_waiting_disposal_todos(today) -> None:
+    """Backfill (todos.backfill): each centre with records due for disposal (as the sweep
+    opens)."""
+    _open_todos()
 
 
 def lift_hold(hold: LegalHold, *, by, note: str) -> LegalHold:

@@ -58,7 +58,7 @@ def test_a_date_within_its_lead_days_opens_exactly_one_todo_even_run_twice(cast,
     todos = list(calendar_todos("claims.deadline"))
     assert len(todos) == 1
     todo = todos[0]
-    assert todo.title == "Claim deadline 5 July 2027: 30 days"
+    assert todo.title == "Claim deadline 5 July 2027: 29 days"  # as of the last run, 6 June
     assert todo.role == Role.EXAMS_OFFICER and todo.centre == own_centre
     assert todo.due_date == dt.date(2027, 7, 5) and todo.is_open
     assert CalendarReminder.objects.filter(code="claims.deadline", academic_year=YEAR).count() == 1
@@ -153,6 +153,79 @@ def test_the_sv_sample_reminder_closes_when_the_work_is_sent(cast, own_centre):
     run("2027-02-03")
     todo.refresh_from_db()
     assert not todo.is_open and todo.closed_note == "no date configured"
+
+
+def dashboard_todos_of(client, user, day: str) -> list[ToDo]:
+    with on(day):
+        client.force_login(user)
+        response = client.get("/")
+    assert response.status_code == 200
+    return [t for a in response.context["areas"] for t in a["overdue"] + a["open"]]
+
+
+def test_an_sv_sample_asked_for_by_its_own_todo_is_on_the_dashboard_once(client, cast, own_centre):
+    from verification import services_sv
+
+    qn = cast[Role.QUALITY_NOMINEE]
+    visit = sv_visit(own_centre, qn)
+    with on("2027-01-20"):
+        services_sv.request_sample(visit, deadline=dt.date(2027, 2, 12), by=qn)
+    run("2027-02-01")  # 11 days before the deadline: within the calendar's 14
+    shown = dashboard_todos_of(client, qn, "2027-02-01")
+    about_the_sample = [
+        t
+        for t in shown
+        if t.kind in ("verification.sv_sample_work", "calendar.verification.sv_sample")
+    ]
+    assert [t.kind for t in about_the_sample] == ["verification.sv_sample_work"]
+    assert not calendar_todos("verification.sv_sample").exists()
+    with on("2027-02-01"):
+        client.force_login(qn)
+        html = client.get(reverse("calendar_reminders:calendar")).content.decode()
+    assert "12 February 2027" in html and "Asked for by its own to-do" in html
+
+
+def test_the_calendar_reminder_gives_way_once_the_sample_has_its_own_todo(cast, own_centre):
+    """A sample recorded before its to-do existed is reminded by the calendar; once its own
+    to-do is opened (open_waiting_todos), the calendar's closes: one to-do at a time."""
+    from django.core.management import call_command
+
+    qn = cast[Role.QUALITY_NOMINEE]
+    SVSample.objects.create(
+        visit=sv_visit(own_centre, qn), number=1, requested_by=qn, deadline=dt.date(2027, 2, 12)
+    )
+    run("2027-01-28")  # 15 days: not yet
+    assert not calendar_todos("verification.sv_sample").exists()
+    run("2027-01-29")  # 14 days: the calendar reminds, no to-do of its own asks yet
+    reminder = calendar_todos("verification.sv_sample").get()
+    assert reminder.is_open
+    with on("2027-01-30"):
+        call_command("open_waiting_todos", verbosity=0)
+    run("2027-01-30")
+    reminder.refresh_from_db()
+    assert not reminder.is_open and reminder.closed_note == "its own to-do asks for the work"
+    assert (
+        ToDo.objects.filter(kind="verification.sv_sample_work", closed_at__isnull=True).count() == 1
+    )
+
+
+def test_the_days_left_in_an_open_reminders_title_count_down(client, cast, own_centre):
+    eo = cast[Role.EXAMS_OFFICER]
+    run("2027-06-25")  # 10 days before the claim deadline, 5 July 2027
+    todo = calendar_todos("claims.deadline").get()
+    assert todo.title == "Claim deadline 5 July 2027: 10 days"
+    for day in ("2027-06-26", "2027-06-30", "2027-07-02"):
+        run(day)
+    todo.refresh_from_db()
+    assert todo.is_open and todo.title == "Claim deadline 5 July 2027: 3 days"
+    shown = dashboard_todos_of(client, eo, "2027-07-02")
+    assert [t.title for t in shown if t.kind == "calendar.claims.deadline"] == [
+        "Claim deadline 5 July 2027: 3 days"
+    ]
+    assert calendar_todos("claims.deadline").count() == 1  # the same to-do, not a new one
+    run("2027-07-05")
+    todo.refresh_from_db()
+    assert todo.title == "Claim deadline 5 July 2027: today"
 
 
 def test_policy_reviews_run_from_the_calendar_task_alone(cast, own_centre):

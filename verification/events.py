@@ -2,6 +2,7 @@
 
 from accounts.roles import Role
 from audit.actions import register_action
+from todos.backfill import register_backfill
 from todos.kinds import ASSIGNEE, register_kind
 
 LEAD_IV_APPOINTED = register_action(
@@ -25,6 +26,7 @@ STANDARDISE_TODO = register_kind(
     link="verification:standardisation_add",
     link_first=True,
 )
+register_backfill(STANDARDISE_TODO, "verification.services.open_waiting_standardise_todos")
 STANDARDISATION_RECORDED = register_action(
     "verification.standardisation.recorded",
     "Standardisation recorded",
@@ -95,6 +97,7 @@ SV_ACTION_TODO = register_kind(
     due_days=14,
     link="verification:sv_action_close",
 )
+register_backfill(SV_ACTION_TODO, "verification.services_sv.open_waiting_action_todos")
 # The sample the verifier asked for, until the learners' work is sent (opened by
 # request_sample, due on the sample's deadline; closed by record_work_submitted).
 SV_SAMPLE_TODO = register_kind(
@@ -104,6 +107,7 @@ SV_SAMPLE_TODO = register_kind(
     due_days=14,
     link="verification:sv_list",
 )
+register_backfill(SV_SAMPLE_TODO, "verification.services_sv.open_waiting_sample_todos")
 
 # --- IV records on sampled decisions (000-3.2.1) ---------------------------------------
 
@@ -140,6 +144,7 @@ IV_ACTION_TODO = register_kind(
     due_days=10,
     link="verification:iv_action_done",
 )
+register_backfill(IV_ACTION_TODO, "verification.services_iv.open_waiting_action_todos")
 IV_RECHECK_TODO = register_kind(
     "verification.iv_recheck",
     "Check the assessor's action again and close it",
@@ -147,6 +152,7 @@ IV_RECHECK_TODO = register_kind(
     due_days=5,
     link="verification:iv_action_close",
 )
+register_backfill(IV_RECHECK_TODO, "verification.services_iv.open_waiting_recheck_todos")
 IV_FLAG_TODO = register_kind(
     "verification.iv_flag",
     "Check again the flagged decisions, then clear the flag",
@@ -154,6 +160,7 @@ IV_FLAG_TODO = register_kind(
     due_days=15,
     link="verification:iv_flag_clear",
 )
+register_backfill(IV_FLAG_TODO, "verification.services_iv.open_waiting_flag_todos")
 # An internal verifier's sampled work with no IV record yet: one to-do per verifier and
 # plan (opened by build_sample / add_item, closed for that verifier once none is left).
 IV_SAMPLE_TODO = register_kind(
@@ -163,6 +170,7 @@ IV_SAMPLE_TODO = register_kind(
     due_days=10,
     link="verification:iv_queue",
 )
+register_backfill(IV_SAMPLE_TODO, "verification.services_sampling.open_waiting_iv_todos")
 
 # --- IV sampling (000-3.2.1) -------------------------------------------------------------
 

@@ -121,6 +121,17 @@ def _open_standardise_todo(appt: LeadIVAppointment, by) -> None:
     )
 
 
+def open_waiting_standardise_todos(today) -> None:
+    """Backfill (todos.backfill): each Lead IV of this year or a later one, at an active
+    centre, whose standardisation is not yet recorded, owes it (as appoint_lead_iv opens)."""
+    from btecqa.validators import academic_year_for
+
+    for appt in LeadIVAppointment.objects.filter(
+        academic_year__gte=academic_year_for(today), centre__is_active=True
+    ).select_related("centre", "qualification", "lead_iv"):
+        _open_standardise_todo(appt, None)
+
+
 @transaction.atomic
 def change_lead_iv(
     appt: LeadIVAppointment, *, lead_iv, cover=None, note: str = "", by, expected_lock=None

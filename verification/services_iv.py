@@ -175,16 +175,7 @@ def record_iv(
             _freeze(item, by)
             return record
         assessor = item.assignment.assessor
-        title = f"IV action: {name_of(item.learner)}, {item.assignment.title}"
-        open_todo(
-            ev.IV_ACTION_TODO,
-            centre=cohort.centre,
-            title=title,
-            due=action_due,
-            assignee=assessor,
-            target=record,
-            actor=by,
-        )
+        _open_action_todo(record, by)
         _email(
             assessor,
             f"IV action due {action_due:%d/%m/%Y}: {item.assignment.title}",
@@ -226,15 +217,79 @@ def _raise_flag(record: IVRecord, item: SampleItem, by) -> DecisionFlag:
             "decisions": covered.count(),
         },
     )
+    _open_flag_todo(flag, by)
+    return flag
+
+
+def _open_flag_todo(flag: DecisionFlag, by) -> None:
     open_todo(
         ev.IV_FLAG_TODO,
-        centre=cohort.centre,
-        title=f"Check again {_person(assessor)}'s decisions on {item.assignment.title}",
+        centre=flag.cohort.centre,
+        title=f"Check again {_person(flag.assessor)}'s decisions on {flag.assignment.title}",
         role=Role.LEAD_IV,
         target=flag,
         actor=by,
     )
-    return flag
+
+
+def _open_action_todo(record: IVRecord, by) -> None:
+    item = record.item
+    open_todo(
+        ev.IV_ACTION_TODO,
+        centre=item.plan.cohort.centre,
+        title=f"IV action: {name_of(item.learner)}, {item.assignment.title}",
+        due=record.action_due,
+        assignee=item.assignment.assessor,
+        target=record,
+        actor=by,
+    )
+
+
+def _open_recheck_todo(record: IVRecord, by) -> None:
+    item = record.item
+    open_todo(
+        ev.IV_RECHECK_TODO,
+        centre=item.plan.cohort.centre,
+        title=f"Check the IV action again: {name_of(item.learner)}, {item.assignment.title}",
+        assignee=item.assignment.internal_verifier,
+        target=record,
+        actor=by,
+    )
+
+
+# Backfills (todos.backfill): the open IV actions and flags, whatever their year, at active
+# centres: an open action or flag is still owed (escalation treats it so).
+
+
+def open_waiting_action_todos(today) -> None:
+    """A disagreement's action not yet done is owed by the assessor (as record_iv opens)."""
+    for record in _records().filter(
+        outcome=IVRecord.Outcome.DISAGREE,
+        action_done_at__isnull=True,
+        closed_at__isnull=True,
+        item__plan__cohort__centre__is_active=True,
+    ):
+        _open_action_todo(record, None)
+
+
+def open_waiting_recheck_todos(today) -> None:
+    """An action said done, not yet closed, is checked again by the IV (as
+    mark_action_done opens)."""
+    for record in _records().filter(
+        outcome=IVRecord.Outcome.DISAGREE,
+        action_done_at__isnull=False,
+        closed_at__isnull=True,
+        item__plan__cohort__centre__is_active=True,
+    ):
+        _open_recheck_todo(record, None)
+
+
+def open_waiting_flag_todos(today) -> None:
+    """A flag not yet cleared is the Lead IV's to check again (as record_iv raises it)."""
+    for flag in DecisionFlag.objects.filter(
+        cleared_at__isnull=True, cohort__centre__is_active=True
+    ).select_related("cohort__centre", "assignment", "assessor"):
+        _open_flag_todo(flag, None)
 
 
 def _records():
@@ -283,14 +338,7 @@ def mark_action_done(record: IVRecord, *, by, note: str) -> IVRecord:
         )
         close_todos(ev.IV_ACTION_TODO, target=record, by=by, note=note)
         iv = item.assignment.internal_verifier
-        open_todo(
-            ev.IV_RECHECK_TODO,
-            centre=item.plan.cohort.centre,
-            title=f"Check the IV action again: {name_of(item.learner)}, {item.assignment.title}",
-            assignee=iv,
-            target=record,
-            actor=by,
-        )
+        _open_recheck_todo(record, by)
         _email(
             iv,
             f"IV action done: {item.assignment.title}",

@@ -631,6 +631,26 @@ def open_iv_todos(plan: IVPlan, assignment_ids, *, by) -> None:
         )
 
 
+def open_waiting_iv_todos(today) -> None:
+    """Backfill (todos.backfill): each plan of this year or a later one, at an active centre,
+    with sampled work still waiting for an IV record opens its verifiers' to-dos (as
+    build_sample / add_item do)."""
+    from btecqa.validators import academic_year_for
+
+    waiting = defaultdict(set)
+    for plan_id, assignment_id in SampleItem.objects.filter(
+        iv_record__isnull=True,
+        plan__academic_year__gte=academic_year_for(today),
+        plan__cohort__centre__is_active=True,
+    ).values_list("plan_id", "assignment_id"):
+        waiting[plan_id].add(assignment_id)
+    plans = IVPlan.objects.filter(pk__in=waiting).select_related(
+        "cohort__centre", "cohort__qualification"
+    )
+    for plan in plans.order_by("pk"):
+        open_iv_todos(plan, waiting[plan.pk], by=None)
+
+
 def close_iv_todo_if_done(plan: IVPlan, verifier, *, by, note: str) -> int:
     """Close the verifier's to-do on the plan once none of their sampled work is waiting
     for an IV record (an item verified, or taken out of the sample)."""

@@ -250,16 +250,7 @@ def request_sample(
                 by=by,
                 note=f"deadline moved to {sample.deadline:%d/%m/%Y}",
             )
-        open_todo(
-            events.SV_SAMPLE_TODO,
-            centre=visit.cohort.centre,
-            title=f"Send the verifier the {'first' if number == 1 else 'second'} sample's "
-            f"work: {visit.cohort}",
-            due=sample.deadline,
-            role=Role.QUALITY_NOMINEE,
-            target=sample,
-            actor=by,
-        )
+        _open_sample_todo(sample, by)
     audit.record(
         by,
         events.SV_SAMPLE_REQUESTED,
@@ -272,6 +263,34 @@ def request_sample(
         },
     )
     return sample
+
+
+def _open_sample_todo(sample: SVSample, by) -> None:
+    visit = sample.visit
+    open_todo(
+        events.SV_SAMPLE_TODO,
+        centre=visit.cohort.centre,
+        title=f"Send the verifier the {'first' if sample.number == 1 else 'second'} sample's "
+        f"work: {visit.cohort}",
+        due=sample.deadline,
+        role=Role.QUALITY_NOMINEE,
+        target=sample,
+        actor=by,
+    )
+
+
+def open_waiting_sample_todos(today) -> None:
+    """Backfill (todos.backfill): each sample of this year or a later one, at an active
+    centre, whose work is not yet sent is owed by the Quality Nominee (as request_sample
+    opens); the calendar's own reminder for it then gives way (calendar_reminders)."""
+    from btecqa.validators import academic_year_for
+
+    for sample in SVSample.objects.filter(
+        work_submitted_on__isnull=True,
+        visit__academic_year__gte=academic_year_for(today),
+        visit__cohort__centre__is_active=True,
+    ).select_related("visit__cohort__centre", "visit__cohort__qualification"):
+        _open_sample_todo(sample, None)
 
 
 @transaction.atomic
@@ -361,16 +380,30 @@ def add_action(visit: SVVisit, *, description: str, owner, due_on: dt.date, by) 
             "due_on": _day(due_on),
         },
     )
+    _open_action_todo(action, by)
+    return action
+
+
+def _open_action_todo(action: SVAction, by) -> None:
+    visit = action.visit
     open_todo(
         events.SV_ACTION_TODO,
-        centre=centre,
+        centre=visit.cohort.centre,
         title=f"Standards verification ({visit.cohort}): {action.description[:150]}",
-        due=due_on,
-        assignee=owner,
+        due=action.due_on,
+        assignee=action.owner,
         target=action,
         actor=by,
     )
-    return action
+
+
+def open_waiting_action_todos(today) -> None:
+    """Backfill (todos.backfill): each open action at an active centre is owed by its owner
+    (as add_action opens), whatever its year: an open action is still owed."""
+    for action in SVAction.objects.filter(
+        closed_at__isnull=True, visit__cohort__centre__is_active=True
+    ).select_related("visit__cohort__centre", "visit__cohort__qualification", "owner"):
+        _open_action_todo(action, None)
 
 
 @transaction.atomic
