@@ -679,6 +679,8 @@ def change_cancel(request, pk: int):
     if not changes.may_cancel(request.user, cr):
         if cr.status == ChangeRequest.Status.OPEN:
             raise PermissionDenied("Only the person who made the request or the exams officer.")
+        if cr.status in changes.HANDED_OVER_OR_DECLINED:
+            raise PermissionDenied("Only the exams officer may cancel a transfer handed over.")
         messages.error(request, "This request is already closed.")
         return redirect("registrations:change_detail", pk=pk)
     form = CancelForm(request.POST)
