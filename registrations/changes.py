@@ -21,7 +21,10 @@ Transfers to another centre are completed by the receiving centre (Pearson's "Tr
 from another centre"): the sending exams officer reports the achievement to date and
 hands over the UCI and registration number (a TransferHandover, all the receiving centre
 sees); the receiving exams officer completes it, and only then is the sending
-registration transferred. Families Pearson will not transfer (the 2022 Tech Awards) are
+registration transferred. Or the receiving exams officer declines it, with a reason (the
+learner never arrived, the wrong centre): a declined handover is final, nothing was done at
+Pearson, and the sending exams officer is told why and cancels the transfer. Families
+Pearson will not transfer (the 2022 Tech Awards) are
 refused, with the family's reason: withdraw, then register again.
 """
 

@@ -698,7 +698,14 @@ def change_cancel(request, pk: int):
 # --- the receiving centre's side of a transfer -----------------------------------------
 
 
-HANDOVER_RELATED = ("from_centre", "to_centre", "qualification", "handed_over_by", "learner")
+HANDOVER_RELATED = (
+    "from_centre",
+    "to_centre",
+    "qualification",
+    "handed_over_by",
+    "declined_by",
+    "learner",
+)
 
 
 def _handover(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> TransferHandover:
