@@ -24,8 +24,8 @@ sees); the receiving exams officer completes it, and only then is the sending
 registration transferred. Or the receiving exams officer declines it, with a reason (the
 learner never arrived, the wrong centre): a declined handover is final, nothing was done at
 Pearson, and the sending exams officer is told why and cancels the transfer. Families
-Pearson will not transfer (the 2022 Tech Awards) are
-refused, with the family's reason: withdraw, then register again.
+Pearson will not transfer (the 2022 Tech Awards) are refused, with the family's reason:
+withdraw, then register again.
 """
 
 from __future__ import annotations
