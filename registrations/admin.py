@@ -66,7 +66,10 @@ for model, columns in (
     (models.Discrepancy, ["entry_check", "kind", "learner", "status"]),
     (models.ChangeRequest, ["kind", "learner", "status", "requested_at"]),
     (models.LearnerNotice, ["learner", "method", "sent_at", "batch"]),
-    (models.TransferHandover, ["change", "from_centre", "to_centre", "handed_over_on"]),
+    (
+        models.TransferHandover,
+        ["change", "from_centre", "to_centre", "status", "handed_over_on", "declined_at"],
+    ),
 ):
     admin.site.register(
         model,

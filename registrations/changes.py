@@ -21,8 +21,11 @@ Transfers to another centre are completed by the receiving centre (Pearson's "Tr
 from another centre"): the sending exams officer reports the achievement to date and
 hands over the UCI and registration number (a TransferHandover, all the receiving centre
 sees); the receiving exams officer completes it, and only then is the sending
-registration transferred. Families Pearson will not transfer (the 2022 Tech Awards) are
-refused, with the family's reason: withdraw, then register again.
+registration transferred. Or the receiving exams officer declines it, with a reason (the
+learner never arrived, the wrong centre): a declined handover is final, nothing was done at
+Pearson, and the sending exams officer is told why and cancels the transfer. Families
+Pearson will not transfer (the 2022 Tech Awards) are refused, with the family's reason:
+withdraw, then register again.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ Handover = TransferHandover.Status
 ACTION_TODO = "registrations.action_change"
 VERIFY_NEW_STARTER_TODO = "registrations.verify_new_starter"
 RECEIVE_TRANSFER_TODO = events.RECEIVE_TRANSFER
+TRANSFER_DECLINED_TODO = events.TRANSFER_DECLINED_TODO
 ACTION_DAYS = 5
 
 # The permission that lets a person notify each kind of change (the seed policy's roles).
@@ -81,6 +85,7 @@ KIND_PERMISSION: dict[str, str] = {
     Kind.DETAILS: NOTIFY_DETAILS,
 }
 AT_PEARSON = (Status.SUBMITTED, Status.REGISTERED)
+HANDED_OVER_OR_DECLINED = (ChangeRequest.Status.HANDED_OVER, ChangeRequest.Status.DECLINED)
 
 
 def lower_first(text: str) -> str:
@@ -114,8 +119,8 @@ def _require_request(user, kind: str, learner) -> None:
 
 def may_cancel(user, cr: ChangeRequest) -> bool:
     """Open, and either the exams officer or the person who made the request; once handed
-    over to a receiving centre, the sending exams officer alone (it never arrived)."""
-    if cr.status == ChangeRequest.Status.HANDED_OVER:
+    over to a receiving centre (or declined by it), the sending exams officer alone."""
+    if cr.status in HANDED_OVER_OR_DECLINED:
         return can(user, RUN_REGISTRATIONS, cr)
     return cr.status == ChangeRequest.Status.OPEN and (
         can(user, RUN_REGISTRATIONS, cr) or can(user, CANCEL_OWN_CHANGE, cr)
@@ -992,9 +997,9 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
     exams officer (the learner did not arrive): the receiving centre's to-do closes."""
     if not may_cancel(by, cr) and cr.status in (
         ChangeRequest.Status.OPEN,
-        ChangeRequest.Status.HANDED_OVER,
+        *HANDED_OVER_OR_DECLINED,
     ):
-        if cr.status == ChangeRequest.Status.HANDED_OVER:
+        if cr.status in HANDED_OVER_OR_DECLINED:
             raise PermissionDenied("Only the exams officer may cancel a transfer handed over.")
         raise PermissionDenied("Only the person who made the request or the exams officer may.")
     why = _clean(why)
@@ -1016,7 +1021,10 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
                 detail=f"{cr.get_kind_display().lower()}: {why}",
             )
         if handover is not None:
-            TransferHandover.objects.filter(pk=handover.pk).update(status=Handover.CANCELLED)
+            # A declined handover stays as the receiving centre left it (final).
+            TransferHandover.objects.filter(pk=handover.pk, status=Handover.WAITING).update(
+                status=Handover.CANCELLED
+            )
             close_todos(RECEIVE_TRANSFER_TODO, target=handover, by=by, note=f"cancelled: {why}")
         return {"why": why}
 
@@ -1024,18 +1032,35 @@ def cancel_change(cr: ChangeRequest, *, by, why: str) -> ChangeRequest:
         cr,
         by=by,
         action=events.CHANGE_CANCELLED,
-        allowed=[ChangeRequest.Status.OPEN, ChangeRequest.Status.HANDED_OVER],
+        allowed=[ChangeRequest.Status.OPEN, *HANDED_OVER_OR_DECLINED],
         refusal="This request is already closed: nothing was done",
         status=ChangeRequest.Status.CANCELLED,
         change=change,
         close=[
             Close(ACTION_TODO, note=f"cancelled: {why}"),
             Close(VERIFY_NEW_STARTER_TODO, note=f"cancelled: {why}"),
+            Close(TRANSFER_DECLINED_TODO, note=f"cancelled: {why}"),
         ],
     )
 
 
 # --- the receiving centre completes a transfer --------------------------------------------
+
+
+def handover_refusal(handover: TransferHandover) -> str:
+    """Why nothing more can be done with this handover (completed, cancelled or declined:
+    each is final), or "" while it waits for the receiving centre."""
+    if handover.status == Handover.WAITING:
+        return ""
+    return (
+        f"This transfer is already {lower_first(handover.get_status_display())}: nothing was done."
+    )
+
+
+def _refuse_unless_waiting(handover: TransferHandover) -> None:
+    refusal = handover_refusal(handover)
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def receiving_cohorts(handover: TransferHandover):
@@ -1140,11 +1165,7 @@ def complete_transfer(
         .select_related("change__registration__cohort", "from_centre", "to_centre")
         .get(pk=handover.pk)
     )
-    if handover.status != Handover.WAITING:
-        raise ValidationError(
-            f"This transfer is already {lower_first(handover.get_status_display())}: "
-            "nothing was done."
-        )
+    _refuse_unless_waiting(handover)
     reference = _pearson_reference(pearson_reference)
     actioned_on = _actioned_on(actioned_on)
     if actioned_on < handover.handed_over_on:
@@ -1244,6 +1265,80 @@ def complete_transfer(
     )
     close_todos(RECEIVE_TRANSFER_TODO, target=handover, by=by, note=f"done at Pearson: {reference}")
     return new
+
+
+# --- the receiving centre declines a transfer ---------------------------------------------
+
+
+@transaction.atomic
+def decline_transfer(handover: TransferHandover, *, reason: str, by) -> TransferHandover:
+    """The receiving centre will not complete a handover (the learner never arrived, or it
+    was sent to the wrong centre). Nothing was done at Pearson, so the sending centre's
+    registration stays live; its exams officer is told why and decides what next (cancel
+    the transfer, which closes their to-do). A declined handover is final."""
+    if not can(by, RUN_REGISTRATIONS, handover):
+        raise PermissionDenied("Only the receiving centre's exams officer declines a transfer.")
+    reason = _clean(reason)
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why the transfer is declined: the sending centre is told."}
+        )
+    # The change request first, then the handover: the order cancel_change locks them in.
+    cr = (
+        ChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("centre", "learner", "registration__cohort")
+        .get(pk=handover.change_id)
+    )
+
+    def change(h):
+        _refuse_unless_waiting(h)
+        h.declined_by, h.declined_at, h.decline_reason = by, timezone.now(), reason
+        return {"reason": reason}
+
+    def tell_the_sending_centre(h):
+        ChangeRequest.objects.filter(pk=cr.pk).update(status=ChangeRequest.Status.DECLINED)
+        audit.record(
+            by,
+            events.TRANSFER_DECLINED,
+            cr,
+            centre=cr.centre_id,
+            before={"status": cr.status},
+            after={
+                "status": ChangeRequest.Status.DECLINED,
+                "to_centre": str(h.to_centre),
+                "reason": reason,
+            },
+        )
+        add_step(
+            cr.registration,
+            by=by,
+            what="Transfer declined by the receiving centre",
+            action=events.R_TRANSFER_DECLINED,
+            detail=f"{h.to_centre}: {reason}",
+        )
+        learner = cr.learner
+        open_todo(
+            TRANSFER_DECLINED_TODO,
+            centre=cr.centre,
+            role=Role.EXAMS_OFFICER,
+            title=(
+                f"{h.to_centre} declined the transfer of {learner.last_name.upper()}, "
+                f"{learner.first_name}: decide what next"
+            ),
+            target=cr,
+            actor=by,
+        )
+
+    return step(
+        handover,
+        by=by,
+        action=events.TRANSFER_DECLINED,
+        status=Handover.DECLINED,
+        change=change,
+        close=[Close(RECEIVE_TRANSFER_TODO, note=f"declined: {reason}")],
+        history=tell_the_sending_centre,
+        related=("to_centre", "from_centre"),
+    )
 
 
 # --- reinstating a withdrawal -------------------------------------------------------------

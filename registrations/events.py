@@ -57,6 +57,12 @@ RECEIVE_TRANSFER = _kind(
     owner=EO,
     due_days=5,
 )
+TRANSFER_DECLINED_TODO = _kind(
+    "registrations.transfer_declined",
+    "Decide what next for a transfer the receiving centre declined",
+    owner=EO,
+    due_days=5,
+)
 NUMBERS_LEFT = _kind(
     "registrations.registration_numbers_left",
     "Match the registration numbers left over",
@@ -247,6 +253,11 @@ TRANSFER_COMPLETED = _(
     "Transfer completed",
     "{actor} completed {object} at Pearson on {completed_on} (reference {pearson_reference})",
 )
+TRANSFER_DECLINED = _(
+    "registrations.transfer.declined",
+    "Transfer declined",
+    "{actor} declined {object}: {reason}",
+)
 TRANSFER_LEARNER_ADDED = _(
     "registrations.transfer.learner_added",
     "Learner added by a transfer",
@@ -344,6 +355,11 @@ R_HANDED_OVER = _step(
     "handed_over",
     "Handed over for transfer",
     "{actor} handed {learner} over to another centre: {detail}",
+)
+R_TRANSFER_DECLINED = _step(
+    "transfer_declined",
+    "Transfer declined by the receiving centre",
+    "{actor} at the receiving centre declined {learner}'s transfer: {detail}",
 )
 R_REINSTATED = _step(
     "reinstated", "Reinstated", "{actor} reinstated {learner}'s registration: {detail}"

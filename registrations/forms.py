@@ -151,6 +151,25 @@ class CompleteTransferForm(Form):
         )
 
 
+class DeclineTransferForm(Form):
+    """The receiving exams officer will not complete the transfer: the sending centre is
+    told why."""
+
+    reason = forms.CharField(
+        label="Why is the transfer declined?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The sending centre's exams officer reads this, e.g. the learner never "
+        "arrived; sent to the wrong centre",
+        error_messages={
+            "required": "Say why the transfer is declined: the sending centre is told."
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_decline_%s", **kwargs)
+
+
 class ReinstateForm(Form):
     reason = forms.CharField(
         label="Why is the registration reinstated?",

@@ -700,6 +700,7 @@ class ChangeRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for the exams officer"
         HANDED_OVER = "handover", "Handed over: waiting for the receiving centre"
+        DECLINED = "declined", "Declined by the receiving centre: waiting for the exams officer"
         DONE = "done", "Done at Pearson"
         CANCELLED = "cancelled", "Cancelled"
 
@@ -792,6 +793,7 @@ class TransferHandover(models.Model):
         WAITING = "waiting", "Waiting for the receiving centre"
         DONE = "done", "Transfer completed"
         CANCELLED = "cancelled", "Cancelled by the sending centre"
+        DECLINED = "declined", "Declined by the receiving centre"
 
     change = models.OneToOneField(ChangeRequest, on_delete=models.PROTECT, related_name="handover")
     from_centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
@@ -822,6 +824,15 @@ class TransferHandover(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the receiving centre declined it, shown to the sending centre",
+    )
     learner = models.ForeignKey(
         "learners.Learner",
         null=True,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:pk>/verify/", views.change_verify, name="change_verify"),
     path("transfers/<id:pk>/", views.transfer_detail, name="transfer_detail"),
     path("transfers/<id:pk>/complete/", views.transfer_complete, name="transfer_complete"),
+    path("transfers/<id:pk>/decline/", views.transfer_decline, name="transfer_decline"),
     path(
         "registrations/<id:pk>/reinstate/",
         views.registration_reinstate,

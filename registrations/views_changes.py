@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, get_object, has_perm, home_centres, requires, scope
-from btecqa.forms import Form, show_again
+from btecqa.forms import Form, add_refusal, show_again
 from btecqa.params import int_param
 from centres.models import Centre
 from learners.forms import cohort_choice_label, cohort_choices
 from learners.models import Cohort, Learner
 
 from . import calendar, changes
-from .forms import CompleteTransferForm, ReinstateForm
+from .forms import CompleteTransferForm, DeclineTransferForm, ReinstateForm
 from .models import ChangeRequest, Registration, RegistrationStep, TransferHandover
 from .permissions import (
     CHECK_ENTRIES,
@@ -330,7 +330,10 @@ def change_list(request):
         qs = qs.filter(status=show)
     qs = qs.annotate(
         open_first=Case(
-            When(status=ChangeRequest.Status.OPEN, then=Value(0)),
+            When(
+                status__in=[ChangeRequest.Status.OPEN, ChangeRequest.Status.DECLINED],
+                then=Value(0),
+            ),
             default=Value(1),
             output_field=IntegerField(),
         )
@@ -676,6 +679,8 @@ def change_cancel(request, pk: int):
     if not changes.may_cancel(request.user, cr):
         if cr.status == ChangeRequest.Status.OPEN:
             raise PermissionDenied("Only the person who made the request or the exams officer.")
+        if cr.status in changes.HANDED_OVER_OR_DECLINED:
+            raise PermissionDenied("Only the exams officer may cancel a transfer handed over.")
         messages.error(request, "This request is already closed.")
         return redirect("registrations:change_detail", pk=pk)
     form = CancelForm(request.POST)
@@ -693,7 +698,14 @@ def change_cancel(request, pk: int):
 # --- the receiving centre's side of a transfer -----------------------------------------
 
 
-HANDOVER_RELATED = ("from_centre", "to_centre", "qualification", "handed_over_by", "learner")
+HANDOVER_RELATED = (
+    "from_centre",
+    "to_centre",
+    "qualification",
+    "handed_over_by",
+    "declined_by",
+    "learner",
+)
 
 
 def _handover(request, pk: int, perm: str = VIEW_REGISTRATIONS) -> TransferHandover:
@@ -712,16 +724,22 @@ def _complete_form(handover, data=None):
     )
 
 
-def _handover_page(request, handover, form=None):
-    can_complete = handover.status == TransferHandover.Status.WAITING and can(
+def _handover_page(request, handover, form=None, decline_form=None):
+    may_run = handover.status == TransferHandover.Status.WAITING and can(
         request.user, RUN_REGISTRATIONS, handover
     )
-    if can_complete and form is None:
+    if may_run and form is None:
         form = _complete_form(handover)
     return render(
         request,
         "registrations/changes/transfer_detail.html",
-        {"h": handover, "form": form if can_complete else None, "can_complete": can_complete},
+        {
+            "h": handover,
+            "form": form if may_run else None,
+            "can_complete": may_run,
+            "can_decline": may_run,
+            "decline_form": (decline_form or DeclineTransferForm()) if may_run else None,
+        },
     )
 
 
@@ -735,15 +753,11 @@ def transfer_complete(request, pk: int):
     handover = _handover(request, pk, RUN_REGISTRATIONS)
     if request.method != "POST":
         return redirect("registrations:transfer_detail", pk=pk)
-    if handover.status != TransferHandover.Status.WAITING:
-        messages.error(
-            request,
-            f"This transfer is already {changes.lower_first(handover.get_status_display())}: "
-            "nothing was done.",
-        )
-        return redirect("registrations:transfer_detail", pk=pk)
     form = _complete_form(handover, request.POST)
-    if form.is_valid():
+    refusal = changes.handover_refusal(handover)
+    if refusal:  # completed, cancelled or declined: final
+        add_refusal(form, ValidationError(refusal))
+    elif form.is_valid():
         data = form.cleaned_data
         try:
             reg = changes.complete_transfer(
@@ -755,7 +769,7 @@ def transfer_complete(request, pk: int):
                 by=request.user,
             )
         except ValidationError as exc:
-            _fail(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -765,6 +779,29 @@ def transfer_complete(request, pk: int):
             return redirect("registrations:transfer_detail", pk=pk)
     show_again(request, form)
     return _handover_page(request, handover, form)
+
+
+@requires(RUN_REGISTRATIONS)
+@require_POST
+def transfer_decline(request, pk: int):
+    """The receiving exams officer declines the handover, saying why (the sending centre
+    is told and decides what next)."""
+    handover = _handover(request, pk, RUN_REGISTRATIONS)
+    form = DeclineTransferForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.decline_transfer(handover, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Transfer declined: {handover.from_centre} is told why and decides what next.",
+            )
+            return redirect("registrations:transfer_detail", pk=pk)
+    show_again(request, form)
+    handover.refresh_from_db()
+    return _handover_page(request, handover, decline_form=form)
 
 
 # --- reinstating a withdrawn registration ------------------------------------------------

@@ -532,7 +532,11 @@ def makers(w: World) -> dict[str, list[tuple[Target, str]]]:
         },
         **{
             name: site(lambda s: {"pk": s.extra["handover"].pk}, TransferHandover)
-            for name in ("registrations:transfer_detail", "registrations:transfer_complete")
+            for name in (
+                "registrations:transfer_detail",
+                "registrations:transfer_complete",
+                "registrations:transfer_decline",
+            )
         },
         "registrations:registration_reinstate": site(
             lambda s: {"pk": s.registration.pk}, Registration

@@ -9,6 +9,7 @@ reported; deletions for a refund confirm no unit results; withdrawals can be rei
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -447,3 +448,171 @@ def test_a_deletion_for_a_refund_needs_the_no_results_confirmation(client, cast,
     reg.refresh_from_db()
     assert reg.status == "deleted"
     assert reg.steps.last().detail.endswith("no unit results reported")
+
+
+# --- 6. the receiving centre declines a transfer -------------------------------------------
+
+
+def _words(response) -> str:
+    """The page's text without its tags."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.content.decode()))
+
+
+def _decline(client, eo, handover, reason="The learner never arrived here"):
+    client.force_login(eo)
+    return client.post(
+        reverse("registrations:transfer_decline", args=[handover.pk]),
+        {"reason": reason},
+        follow=True,
+    )
+
+
+@pytest.fixture
+def handed(client, cast, world, receiving):
+    """A registered learner handed over to the receiving centre, waiting there."""
+    reg = _registered(world["ash"])
+    cr, _ = _handed_over(client, cast, reg, receiving["centre"])
+    return {"reg": reg, "cr": cr, "handover": TransferHandover.objects.get(change=cr)}
+
+
+def test_the_receiving_centre_declines_a_transfer_with_a_reason(client, cast, receiving, handed):
+    """Declined with a reason: kept on the handover, on both trails and the learner's
+    history; the receiving to-do closes and the sending exams officer gets one."""
+    reg, cr, handover = handed["reg"], handed["cr"], handed["handover"]
+    eo = receiving["eo"]
+    client.force_login(eo)
+    page = text(client.get(reverse("registrations:transfer_detail", args=[handover.pk])))
+    assert "Decline the transfer" in page
+    assert reverse("registrations:transfer_decline", args=[handover.pk]) in page
+
+    page = text(_decline(client, eo, handover, "Sent to the wrong centre: not one of ours"))
+    assert f"Transfer declined: {cr.centre} is told why and decides what next." in page
+    handover.refresh_from_db()
+    assert (handover.status, handover.declined_by, handover.decline_reason) == (
+        "declined",
+        eo,
+        "Sent to the wrong centre: not one of ours",
+    )
+    assert handover.declined_at is not None
+    assert "Declined by the receiving centre" in page
+    assert "Sent to the wrong centre: not one of ours" in page
+    assert "Record the transfer as done at Pearson" not in page  # no completing now
+    assert "Decline the transfer</button>" not in page
+
+    cr.refresh_from_db()
+    reg.refresh_from_db()
+    # Nothing was done at Pearson: the sending registration is still live.
+    assert (cr.status, reg.status) == ("declined", "registered")
+    assert steps(reg)[-1] == "Transfer declined by the receiving centre"
+    assert "Sent to the wrong centre" in reg.steps.last().detail
+    declined = AuditEvent.objects.filter(action="registrations.transfer.declined")
+    # On the learner's trail at the sending centre; on the receiving centre's without them.
+    assert declined.filter(learner_id=reg.learner_id, centre_id=cr.centre_id).exists()
+    assert declined.filter(centre_id=receiving["centre"].pk, learner_id__isnull=True).exists()
+    assert not declined.filter(centre_id=receiving["centre"].pk, learner_id__isnull=False).exists()
+
+    assert not ToDo.objects.filter(
+        kind="registrations.receive_transfer", closed_at__isnull=True
+    ).exists()
+    todo = ToDo.objects.get(kind="registrations.transfer_declined", closed_at__isnull=True)
+    assert (todo.centre_id, todo.role) == (cr.centre_id, R.EXAMS_OFFICER)
+    assert todo.url == reverse("registrations:change_detail", args=[cr.pk])
+    assert "declined the transfer of ASHWORTH" in todo.title
+
+
+def test_declining_without_a_reason_is_refused(client, receiving, handed):
+    handover = handed["handover"]
+    for reason in ("", "   "):
+        page = text(_decline(client, receiving["eo"], handover, reason))
+        assert "Say why the transfer is declined: the sending centre is told." in page
+    handover.refresh_from_db()
+    assert (handover.status, handover.decline_reason) == ("waiting", "")
+    assert ToDo.objects.filter(kind="registrations.receive_transfer", closed_at__isnull=True)
+    assert not ToDo.objects.filter(kind="registrations.transfer_declined").exists()
+    assert not AuditEvent.objects.filter(action="registrations.transfer.declined").exists()
+    from registrations import changes
+
+    with pytest.raises(Exception, match="Say why the transfer is declined"):
+        changes.decline_transfer(handover, reason=" \n ", by=receiving["eo"])
+
+
+def test_a_declined_transfer_cannot_be_completed_or_declined_again(client, receiving, handed):
+    handover = handed["handover"]
+    eo = receiving["eo"]
+    _decline(client, eo, handover)
+    refused = "This transfer is already declined by the receiving centre: nothing was done."
+    page = text(_complete(client, eo, handover, cohort=receiving["cohort"].pk))
+    assert refused in page
+    assert not Registration.objects.filter(cohort=receiving["cohort"]).exists()
+    page = text(_decline(client, eo, handover, "A second reason"))
+    assert refused in page
+    handover.refresh_from_db()
+    assert (handover.status, handover.decline_reason) == (
+        "declined",
+        "The learner never arrived here",
+    )
+    assert AuditEvent.objects.filter(action="registrations.transfer.declined").count() == 2
+    from registrations import changes
+
+    with pytest.raises(Exception, match="already declined by the receiving centre"):
+        changes.complete_transfer(
+            handover,
+            cohort=receiving["cohort"],
+            learner=None,
+            actioned_on=dt.date(2026, 10, 5),
+            pearson_reference="X",
+            by=eo,
+        )
+    handed["reg"].refresh_from_db()
+    assert handed["reg"].status == "registered"
+
+
+def test_only_the_receiving_exams_officer_declines(
+    client, cast, receiving, handed, partner_centre, make_user
+):
+    """Another centre gets 404 (the sending one too: the handover is the receiving
+    centre's); the receiving Quality Nominee, a weaker role, 403."""
+    handover = handed["handover"]
+    stranger = make_user("eo_stranger", R.EXAMS_OFFICER, centre=partner_centre)
+    assert _decline(client, stranger, handover).status_code == 404
+    assert _decline(client, cast[R.EXAMS_OFFICER], handover).status_code == 404
+    assert _decline(client, receiving["qn"], handover).status_code == 403
+    client.force_login(receiving["qn"])
+    page = text(client.get(reverse("registrations:transfer_detail", args=[handover.pk])))
+    assert "Decline the transfer" not in page  # no control the role cannot use
+    client.force_login(receiving["eo"])
+    url = reverse("registrations:transfer_decline", args=[handover.pk])
+    assert client.get(url).status_code == 405
+    handover.refresh_from_db()
+    assert handover.status == "waiting"
+
+
+def test_the_sending_centre_sees_the_reason_and_cancels_the_transfer(
+    client, cast, receiving, handed
+):
+    reg, cr, handover = handed["reg"], handed["cr"], handed["handover"]
+    _decline(client, receiving["eo"], handover, "The learner never arrived here")
+    url = reverse("registrations:change_detail", args=[cr.pk])
+    # The Quality Nominee sees why, but only the exams officer decides.
+    client.force_login(cast[R.QUALITY_NOMINEE])
+    page = _words(client.get(url))
+    assert f"{receiving['centre']} declined the transfer: The learner never arrived here" in page
+    assert "Cancel the request" not in page
+    cancel = reverse("registrations:change_cancel", args=[cr.pk])
+    assert client.post(cancel, {"why": "x"}).status_code == 403
+
+    client.force_login(cast[R.EXAMS_OFFICER])
+    page = _words(client.get(url))
+    assert "Declined by the receiving centre: waiting for the exams officer" in page
+    assert "declined the transfer: The learner never arrived here" in page
+    assert "Decide what next" in page and "Cancel the request" in page
+    assert "declined the transfer of ASHWORTH" in text(client.get(reverse("dashboard")))
+    client.post(cancel, {"why": "Staying with us after all"})
+    cr.refresh_from_db()
+    reg.refresh_from_db()
+    handover.refresh_from_db()
+    assert (cr.status, cr.closed_by) == ("cancelled", cast[R.EXAMS_OFFICER])
+    assert reg.status == "registered" and steps(reg)[-1] == "Change request cancelled"
+    assert handover.status == "declined"  # the receiving centre's answer stays as it was
+    todo = ToDo.objects.get(kind="registrations.transfer_declined")
+    assert todo.closed_at is not None and "Staying with us" in todo.closed_note
