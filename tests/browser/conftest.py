@@ -143,8 +143,25 @@ _axe = Axe()
 
 
 def assert_no_axe_violations(page, context=None) -> None:
-    """Run axe-core on the page as it stands; fail with a readable list of violations."""
-    results = _axe.run(page, context=context)
+    """Run axe-core on the page as it stands; fail with a readable list of violations.
+
+    A click that navigates returns once the navigation has started, so axe can land between
+    two documents (``document`` is null, or the context is destroyed). Wait for the page to
+    load and try again: that is a race in the test, not a finding about the page."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(4):
+        page.wait_for_load_state("load")
+        try:
+            results = _axe.run(page, context=context)
+            break
+        except PlaywrightError as error:
+            between_documents = "documentElement" in str(error) or "context was destroyed" in str(
+                error
+            )
+            if not between_documents or attempt == 3:
+                raise
+            page.wait_for_timeout(100)
     violations = results.response["violations"]
     if not violations:
         return
