@@ -42,7 +42,7 @@ from claims.models import Claim, ClaimLine, ClaimUnit
 from learners.models import Learner
 from qualifications.models import Qualification
 from tabular.names import normalise_name
-from todos.services import close_todos, open_todo
+from todos.services import close_todos, open_todo, open_todos
 from workflow.steps import step
 
 from . import events
@@ -153,15 +153,36 @@ class Claimed:
         self.by_uln, self.by_number = {}, {}
         self.units: dict[int, list[tuple[str, str]]] = {}
         submitted = {"claim__centre": centre, "claim__status": Claim.Status.SUBMITTED}
-        # The learner comes with its line: a certificate is written against it, and its
-        # audit event names it (one query here, not one per certificate).
+        # Only the fields a certificate is compared with. The learners (a certificate is
+        # written against one, and its audit event names them) and the few qualifications
+        # come in a query each, not as a join repeated on every line.
         lines = list(
-            ClaimLine.objects.filter(**submitted).select_related(
-                "qualification", "claim", "learner"
+            ClaimLine.objects.filter(**submitted).only(
+                "pk",
+                "learner_id",
+                "qualification_id",
+                "uln",
+                "registration_number",
+                "last_name",
+                "first_name",
+                "date_of_birth",
+                "award_grade",
             )
         )
+        self.learners = {
+            learner.pk: learner
+            for learner in Learner.objects.filter(
+                pk__in=ClaimLine.objects.filter(**submitted).values("learner_id")
+            ).only("pk", "first_name", "last_name", "centre_id")
+        }
+        self.qualifications = {
+            q.pk: q
+            for q in Qualification.objects.filter(
+                pk__in=ClaimLine.objects.filter(**submitted).values("qualification_id")
+            )
+        }
         for line in lines:
-            qn = line.qualification.number
+            qn = self.qualifications[line.qualification_id].number
             if line.uln:
                 self.by_uln[(line.uln, qn)] = line
             if line.registration_number:
@@ -235,7 +256,15 @@ def record_certificates(batch: CertificateBatch, rows: list[dict], *, by) -> lis
     centre = batch.centre
     with transaction.atomic(), audit.batch():
         claimed = Claimed(centre)
-        ulns = {r["uln"] for r in rows if r.get("uln")}
+        # Learners looked up by ULN only for the certificates no claim line answers.
+        ulns = {
+            r["uln"]
+            for r in rows
+            if r.get("uln")
+            and not claimed.find(
+                r["uln"], r.get("registration_number", ""), r["qualification_number"]
+            )
+        }
         learners = {
             learner.uln: learner
             for learner in Learner.objects.filter(centre=centre, uln__in=list(ulns)).only(
@@ -253,15 +282,18 @@ def record_certificates(batch: CertificateBatch, rows: list[dict], *, by) -> lis
             line = claimed.find(
                 r.get("uln", ""), r.get("registration_number", ""), r["qualification_number"]
             )
-            learner = line.learner if line else learners.get(r.get("uln"))
+            if line is not None:
+                learner = claimed.learners.get(line.learner_id)
+                qualification = claimed.qualifications[line.qualification_id]
+            else:
+                learner = learners.get(r.get("uln"))
+                qualification = qualifications.get(r["qualification_number"])
             cert = Certificate(
                 batch=batch,
                 received_on=batch.received_on,
                 claim_line=line,
                 learner=learner,
-                qualification=line.qualification
-                if line
-                else qualifications.get(r["qualification_number"]),
+                qualification=qualification,
                 **{
                     f: r.get(f) or ("" if f not in ("date_of_birth", "units") else None)
                     for f in FIELDS
@@ -352,14 +384,14 @@ def _open_exceptions(batch, exceptions, *, by):
             centre=batch.centre_id,
             after={"kind": exc.kind, "description": exc.description},
         )
-        open_todo(
-            events.REPORT_EXCEPTION,
-            centre=batch.centre,
-            title=f"Report to Pearson: {exc.description}"[:200],
-            role="exams_officer",
-            target=exc,
-            actor=by,
-        )
+    # One to-do per difference (each is reported and tracked on its own), opened together.
+    open_todos(
+        events.REPORT_EXCEPTION,
+        [(exc, f"Report to Pearson: {exc.description}") for exc in exceptions],
+        centre=batch.centre,
+        role="exams_officer",
+        actor=by,
+    )
 
 
 def _resolve(batch, certs, *, by) -> int:

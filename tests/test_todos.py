@@ -13,7 +13,7 @@ from outbox.services import sweep
 from todos.kinds import register_kind
 from todos.models import ReminderDigest, ToDo
 from todos.selectors import open_todos_for
-from todos.services import close_todos, open_todo, send_reminder_digests
+from todos.services import close_todos, open_todo, open_todos, send_reminder_digests
 from todos.tasks import send_reminder_digests as reminder_task
 
 from .factories import LearnerFactory
@@ -53,6 +53,36 @@ def test_opening_the_same_action_twice_keeps_one(exams_officer, own_centre, lear
         "chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learner
     )
     assert a.pk == b.pk and ToDo.objects.count() == 1
+
+
+def test_many_actions_opened_at_once_keep_one_each_and_each_is_on_the_trail(
+    exams_officer, own_centre, django_assert_max_num_queries
+):
+    learners = [LearnerFactory(centre=own_centre) for _ in range(3)]
+    already = open_todo(
+        "chase_uln", centre=own_centre, title="Find ULN", assignee=exams_officer, target=learners[0]
+    )
+    opened = AuditEvent.objects.filter(action="todos.todo.opened").count()
+    with django_assert_max_num_queries(12):
+        todos = open_todos(
+            "chase_uln",
+            [(lr, f"Find the ULN of {lr}") for lr in learners],
+            centre=own_centre,
+            assignee=exams_officer,
+            actor=exams_officer,
+        )
+    assert todos[0].pk == already.pk and todos[0].title == "Find ULN"
+    assert [t.title for t in todos[1:]] == [f"Find the ULN of {lr}" for lr in learners[1:]]
+    assert ToDo.objects.filter(kind="chase_uln", closed_at__isnull=True).count() == 3
+    events = AuditEvent.objects.filter(action="todos.todo.opened").order_by("seq")[opened:]
+    assert [e.learner_id for e in events] == [lr.pk for lr in learners[1:]]
+    assert [t.target for t in todos] == learners
+    # Opening them again opens nothing more.
+    again = open_todos(
+        "chase_uln", [(lr, "Again") for lr in learners], centre=own_centre, assignee=exams_officer
+    )
+    assert [t.pk for t in again] == [t.pk for t in todos]
+    assert ToDo.objects.count() == 3
 
 
 def test_the_service_that_does_the_work_closes_it_and_the_trail_shows_both(

@@ -79,6 +79,83 @@ def open_todo(
     return todo
 
 
+def open_todos(
+    kind: str,
+    targets,
+    *,
+    centre,
+    role: str = "",
+    assignee=None,
+    actor=None,
+) -> list[ToDo]:
+    """open_todo for many targets of one kind and owner at once (an import that finds a
+    hundred differences): one query for those already open, one insert for the rest, and
+    the same "opened" audit event for each. `targets` is a list of (target, title) pairs,
+    targets saved and of one model. Returns the to-dos, already open or new, in order."""
+    if not targets:
+        return []
+    kind_spec = get_kind(kind)
+    if assignee is None and not role:
+        raise ValueError("A to-do is owed by a person or by a role.")
+    room = ToDo._meta.get_field("title").max_length
+    due = kind_spec.due(timezone.localdate())
+    target_type = ContentType.objects.get_for_model(targets[0][0])
+    owner = {"kind": kind, "centre": centre, "assignee": assignee, "role": role or ""}
+    with transaction.atomic(), audit.batch():
+        existing = {
+            todo.target_id: todo
+            for todo in ToDo.objects.filter(
+                closed_at__isnull=True,
+                target_type=target_type,
+                target_id__in=[str(t.pk) for t, _ in targets],
+                **owner,
+            )
+        }
+        new = []
+        for target, title in targets:
+            if str(target.pk) in existing:
+                continue
+            if len(title) > room:
+                title = title[: room - 1] + "…"
+            if hasattr(target, "get_absolute_url") and not kind_spec.link_first:
+                url = target.get_absolute_url()
+            else:
+                url = kind_spec.url(str(target.pk))
+            todo = ToDo(
+                title=title,
+                due_date=due,
+                url=url[:300],
+                target_type=target_type,
+                target_id=str(target.pk),
+                **owner,
+            )
+            todo.opened_for = target
+            new.append(todo)
+        ToDo.objects.bulk_create(new, batch_size=500)
+        for todo in new:
+            if todo.pk is None:  # a backend that does not return keys from a bulk insert
+                todo.pk = ToDo.objects.get(
+                    closed_at__isnull=True,
+                    target_type=target_type,
+                    target_id=todo.target_id,
+                    **owner,
+                ).pk
+            audit.record(
+                actor,
+                "todos.todo.opened",
+                todo,
+                learner=getattr(todo.opened_for, "audit_learner", None),
+                after={
+                    "kind": kind,
+                    "title": todo.title,
+                    "due": due,
+                    "owed_by": todo.owner_label(),
+                },
+            )
+            existing[todo.target_id] = todo
+    return [existing[str(t.pk)] for t, _ in targets]
+
+
 def close_todos(
     kind: str, *, target=None, by=None, note: str = "", centre=None, assignee=None
 ) -> int:
