@@ -29,6 +29,18 @@ def _target_keys(target) -> dict:
     return {"target_type": ContentType.objects.get_for_model(target), "target_id": str(target.pk)}
 
 
+def _fit(title: str) -> str:
+    """A title too long for its field is cut here, once, not by every caller."""
+    room = ToDo._meta.get_field("title").max_length
+    return title if len(title) <= room else title[: room - 1] + "…"
+
+
+def _link(kind_spec, target, target_id: str) -> str:
+    if hasattr(target, "get_absolute_url") and not kind_spec.link_first:
+        return target.get_absolute_url()[:300]
+    return kind_spec.url(target_id)[:300]
+
+
 def open_todo(
     kind: str,
     *,
@@ -46,9 +58,7 @@ def open_todo(
     who owes it and when it is due by default.
     """
     kind_spec = get_kind(kind)
-    room = ToDo._meta.get_field("title").max_length
-    if len(title) > room:  # a long name in a title is cut here, once, not by every caller
-        title = title[: room - 1] + "…"
+    title = _fit(title)
     if assignee is None and not role:
         raise ValueError("A to-do is owed by a person or by a role.")
     if due is None:
@@ -64,11 +74,8 @@ def open_todo(
         existing = ToDo.objects.filter(closed_at__isnull=True, **keys).first()
         if existing:
             return existing
-        if hasattr(target, "get_absolute_url") and not kind_spec.link_first:
-            url = target.get_absolute_url()
-        else:
-            url = kind_spec.url(keys["target_id"])
-        todo = ToDo.objects.create(title=title, due_date=due, url=url[:300], **keys)
+        url = _link(kind_spec, target, keys["target_id"])
+        todo = ToDo.objects.create(title=title, due_date=due, url=url, **keys)
         audit.record(
             actor,
             "todos.todo.opened",
@@ -97,7 +104,6 @@ def open_todos(
     kind_spec = get_kind(kind)
     if assignee is None and not role:
         raise ValueError("A to-do is owed by a person or by a role.")
-    room = ToDo._meta.get_field("title").max_length
     due = kind_spec.due(timezone.localdate())
     target_type = ContentType.objects.get_for_model(targets[0][0])
     owner = {"kind": kind, "centre": centre, "assignee": assignee, "role": role or ""}
@@ -115,31 +121,18 @@ def open_todos(
         for target, title in targets:
             if str(target.pk) in existing:
                 continue
-            if len(title) > room:
-                title = title[: room - 1] + "…"
-            if hasattr(target, "get_absolute_url") and not kind_spec.link_first:
-                url = target.get_absolute_url()
-            else:
-                url = kind_spec.url(str(target.pk))
             todo = ToDo(
-                title=title,
+                title=_fit(title),
                 due_date=due,
-                url=url[:300],
+                url=_link(kind_spec, target, str(target.pk)),
                 target_type=target_type,
                 target_id=str(target.pk),
                 **owner,
             )
             todo.opened_for = target
             new.append(todo)
-        ToDo.objects.bulk_create(new, batch_size=500)
+        ToDo.objects.bulk_create(new, batch_size=500)  # SQLite and PostgreSQL return the keys
         for todo in new:
-            if todo.pk is None:  # a backend that does not return keys from a bulk insert
-                todo.pk = ToDo.objects.get(
-                    closed_at__isnull=True,
-                    target_type=target_type,
-                    target_id=todo.target_id,
-                    **owner,
-                ).pk
             audit.record(
                 actor,
                 "todos.todo.opened",
